@@ -1,0 +1,113 @@
+/**
+ * The catalog's domain records as every backend stores them. Plain data:
+ * JSON-serialisable, no classes, times as ISO-8601 strings, revisions as
+ * numbers (safe up to 2^53).
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export const VALUE_TYPES = ["string", "number", "integer", "boolean", "list", "map", "object"] as const;
+export type ValueType = (typeof VALUE_TYPES)[number];
+
+export interface ValidationRules {
+  minLength?: number;
+  maxLength?: number;
+  /** RE2-compatible; the whole value must match. */
+  pattern?: string;
+  allowedValues?: JsonValue[];
+  minimum?: number;
+  maximum?: number;
+}
+
+export interface InputSpec {
+  name: string;
+  type: ValueType;
+  description: string;
+  /** Absent when the input has no default. */
+  default?: JsonValue;
+  required: boolean;
+  sensitive: boolean;
+  validation: ValidationRules;
+}
+
+export interface OutputSpec {
+  name: string;
+  type: ValueType;
+  description: string;
+  sensitive: boolean;
+}
+
+export interface DeploymentSpec {
+  engine: string;
+  engineVersion: string;
+  config: JsonObject;
+}
+
+export interface SourceRef {
+  repository: string;
+  commit: string;
+  path: string;
+}
+
+export interface Deprecation {
+  deprecated: boolean;
+  message: string;
+  /** ISO time the version was deprecated; absent when not deprecated. */
+  time?: string;
+}
+
+/** The immutable part of a published version; `contentDigest` is computed over it. */
+export interface ComponentContent {
+  provider: string;
+  category: string;
+  inputs: InputSpec[];
+  outputs: OutputSpec[];
+  deployment: DeploymentSpec;
+}
+
+/** One published version, as stored. */
+export interface ComponentRecord extends ComponentContent {
+  name: string;
+  /** SemVer as published (may carry build metadata; see semver.versionKey). */
+  version: string;
+  description: string;
+  labels: Record<string, string>;
+  deprecation: Deprecation;
+  /** Git provenance; absent for versions published through the API without one. */
+  source?: SourceRef;
+  /** "sha256:<hex>" over ComponentContent (canonical JSON). */
+  contentDigest: string;
+  createTime: string;
+  updateTime: string;
+  createRevision: number;
+  updateRevision: number;
+}
+
+/** A version about to be inserted: the store assigns revisions and times. */
+export type NewComponentRecord = Omit<ComponentRecord, "createRevision" | "updateRevision" | "createTime" | "updateTime">;
+
+/** The fields UpdateComponent may change. Absent fields stay as they are. */
+export interface MutablePatch {
+  description?: string;
+  labels?: Record<string, string>;
+  deprecation?: Deprecation;
+}
+
+export type EventType = "created" | "updated" | "deleted";
+
+/** One entry of the event log. */
+export interface CatalogEvent {
+  revision: number;
+  type: EventType;
+  time: string;
+  /** The version after the change; for "deleted", its last state. */
+  component: ComponentRecord;
+  actor: string;
+}
+
+/** Who and when, for a write. The Manager's clock sets `time`. */
+export interface WriteMeta {
+  actor: string;
+  time: string;
+}

@@ -1,0 +1,182 @@
+/**
+ * The storage contract. Every backend implements CatalogStore and passes the
+ * shared contract suite (test/storage/contract.test.ts) against its real
+ * server. Stores are pure persistence: no validation, no compatibility rules,
+ * no resolution of "latest" for reads by version (the Manager does that).
+ *
+ * Errors: stores throw CatalogError (src/errors) with these codes only:
+ *   ALREADY_EXISTS      insertVersion of a (name, versionKey) that exists
+ *   NOT_FOUND           update/delete of a version that does not exist
+ *   ABORTED             expectedRevision given and the stored updateRevision differs
+ *   OUT_OF_RANGE        readEvents after a revision that was compacted away
+ *   UNAVAILABLE         the backend cannot be reached or timed out
+ *   INVALID_ARGUMENT    a page cursor the store cannot decode
+ */
+import type {
+  CatalogEvent,
+  ComponentRecord,
+  MutablePatch,
+  NewComponentRecord,
+  WriteMeta,
+} from "./records.js";
+
+export type { CatalogEvent, ComponentRecord } from "./records.js";
+
+export interface ComponentReader {
+  /** The version whose versionKey equals versionKey(version), or undefined. */
+  getVersion(name: string, version: string): Promise<ComponentRecord | undefined>;
+  /** Every version of `name`, SemVer-descending; empty when the name is unknown. */
+  listVersions(name: string): Promise<ComponentRecord[]>;
+}
+
+/**
+ * Every write is one atomic unit: the record change, one event per changed
+ * version in the event log, and the catalog revision bump (one revision per
+ * event). Nothing is written when the call fails.
+ */
+export interface ComponentWriter {
+  /** Inserts a new version as event "created". ALREADY_EXISTS if its versionKey is taken. */
+  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent>;
+  /**
+   * Applies `patch` to one version as event "updated". NOT_FOUND if absent;
+   * ABORTED when `expectedRevision` is given and differs from updateRevision.
+   */
+  updateVersion(
+    name: string,
+    version: string,
+    patch: MutablePatch,
+    meta: WriteMeta,
+    expectedRevision?: number,
+  ): Promise<CatalogEvent>;
+  /**
+   * Deletes the given versions (or every version of `name` when `versions` is
+   * "all") as one "deleted" event each, in SemVer-descending order. NOT_FOUND
+   * if any named version (or, for "all", the name) does not exist; ABORTED
+   * as for update when exactly one version is named.
+   */
+  deleteVersions(
+    name: string,
+    versions: readonly string[] | "all",
+    meta: WriteMeta,
+    expectedRevision?: number,
+  ): Promise<CatalogEvent[]>;
+}
+
+export type OrderField = "name" | "updateTime";
+
+export interface ComponentFilter {
+  provider?: string;
+  category?: string;
+  /** Every entry must be present with the same value. */
+  labels?: Record<string, string>;
+  deploymentEngine?: string;
+  /** Restrict to these names. */
+  names?: readonly string[];
+  /**
+   * false: leave out deprecated versions in all-versions mode, and components
+   * whose latest version is deprecated in latest mode.
+   */
+  includeDeprecated: boolean;
+}
+
+export interface ListQuery {
+  filter: ComponentFilter;
+  /**
+   * false: one row per component, its latest version (semver.pickLatest over
+   * all its versions); the filter applies to that version.
+   * true: every version that matches the filter.
+   */
+  allVersions: boolean;
+  /** Keyset order. Ties break by name, then version (SemVer-descending). */
+  orderBy: { field: OrderField; descending: boolean };
+  pageSize: number;
+  /** The `nextCursor` of the previous page, or undefined for the first page. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when more items may follow. Opaque to callers; stable while the catalog changes. */
+  nextCursor?: string;
+  /** The catalog revision the page reflects (at least). */
+  revision: number;
+}
+
+export interface SearchQuery {
+  /** Lower-cased terms; every term must match somewhere in a component. */
+  terms: readonly string[];
+  filter: ComponentFilter;
+  pageSize: number;
+  cursor?: string;
+}
+
+export interface ScoredComponent {
+  component: ComponentRecord;
+  score: number;
+}
+
+export interface ComponentSearcher {
+  list(query: ListQuery): Promise<Page<ComponentRecord>>;
+  /**
+   * Ranked search over the latest version of each component: name, description,
+   * label keys and values, input and output names. Sorted by score
+   * descending, then name.
+   */
+  search(query: SearchQuery): Promise<Page<ScoredComponent>>;
+}
+
+export interface RevisionBounds {
+  /** Revision of the last committed write; 0 for an empty catalog. */
+  current: number;
+  /**
+   * Highest revision whose event was compacted away (0 if none). Events with
+   * revision > compacted are all still in the log.
+   */
+  compacted: number;
+}
+
+export interface EventLog {
+  /**
+   * Events with revision > afterRevision in revision order, at most `limit`.
+   * OUT_OF_RANGE when afterRevision < bounds.compacted.
+   */
+  readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]>;
+  revisionBounds(): Promise<RevisionBounds>;
+  /**
+   * Registers a wake-up called (possibly late, possibly coalesced, possibly
+   * lost across processes) after writes commit, with the revision written.
+   * The log stays the truth: listeners re-read it. Returns an unsubscribe.
+   */
+  onCommit(listener: (revision: number) => void): () => void;
+  /** Deletes events with revision <= throughRevision (never the current revision's). */
+  compact(throughRevision: number): Promise<void>;
+}
+
+export interface HealthStatus {
+  ok: boolean;
+  /** What is wrong when not ok, naming the backend. */
+  detail: string;
+}
+
+export interface HealthChecker {
+  health(): Promise<HealthStatus>;
+}
+
+export interface CatalogStore
+  extends ComponentReader,
+    ComponentWriter,
+    ComponentSearcher,
+    EventLog,
+    HealthChecker {
+  /** Backend name for logs and health, e.g. "memory", "embedded", "postgres". */
+  readonly kind: string;
+  close(): Promise<void>;
+}
+
+/** A key-value cache with TTL. Values are JSON strings. */
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
