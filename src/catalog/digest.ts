@@ -1,0 +1,186 @@
+/**
+ * Content identity of a published version: the digest that makes republishing
+ * the same spec an idempotent no-op, and the list of differences that explains
+ * an ALREADY_EXISTS when the same version arrives with different content.
+ */
+import { createHash } from "node:crypto";
+import type {
+  ComponentContent,
+  InputSpec,
+  JsonValue,
+  OutputSpec,
+  ValidationRules,
+} from "../storage/records.js";
+
+/**
+ * JSON text with object keys sorted (by UTF-16 code unit, i.e. the default
+ * string sort) at every depth, arrays in order, `undefined` members omitted
+ * and numbers written as JSON writes them. Equal JSON values give equal text.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const members = Object.keys(value)
+    .filter((key) => value[key] !== undefined)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`);
+  return `{${members.join(",")}}`;
+}
+
+/** Structural equality of two JSON values (object key order does not matter). */
+export function jsonEquals(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * The validation rules with the "no rule" spellings removed. The proto cannot
+ * tell an empty pattern or an empty allowed-values list from an unset one, so
+ * `pattern: ""` and `allowedValues: []` mean "no rule" here, and a version
+ * published through the API and one read from Git get the same digest.
+ */
+export function effectiveRules(rules: ValidationRules | undefined): ValidationRules {
+  const effective: ValidationRules = {};
+  if (!rules) return effective;
+  if (rules.minLength !== undefined) effective.minLength = rules.minLength;
+  if (rules.maxLength !== undefined) effective.maxLength = rules.maxLength;
+  if (rules.pattern !== undefined && rules.pattern !== "") effective.pattern = rules.pattern;
+  if (rules.allowedValues !== undefined && rules.allowedValues.length > 0) effective.allowedValues = rules.allowedValues;
+  if (rules.minimum !== undefined) effective.minimum = rules.minimum;
+  if (rules.maximum !== undefined) effective.maximum = rules.maximum;
+  return effective;
+}
+
+function rulesProjection(rules: ValidationRules): { [key: string]: JsonValue } {
+  const projected: { [key: string]: JsonValue } = {};
+  for (const [key, value] of Object.entries(rules) as [string, JsonValue | undefined][]) {
+    if (value !== undefined) projected[key] = value;
+  }
+  return projected;
+}
+
+function inputProjection(input: InputSpec): JsonValue {
+  const projected: { [key: string]: JsonValue } = {
+    name: input.name,
+    type: input.type,
+    description: input.description,
+    required: input.required,
+    sensitive: input.sensitive,
+    validation: rulesProjection(effectiveRules(input.validation)),
+  };
+  if (input.default !== undefined) projected.default = input.default;
+  return projected;
+}
+
+function outputProjection(output: OutputSpec): JsonValue {
+  return { name: output.name, type: output.type, description: output.description, sensitive: output.sensitive };
+}
+
+/**
+ * Exactly the immutable spec fields, whatever else the object carries (a full
+ * ComponentRecord may be passed): name, version, times and mutable fields never
+ * reach the digest.
+ */
+function contentProjection(content: ComponentContent): JsonValue {
+  return {
+    provider: content.provider,
+    category: content.category,
+    inputs: content.inputs.map(inputProjection),
+    outputs: content.outputs.map(outputProjection),
+    deployment: {
+      engine: content.deployment.engine,
+      engineVersion: content.deployment.engineVersion,
+      config: content.deployment.config,
+    },
+  };
+}
+
+/** "sha256:<hex>" over the canonical JSON of the content's immutable fields. */
+export function contentDigest(content: ComponentContent): string {
+  const hash = createHash("sha256").update(canonicalJson(contentProjection(content)), "utf8").digest("hex");
+  return `sha256:${hash}`;
+}
+
+const MAX_SHOWN_VALUE = 60;
+const MAX_CONFIG_DIFFERENCES = 10;
+
+/** A value for a message: JSON, shortened; "none" when absent. */
+export function showValue(value: JsonValue | undefined): string {
+  if (value === undefined) return "none";
+  const text = canonicalJson(value);
+  return text.length > MAX_SHOWN_VALUE ? `${text.slice(0, MAX_SHOWN_VALUE - 1)}…` : text;
+}
+
+function differs(path: string, a: JsonValue | undefined, b: JsonValue | undefined): string {
+  return `${path} differs (${showValue(a)} vs ${showValue(b)})`;
+}
+
+/** Paths inside two JSON values where they differ, e.g. "deployment.config.module.source". */
+function jsonDifferencePaths(path: string, a: JsonValue | undefined, b: JsonValue | undefined, out: string[]): void {
+  if (jsonEquals(a, b)) return;
+  const bothObjects =
+    a !== null && b !== null && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b);
+  if (!bothObjects) {
+    out.push(differs(path, a, b));
+    return;
+  }
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  for (const key of keys) jsonDifferencePaths(`${path}.${key}`, a[key], b[key], out);
+}
+
+function byName<T extends { name: string }>(items: readonly T[]): Map<string, T> {
+  return new Map(items.map((item) => [item.name, item]));
+}
+
+function elementDifferences<T extends { name: string }>(
+  kind: "inputs" | "outputs",
+  a: readonly T[],
+  b: readonly T[],
+  project: (item: T) => JsonValue,
+  out: string[],
+): void {
+  const before = byName(a);
+  const after = byName(b);
+  for (const [name, item] of before) {
+    const other = after.get(name);
+    if (!other) {
+      out.push(`${kind}.${name} removed`);
+      continue;
+    }
+    jsonDifferencePaths(`${kind}.${name}`, project(item), project(other), out);
+  }
+  for (const name of after.keys()) if (!before.has(name)) out.push(`${kind}.${name} added`);
+  const sharedOrderBefore = a.map((item) => item.name).filter((name) => after.has(name));
+  const sharedOrderAfter = b.map((item) => item.name).filter((name) => before.has(name));
+  if (sharedOrderBefore.join("\u0000") !== sharedOrderAfter.join("\u0000")) {
+    out.push(`${kind} order differs (${sharedOrderBefore.join(", ")} vs ${sharedOrderAfter.join(", ")})`);
+  }
+}
+
+/**
+ * Short phrases naming what differs from `a` (the stored version) to `b` (the
+ * candidate), values shown as "(a vs b)": e.g. "inputs.size.default differs
+ * (10 vs 20)", "outputs.endpoint removed". Empty exactly when the digests are
+ * equal.
+ */
+export function describeContentDifferences(a: ComponentContent, b: ComponentContent): string[] {
+  const out: string[] = [];
+  if (a.provider !== b.provider) out.push(differs("provider", a.provider, b.provider));
+  if (a.category !== b.category) out.push(differs("category", a.category, b.category));
+  elementDifferences("inputs", a.inputs, b.inputs, inputProjection, out);
+  elementDifferences("outputs", a.outputs, b.outputs, outputProjection, out);
+  if (a.deployment.engine !== b.deployment.engine) {
+    out.push(differs("deployment.engine", a.deployment.engine, b.deployment.engine));
+  }
+  if (a.deployment.engineVersion !== b.deployment.engineVersion) {
+    out.push(differs("deployment.engineVersion", a.deployment.engineVersion, b.deployment.engineVersion));
+  }
+  const configDifferences: string[] = [];
+  jsonDifferencePaths("deployment.config", a.deployment.config, b.deployment.config, configDifferences);
+  out.push(...configDifferences.slice(0, MAX_CONFIG_DIFFERENCES));
+  if (configDifferences.length > MAX_CONFIG_DIFFERENCES) {
+    out.push(`deployment.config: ${configDifferences.length - MAX_CONFIG_DIFFERENCES} more differences`);
+  }
+  if (out.length === 0 && contentDigest(a) !== contentDigest(b)) out.push("content differs");
+  return out;
+}
