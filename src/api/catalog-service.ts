@@ -1,0 +1,198 @@
+/**
+ * CatalogService handlers: decode the request, call the Manager or the event
+ * feed, encode the response. No business rules and no storage here.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  CatalogService,
+  CompareComponentVersionsResponseSchema,
+  CreateComponentResponseSchema,
+  DeleteComponentResponseSchema,
+  GetComponentResponseSchema,
+  ListComponentsResponseSchema,
+  ListComponentVersionsResponseSchema,
+  SearchComponentsResponseSchema,
+  UpdateComponentResponseSchema,
+  WatchEventsResponseSchema,
+  type ComponentFilter as WireComponentFilter,
+} from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import type { Manager } from "../catalog/manager.js";
+import type { EventFeed } from "../catalog/watch.js";
+import { CatalogError } from "../errors/index.js";
+import type { EventType } from "../storage/records.js";
+import type { ComponentFilter } from "../storage/store.js";
+import { actorKey } from "./context.js";
+import {
+  BUMP_TO_WIRE,
+  componentToWire,
+  draftFromWire,
+  eventToWire,
+  eventTypeFromWire,
+  revisionFromWire,
+} from "./convert.js";
+
+export interface CatalogServiceDeps {
+  manager: Manager;
+  feed: EventFeed;
+}
+
+const actor = (context: HandlerContext) => context.values.get(actorKey);
+
+export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
+  return {
+    async createComponent(request, context) {
+      const result = await manager.publish(draftFromWire(request.component), {
+        actor: actor(context),
+        validateOnly: request.validateOnly,
+      });
+      return create(CreateComponentResponseSchema, {
+        component: componentToWire(result.component),
+        created: result.created,
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async getComponent(request) {
+      const result = await manager.get(request.name, request.version);
+      return create(GetComponentResponseSchema, {
+        component: componentToWire(result.component),
+        revision: BigInt(result.revision),
+        deprecated: result.component.deprecation.deprecated,
+      });
+    },
+
+    async updateComponent(request, context) {
+      const component = request.component;
+      if (!component) {
+        throw CatalogError.invalid([{ field: "component", description: "is required", reason: "REQUIRED" }]);
+      }
+      const result = await manager.update(
+        {
+          name: component.name,
+          version: component.version,
+          description: component.description,
+          labels: { ...component.labels },
+          deprecation: component.deprecation
+            ? { deprecated: component.deprecation.deprecated, message: component.deprecation.message }
+            : undefined,
+          updateMask: request.updateMask?.paths ?? [],
+          etag: component.etag,
+        },
+        { actor: actor(context) },
+      );
+      return create(UpdateComponentResponseSchema, {
+        component: componentToWire(result.component),
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async deleteComponent(request, context) {
+      const result = await manager.delete(
+        { name: request.name, version: request.version, allVersions: request.allVersions, etag: request.etag },
+        { actor: actor(context) },
+      );
+      return create(DeleteComponentResponseSchema, {
+        components: result.components.map(componentToWire),
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async listComponents(request) {
+      const page = await manager.list({
+        filter: filterFromWire(request.filter),
+        allVersions: request.allVersions,
+        orderBy: request.orderBy,
+        pageSize: request.pageSize,
+        pageToken: request.pageToken,
+      });
+      return create(ListComponentsResponseSchema, {
+        components: page.items.map(componentToWire),
+        nextPageToken: page.nextPageToken,
+        revision: BigInt(page.revision),
+      });
+    },
+
+    async searchComponents(request) {
+      const page = await manager.search({
+        query: request.query,
+        filter: filterFromWire(request.filter),
+        pageSize: request.pageSize,
+        pageToken: request.pageToken,
+      });
+      return create(SearchComponentsResponseSchema, {
+        results: page.items.map((hit) => ({ component: componentToWire(hit.component), score: hit.score })),
+        nextPageToken: page.nextPageToken,
+        revision: BigInt(page.revision),
+      });
+    },
+
+    async listComponentVersions(request) {
+      const page = await manager.listVersions(request.name, { pageSize: request.pageSize, pageToken: request.pageToken });
+      return create(ListComponentVersionsResponseSchema, {
+        components: page.items.map(componentToWire),
+        nextPageToken: page.nextPageToken,
+        revision: BigInt(page.revision),
+      });
+    },
+
+    async compareComponentVersions(request) {
+      const result = await manager.compare(request.name, request.baseVersion, request.targetVersion);
+      return create(CompareComponentVersionsResponseSchema, {
+        changes: result.report.changes.map((change) => ({
+          path: change.path,
+          breaking: change.breaking,
+          description: change.description,
+          bump: BUMP_TO_WIRE[change.bump],
+        })),
+        breaking: result.report.breaking,
+        requiredBump: BUMP_TO_WIRE[result.report.requiredBump],
+        bumpSufficient: result.bumpSufficient,
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async *watchEvents(request, context) {
+      const startRevision = revisionFromWire(request.startRevision);
+      if (startRevision === undefined) {
+        throw CatalogError.invalid([
+          { field: "start_revision", description: `must be between 0 and ${Number.MAX_SAFE_INTEGER}`, reason: "RANGE" },
+        ]);
+      }
+      const filter = request.filter;
+      const types: EventType[] = [];
+      for (const [index, type] of (filter?.types ?? []).entries()) {
+        const domain = eventTypeFromWire(type);
+        if (!domain) {
+          throw CatalogError.invalid([
+            { field: `filter.types[${index}]`, description: `${type} is not an event type`, reason: "ENUM" },
+          ]);
+        }
+        types.push(domain);
+      }
+      const batches = feed.watch(
+        startRevision,
+        { names: filter?.names ?? [], provider: filter?.provider ?? "", category: filter?.category ?? "", types },
+        context.signal,
+      );
+      for await (const batch of batches) {
+        yield create(WatchEventsResponseSchema, {
+          events: batch.events.map(eventToWire),
+          revision: BigInt(batch.revision),
+          progress: batch.progress,
+        });
+      }
+    },
+  };
+}
+
+function filterFromWire(filter: WireComponentFilter | undefined): ComponentFilter {
+  if (!filter) return { includeDeprecated: false };
+  return {
+    ...(filter.provider ? { provider: filter.provider } : {}),
+    ...(filter.category ? { category: filter.category } : {}),
+    ...(Object.keys(filter.labels).length > 0 ? { labels: { ...filter.labels } } : {}),
+    ...(filter.deploymentEngine ? { deploymentEngine: filter.deploymentEngine } : {}),
+    includeDeprecated: filter.includeDeprecated,
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Mapping between the wire types (gen/ts) and the domain records
+ * (src/storage/records.ts). The only place that knows both.
+ */
+import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import { timestampFromDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
+import {
+  ComponentSchema,
+  ValueType as WireValueType,
+  type Component,
+  type Input,
+  type Output,
+  type Validation,
+} from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
+import { EventSchema, EventType as WireEventType, type Event } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import type { ComponentDraft } from "../catalog/validation.js";
+import { etagOf } from "../catalog/manager.js";
+import type {
+  CatalogEvent,
+  ComponentRecord,
+  EventType,
+  InputSpec,
+  JsonObject,
+  JsonValue,
+  OutputSpec,
+  ValidationRules,
+  ValueType,
+} from "../storage/records.js";
+
+const VALUE_TYPE_TO_WIRE: Record<ValueType, WireValueType> = {
+  string: WireValueType.STRING,
+  number: WireValueType.NUMBER,
+  integer: WireValueType.INTEGER,
+  boolean: WireValueType.BOOLEAN,
+  list: WireValueType.LIST,
+  map: WireValueType.MAP,
+  object: WireValueType.OBJECT,
+};
+
+const WIRE_TO_VALUE_TYPE = new Map<WireValueType, ValueType>(
+  Object.entries(VALUE_TYPE_TO_WIRE).map(([domain, wire]) => [wire, domain as ValueType]),
+);
+
+const EVENT_TYPE_TO_WIRE: Record<EventType, WireEventType> = {
+  created: WireEventType.CREATED,
+  updated: WireEventType.UPDATED,
+  deleted: WireEventType.DELETED,
+};
+
+export function eventTypeFromWire(type: WireEventType): EventType | undefined {
+  switch (type) {
+    case WireEventType.CREATED:
+      return "created";
+    case WireEventType.UPDATED:
+      return "updated";
+    case WireEventType.DELETED:
+      return "deleted";
+    default:
+      return undefined;
+  }
+}
+
+export const BUMP_TO_WIRE = {
+  none: VersionBump.NONE,
+  patch: VersionBump.PATCH,
+  minor: VersionBump.MINOR,
+  major: VersionBump.MAJOR,
+} as const;
+
+/**
+ * The publisher's draft from a wire Component. An unknown value type maps to
+ * the string "unspecified" so validation reports it with its field path.
+ */
+export function draftFromWire(component: Component | undefined): ComponentDraft {
+  const c = component ?? create(ComponentSchema);
+  return {
+    name: c.name,
+    version: c.version,
+    provider: c.provider,
+    category: c.category,
+    description: c.description,
+    labels: { ...c.labels },
+    inputs: c.inputs.map(inputFromWire),
+    outputs: c.outputs.map(outputFromWire),
+    deployment: {
+      engine: c.deployment?.engine ?? "",
+      engineVersion: c.deployment?.engineVersion ?? "",
+      config: (c.deployment?.config ?? {}) as JsonObject,
+    },
+    ...(c.source && (c.source.repository || c.source.commit || c.source.path)
+      ? { source: { repository: c.source.repository, commit: c.source.commit, path: c.source.path } }
+      : {}),
+  };
+}
+
+function valueTypeFromWire(type: WireValueType): ValueType {
+  return WIRE_TO_VALUE_TYPE.get(type) ?? ("unspecified" as ValueType);
+}
+
+function inputFromWire(input: Input): InputSpec {
+  return {
+    name: input.name,
+    type: valueTypeFromWire(input.type),
+    description: input.description,
+    ...(input.defaultValue ? { default: jsonFromValue(input.defaultValue) } : {}),
+    required: input.required,
+    sensitive: input.sensitive,
+    validation: validationFromWire(input.validation),
+  };
+}
+
+function validationFromWire(v: Validation | undefined): ValidationRules {
+  if (!v) return {};
+  const rules: ValidationRules = {};
+  if (v.minLength !== undefined) rules.minLength = v.minLength;
+  if (v.maxLength !== undefined) rules.maxLength = v.maxLength;
+  if (v.pattern !== "") rules.pattern = v.pattern;
+  if (v.allowedValues.length > 0) rules.allowedValues = v.allowedValues.map(jsonFromValue);
+  if (v.minimum !== undefined) rules.minimum = v.minimum;
+  if (v.maximum !== undefined) rules.maximum = v.maximum;
+  return rules;
+}
+
+function outputFromWire(output: Output): OutputSpec {
+  return {
+    name: output.name,
+    type: valueTypeFromWire(output.type),
+    description: output.description,
+    sensitive: output.sensitive,
+  };
+}
+
+function jsonFromValue(value: Value): JsonValue {
+  return toJson(ValueSchema, value) as JsonValue;
+}
+
+function valueFromJson(json: JsonValue): Value {
+  return fromJson(ValueSchema, json);
+}
+
+function timestamp(iso: string | undefined): Timestamp | undefined {
+  return iso ? timestampFromDate(new Date(iso)) : undefined;
+}
+
+export function componentToWire(record: ComponentRecord): Component {
+  return create(ComponentSchema, {
+    name: record.name,
+    version: record.version,
+    provider: record.provider,
+    category: record.category,
+    description: record.description,
+    labels: record.labels,
+    inputs: record.inputs.map((input) => ({
+      name: input.name,
+      type: VALUE_TYPE_TO_WIRE[input.type],
+      description: input.description,
+      ...(input.default !== undefined ? { defaultValue: valueFromJson(input.default) } : {}),
+      required: input.required,
+      sensitive: input.sensitive,
+      validation: {
+        ...(input.validation.minLength !== undefined ? { minLength: input.validation.minLength } : {}),
+        ...(input.validation.maxLength !== undefined ? { maxLength: input.validation.maxLength } : {}),
+        pattern: input.validation.pattern ?? "",
+        allowedValues: (input.validation.allowedValues ?? []).map(valueFromJson),
+        ...(input.validation.minimum !== undefined ? { minimum: input.validation.minimum } : {}),
+        ...(input.validation.maximum !== undefined ? { maximum: input.validation.maximum } : {}),
+      },
+    })),
+    outputs: record.outputs.map((output) => ({
+      name: output.name,
+      type: VALUE_TYPE_TO_WIRE[output.type],
+      description: output.description,
+      sensitive: output.sensitive,
+    })),
+    deployment: {
+      engine: record.deployment.engine,
+      engineVersion: record.deployment.engineVersion,
+      config: record.deployment.config,
+    },
+    ...(record.source ? { source: record.source } : {}),
+    deprecation: {
+      deprecated: record.deprecation.deprecated,
+      message: record.deprecation.message,
+      ...(record.deprecation.time ? { deprecateTime: timestamp(record.deprecation.time) } : {}),
+    },
+    createTime: timestamp(record.createTime),
+    updateTime: timestamp(record.updateTime),
+    createRevision: BigInt(record.createRevision),
+    updateRevision: BigInt(record.updateRevision),
+    etag: record.updateRevision > 0 ? etagOf(record) : "",
+    contentDigest: record.contentDigest,
+  });
+}
+
+export function eventToWire(event: CatalogEvent): Event {
+  return create(EventSchema, {
+    revision: BigInt(event.revision),
+    type: EVENT_TYPE_TO_WIRE[event.type],
+    eventTime: timestamp(event.time),
+    component: componentToWire(event.component),
+    actor: event.actor,
+  });
+}
+
+/** A wire int64 revision as a safe number; INVALID_ARGUMENT-worthy values return undefined. */
+export function revisionFromWire(value: bigint): number | undefined {
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return Number(value);
+}

@@ -1,0 +1,139 @@
+/**
+ * The transport: one port speaking gRPC and gRPC-Web over HTTP/2, and
+ * Connect (JSON and binary) over HTTP/1.1 and HTTP/2.
+ *
+ * Cleartext: Node's HTTP/2 server cannot take HTTP/1.1, so a plain TCP server
+ * looks at the first bytes of each connection and hands the socket to the
+ * HTTP/2 server when they are the HTTP/2 preface ("PRI * HTTP/2.0"), else to
+ * the HTTP/1.1 server. TLS: ALPN chooses, and the HTTP/2 server takes
+ * HTTP/1.1 with allowHTTP1.
+ */
+import { readFileSync } from "node:fs";
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ServerConfig } from "../config/schema.js";
+import type { Logger } from "../logging/index.js";
+import { callInterceptor } from "./interceptors.js";
+
+type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+export interface RunningServer {
+  /** The bound address, e.g. 127.0.0.1:8080 (port resolved when 0 was asked). */
+  readonly address: { host: string; port: number };
+  readonly url: string;
+  /**
+   * Stops accepting connections, sends GOAWAY to HTTP/2 sessions, lets calls
+   * in flight finish for up to `graceMs`, then destroys what is left.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+export interface ServeOptions {
+  config: ServerConfig;
+  logger: Logger;
+  routes: (router: ConnectRouter) => void;
+}
+
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+
+export async function serve({ config, logger, routes }: ServeOptions): Promise<RunningServer> {
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: config.maxRequestBytes,
+    interceptors: [callInterceptor(logger)],
+  }) as RequestHandler;
+
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.Http2Session>();
+  const tls = config.tls.certFile !== "" && config.tls.keyFile !== "";
+  let outer: net.Server;
+  let h2: http2.Http2Server | http2.Http2SecureServer;
+  let h1: http.Server | undefined;
+
+  if (tls) {
+    h2 = http2.createSecureServer(
+      {
+        cert: readFileSync(config.tls.certFile),
+        key: readFileSync(config.tls.keyFile),
+        allowHTTP1: true,
+        minVersion: "TLSv1.2",
+        ALPNProtocols: ["h2", "http/1.1"],
+      },
+      handler,
+    );
+    outer = h2 as unknown as net.Server;
+  } else {
+    h2 = http2.createServer({}, handler);
+    h1 = http.createServer(handler);
+    h1.keepAliveTimeout = 65_000;
+    const plainH1 = h1;
+    const plainH2 = h2;
+    outer = net.createServer((socket) => {
+      sniffProtocol(socket, (isHttp2) => (isHttp2 ? plainH2 : plainH1).emit("connection", socket));
+    });
+  }
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  outer.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    outer.once("error", reject);
+    outer.listen(config.port, config.host, () => {
+      outer.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = outer.address() as net.AddressInfo;
+  const address = { host: config.host, port: bound.port };
+  const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
+  const url = `${tls ? "https" : "http"}://${hostForUrl}:${address.port}`;
+  logger.info("listening", { url, protocols: ["grpc", "grpc-web", "connect"], tls });
+
+  return {
+    address,
+    url,
+    async close(graceMs) {
+      const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
+      for (const session of sessions) session.close();
+      h1?.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      deadline.unref();
+      const idle = setInterval(() => h1?.closeIdleConnections(), 100);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(deadline);
+    },
+  };
+}
+
+/**
+ * Reads the first bytes without consuming them and says whether they are the
+ * HTTP/2 preface. The socket is read in paused mode so the bytes can be put
+ * back before the chosen server attaches to it.
+ */
+function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => void): void {
+  let seen = Buffer.alloc(0);
+  const onReadable = () => {
+    let chunk: Buffer | null;
+    while ((chunk = socket.read() as Buffer | null) !== null) seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, PREFACE.length);
+    const prefixMatches = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (prefixMatches && seen.length < PREFACE.length) return;
+    socket.off("readable", onReadable);
+    socket.unshift(seen);
+    route(prefixMatches);
+  };
+  socket.on("readable", onReadable);
+  socket.once("error", () => socket.destroy());
+}

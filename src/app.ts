@@ -1,0 +1,77 @@
+/**
+ * The composition root as a library: config → logger → store (+ cache) →
+ * manager → event feed → server. src/main.ts wraps it in a CLI; tests call it
+ * to run a real server on a free port.
+ */
+import type { ConnectRouter } from "@connectrpc/connect";
+import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
+import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { catalogServiceHandlers } from "./api/catalog-service.js";
+import { HealthStatusBoard, registerHealth, startStoreHealthProbe } from "./api/health.js";
+import { registerReflection } from "./api/reflection.js";
+import { serve, type RunningServer } from "./api/server.js";
+import { systemClock, type Clock } from "./catalog/clock.js";
+import { Manager } from "./catalog/manager.js";
+import { EventFeed } from "./catalog/watch.js";
+import type { CatalogConfig } from "./config/schema.js";
+import type { Logger } from "./logging/index.js";
+import { openStore } from "./storage/factory.js";
+import type { CatalogStore } from "./storage/store.js";
+
+export interface CatalogServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: CatalogStore;
+  readonly manager: Manager;
+  /** Drains and stops: health NOT_SERVING, watches end UNAVAILABLE, GOAWAY, then the store closes. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Use this store instead of opening the configured one (tests). */
+  store?: CatalogStore;
+}
+
+export async function startCatalogServer(config: CatalogConfig, logger: Logger, options: StartOptions = {}): Promise<CatalogServer> {
+  const store = options.store ?? (await openStore(config.storage, config.cache, logger));
+  const manager = new Manager(store, options.clock ?? systemClock, logger.child({ component: "manager" }));
+  const feed = await EventFeed.start(store, logger.child({ component: "events" }), {
+    progressIntervalMs: config.events.progressIntervalMs,
+  });
+  const health = new HealthStatusBoard();
+  const stopProbe = startStoreHealthProbe(health, () => store.health(), 5_000, logger.child({ component: "health" }));
+  const routes = (router: ConnectRouter) => {
+    router.service(CatalogService, catalogServiceHandlers({ manager, feed }));
+    registerHealth(router, health);
+    registerReflection(router, [file_nestor_catalog_v1_catalog_service, file_grpc_health_v1_health]);
+  };
+  let server: RunningServer;
+  try {
+    server = await serve({ config: config.server, logger, routes });
+  } catch (err) {
+    stopProbe();
+    feed.close();
+    await store.close();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.address.port,
+    store,
+    manager,
+    shutdown() {
+      stopping ??= (async () => {
+        logger.info("shutting down", { grace_ms: config.server.shutdownGraceMs });
+        stopProbe();
+        health.shutdown();
+        feed.close();
+        await server.close(config.server.shutdownGraceMs);
+        await store.close();
+        logger.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}

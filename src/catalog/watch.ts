@@ -1,0 +1,237 @@
+/**
+ * The event feed behind WatchEvents, modelled on etcd's watchable store.
+ *
+ * One follower per process tails the store's event log: it wakes on the
+ * store's commit notifications (and on a periodic resync, so a lost
+ * notification costs latency, never an event), reads new events in revision
+ * order and keeps the most recent ones in a ring. Each watcher pulls at its
+ * own pace from a position (the last revision it has seen): from the ring
+ * when the ring still covers its position ("synced"), otherwise straight from
+ * the log ("unsynced", catching up). Nothing is pushed into per-stream
+ * buffers, so a slow consumer costs nobody else anything and memory does not
+ * grow with lag; a consumer that falls behind the log's retention gets
+ * OUT_OF_RANGE from the log itself.
+ */
+import { CatalogError } from "../errors/index.js";
+import type { Logger } from "../logging/index.js";
+import type { CatalogEvent, EventType } from "../storage/records.js";
+import type { EventLog } from "../storage/store.js";
+
+export interface WatchFilter {
+  names: readonly string[];
+  provider: string;
+  category: string;
+  types: readonly EventType[];
+}
+
+export interface WatchBatch {
+  /** Matching events in revision order; empty for a progress message. */
+  events: CatalogEvent[];
+  /** The watcher has seen every matching event up to this revision. */
+  revision: number;
+  progress: boolean;
+}
+
+export interface EventFeedOptions {
+  progressIntervalMs: number;
+  /** Events kept in memory for synced watchers. */
+  ringSize?: number;
+  /** Largest batch read from the log or sent in one message. */
+  batchSize?: number;
+}
+
+export class EventFeed {
+  private head = 0;
+  private ring: CatalogEvent[] = [];
+  private readonly waiters = new Set<() => void>();
+  private refreshing: Promise<void> | undefined;
+  private refreshRequested = false;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+  private readonly resyncTimer: NodeJS.Timeout;
+  private readonly ringSize: number;
+  private readonly batchSize: number;
+
+  private constructor(
+    private readonly log: EventLog,
+    private readonly logger: Logger,
+    private readonly options: EventFeedOptions,
+    head: number,
+  ) {
+    this.head = head;
+    this.ringSize = options.ringSize ?? 4096;
+    this.batchSize = options.batchSize ?? 500;
+    this.unsubscribe = log.onCommit(() => this.requestRefresh());
+    this.resyncTimer = setInterval(() => this.requestRefresh(), Math.max(50, options.progressIntervalMs));
+    this.resyncTimer.unref();
+  }
+
+  static async start(log: EventLog, logger: Logger, options: EventFeedOptions): Promise<EventFeed> {
+    const { current } = await log.revisionBounds();
+    return new EventFeed(log, logger, options, current);
+  }
+
+  /** The highest revision this process knows to be committed. */
+  get headRevision(): number {
+    return this.head;
+  }
+
+  /** Ends every watch with UNAVAILABLE (shutdown). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    clearInterval(this.resyncTimer);
+    this.wakeAll();
+  }
+
+  /**
+   * Replays matching events after `startRevision`, then follows live ones.
+   * startRevision 0 starts from now with a progress message. Ends when
+   * `signal` aborts; throws UNAVAILABLE on shutdown and OUT_OF_RANGE when the
+   * log no longer holds the events after the watcher's position.
+   */
+  async *watch(startRevision: number, filter: WatchFilter, signal: AbortSignal): AsyncGenerator<WatchBatch> {
+    const matches = compileFilter(filter);
+    let position: number;
+    if (startRevision <= 0) {
+      await this.refresh();
+      position = this.head;
+      yield { events: [], revision: position, progress: true };
+    } else {
+      const bounds = await this.log.revisionBounds();
+      if (startRevision < bounds.compacted) throw compactedError(startRevision, bounds.compacted);
+      position = startRevision;
+    }
+    let idleSince = Date.now();
+    while (!signal.aborted) {
+      if (this.closed) throw shuttingDown(position);
+      const events = await this.eventsAfter(position);
+      if (events.length > 0) {
+        position = events[events.length - 1]!.revision;
+        const matching = events.filter(matches);
+        if (matching.length > 0) {
+          yield { events: matching, revision: position, progress: false };
+          idleSince = Date.now();
+        }
+        continue;
+      }
+      const remaining = this.options.progressIntervalMs - (Date.now() - idleSince);
+      if (remaining <= 0) {
+        yield { events: [], revision: position, progress: true };
+        idleSince = Date.now();
+        continue;
+      }
+      await this.waitBeyond(position, remaining, signal);
+    }
+  }
+
+  private async eventsAfter(position: number): Promise<CatalogEvent[]> {
+    if (position >= this.head) return [];
+    const first = this.ring[0];
+    if (first !== undefined && first.revision <= position + 1) {
+      const start = position + 1 - first.revision;
+      return this.ring.slice(start, start + this.batchSize);
+    }
+    return this.log.readEvents(position, this.batchSize);
+  }
+
+  private waitBeyond(position: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.head > position || this.closed || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener("abort", done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private requestRefresh(): void {
+    if (this.refreshing) {
+      this.refreshRequested = true;
+      return;
+    }
+    void this.refresh();
+  }
+
+  /** Reads the log past the head until caught up; one refresh at a time. */
+  private refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshRequested = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshRequested = false;
+          await this.readToEnd();
+        } while (this.refreshRequested && !this.closed);
+      } catch (err) {
+        this.logger.warn("event feed could not read the event log; retrying on the next wake-up", { err });
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async readToEnd(): Promise<void> {
+    for (;;) {
+      let events: CatalogEvent[];
+      try {
+        events = await this.log.readEvents(this.head, this.batchSize);
+      } catch (err) {
+        if (err instanceof CatalogError && err.code === "OUT_OF_RANGE") {
+          // The log was compacted past our head: skip to what remains.
+          const { current } = await this.log.revisionBounds();
+          this.ring = [];
+          this.head = current;
+          this.wakeAll();
+          return;
+        }
+        throw err;
+      }
+      if (events.length === 0) return;
+      const last = this.ring[this.ring.length - 1];
+      if (last !== undefined && events[0]!.revision !== last.revision + 1) this.ring = [];
+      this.ring.push(...events);
+      if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+      this.head = events[events.length - 1]!.revision;
+      this.wakeAll();
+      if (events.length < this.batchSize) return;
+    }
+  }
+}
+
+function compileFilter(filter: WatchFilter): (event: CatalogEvent) => boolean {
+  const names = filter.names.length > 0 ? new Set(filter.names) : undefined;
+  const types = filter.types.length > 0 ? new Set(filter.types) : undefined;
+  return (event) =>
+    (names === undefined || names.has(event.component.name)) &&
+    (types === undefined || types.has(event.type)) &&
+    (filter.provider === "" || event.component.provider === filter.provider) &&
+    (filter.category === "" || event.component.category === filter.category);
+}
+
+function compactedError(requested: number, compacted: number): CatalogError {
+  return new CatalogError(
+    "OUT_OF_RANGE",
+    `start_revision ${requested} is older than the event log holds: the oldest revision you can watch from is ${compacted}; list the catalog again and watch from the revision the list returns`,
+  );
+}
+
+function shuttingDown(position: number): CatalogError {
+  return new CatalogError(
+    "UNAVAILABLE",
+    `server is shutting down; resume the watch with start_revision ${position}`,
+  );
+}

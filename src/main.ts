@@ -1,0 +1,114 @@
+/**
+ * The nestor-catalog command: serve, migrate, help. Reads the config once,
+ * builds the logger, and hands over to src/app.ts.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startCatalogServer } from "./app.js";
+import { ConfigError, loadConfig } from "./config/load.js";
+import type { CatalogConfig } from "./config/schema.js";
+import { createLogger } from "./logging/index.js";
+import { migrateStore } from "./storage/factory.js";
+
+const USAGE = `nestor-catalog — the Nestor component catalog (gRPC, gRPC-Web and Connect on one port)
+
+Usage:
+  nestor-catalog serve   [--config FILE] [--host HOST] [--port PORT] [--storage TYPE] [--data-dir DIR]
+  nestor-catalog migrate [--config FILE]   apply schema migrations (postgres) or create the table (dynamodb)
+  nestor-catalog --help | --version
+
+Configuration comes from the YAML file given by --config or NESTOR_CONFIG, then
+NESTOR_* environment variables (e.g. NESTOR_STORAGE_TYPE=memory, NESTOR_SERVER_PORT=9090),
+then the flags above. README.md ("Configuration") lists every key.
+Defaults: 127.0.0.1:8080, embedded storage in ./data.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      storage: { type: "string" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+  const command = positionals[0] ?? (values.help ? "help" : values.version ? "version" : "help");
+  if (values.help || command === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version || command === "version") {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  const env = { ...process.env };
+  if (values.host !== undefined) env.NESTOR_SERVER_HOST = values.host;
+  if (values.port !== undefined) env.NESTOR_SERVER_PORT = values.port;
+  if (values.storage !== undefined) env.NESTOR_STORAGE_TYPE = values.storage;
+  if (values["data-dir"] !== undefined) env.NESTOR_STORAGE_EMBEDDED_DATA_DIR = values["data-dir"];
+  let config: CatalogConfig;
+  try {
+    config = loadConfig({ ...(values.config !== undefined ? { file: values.config } : {}), env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`nestor-catalog: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logging, { service: "nestor-catalog" });
+
+  switch (command) {
+    case "serve":
+      return serveUntilSignalled(config, logger);
+    case "migrate":
+      logger.info(await migrateStore(config.storage, logger));
+      return 0;
+    default:
+      process.stderr.write(`nestor-catalog: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serveUntilSignalled(config: CatalogConfig, logger: ReturnType<typeof createLogger>): Promise<number> {
+  const server = await startCatalogServer(config, logger);
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn("second signal: exiting without draining", { signal });
+        resolve(1);
+        return;
+      }
+      logger.info("signal received: draining", { signal });
+      server.shutdown().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error("shutdown failed", { err });
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`nestor-catalog: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
