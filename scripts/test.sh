@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): starts the real servers the tests need
+# (idempotent: installs and starts what is missing), then runs the type check
+# and every test suite. CI runs exactly this after its own checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "services: PostgreSQL, Redis, moto (DynamoDB)"
+# Each script prints its URL; tests read NESTOR_TEST_* variables whose
+# defaults match what these scripts start.
+bash scripts/services/postgres.sh
+bash scripts/services/redis.sh
+bash scripts/services/moto.sh
+
+step "tools: grpcurl"
+export NESTOR_GRPCURL="$(bash scripts/tools/install-grpcurl.sh)"
+
+step "typecheck"
+npx tsc --noEmit -p tsconfig.json
+
+step "vitest"
+npx vitest run
+
+for extra in scripts/test-*.sh; do
+  [ -e "$extra" ] || continue
+  step "$extra"
+  bash "$extra"
+done
