@@ -1,0 +1,375 @@
+/**
+ * CatalogStore on PostgreSQL. Every write is one transaction that first
+ * locks the single catalog_revision row: writers are serialised there, so
+ * revisions are gap-free and commit in order, which is what lets WatchEvents
+ * replay the log without holes. Inside it: the row change, one event per
+ * changed version, the revision bump, the latest marker of the name, and the
+ * NOTIFY that wakes other replicas (delivered only if the transaction commits).
+ */
+import type { QueryResult, QueryResultRow } from "pg";
+import type { PostgresConfig } from "../../config/schema.js";
+import { CatalogError } from "../../errors/index.js";
+import type { Logger } from "../../logging/index.js";
+import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
+import type {
+  CatalogEvent,
+  ComponentRecord,
+  EventType,
+  MutablePatch,
+  NewComponentRecord,
+  WriteMeta,
+} from "../records.js";
+import type {
+  CatalogStore,
+  HealthStatus,
+  ListQuery,
+  Page,
+  RevisionBounds,
+  ScoredComponent,
+  SearchQuery,
+} from "../store.js";
+import { createPool, mapErrors, type Pool, type PoolClient, sqlState, withTransaction } from "./client.js";
+import { assertMigrated, migratePostgres } from "./migrations.js";
+import {
+  applyPatch,
+  type ComponentRow,
+  contentOf,
+  eventFromRow,
+  type EventRow,
+  normalizeTime,
+  prefixTsQuery,
+  recordFromRow,
+  searchDocument,
+  versionOrderKey,
+} from "./models.js";
+import { notificationPayload, CommitNotifier } from "./notifications.js";
+import { CatalogSql, encodeCursor, type SqlQuery } from "./queries.js";
+
+const UNIQUE_VIOLATION = "23505";
+
+/** The open transaction of one write: hands out revisions and collects the events to log. */
+class WriteTransaction {
+  private readonly events: CatalogEvent[] = [];
+
+  constructor(
+    readonly client: PoolClient,
+    private revision: number,
+  ) {}
+
+  nextRevision(): number {
+    this.revision += 1;
+    return this.revision;
+  }
+
+  get lastRevision(): number {
+    return this.revision;
+  }
+
+  record(type: EventType, revision: number, component: ComponentRecord, meta: WriteMeta): CatalogEvent {
+    const event: CatalogEvent = { revision, type, time: normalizeTime(meta.time), component, actor: meta.actor };
+    this.events.push(event);
+    return event;
+  }
+
+  get loggedEvents(): readonly CatalogEvent[] {
+    return this.events;
+  }
+}
+
+export class PostgresCatalogStore implements CatalogStore {
+  readonly kind = "postgres";
+  private readonly sql: CatalogSql;
+  private readonly notifier: CommitNotifier;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly config: PostgresConfig,
+    private readonly logger: Logger,
+  ) {
+    this.sql = new CatalogSql(config.schema);
+    this.notifier = new CommitNotifier(config, logger, async () => (await this.revisionBounds()).current);
+  }
+
+  async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
+    const result = await this.query<ComponentRow>(this.sql.getVersion(name, versionKey(version)));
+    const row = result.rows[0];
+    return row === undefined ? undefined : recordFromRow(row);
+  }
+
+  async listVersions(name: string): Promise<ComponentRecord[]> {
+    const result = await this.query<ComponentRow>(this.sql.listVersions(name));
+    return result.rows.map(recordFromRow);
+  }
+
+  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+    const time = normalizeTime(meta.time);
+    return this.write(async (tx) => {
+      const revision = tx.nextRevision();
+      let row: ComponentRow | undefined;
+      try {
+        const result = await tx.client.query<ComponentRow>(
+          this.sql.insertVersion({
+            name: record.name,
+            versionKey: versionKey(record.version),
+            version: record.version,
+            versionOrder: versionOrderKey(record.version),
+            provider: record.provider,
+            category: record.category,
+            deploymentEngine: record.deployment.engine,
+            description: record.description,
+            labelsJson: JSON.stringify(record.labels),
+            contentJson: JSON.stringify(contentOf(record)),
+            sourceJson: record.source === undefined ? null : JSON.stringify(record.source),
+            deprecated: record.deprecation.deprecated,
+            deprecationJson: JSON.stringify(record.deprecation),
+            contentDigest: record.contentDigest,
+            time,
+            revision,
+            search: searchDocument(record),
+          }),
+        );
+        row = result.rows[0];
+      } catch (err) {
+        if (sqlState(err) === UNIQUE_VIOLATION) {
+          throw new CatalogError(
+            "ALREADY_EXISTS",
+            `component "${record.name}" version ${versionKey(record.version)} already exists`,
+            [],
+            { cause: err },
+          );
+        }
+        throw err;
+      }
+      if (row === undefined) throw new Error("INSERT ... RETURNING returned no row");
+      const event = tx.record("created", revision, recordFromRow(row), meta);
+      await this.refreshLatest(tx.client, record.name);
+      return event;
+    });
+  }
+
+  async updateVersion(
+    name: string,
+    version: string,
+    patch: MutablePatch,
+    meta: WriteMeta,
+    expectedRevision?: number,
+  ): Promise<CatalogEvent> {
+    const time = normalizeTime(meta.time);
+    const key = versionKey(version);
+    return this.write(async (tx) => {
+      const found = await tx.client.query<ComponentRow>(this.sql.getVersion(name, key, true));
+      const current = found.rows[0];
+      if (current === undefined) throw notFound(name, version);
+      const existing = recordFromRow(current);
+      checkExpectedRevision(existing, expectedRevision);
+      const patched = applyPatch(existing, patch);
+      const revision = tx.nextRevision();
+      const result = await tx.client.query<ComponentRow>(
+        this.sql.updateMutable({
+          name,
+          versionKey: key,
+          description: patched.description,
+          labelsJson: JSON.stringify(patched.labels),
+          deprecated: patched.deprecation.deprecated,
+          deprecationJson: JSON.stringify(patched.deprecation),
+          time,
+          revision,
+          search: searchDocument(patched),
+        }),
+      );
+      const row = result.rows[0];
+      if (row === undefined) throw new Error("UPDATE ... RETURNING returned no row");
+      const event = tx.record("updated", revision, recordFromRow(row), meta);
+      await this.refreshLatest(tx.client, name);
+      return event;
+    });
+  }
+
+  async deleteVersions(
+    name: string,
+    versions: readonly string[] | "all",
+    meta: WriteMeta,
+    expectedRevision?: number,
+  ): Promise<CatalogEvent[]> {
+    const keys = versions === "all" ? undefined : [...new Set(versions.map(versionKey))];
+    return this.write(async (tx) => {
+      const result = await tx.client.query<ComponentRow>(this.sql.deleteVersions(name, keys));
+      const deleted = result.rows.map(recordFromRow);
+      if (keys === undefined) {
+        if (deleted.length === 0) throw new CatalogError("NOT_FOUND", `component "${name}" not found`);
+      } else {
+        const gone = new Set(deleted.map((record) => versionKey(record.version)));
+        const missing = keys.find((key) => !gone.has(key));
+        if (missing !== undefined) throw notFound(name, missing);
+      }
+      if (versions !== "all" && versions.length === 1 && deleted[0] !== undefined) {
+        checkExpectedRevision(deleted[0], expectedRevision);
+      }
+      const events = sortDescending(deleted, (record) => record.version).map((record) =>
+        tx.record("deleted", tx.nextRevision(), record, meta),
+      );
+      await this.refreshLatest(tx.client, name);
+      return events;
+    });
+  }
+
+  async list(query: ListQuery): Promise<Page<ComponentRecord>> {
+    const revision = await this.currentRevision();
+    const { sql, order, cursorKeys } = this.sql.list(query);
+    const result = await this.query<ComponentRow>(sql);
+    const rows = result.rows.slice(0, query.pageSize);
+    const last = rows[rows.length - 1];
+    const page: Page<ComponentRecord> = { items: rows.map(recordFromRow), revision };
+    if (result.rows.length > query.pageSize && last !== undefined) {
+      page.nextCursor = encodeCursor({ order, keys: cursorKeys(last) });
+    }
+    return page;
+  }
+
+  async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
+    const revision = await this.currentRevision();
+    const { sql, order } = this.sql.search(query, prefixTsQuery(query.terms));
+    const result = await this.query<ComponentRow & { score: number }>(sql);
+    const rows = result.rows.slice(0, query.pageSize);
+    const last = rows[rows.length - 1];
+    const page: Page<ScoredComponent> = {
+      items: rows.map((row) => ({ component: recordFromRow(row), score: row.score })),
+      revision,
+    };
+    if (result.rows.length > query.pageSize && last !== undefined) {
+      page.nextCursor = encodeCursor({ order, keys: [last.score, last.name] });
+    }
+    return page;
+  }
+
+  async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
+    const result = await this.query<EventRow & { compacted: string }>(this.sql.readEvents(afterRevision, limit));
+    const compacted = Number(result.rows[0]?.compacted ?? 0);
+    if (afterRevision < compacted) {
+      throw new CatalogError(
+        "OUT_OF_RANGE",
+        `events after revision ${afterRevision} were compacted; the oldest available revision is ${compacted + 1}`,
+      );
+    }
+    return result.rows.map(eventFromRow);
+  }
+
+  async revisionBounds(): Promise<RevisionBounds> {
+    const result = await this.query<{ current: string; compacted: string }>({ text: this.sql.revisionBounds(), values: [] });
+    const row = result.rows[0];
+    return { current: Number(row?.current ?? 0), compacted: Number(row?.compacted ?? 0) };
+  }
+
+  onCommit(listener: (revision: number) => void): () => void {
+    return this.notifier.subscribe(listener);
+  }
+
+  async compact(throughRevision: number): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      const locked = await client.query<{ current: string; compacted: string }>(this.sql.lockRevision());
+      const current = Number(locked.rows[0]?.current ?? 0);
+      const compacted = Number(locked.rows[0]?.compacted ?? 0);
+      // The current revision's event always stays, so readers can tell "nothing new" from "compacted".
+      const through = Math.min(throughRevision, current - 1);
+      if (through <= compacted) return;
+      for (const statement of this.sql.compactEvents(through)) await client.query(statement);
+    });
+  }
+
+  async health(): Promise<HealthStatus> {
+    try {
+      await this.query({ text: "SELECT 1", values: [] });
+      return { ok: true, detail: `postgres: ok (schema "${this.config.schema}")` };
+    } catch (err) {
+      return { ok: false, detail: err instanceof Error ? err.message : `postgres is unavailable: ${String(err)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+    await this.pool.end();
+  }
+
+  /** Resolves once the LISTEN connection for onCommit is up; false when it did not come up in time. */
+  async listening(timeoutMs: number): Promise<boolean> {
+    return this.notifier.ready(timeoutMs);
+  }
+
+  private async currentRevision(): Promise<number> {
+    return (await this.revisionBounds()).current;
+  }
+
+  private async query<R extends QueryResultRow>(statement: SqlQuery): Promise<QueryResult<R>> {
+    return mapErrors(() => this.pool.query<R>(statement.text, statement.values));
+  }
+
+  /** Runs one write transaction: lock the revision, do the work, log its events, bump, notify. */
+  private async write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    const { value, revision } = await withTransaction(this.pool, async (client) => {
+      const locked = await client.query<{ current: string }>(this.sql.lockRevision());
+      const tx = new WriteTransaction(client, Number(locked.rows[0]?.current ?? 0));
+      const value = await work(tx);
+      const events = tx.loggedEvents;
+      if (events.length > 0) {
+        await client.query(
+          this.sql.insertEvents(
+            events.map((event) => ({
+              revision: event.revision,
+              type: event.type,
+              time: event.time,
+              componentJson: JSON.stringify(event.component),
+              actor: event.actor,
+            })),
+          ),
+        );
+        await client.query(this.sql.setCurrentRevision(tx.lastRevision));
+        await client.query(this.sql.notify(notificationPayload(this.config.schema, tx.lastRevision)));
+      }
+      return { value, revision: tx.lastRevision };
+    });
+    this.notifier.emit(revision);
+    return value;
+  }
+
+  /** Recomputes the latest marker of `name` with semver.pickLatest, inside the write transaction. */
+  private async refreshLatest(client: PoolClient, name: string): Promise<void> {
+    const result = await client.query<{ version_key: string; version: string; deprecated: boolean }>(
+      this.sql.latestCandidates(name),
+    );
+    const latest = pickLatest(result.rows, (row) => row.version, (row) => row.deprecated);
+    // Touches only the rows whose marker changes.
+    await client.query(this.sql.markLatest(name, latest?.version_key ?? null));
+  }
+}
+
+function notFound(name: string, version: string): CatalogError {
+  return new CatalogError("NOT_FOUND", `component "${name}" version ${version} not found`);
+}
+
+function checkExpectedRevision(record: ComponentRecord, expectedRevision: number | undefined): void {
+  if (expectedRevision !== undefined && expectedRevision !== record.updateRevision) {
+    throw new CatalogError(
+      "ABORTED",
+      `component "${record.name}" version ${record.version} is at revision ${record.updateRevision}, ` +
+        `not the expected ${expectedRevision}`,
+    );
+  }
+}
+
+/**
+ * Opens the store: a pool from `config`, pending migrations applied when
+ * `config.migrateOnStart` (else the schema must already be migrated).
+ * Fails UNAVAILABLE when the server cannot be reached.
+ */
+export async function openPostgresStore(config: PostgresConfig, logger: Logger): Promise<PostgresCatalogStore> {
+  const log = logger.child({ component: "storage.postgres", schema: config.schema });
+  if (config.migrateOnStart) await migratePostgres(config, log);
+  const pool = createPool(config, log);
+  try {
+    await assertMigrated(pool, config.schema);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return new PostgresCatalogStore(pool, config, log);
+}

@@ -1,0 +1,394 @@
+/**
+ * SQL for the PostgreSQL backend. Values always travel as parameters; the
+ * only text spliced into statements is the schema name, quoted as an
+ * identifier, and fixed column/direction fragments chosen from closed sets.
+ */
+import { CatalogError } from "../../errors/index.js";
+import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
+import { quoteIdentifier } from "./client.js";
+
+export interface SqlQuery {
+  text: string;
+  values: unknown[];
+}
+
+/** The channel every store LISTENs on; payloads name the schema (see notifications.ts). */
+export const NOTIFY_CHANNEL = "nestor_catalog_events";
+
+const COMPONENT_COLUMNS = [
+  "name",
+  "version_key",
+  "version",
+  "version_order",
+  "provider",
+  "category",
+  "deployment_engine",
+  "description",
+  "labels",
+  "content",
+  "source",
+  "deprecated",
+  "deprecation",
+  "content_digest",
+  "create_time",
+  "update_time",
+  "create_revision",
+  "update_revision",
+].join(", ");
+
+/** The weighted search vector from the three SearchDocument texts at $a, $b, $c. */
+function searchVector(a: string, b: string, c: string): string {
+  return (
+    `setweight(to_tsvector('simple', ${a}), 'A') || ` +
+    `setweight(to_tsvector('simple', ${b}), 'B') || ` +
+    `setweight(to_tsvector('simple', ${c}), 'C')`
+  );
+}
+
+/** Collects parameters and hands out their `$n` placeholders. */
+class Parameters {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+type Direction = "ASC" | "DESC";
+
+/** One key of a keyset order: a column expression, its direction, and how its cursor value is cast. */
+interface OrderKey {
+  expression: string;
+  direction: Direction;
+  cast: string;
+}
+
+/**
+ * `(k1, k2, ...)` strictly after `cursor` in the given mixed-direction
+ * order: k1 beyond c1, or k1 = c1 and the rest after the rest.
+ */
+function keysetAfter(keys: readonly OrderKey[], cursor: readonly unknown[], params: Parameters): string {
+  const [first, ...rest] = keys;
+  if (first === undefined) return "false";
+  const value = `${params.add(cursor[0])}::${first.cast}`;
+  const beyond = `${first.expression} ${first.direction === "ASC" ? ">" : "<"} ${value}`;
+  if (rest.length === 0) return beyond;
+  return `(${beyond} OR (${first.expression} = ${value} AND ${keysetAfter(rest, cursor.slice(1), params)}))`;
+}
+
+function orderByClause(keys: readonly OrderKey[]): string {
+  return keys.map((key) => `${key.expression} ${key.direction}`).join(", ");
+}
+
+const NAME: OrderKey = { expression: "name", direction: "ASC", cast: "text" };
+const VERSION_DESCENDING: OrderKey = { expression: "version_order", direction: "DESC", cast: "text" };
+
+/** List orders: the field in the asked direction, ties by name ascending then version SemVer-descending. */
+function listOrder(query: ListQuery): { id: string; keys: OrderKey[] } {
+  const direction: Direction = query.orderBy.descending ? "DESC" : "ASC";
+  const keys =
+    query.orderBy.field === "name"
+      ? [{ ...NAME, direction }, VERSION_DESCENDING]
+      : [{ expression: "update_time", direction, cast: "timestamptz" }, NAME, VERSION_DESCENDING];
+  return { id: `${query.orderBy.field}:${direction}`, keys };
+}
+
+/** What a list/search cursor holds: which order it belongs to and the last row's key values. */
+interface CursorPayload {
+  order: string;
+  keys: Array<string | number>;
+}
+
+export function encodeCursor(payload: CursorPayload): string {
+  return Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
+}
+
+export function decodeCursor(cursor: string, order: string, keyCount: number): CursorPayload["keys"] {
+  const invalid = () => new CatalogError("INVALID_ARGUMENT", `page cursor is not valid for this query`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  if (typeof parsed !== "object" || parsed === null) throw invalid();
+  const { order: cursorOrder, keys } = parsed as Record<string, unknown>;
+  if (cursorOrder !== order || !Array.isArray(keys) || keys.length !== keyCount) throw invalid();
+  if (!keys.every((key) => typeof key === "string" || (typeof key === "number" && Number.isFinite(key)))) {
+    throw invalid();
+  }
+  return keys as Array<string | number>;
+}
+
+function filterConditions(filter: ComponentFilter, latestOnly: boolean, params: Parameters): string[] {
+  const conditions: string[] = [];
+  if (latestOnly) conditions.push("is_latest");
+  if (!filter.includeDeprecated) conditions.push("NOT deprecated");
+  // An empty string is the proto's "unset", so it filters nothing.
+  if (filter.provider) conditions.push(`provider = ${params.add(filter.provider)}`);
+  if (filter.category) conditions.push(`category = ${params.add(filter.category)}`);
+  if (filter.deploymentEngine) conditions.push(`deployment_engine = ${params.add(filter.deploymentEngine)}`);
+  if (filter.labels && Object.keys(filter.labels).length > 0) {
+    conditions.push(`labels @> ${params.add(JSON.stringify(filter.labels))}::jsonb`);
+  }
+  if (filter.names !== undefined) conditions.push(`name = ANY(${params.add([...filter.names])}::text[])`);
+  return conditions;
+}
+
+function where(conditions: readonly string[]): string {
+  return conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+}
+
+/** The statements of one catalog schema. */
+export class CatalogSql {
+  readonly versions: string;
+  readonly events: string;
+  readonly revision: string;
+
+  constructor(readonly schema: string) {
+    const quoted = quoteIdentifier(schema);
+    this.versions = `${quoted}.component_versions`;
+    this.events = `${quoted}.catalog_events`;
+    this.revision = `${quoted}.catalog_revision`;
+  }
+
+  /** Serialises writers: every write transaction starts here and holds the row until commit. */
+  lockRevision(): string {
+    return `SELECT current, compacted FROM ${this.revision} FOR UPDATE`;
+  }
+
+  revisionBounds(): string {
+    return `SELECT current, compacted FROM ${this.revision}`;
+  }
+
+  setCurrentRevision(revision: number): SqlQuery {
+    return { text: `UPDATE ${this.revision} SET current = $1`, values: [revision] };
+  }
+
+  notify(payload: string): SqlQuery {
+    return { text: `SELECT pg_notify($1, $2)`, values: [NOTIFY_CHANNEL, payload] };
+  }
+
+  getVersion(name: string, key: string, forUpdate = false): SqlQuery {
+    return {
+      text:
+        `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = $1 AND version_key = $2` +
+        (forUpdate ? " FOR UPDATE" : ""),
+      values: [name, key],
+    };
+  }
+
+  listVersions(name: string): SqlQuery {
+    return {
+      text: `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = $1 ORDER BY version_order DESC`,
+      values: [name],
+    };
+  }
+
+  insertVersion(row: {
+    name: string;
+    versionKey: string;
+    version: string;
+    versionOrder: string;
+    provider: string;
+    category: string;
+    deploymentEngine: string;
+    description: string;
+    labelsJson: string;
+    contentJson: string;
+    sourceJson: string | null;
+    deprecated: boolean;
+    deprecationJson: string;
+    contentDigest: string;
+    time: string;
+    revision: number;
+    search: { name: string; terms: string; description: string };
+  }): SqlQuery {
+    return {
+      text:
+        `INSERT INTO ${this.versions} (name, version_key, version, version_order, provider, category, ` +
+        `deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, ` +
+        `create_time, update_time, create_revision, update_revision, search_vector) ` +
+        `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14, ` +
+        `$15, $15, $16, $16, ${searchVector("$17", "$18", "$19")}) RETURNING ${COMPONENT_COLUMNS}`,
+      values: [
+        row.name,
+        row.versionKey,
+        row.version,
+        row.versionOrder,
+        row.provider,
+        row.category,
+        row.deploymentEngine,
+        row.description,
+        row.labelsJson,
+        row.contentJson,
+        row.sourceJson,
+        row.deprecated,
+        row.deprecationJson,
+        row.contentDigest,
+        row.time,
+        row.revision,
+        row.search.name,
+        row.search.terms,
+        row.search.description,
+      ],
+    };
+  }
+
+  updateMutable(row: {
+    name: string;
+    versionKey: string;
+    description: string;
+    labelsJson: string;
+    deprecated: boolean;
+    deprecationJson: string;
+    time: string;
+    revision: number;
+    search: { name: string; terms: string; description: string };
+  }): SqlQuery {
+    return {
+      text:
+        `UPDATE ${this.versions} SET description = $3, labels = $4::jsonb, deprecated = $5, ` +
+        `deprecation = $6::jsonb, update_time = $7, update_revision = $8, ` +
+        `search_vector = ${searchVector("$9", "$10", "$11")} ` +
+        `WHERE name = $1 AND version_key = $2 RETURNING ${COMPONENT_COLUMNS}`,
+      values: [
+        row.name,
+        row.versionKey,
+        row.description,
+        row.labelsJson,
+        row.deprecated,
+        row.deprecationJson,
+        row.time,
+        row.revision,
+        row.search.name,
+        row.search.terms,
+        row.search.description,
+      ],
+    };
+  }
+
+  /** Deletes the given version keys of `name`, or all of them when `keys` is undefined. */
+  deleteVersions(name: string, keys: readonly string[] | undefined): SqlQuery {
+    return {
+      text:
+        `DELETE FROM ${this.versions} WHERE name = $1 AND ($2::text[] IS NULL OR version_key = ANY($2::text[])) ` +
+        `RETURNING ${COMPONENT_COLUMNS}`,
+      values: [name, keys === undefined ? null : [...keys]],
+    };
+  }
+
+  latestCandidates(name: string): SqlQuery {
+    return {
+      text: `SELECT version_key, version, deprecated FROM ${this.versions} WHERE name = $1`,
+      values: [name],
+    };
+  }
+
+  /** Moves the latest marker of `name` to `latestKey` (or clears it when null). */
+  markLatest(name: string, latestKey: string | null): SqlQuery {
+    return {
+      text:
+        `UPDATE ${this.versions} SET is_latest = (version_key IS NOT DISTINCT FROM $2::text) ` +
+        `WHERE name = $1 AND is_latest <> (version_key IS NOT DISTINCT FROM $2::text)`,
+      values: [name, latestKey],
+    };
+  }
+
+  insertEvents(events: ReadonlyArray<{ revision: number; type: string; time: string; componentJson: string; actor: string }>): SqlQuery {
+    return {
+      text:
+        `INSERT INTO ${this.events} (revision, type, time, component, actor) ` +
+        `SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[])`,
+      values: [
+        events.map((event) => event.revision),
+        events.map((event) => event.type),
+        events.map((event) => event.time),
+        events.map((event) => event.componentJson),
+        events.map((event) => event.actor),
+      ],
+    };
+  }
+
+  /**
+   * Events after `afterRevision`, each row carrying the compaction bound read
+   * in the same snapshot. No rows means nothing after `afterRevision`, which
+   * is never out of range: the current revision's event is never compacted.
+   */
+  readEvents(afterRevision: number, limit: number): SqlQuery {
+    return {
+      text:
+        `SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor FROM ${this.revision} r ` +
+        `CROSS JOIN LATERAL (SELECT * FROM ${this.events} WHERE revision > $1 ORDER BY revision LIMIT $2) e ` +
+        `ORDER BY e.revision`,
+      values: [afterRevision, limit],
+    };
+  }
+
+  compactEvents(throughRevision: number): SqlQuery[] {
+    return [
+      { text: `DELETE FROM ${this.events} WHERE revision <= $1`, values: [throughRevision] },
+      { text: `UPDATE ${this.revision} SET compacted = $1`, values: [throughRevision] },
+    ];
+  }
+
+  /** One page (plus one row, to know whether more follow) of a list query. */
+  list(query: ListQuery): { sql: SqlQuery; order: string; cursorKeys: (row: ListRowKeys) => Array<string | number> } {
+    const params = new Parameters();
+    const { id, keys } = listOrder(query);
+    const conditions = filterConditions(query.filter, !query.allVersions, params);
+    if (query.cursor !== undefined) {
+      conditions.push(keysetAfter(keys, decodeCursor(query.cursor, id, keys.length), params));
+    }
+    const limit = params.add(query.pageSize + 1);
+    return {
+      sql: {
+        text:
+          `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} ${where(conditions)} ` +
+          `ORDER BY ${orderByClause(keys)} LIMIT ${limit}`,
+        values: params.values,
+      },
+      order: id,
+      cursorKeys: (row) =>
+        query.orderBy.field === "name"
+          ? [row.name, row.version_order]
+          : [row.update_time.toISOString(), row.name, row.version_order],
+    };
+  }
+
+  /**
+   * One page (plus one row) of a search over latest versions, ranked by
+   * ts_rank descending then name. `tsQuery` undefined means no term: every
+   * filtered component matches with score 0.
+   */
+  search(query: SearchQuery, tsQuery: string | undefined): { sql: SqlQuery; order: string } {
+    const params = new Parameters();
+    const conditions = filterConditions(query.filter, true, params);
+    let score = "0::float8";
+    if (tsQuery !== undefined) {
+      const tsq = `to_tsquery('simple', ${params.add(tsQuery)})`;
+      conditions.push(`search_vector @@ ${tsq}`);
+      score = `ts_rank(search_vector, ${tsq})::float8`;
+    }
+    const keys: OrderKey[] = [{ expression: "score", direction: "DESC", cast: "float8" }, NAME];
+    const order = "score:DESC";
+    const after =
+      query.cursor === undefined ? "" : `WHERE ${keysetAfter(keys, decodeCursor(query.cursor, order, 2), params)}`;
+    const limit = params.add(query.pageSize + 1);
+    return {
+      sql: {
+        text:
+          `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, ${score} AS score FROM ${this.versions} ` +
+          `${where(conditions)}) ranked ${after} ORDER BY ${orderByClause(keys)} LIMIT ${limit}`,
+        values: params.values,
+      },
+      order,
+    };
+  }
+}
+
+export interface ListRowKeys {
+  name: string;
+  version_order: string;
+  update_time: Date;
+}
