@@ -1,0 +1,94 @@
+/**
+ * The write path's first half: check a write against the current state and
+ * build its events (with their revisions and full records) without changing
+ * anything. The caller persists the events, then applies them.
+ */
+import { CatalogError } from "../../errors/index.js";
+import { sortDescending, versionKey } from "../../semver/index.js";
+import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import type { CatalogState } from "./state.js";
+
+export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
+  const existing = state.getVersion(record.name, record.version);
+  if (existing) {
+    throw new CatalogError(
+      "ALREADY_EXISTS",
+      `component "${record.name}" version ${existing.version} already exists (revision ${existing.updateRevision})`,
+    );
+  }
+  const revision = state.revision + 1;
+  const stored: ComponentRecord = {
+    ...structuredClone(record),
+    createTime: meta.time,
+    updateTime: meta.time,
+    createRevision: revision,
+    updateRevision: revision,
+  };
+  return { revision, type: "created", time: meta.time, component: stored, actor: meta.actor };
+}
+
+export function planUpdate(
+  state: CatalogState,
+  name: string,
+  version: string,
+  patch: MutablePatch,
+  meta: WriteMeta,
+  expectedRevision: number | undefined,
+): CatalogEvent {
+  const existing = requireVersion(state, name, version);
+  checkExpectedRevision(existing, expectedRevision);
+  const revision = state.revision + 1;
+  const changes = structuredClone(patch);
+  const updated: ComponentRecord = {
+    ...existing,
+    ...(changes.description !== undefined ? { description: changes.description } : {}),
+    ...(changes.labels !== undefined ? { labels: changes.labels } : {}),
+    ...(changes.deprecation !== undefined ? { deprecation: changes.deprecation } : {}),
+    updateTime: meta.time,
+    updateRevision: revision,
+  };
+  return { revision, type: "updated", time: meta.time, component: updated, actor: meta.actor };
+}
+
+export function planDelete(
+  state: CatalogState,
+  name: string,
+  versions: readonly string[] | "all",
+  meta: WriteMeta,
+  expectedRevision: number | undefined,
+): CatalogEvent[] {
+  let targets: ComponentRecord[];
+  if (versions === "all") {
+    const entry = state.entry(name);
+    if (!entry || entry.sorted.length === 0) throw new CatalogError("NOT_FOUND", `component "${name}" not found`);
+    targets = [...entry.sorted];
+  } else {
+    const byKey = new Map<string, ComponentRecord>();
+    for (const version of versions) byKey.set(versionKey(version), requireVersion(state, name, version));
+    targets = sortDescending([...byKey.values()], (r) => r.version);
+    if (versions.length === 1 && targets[0]) checkExpectedRevision(targets[0], expectedRevision);
+  }
+  return targets.map((component, i) => ({
+    revision: state.revision + 1 + i,
+    type: "deleted",
+    time: meta.time,
+    component,
+    actor: meta.actor,
+  }));
+}
+
+function requireVersion(state: CatalogState, name: string, version: string): ComponentRecord {
+  const record = state.getVersion(name, version);
+  if (!record) throw new CatalogError("NOT_FOUND", `component "${name}" version ${version} not found`);
+  return record;
+}
+
+function checkExpectedRevision(record: ComponentRecord, expectedRevision: number | undefined): void {
+  if (expectedRevision !== undefined && expectedRevision !== record.updateRevision) {
+    throw new CatalogError(
+      "ABORTED",
+      `component "${record.name}" version ${record.version} is at revision ${record.updateRevision}, ` +
+        `not the expected ${expectedRevision}; re-read it and retry`,
+    );
+  }
+}

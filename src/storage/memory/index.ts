@@ -1,0 +1,1 @@
+export { MemoryCatalogStore } from "./catalog.js";
