@@ -4,6 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/ts/src/grpc/health/v1/health_pb.js";
 import { startCatalogServer } from "./app.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { CatalogConfig } from "./config/schema.js";
@@ -15,6 +18,7 @@ const USAGE = `nestor-catalog — the Nestor component catalog (gRPC, gRPC-Web a
 Usage:
   nestor-catalog serve   [--config FILE] [--host HOST] [--port PORT] [--storage TYPE] [--data-dir DIR]
   nestor-catalog migrate [--config FILE]   apply schema migrations (postgres) or create the table (dynamodb)
+  nestor-catalog healthcheck [--url URL]   exit 0 when the server at URL (default from config) reports SERVING
   nestor-catalog --help | --version
 
 Configuration comes from the YAML file given by --config or NESTOR_CONFIG, then
@@ -33,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       storage: { type: "string" },
       "data-dir": { type: "string" },
+      url: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -66,6 +71,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "serve":
       return serveUntilSignalled(config, logger);
+    case "healthcheck":
+      return checkHealth(values.url ?? localUrl(config));
     case "migrate":
       logger.info(await migrateStore(config.storage, logger));
       return 0;
@@ -98,6 +105,26 @@ async function serveUntilSignalled(config: CatalogConfig, logger: ReturnType<typ
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
+}
+
+function localUrl(config: CatalogConfig): string {
+  const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
+  const scheme = config.server.tls.certFile !== "" ? "https" : "http";
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${config.server.port}`;
+}
+
+/** One grpc.health.v1 Check over gRPC, for container health checks. */
+async function checkHealth(url: string): Promise<number> {
+  const client = createClient(Health, createGrpcTransport({ baseUrl: url }));
+  try {
+    const response = await client.check({ service: "" }, { timeoutMs: 3_000 });
+    const status = HealthCheckResponse_ServingStatus[response.status] ?? String(response.status);
+    process.stdout.write(`${url}: ${status}\n`);
+    return response.status === HealthCheckResponse_ServingStatus.SERVING ? 0 : 1;
+  } catch (err) {
+    process.stdout.write(`${url}: unreachable: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
 }
 
 function packageVersion(): string {

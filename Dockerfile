@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Nestor Catalog server image: multi-stage, runs as a non-root user, embedded
+# storage in the /data volume by default. Build: docker build -t nestor-catalog .
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY gen/ts/src ./gen/ts/src
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    NESTOR_SERVER_HOST=0.0.0.0 \
+    NESTOR_SERVER_PORT=8080 \
+    NESTOR_STORAGE_EMBEDDED_DATA_DIR=/data
+WORKDIR /app
+RUN groupadd --system --gid 10001 nestor && useradd --system --uid 10001 --gid nestor --home /app nestor \
+    && mkdir -p /data && chown nestor:nestor /data
+COPY --from=build --chown=nestor:nestor /src/node_modules ./node_modules
+COPY --from=build --chown=nestor:nestor /src/dist ./dist
+COPY --chown=nestor:nestor package.json ./
+COPY --chown=nestor:nestor bin ./bin
+USER nestor
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["node", "dist/src/main.js", "healthcheck", "--url", "http://127.0.0.1:8080"]
+# SIGTERM drains: health goes NOT_SERVING, watches end UNAVAILABLE, GOAWAY, exit.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["serve"]
