@@ -139,6 +139,9 @@ function checkName(out: Violations, field: string, name: unknown): void {
 function checkVersion(out: Violations, field: string, version: unknown): void {
   if (!checkString(out, field, version, "version")) return;
   if (version === "") return violation(out, field, REASONS.required, "version is required");
+  if (version.trim() !== version) {
+    return violation(out, field, REASONS.semver, `version "${version}" must not have leading or trailing whitespace`);
+  }
   if (isValidVersion(version)) return;
   if (/^[vV]/.test(version) && isValidVersion(version.slice(1))) {
     return violation(
@@ -243,8 +246,9 @@ function fullMatch(pattern: string): RegExp | undefined {
  * Why `value` does not satisfy `type` and `rules`, or undefined when it does.
  * Integers must be whole numbers; a pattern must match the whole string;
  * lengths count characters of a string or elements of a list. Rules that do
- * not apply to the type, or a pattern that does not compile, are ignored here
- * (validateComponent reports those).
+ * not apply to the type, and a pattern that does not compile or looks
+ * catastrophic (running it could hang), are ignored here: validateComponent
+ * reports those.
  */
 export function checkValue(value: JsonValue, type: ValueType, rules: ValidationRules): string | undefined {
   const typeProblem = valueTypeProblem(value, type);
@@ -266,7 +270,7 @@ export function checkValue(value: JsonValue, type: ValueType, rules: ValidationR
       return `must have at most ${effective.maxLength} ${unit}, has ${length}`;
     }
   }
-  if (typeof value === "string" && effective.pattern !== undefined) {
+  if (typeof value === "string" && effective.pattern !== undefined && !looksCatastrophic(effective.pattern)) {
     const regex = fullMatch(effective.pattern);
     if (regex && !regex.test(value)) return `must match the pattern ${effective.pattern} in full; got ${showValue(value)}`;
   }
@@ -691,7 +695,8 @@ export function validateComponent(input: ComponentDraft, fieldPrefix = "componen
   checkDeployment(out, field("deployment"), draft.deployment);
   checkSource(out, field("source"), draft.source);
   const bytes = serializedBytes(draft);
-  if (bytes === undefined || bytes > LIMITS.componentBytes) {
+  // A value too deep to serialize has already been reported where it is (config depth); say it here only if nothing else did.
+  if (bytes === undefined ? out.length === 0 : bytes > LIMITS.componentBytes) {
     violation(out, fieldPrefix, REASONS.maxSize, `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, got ${bytes ?? "an unserializable value"}`);
   }
   return out;
