@@ -1,4 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { metaClock, newRecord, uniqueName } from "../../../test/storage/fixtures.js";
+import { silentLogger } from "../../logging/index.js";
+import { withCache } from "../cached.js";
 import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { LruCache } from "./lru.js";
+import { InstrumentedMemoryStore } from "./test-stores.js";
 
 defineCachedStoreBehaviour("an in-process LRU", () => new LruCache({ maxEntries: 1_000 }));
+
+describe("withCache over one in-process LRU per replica", () => {
+  // The documented limit of a per-replica cache: another replica's write is
+  // seen once this replica has applied its event, not at acknowledgement.
+  it("serves another replica's write once it has applied that write's event", async () => {
+    const meta = metaClock();
+    const store = new InstrumentedMemoryStore();
+    const replicaA = withCache(store, new LruCache({ maxEntries: 100 }), { ttlSeconds: 60 }, silentLogger);
+    const replicaB = withCache(store, new LruCache({ maxEntries: 100 }), { ttlSeconds: 60 }, silentLogger);
+    await replicaA.cacheCaughtUp();
+    await replicaB.cacheCaughtUp();
+    const name = uniqueName("per-replica");
+    await replicaA.insertVersion(newRecord(name, "1.0.0"), meta());
+    await replicaB.getVersion(name, "1.0.0");
+
+    store.wakeupsLost = true;
+    await replicaA.updateVersion(name, "1.0.0", { description: "from A" }, meta());
+    expect((await replicaA.getVersion(name, "1.0.0"))?.description).toBe("from A");
+    expect((await replicaB.getVersion(name, "1.0.0"))?.description).toBe(newRecord(name, "1.0.0").description);
+
+    await replicaB.cacheCaughtUp();
+    expect((await replicaB.getVersion(name, "1.0.0"))?.description).toBe("from A");
+    await replicaA.close();
+  });
+});
