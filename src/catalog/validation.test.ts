@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldViolation } from "../errors/index.js";
-import type { JsonObject, JsonValue } from "../storage/records.js";
+import type { JsonObject, JsonValue, ValidationRules, ValueType } from "../storage/records.js";
 import { makeInput, makeOutput, sampleDraft } from "./content-fixtures.js";
 import { checkValue, looksCatastrophic, validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
 
@@ -299,7 +299,7 @@ describe("validateComponent", () => {
 
   describe("default values", () => {
     const at = "component.inputs[4].default";
-    it.each([
+    it.each<[ValueType, ValidationRules, JsonValue, string]>([
       ["string", {}, 5, "must be a string"],
       ["integer", {}, 2.5, "whole number"],
       ["integer", { minimum: 1, maximum: 10 }, 11, "at most 10"],
@@ -311,9 +311,9 @@ describe("validateComponent", () => {
       ["boolean", {}, "true", "must be a boolean"],
       ["map", {}, [], "must be an object"],
       ["object", {}, null, "got null"],
-    ] as const)("refuses a %s default that breaks %j: %j", (type, validation, value, problem) => {
+    ])("refuses a %s default that breaks %j: %j", (type, validation, value, problem) => {
       const v = expectOnly(
-        violationsAfter((d) => d.inputs.push(makeInput({ name: "x", type, validation, default: value as JsonValue }))),
+        violationsAfter((d) => d.inputs.push(makeInput({ name: "x", type, validation, default: value }))),
         at,
         "DEFAULT_INVALID",
       );
