@@ -1,0 +1,174 @@
+/**
+ * List and search pages. Rows come from the narrowest source the filter
+ * allows (named components from the base table, else the byProvider or
+ * byCategory partition, else the byName or byUpdateTime partition of every
+ * LATEST or VERSION item). When the source is already sorted by the
+ * requested field, the read starts at the cursor and stops as soon as the
+ * page is decided; otherwise the whole source partition is read and sorted
+ * in process. README.md beside this file gives the cost of each case.
+ * Order, filter, cursor and scoring are the ones the in-process backends use,
+ * so every backend pages identically.
+ */
+import type { QueryCommandInput } from "@aws-sdk/client-dynamodb";
+import { matchesFilter } from "../inprocess/filter.js";
+import {
+  compareScored,
+  decodeListCursor,
+  decodeSearchCursor,
+  encodeListCursor,
+  encodeSearchCursor,
+  rowComparator,
+  rowOf,
+  type ListOrder,
+  type Row,
+  type RowKey,
+} from "../inprocess/order.js";
+import { scoreRecord } from "../inprocess/search.js";
+import type { ComponentRecord } from "../records.js";
+import type { ComponentFilter, ListQuery, OrderField, Page, ScoredComponent, SearchQuery } from "../store.js";
+import { ATTR, INDEX, afterPrefix, recordOf, timeIndexPrefix, type RowKind } from "./models.js";
+import { queryItems, readLatest, readRevisionBounds, readVersions, type DynamoContext } from "./queries.js";
+
+interface IndexSource {
+  index: string;
+  hashAttr: string;
+  hashValue: string;
+  rangeAttr: string;
+  sortedBy: OrderField;
+}
+
+function present(value: string | undefined): value is string {
+  return value !== undefined && value !== "";
+}
+
+function indexSourceFor(filter: ComponentFilter, kind: RowKind, field: OrderField): IndexSource {
+  if (present(filter.provider)) {
+    return { index: INDEX.byProvider, hashAttr: ATTR.provider, hashValue: `${kind}#${filter.provider}`, rangeAttr: ATTR.nameKey, sortedBy: "name" };
+  }
+  if (present(filter.category)) {
+    return { index: INDEX.byCategory, hashAttr: ATTR.category, hashValue: `${kind}#${filter.category}`, rangeAttr: ATTR.nameKey, sortedBy: "name" };
+  }
+  if (field === "updateTime") {
+    return { index: INDEX.byUpdateTime, hashAttr: ATTR.kind, hashValue: kind, rangeAttr: ATTR.timeKey, sortedBy: "updateTime" };
+  }
+  return { index: INDEX.byName, hashAttr: ATTR.kind, hashValue: kind, rangeAttr: ATTR.nameKey, sortedBy: "name" };
+}
+
+/** The key condition for `source`, starting at the cursor's primary value when the source is sorted by it. */
+function keyCondition(source: IndexSource, order: ListOrder, after: RowKey | undefined): Omit<QueryCommandInput, "TableName"> {
+  const names = { "#h": source.hashAttr, "#r": source.rangeAttr };
+  if (!after || source.sortedBy !== order.field) {
+    return { KeyConditionExpression: "#h = :h", ExpressionAttributeNames: names, ExpressionAttributeValues: { ":h": { S: source.hashValue } } };
+  }
+  const start = order.field === "name" ? after.name : timeIndexPrefix(after.updateMs);
+  return {
+    KeyConditionExpression: order.descending ? "#h = :h AND #r < :start" : "#h = :h AND #r >= :start",
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: {
+      ":h": { S: source.hashValue },
+      ":start": { S: order.descending ? afterPrefix(start) : start },
+    },
+  };
+}
+
+/** Whether `row` comes strictly after `boundary` in the source's primary order. */
+function pastBoundary(row: Row, boundary: Row, order: ListOrder): boolean {
+  const cmp = order.field === "name" ? (row.name < boundary.name ? -1 : row.name > boundary.name ? 1 : 0) : row.updateMs - boundary.updateMs;
+  return order.descending ? cmp < 0 : cmp > 0;
+}
+
+async function rowsOfNames(ctx: DynamoContext, names: readonly string[], allVersions: boolean): Promise<ComponentRecord[]> {
+  const unique = [...new Set(names)];
+  const perName = await Promise.all(
+    unique.map(async (name) => {
+      if (allVersions) return readVersions(ctx, name);
+      const latest = await readLatest(ctx, name);
+      return latest ? [latest] : [];
+    }),
+  );
+  return perName.flat();
+}
+
+/**
+ * Candidate rows after the cursor that pass the filter: at least pageSize + 1
+ * of them when that many exist, and every row that could sort before the
+ * (pageSize + 1)-th.
+ */
+async function candidateRows(ctx: DynamoContext, query: ListQuery, order: ListOrder, after: RowKey | undefined, pageSize: number): Promise<Row[]> {
+  const compare = rowComparator(order);
+  const keep = (record: ComponentRecord): Row | undefined => {
+    if (!matchesFilter(record, query.filter)) return undefined;
+    const row = rowOf(record);
+    return after && compare(row, after) <= 0 ? undefined : row;
+  };
+  if (query.filter.names !== undefined) {
+    const records = await rowsOfNames(ctx, query.filter.names, query.allVersions);
+    return records.map(keep).filter((row): row is Row => row !== undefined);
+  }
+  const source = indexSourceFor(query.filter, query.allVersions ? "VERSION" : "LATEST", order.field);
+  const streaming = source.sortedBy === order.field;
+  const rows: Row[] = [];
+  let boundary: Row | undefined;
+  const items = queryItems(ctx, `listing components (${source.index})`, {
+    ...keyCondition(source, order, after),
+    IndexName: source.index,
+    ScanIndexForward: !order.descending,
+    ...(streaming ? { Limit: Math.min(1000, Math.max(25, (pageSize + 1) * 2)) } : {}),
+  });
+  for await (const item of items) {
+    const record = recordOf(item);
+    if (boundary && pastBoundary(rowOf(record), boundary, order)) break;
+    const row = keep(record);
+    if (!row) continue;
+    rows.push(row);
+    if (streaming && !boundary && rows.length === pageSize + 1) boundary = row;
+  }
+  return rows;
+}
+
+export async function listPage(ctx: DynamoContext, query: ListQuery): Promise<Page<ComponentRecord>> {
+  const order: ListOrder = { ...query.orderBy, allVersions: query.allVersions };
+  const after = query.cursor ? decodeListCursor(query.cursor, order) : undefined;
+  const pageSize = Math.max(1, Math.floor(query.pageSize));
+  const { current } = await readRevisionBounds(ctx);
+  const rows = await candidateRows(ctx, query, order, after, pageSize);
+  rows.sort(rowComparator(order));
+  const pageRows = rows.slice(0, pageSize);
+  const page: Page<ComponentRecord> = { items: pageRows.map((row) => row.record), revision: current };
+  const last = pageRows.at(-1);
+  if (rows.length > pageSize && last) page.nextCursor = encodeListCursor(order, last);
+  return page;
+}
+
+/** Search reads every LATEST item (or the named ones) and scores in process: DynamoDB has no text index. */
+export async function searchPage(ctx: DynamoContext, query: SearchQuery): Promise<Page<ScoredComponent>> {
+  const after = query.cursor ? decodeSearchCursor(query.cursor) : undefined;
+  const pageSize = Math.max(1, Math.floor(query.pageSize));
+  const { current } = await readRevisionBounds(ctx);
+  const hits: ScoredComponent[] = [];
+  const consider = (latest: ComponentRecord) => {
+    if (!matchesFilter(latest, query.filter)) return;
+    const score = scoreRecord(latest, query.terms);
+    if (score === undefined) return;
+    if (after && compareScored({ score, name: latest.name }, after) <= 0) return;
+    hits.push({ component: latest, score });
+  };
+  if (query.filter.names !== undefined) {
+    for (const latest of await rowsOfNames(ctx, query.filter.names, false)) consider(latest);
+  } else {
+    const items = queryItems(ctx, "searching components", {
+      IndexName: INDEX.byName,
+      KeyConditionExpression: "#h = :h",
+      ExpressionAttributeNames: { "#h": ATTR.kind },
+      ExpressionAttributeValues: { ":h": { S: "LATEST" } },
+    });
+    for await (const item of items) consider(recordOf(item));
+  }
+  const keyOf = (hit: ScoredComponent) => ({ score: hit.score, name: hit.component.name });
+  hits.sort((a, b) => compareScored(keyOf(a), keyOf(b)));
+  const items = hits.slice(0, pageSize);
+  const page: Page<ScoredComponent> = { items, revision: current };
+  const last = items.at(-1);
+  if (hits.length > pageSize && last) page.nextCursor = encodeSearchCursor(keyOf(last));
+  return page;
+}
