@@ -1,0 +1,163 @@
+/**
+ * The embedded backend: the in-process catalog made durable in a data
+ * directory. Each write is appended to a write-ahead log (one append per
+ * write, fsync'd when configured) before it is applied in memory; opening
+ * replays snapshot + log. Compaction writes a snapshot of the current
+ * records and rewrites the log without the compacted events.
+ *
+ *   <dataDir>/catalog.wal        write-ahead log (see wal.ts)
+ *   <dataDir>/catalog.snapshot   written by compaction (see snapshot.ts)
+ *   <dataDir>/LOCK               owner pid (see lock.ts)
+ */
+import { mkdir, open, rm, truncate, type FileHandle } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { EmbeddedConfig } from "../../config/schema.js";
+import { CatalogError } from "../../errors/index.js";
+import type { Logger } from "../../logging/index.js";
+import type { CatalogEvent } from "../records.js";
+import { CatalogState } from "../inprocess/state.js";
+import { InProcessCatalogStore } from "../inprocess/store.js";
+import { chunkLines, replaceFile, writeFully } from "./files.js";
+import { acquireDirLock, type DirLock } from "./lock.js";
+import { readSnapshot, writeSnapshot, type Snapshot } from "./snapshot.js";
+import { corruption, encodeWrite, readWal, walLines } from "./wal.js";
+
+export const WAL_FILE = "catalog.wal";
+export const SNAPSHOT_FILE = "catalog.snapshot";
+
+interface EmbeddedFiles {
+  dir: string;
+  fsync: boolean;
+  lock: DirLock;
+  log: FileHandle;
+  /** Bytes of the log that hold complete writes; a failed append is cut back to it. */
+  logSize: number;
+}
+
+export class EmbeddedCatalogStore extends InProcessCatalogStore {
+  readonly kind = "embedded";
+
+  constructor(
+    state: CatalogState,
+    logger: Logger,
+    private readonly files: EmbeddedFiles,
+  ) {
+    super(state, logger);
+  }
+
+  get dataDir(): string {
+    return this.files.dir;
+  }
+
+  protected describe(): string {
+    return `data dir ${this.files.dir}`;
+  }
+
+  protected async persist(events: readonly CatalogEvent[]): Promise<void> {
+    const data = encodeWrite(events);
+    try {
+      await writeFully(this.files.log, data);
+      if (this.files.fsync) await this.files.log.datasync();
+      this.files.logSize += data.length;
+    } catch (err) {
+      await this.cutBackAfterFailedAppend(err);
+      throw CatalogError.unavailable(`embedded store (${this.describe()})`, err);
+    }
+  }
+
+  protected async persistCompaction(throughRevision: number): Promise<void> {
+    const { dir, fsync } = this.files;
+    await writeSnapshot(
+      join(dir, SNAPSHOT_FILE),
+      { revision: this.state.revision, compacted: throughRevision, records: this.state.records() },
+      { dir, fsync },
+    );
+    // The snapshot alone is already a consistent state: recovery skips log events it covers.
+    const kept = this.state.eventsAfter(throughRevision);
+    const walPath = join(dir, WAL_FILE);
+    await this.files.log.close();
+    try {
+      this.files.logSize = await replaceFile(walPath, chunkLines(kept.flatMap((e) => walLines([e]))), { dir, fsync });
+    } finally {
+      this.files.log = await this.reopenLog(walPath);
+    }
+  }
+
+  protected async release(): Promise<void> {
+    try {
+      await this.files.log.close();
+    } finally {
+      await this.files.lock.release();
+    }
+  }
+
+  private async reopenLog(walPath: string): Promise<FileHandle> {
+    try {
+      return await open(walPath, "a");
+    } catch (err) {
+      this.failure = `the write-ahead log ${walPath} could not be reopened: ${String(err)}`;
+      throw err;
+    }
+  }
+
+  /** A half-written append must not stay in the log, or the next write would follow garbage. */
+  private async cutBackAfterFailedAppend(cause: unknown): Promise<void> {
+    try {
+      await this.files.log.truncate(this.files.logSize);
+    } catch (err) {
+      this.failure = `a failed append (${String(cause)}) could not be cut back (${String(err)}); restart to recover`;
+      this.logger.error("embedded store cannot write safely any more", { dir: this.files.dir, err });
+    }
+  }
+}
+
+export async function openEmbeddedStore(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedCatalogStore> {
+  const dir = resolve(config.dataDir);
+  await mkdir(dir, { recursive: true });
+  const lock = await acquireDirLock(dir, logger);
+  try {
+    await rm(join(dir, `${SNAPSHOT_FILE}.tmp`), { force: true });
+    await rm(join(dir, `${WAL_FILE}.tmp`), { force: true });
+    const walPath = join(dir, WAL_FILE);
+    const { state, logSize } = await recover(dir, walPath, logger);
+    const log = await open(walPath, "a");
+    logger.info("embedded store open", { dir, revision: state.revision, compacted: state.compacted });
+    return new EmbeddedCatalogStore(state, logger, { dir, fsync: config.fsync, lock, log, logSize });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+/** Rebuilds the catalog from the snapshot (if any) and the log, cutting off a torn tail. */
+async function recover(dir: string, walPath: string, logger: Logger): Promise<{ state: CatalogState; logSize: number }> {
+  const snapshotPath = join(dir, SNAPSHOT_FILE);
+  const snapshot: Snapshot = (await readSnapshot(snapshotPath)) ?? { revision: 0, compacted: 0, records: [] };
+  const wal = await readWal(walPath);
+  if (wal.tornTail) {
+    logger.warn("cutting off a torn tail of the embedded store's log (a write interrupted by a crash)", {
+      file: walPath,
+      ...wal.tornTail,
+    });
+    await truncate(walPath, wal.validBytes);
+  }
+  const state = new CatalogState();
+  state.beginBulkLoad();
+  state.restoreSnapshot(snapshot.revision, snapshot.compacted, snapshot.records);
+  // A crash between writing the snapshot and rewriting the log leaves events the snapshot compacted.
+  const events = wal.events.filter((event) => event.revision > snapshot.compacted);
+  const first = events[0];
+  if (first && first.revision !== snapshot.compacted + 1) {
+    throw corruption(walPath, 1, `the log starts at revision ${first.revision}, expected ${snapshot.compacted + 1}`);
+  }
+  const last = events.at(-1)?.revision ?? snapshot.compacted;
+  if (last < snapshot.revision) {
+    throw corruption(walPath, events.length, `the log ends at revision ${last}, before the snapshot's ${snapshot.revision}`);
+  }
+  for (const event of events) {
+    if (event.revision <= snapshot.revision) state.restoreEvent(event);
+    else state.apply(event);
+  }
+  state.endBulkLoad();
+  return { state, logSize: wal.validBytes };
+}

@@ -1,0 +1,1 @@
+export { EmbeddedCatalogStore, openEmbeddedStore, SNAPSHOT_FILE, WAL_FILE } from "./catalog.js";

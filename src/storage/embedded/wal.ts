@@ -1,0 +1,135 @@
+/**
+ * The write-ahead log: one JSON line per event, `{"batch":b,"of":k,"event":…}`
+ * where b is the revision of the write's first event and k its event count.
+ * A write's lines go to disk in one append; on recovery a write is kept only
+ * when all k of its lines are present, so a torn multi-version delete is
+ * dropped whole instead of half-applied.
+ */
+import { readFile } from "node:fs/promises";
+import { CatalogError } from "../../errors/index.js";
+import type { CatalogEvent } from "../records.js";
+import { isErrno } from "./files.js";
+
+interface WalEntry {
+  batch: number;
+  of: number;
+  event: CatalogEvent;
+}
+
+/** The lines (without newlines) of one write. */
+export function walLines(events: readonly CatalogEvent[]): string[] {
+  const first = events[0]?.revision ?? 0;
+  return events.map((event) => JSON.stringify({ batch: first, of: events.length, event }));
+}
+
+/** The bytes appended for one write: every line of the batch, newline-terminated. */
+export function encodeWrite(events: readonly CatalogEvent[]): Buffer {
+  return Buffer.from(walLines(events).join("\n") + "\n", "utf8");
+}
+
+export interface WalContents {
+  /** Events of every complete write, in log order. */
+  events: CatalogEvent[];
+  /** Byte length of the log up to the end of the last complete write. */
+  validBytes: number;
+  /** Set when a torn tail follows the last complete write and must be cut off. */
+  tornTail?: { line: number; reason: string; bytes: number };
+}
+
+export function corruption(file: string, line: number, reason: string): CatalogError {
+  return new CatalogError(
+    "INTERNAL",
+    `${file} is corrupt at line ${line}: ${reason}; the store refuses to open rather than lose data ` +
+      `(restore the data directory from a backup, or move the file away to start empty)`,
+  );
+}
+
+function parseEntry(text: string): WalEntry | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "not valid JSON";
+  }
+  if (value === null || typeof value !== "object") return "not a log entry";
+  const { batch, of, event } = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(batch) || !Number.isSafeInteger(of) || (of as number) < 1) {
+    return "missing batch or of";
+  }
+  if (event === null || typeof event !== "object") return "missing event";
+  const { revision, type, component } = event as Record<string, unknown>;
+  if (!Number.isSafeInteger(revision) || typeof type !== "string" || component === null || typeof component !== "object") {
+    return "the event lacks revision, type or component";
+  }
+  return { batch: batch as number, of: of as number, event: event as CatalogEvent };
+}
+
+/**
+ * Reads the log. A damaged tail (an unterminated or unparseable last line,
+ * or a write missing some of its lines at the end) is reported in
+ * `tornTail`; damage followed by intact lines throws a corruption error
+ * naming the file and line.
+ */
+export async function readWal(file: string): Promise<WalContents> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return { events: [], validBytes: 0 };
+    throw err;
+  }
+  const events: CatalogEvent[] = [];
+  let validBytes = 0;
+  let pending: { entries: WalEntry[]; line: number } | undefined;
+  let damage: { line: number; reason: string } | undefined;
+  let position = 0;
+  let line = 0;
+  while (position < data.length) {
+    line += 1;
+    const end = data.indexOf(0x0a, position);
+    if (end === -1) {
+      damage ??= { line, reason: "the last line is unterminated" };
+      break;
+    }
+    if (damage) throw corruption(file, damage.line, damage.reason);
+    const entry = parseEntry(data.toString("utf8", position, end));
+    position = end + 1;
+    if (typeof entry === "string") {
+      damage = { line, reason: entry };
+      continue;
+    }
+    if (!pending) {
+      const expected = (events.at(-1)?.revision ?? entry.batch - 1) + 1;
+      if (entry.batch !== expected) {
+        throw corruption(file, line, `write at revision ${entry.batch} does not follow revision ${expected - 1}`);
+      }
+      pending = { entries: [], line };
+    }
+    const first = pending.entries[0] ?? entry;
+    if (entry.batch !== first.batch || entry.of !== first.of) {
+      throw corruption(file, pending.line, `write at revision ${first.batch} has only ${pending.entries.length} of its ${first.of} lines`);
+    }
+    if (entry.event.revision !== first.batch + pending.entries.length) {
+      throw corruption(file, line, `event revision ${entry.event.revision} is out of sequence`);
+    }
+    pending.entries.push(entry);
+    if (pending.entries.length === first.of) {
+      for (const complete of pending.entries) events.push(complete.event);
+      validBytes = position;
+      pending = undefined;
+    }
+  }
+  if (pending && !damage) {
+    const first = pending.entries[0] as WalEntry;
+    damage = { line: pending.line, reason: `the last write has ${pending.entries.length} of its ${first.of} lines` };
+  }
+  const result: WalContents = { events, validBytes };
+  if (validBytes < data.length) {
+    result.tornTail = {
+      line: pending?.line ?? damage?.line ?? line,
+      reason: damage?.reason ?? "trailing bytes",
+      bytes: data.length - validBytes,
+    };
+  }
+  return result;
+}

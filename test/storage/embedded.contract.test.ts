@@ -1,0 +1,21 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { silentLogger } from "../../src/logging/index.js";
+import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
+import { defineStoreContract } from "./contract.js";
+
+const dirs: string[] = [];
+
+defineStoreContract("embedded", {
+  async open() {
+    const dataDir = await mkdtemp(join(tmpdir(), "nestor-embedded-contract-"));
+    dirs.push(dataDir);
+    return openEmbeddedStore({ dataDir, fsync: true }, silentLogger);
+  },
+});
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
