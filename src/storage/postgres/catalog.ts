@@ -37,7 +37,6 @@ import {
   eventFromRow,
   type EventRow,
   normalizeTime,
-  prefixTsQuery,
   recordFromRow,
   searchDocument,
   versionOrderKey,
@@ -228,7 +227,7 @@ export class PostgresCatalogStore implements CatalogStore {
 
   async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
     const revision = await this.currentRevision();
-    const { sql, order } = this.sql.search(query, prefixTsQuery(query.terms));
+    const { sql, order } = this.sql.search(query);
     const result = await this.query<ComponentRow & { score: number }>(sql);
     const rows = result.rows.slice(0, query.pageSize);
     const last = rows[rows.length - 1];

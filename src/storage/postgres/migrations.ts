@@ -51,7 +51,10 @@ CREATE TABLE component_versions (
   update_time timestamptz NOT NULL,
   create_revision bigint NOT NULL,
   update_revision bigint NOT NULL,
-  search_vector tsvector NOT NULL,
+  -- lower-cased text that search matches terms in (models.ts searchDocument)
+  search_name text NOT NULL,
+  search_fields text[] NOT NULL,
+  search_description text NOT NULL,
   PRIMARY KEY (name, version_key)
 );
 CREATE INDEX component_versions_name_order ON component_versions (name, version_order DESC);
@@ -63,7 +66,6 @@ CREATE INDEX component_versions_category ON component_versions (category, name);
 CREATE INDEX component_versions_engine ON component_versions (deployment_engine, name);
 CREATE INDEX component_versions_update_revision ON component_versions (update_revision);
 CREATE INDEX component_versions_labels ON component_versions USING gin (labels jsonb_path_ops);
-CREATE INDEX component_versions_search ON component_versions USING gin (search_vector);
 
 CREATE TABLE catalog_events (
   revision bigint PRIMARY KEY,

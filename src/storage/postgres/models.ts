@@ -131,28 +131,25 @@ export function applyPatch(record: ComponentRecord, patch: MutablePatch): Compon
   };
 }
 
-/** The text behind each weight of the search vector: A name; B labels, input and output names; C description. */
+/** The lower-cased text search matches terms against, stored beside each version. */
 export interface SearchDocument {
   name: string;
-  terms: string;
+  /** Label keys and values, input names, output names. */
+  fields: string[];
   description: string;
 }
 
 export function searchDocument(
   record: Pick<ComponentRecord, "name" | "labels" | "inputs" | "outputs" | "description">,
 ): SearchDocument {
-  const labelWords = Object.entries(record.labels).flatMap(([key, value]) => [key, value]);
-  const specNames = [...record.inputs, ...record.outputs].map((spec) => spec.name);
-  return { name: record.name, terms: [...labelWords, ...specNames].join(" "), description: record.description };
-}
-
-/**
- * The text-search query for search terms: each term split into words the way
- * the 'simple' parser splits them, every word a prefix match, all ANDed, so
- * every term must match somewhere. Undefined when no term holds a word.
- */
-export function prefixTsQuery(terms: readonly string[]): string | undefined {
-  const words = terms.flatMap((term) => term.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((word) => word !== "");
-  if (words.length === 0) return undefined;
-  return words.map((word) => `'${word}':*`).join(" & ");
+  const fields = [
+    ...Object.entries(record.labels).flat(),
+    ...record.inputs.map((input) => input.name),
+    ...record.outputs.map((output) => output.name),
+  ];
+  return {
+    name: record.name.toLowerCase(),
+    fields: fields.map((field) => field.toLowerCase()),
+    description: record.description.toLowerCase(),
+  };
 }

@@ -6,6 +6,7 @@
 import { CatalogError } from "../../errors/index.js";
 import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
+import type { SearchDocument } from "./models.js";
 
 export interface SqlQuery {
   text: string;
@@ -36,14 +37,16 @@ const COMPONENT_COLUMNS = [
   "update_revision",
 ].join(", ");
 
-/** The weighted search vector from the three SearchDocument texts at $a, $b, $c. */
-function searchVector(a: string, b: string, c: string): string {
-  return (
-    `setweight(to_tsvector('simple', ${a}), 'A') || ` +
-    `setweight(to_tsvector('simple', ${b}), 'B') || ` +
-    `setweight(to_tsvector('simple', ${c}), 'C')`
-  );
-}
+/**
+ * Per-term search scores, one per place a term can occur, best first. The
+ * same tiers and numbers as the in-process stores, so rankings agree.
+ */
+export const SEARCH_SCORES = {
+  exactName: 100,
+  nameContains: 40,
+  labelOrInputOrOutput: 10,
+  description: 3,
+} as const;
 
 /** Collects parameters and hands out their `$n` placeholders. */
 class Parameters {
@@ -83,14 +86,20 @@ function orderByClause(keys: readonly OrderKey[]): string {
 const NAME: OrderKey = { expression: "name", direction: "ASC", cast: "text" };
 const VERSION_DESCENDING: OrderKey = { expression: "version_order", direction: "DESC", cast: "text" };
 
-/** List orders: the field in the asked direction, ties by name ascending then version SemVer-descending. */
+/**
+ * List orders: the field in the asked direction, ties by name ascending then
+ * version SemVer-descending. In latest mode a row is a component, so its key
+ * has no version: a name whose latest version changes between pages does not
+ * repeat.
+ */
 function listOrder(query: ListQuery): { id: string; keys: OrderKey[] } {
   const direction: Direction = query.orderBy.descending ? "DESC" : "ASC";
-  const keys =
+  const primary: OrderKey[] =
     query.orderBy.field === "name"
-      ? [{ ...NAME, direction }, VERSION_DESCENDING]
-      : [{ expression: "update_time", direction, cast: "timestamptz" }, NAME, VERSION_DESCENDING];
-  return { id: `${query.orderBy.field}:${direction}`, keys };
+      ? [{ ...NAME, direction }]
+      : [{ expression: "update_time", direction, cast: "timestamptz" }, NAME];
+  const keys = query.allVersions ? [...primary, VERSION_DESCENDING] : primary;
+  return { id: `${query.orderBy.field}:${direction}:${query.allVersions ? "all" : "latest"}`, keys };
 }
 
 /** What a list/search cursor holds: which order it belongs to and the last row's key values. */
@@ -202,15 +211,15 @@ export class CatalogSql {
     contentDigest: string;
     time: string;
     revision: number;
-    search: { name: string; terms: string; description: string };
+    search: SearchDocument;
   }): SqlQuery {
     return {
       text:
         `INSERT INTO ${this.versions} (name, version_key, version, version_order, provider, category, ` +
         `deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, ` +
-        `create_time, update_time, create_revision, update_revision, search_vector) ` +
+        `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description) ` +
         `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14, ` +
-        `$15, $15, $16, $16, ${searchVector("$17", "$18", "$19")}) RETURNING ${COMPONENT_COLUMNS}`,
+        `$15, $15, $16, $16, $17, $18::text[], $19) RETURNING ${COMPONENT_COLUMNS}`,
       values: [
         row.name,
         row.versionKey,
@@ -229,7 +238,7 @@ export class CatalogSql {
         row.time,
         row.revision,
         row.search.name,
-        row.search.terms,
+        row.search.fields,
         row.search.description,
       ],
     };
@@ -244,13 +253,13 @@ export class CatalogSql {
     deprecationJson: string;
     time: string;
     revision: number;
-    search: { name: string; terms: string; description: string };
+    search: SearchDocument;
   }): SqlQuery {
     return {
       text:
         `UPDATE ${this.versions} SET description = $3, labels = $4::jsonb, deprecated = $5, ` +
         `deprecation = $6::jsonb, update_time = $7, update_revision = $8, ` +
-        `search_vector = ${searchVector("$9", "$10", "$11")} ` +
+        `search_name = $9, search_fields = $10::text[], search_description = $11 ` +
         `WHERE name = $1 AND version_key = $2 RETURNING ${COMPONENT_COLUMNS}`,
       values: [
         row.name,
@@ -262,7 +271,7 @@ export class CatalogSql {
         row.time,
         row.revision,
         row.search.name,
-        row.search.terms,
+        row.search.fields,
         row.search.description,
       ],
     };
@@ -349,37 +358,44 @@ export class CatalogSql {
         values: params.values,
       },
       order: id,
-      cursorKeys: (row) =>
-        query.orderBy.field === "name"
-          ? [row.name, row.version_order]
-          : [row.update_time.toISOString(), row.name, row.version_order],
+      cursorKeys: (row) => {
+        const primary = query.orderBy.field === "name" ? [row.name] : [row.update_time.toISOString(), row.name];
+        return query.allVersions ? [...primary, row.version_order] : primary;
+      },
     };
   }
 
   /**
-   * One page (plus one row) of a search over latest versions, ranked by
-   * ts_rank descending then name. `tsQuery` undefined means no term: every
-   * filtered component matches with score 0.
+   * One page (plus one row) of a search over latest versions. Each term
+   * scores by the best place it occurs (substring of the lower-cased text):
+   * exact name, name, a label key/value or input/output name, description;
+   * a term found nowhere makes the sum NULL, which drops the row. Ordered
+   * by score descending, then name.
    */
-  search(query: SearchQuery, tsQuery: string | undefined): { sql: SqlQuery; order: string } {
+  search(query: SearchQuery): { sql: SqlQuery; order: string } {
     const params = new Parameters();
     const conditions = filterConditions(query.filter, true, params);
-    let score = "0::float8";
-    if (tsQuery !== undefined) {
-      const tsq = `to_tsquery('simple', ${params.add(tsQuery)})`;
-      conditions.push(`search_vector @@ ${tsq}`);
-      score = `ts_rank(search_vector, ${tsq})::float8`;
-    }
+    const termScores = query.terms.map((term) => {
+      const t = `${params.add(term.toLowerCase())}::text`;
+      return (
+        `(CASE WHEN search_name = ${t} THEN ${SEARCH_SCORES.exactName} ` +
+        `WHEN strpos(search_name, ${t}) > 0 THEN ${SEARCH_SCORES.nameContains} ` +
+        `WHEN EXISTS (SELECT 1 FROM unnest(search_fields) field WHERE strpos(field, ${t}) > 0) ` +
+        `THEN ${SEARCH_SCORES.labelOrInputOrOutput} ` +
+        `WHEN strpos(search_description, ${t}) > 0 THEN ${SEARCH_SCORES.description} END)`
+      );
+    });
+    const score = termScores.length === 0 ? "0" : termScores.join(" + ");
     const keys: OrderKey[] = [{ expression: "score", direction: "DESC", cast: "float8" }, NAME];
     const order = "score:DESC";
-    const after =
-      query.cursor === undefined ? "" : `WHERE ${keysetAfter(keys, decodeCursor(query.cursor, order, 2), params)}`;
+    const outer = ["score IS NOT NULL"];
+    if (query.cursor !== undefined) outer.push(keysetAfter(keys, decodeCursor(query.cursor, order, 2), params));
     const limit = params.add(query.pageSize + 1);
     return {
       sql: {
         text:
-          `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, ${score} AS score FROM ${this.versions} ` +
-          `${where(conditions)}) ranked ${after} ORDER BY ${orderByClause(keys)} LIMIT ${limit}`,
+          `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, (${score})::float8 AS score FROM ${this.versions} ` +
+          `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderByClause(keys)} LIMIT ${limit}`,
         values: params.values,
       },
       order,
