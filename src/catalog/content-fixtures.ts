@@ -2,7 +2,8 @@
  * Test support: small, valid component specs to start from. Each builder
  * returns a fresh object, so a test can change it freely.
  */
-import type { ComponentContent, InputSpec, OutputSpec } from "../storage/records.js";
+import fc from "fast-check";
+import { VALUE_TYPES, type ComponentContent, type InputSpec, type JsonValue, type OutputSpec, type ValidationRules } from "../storage/records.js";
 import type { ComponentDraft } from "./validation.js";
 
 export function makeInput(overrides: Partial<InputSpec> & { name: string }): InputSpec {
@@ -51,3 +52,57 @@ export function sampleDraft(): ComponentDraft {
     source: { repository: "https://github.com/example/components.git", commit: "0123456789abcdef0123456789abcdef01234567", path: "rds/mysql.yaml" },
   };
 }
+
+const smallJson = fc.oneof(
+  fc.constantFrom<JsonValue>(null, true, 0, 1, 2.5, "", "a", "b"),
+  fc.constantFrom<JsonValue>([], ["a"], [1, 2], { k: 1 }, { k: 2, j: "x" }),
+);
+
+const arbitraryRules: fc.Arbitrary<ValidationRules> = fc.record(
+  {
+    minLength: fc.constantFrom(0, 1, 5),
+    maxLength: fc.constantFrom(5, 10),
+    pattern: fc.constantFrom("", "a+", "[a-z]*"),
+    allowedValues: fc.constantFrom<JsonValue[]>([], ["a"], ["a", "b"], [1, 2]),
+    minimum: fc.constantFrom(0, 1),
+    maximum: fc.constantFrom(10, 20),
+  },
+  { requiredKeys: [] },
+);
+
+const arbitraryInput: fc.Arbitrary<InputSpec> = fc
+  .record(
+    {
+      name: fc.constantFrom("size", "region", "tags", "count"),
+      type: fc.constantFrom(...VALUE_TYPES),
+      description: fc.constantFrom("", "d"),
+      default: smallJson,
+      required: fc.boolean(),
+      sensitive: fc.boolean(),
+      validation: arbitraryRules,
+    },
+    { requiredKeys: ["name", "type", "description", "required", "sensitive", "validation"] },
+  );
+
+const arbitraryOutput: fc.Arbitrary<OutputSpec> = fc.record({
+  name: fc.constantFrom("endpoint", "port", "arn"),
+  type: fc.constantFrom(...VALUE_TYPES),
+  description: fc.constantFrom("", "d"),
+  sensitive: fc.boolean(),
+});
+
+/**
+ * Random contents drawn from small domains, so that two draws are often equal
+ * or nearly so. Not necessarily valid (a required input may have a default).
+ */
+export const arbitraryContent: fc.Arbitrary<ComponentContent> = fc.record({
+  provider: fc.constantFrom("aws", "gcp"),
+  category: fc.constantFrom("database", "network"),
+  inputs: fc.uniqueArray(arbitraryInput, { selector: (input) => input.name, maxLength: 3 }),
+  outputs: fc.uniqueArray(arbitraryOutput, { selector: (output) => output.name, maxLength: 2 }),
+  deployment: fc.record({
+    engine: fc.constantFrom("terraform", "helm"),
+    engineVersion: fc.constantFrom("", ">= 1.6"),
+    config: fc.dictionary(fc.constantFrom("module", "chart", "values"), smallJson, { maxKeys: 2 }),
+  }),
+});
