@@ -70,10 +70,11 @@ export class EventFollower {
     this.unsubscribe ??= this.log.onCommit(() => this.wake());
     try {
       const bounds = await this.log.revisionBounds();
+      this.recovered();
       this.lastApplied ??= bounds.current;
       this.wake();
     } catch (err) {
-      this.logger.warn("cache cannot start following the event log; reads bypass the cache", { error: err });
+      this.failed(err);
     }
   }
 
@@ -134,7 +135,9 @@ export class EventFollower {
   private failed(err: unknown): void {
     if (this.failing) return;
     this.failing = true;
-    this.logger.warn("cache cannot read the event log; will retry on the next commit", { error: err });
+    this.logger.warn("cache cannot read the event log; reads bypass the cache or may lag until it can", {
+      error: err,
+    });
   }
 
   private recovered(): void {

@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { DEFAULT_CONFIG } from "../../config/schema.js";
 import { metaClock, newRecord, uniqueName } from "../../../test/storage/fixtures.js";
 import { silentLogger } from "../../logging/index.js";
 import { withCache } from "../cached.js";
+import { withConfiguredCache } from "./index.js";
 import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { LruCache } from "./lru.js";
 import { InstrumentedMemoryStore } from "./test-stores.js";
@@ -30,5 +32,27 @@ describe("withCache over one in-process LRU per replica", () => {
     await replicaB.cacheCaughtUp();
     expect((await replicaB.getVersion(name, "1.0.0"))?.description).toBe("from A");
     await replicaA.close();
+  });
+});
+
+describe("withConfiguredCache", () => {
+  it("leaves the store as it is when caching is off", () => {
+    const store = new InstrumentedMemoryStore();
+    expect(withConfiguredCache(store, { ...DEFAULT_CONFIG.cache, type: "none" }, silentLogger)).toBe(store);
+  });
+
+  it("answers repeated reads from the in-process cache when configured with memory", async () => {
+    const store = new InstrumentedMemoryStore();
+    const cached = withConfiguredCache(store, { ...DEFAULT_CONFIG.cache, type: "memory" }, silentLogger);
+    const name = uniqueName("configured");
+    await cached.insertVersion(newRecord(name, "1.0.0"), metaClock()());
+    // Reads bypass the cache until it knows where the event log starts, hence waitFor.
+    await vi.waitFor(async () => {
+      await cached.listVersions(name);
+      const before = store.reads.listVersions;
+      await cached.listVersions(name);
+      expect(store.reads.listVersions).toBe(before);
+    });
+    await cached.close();
   });
 });
