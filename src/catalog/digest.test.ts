@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ComponentContent, JsonValue } from "../storage/records.js";
+import type { ComponentContent, JsonObject, JsonValue } from "../storage/records.js";
 import { arbitraryContent, makeInput, makeOutput, sampleContent, sampleDraft } from "./content-fixtures.js";
 import { canonicalJson, contentDigest, describeContentDifferences } from "./digest.js";
 
@@ -56,7 +56,7 @@ describe("contentDigest", () => {
   it("is stable under object key reordering at any depth", () => {
     fc.assert(
       fc.property(arbitraryContent, fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), (content, config) => {
-        const withConfig = { ...content, deployment: { ...content.deployment, config } };
+        const withConfig = { ...content, deployment: { ...content.deployment, config: config as JsonObject } };
         const reordered = reverseKeys(withConfig as unknown as JsonValue) as unknown as ComponentContent;
         expect(contentDigest(reordered)).toBe(contentDigest(withConfig));
       }),
