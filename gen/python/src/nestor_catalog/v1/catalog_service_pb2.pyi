@@ -1,0 +1,245 @@
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from nestor_catalog.v1 import component_pb2 as _component_pb2
+from nestor_catalog.v1 import events_pb2 as _events_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class VersionBump(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VERSION_BUMP_UNSPECIFIED: _ClassVar[VersionBump]
+    VERSION_BUMP_NONE: _ClassVar[VersionBump]
+    VERSION_BUMP_PATCH: _ClassVar[VersionBump]
+    VERSION_BUMP_MINOR: _ClassVar[VersionBump]
+    VERSION_BUMP_MAJOR: _ClassVar[VersionBump]
+VERSION_BUMP_UNSPECIFIED: VersionBump
+VERSION_BUMP_NONE: VersionBump
+VERSION_BUMP_PATCH: VersionBump
+VERSION_BUMP_MINOR: VersionBump
+VERSION_BUMP_MAJOR: VersionBump
+
+class CreateComponentRequest(_message.Message):
+    __slots__ = ("component", "validate_only")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    validate_only: bool
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+
+class CreateComponentResponse(_message.Message):
+    __slots__ = ("component", "created", "revision")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    created: bool
+    revision: int
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., created: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class GetComponentRequest(_message.Message):
+    __slots__ = ("name", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetComponentResponse(_message.Message):
+    __slots__ = ("component", "revision", "deprecated")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    DEPRECATED_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    revision: int
+    deprecated: bool
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., revision: _Optional[int] = ..., deprecated: _Optional[bool] = ...) -> None: ...
+
+class UpdateComponentRequest(_message.Message):
+    __slots__ = ("component", "update_mask")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateComponentResponse(_message.Message):
+    __slots__ = ("component", "revision")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    revision: int
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class DeleteComponentRequest(_message.Message):
+    __slots__ = ("name", "version", "all_versions", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    all_versions: bool
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., all_versions: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class DeleteComponentResponse(_message.Message):
+    __slots__ = ("components", "revision")
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    components: _containers.RepeatedCompositeFieldContainer[_component_pb2.Component]
+    revision: int
+    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class ComponentFilter(_message.Message):
+    __slots__ = ("provider", "category", "labels", "deployment_engine", "include_deprecated")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_ENGINE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DEPRECATED_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    category: str
+    labels: _containers.ScalarMap[str, str]
+    deployment_engine: str
+    include_deprecated: bool
+    def __init__(self, provider: _Optional[str] = ..., category: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., deployment_engine: _Optional[str] = ..., include_deprecated: _Optional[bool] = ...) -> None: ...
+
+class ListComponentsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "filter", "all_versions", "order_by")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    ALL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    filter: ComponentFilter
+    all_versions: bool
+    order_by: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., all_versions: _Optional[bool] = ..., order_by: _Optional[str] = ...) -> None: ...
+
+class ListComponentsResponse(_message.Message):
+    __slots__ = ("components", "next_page_token", "revision")
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    components: _containers.RepeatedCompositeFieldContainer[_component_pb2.Component]
+    next_page_token: str
+    revision: int
+    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class SearchComponentsRequest(_message.Message):
+    __slots__ = ("query", "filter", "page_size", "page_token")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    filter: ComponentFilter
+    page_size: int
+    page_token: str
+    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchComponentsResponse(_message.Message):
+    __slots__ = ("results", "next_page_token", "revision")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SearchResult]
+    next_page_token: str
+    revision: int
+    def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class SearchResult(_message.Message):
+    __slots__ = ("component", "score")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    score: float
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
+
+class ListComponentVersionsRequest(_message.Message):
+    __slots__ = ("name", "page_size", "page_token")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    page_size: int
+    page_token: str
+    def __init__(self, name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListComponentVersionsResponse(_message.Message):
+    __slots__ = ("components", "next_page_token", "revision")
+    COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    components: _containers.RepeatedCompositeFieldContainer[_component_pb2.Component]
+    next_page_token: str
+    revision: int
+    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class CompareComponentVersionsRequest(_message.Message):
+    __slots__ = ("name", "base_version", "target_version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    base_version: str
+    target_version: str
+    def __init__(self, name: _Optional[str] = ..., base_version: _Optional[str] = ..., target_version: _Optional[str] = ...) -> None: ...
+
+class CompareComponentVersionsResponse(_message.Message):
+    __slots__ = ("changes", "breaking", "required_bump", "bump_sufficient", "revision")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    BREAKING_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_BUMP_FIELD_NUMBER: _ClassVar[int]
+    BUMP_SUFFICIENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[SpecChange]
+    breaking: bool
+    required_bump: VersionBump
+    bump_sufficient: bool
+    revision: int
+    def __init__(self, changes: _Optional[_Iterable[_Union[SpecChange, _Mapping]]] = ..., breaking: _Optional[bool] = ..., required_bump: _Optional[_Union[VersionBump, str]] = ..., bump_sufficient: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class SpecChange(_message.Message):
+    __slots__ = ("path", "breaking", "description", "bump")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    BREAKING_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    BUMP_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    breaking: bool
+    description: str
+    bump: VersionBump
+    def __init__(self, path: _Optional[str] = ..., breaking: _Optional[bool] = ..., description: _Optional[str] = ..., bump: _Optional[_Union[VersionBump, str]] = ...) -> None: ...
+
+class WatchEventsRequest(_message.Message):
+    __slots__ = ("start_revision", "filter")
+    START_REVISION_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    start_revision: int
+    filter: _events_pb2.EventFilter
+    def __init__(self, start_revision: _Optional[int] = ..., filter: _Optional[_Union[_events_pb2.EventFilter, _Mapping]] = ...) -> None: ...
+
+class WatchEventsResponse(_message.Message):
+    __slots__ = ("events", "revision", "progress")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_events_pb2.Event]
+    revision: int
+    progress: bool
+    def __init__(self, events: _Optional[_Iterable[_Union[_events_pb2.Event, _Mapping]]] = ..., revision: _Optional[int] = ..., progress: _Optional[bool] = ...) -> None: ...

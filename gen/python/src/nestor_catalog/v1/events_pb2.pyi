@@ -1,0 +1,49 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from nestor_catalog.v1 import component_pb2 as _component_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EVENT_TYPE_UNSPECIFIED: _ClassVar[EventType]
+    EVENT_TYPE_CREATED: _ClassVar[EventType]
+    EVENT_TYPE_UPDATED: _ClassVar[EventType]
+    EVENT_TYPE_DELETED: _ClassVar[EventType]
+EVENT_TYPE_UNSPECIFIED: EventType
+EVENT_TYPE_CREATED: EventType
+EVENT_TYPE_UPDATED: EventType
+EVENT_TYPE_DELETED: EventType
+
+class Event(_message.Message):
+    __slots__ = ("revision", "type", "event_time", "component", "actor")
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    type: EventType
+    event_time: _timestamp_pb2.Timestamp
+    component: _component_pb2.Component
+    actor: str
+    def __init__(self, revision: _Optional[int] = ..., type: _Optional[_Union[EventType, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class EventFilter(_message.Message):
+    __slots__ = ("names", "provider", "category", "types")
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    provider: str
+    category: str
+    types: _containers.RepeatedScalarFieldContainer[EventType]
+    def __init__(self, names: _Optional[_Iterable[str]] = ..., provider: _Optional[str] = ..., category: _Optional[str] = ..., types: _Optional[_Iterable[_Union[EventType, str]]] = ...) -> None: ...
