@@ -25,7 +25,8 @@ import { expect } from "vitest";
 import { BadRequestSchema, type BadRequest } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ValueType, type ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { startCatalogServer, type CatalogServer, type StartOptions } from "../../src/app.js";
+import type { Clock } from "../../src/catalog/clock.js";
 import { DEFAULT_CONFIG, type CatalogConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 
@@ -57,8 +58,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(adjust?: (config: CatalogConfig) => void): Promise<Harness> {
-  const server = await startCatalogServer(testConfig(adjust), silentLogger);
+export async function startHarness(adjust?: (config: CatalogConfig) => void, options: StartOptions = {}): Promise<Harness> {
+  const server = await startCatalogServer(testConfig(adjust), silentLogger, options);
   const sessions = new Http2SessionManager(server.url);
   const grpcClient = createClient(
     CatalogService,
@@ -86,6 +87,17 @@ export async function startHarness(adjust?: (config: CatalogConfig) => void): Pr
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A clock that moves one second forward on every reading, so write times never tie. */
+export function steppingClock(start = Date.parse("2030-01-01T00:00:00Z")): Clock {
+  let next = start;
+  return {
+    now: () => {
+      next += 1_000;
+      return new Date(next);
+    },
+  };
 }
 
 let nameCounter = 0;
@@ -387,4 +399,38 @@ export function toGrpcJs(component: ComponentInit): Record<string, unknown> {
 /** Decodes a binary google.rpc.BadRequest (for the Connect JSON error body's details). */
 export function decodeBadRequest(bytes: Uint8Array): BadRequest {
   return fromBinary(BadRequestSchema, bytes);
+}
+
+/** Pull-style reading of a grpc-js server stream: `next()` resolves with the next message, or rejects with the stream's error. */
+export class GrpcJsStreamReader<T> {
+  private readonly queue: T[] = [];
+  private error: grpc.ServiceError | undefined;
+  private ended = false;
+  private wake: (() => void) | undefined;
+
+  constructor(readonly stream: grpc.ClientReadableStream<T>) {
+    stream.on("data", (message: T) => this.push(() => this.queue.push(message)));
+    stream.on("error", (err: grpc.ServiceError) => this.push(() => (this.error = err)));
+    stream.on("end", () => this.push(() => (this.ended = true)));
+  }
+
+  private push(change: () => void): void {
+    change();
+    this.wake?.();
+  }
+
+  async next(): Promise<T> {
+    for (;;) {
+      const message = this.queue.shift();
+      if (message !== undefined) return message;
+      if (this.error) throw this.error;
+      if (this.ended) throw new Error("stream ended");
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.stream.cancel();
+  }
 }
