@@ -107,7 +107,7 @@ function compareInput(out: Changes, base: InputSpec, target: InputSpec): void {
   if (!jsonEquals(base.default, target.default)) {
     if (target.default === undefined) {
       // A newly required input cannot keep its default; the required change already says it breaks.
-      if (!target.required) {
+      if (!target.required || base.required) {
         change(out, `${path}.default`, "major", `${what} default ${showValue(base.default)} was removed, so callers relying on it get no value`);
       }
     } else if (base.default === undefined) {
