@@ -35,30 +35,25 @@ export function registerReflection(router: ConnectRouter, files: readonly DescFi
     index ??= buildReflectionIndex([...files, ...servedServices(router).map((service) => service.file)]);
     return index;
   };
-  const answer = (query: ReflectionQuery) => answerQuery(query, lookups(), router);
+  const respond = <R extends { host: string; messageRequest: ReflectionQuery }>(request: R) => ({
+    validHost: request.host,
+    originalRequest: request,
+    messageResponse: answerQuery(request.messageRequest, lookups(), router),
+  });
 
   router.service(v1.ServerReflection, {
-    async *serverReflectionInfo(requests) {
-      for await (const request of requests) {
-        yield create(v1.ServerReflectionResponseSchema, {
-          validHost: request.host,
-          originalRequest: request,
-          messageResponse: answer(request.messageRequest),
-        });
-      }
-    },
+    serverReflectionInfo: (requests) =>
+      mapStream(requests, (request) => create(v1.ServerReflectionResponseSchema, respond(request))),
   });
   router.service(v1alpha.ServerReflection, {
-    async *serverReflectionInfo(requests) {
-      for await (const request of requests) {
-        yield create(v1alpha.ServerReflectionResponseSchema, {
-          validHost: request.host,
-          originalRequest: request,
-          messageResponse: answer(request.messageRequest),
-        });
-      }
-    },
+    serverReflectionInfo: (requests) =>
+      mapStream(requests, (request) => create(v1alpha.ServerReflectionResponseSchema, respond(request))),
   });
+}
+
+/** One answer per request, in order, on a stream that stays open between them. */
+async function* mapStream<I, O>(requests: AsyncIterable<I>, answer: (request: I) => O): AsyncGenerator<O> {
+  for await (const request of requests) yield answer(request);
 }
 
 function answerQuery(query: ReflectionQuery, index: ReflectionIndex, router: ConnectRouter): ReflectionAnswer {

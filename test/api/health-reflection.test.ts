@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import { connectNodeAdapter, createGrpcTransport, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -75,13 +75,13 @@ function withoutReflectionV1(router: ConnectRouter): ConnectRouter {
  * back to reflection v1alpha only on UNIMPLEMENTED, as gRPC servers answer:
  * a trailers-only response with grpc-status 12.
  */
-function answerUnknownMethodsAsGrpcDoes(_request: unknown, response: http2.Http2ServerResponse | object): void {
+const answerUnknownMethodsAsGrpcDoes: NonNullable<ConnectNodeAdapterOptions["fallback"]> = (_request, response) => {
   if (!(response instanceof http2.Http2ServerResponse)) throw new Error("the test server speaks HTTP/2 only");
   response.stream.respond(
     { ":status": 200, "content-type": "application/grpc", "grpc-status": "12", "grpc-message": "unknown service" },
     { endStream: true },
   );
-}
+};
 
 async function startServer(options: { reflectionV1?: boolean } = {}): Promise<TestServer> {
   const board = new HealthStatusBoard();
@@ -321,14 +321,10 @@ describe("server reflection", () => {
     await v1alphaOnly?.close();
   });
 
-  const grpcurl = async (target: TestServer, ...args: string[]) => {
-    const { stdout } = await run(grpcurlBin, ["-plaintext", ...args.slice(0, -1), `127.0.0.1:${target.port}`, ...args.slice(-1)], {
-      timeout: 30_000,
-    });
-    return stdout;
-  };
-  const grpcurlBare = async (target: TestServer, ...args: string[]) => {
-    const { stdout } = await run(grpcurlBin, ["-plaintext", `127.0.0.1:${target.port}`, ...args], { timeout: 30_000 });
+  /** grpcurl takes its flags before the address, and the verb or method after it. */
+  const grpcurl = async (target: TestServer, flags: string[], ...args: string[]) => {
+    const address = `127.0.0.1:${target.port}`;
+    const { stdout } = await run(grpcurlBin, ["-plaintext", ...flags, address, ...args], { timeout: 30_000 });
     return stdout;
   };
   const bufCurl = async (...args: string[]) => {
@@ -343,7 +339,7 @@ describe("server reflection", () => {
     ["reflection v1alpha only", () => v1alphaOnly],
   ])("grpcurl with %s", (_name, target) => {
     test("lists the catalog, health and reflection services", async () => {
-      const services = (await grpcurlBare(target(), "list")).trim().split("\n");
+      const services = (await grpcurl(target(), [], "list")).trim().split("\n");
       expect(services).toEqual(
         expect.arrayContaining([
           "grpc.health.v1.Health",
@@ -356,14 +352,14 @@ describe("server reflection", () => {
     });
 
     test("describes the service and a message with its imported types", async () => {
-      const service = await grpcurlBare(target(), "describe", "nestor.catalog.v1.CatalogService");
+      const service = await grpcurl(target(), [], "describe", "nestor.catalog.v1.CatalogService");
       expect(service).toContain("service CatalogService {");
       expect(service).toMatch(
         /rpc GetComponent \( \.nestor\.catalog\.v1\.GetComponentRequest \) returns \( \.nestor\.catalog\.v1\.GetComponentResponse \)/,
       );
       expect(service).toMatch(/rpc WatchEvents \( \.nestor\.catalog\.v1\.WatchEventsRequest \) returns \( stream \.nestor\.catalog\.v1\.WatchEventsResponse \)/);
 
-      const message = await grpcurlBare(target(), "describe", "nestor.catalog.v1.Component");
+      const message = await grpcurl(target(), [], "describe", "nestor.catalog.v1.Component");
       expect(message).toContain("message Component {");
       expect(message).toContain("map<string, string> labels = 6;");
       expect(message).toContain(".google.protobuf.Timestamp create_time = 12;");
@@ -371,7 +367,7 @@ describe("server reflection", () => {
 
     test("calls GetComponent knowing the schema from reflection alone", async () => {
       const reply = JSON.parse(
-        await grpcurl(target(), "-d", '{"name":"x"}', "nestor.catalog.v1.CatalogService/GetComponent"),
+        await grpcurl(target(), ["-d", '{"name":"x"}'], "nestor.catalog.v1.CatalogService/GetComponent"),
       ) as { component: { name: string; version: string }; revision: string };
       expect(reply.component.name).toBe("x");
       expect(reply.component.version).toBe("1.2.0");
@@ -379,7 +375,7 @@ describe("server reflection", () => {
     });
 
     test("reports an unknown symbol as not found", async () => {
-      const failure = await grpcurlBare(target(), "describe", "nestor.catalog.v1.NoSuchThing").then(
+      const failure = await grpcurl(target(), [], "describe", "nestor.catalog.v1.NoSuchThing").then(
         () => undefined,
         (err: unknown) => err as { code: number; stderr: string },
       );
