@@ -124,6 +124,37 @@ describe("postgres replicas sharing one schema", () => {
   });
 });
 
+describe("postgres input it cannot store", () => {
+  it("refuses text with a NUL character as INVALID_ARGUMENT and writes nothing", async () => {
+    const store = await openReplica(newSchema());
+    const name = uniqueName("nul");
+    await expectCode(
+      store.insertVersion(newRecord(name, "1.0.0", { description: "before\u0000after" }), metaClock()()),
+      "INVALID_ARGUMENT",
+    );
+    await expectCode(
+      store.insertVersion(newRecord(name, "1.0.0", { labels: { team: "a\u0000b" } }), metaClock()()),
+      "INVALID_ARGUMENT",
+    );
+    expect(await store.revisionBounds()).toEqual({ current: 0, compacted: 0 });
+    expect(await store.listVersions(name)).toEqual([]);
+  });
+
+  it("rejects a cursor of another order with INVALID_ARGUMENT", async () => {
+    const store = await openReplica(newSchema());
+    const clock = metaClock();
+    for (const name of [uniqueName("cur"), uniqueName("cur")]) await store.insertVersion(newRecord(name, "1.0.0"), clock());
+    const byName = { filter: { includeDeprecated: true }, allVersions: false, orderBy: { field: "name" as const, descending: false } };
+    const first = await store.list({ ...byName, pageSize: 1 });
+    expect(first.nextCursor).toBeDefined();
+    await expectCode(
+      store.list({ ...byName, orderBy: { field: "updateTime", descending: false }, pageSize: 1, cursor: first.nextCursor! }),
+      "INVALID_ARGUMENT",
+    );
+    await expectCode(store.list({ ...byName, allVersions: true, pageSize: 1, cursor: first.nextCursor! }), "INVALID_ARGUMENT");
+  });
+});
+
 describe("postgres startup", () => {
   it("fails to open with UNAVAILABLE naming postgres when nothing listens", async () => {
     const err = await expectCode(

@@ -42,7 +42,7 @@ import {
   versionOrderKey,
 } from "./models.js";
 import { notificationPayload, CommitNotifier } from "./notifications.js";
-import { CatalogSql, encodeCursor, type SqlQuery } from "./queries.js";
+import { CatalogSql, type PageQuery, type SqlQuery } from "./queries.js";
 
 const UNIQUE_VIOLATION = "23505";
 
@@ -213,32 +213,11 @@ export class PostgresCatalogStore implements CatalogStore {
   }
 
   async list(query: ListQuery): Promise<Page<ComponentRecord>> {
-    const revision = await this.currentRevision();
-    const { sql, order, cursorKeys } = this.sql.list(query);
-    const result = await this.query<ComponentRow>(sql);
-    const rows = result.rows.slice(0, query.pageSize);
-    const last = rows[rows.length - 1];
-    const page: Page<ComponentRecord> = { items: rows.map(recordFromRow), revision };
-    if (result.rows.length > query.pageSize && last !== undefined) {
-      page.nextCursor = encodeCursor({ order, keys: cursorKeys(last) });
-    }
-    return page;
+    return this.page(this.sql.list(query), recordFromRow);
   }
 
   async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
-    const revision = await this.currentRevision();
-    const { sql, order } = this.sql.search(query);
-    const result = await this.query<ComponentRow & { score: number }>(sql);
-    const rows = result.rows.slice(0, query.pageSize);
-    const last = rows[rows.length - 1];
-    const page: Page<ScoredComponent> = {
-      items: rows.map((row) => ({ component: recordFromRow(row), score: row.score })),
-      revision,
-    };
-    if (result.rows.length > query.pageSize && last !== undefined) {
-      page.nextCursor = encodeCursor({ order, keys: [last.score, last.name] });
-    }
-    return page;
+    return this.page(this.sql.search(query), (row) => ({ component: recordFromRow(row), score: row.score }));
   }
 
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
@@ -292,6 +271,17 @@ export class PostgresCatalogStore implements CatalogStore {
   /** Resolves once the LISTEN connection for onCommit is up; false when it did not come up in time. */
   async listening(timeoutMs: number): Promise<boolean> {
     return this.notifier.ready(timeoutMs);
+  }
+
+  /** Runs a page query; the revision is read first, so the page reflects at least that revision. */
+  private async page<R extends QueryResultRow, T>(query: PageQuery<R>, toItem: (row: R) => T): Promise<Page<T>> {
+    const revision = await this.currentRevision();
+    const result = await this.query<R>(query.sql);
+    const rows = result.rows.slice(0, query.pageSize);
+    const page: Page<T> = { items: rows.map(toItem), revision };
+    const last = rows.at(-1);
+    if (result.rows.length > query.pageSize && last !== undefined) page.nextCursor = query.cursorAfter(last);
+    return page;
   }
 
   private async currentRevision(): Promise<number> {

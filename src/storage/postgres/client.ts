@@ -102,11 +102,23 @@ function describe(err: unknown): string {
   return errorCode(err) ?? String(err);
 }
 
-/** Outage errors become CatalogError UNAVAILABLE; everything else passes through unchanged. */
+/** Text PostgreSQL refuses to store whatever the schema says: NUL characters in text or jsonb. */
+const UNSTORABLE_TEXT_CODES = new Set(["22021", "22P05"]);
+
+/**
+ * Outage errors become CatalogError UNAVAILABLE, text PostgreSQL cannot hold
+ * INVALID_ARGUMENT; everything else passes through unchanged.
+ */
 export function toStoreError(err: unknown): unknown {
   if (err instanceof CatalogError) return err;
   if (isUnavailableError(err)) {
     return new CatalogError("UNAVAILABLE", `postgres is unavailable: ${describe(err)}`, [], { cause: err });
+  }
+  const code = errorCode(err);
+  if (code !== undefined && UNSTORABLE_TEXT_CODES.has(code)) {
+    return new CatalogError("INVALID_ARGUMENT", `postgres cannot store this text (NUL characters?): ${describe(err)}`, [], {
+      cause: err,
+    });
   }
   return err;
 }

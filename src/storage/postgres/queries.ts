@@ -6,7 +6,7 @@
 import { CatalogError } from "../../errors/index.js";
 import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
-import type { SearchDocument } from "./models.js";
+import type { ComponentRow, SearchDocument } from "./models.js";
 
 export interface SqlQuery {
   text: string;
@@ -102,17 +102,25 @@ function listOrder(query: ListQuery): { id: string; keys: OrderKey[] } {
   return { id: `${query.orderBy.field}:${direction}:${query.allVersions ? "all" : "latest"}`, keys };
 }
 
-/** What a list/search cursor holds: which order it belongs to and the last row's key values. */
+/** A keyset cursor: which order it belongs to and the last row's key values. */
 interface CursorPayload {
   order: string;
   keys: Array<string | number>;
 }
 
-export function encodeCursor(payload: CursorPayload): string {
+function encodeCursor(payload: CursorPayload): string {
   return Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
 }
 
-export function decodeCursor(cursor: string, order: string, keyCount: number): CursorPayload["keys"] {
+/** A key value the database can cast to `key.cast` without failing. */
+function validKeyValue(key: OrderKey, value: unknown): boolean {
+  if (key.cast === "float8") return typeof value === "number" && Number.isFinite(value);
+  if (typeof value !== "string") return false;
+  return key.cast !== "timestamptz" || !Number.isNaN(Date.parse(value));
+}
+
+/** The key values of a cursor this order issued; INVALID_ARGUMENT for anything else. */
+function decodeCursor(cursor: string, order: string, keys: readonly OrderKey[]): Array<string | number> {
   const invalid = () => new CatalogError("INVALID_ARGUMENT", `page cursor is not valid for this query`);
   let parsed: unknown;
   try {
@@ -121,12 +129,23 @@ export function decodeCursor(cursor: string, order: string, keyCount: number): C
     throw invalid();
   }
   if (typeof parsed !== "object" || parsed === null) throw invalid();
-  const { order: cursorOrder, keys } = parsed as Record<string, unknown>;
-  if (cursorOrder !== order || !Array.isArray(keys) || keys.length !== keyCount) throw invalid();
-  if (!keys.every((key) => typeof key === "string" || (typeof key === "number" && Number.isFinite(key)))) {
-    throw invalid();
-  }
-  return keys as Array<string | number>;
+  const { order: cursorOrder, keys: values } = parsed as Record<string, unknown>;
+  if (cursorOrder !== order || !Array.isArray(values) || values.length !== keys.length) throw invalid();
+  if (!keys.every((key, i) => validKeyValue(key, values[i]))) throw invalid();
+  return values as Array<string | number>;
+}
+
+/** A page query: fetches one row more than the page to know whether another page follows. */
+export interface PageQuery<R> {
+  sql: SqlQuery;
+  pageSize: number;
+  /** The cursor that continues after `row`. */
+  cursorAfter(row: R): string;
+}
+
+/** Callers may pass any page size; the store serves at least one row per page, as the in-process stores do. */
+function effectivePageSize(pageSize: number): number {
+  return Math.max(1, Math.floor(pageSize));
 }
 
 function filterConditions(filter: ComponentFilter, latestOnly: boolean, params: Parameters): string[] {
@@ -330,7 +349,7 @@ export class CatalogSql {
         `SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor FROM ${this.revision} r ` +
         `CROSS JOIN LATERAL (SELECT * FROM ${this.events} WHERE revision > $1 ORDER BY revision LIMIT $2) e ` +
         `ORDER BY e.revision`,
-      values: [afterRevision, limit],
+      values: [afterRevision, Math.max(0, Math.floor(limit))],
     };
   }
 
@@ -341,15 +360,14 @@ export class CatalogSql {
     ];
   }
 
-  /** One page (plus one row, to know whether more follow) of a list query. */
-  list(query: ListQuery): { sql: SqlQuery; order: string; cursorKeys: (row: ListRowKeys) => Array<string | number> } {
+  /** One page of a list query, in keyset order. */
+  list(query: ListQuery): PageQuery<ComponentRow> {
     const params = new Parameters();
     const { id, keys } = listOrder(query);
     const conditions = filterConditions(query.filter, !query.allVersions, params);
-    if (query.cursor !== undefined) {
-      conditions.push(keysetAfter(keys, decodeCursor(query.cursor, id, keys.length), params));
-    }
-    const limit = params.add(query.pageSize + 1);
+    if (query.cursor !== undefined) conditions.push(keysetAfter(keys, decodeCursor(query.cursor, id, keys), params));
+    const pageSize = effectivePageSize(query.pageSize);
+    const limit = params.add(pageSize + 1);
     return {
       sql: {
         text:
@@ -357,10 +375,10 @@ export class CatalogSql {
           `ORDER BY ${orderByClause(keys)} LIMIT ${limit}`,
         values: params.values,
       },
-      order: id,
-      cursorKeys: (row) => {
+      pageSize,
+      cursorAfter: (row) => {
         const primary = query.orderBy.field === "name" ? [row.name] : [row.update_time.toISOString(), row.name];
-        return query.allVersions ? [...primary, row.version_order] : primary;
+        return encodeCursor({ order: id, keys: query.allVersions ? [...primary, row.version_order] : primary });
       },
     };
   }
@@ -372,7 +390,7 @@ export class CatalogSql {
    * a term found nowhere makes the sum NULL, which drops the row. Ordered
    * by score descending, then name.
    */
-  search(query: SearchQuery): { sql: SqlQuery; order: string } {
+  search(query: SearchQuery): PageQuery<ComponentRow & { score: number }> {
     const params = new Parameters();
     const conditions = filterConditions(query.filter, true, params);
     const termScores = query.terms.map((term) => {
@@ -389,8 +407,9 @@ export class CatalogSql {
     const keys: OrderKey[] = [{ expression: "score", direction: "DESC", cast: "float8" }, NAME];
     const order = "score:DESC";
     const outer = ["score IS NOT NULL"];
-    if (query.cursor !== undefined) outer.push(keysetAfter(keys, decodeCursor(query.cursor, order, 2), params));
-    const limit = params.add(query.pageSize + 1);
+    if (query.cursor !== undefined) outer.push(keysetAfter(keys, decodeCursor(query.cursor, order, keys), params));
+    const pageSize = effectivePageSize(query.pageSize);
+    const limit = params.add(pageSize + 1);
     return {
       sql: {
         text:
@@ -398,13 +417,8 @@ export class CatalogSql {
           `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderByClause(keys)} LIMIT ${limit}`,
         values: params.values,
       },
-      order,
+      pageSize,
+      cursorAfter: (row) => encodeCursor({ order, keys: [row.score, row.name] }),
     };
   }
-}
-
-export interface ListRowKeys {
-  name: string;
-  version_order: string;
-  update_time: Date;
 }
