@@ -6,7 +6,7 @@
  */
 import { compareVersions, parseVersion } from "../semver/index.js";
 import type { ComponentContent, InputSpec, JsonValue, OutputSpec, ValidationRules } from "../storage/records.js";
-import { canonicalJson, effectiveRules, jsonEquals, showValue } from "./digest.js";
+import { canonicalJson, effectiveRules, jsonEquals, reorderedNames, showValue } from "./digest.js";
 
 export type Bump = "patch" | "minor" | "major";
 
@@ -137,49 +137,38 @@ function compareOutput(out: Changes, base: OutputSpec, target: OutputSpec): void
   }
 }
 
-/** Declaration order matters to forms and docs, not to callers: a reorder is a patch. */
-function compareOrder(out: Changes, kind: "inputs" | "outputs", base: readonly { name: string }[], target: readonly { name: string }[]): void {
-  const targetNames = new Set(target.map((item) => item.name));
-  const baseNames = new Set(base.map((item) => item.name));
-  const before = base.map((item) => item.name).filter((name) => targetNames.has(name));
-  const after = target.map((item) => item.name).filter((name) => baseNames.has(name));
-  if (before.join("\u0000") !== after.join("\u0000")) {
-    change(out, kind, "patch", `${kind} were reordered from ${before.join(", ")} to ${after.join(", ")}`);
+function addedInput(out: Changes, input: InputSpec): void {
+  if (input.required) {
+    change(out, `inputs.${input.name}`, "major", `required input ${typed(input)} was added without a default, so existing callers do not provide it`);
+  } else {
+    const detail = input.default === undefined ? "" : ` with default ${showValue(input.default)}`;
+    change(out, `inputs.${input.name}`, "minor", `optional input ${typed(input)} was added${detail}`);
   }
 }
 
-function compareInputs(out: Changes, base: readonly InputSpec[], target: readonly InputSpec[]): void {
-  const targetByName = byName(target);
-  const baseByName = byName(base);
-  for (const input of base) {
-    const next = targetByName.get(input.name);
-    if (next) compareInput(out, input, next);
-    else change(out, `inputs.${input.name}`, "major", `input ${typed(input)} was removed`);
-  }
-  for (const input of target) {
-    if (baseByName.has(input.name)) continue;
-    if (input.required) {
-      change(out, `inputs.${input.name}`, "major", `required input ${typed(input)} was added without a default, so existing callers do not provide it`);
-    } else {
-      const detail = input.default === undefined ? "" : ` with default ${showValue(input.default)}`;
-      change(out, `inputs.${input.name}`, "minor", `optional input ${typed(input)} was added${detail}`);
-    }
-  }
-  compareOrder(out, "inputs", base, target);
+function addedOutput(out: Changes, output: OutputSpec): void {
+  change(out, `outputs.${output.name}`, "minor", `output ${typed(output)} was added`);
 }
 
-function compareOutputs(out: Changes, base: readonly OutputSpec[], target: readonly OutputSpec[]): void {
+/** Elements are matched by name; declaration order matters to forms and docs, not to callers, so a reorder is a patch. */
+function compareElements<T extends { name: string; type: string }>(
+  out: Changes,
+  kind: "inputs" | "outputs",
+  base: readonly T[],
+  target: readonly T[],
+  compare: (out: Changes, base: T, target: T) => void,
+  added: (out: Changes, element: T) => void,
+): void {
   const targetByName = byName(target);
   const baseByName = byName(base);
-  for (const output of base) {
-    const next = targetByName.get(output.name);
-    if (next) compareOutput(out, output, next);
-    else change(out, `outputs.${output.name}`, "major", `output ${typed(output)} was removed`);
+  for (const element of base) {
+    const next = targetByName.get(element.name);
+    if (next) compare(out, element, next);
+    else change(out, `${kind}.${element.name}`, "major", `${kind === "inputs" ? "input" : "output"} ${typed(element)} was removed`);
   }
-  for (const output of target) {
-    if (!baseByName.has(output.name)) change(out, `outputs.${output.name}`, "minor", `output ${typed(output)} was added`);
-  }
-  compareOrder(out, "outputs", base, target);
+  for (const element of target) if (!baseByName.has(element.name)) added(out, element);
+  const reorder = reorderedNames(base, target);
+  if (reorder) change(out, kind, "patch", `${kind} were reordered from ${reorder.before.join(", ")} to ${reorder.after.join(", ")}`);
 }
 
 function compareConfig(out: Changes, base: ComponentContent["deployment"]["config"], target: ComponentContent["deployment"]["config"]): void {
@@ -203,8 +192,8 @@ export function compareContent(base: ComponentContent, target: ComponentContent)
   if (base.category !== target.category) {
     change(changes, "category", "minor", `category changed from ${base.category} to ${target.category}`);
   }
-  compareInputs(changes, base.inputs, target.inputs);
-  compareOutputs(changes, base.outputs, target.outputs);
+  compareElements(changes, "inputs", base.inputs, target.inputs, compareInput, addedInput);
+  compareElements(changes, "outputs", base.outputs, target.outputs, compareOutput, addedOutput);
   const [from, to] = [base.deployment, target.deployment];
   if (from.engine !== to.engine) {
     change(changes, "deployment.engine", "major", `deployment engine changed from ${from.engine} to ${to.engine}`);

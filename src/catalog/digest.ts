@@ -132,6 +132,21 @@ function byName<T extends { name: string }>(items: readonly T[]): Map<string, T>
   return new Map(items.map((item) => [item.name, item]));
 }
 
+/**
+ * The names both lists share, in each list's order, when that order differs;
+ * undefined when the shared elements keep their relative order.
+ */
+export function reorderedNames(
+  a: readonly { name: string }[],
+  b: readonly { name: string }[],
+): { before: string[]; after: string[] } | undefined {
+  const inA = new Set(a.map((item) => item.name));
+  const inB = new Set(b.map((item) => item.name));
+  const before = a.map((item) => item.name).filter((name) => inB.has(name));
+  const after = b.map((item) => item.name).filter((name) => inA.has(name));
+  return before.every((name, i) => name === after[i]) ? undefined : { before, after };
+}
+
 function elementDifferences<T extends { name: string }>(
   kind: "inputs" | "outputs",
   a: readonly T[],
@@ -150,11 +165,8 @@ function elementDifferences<T extends { name: string }>(
     jsonDifferencePaths(`${kind}.${name}`, project(item), project(other), out);
   }
   for (const name of after.keys()) if (!before.has(name)) out.push(`${kind}.${name} added`);
-  const sharedOrderBefore = a.map((item) => item.name).filter((name) => after.has(name));
-  const sharedOrderAfter = b.map((item) => item.name).filter((name) => before.has(name));
-  if (sharedOrderBefore.join("\u0000") !== sharedOrderAfter.join("\u0000")) {
-    out.push(`${kind} order differs (${sharedOrderBefore.join(", ")} vs ${sharedOrderAfter.join(", ")})`);
-  }
+  const reorder = reorderedNames(a, b);
+  if (reorder) out.push(`${kind} order differs (${reorder.before.join(", ")} vs ${reorder.after.join(", ")})`);
 }
 
 /**
