@@ -4,6 +4,7 @@
  * to run a real server on a free port.
  */
 import type { ConnectRouter } from "@connectrpc/connect";
+import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
 import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
@@ -44,7 +45,8 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   const routes = (router: ConnectRouter) => {
     router.service(CatalogService, catalogServiceHandlers({ manager, feed }));
     registerHealth(router, health);
-    registerReflection(router, [file_nestor_catalog_v1_catalog_service, file_grpc_health_v1_health]);
+    // error_details lets reflection clients decode the google.rpc.BadRequest details of errors.
+    registerReflection(router, [file_nestor_catalog_v1_catalog_service, file_grpc_health_v1_health, file_google_rpc_error_details]);
   };
   let server: RunningServer;
   try {

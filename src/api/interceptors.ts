@@ -25,6 +25,11 @@ export function callInterceptor(logger: Logger): Interceptor {
         log.debug("call completed", { code: "ok", duration_ms });
         return undefined;
       }
+      if (req.signal.aborted && !(err instanceof ConnectError)) {
+        // The caller went away (cancelled, deadline, connection closed): not a server fault.
+        log.debug("call ended by the caller", { duration_ms, reason: String(req.signal.reason) });
+        return new ConnectError("call ended by the caller", Code.Canceled);
+      }
       const mapped = toConnectError(err, (internal) => log.error("call failed with an unexpected error", { err: internal }));
       const level = mapped.code === Code.Internal ? "error" : "info";
       log[level]("call failed", { code: Code[mapped.code], message: mapped.rawMessage, duration_ms });

@@ -16,6 +16,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
+import { grpcMessageHeaderValue } from "./errors.js";
 import { callInterceptor } from "./interceptors.js";
 
 type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -40,11 +41,13 @@ export interface ServeOptions {
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
 export async function serve({ config, logger, routes }: ServeOptions): Promise<RunningServer> {
-  const handler = connectNodeAdapter({
-    routes,
-    readMaxBytes: config.maxRequestBytes,
-    interceptors: [callInterceptor(logger)],
-  }) as RequestHandler;
+  const handler = withSpecEncodedGrpcMessage(
+    connectNodeAdapter({
+      routes,
+      readMaxBytes: config.maxRequestBytes,
+      interceptors: [callInterceptor(logger)],
+    }) as RequestHandler,
+  );
 
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
@@ -115,6 +118,64 @@ export async function serve({ config, logger, routes }: ServeOptions): Promise<R
       clearTimeout(deadline);
     },
   };
+}
+
+type HeaderBag = Record<string, unknown>;
+
+/**
+ * Rewrites `grpc-message` (in headers for trailers-only responses, else in
+ * trailers) to the gRPC spec's percent-encoding, so that @grpc/grpc-js shows
+ * messages as written (see grpcMessageHeaderValue).
+ */
+function withSpecEncodedGrpcMessage(handler: RequestHandler): RequestHandler {
+  const reencode = (headers: unknown): unknown => {
+    if (typeof headers !== "object" || headers === null || Array.isArray(headers)) return headers;
+    const message = (headers as HeaderBag)["grpc-message"];
+    if (typeof message !== "string") return headers;
+    return { ...(headers as HeaderBag), "grpc-message": grpcMessageHeaderValue(message) };
+  };
+  return (req, res) => {
+    const response = res as unknown as {
+      writeHead: (...args: unknown[]) => unknown;
+      addTrailers: (headers: unknown) => void;
+    };
+    const writeHead = response.writeHead.bind(res);
+    const addTrailers = response.addTrailers.bind(res);
+    response.writeHead = (...args: unknown[]) => writeHead(...args.map(reencode));
+    response.addTrailers = (headers: unknown) => addTrailers(reencode(headers));
+    handler(req, res);
+  };
+}
+
+/**
+ * Paths no service handles. gRPC clients expect status UNIMPLEMENTED in a
+ * trailers-only response (a bare HTTP 404 reads as INTERNAL in grpc-go and
+ * grpc-js, and breaks grpcurl's reflection fallback); Connect clients
+ * expect a JSON error body.
+ */
+function answerUnknownMethod(
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+): void {
+  const path = (req.url ?? "").split("?")[0] ?? "";
+  const message = `unknown method ${path.replace(/[^\x20-\x7e]|%/g, "?")}`;
+  const contentType = String(req.headers["content-type"] ?? "");
+  if (contentType.startsWith("application/grpc")) {
+    const grpcType = contentType.startsWith("application/grpc-web") ? contentType : "application/grpc";
+    if (res instanceof http2.Http2ServerResponse) {
+      res.stream.respond(
+        { ":status": 200, "content-type": grpcType, "grpc-status": "12", "grpc-message": message },
+        { endStream: true },
+      );
+      return;
+    }
+    res.writeHead(200, { "content-type": grpcType, "grpc-status": "12", "grpc-message": message });
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ code: "unimplemented", message });
+  (res as http.ServerResponse).writeHead(404, { "content-type": "application/json" });
+  res.end(body);
 }
 
 /**
