@@ -68,15 +68,24 @@ interface OrderKey {
 
 /**
  * `(k1, k2, ...)` strictly after `cursor` in the given mixed-direction
- * order: k1 beyond c1, or k1 = c1 and the rest after the rest.
+ * order: k1 beyond c1, or k1 = c1 and the rest after the rest. The leading
+ * `k1 >= c1` (or `<=`) is implied by the rest; it is there so the planner
+ * can start the index scan at the cursor instead of filtering from the top.
  */
 function keysetAfter(keys: readonly OrderKey[], cursor: readonly unknown[], params: Parameters): string {
+  const [first] = keys;
+  if (first === undefined) return "false";
+  const bound = `${first.expression} ${first.direction === "ASC" ? ">=" : "<="} ${params.add(cursor[0])}::${first.cast}`;
+  return `(${bound} AND ${strictlyAfter(keys, cursor, params)})`;
+}
+
+function strictlyAfter(keys: readonly OrderKey[], cursor: readonly unknown[], params: Parameters): string {
   const [first, ...rest] = keys;
   if (first === undefined) return "false";
   const value = `${params.add(cursor[0])}::${first.cast}`;
   const beyond = `${first.expression} ${first.direction === "ASC" ? ">" : "<"} ${value}`;
   if (rest.length === 0) return beyond;
-  return `(${beyond} OR (${first.expression} = ${value} AND ${keysetAfter(rest, cursor.slice(1), params)}))`;
+  return `(${beyond} OR (${first.expression} = ${value} AND ${strictlyAfter(rest, cursor.slice(1), params)}))`;
 }
 
 function orderByClause(keys: readonly OrderKey[]): string {
