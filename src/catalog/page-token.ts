@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { CatalogError } from "../errors/index.js";
+import type { JsonValue } from "../storage/records.js";
+import { canonicalJson } from "./digest.js";
 
 interface TokenBody {
   c: string;
@@ -13,7 +15,8 @@ interface TokenBody {
 }
 
 export function fingerprint(request: unknown): string {
-  return createHash("sha256").update(stableJson(request)).digest("base64url").slice(0, 16);
+  const json = JSON.parse(JSON.stringify(request) ?? "null") as JsonValue;
+  return createHash("sha256").update(canonicalJson(json)).digest("base64url").slice(0, 16);
 }
 
 export function encodePageToken(cursor: string, requestFingerprint: string): string {
@@ -54,15 +57,4 @@ function isTokenBody(value: unknown): value is TokenBody {
     typeof (value as Record<string, unknown>).c === "string" &&
     typeof (value as Record<string, unknown>).f === "string"
   );
-}
-
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }

@@ -10,7 +10,7 @@ const { SemVer, Range } = semver;
 
 /** A parsed SemVer 2.0 version, or undefined when `text` is not one (a leading 'v' is refused). */
 export function parseVersion(text: string): semver.SemVer | undefined {
-  if (text.length === 0 || text.length > 128 || /^[vV=]/.test(text)) return undefined;
+  if (text.length === 0 || text.length > 128 || /^[vV=]/.test(text) || text.trim() !== text) return undefined;
   try {
     return new SemVer(text, { loose: false });
   } catch {
