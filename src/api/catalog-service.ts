@@ -30,6 +30,8 @@ import {
   eventToWire,
   eventTypeFromWire,
   revisionFromWire,
+  wireFieldPath,
+  withWireFieldPaths,
 } from "./convert.js";
 
 export interface CatalogServiceDeps {
@@ -42,10 +44,12 @@ const actor = (context: HandlerContext) => context.values.get(actorKey);
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
   return {
     async createComponent(request, context) {
-      const result = await manager.publish(draftFromWire(request.component), {
-        actor: actor(context),
-        validateOnly: request.validateOnly,
-      });
+      const result = await inWireTerms(() =>
+        manager.publish(draftFromWire(request.component), {
+          actor: actor(context),
+          validateOnly: request.validateOnly,
+        }),
+      );
       return create(CreateComponentResponseSchema, {
         component: componentToWire(result.component),
         created: result.created,
@@ -67,19 +71,21 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       if (!component) {
         throw CatalogError.invalid([{ field: "component", description: "is required", reason: "REQUIRED" }]);
       }
-      const result = await manager.update(
-        {
-          name: component.name,
-          version: component.version,
-          description: component.description,
-          labels: { ...component.labels },
-          deprecation: component.deprecation
-            ? { deprecated: component.deprecation.deprecated, message: component.deprecation.message }
-            : undefined,
-          updateMask: request.updateMask?.paths ?? [],
-          etag: component.etag,
-        },
-        { actor: actor(context) },
+      const result = await inWireTerms(() =>
+        manager.update(
+          {
+            name: component.name,
+            version: component.version,
+            description: component.description,
+            labels: { ...component.labels },
+            deprecation: component.deprecation
+              ? { deprecated: component.deprecation.deprecated, message: component.deprecation.message }
+              : undefined,
+            updateMask: request.updateMask?.paths ?? [],
+            etag: component.etag,
+          },
+          { actor: actor(context) },
+        ),
       );
       return create(UpdateComponentResponseSchema, {
         component: componentToWire(result.component),
@@ -140,7 +146,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       const result = await manager.compare(request.name, request.baseVersion, request.targetVersion);
       return create(CompareComponentVersionsResponseSchema, {
         changes: result.report.changes.map((change) => ({
-          path: change.path,
+          path: wireFieldPath(change.path),
           breaking: change.breaking,
           description: change.description,
           bump: BUMP_TO_WIRE[change.bump],
@@ -184,6 +190,15 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       }
     },
   };
+}
+
+/** Runs a Manager call whose validation speaks domain field names, reporting violations in proto field names. */
+async function inWireTerms<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw withWireFieldPaths(err);
+  }
 }
 
 function filterFromWire(filter: WireComponentFilter | undefined): ComponentFilter {

@@ -15,6 +15,7 @@ import {
 import { EventSchema, EventType as WireEventType, type Event } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import type { ComponentDraft } from "../catalog/validation.js";
+import { CatalogError, type FieldViolation } from "../errors/index.js";
 import { etagOf } from "../catalog/manager.js";
 import type {
   CatalogEvent,
@@ -70,10 +71,15 @@ export const BUMP_TO_WIRE = {
 
 /**
  * The publisher's draft from a wire Component. An unknown value type maps to
- * the string "unspecified" so validation reports it with its field path.
+ * the string "unspecified" so validation reports it with its field path; a
+ * google.protobuf.Value with no kind set (no JSON equivalent) is
+ * INVALID_ARGUMENT naming where it is.
  */
 export function draftFromWire(component: Component | undefined): ComponentDraft {
   const c = component ?? create(ComponentSchema);
+  const violations: FieldViolation[] = [];
+  const inputs = c.inputs.map((input, index) => inputFromWire(input, `component.inputs[${index}]`, violations));
+  if (violations.length > 0) throw CatalogError.invalid(violations);
   return {
     name: c.name,
     version: c.version,
@@ -81,7 +87,7 @@ export function draftFromWire(component: Component | undefined): ComponentDraft 
     category: c.category,
     description: c.description,
     labels: { ...c.labels },
-    inputs: c.inputs.map(inputFromWire),
+    inputs,
     outputs: c.outputs.map(outputFromWire),
     deployment: {
       engine: c.deployment?.engine ?? "",
@@ -98,25 +104,30 @@ function valueTypeFromWire(type: WireValueType): ValueType {
   return WIRE_TO_VALUE_TYPE.get(type) ?? ("unspecified" as ValueType);
 }
 
-function inputFromWire(input: Input): InputSpec {
+function inputFromWire(input: Input, path: string, violations: FieldViolation[]): InputSpec {
+  const defaultValue = input.defaultValue ? jsonFromValue(input.defaultValue, `${path}.default_value`, violations) : undefined;
   return {
     name: input.name,
     type: valueTypeFromWire(input.type),
     description: input.description,
-    ...(input.defaultValue ? { default: jsonFromValue(input.defaultValue) } : {}),
+    ...(defaultValue !== undefined ? { default: defaultValue } : {}),
     required: input.required,
     sensitive: input.sensitive,
-    validation: validationFromWire(input.validation),
+    validation: validationFromWire(input.validation, `${path}.validation`, violations),
   };
 }
 
-function validationFromWire(v: Validation | undefined): ValidationRules {
+function validationFromWire(v: Validation | undefined, path: string, violations: FieldViolation[]): ValidationRules {
   if (!v) return {};
   const rules: ValidationRules = {};
   if (v.minLength !== undefined) rules.minLength = v.minLength;
   if (v.maxLength !== undefined) rules.maxLength = v.maxLength;
   if (v.pattern !== "") rules.pattern = v.pattern;
-  if (v.allowedValues.length > 0) rules.allowedValues = v.allowedValues.map(jsonFromValue);
+  if (v.allowedValues.length > 0) {
+    rules.allowedValues = v.allowedValues.map(
+      (value, index) => jsonFromValue(value, `${path}.allowed_values[${index}]`, violations) ?? null,
+    );
+  }
   if (v.minimum !== undefined) rules.minimum = v.minimum;
   if (v.maximum !== undefined) rules.maximum = v.maximum;
   return rules;
@@ -131,8 +142,18 @@ function outputFromWire(output: Output): OutputSpec {
   };
 }
 
-function jsonFromValue(value: Value): JsonValue {
-  return toJson(ValueSchema, value) as JsonValue;
+/** The JSON of a Value, or undefined (with a violation at `path`) when a Value inside it has no kind set. */
+function jsonFromValue(value: Value, path: string, violations: FieldViolation[]): JsonValue | undefined {
+  try {
+    return toJson(ValueSchema, value) as JsonValue;
+  } catch {
+    violations.push({
+      field: path,
+      description: "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
+      reason: "VALUE_KIND_MISSING",
+    });
+    return undefined;
+  }
 }
 
 function valueFromJson(json: JsonValue): Value {
@@ -207,4 +228,73 @@ export function eventToWire(event: CatalogEvent): Event {
 export function revisionFromWire(value: bigint): number | undefined {
   if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
   return Number(value);
+}
+
+/** Domain field names (src/storage/records.ts) whose proto field name differs. */
+const DOMAIN_TO_WIRE_FIELD: Readonly<Record<string, string>> = {
+  default: "default_value",
+  allowedValues: "allowed_values",
+  minLength: "min_length",
+  maxLength: "max_length",
+  engineVersion: "engine_version",
+};
+
+/**
+ * A field path written with domain names (`component.inputs[1].default`,
+ * `inputs.size.validation.minLength`) rewritten with the proto's field names
+ * (`default_value`, `min_length`), as clients see them in BadRequest details
+ * and SpecChange paths. Input and output names (`inputs.<name>`), bracketed
+ * keys and deployment config keys are user data and stay as they are.
+ */
+export function wireFieldPath(path: string): string {
+  const segments = splitFieldPath(path);
+  let verbatim = false;
+  return segments
+    .map((segment, index) => {
+      const previous = segments[index - 1];
+      if (verbatim || previous === "inputs" || previous === "outputs") return segment;
+      const match = /^([A-Za-z_][A-Za-z0-9_]*)(.*)$/s.exec(segment);
+      if (!match) return segment;
+      const [, field = "", rest = ""] = match;
+      if (previous === "deployment" && field === "config") verbatim = true;
+      return (DOMAIN_TO_WIRE_FIELD[field] ?? field) + rest;
+    })
+    .join(".");
+}
+
+/** Splits at the dots outside brackets and quoted keys: `labels["a.b"].x` is two segments. */
+function splitFieldPath(path: string): string[] {
+  const segments: string[] = [];
+  let current = "";
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i]!;
+    if (quoted) {
+      if (ch === "\\") {
+        current += ch + (path[i + 1] ?? "");
+        i++;
+        continue;
+      }
+      if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === "[") depth++;
+    else if (ch === "]") depth = Math.max(0, depth - 1);
+    else if (ch === "." && depth === 0) {
+      segments.push(current);
+      current = "";
+      continue;
+    }
+    current += ch;
+  }
+  segments.push(current);
+  return segments;
+}
+
+/** The same error with its field violations' paths in proto names (see wireFieldPath); other errors unchanged. */
+export function withWireFieldPaths(err: unknown): unknown {
+  if (!(err instanceof CatalogError) || err.code !== "INVALID_ARGUMENT" || err.fieldViolations.length === 0) return err;
+  const renamed = err.fieldViolations.map((v) => ({ ...v, field: wireFieldPath(v.field) }));
+  if (renamed.every((v, i) => v.field === err.fieldViolations[i]!.field)) return err;
+  return CatalogError.invalid(renamed);
 }

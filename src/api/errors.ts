@@ -24,21 +24,38 @@ const CODES: Record<ErrorCode, Code> = {
 };
 
 /**
- * Status messages travel in the `grpc-message` header, percent-encoded
- * outside printable ASCII. @grpc/grpc-js shows them undecoded, so messages
- * are kept to printable ASCII without '%': anything else is written as a
- * \uXXXX escape, which reads the same in every client.
+ * A status message fit for one line of a header: control characters (a
+ * newline in user input) become spaces and very long messages are cut.
+ * Everything else, non-ASCII and '%' included, is kept: the transport writes
+ * `grpc-message` with the spec's minimal percent-encoding (see
+ * grpcMessageHeaderValue), which every gRPC client decodes back exactly.
  */
 export function headerSafeMessage(message: string): string {
-  let out = "";
-  for (const ch of message) {
-    const cp = ch.codePointAt(0)!;
-    if (cp >= 0x20 && cp <= 0x7e && ch !== "%") out += ch;
-    else if (ch === "%") out += " percent";
-    else if (ch === "\n" || ch === "\t") out += " ";
-    else out += cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+  const oneLine = message.replace(/[\u0000-\u001f\u007f]/g, " ");
+  const chars = [...oneLine];
+  return chars.length > 4096 ? chars.slice(0, 4093).join("") + "..." : oneLine;
+}
+
+/**
+ * The `grpc-message` header value for a message, percent-encoded as the gRPC
+ * spec asks: only bytes outside printable ASCII, and '%' itself, are escaped.
+ * Connect-ES encodes with encodeURIComponent, which also escapes ':', ';',
+ * ',', '/' and other reserved characters; @grpc/grpc-js decodes with
+ * decodeURI, which leaves exactly those escaped, so its users would read
+ * "invalid request%3A name%3A ...". `value` is the header as Connect wrote it.
+ */
+export function grpcMessageHeaderValue(value: string): string {
+  let message: string;
+  try {
+    message = decodeURIComponent(value);
+  } catch {
+    message = value;
   }
-  return out.length > 4096 ? out.slice(0, 4093) + "..." : out;
+  let out = "";
+  for (const byte of Buffer.from(message, "utf8")) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
 }
 
 /** The ConnectError for `err`; `onInternal` is told of errors that are not CatalogErrors. */

@@ -24,7 +24,7 @@ import protobuf from "protobufjs";
 import { expect } from "vitest";
 import { BadRequestSchema, type BadRequest } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { ValueType, type ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
+import { ValueType, type Component, type ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { startCatalogServer, type CatalogServer, type StartOptions } from "../../src/app.js";
 import type { Clock } from "../../src/catalog/clock.js";
 import { DEFAULT_CONFIG, type CatalogConfig } from "../../src/config/schema.js";
@@ -33,7 +33,8 @@ import { silentLogger } from "../../src/logging/index.js";
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export type CatalogClient = Client<typeof CatalogService>;
-export type ComponentInit = MessageInitShape<typeof ComponentSchema>;
+/** A Component as a plain init object (never a created message, so it spreads cleanly). */
+export type ComponentInit = Exclude<MessageInitShape<typeof ComponentSchema>, Component>;
 
 /** A test config: memory store, free port, short progress interval and grace period. */
 export function testConfig(adjust?: (config: CatalogConfig) => void): CatalogConfig {
@@ -61,10 +62,8 @@ export interface Harness {
 export async function startHarness(adjust?: (config: CatalogConfig) => void, options: StartOptions = {}): Promise<Harness> {
   const server = await startCatalogServer(testConfig(adjust), silentLogger, options);
   const sessions = new Http2SessionManager(server.url);
-  const grpcClient = createClient(
-    CatalogService,
-    createGrpcTransport({ baseUrl: server.url, httpVersion: "2", sessionManager: sessions }),
-  );
+  // The gRPC transport always speaks HTTP/2; the session manager lets close() drop its connection.
+  const grpcClient = createClient(CatalogService, createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }));
   const connectJson = createClient(
     CatalogService,
     createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false }),
