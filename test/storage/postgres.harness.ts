@@ -15,8 +15,13 @@ export function freshSchemaName(): string {
   return `nestor_test_${randomBytes(4).toString("hex")}`;
 }
 
+/**
+ * Config for a test store. The timeout is generous because bursts of 50
+ * concurrent writes queue for the pool and the revision lock on a loaded CI
+ * machine; tests about timeouts set their own.
+ */
 export function testConfig(schema: string, overrides: Partial<PostgresConfig> = {}): PostgresConfig {
-  return { ...DEFAULT_CONFIG.storage.postgres, url: TEST_POSTGRES_URL, schema, ...overrides };
+  return { ...DEFAULT_CONFIG.storage.postgres, url: TEST_POSTGRES_URL, schema, timeoutMs: 20_000, ...overrides };
 }
 
 /** Runs one statement on a short-lived connection (setup and cleanup, not the code under test). */

@@ -259,7 +259,8 @@ export class PostgresCatalogStore implements CatalogStore {
       await this.query({ text: "SELECT 1", values: [] });
       return { ok: true, detail: `postgres: ok (schema "${this.config.schema}")` };
     } catch (err) {
-      return { ok: false, detail: err instanceof Error ? err.message : `postgres is unavailable: ${String(err)}` };
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, detail: message.startsWith("postgres") ? message : `postgres: ${message}` };
     }
   }
 

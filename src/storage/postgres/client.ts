@@ -142,16 +142,12 @@ export function sqlState(err: unknown): string | undefined {
  * transaction is rolled back; a connection that failed at the transport
  * level is destroyed rather than returned to the pool.
  */
-export async function withTransaction<T>(
-  pool: Pool,
-  work: (client: PoolClient) => Promise<T>,
-  begin = "BEGIN",
-): Promise<T> {
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   return mapErrors(async () => {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(begin);
+      await client.query("BEGIN");
       const result = await work(client);
       await client.query("COMMIT");
       return result;
