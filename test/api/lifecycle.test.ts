@@ -49,7 +49,7 @@ describe("shutdown", () => {
     );
     expect(err.rawMessage).toMatch(/shutting down/);
     const gErr = await expectGrpcJsError(drain(() => grpcJsWatch.next()), grpc.status.UNAVAILABLE);
-    expect(gErr.details).toMatch(/shutting down/);
+    expect(gErr.details).toMatch(/shutting down; resume the watch with start_revision \d+$/);
 
     const fresh = createClient(CatalogService, createGrpcTransport({ baseUrl: h.server.url }));
     await expectConnectError(fresh.getComponent({ name }), Code.Unavailable);

@@ -1,0 +1,47 @@
+/**
+ * The two pieces of wire text the API layer rewrites: field paths in proto
+ * names, and grpc-message in the gRPC spec's percent-encoding. Pure
+ * functions, checked against what real clients do with them.
+ */
+import { describe, expect, test } from "vitest";
+import { wireFieldPath } from "../../src/api/convert.js";
+import { grpcMessageHeaderValue } from "../../src/api/errors.js";
+
+describe("wireFieldPath", () => {
+  test.each([
+    ["component.inputs[1].default", "component.inputs[1].default_value"],
+    ["component.inputs[0].validation.minLength", "component.inputs[0].validation.min_length"],
+    ["component.inputs[0].validation.allowedValues[2]", "component.inputs[0].validation.allowed_values[2]"],
+    ["component.deployment.engineVersion", "component.deployment.engine_version"],
+    ["deployment.engineVersion", "deployment.engine_version"],
+    ["inputs.instanceClass.validation.maxLength", "inputs.instanceClass.validation.max_length"],
+    ["inputs.default.default", "inputs.default.default_value"],
+    ["outputs.minLength.type", "outputs.minLength.type"],
+    ['component.labels["app.kubernetes.io/minLength"]', 'component.labels["app.kubernetes.io/minLength"]'],
+    ["deployment.config.module.engineVersion", "deployment.config.module.engineVersion"],
+    ["page_size", "page_size"],
+    ["update_mask.paths[0]", "update_mask.paths[0]"],
+  ])("%s → %s", (domain, wire) => {
+    expect(wireFieldPath(domain)).toBe(wire);
+  });
+});
+
+describe("grpcMessageHeaderValue", () => {
+  const messages = [
+    "invalid request: name: \"café\" is not a DNS-1123 label; see docs/names, a?b#c&d=e+f,g@h$i",
+    "50% off",
+    "rocket 🚀 — done",
+    "%3A stays literal",
+  ];
+
+  test.each(messages)("%j survives Connect's encoding, then grpc-js's decodeURI", (message) => {
+    const header = grpcMessageHeaderValue(encodeURIComponent(message));
+    expect(header).toMatch(/^[\x20-\x7e]*$/);
+    expect(decodeURI(header)).toBe(message);
+    expect(decodeURIComponent(header)).toBe(message);
+  });
+
+  test("escapes only what the spec asks: bytes outside printable ASCII, and '%'", () => {
+    expect(grpcMessageHeaderValue(encodeURIComponent("a: b; c/d é %"))).toBe("a: b; c/d %C3%A9 %25");
+  });
+});
