@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { DEFAULT_CONFIG, type CatalogConfig } from "./schema.js";
+import { DEFAULT_CONFIG, DEFAULT_SYNC_REPOSITORY, type CatalogConfig } from "./schema.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -23,6 +23,15 @@ const ENUMS: Record<string, readonly string[]> = {
   "logging.format": ["json", "text"],
 };
 
+/**
+ * Lists of mappings, by key path, with the defaults each item starts from.
+ * An item's keys are checked like any other key (unknown keys, types), under
+ * a path such as sync.repositories[0].branch.
+ */
+const LIST_ITEM_DEFAULTS: Record<string, Tree> = {
+  "sync.repositories": DEFAULT_SYNC_REPOSITORY as unknown as Tree,
+};
+
 const POSITIVE_INTEGERS = new Set([
   "server.maxRequestBytes",
   "storage.postgres.poolSize",
@@ -33,6 +42,7 @@ const POSITIVE_INTEGERS = new Set([
   "cache.memory.maxEntries",
   "cache.redis.timeoutMs",
   "events.progressIntervalMs",
+  "sync.leaseTtlMs",
 ]);
 
 type Tree = { [key: string]: unknown };
@@ -79,7 +89,9 @@ function mergeTree(target: Tree, source: Tree, prefix: string, file: string): vo
       throw new ConfigError(`${file}: unknown key "${path}" (known keys here: ${known})`);
     }
     const current = target[key];
-    if (isTree(current)) {
+    if (Array.isArray(current)) {
+      target[key] = coerceList(value, current, path, `${file}: "${path}"`);
+    } else if (isTree(current)) {
       if (!isTree(value)) throw new ConfigError(`${file}: "${path}" must be a mapping`);
       mergeTree(current, value, path + ".", file);
     } else {
@@ -93,8 +105,38 @@ function applyEnv(config: Tree, env: NodeJS.ProcessEnv): void {
     const name = envName(path);
     const raw = env[name];
     if (raw === undefined) continue;
-    holder[key] = coerce(raw, holder[key], `environment variable ${name}`);
+    const where = `environment variable ${name}`;
+    holder[key] = Array.isArray(holder[key]) ? coerceList(envList(raw, path, where), holder[key], path, where) : coerce(raw, holder[key], where);
   }
+}
+
+/** A list from the environment: JSON for lists of mappings, comma-separated otherwise. */
+function envList(raw: string, path: string, where: string): unknown {
+  if (!(path in LIST_ITEM_DEFAULTS)) return raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new ConfigError(`${where} must be a JSON list (got ${show(raw)})`);
+  }
+}
+
+/**
+ * A list value: each mapping item of a LIST_ITEM_DEFAULTS path is merged onto
+ * a copy of its defaults; other lists hold scalars of their default's type.
+ */
+function coerceList(value: unknown, template: unknown[], path: string, where: string): unknown[] {
+  if (!Array.isArray(value)) throw new ConfigError(`${where} must be a list (got ${show(value)})`);
+  const itemDefaults = LIST_ITEM_DEFAULTS[path];
+  return value.map((item: unknown, index) => {
+    const itemWhere = `${where}[${index}]`;
+    if (itemDefaults) {
+      if (!isTree(item)) throw new ConfigError(`${itemWhere} must be a mapping`);
+      const merged = structuredClone(itemDefaults);
+      mergeTree(merged, item, `${path}[${index}].`, where.replace(/: "[^"]*"$/, ""));
+      return merged;
+    }
+    return coerce(item, template[0] ?? "", itemWhere);
+  });
 }
 
 function* leaves(tree: Tree, prefix: string): Generator<[string, Tree, string]> {
@@ -148,6 +190,47 @@ function checkRules(config: Tree): void {
   if (storage.type === "embedded" && (storage.embedded as Tree).dataDir === "") {
     throw new ConfigError("storage.embedded.dataDir must not be empty");
   }
+  checkSyncRepositories(config.sync as Tree);
+}
+
+function checkSyncRepositories(sync: Tree): void {
+  const repositories = sync.repositories as Tree[];
+  if (repositories.length > 0 && sync.cacheDir === "") throw new ConfigError("sync.cacheDir must not be empty");
+  const names = new Map<string, number>();
+  repositories.forEach((repository, index) => {
+    const at = `sync.repositories[${index}]`;
+    const url = String(repository.url);
+    if (url === "") throw new ConfigError(`${at}.url is required`);
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
+      throw new ConfigError(`${at}.url must not contain credentials; use ${at}.credentials`);
+    }
+    if (repository.name === "") repository.name = repositoryNameFromUrl(url);
+    const name = String(repository.name);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
+      throw new ConfigError(`${at}.name must be 1-100 letters, digits, '.', '_' or '-' (got ${show(name)})`);
+    }
+    const first = names.get(name);
+    if (first !== undefined) throw new ConfigError(`${at}.name ${show(name)} is already used by sync.repositories[${first}]`);
+    names.set(name, index);
+    if (repository.branch === "") throw new ConfigError(`${at}.branch must not be empty`);
+    if (!["keep", "deprecate"].includes(String(repository.onRemoval))) {
+      throw new ConfigError(`${at}.onRemoval must be one of keep, deprecate (got ${show(repository.onRemoval)})`);
+    }
+    const interval = repository.pollIntervalMs;
+    if (!Number.isInteger(interval) || (interval as number) < 0) {
+      throw new ConfigError(`${at}.pollIntervalMs must be a whole number of milliseconds, 0 to poll never (got ${show(interval)})`);
+    }
+    const credentials = repository.credentials as Tree;
+    if (credentials.passwordEnv !== "" && credentials.tokenFile !== "") {
+      throw new ConfigError(`${at}.credentials: set passwordEnv or tokenFile, not both`);
+    }
+  });
+}
+
+/** "https://git.example.com/platform/components.git" → "components". */
+export function repositoryNameFromUrl(url: string): string {
+  const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
+  return last.replace(/\.git$/, "") || "repository";
 }
 
 function isTree(value: unknown): value is Tree {

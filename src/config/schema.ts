@@ -83,13 +83,61 @@ export interface LoggingConfig {
   format: "json" | "text";
 }
 
+export type SyncRemovalPolicy = "keep" | "deprecate";
+
+/** Where Git credentials come from; they are never logged, stored or returned by an API. */
+export interface SyncCredentialsConfig {
+  /** Environment variable holding the HTTPS user name (default "x-access-token" when a secret is set). */
+  usernameEnv: string;
+  /** Environment variable holding the HTTPS password or access token. */
+  passwordEnv: string;
+  /** File holding an access token (read at every fetch, so it can be rotated); instead of passwordEnv. */
+  tokenFile: string;
+}
+
+/** One Git repository the catalog follows (an item of sync.repositories). */
+export interface SyncRepositoryConfig {
+  /** Name in sync statuses and SyncRepository calls; defaults to the URL's last path segment without ".git". */
+  name: string;
+  /** https://, ssh://, scp-like git@host:org/repo, file:// or a local path. */
+  url: string;
+  branch: string;
+  /** Globs of definition files to read, relative to the repository root. */
+  paths: string[];
+  /** Poll interval in milliseconds; 0 syncs only at start and on SyncRepository calls. */
+  pollIntervalMs: number;
+  credentials: SyncCredentialsConfig;
+  /** What happens to published versions whose file is removed from Git. */
+  onRemoval: SyncRemovalPolicy;
+}
+
+export interface SyncConfig {
+  repositories: SyncRepositoryConfig[];
+  /** One clone per repository is kept here and fetched after. */
+  cacheDir: string;
+  /** How long a replica's lease on a repository lasts without renewal, in milliseconds. */
+  leaseTtlMs: number;
+}
+
 export interface CatalogConfig {
   server: ServerConfig;
   storage: StorageConfig;
   cache: CacheConfig;
   events: EventsConfig;
   logging: LoggingConfig;
+  sync: SyncConfig;
 }
+
+/** Defaults for each item of sync.repositories; the loader fills absent keys from it. */
+export const DEFAULT_SYNC_REPOSITORY: SyncRepositoryConfig = {
+  name: "",
+  url: "",
+  branch: "main",
+  paths: ["**/*.yaml", "**/*.yml", "**/*.json"],
+  pollIntervalMs: 60_000,
+  credentials: { usernameEnv: "", passwordEnv: "", tokenFile: "" },
+  onRemoval: "keep",
+};
 
 export const DEFAULT_CONFIG: CatalogConfig = {
   server: {
@@ -131,4 +179,5 @@ export const DEFAULT_CONFIG: CatalogConfig = {
   },
   events: { progressIntervalMs: 10_000, retentionMaxEvents: 0, retentionMaxAgeHours: 0 },
   logging: { level: "info", format: "json" },
+  sync: { repositories: [], cacheDir: "./data/git-cache", leaseTtlMs: 60_000 },
 };

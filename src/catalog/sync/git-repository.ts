@@ -1,0 +1,181 @@
+/**
+ * One repository's local cache: cloned once into its own directory under the
+ * cache dir, fetched after. The branch is fetched with a forced refspec, so a
+ * force-push simply moves origin/<branch>; the previous commit stays readable
+ * in the cache until git gc, which lets the sync find files the rewrite
+ * removed.
+ *
+ * Credentials never appear in a URL, a git config file, a log line or an
+ * error: HTTPS secrets reach git through GIT_ASKPASS (a script in the cache
+ * dir that prints two environment variables set only on the git child).
+ */
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import { simpleGit, type SimpleGit } from "simple-git";
+import type { SyncCredentialsConfig } from "../../config/schema.js";
+import type { Logger } from "../../logging/index.js";
+
+export interface GitSource {
+  /** The repository's configured name: the cache subdirectory. */
+  name: string;
+  url: string;
+  branch: string;
+  credentials: SyncCredentialsConfig;
+}
+
+export type FileChange = { path: string; change: "changed" | "deleted" };
+
+const ASKPASS_SCRIPT = `#!/bin/sh
+case "$1" in
+  Username*|username*) printf '%s\\n' "$NESTOR_GIT_USERNAME" ;;
+  *) printf '%s\\n' "$NESTOR_GIT_PASSWORD" ;;
+esac
+`;
+
+/** The URL as provenance and status show it: no user info for http(s), no password anywhere. */
+export function redactUrl(url: string): string {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*@)?(.*)$/.exec(url);
+  if (!match) return url;
+  const [, scheme, userInfo, rest] = match;
+  if (!userInfo) return url;
+  if (/^https?$/i.test(scheme!)) return `${scheme}://${rest}`;
+  const user = userInfo.slice(0, -1).split(":")[0];
+  return `${scheme}://${user}@${rest}`;
+}
+
+/** Local paths are resolved so a clone does not depend on the server's working directory. */
+function cloneUrl(url: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(url) || /^[^/\\]+@[^/:]+:/.test(url)) return url;
+  return isAbsolute(url) ? url : resolve(url);
+}
+
+export class GitRepositoryCache {
+  readonly dir: string;
+  private readonly askpass: string;
+
+  constructor(
+    cacheDir: string,
+    private readonly source: GitSource,
+    private readonly logger: Logger,
+  ) {
+    this.dir = join(resolve(cacheDir), source.name);
+    this.askpass = join(resolve(cacheDir), ".askpass.sh");
+  }
+
+  /** Clones (first time, or when the cache is unusable) or fetches; returns the branch head commit. */
+  async update(): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const env = await this.gitEnv();
+    if (!(await this.isUsableClone())) {
+      await rm(this.dir, { recursive: true, force: true });
+      await mkdir(this.dir, { recursive: true });
+      this.logger.info("cloning repository", { url: redactUrl(this.source.url), branch: this.source.branch });
+      await this.git(env).init().addRemote("origin", cloneUrl(this.source.url));
+    } else {
+      await this.git(env).remote(["set-url", "origin", cloneUrl(this.source.url)]);
+    }
+    const ref = `refs/remotes/origin/${this.source.branch}`;
+    await this.git(env).fetch(["--no-tags", "--prune", "origin", `+refs/heads/${this.source.branch}:${ref}`]);
+    return (await this.git(env).revparse([`${ref}^{commit}`])).trim();
+  }
+
+  /** Makes the working tree exactly `commit`, so files are read from disk. */
+  async checkout(commit: string): Promise<void> {
+    await this.git().raw(["checkout", "--quiet", "--force", "--detach", commit]);
+    await this.git().raw(["clean", "-q", "-f", "-d"]);
+  }
+
+  async hasCommit(commit: string): Promise<boolean> {
+    try {
+      await this.git().raw(["cat-file", "-e", `${commit}^{commit}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async isAncestor(older: string, newer: string): Promise<boolean> {
+    try {
+      await this.git().raw(["merge-base", "--is-ancestor", older, newer]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Files that differ between two commits (renames as delete + add). */
+  async changedFiles(from: string, to: string): Promise<FileChange[]> {
+    const out = await this.git().raw(["diff", "--name-status", "--no-renames", "-z", from, to]);
+    const fields = out.split("\0").filter((f) => f !== "");
+    const changes: FileChange[] = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      changes.push({ path: fields[i + 1]!, change: fields[i] === "D" ? "deleted" : "changed" });
+    }
+    return changes;
+  }
+
+  /** Every file path of `commit`. */
+  async listFiles(commit: string): Promise<string[]> {
+    const out = await this.git().raw(["ls-tree", "-r", "-z", "--name-only", commit]);
+    return out.split("\0").filter((f) => f !== "");
+  }
+
+  /** A file of the checked-out tree. */
+  async readWorkingFile(path: string): Promise<string> {
+    return readFile(join(this.dir, path), "utf8");
+  }
+
+  /** A file as it was at `commit`, or undefined when unreadable. */
+  async readAt(commit: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.git().show([`${commit}:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private git(env?: NodeJS.ProcessEnv): SimpleGit {
+    const git = simpleGit({ baseDir: this.dir, allowEnvironment: ["GIT_ASKPASS", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND"] });
+    return env ? git.env(env) : git;
+  }
+
+  private async isUsableClone(): Promise<boolean> {
+    try {
+      await stat(join(this.dir, ".git", "HEAD"));
+      const remote = await this.git().raw(["config", "--get", "remote.origin.url"]);
+      return remote.trim() !== "";
+    } catch {
+      return false;
+    }
+  }
+
+  /** The environment for commands that talk to the remote: credentials only when configured. */
+  private async gitEnv(): Promise<NodeJS.ProcessEnv> {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!key.startsWith("GIT_") || key === "GIT_SSH_COMMAND") env[key] = value;
+    }
+    env.GIT_TERMINAL_PROMPT = "0";
+    const secret = await this.secret();
+    if (secret !== undefined) {
+      await writeFile(this.askpass, ASKPASS_SCRIPT, { mode: 0o700 });
+      await chmod(this.askpass, 0o700);
+      const { usernameEnv } = this.source.credentials;
+      env.GIT_ASKPASS = this.askpass;
+      env.NESTOR_GIT_USERNAME = (usernameEnv !== "" ? process.env[usernameEnv] : undefined) ?? "x-access-token";
+      env.NESTOR_GIT_PASSWORD = secret;
+    }
+    return env;
+  }
+
+  private async secret(): Promise<string | undefined> {
+    const { passwordEnv, tokenFile } = this.source.credentials;
+    if (tokenFile !== "") return (await readFile(tokenFile, "utf8")).trim();
+    if (passwordEnv !== "") {
+      const value = process.env[passwordEnv];
+      if (value === undefined || value === "") throw new Error(`environment variable ${passwordEnv} (credentials.passwordEnv) is not set`);
+      return value;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+/** Git synchronisation: definition files in Git repositories published through the Manager. */
+export { DEFINITION_API_VERSION, DEFINITION_KIND, DEFINITION_SHAPE } from "./definition-fields.js";
+export { isDefinitionFile, parseDefinitionFile, violationProblem, type DefinitionProblem, type ParsedDefinition, type ParsedFile } from "./definition.js";
+export { redactUrl } from "./git-repository.js";
+export { GitSync, type GitSyncDeps } from "./git-sync.js";
+export { componentDefinitionSchemaText, SCHEMA_PATH } from "./json-schema.js";
+export { RepositorySync, type SyncHooks } from "./repository-sync.js";
+export {
+  InProcessSyncStateStore,
+  type RepositorySyncStatus,
+  type SyncFileError,
+  type SyncRun,
+  type SyncRunCounts,
+  type SyncStateStore,
+} from "./sync-state.js";
+export { formatProblem, validateTree, type TreeProblem, type TreeReport } from "./validate-tree.js";
