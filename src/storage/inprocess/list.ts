@@ -72,11 +72,7 @@ function* rowsOfNames(
 }
 
 function* rowsByTime(state: CatalogState, order: ListOrder, after: RowKey | undefined): Iterable<ComponentRecord> {
-  const index = state.timeIndex(order);
-  for (let i = after ? index.upperBound(after) : 0; i < index.length; i++) {
-    const row = index.at(i);
-    if (row) yield row.record;
-  }
+  for (const row of state.timeIndex(order).after(after)) yield row.record;
 }
 
 function* rowsByName(state: CatalogState, order: ListOrder, after: RowKey | undefined): Iterable<ComponentRecord> {

@@ -6,6 +6,7 @@
 import { CatalogError } from "../../errors/index.js";
 import { sortDescending, versionKey } from "../../semver/index.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import { frozenCopy } from "./freeze.js";
 import type { CatalogState } from "./state.js";
 
 export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
@@ -18,7 +19,7 @@ export function planInsert(state: CatalogState, record: NewComponentRecord, meta
   }
   const revision = state.revision + 1;
   const stored: ComponentRecord = {
-    ...structuredClone(record),
+    ...frozenCopy(record),
     createTime: meta.time,
     updateTime: meta.time,
     createRevision: revision,
@@ -38,7 +39,7 @@ export function planUpdate(
   const existing = requireVersion(state, name, version);
   checkExpectedRevision(existing, expectedRevision);
   const revision = state.revision + 1;
-  const changes = structuredClone(patch);
+  const changes = frozenCopy(patch);
   const updated: ComponentRecord = {
     ...existing,
     ...(changes.description !== undefined ? { description: changes.description } : {}),

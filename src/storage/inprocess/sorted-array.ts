@@ -41,7 +41,9 @@ export class SortedArray<T extends K, K = T> {
   }
 
   insert(item: T): void {
-    this.items.splice(this.upperBound(item), 0, item);
+    const index = this.upperBound(item);
+    if (index === this.items.length) this.items.push(item);
+    else this.items.splice(index, 0, item);
   }
 
   /** Removes the item comparing equal to `key`; false when there is none. */
@@ -49,7 +51,8 @@ export class SortedArray<T extends K, K = T> {
     const index = this.lowerBound(key);
     const found = this.items[index];
     if (found === undefined || this.compare(found, key) !== 0) return false;
-    this.items.splice(index, 1);
+    if (index === this.items.length - 1) this.items.pop();
+    else this.items.splice(index, 1);
     return true;
   }
 

@@ -3,13 +3,15 @@
  * and the sorted indexes that keep list reads proportional to the page.
  * Every change goes through `apply(event)`: the event carries the full record,
  * so the same path serves live writes and replay of a persisted log.
+ * State never mutates a record or event it holds; the store freezes them on
+ * the way out (freezing 100k recovered records up front would slow cold start).
  */
 import { CatalogError } from "../../errors/index.js";
 import { compareVersions, pickLatest, sortDescending, versionKey } from "../../semver/index.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 import type { RevisionBounds } from "../store.js";
-import { deepFreeze } from "./freeze.js";
-import { compareNames, rowComparator, rowOf, type ListOrder, type Row, type RowKey } from "./order.js";
+import { KeysetIndex } from "./keyset-index.js";
+import { compareNames, rowOf, type ListOrder, type Row } from "./order.js";
 import { SortedArray } from "./sorted-array.js";
 
 export interface NameEntry {
@@ -19,10 +21,8 @@ export interface NameEntry {
   latest: ComponentRecord | undefined;
 }
 
-type TimeIndex = SortedArray<Row, RowKey>;
-
-function timeIndex(descending: boolean, allVersions: boolean): TimeIndex {
-  return new SortedArray<Row, RowKey>(rowComparator({ field: "updateTime", descending, allVersions }));
+function timeIndex(descending: boolean, allVersions: boolean): KeysetIndex {
+  return new KeysetIndex({ field: "updateTime", descending, allVersions });
 }
 
 export class CatalogState {
@@ -46,7 +46,7 @@ export class CatalogState {
   }
 
   /** The time index for an updateTime-ordered list. */
-  timeIndex(order: ListOrder): TimeIndex {
+  timeIndex(order: ListOrder): KeysetIndex {
     const pair = order.allVersions ? this.versionsByTime : this.latestByTime;
     return order.descending ? pair.desc : pair.asc;
   }
@@ -95,7 +95,6 @@ export class CatalogState {
     if (event.revision !== this.revision + 1) {
       throw new Error(`event revision ${event.revision} does not follow catalog revision ${this.revision}`);
     }
-    deepFreeze(event);
     this.applyRecordChange(event);
     this.events.push(event);
     this.revision = event.revision;
@@ -106,7 +105,7 @@ export class CatalogState {
    * reflected. Call inside a bulk load, before any restoreEvent/apply.
    */
   restoreSnapshot(revision: number, compacted: number, records: Iterable<ComponentRecord>): void {
-    for (const record of records) this.putRecord(deepFreeze(record));
+    for (const record of records) this.putRecord(record);
     this.revision = revision;
     this.compacted = compacted;
   }
@@ -117,7 +116,7 @@ export class CatalogState {
     if (event.revision !== expected) {
       throw new Error(`event revision ${event.revision} is not the expected ${expected}`);
     }
-    this.events.push(deepFreeze(event));
+    this.events.push(event);
   }
 
   beginBulkLoad(): void {

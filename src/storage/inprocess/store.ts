@@ -2,7 +2,8 @@
  * The CatalogStore shared by the in-process backends (memory, embedded):
  * reads come straight from CatalogState; each write is planned under a
  * mutex, handed to `persist` (a no-op in memory, a log append on disk),
- * applied, then announced to onCommit listeners.
+ * applied, then announced to onCommit listeners. Records and events leave
+ * the store deep-frozen, so callers share them without being able to change them.
  */
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
@@ -16,6 +17,7 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
+import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
 import { Mutex } from "./mutex.js";
 import { CommitNotifier } from "./notifier.js";
@@ -49,22 +51,26 @@ export abstract class InProcessCatalogStore implements CatalogStore {
 
   async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
     this.assertOpen();
-    return this.state.getVersion(name, version);
+    return deepFreeze(this.state.getVersion(name, version));
   }
 
   async listVersions(name: string): Promise<ComponentRecord[]> {
     this.assertOpen();
-    return [...(this.state.entry(name)?.sorted ?? [])];
+    return (this.state.entry(name)?.sorted ?? []).map(deepFreeze);
   }
 
   async list(query: ListQuery): Promise<Page<ComponentRecord>> {
     this.assertOpen();
-    return listComponents(this.state, query);
+    const page = listComponents(this.state, query);
+    page.items.forEach(deepFreeze);
+    return page;
   }
 
   async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
     this.assertOpen();
-    return searchComponents(this.state, query);
+    const page = searchComponents(this.state, query);
+    for (const hit of page.items) deepFreeze(hit.component);
+    return page;
   }
 
   async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
@@ -94,7 +100,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
 
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
     this.assertOpen();
-    return this.state.readEvents(afterRevision, limit);
+    return this.state.readEvents(afterRevision, limit).map(deepFreeze);
   }
 
   async revisionBounds(): Promise<RevisionBounds> {
@@ -137,7 +143,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
       const last = events.at(-1);
       if (!last) return events;
       await this.persist(events);
-      for (const event of events) this.state.apply(event);
+      for (const event of events) this.state.apply(deepFreeze(event));
       this.notifier.notify(last.revision);
       return events;
     });
