@@ -2,7 +2,8 @@
  * CatalogService handlers: decode the request, call the Manager or the event
  * feed, encode the response. No business rules and no storage here.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, toBinary, type UnknownField } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   CatalogService,
@@ -16,11 +17,13 @@ import {
   UpdateComponentResponseSchema,
   WatchEventsResponseSchema,
   type ComponentFilter as WireComponentFilter,
+  type WatchEventsResponse,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { Manager } from "../catalog/manager.js";
-import type { EventFeed } from "../catalog/watch.js";
+import type { EventFeed, WatchBatch } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
-import type { EventType } from "../storage/records.js";
+import type { CatalogEvent, EventType } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey } from "./context.js";
 import {
@@ -181,15 +184,85 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         { names: filter?.names ?? [], provider: filter?.provider ?? "", category: filter?.category ?? "", types },
         context.signal,
       );
+      const json = /[+/]json\s*(;|$)/i.test(context.requestHeader.get("content-type") ?? "");
       for await (const batch of batches) {
-        yield create(WatchEventsResponseSchema, {
-          events: batch.events.map(eventToWire),
-          revision: BigInt(batch.revision),
-          progress: batch.progress,
-        });
+        if (json) yield watchResponseWithMessages(batch);
+        else yield* watchResponsesPreEncoded(batch);
       }
     },
   };
+}
+
+// ---------------------------------------------------------------- WatchEvents: serialise each event once
+
+/**
+ * Every stream that sends an event shares one encoding of it. The event feed
+ * hands the same CatalogEvent object to every watcher (from its ring), so the
+ * wire form is cached by that object and let go with it. Binary responses
+ * (gRPC, gRPC-Web, Connect binary) carry the cached bytes as field 1
+ * (`events`) through protobuf-es unknown fields, which toBinary writes
+ * verbatim after the known fields; field order does not matter on the wire,
+ * so every client decodes them as ordinary events. JSON cannot carry bytes:
+ * JSON responses share the converted message instead and are encoded per
+ * stream. bench/watch measures the difference.
+ */
+const encodedEvents = new WeakMap<CatalogEvent, UnknownField>();
+const wireEvents = new WeakMap<CatalogEvent, WireEvent>();
+/** Responses are split below this size so no client hits its receive limit (4 MiB in most gRPC libraries). */
+const MAX_RESPONSE_EVENT_BYTES = 1024 * 1024;
+
+function wireEvent(event: CatalogEvent): WireEvent {
+  let wire = wireEvents.get(event);
+  if (wire === undefined) {
+    wire = eventToWire(event);
+    wireEvents.set(event, wire);
+  }
+  return wire;
+}
+
+function encodedEvent(event: CatalogEvent): UnknownField {
+  let field = encodedEvents.get(event);
+  if (field === undefined) {
+    // Unknown length-delimited data is the length prefix followed by the bytes.
+    const data = new BinaryWriter().bytes(toBinary(EventSchema, wireEvents.get(event) ?? eventToWire(event))).finish();
+    field = { no: 1, wireType: WireType.LengthDelimited, data };
+    encodedEvents.set(event, field);
+  }
+  return field;
+}
+
+function watchResponseWithMessages(batch: WatchBatch): WatchEventsResponse {
+  return create(WatchEventsResponseSchema, {
+    events: batch.events.map(wireEvent),
+    revision: BigInt(batch.revision),
+    progress: batch.progress,
+  });
+}
+
+/**
+ * One response per batch, or several when the batch is large; each carries
+ * the revision of its last event (the last one the batch's revision), so a
+ * resume from any of them neither misses nor repeats an event.
+ */
+function* watchResponsesPreEncoded(batch: WatchBatch): Generator<WatchEventsResponse> {
+  let fields: UnknownField[] = [];
+  let bytes = 0;
+  const respond = (revision: number) => {
+    const response = create(WatchEventsResponseSchema, { revision: BigInt(revision), progress: batch.progress });
+    if (fields.length > 0) response.$unknown = fields;
+    return response;
+  };
+  for (const [index, event] of batch.events.entries()) {
+    const field = encodedEvent(event);
+    if (fields.length > 0 && bytes + field.data.length > MAX_RESPONSE_EVENT_BYTES) {
+      yield respond(batch.events[index - 1]!.revision);
+      fields = [];
+      bytes = 0;
+    }
+    fields.push(field);
+    bytes += field.data.length;
+  }
+  yield respond(batch.revision);
 }
 
 /** Runs a Manager call whose validation speaks domain field names, reporting violations in proto field names. */

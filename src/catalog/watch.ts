@@ -12,7 +12,7 @@
  * grow with lag; a consumer that falls behind the log's retention gets
  * OUT_OF_RANGE from the log itself.
  */
-import { CatalogError } from "../errors/index.js";
+import { CatalogError, isCatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import type { CatalogEvent, EventType } from "../storage/records.js";
 import type { EventLog } from "../storage/store.js";
@@ -88,7 +88,8 @@ export class EventFeed {
   /**
    * Replays matching events after `startRevision`, then follows live ones.
    * startRevision 0 starts from now with a progress message. Ends when
-   * `signal` aborts; throws UNAVAILABLE on shutdown and OUT_OF_RANGE when the
+   * `signal` aborts; throws UNAVAILABLE on shutdown (or when the log cannot
+   * be read), naming the revision to resume from, and OUT_OF_RANGE when the
    * log no longer holds the events after the watcher's position.
    */
   async *watch(startRevision: number, filter: WatchFilter, signal: AbortSignal): AsyncGenerator<WatchBatch> {
@@ -99,6 +100,8 @@ export class EventFeed {
       position = this.head;
       yield { events: [], revision: position, progress: true };
     } else {
+      // Asked of the log even when the ring still holds those events: a start the log
+      // has compacted fails the same way on every replica.
       const bounds = await this.log.revisionBounds();
       if (startRevision < bounds.compacted) throw compactedError(startRevision, bounds.compacted);
       position = startRevision;
@@ -126,6 +129,11 @@ export class EventFeed {
     }
   }
 
+  /**
+   * The next events after `position`: from the ring when it covers the
+   * position (synced), else from the log (unsynced: catching up). Log errors
+   * name the revision the client resumes from.
+   */
   private async eventsAfter(position: number): Promise<CatalogEvent[]> {
     if (position >= this.head) return [];
     const first = this.ring[0];
@@ -133,7 +141,20 @@ export class EventFeed {
       const start = position + 1 - first.revision;
       return this.ring.slice(start, start + this.batchSize);
     }
-    return this.log.readEvents(position, this.batchSize);
+    try {
+      return await this.log.readEvents(position, this.batchSize);
+    } catch (err) {
+      if (isCatalogError(err, "OUT_OF_RANGE")) {
+        const bounds = await this.log.revisionBounds().catch(() => undefined);
+        throw bounds ? compactedError(position, bounds.compacted) : err;
+      }
+      if (isCatalogError(err, "UNAVAILABLE")) {
+        throw new CatalogError("UNAVAILABLE", `${err.message}; resume the watch with start_revision ${position}`, [], {
+          cause: err,
+        });
+      }
+      throw err;
+    }
   }
 
   private waitBeyond(position: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -225,7 +246,8 @@ function compileFilter(filter: WatchFilter): (event: CatalogEvent) => boolean {
 function compactedError(requested: number, compacted: number): CatalogError {
   return new CatalogError(
     "OUT_OF_RANGE",
-    `start_revision ${requested} is older than the event log holds: the oldest revision you can watch from is ${compacted}; list the catalog again and watch from the revision the list returns`,
+    `start_revision ${requested} is older than the event log holds: the oldest available revision is ${compacted} ` +
+      `(the oldest event kept is ${compacted + 1}); list the catalog again and watch from the revision the list returns`,
   );
 }
 
