@@ -25,6 +25,12 @@ export interface GitSource {
 
 export type FileChange = { path: string; change: "changed" | "deleted" };
 
+/** What git needs from the server's environment to reach a remote (proxies, ssh agent); nothing else. */
+const PASSED_ENVIRONMENT = [
+  "PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND",
+  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+] as const;
+
 const ASKPASS_SCRIPT = `#!/bin/sh
 case "$1" in
   Username*|username*) printf '%s\\n' "$NESTOR_GIT_USERNAME" ;;
@@ -86,9 +92,9 @@ export class GitRepositoryCache {
   }
 
   async hasCommit(commit: string): Promise<boolean> {
+    // simple-git resolves a non-zero exit with an empty stderr, so ask for output rather than an exit code.
     try {
-      await this.git().raw(["cat-file", "-e", `${commit}^{commit}`]);
-      return true;
+      return (await this.git().raw(["cat-file", "-t", commit])).trim() === "commit";
     } catch {
       return false;
     }
@@ -96,8 +102,7 @@ export class GitRepositoryCache {
 
   async isAncestor(older: string, newer: string): Promise<boolean> {
     try {
-      await this.git().raw(["merge-base", "--is-ancestor", older, newer]);
-      return true;
+      return (await this.git().raw(["merge-base", older, newer])).trim() === older;
     } catch {
       return false;
     }
@@ -152,8 +157,9 @@ export class GitRepositoryCache {
   /** The environment for commands that talk to the remote: credentials only when configured. */
   private async gitEnv(): Promise<NodeJS.ProcessEnv> {
     const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (!key.startsWith("GIT_") || key === "GIT_SSH_COMMAND") env[key] = value;
+    for (const key of PASSED_ENVIRONMENT) {
+      const value = process.env[key];
+      if (value !== undefined) env[key] = value;
     }
     env.GIT_TERMINAL_PROMPT = "0";
     const secret = await this.secret();
