@@ -7,12 +7,14 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
 import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { prepareAuthorization, storedProviders } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, startStoreHealthProbe } from "./api/health.js";
 import { registerReflection } from "./api/reflection.js";
 import { serve, type RunningServer } from "./api/server.js";
 import { systemClock, type Clock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
+import { retentionEnabled, startRetentionLoop, type RetentionLoop } from "./catalog/retention.js";
 import { EventFeed } from "./catalog/watch.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
@@ -32,6 +34,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Use this store instead of opening the configured one (tests). */
   store?: CatalogStore;
+  /** How often event log retention runs (default every minute); tests shorten it. */
+  retentionIntervalMs?: number;
 }
 
 export async function startCatalogServer(config: CatalogConfig, logger: Logger, options: StartOptions = {}): Promise<CatalogServer> {
@@ -50,13 +54,24 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   };
   let server: RunningServer;
   try {
-    server = await serve({ config: config.server, logger, routes });
+    // Bind policy and key material are checked here, so a refused start closes the store too.
+    const authorization = await prepareAuthorization(config, { logger, providersOf: storedProviders(manager) });
+    server = await serve({ config: config.server, logger, routes, interceptors: [authorization] });
   } catch (err) {
     stopProbe();
     feed.close();
     await store.close();
     throw err;
   }
+  // Event log retention: every replica compacts by count/age; compaction is idempotent.
+  const retentionPolicy = { maxEvents: config.events.retentionMaxEvents, maxAgeHours: config.events.retentionMaxAgeHours };
+  const retention: RetentionLoop | undefined = retentionEnabled(retentionPolicy)
+    ? startRetentionLoop(store, retentionPolicy, logger.child({ component: "retention" }), {
+        intervalMs: options.retentionIntervalMs ?? 60_000,
+        clock: options.clock ?? systemClock,
+      })
+    : undefined;
+
   let stopping: Promise<void> | undefined;
   return {
     url: server.url,
@@ -70,6 +85,7 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
         health.shutdown();
         feed.close();
         await server.close(config.server.shutdownGraceMs);
+        await retention?.stop();
         await store.close();
         logger.info("stopped");
       })();
