@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a moto server (a real DynamoDB-speaking HTTP server) on loopback for
+# Starts a moto server (a DynamoDB-speaking HTTP server) on loopback for
 # the DynamoDB backend's integration tests. Idempotent: the venv is reused when
 # it already holds the pinned version, and a server that already answers is
 # left alone. Prints the endpoint on stdout.
@@ -36,27 +36,56 @@ if [[ ! -x "${venv}/bin/moto_server" || "$(installed_version)" != "${MOTO_VERSIO
   "${venv}/bin/pip" install --quiet --disable-pip-version-check "moto[server]==${MOTO_VERSION}" >&2
 fi
 
-# A stale pid file from a server that died is replaced; a live one that does
-# not answer yet is given the same wait as a fresh start.
-if [[ -f "${pid_file}" ]] && kill -0 "$(cat "${pid_file}")" 2>/dev/null; then
-  echo "moto.sh: moto (pid $(cat "${pid_file}")) is running but not answering yet; waiting" >&2
-else
-  nohup "${venv}/bin/moto_server" -H 127.0.0.1 -p "${port}" >"${log_file}" 2>&1 &
-  echo $! >"${pid_file}"
-fi
+wait_until_answers() {
+  local pid="$1"
+  for _ in $(seq 1 100); do
+    if answers; then return 0; fi
+    kill -0 "${pid}" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
 
-for _ in $(seq 1 100); do
-  if answers; then
+# A server we started earlier that is still booting gets the same wait as a
+# fresh one; one that never answers is replaced.
+if [[ -f "${pid_file}" ]] && kill -0 "$(cat "${pid_file}")" 2>/dev/null; then
+  old_pid="$(cat "${pid_file}")"
+  if wait_until_answers "${old_pid}"; then
     echo "${endpoint}"
     exit 0
   fi
-  if ! kill -0 "$(cat "${pid_file}")" 2>/dev/null; then
-    echo "moto.sh: moto_server exited; last log lines from ${log_file}:" >&2
-    tail -n 20 "${log_file}" >&2 || true
-    exit 1
-  fi
-  sleep 0.2
-done
+  echo "moto.sh: moto (pid ${old_pid}) does not answer; restarting it" >&2
+  kill "${old_pid}" 2>/dev/null || true
+  sleep 1
+  kill -9 "${old_pid}" 2>/dev/null || true
+fi
 
-echo "moto.sh: moto_server did not answer on ${endpoint} within 20s; see ${log_file}" >&2
+# moto_server, with one change: requests are handled one at a time. moto's
+# threaded server evaluates a TransactWriteItems' conditions and applies its
+# writes without a lock, so two concurrent transactions can both pass a
+# condition DynamoDB would let only one pass (e.g. the catalog's revision
+# counter). Serialising requests gives moto DynamoDB's per-request atomicity.
+nohup "${venv}/bin/python" -c '
+import logging, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+app = DomainDispatcherApplication(create_backend_app)
+one_at_a_time = threading.Lock()
+
+def serialized(environ, start_response):
+    with one_at_a_time:
+        return list(app(environ, start_response))
+
+run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True, request_handler=MotoRequestHandler)
+' 127.0.0.1 "${port}" >"${log_file}" 2>&1 &
+echo $! >"${pid_file}"
+
+if wait_until_answers "$(cat "${pid_file}")"; then
+  echo "${endpoint}"
+  exit 0
+fi
+echo "moto.sh: moto_server did not answer on ${endpoint}; last lines of ${log_file}:" >&2
+tail -n 20 "${log_file}" >&2 || true
 exit 1

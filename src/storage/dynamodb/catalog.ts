@@ -5,8 +5,10 @@
  * (in this process or on other replicas) serialise with gap-free revisions.
  * A writer that loses the race re-reads and retries after a jittered backoff.
  */
+import { randomUUID } from "node:crypto";
 import {
   BatchWriteItemCommand,
+  GetItemCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type DynamoDBClient,
@@ -16,6 +18,7 @@ import {
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
+import { Mutex } from "../inprocess/mutex.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -29,7 +32,7 @@ import type {
 import { call, createDynamoClient, mapDynamoError, missingTableError } from "./client.js";
 import { listPage, searchPage } from "./list.js";
 import { describe, isReady, migrateWith } from "./migrations.js";
-import { ATTR, type Item, revisionKey } from "./models.js";
+import { ATTR, EVENT_PK, eventSk, key, revisionKey, type Item } from "./models.js";
 import {
   eventKeysThrough,
   readEventItems,
@@ -52,6 +55,8 @@ export class DynamoCatalogStore implements CatalogStore {
   readonly kind = "dynamodb";
   private readonly ctx: DynamoContext;
   private readonly listeners = new Set<(revision: number) => void>();
+  /** Writes of this process queue here, so they race only writers of other processes at DynamoDB. */
+  private readonly writeLock = new Mutex();
   private poller: NodeJS.Timeout | undefined;
   private lastAnnounced = 0;
   private closed = false;
@@ -215,16 +220,28 @@ export class DynamoCatalogStore implements CatalogStore {
     plan: (versions: ComponentRecord[], revision: number) => WritePlan,
   ): Promise<CatalogEvent[]> {
     this.assertOpen();
+    return this.writeLock.run(() => this.commitUnlocked(what, name, plan));
+  }
+
+  private async commitUnlocked(
+    what: string,
+    name: string,
+    plan: (versions: ComponentRecord[], revision: number) => WritePlan,
+  ): Promise<CatalogEvent[]> {
     for (let attempt = 1; ; attempt++) {
       const { current } = await readRevisionBounds(this.ctx);
       const versions = await readVersions(this.ctx, name);
       const writePlan = plan(versions, current);
       const last = writePlan.events.at(-1);
       if (!last) return [];
-      const items = [...writePlan.items.map((item) => this.bindTable(item)), this.counterUpdate(current, last.revision)];
+      const writeId = randomUUID();
+      const items = [
+        ...writePlan.items.map((item) => this.bindTable(this.tagEvent(item, writeId))),
+        this.counterUpdate(current, last.revision),
+      ];
       checkTransactionSize(items);
       const outcome = await this.send(what, items);
-      if (outcome.kind === "committed") {
+      if (outcome.kind === "committed" || (await this.landedEarlier(writePlan.events, writeId))) {
         this.announce(last.revision);
         return writePlan.events;
       }
@@ -264,6 +281,28 @@ export class DynamoCatalogStore implements CatalogStore {
       }
       throw mapDynamoError(err, this.config, what);
     }
+  }
+
+  /**
+   * Marks the event items of one attempt with its write id, so a transaction
+   * whose first try committed but whose reply was lost (the SDK's retry then
+   * fails its conditions) is recognised as landed instead of being re-planned.
+   */
+  private tagEvent(item: TransactWriteItem, writeId: string): TransactWriteItem {
+    const put = item.Put;
+    if (!put?.Item || put.Item[ATTR.pk]?.S !== EVENT_PK) return item;
+    return { Put: { ...put, Item: { ...put.Item, [ATTR.writeId]: { S: writeId } } } };
+  }
+
+  private async landedEarlier(events: readonly CatalogEvent[], writeId: string): Promise<boolean> {
+    const first = events[0];
+    if (!first) return false;
+    const out = await call(this.config, "checking whether a retried write landed", () =>
+      this.ctx.client.send(
+        new GetItemCommand({ TableName: this.config.tableName, Key: key(EVENT_PK, eventSk(first.revision)), ConsistentRead: true }),
+      ),
+    );
+    return out.Item?.[ATTR.writeId]?.S === writeId;
   }
 
   private counterUpdate(expected: number, next: number): TransactWriteItem {

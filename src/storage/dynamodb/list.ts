@@ -56,10 +56,14 @@ function indexSourceFor(filter: ComponentFilter, kind: RowKind, field: OrderFiel
 
 /** The key condition for `source`, starting at the cursor's primary value when the source is sorted by it. */
 function keyCondition(source: IndexSource, order: ListOrder, after: RowKey | undefined): Omit<QueryCommandInput, "TableName"> {
-  const names = { "#h": source.hashAttr, "#r": source.rangeAttr };
   if (!after || source.sortedBy !== order.field) {
-    return { KeyConditionExpression: "#h = :h", ExpressionAttributeNames: names, ExpressionAttributeValues: { ":h": { S: source.hashValue } } };
+    return {
+      KeyConditionExpression: "#h = :h",
+      ExpressionAttributeNames: { "#h": source.hashAttr },
+      ExpressionAttributeValues: { ":h": { S: source.hashValue } },
+    };
   }
+  const names = { "#h": source.hashAttr, "#r": source.rangeAttr };
   const start = order.field === "name" ? after.name : timeIndexPrefix(after.updateMs);
   return {
     KeyConditionExpression: order.descending ? "#h = :h AND #r < :start" : "#h = :h AND #r >= :start",

@@ -29,6 +29,8 @@ export const ATTR = {
   timeKey: "gsiTime",
   updateRevision: "updateRevision",
   current: "current",
+  /** On event items: the id of the commit attempt that wrote them. */
+  writeId: "writeId",
   compacted: "compacted",
 } as const;
 
