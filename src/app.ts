@@ -7,14 +7,17 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
 import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { file_nestor_catalog_v1_sync_service, SyncService } from "../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import { prepareAuthorization, storedProviders } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, startStoreHealthProbe } from "./api/health.js";
 import { registerReflection } from "./api/reflection.js";
 import { serve, type RunningServer } from "./api/server.js";
+import { syncServiceHandlers } from "./api/sync-service.js";
 import { systemClock, type Clock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
 import { retentionEnabled, startRetentionLoop, type RetentionLoop } from "./catalog/retention.js";
+import { GitSync, InProcessSyncStateStore, type SyncStateStore } from "./catalog/sync/index.js";
 import { EventFeed } from "./catalog/watch.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
@@ -26,6 +29,8 @@ export interface CatalogServer {
   readonly port: number;
   readonly store: CatalogStore;
   readonly manager: Manager;
+  /** Git synchronisation of sync.repositories. */
+  readonly sync: GitSync;
   /** Drains and stops: health NOT_SERVING, watches end UNAVAILABLE, GOAWAY, then the store closes. */
   shutdown(): Promise<void>;
 }
@@ -36,6 +41,8 @@ export interface StartOptions {
   store?: CatalogStore;
   /** How often event log retention runs (default every minute); tests shorten it. */
   retentionIntervalMs?: number;
+  /** Share Git sync leases and statuses with other servers in this process (tests); default in-process. */
+  syncState?: SyncStateStore;
 }
 
 export async function startCatalogServer(config: CatalogConfig, logger: Logger, options: StartOptions = {}): Promise<CatalogServer> {
@@ -44,13 +51,29 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   const feed = await EventFeed.start(store, logger.child({ component: "events" }), {
     progressIntervalMs: config.events.progressIntervalMs,
   });
+  // ---- Git sync (docs/git-sync.md). Leases and statuses are in-process until a postgres/dynamodb
+  // SyncStateStore exists: with several replicas on those backends, configure sync on one of them.
+  const gitSync = new GitSync({
+    config: config.sync,
+    manager,
+    state: options.syncState ?? new InProcessSyncStateStore(),
+    clock: options.clock ?? systemClock,
+    logger: logger.child({ component: "git-sync" }),
+  });
+  // ---- end Git sync
   const health = new HealthStatusBoard();
   const stopProbe = startStoreHealthProbe(health, () => store.health(), 5_000, logger.child({ component: "health" }));
   const routes = (router: ConnectRouter) => {
     router.service(CatalogService, catalogServiceHandlers({ manager, feed }));
+    router.service(SyncService, syncServiceHandlers(gitSync));
     registerHealth(router, health);
     // error_details lets reflection clients decode the google.rpc.BadRequest details of errors.
-    registerReflection(router, [file_nestor_catalog_v1_catalog_service, file_grpc_health_v1_health, file_google_rpc_error_details]);
+    registerReflection(router, [
+      file_nestor_catalog_v1_catalog_service,
+      file_nestor_catalog_v1_sync_service,
+      file_grpc_health_v1_health,
+      file_google_rpc_error_details,
+    ]);
   };
   let server: RunningServer;
   try {
@@ -72,12 +95,15 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
       })
     : undefined;
 
+  gitSync.start();
+
   let stopping: Promise<void> | undefined;
   return {
     url: server.url,
     port: server.address.port,
     store,
     manager,
+    sync: gitSync,
     shutdown() {
       stopping ??= (async () => {
         logger.info("shutting down", { grace_ms: config.server.shutdownGraceMs });
@@ -85,6 +111,7 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
         health.shutdown();
         feed.close();
         await server.close(config.server.shutdownGraceMs);
+        await gitSync.close();
         await retention?.stop();
         await store.close();
         logger.info("stopped");
