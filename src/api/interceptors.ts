@@ -20,6 +20,8 @@ export function callInterceptor(logger: Logger): Interceptor {
     req.contextValues.set(callLoggerKey, log);
     const started = performance.now();
     const finish = (err: unknown) => {
+      // Inner interceptors may have replaced the call logger (authorization adds the caller's identity).
+      const log = req.contextValues.get(callLoggerKey);
       const duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
       if (err === undefined) {
         log.debug("call completed", { code: "ok", duration_ms });

@@ -8,14 +8,14 @@
  * the HTTP/1.1 server. TLS: ALPN chooses, and the HTTP/2 server takes
  * HTTP/1.1 with allowHTTP1.
  */
-import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
+import { peerContextValues, secureServerOptions, watchTlsFiles } from "./auth/index.js";
 import { grpcMessageHeaderValue } from "./errors.js";
 import { callInterceptor } from "./interceptors.js";
 
@@ -36,16 +36,19 @@ export interface ServeOptions {
   config: ServerConfig;
   logger: Logger;
   routes: (router: ConnectRouter) => void;
+  /** Run inside the call interceptor, so their errors are mapped and logged (authorization, limits). */
+  interceptors?: Interceptor[];
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
-export async function serve({ config, logger, routes }: ServeOptions): Promise<RunningServer> {
+export async function serve({ config, logger, routes, interceptors = [] }: ServeOptions): Promise<RunningServer> {
   const handler = withSpecEncodedGrpcMessage(
     connectNodeAdapter({
       routes,
       readMaxBytes: config.maxRequestBytes,
-      interceptors: [callInterceptor(logger)],
+      interceptors: [callInterceptor(logger), ...interceptors],
+      contextValues: peerContextValues,
     }) as RequestHandler,
   );
 
@@ -55,18 +58,12 @@ export async function serve({ config, logger, routes }: ServeOptions): Promise<R
   let outer: net.Server;
   let h2: http2.Http2Server | http2.Http2SecureServer;
   let h1: http.Server | undefined;
+  let stopWatchingTls = () => {};
 
   if (tls) {
-    h2 = http2.createSecureServer(
-      {
-        cert: readFileSync(config.tls.certFile),
-        key: readFileSync(config.tls.keyFile),
-        allowHTTP1: true,
-        minVersion: "TLSv1.2",
-        ALPNProtocols: ["h2", "http/1.1"],
-      },
-      handler,
-    );
+    const secure = http2.createSecureServer(secureServerOptions(config.tls), handler);
+    stopWatchingTls = watchTlsFiles(secure, config.tls, logger);
+    h2 = secure;
     outer = h2 as unknown as net.Server;
   } else {
     h2 = http2.createServer({}, handler);
@@ -88,9 +85,13 @@ export async function serve({ config, logger, routes }: ServeOptions): Promise<R
   });
 
   await new Promise<void>((resolve, reject) => {
-    outer.once("error", reject);
+    const onError = (err: Error) => {
+      stopWatchingTls();
+      reject(err);
+    };
+    outer.once("error", onError);
     outer.listen(config.port, config.host, () => {
-      outer.off("error", reject);
+      outer.off("error", onError);
       resolve();
     });
   });
@@ -98,12 +99,13 @@ export async function serve({ config, logger, routes }: ServeOptions): Promise<R
   const address = { host: config.host, port: bound.port };
   const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
   const url = `${tls ? "https" : "http"}://${hostForUrl}:${address.port}`;
-  logger.info("listening", { url, protocols: ["grpc", "grpc-web", "connect"], tls });
+  logger.info("listening", { url, protocols: ["grpc", "grpc-web", "connect"], tls, mtls: tls && config.tls.clientCaFile !== "" });
 
   return {
     address,
     url,
     async close(graceMs) {
+      stopWatchingTls();
       const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
       for (const session of sessions) session.close();
       h1?.closeIdleConnections();

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { DEFAULT_CONFIG, DEFAULT_SYNC_REPOSITORY, type CatalogConfig } from "./schema.js";
+import { AUTH_LIST_ITEM_DEFAULTS, AUTH_POSITIVE_INTEGERS, authConfigProblem } from "./auth-rules.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -30,6 +31,7 @@ const ENUMS: Record<string, readonly string[]> = {
  */
 const LIST_ITEM_DEFAULTS: Record<string, Tree> = {
   "sync.repositories": DEFAULT_SYNC_REPOSITORY as unknown as Tree,
+  ...AUTH_LIST_ITEM_DEFAULTS,
 };
 
 const POSITIVE_INTEGERS = new Set([
@@ -43,6 +45,7 @@ const POSITIVE_INTEGERS = new Set([
   "cache.redis.timeoutMs",
   "events.progressIntervalMs",
   "sync.leaseTtlMs",
+  ...AUTH_POSITIVE_INTEGERS,
 ]);
 
 type Tree = { [key: string]: unknown };
@@ -191,6 +194,8 @@ function checkRules(config: Tree): void {
     throw new ConfigError("storage.embedded.dataDir must not be empty");
   }
   checkSyncRepositories(config.sync as Tree);
+  const authProblem = authConfigProblem(config as unknown as CatalogConfig);
+  if (authProblem) throw new ConfigError(authProblem);
 }
 
 function checkSyncRepositories(sync: Tree): void {

@@ -66,7 +66,90 @@ export interface ServerConfig {
   maxRequestBytes: number;
   /** How long SIGTERM waits for calls in flight before closing connections, in milliseconds. */
   shutdownGraceMs: number;
-  tls: { certFile: string; keyFile: string };
+  tls: TlsConfig;
+  /** Allow a non-loopback host with no authentication configured (logs a warning at every start). */
+  insecure: boolean;
+  limits: CallLimitsConfig;
+}
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** CA bundle for client certificates (mTLS); empty = no client certificates asked for. */
+  clientCaFile: string;
+  /** Refuse TLS handshakes without a client certificate signed by clientCaFile. */
+  requireClientCert: boolean;
+  /** How often the cert, key and CA files are checked for changes, in milliseconds. */
+  reloadIntervalMs: number;
+}
+
+/**
+ * Per-identity limits (an anonymous caller is limited per remote address), applied when
+ * authentication is configured. 0 = no limit.
+ */
+export interface CallLimitsConfig {
+  /** Token bucket refill rate, calls per second. */
+  requestsPerSecond: number;
+  /** Token bucket size: calls allowed in a burst. */
+  burst: number;
+  /** Server streams (WatchEvents, Health/Watch) one identity may hold open at once. */
+  maxStreamsPerIdentity: number;
+}
+
+// ---------------------------------------------------------------- auth (docs/security.md)
+
+export type Role = "reader" | "publisher" | "admin";
+
+/** What a publisher may write; an empty list does not restrict. */
+export interface WriteScopeConfig {
+  /** Component names the caller may write must start with one of these. */
+  namePrefixes: string[];
+  /** Component providers the caller may write. */
+  providers: string[];
+}
+
+/** One static API key (an item of auth.apiKeys). Only the hash is configured, never the key. */
+export interface ApiKeyConfig extends WriteScopeConfig {
+  /** Identity recorded on writes and in logs, e.g. "ci-publisher". */
+  name: string;
+  /** "sha256:<hex>" of the key, as printed by `nestor-catalog hash-key`. */
+  hash: string;
+  role: Role;
+}
+
+/** One trusted JWT issuer (an item of auth.jwt.issuers). */
+export interface JwtIssuerConfig {
+  /** Expected "iss" claim. */
+  issuer: string;
+  /** The token's "aud" must contain one of these. */
+  audiences: string[];
+  /** JWKS file (RSA, P-256 EC and "oct" keys), re-read when it changes. */
+  jwksFile: string;
+  /** JWKS URL, fetched at start and when a token names an unknown key id. */
+  jwksUrl: string;
+  /** Accepted "alg" values; RS256, ES256, HS256. */
+  algorithms: string[];
+  /** Claim holding the role names (string or list). */
+  rolesClaim: string;
+  /** Role for a valid token whose roles claim names none; "" = none (reads and writes denied). */
+  defaultRole: string;
+  namePrefixesClaim: string;
+  providersClaim: string;
+}
+
+/** A client certificate identity (an item of auth.clientCertificates). */
+export interface ClientCertificateConfig extends WriteScopeConfig {
+  /** Matches the verified certificate's subject CN or any subjectAltName value (DNS, URI, email, IP). */
+  subject: string;
+  role: Role;
+}
+
+export interface AuthConfig {
+  apiKeys: ApiKeyConfig[];
+  jwt: { issuers: JwtIssuerConfig[]; clockSkewSeconds: number };
+  clientCertificates: ClientCertificateConfig[];
+  /** Methods callable without credentials ("package.Service/Method" or "package.Service/*"). */
+  openMethods: string[];
 }
 
 export interface EventsConfig {
@@ -126,6 +209,7 @@ export interface CatalogConfig {
   events: EventsConfig;
   logging: LoggingConfig;
   sync: SyncConfig;
+  auth: AuthConfig;
 }
 
 /** Defaults for each item of sync.repositories; the loader fills absent keys from it. */
@@ -145,7 +229,9 @@ export const DEFAULT_CONFIG: CatalogConfig = {
     port: 8080,
     maxRequestBytes: 4 * 1024 * 1024,
     shutdownGraceMs: 10_000,
-    tls: { certFile: "", keyFile: "" },
+    tls: { certFile: "", keyFile: "", clientCaFile: "", requireClientCert: false, reloadIntervalMs: 2_000 },
+    insecure: false,
+    limits: { requestsPerSecond: 50, burst: 200, maxStreamsPerIdentity: 32 },
   },
   storage: {
     type: "embedded",
@@ -180,4 +266,25 @@ export const DEFAULT_CONFIG: CatalogConfig = {
   events: { progressIntervalMs: 10_000, retentionMaxEvents: 0, retentionMaxAgeHours: 0 },
   logging: { level: "info", format: "json" },
   sync: { repositories: [], cacheDir: "./data/git-cache", leaseTtlMs: 60_000 },
+  auth: {
+    apiKeys: [],
+    jwt: { issuers: [], clockSkewSeconds: 60 },
+    clientCertificates: [],
+    openMethods: ["grpc.health.v1.Health/*", "grpc.reflection.v1.ServerReflection/*", "grpc.reflection.v1alpha.ServerReflection/*"],
+  },
 };
+
+/** Defaults for the items of auth.apiKeys, auth.jwt.issuers and auth.clientCertificates. */
+export const DEFAULT_API_KEY: ApiKeyConfig = { name: "", hash: "", role: "reader", namePrefixes: [], providers: [] };
+export const DEFAULT_JWT_ISSUER: JwtIssuerConfig = {
+  issuer: "",
+  audiences: [],
+  jwksFile: "",
+  jwksUrl: "",
+  algorithms: ["RS256", "ES256"],
+  rolesClaim: "roles",
+  defaultRole: "",
+  namePrefixesClaim: "nestor_name_prefixes",
+  providersClaim: "nestor_providers",
+};
+export const DEFAULT_CLIENT_CERTIFICATE: ClientCertificateConfig = { subject: "", role: "reader", namePrefixes: [], providers: [] };

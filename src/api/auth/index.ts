@@ -1,0 +1,51 @@
+/**
+ * Authentication, authorization and call limits for the API (docs/security.md).
+ * The composition root builds one Authorization from the config and gives
+ * its interceptor to the transport.
+ */
+import type { Interceptor } from "@connectrpc/connect";
+import { authConfigured } from "../../config/auth-rules.js";
+import type { CatalogConfig } from "../../config/schema.js";
+import type { Logger } from "../../logging/index.js";
+import { Authenticator } from "./authenticator.js";
+import { enforceBindPolicy } from "./bind-policy.js";
+import { authInterceptor } from "./interceptor.js";
+import { MethodPolicy } from "./policy.js";
+
+export { hashApiKey, generateApiKey, ApiKeyVerifier } from "./api-keys.js";
+export { Authenticator } from "./authenticator.js";
+export { isLoopbackHost, enforceBindPolicy } from "./bind-policy.js";
+export { certificateNames, ClientCertificateMapper } from "./client-certificates.js";
+export { hasRole, scopeViolation, type Identity, type Role, type WriteScope } from "./identity.js";
+export { authInterceptor, type AuthInterceptorOptions } from "./interceptor.js";
+export { parseJwks, JwksKeySet } from "./jwks.js";
+export { JwtVerifier, looksLikeJwt } from "./jwt.js";
+export { RateLimiter, StreamCounter } from "./limits.js";
+export { MethodPolicy, CATALOG_SERVICE } from "./policy.js";
+export { peerContextValues, peerKey, type Peer } from "./peer.js";
+export { storedProviders } from "./providers.js";
+export { secureServerOptions, watchTlsFiles } from "./tls.js";
+
+export interface AuthorizationOptions {
+  logger: Logger;
+  providersOf: (name: string) => Promise<string[]>;
+  /** Milliseconds since the epoch for JWT expiry checks; the system clock by default. */
+  now?: () => number;
+}
+
+/**
+ * Checks the bind policy, loads key material (a bad JWKS fails here, before
+ * the port opens) and returns the interceptor that enforces the config.
+ */
+export async function prepareAuthorization(config: CatalogConfig, options: AuthorizationOptions): Promise<Interceptor> {
+  const log = options.logger.child({ component: "auth" });
+  const authenticator = new Authenticator(config.auth, { logger: log, ...(options.now ? { now: options.now } : {}) });
+  enforceBindPolicy(config.server, authConfigured(config.auth), log);
+  await authenticator.load();
+  return authInterceptor({
+    authenticator,
+    policy: new MethodPolicy(config.auth.openMethods),
+    limits: config.server.limits,
+    providersOf: options.providersOf,
+  });
+}

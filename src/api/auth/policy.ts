@@ -1,0 +1,64 @@
+/**
+ * Which role each method needs. CatalogService reads need `reader`, its
+ * writes `publisher` (and the write's component must be in the caller's
+ * scope); anything else — SyncService, future operational services, and
+ * CatalogService methods added later — needs `admin`, so a new method is
+ * closed until someone decides otherwise. Methods listed in auth.openMethods
+ * (health and reflection by default) need nothing.
+ */
+import type { Role } from "./identity.js";
+
+export const CATALOG_SERVICE = "nestor.catalog.v1.CatalogService";
+
+const CATALOG_READS = new Set([
+  "GetComponent",
+  "ListComponents",
+  "SearchComponents",
+  "ListComponentVersions",
+  "CompareComponentVersions",
+  "WatchEvents",
+]);
+
+export const CATALOG_WRITES = new Set(["CreateComponent", "UpdateComponent", "DeleteComponent"]);
+
+export type Requirement = { open: true } | { open: false; role: Role; write: boolean };
+
+export class MethodPolicy {
+  private readonly openServices = new Set<string>();
+  private readonly openMethods = new Set<string>();
+
+  constructor(openMethods: readonly string[]) {
+    for (const entry of openMethods) {
+      if (entry.endsWith("/*")) this.openServices.add(entry.slice(0, -2));
+      else this.openMethods.add(entry);
+    }
+  }
+
+  requirementFor(service: string, method: string): Requirement {
+    if (this.openServices.has(service) || this.openMethods.has(`${service}/${method}`)) return { open: true };
+    if (service === CATALOG_SERVICE) {
+      if (CATALOG_READS.has(method)) return { open: false, role: "reader", write: false };
+      if (CATALOG_WRITES.has(method)) return { open: false, role: "publisher", write: true };
+    }
+    return { open: false, role: "admin", write: false };
+  }
+}
+
+/** The component a write names, read from the request message (CreateComponent, UpdateComponent, DeleteComponent). */
+export interface WriteTarget {
+  name: string;
+  /** The provider the request sets (CreateComponent only). */
+  provider: string | undefined;
+}
+
+export function writeTargetOf(method: string, message: unknown): WriteTarget | undefined {
+  const request = message as { name?: unknown; component?: { name?: unknown; provider?: unknown } } | undefined;
+  if (method === "DeleteComponent") return { name: text(request?.name), provider: undefined };
+  if (method === "CreateComponent") return { name: text(request?.component?.name), provider: text(request?.component?.provider) };
+  if (method === "UpdateComponent") return { name: text(request?.component?.name), provider: undefined };
+  return undefined;
+}
+
+function text(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
