@@ -23,16 +23,23 @@ PATH="${go_bin}:$PATH" buf generate --template buf.gen.go.yaml
 # Python: gen/python, proto/nestor only. buf's protoc_builtin plugins need a
 # protoc binary on PATH, so this runs the protoc bundled in grpcio-tools.
 python="$(bash scripts/tools/install-python-clients-venv.sh)"
-py_package=gen/python/src/nestor_catalog/v1
+py_root=gen/python/src/nestor_catalog
 py_out="$(mktemp -d)"
 trap 'rm -rf "${py_out}"' EXIT
 (cd proto && find nestor -name '*.proto' | LC_ALL=C sort) > "${py_out}/files"
 (cd proto && xargs "${python}" -m grpc_tools.protoc -I . \
   --python_out="${py_out}" --pyi_out="${py_out}" --grpc_python_out="${py_out}" < "${py_out}/files")
-rm -rf "${py_package}"
-mkdir -p "${py_package}"
-cp "${py_out}"/nestor/catalog/v1/* "${py_package}/"
+# nestor/catalog/<version> becomes nestor_catalog.<version>: the top-level
+# package is ours alone and shadows nothing (grpc, google).
+find "${py_root}" -mindepth 1 -maxdepth 1 -type d -name 'v[0-9]*' -exec rm -rf {} +
+for generated in "${py_out}"/nestor/catalog/*/; do
+  api_version="$(basename "${generated}")"
+  mkdir -p "${py_root}/${api_version}"
+  cp "${generated}"* "${py_root}/${api_version}/"
+  printf '"""Generated from proto/nestor/catalog/%s by scripts/generate.sh. Do not edit."""\n' "${api_version}" \
+    > "${py_root}/${api_version}/__init__.py"
+done
 # protoc imports siblings absolutely by proto package (nestor.catalog.v1);
 # the installed package is nestor_catalog.v1, so point the imports there.
-sed -i 's/^from nestor\.catalog\.v1 import /from nestor_catalog.v1 import /' "${py_package}"/*.py "${py_package}"/*.pyi
-printf '"""Generated from proto/nestor/catalog/v1 by scripts/generate.sh. Do not edit."""\n' > "${py_package}/__init__.py"
+find "${py_root}" \( -name '*.py' -o -name '*.pyi' \) -print0 |
+  xargs -0 sed -i 's/^from nestor\.catalog\.\([a-z0-9]*\) import /from nestor_catalog.\1 import /'

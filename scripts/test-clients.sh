@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Proves the generated clients against a live server (`npm test` runs this
+# after vitest; CI runs `npm test`). Installs the toolchain (idempotent),
+# starts `nestor-catalog serve` on a free port with memory storage, then:
+#   - go vet + go test   test/clients/go        (gen/go)
+#   - pytest             test/clients/python    (gen/python, installed)
+#   - grpcurl via reflection only: list, describe, unary, server streaming
+#   - examples/processor-{ts,go,python}, each briefly, seeing a live change
+#   - scripts/release.sh: the three packages build and install in scratch projects
+# and stops the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+
+step() { printf '\n==> clients: %s\n' "$*"; }
+fail() { echo "test-clients: $*" >&2; exit 1; }
+
+step "toolchain: grpcurl, Python venv, gen/python installed"
+grpcurl="${NESTOR_GRPCURL:-$(bash scripts/tools/install-grpcurl.sh)}"
+python="$(bash scripts/tools/install-python-clients-venv.sh)"
+# Installed (not on sys.path from the tree) so the tests import what pip installs.
+"${python}" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./gen/python
+rm -rf gen/python/build
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "${server_pid}" ]] && kill -0 "${server_pid}" 2>/dev/null; then
+    kill -TERM "${server_pid}" 2>/dev/null || true
+    wait "${server_pid}" 2>/dev/null || true
+  fi
+  rm -rf "${work}"
+}
+trap cleanup EXIT
+
+step "server: memory storage on a free port"
+port="$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+addr="127.0.0.1:${port}"
+# One node process (no npx/tsx wrapper), so the pid we stop is the server itself.
+NESTOR_STORAGE_TYPE=memory node --import tsx src/main.ts serve --host 127.0.0.1 --port "${port}" >"${work}/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  # Captured, not piped into grep -q: with pipefail an early grep exit can fail the pipe.
+  if grep -q SERVING <<<"$("${grpcurl}" -plaintext -max-time 2 "${addr}" grpc.health.v1.Health/Check 2>/dev/null || true)"; then
+    break
+  fi
+  kill -0 "${server_pid}" 2>/dev/null || { cat "${work}/server.log" >&2; fail "server exited during start"; }
+  sleep 0.5
+done
+grep -q SERVING <<<"$("${grpcurl}" -plaintext -max-time 2 "${addr}" grpc.health.v1.Health/Check || true)" ||
+  { cat "${work}/server.log" >&2; fail "server at ${addr} never became SERVING"; }
+echo "serving at ${addr}"
+export NESTOR_CATALOG_ADDR="${addr}"
+export NESTOR_CATALOG_URL="http://${addr}"
+
+step "Go: go vet (gen/go, test/clients/go, examples/processor-go) and go test"
+(cd gen/go && go vet ./...)
+(cd examples/processor-go && go vet ./...)
+(cd test/clients/go && go vet ./... && go test -count=1 -v ./...)
+
+step "Python: pytest"
+set +e
+(cd test/clients/python && "${python}" -m pytest -q)
+pytest_rc=$?
+set -e
+case "${pytest_rc}" in
+  0) ;;
+  5) fail "pytest collected no tests in test/clients/python" ;;
+  *) fail "pytest failed (exit ${pytest_rc})" ;;
+esac
+
+step "grpcurl (reflection only, no proto files)"
+"${grpcurl}" -plaintext "${addr}" list | tee "${work}/list.txt"
+grep -qx 'nestor.catalog.v1.CatalogService' "${work}/list.txt" || fail "grpcurl list does not show CatalogService"
+"${grpcurl}" -plaintext "${addr}" describe nestor.catalog.v1.CatalogService >"${work}/describe.txt"
+grep -q 'rpc WatchEvents ( .nestor.catalog.v1.WatchEventsRequest ) returns ( stream .nestor.catalog.v1.WatchEventsResponse )' \
+  "${work}/describe.txt" || { cat "${work}/describe.txt" >&2; fail "grpcurl describe does not show the streaming WatchEvents"; }
+echo "describe: $(grep -c '  rpc ' "${work}/describe.txt") methods"
+
+# A component for the examples' "seeded server" and grpcurl's calls.
+create_component() { # name version
+  "${grpcurl}" -plaintext -d @ "${addr}" nestor.catalog.v1.CatalogService/CreateComponent <<JSON
+{"component": {"name": "$1", "version": "$2", "provider": "aws", "category": "database",
+  "description": "seeded by scripts/test-clients.sh",
+  "inputs": [{"name": "instance_class", "type": "VALUE_TYPE_STRING", "defaultValue": "db.t3.micro"}],
+  "outputs": [{"name": "endpoint", "type": "VALUE_TYPE_STRING"}],
+  "deployment": {"engine": "terraform"}}}
+JSON
+}
+seed="grpcurl-seed-${RANDOM}"
+created_revision="$(create_component "${seed}" 1.0.0 | sed -n 's/^  "revision": "\([0-9]*\)".*/\1/p')"
+[[ -n "${created_revision}" ]] || fail "grpcurl unary CreateComponent returned no revision"
+resolved="$("${grpcurl}" -plaintext -d "{\"name\": \"${seed}\", \"version\": \"^1\"}" "${addr}" \
+  nestor.catalog.v1.CatalogService/GetComponent)"
+grep -q '"version": "1.0.0"' <<<"${resolved}" || fail "grpcurl unary GetComponent did not resolve ^1"
+echo "unary: CreateComponent at revision ${created_revision}, GetComponent ^1 -> 1.0.0"
+# Server streaming: replay from just before the create; the stream stays open
+# (it is a watch), so -max-time ends it with DeadlineExceeded (exit 64+4).
+set +e
+"${grpcurl}" -plaintext -max-time 3 -d "{\"start_revision\": $((created_revision - 1)), \"filter\": {\"names\": [\"${seed}\"]}}" \
+  "${addr}" nestor.catalog.v1.CatalogService/WatchEvents >"${work}/watch.txt" 2>"${work}/watch.err"
+watch_rc=$?
+set -e
+[[ "${watch_rc}" == 68 ]] || { cat "${work}/watch.err" >&2; fail "grpcurl WatchEvents exited ${watch_rc}, expected 68 (deadline on an open stream)"; }
+grep -q '"type": "EVENT_TYPE_CREATED"' "${work}/watch.txt" && grep -q "\"name\": \"${seed}\"" "${work}/watch.txt" ||
+  { cat "${work}/watch.txt" >&2; fail "grpcurl WatchEvents did not replay the CREATED event"; }
+echo "server streaming: WatchEvents replayed the CREATED event of ${seed}"
+
+step "examples: list, then follow a live change"
+run_example() { # label dir command...
+  local label="$1" dir="$2"
+  shift 2
+  local log="${work}/example-${label}.log" name="example-${label}-${RANDOM}"
+  (cd "${dir}" && exec "$@") >"${log}" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 240); do
+    grep -q '^watching from revision' "${log}" && break
+    kill -0 "${pid}" 2>/dev/null || break
+    sleep 0.25
+  done
+  grep -q '^watching from revision' "${log}" || { kill "${pid}" 2>/dev/null; cat "${log}" >&2; fail "${label} example never started watching"; }
+  create_component "${name}" 1.0.0 >/dev/null
+  local rc=0
+  wait "${pid}" || rc=$?
+  cat "${log}"
+  [[ "${rc}" == 0 ]] || fail "${label} example exited ${rc}"
+  grep -q '^listed [0-9]* component versions at revision' "${log}" || fail "${label} example did not list"
+  grep -q "CREATED ${name}@1.0.0" "${log}" || fail "${label} example did not print the live CREATED ${name}@1.0.0"
+}
+run_example ts examples/processor-ts node --import tsx processor.ts --duration 6
+(cd examples/processor-go && go build -o "${work}/processor-go" .)
+run_example go examples/processor-go "${work}/processor-go" -duration 6s
+run_example python examples/processor-python "${python}" processor.py --duration 6
+
+step "release: build, install and import the three packages"
+bash scripts/release.sh "v$(node -p 'require("./gen/ts/package.json").version')"
+
+step "all client checks passed"
