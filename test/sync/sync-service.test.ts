@@ -25,7 +25,7 @@ beforeAll(async () => {
   });
   server = await startCatalogServer(config, silentLogger);
   sessions = new Http2SessionManager(server.url);
-  const transport = createGrpcTransport({ baseUrl: server.url, httpVersion: "2", sessionManager: sessions });
+  const transport = createGrpcTransport({ baseUrl: server.url, sessionManager: sessions });
   sync = createClient(SyncService, transport);
   catalog = createClient(CatalogService, transport);
   // The server syncs every repository once at start; let that finish first.
