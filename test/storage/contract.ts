@@ -616,7 +616,7 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         const token = uniqueToken();
         const clock = metaClock();
         const exact = token;
-        const nameHit = `${token}-db`;
+        const nameHit = `${token}-mysql`;
         const labelHit = uniqueName("s-label");
         const inputHit = uniqueName("s-input");
         const outputHit = uniqueName("s-output");
@@ -661,8 +661,8 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
           (await store.search({ terms, filter: { includeDeprecated: true, ...filter }, pageSize: 50 })).items.map(
             (i) => i.component.name,
           );
-        expect(await search([s.token, "db"])).toContain(s.nameHit);
-        expect(await search([s.token, "db"])).not.toContain(s.labelHit);
+        expect(await search([s.token, "mysql"])).toContain(s.nameHit);
+        expect(await search([s.token, "mysql"])).not.toContain(s.labelHit);
         expect(await search([s.token, uniqueToken()])).toEqual([]);
         expect(await search([s.token], { provider: "gcp" })).toEqual([s.nameHit]);
         expect(await search([s.token], { names: [s.descHit, s.miss] })).toEqual([s.descHit]);

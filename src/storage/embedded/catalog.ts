@@ -113,7 +113,13 @@ export class EmbeddedCatalogStore extends InProcessCatalogStore {
 
 export async function openEmbeddedStore(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedCatalogStore> {
   const dir = resolve(config.dataDir);
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new CatalogError("FAILED_PRECONDITION", `cannot create the data directory ${dir}: ${String(err)}`, [], {
+      cause: err,
+    });
+  }
   const lock = await acquireDirLock(dir, logger);
   try {
     await rm(join(dir, `${SNAPSHOT_FILE}.tmp`), { force: true });
