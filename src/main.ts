@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/ts/src/grpc/health/v1/health_pb.js";
+import { generateApiKey, hashApiKey } from "./api/auth/index.js";
 import { startCatalogServer } from "./app.js";
 import { formatProblem, validateTree } from "./catalog/sync/index.js";
 import { ConfigError, loadConfig } from "./config/load.js";
@@ -17,17 +18,22 @@ import { migrateStore } from "./storage/factory.js";
 const USAGE = `nestor-catalog — the Nestor component catalog (gRPC, gRPC-Web and Connect on one port)
 
 Usage:
-  nestor-catalog serve   [--config FILE] [--host HOST] [--port PORT] [--storage TYPE] [--data-dir DIR]
+  nestor-catalog serve   [--config FILE] [--host HOST] [--port PORT] [--storage TYPE] [--data-dir DIR] [--insecure]
   nestor-catalog migrate [--config FILE]   apply schema migrations (postgres) or create the table (dynamodb)
   nestor-catalog healthcheck [--url URL]   exit 0 when the server at URL (default from config) reports SERVING
   nestor-catalog validate DIR             check the component definitions under DIR offline, with the
                                           server's rules (file:line: message; exit 1 on any problem)
+  nestor-catalog hash-key [--stdin]       print a new API key and its hash for auth.apiKeys
+                                          (--stdin: hash the key read from standard input instead)
   nestor-catalog --help | --version
 
 Configuration comes from the YAML file given by --config or NESTOR_CONFIG, then
 NESTOR_* environment variables (e.g. NESTOR_STORAGE_TYPE=memory, NESTOR_SERVER_PORT=9090),
 then the flags above. README.md ("Configuration") lists every key.
 Defaults: 127.0.0.1:8080, embedded storage in ./data.
+Without authentication configured the server listens on loopback only; --insecure
+(server.insecure) allows another address and logs a warning at every start.
+docs/security.md explains API keys, JWTs, TLS and mTLS.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       storage: { type: "string" },
       "data-dir": { type: "string" },
       url: { type: "string" },
+      insecure: { type: "boolean" },
+      stdin: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -55,7 +63,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "validate") return validateDefinitions(positionals[1]);
+  if (command === "hash-key") return printKeyHash(values.stdin === true);
   const env = { ...process.env };
+  if (values.insecure) env.NESTOR_SERVER_INSECURE = "true";
   if (values.host !== undefined) env.NESTOR_SERVER_HOST = values.host;
   if (values.port !== undefined) env.NESTOR_SERVER_PORT = values.port;
   if (values.storage !== undefined) env.NESTOR_STORAGE_TYPE = values.storage;
@@ -129,6 +139,25 @@ async function checkHealth(url: string): Promise<number> {
     process.stdout.write(`${url}: unreachable: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** A new key and its hash, or the hash of a key piped in (so it stays out of shell history). */
+async function printKeyHash(fromStdin: boolean): Promise<number> {
+  if (!fromStdin) {
+    const key = generateApiKey();
+    process.stdout.write(`key:  ${key}\nhash: ${hashApiKey(key)}\n`);
+    process.stderr.write("Give the key to the caller; put only the hash in auth.apiKeys[].hash.\n");
+    return 0;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const key = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  if (key === "") {
+    process.stderr.write("nestor-catalog hash-key: no key on standard input\n");
+    return 2;
+  }
+  process.stdout.write(`${hashApiKey(key)}\n`);
+  return 0;
 }
 
 /** `validate DIR`: every problem as file:line: message on stdout, a summary on stderr. */
