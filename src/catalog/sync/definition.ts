@@ -235,7 +235,14 @@ function locate(document: Document, field: string, lineAt: (offset: number) => n
   const base = typeof head === "string" ? DRAFT_FIELD_TO_DOCUMENT_PATH[head] : undefined;
   const segments = base ? [...base, ...rest] : [];
   const path = segments.reduce<string>(
-    (text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text === "" ? segment : `${text}.${segment}`),
+    (text, segment) =>
+      typeof segment === "number"
+        ? `${text}[${segment}]`
+        : !/^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)
+          ? `${text}[${JSON.stringify(segment)}]`
+          : text === ""
+            ? segment
+            : `${text}.${segment}`,
     "",
   );
   // The deepest node that exists: a missing field is reported at its parent.
