@@ -43,8 +43,8 @@ export function createCatalogClient(url: string, options: CatalogClientOptions =
 }
 
 function checkedBaseUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+  const protocol = URL.canParse(url) ? new URL(url).protocol : "";
+  if (protocol !== "http:" && protocol !== "https:") {
     throw new Error(`createCatalogClient: expected an http:// or https:// URL, got "${url}"`);
   }
   return url.replace(/\/+$/, "");
