@@ -13,11 +13,14 @@ import {
   Code,
   ConnectError,
   createCatalogClient,
+  createCatalogTransport,
+  createClient,
   EventType,
   fieldViolations,
   isRelistNeeded,
   listAllComponents,
   watchCatalog,
+  SyncService,
   type CatalogClient,
   type WatchUpdate,
 } from "../../../gen/ts/src/client/index.js";
@@ -122,6 +125,12 @@ describe("createCatalogClient", () => {
     const got = await client.getComponent({ name, version: "latest" }, { onHeader: (h) => (echoed = h.get("x-request-id")) });
     expect(got.component?.version).toBe("1.0.0");
     expect(echoed).toBe(`hdr-${protocol}`);
+  });
+
+  test("its transport serves the server's other services too", async () => {
+    const sync = createClient(SyncService, createCatalogTransport(server.url));
+    const statuses = await sync.listSyncStatuses({}, { timeoutMs: 5_000 });
+    expect(statuses.statuses).toEqual([]);
   });
 
   test("rejects a URL that is not http or https", () => {

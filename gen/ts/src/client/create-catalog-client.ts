@@ -3,7 +3,7 @@
  * (HTTP/2, the default), gRPC-Web or Connect. TLS follows the URL scheme
  * (https:// dials TLS, http:// plaintext); auth tokens travel as headers.
  */
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
 import { CatalogService } from "../nestor/catalog/v1/catalog_service_pb.js";
@@ -29,17 +29,27 @@ export interface CatalogClientOptions {
 }
 
 export function createCatalogClient(url: string, options: CatalogClientOptions = {}): CatalogClient {
+  const client = createClient(CatalogService, createCatalogTransport(url, options));
+  return options.timeoutMs === undefined ? client : withUnaryDeadline(client, options.timeoutMs);
+}
+
+/**
+ * The transport createCatalogClient uses, for the server's other services:
+ * `createClient(SyncService, createCatalogTransport(url, options))`. `timeoutMs`
+ * is not applied here; pass it per call.
+ */
+export function createCatalogTransport(url: string, options: CatalogClientOptions = {}): Transport {
   const baseUrl = checkedBaseUrl(url);
   const interceptors = [...(options.headers ? [headerInterceptor(options.headers)] : []), ...(options.interceptors ?? [])];
   const common = { baseUrl, interceptors, nodeOptions: options.tls ?? {} };
-  const transport =
-    (options.protocol ?? "grpc") === "grpc"
-      ? createGrpcTransport(common)
-      : options.protocol === "grpc-web"
-        ? createGrpcWebTransport({ ...common, httpVersion: "2" })
-        : createConnectTransport({ ...common, httpVersion: "2" });
-  const client = createClient(CatalogService, transport);
-  return options.timeoutMs === undefined ? client : withUnaryDeadline(client, options.timeoutMs);
+  switch (options.protocol ?? "grpc") {
+    case "grpc":
+      return createGrpcTransport(common);
+    case "grpc-web":
+      return createGrpcWebTransport({ ...common, httpVersion: "2" });
+    case "connect":
+      return createConnectTransport({ ...common, httpVersion: "2" });
+  }
 }
 
 function checkedBaseUrl(url: string): string {
