@@ -106,10 +106,13 @@ defineStoreContract("dynamodb", {
 });
 
 describe("DynamoDB store specifics", () => {
+  // A table of its own: small, so moto's per-transaction table copy stays cheap.
+  const specificsTable = `${tableName}-s`;
+  extraTables.push(specificsTable);
   let store: CatalogStore;
 
   beforeAll(async () => {
-    store = await openDynamoStore(configFor(), silentLogger);
+    store = await openDynamoStore(configFor({ tableName: specificsTable }), silentLogger);
   });
 
   afterAll(async () => {
@@ -117,7 +120,7 @@ describe("DynamoDB store specifics", () => {
   });
 
   it("treats a second migrate of an existing table as a no-op", async () => {
-    const result = await migrateDynamoDb(configFor(), silentLogger);
+    const result = await migrateDynamoDb(configFor({ tableName: specificsTable }), silentLogger);
     expect(result).toEqual({ tableCreated: false, indexesCreated: [] });
   });
 
@@ -183,7 +186,7 @@ describe("DynamoDB store specifics", () => {
   }, 120_000);
 
   it("wakes a replica's onCommit listeners for writes made through another store on the same table", async () => {
-    const replica = await openDynamoStore(configFor({ migrateOnStart: false }), silentLogger);
+    const replica = await openDynamoStore(configFor({ tableName: specificsTable, migrateOnStart: false }), silentLogger);
     try {
       const seen: number[] = [];
       const unsubscribe = replica.onCommit((revision) => seen.push(revision));
@@ -197,27 +200,29 @@ describe("DynamoDB store specifics", () => {
     }
   });
 
-  it("lands concurrent writes from two stores on one table with gap-free revisions", async () => {
-    const other = await openDynamoStore(configFor({ migrateOnStart: false }), silentLogger);
+  it("lands 50 concurrent writes from 10 stores on one table (as 10 replicas) with gap-free revisions", async () => {
+    const replicas = await Promise.all(
+      Array.from({ length: 10 }, () => openDynamoStore(configFor({ tableName: specificsTable, migrateOnStart: false }), silentLogger)),
+    );
     try {
-      const name = uniqueName("two-writers");
+      const name = uniqueName("replicas");
       const clock = metaClock();
       const before = (await store.revisionBounds()).current;
       const events = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).insertVersion(newRecord(name, `2.${i}.0`), clock())),
+        Array.from({ length: 50 }, (_, i) => replicas[i % replicas.length]!.insertVersion(newRecord(name, `2.${i}.0`), clock())),
       );
-      expect(events.map((e) => e.revision).sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 20 }, (_, i) => before + 1 + i),
-      );
+      const expected = Array.from({ length: 50 }, (_, i) => before + 1 + i);
+      expect(events.map((e) => e.revision).sort((a, b) => a - b)).toEqual(expected);
+      expect((await store.readEvents(before, 100)).map((e) => e.revision)).toEqual(expected);
       const latest = await store.list({
         filter: { names: [name], includeDeprecated: true },
         allVersions: false,
         orderBy: { field: "name", descending: false },
         pageSize: 5,
       });
-      expect(latest.items.map((r) => r.version)).toEqual(["2.19.0"]);
+      expect(latest.items.map((r) => r.version)).toEqual(["2.49.0"]);
     } finally {
-      await other.close();
+      await Promise.all(replicas.map((replica) => replica.close()));
     }
   });
 });
