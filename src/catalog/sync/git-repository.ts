@@ -9,8 +9,9 @@
  * error: HTTPS secrets reach git through GIT_ASKPASS (a script in the cache
  * dir that prints two environment variables set only on the git child).
  */
+import { spawn } from "node:child_process";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import type { SyncCredentialsConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
@@ -70,26 +71,27 @@ export class GitRepositoryCache {
 
   /** Clones (first time, or when the cache is unusable) or fetches; returns the branch head commit. */
   async update(): Promise<string> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(dirname(this.dir), { recursive: true });
     const env = await this.gitEnv();
+    const ref = `refs/remotes/origin/${this.source.branch}`;
     if (!(await this.isUsableClone())) {
       await rm(this.dir, { recursive: true, force: true });
-      await mkdir(this.dir, { recursive: true });
       this.logger.info("cloning repository", { url: redactUrl(this.source.url), branch: this.source.branch });
-      await this.git(env).init().addRemote("origin", cloneUrl(this.source.url));
+      // No checkout: files are read from Git objects, so the cache never holds a working tree to keep in step.
+      await this.git(env, false).clone(cloneUrl(this.source.url), this.dir, [
+        "--no-checkout",
+        "--single-branch",
+        "--no-tags",
+        "--branch",
+        this.source.branch,
+      ]);
     } else {
       await this.git(env).remote(["set-url", "origin", cloneUrl(this.source.url)]);
+      await this.git(env).fetch(["--no-tags", "--prune", "origin", `+refs/heads/${this.source.branch}:${ref}`]);
     }
-    const ref = `refs/remotes/origin/${this.source.branch}`;
-    await this.git(env).fetch(["--no-tags", "--prune", "origin", `+refs/heads/${this.source.branch}:${ref}`]);
     return (await this.git(env).revparse([`${ref}^{commit}`])).trim();
   }
 
-  /** Makes the working tree exactly `commit`, so files are read from disk. */
-  async checkout(commit: string): Promise<void> {
-    await this.git().raw(["checkout", "--quiet", "--force", "--detach", commit]);
-    await this.git().raw(["clean", "-q", "-f", "-d"]);
-  }
 
   async hasCommit(commit: string): Promise<boolean> {
     // simple-git resolves a non-zero exit with an empty stderr, so ask for output rather than an exit code.
@@ -125,22 +127,48 @@ export class GitRepositoryCache {
     return out.split("\0").filter((f) => f !== "");
   }
 
-  /** A file of the checked-out tree. */
-  async readWorkingFile(path: string): Promise<string> {
-    return readFile(join(this.dir, path), "utf8");
-  }
-
-  /** A file as it was at `commit`, or undefined when unreadable. */
-  async readAt(commit: string, path: string): Promise<string | undefined> {
-    try {
-      return await this.git().show([`${commit}:${path}`]);
-    } catch {
-      return undefined;
+  /**
+   * The text of each path at `commit`, through one `git cat-file --batch`
+   * process (one process for any number of files, no working tree).
+   * A path that is not a file at `commit` maps to undefined.
+   */
+  async readFilesAt(commit: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
+    const result = new Map<string, string | undefined>();
+    if (paths.length === 0) return result;
+    const child = spawn("git", ["cat-file", "--batch"], { cwd: this.dir, stdio: ["pipe", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => resolve(code ?? 1));
+    });
+    child.stdin.end(paths.map((path) => `${commit}:${path}\n`).join(""));
+    const code = await exited;
+    if (code !== 0) throw new Error(`git cat-file failed (exit ${code}): ${stderr.trim()}`);
+    const out = Buffer.concat(chunks);
+    let offset = 0;
+    for (const path of paths) {
+      const headerEnd = out.indexOf(0x0a, offset);
+      const header = out.subarray(offset, headerEnd).toString("utf8");
+      offset = headerEnd + 1;
+      const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!match) {
+        result.set(path, undefined); // "<object> missing"
+        continue;
+      }
+      const size = Number(match[2]);
+      result.set(path, match[1] === "blob" ? out.subarray(offset, offset + size).toString("utf8") : undefined);
+      offset += size + 1;
     }
+    return result;
   }
 
-  private git(env?: NodeJS.ProcessEnv): SimpleGit {
-    const git = simpleGit({ baseDir: this.dir, allowEnvironment: ["GIT_ASKPASS", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND"] });
+  /** simple-git in the clone, or (inClone false, for the clone itself) in its parent. */
+  private git(env?: NodeJS.ProcessEnv, inClone = true): SimpleGit {
+    const baseDir = inClone ? this.dir : dirname(this.dir);
+    const git = simpleGit({ baseDir, allowEnvironment: ["GIT_ASKPASS", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND"] });
     return env ? git.env(env) : git;
   }
 

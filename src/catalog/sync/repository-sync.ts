@@ -157,10 +157,10 @@ export class RepositorySync {
       changed = (await this.cache.listFiles(head)).filter(relevant);
       if (lastReadable) deleted = (await this.cache.changedFiles(last, head)).filter((c: FileChange) => c.change === "deleted" && relevant(c.path)).map((c) => c.path);
     }
-    await this.cache.checkout(head);
     this.logger.info("sync started", { commit: head, files: changed.length, removed_files: deleted.length, full_scan: run.fullScan });
 
-    const work = orderForPublishing(await Promise.all(changed.map((path) => this.parse(path, head))));
+    const texts = await this.cache.readFilesAt(head, changed);
+    const work = orderForPublishing(changed.map((path) => parseFile(path, texts.get(path), head)));
     const published = new Set<string>();
     let processed = 0;
     for (const file of work) {
@@ -182,16 +182,6 @@ export class RepositorySync {
     const carried = run.fullScan ? [] : status.fileErrors.filter((e) => !touched.has(e.path));
     const fileErrors = [...carried, ...work.flatMap((f) => f.errors)].sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
     return { fileErrors };
-  }
-
-  private async parse(path: string, commit: string): Promise<FileWork> {
-    const text = await this.cache.readWorkingFile(path);
-    const parsed = parseDefinitionFile(text);
-    return {
-      path,
-      definitions: parsed.definitions,
-      errors: parsed.problems.map((p) => ({ path, line: p.line, message: p.message, commit })),
-    };
   }
 
   /** Publishes every definition of a file; true when any version was created. */
@@ -222,7 +212,7 @@ export class RepositorySync {
       this.logger.info("definition file removed; its versions stay published", { path, commit: head });
       return;
     }
-    const text = await this.cache.readAt(last, path);
+    const text = (await this.cache.readFilesAt(last, [path])).get(path);
     if (text === undefined) return;
     for (const { draft } of parseDefinitionFile(text).definitions) {
       if (published.has(versionId(draft.name, draft.version))) continue;
@@ -249,6 +239,16 @@ export class RepositorySync {
       this.logger.info("deprecated a version whose file was removed", { component: stored.name, version: stored.version, path, commit: head });
     }
   }
+}
+
+function parseFile(path: string, text: string | undefined, commit: string): FileWork {
+  if (text === undefined) return { path, definitions: [], errors: [{ path, line: 0, message: "not a regular file (symbolic link or submodule)", commit }] };
+  const parsed = parseDefinitionFile(text);
+  return {
+    path,
+    definitions: parsed.definitions,
+    errors: parsed.problems.map((p) => ({ path, line: p.line, message: p.message, commit })),
+  };
 }
 
 function versionId(name: string, version: string): string {
