@@ -1,0 +1,195 @@
+/**
+ * WatchEvents suites run against every backend: a real catalog server
+ * (src/app.ts) on a free port over memory, embedded (a temporary data dir),
+ * postgres (a fresh schema on the scripts/services/postgres.sh server) or
+ * dynamodb (a fresh table on the scripts/services/moto.sh server). Also
+ * spawns whole server processes for the replica tests.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as net from "node:net";
+import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
+import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { startCatalogServer, type CatalogServer, type StartOptions } from "../../src/app.js";
+import type { CatalogConfig, StorageType } from "../../src/config/schema.js";
+import { silentLogger } from "../../src/logging/index.js";
+import { repoRoot, tempDir, testConfig, type CatalogClient } from "../api/harness.js";
+import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
+
+export const MOTO_ENDPOINT = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
+process.env.AWS_ACCESS_KEY_ID ??= "test";
+process.env.AWS_SECRET_ACCESS_KEY ??= "test";
+process.env.AWS_REGION ??= "us-east-1";
+
+export const BACKENDS: readonly StorageType[] = ["memory", "embedded", "postgres", "dynamodb"];
+
+/** Where one backend keeps its data for a test file, and how to remove it afterwards. */
+export interface BackendPlace {
+  configure(config: CatalogConfig): void;
+  remove(): Promise<void>;
+}
+
+/** A fresh, empty place for `type`: a data dir, a schema or a table of its own. */
+export function freshPlace(type: StorageType): BackendPlace {
+  switch (type) {
+    case "memory":
+      return { configure: (c) => void (c.storage.type = "memory"), remove: async () => undefined };
+    case "embedded": {
+      const dir = tempDir("nestor-watch-");
+      return {
+        configure: (c) => {
+          c.storage.type = "embedded";
+          c.storage.embedded = { dataDir: dir.path, fsync: false };
+        },
+        remove: async () => dir.remove(),
+      };
+    }
+    case "postgres": {
+      const schema = freshSchemaName();
+      return {
+        configure: (c) => {
+          c.storage.type = "postgres";
+          c.storage.postgres = { ...c.storage.postgres, url: TEST_POSTGRES_URL, schema, timeoutMs: 20_000 };
+        },
+        remove: () => dropSchema(schema),
+      };
+    }
+    case "dynamodb": {
+      const tableName = `nestor-watch-${randomBytes(4).toString("hex")}`;
+      return {
+        configure: (c) => {
+          c.storage.type = "dynamodb";
+          c.storage.dynamodb = { ...c.storage.dynamodb, endpoint: MOTO_ENDPOINT, tableName, pollIntervalMs: 100, timeoutMs: 20_000 };
+        },
+        remove: async () => {
+          const client = new DynamoDBClient({ endpoint: MOTO_ENDPOINT, region: "us-east-1" });
+          await client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+          client.destroy();
+        },
+      };
+    }
+  }
+}
+
+/** A server in this process on a free port, with `place`'s storage. */
+export async function startServerOn(
+  place: BackendPlace,
+  adjust?: (config: CatalogConfig) => void,
+  options: StartOptions = {},
+): Promise<CatalogServer> {
+  const config = testConfig((c) => {
+    place.configure(c);
+    adjust?.(c);
+  });
+  return startCatalogServer(config, silentLogger, options);
+}
+
+/** A gRPC client whose connection `disconnect()` cuts; every call after that opens a new one. */
+export function droppableClient(baseUrl: string): { client: CatalogClient; disconnect(): void; close(): void } {
+  let sessions = new Http2SessionManager(baseUrl);
+  const transport = () => createGrpcTransport({ baseUrl, sessionManager: sessions });
+  let client = createClient(CatalogService, transport());
+  const proxy = new Proxy({} as CatalogClient, {
+    get: (_target, method: keyof CatalogClient) => client[method],
+  });
+  return {
+    client: proxy,
+    disconnect() {
+      sessions.abort(new Error("test: connection cut"));
+      sessions = new Http2SessionManager(baseUrl);
+      client = createClient(CatalogService, transport());
+    },
+    close: () => sessions.abort(),
+  };
+}
+
+export function grpcClient(baseUrl: string): { client: CatalogClient; close(): void } {
+  const sessions = new Http2SessionManager(baseUrl);
+  return { client: createClient(CatalogService, createGrpcTransport({ baseUrl, sessionManager: sessions })), close: () => sessions.abort() };
+}
+
+/** A port that was free a moment ago (the spawned server binds it). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface ServerProcess {
+  url: string;
+  output(): string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** `nestor-catalog serve` as a child process configured through NESTOR_* variables; resolves once it is SERVING. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn("npx", ["tsx", "src/main.ts", "serve"], {
+    cwd: repoRoot,
+    env: { ...process.env, NESTOR_SERVER_HOST: "127.0.0.1", NESTOR_SERVER_PORT: String(port), NESTOR_LOGGING_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    try {
+      const reply = await health.check({ service: "" }, { timeoutMs: 1_000 });
+      if (reply.status === HealthCheckResponse_ServingStatus.SERVING) break;
+    } catch {
+      // not up yet
+    }
+    if (attempt > 300) {
+      child.kill("SIGKILL");
+      throw new Error(`server did not become healthy:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** NESTOR_* variables selecting the storage `place.configure` sets up. */
+export function storageEnv(place: BackendPlace): Record<string, string> {
+  const config = testConfig((c) => place.configure(c));
+  const s = config.storage;
+  const env: Record<string, string> = { NESTOR_STORAGE_TYPE: s.type };
+  if (s.type === "postgres") {
+    env.NESTOR_STORAGE_POSTGRES_URL = s.postgres.url;
+    env.NESTOR_STORAGE_POSTGRES_SCHEMA = s.postgres.schema;
+  }
+  if (s.type === "dynamodb") {
+    env.NESTOR_STORAGE_DYNAMODB_ENDPOINT = s.dynamodb.endpoint;
+    env.NESTOR_STORAGE_DYNAMODB_TABLE_NAME = s.dynamodb.tableName;
+    env.NESTOR_STORAGE_DYNAMODB_POLL_INTERVAL_MS = String(s.dynamodb.pollIntervalMs);
+  }
+  return env;
+}
+
+/** A deterministic PRNG (mulberry32) so a failing random run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
