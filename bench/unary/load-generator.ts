@@ -1,0 +1,127 @@
+/**
+ * The load generator, in its own process (pinned by the orchestrator to a
+ * different core from the servers). Takes jobs over IPC: for one server,
+ * protocol and scenario it runs a warm-up, then keeps `concurrency` calls in
+ * flight for `durationMs`, and answers with requests/s, p50/p99 and the
+ * server's CPU time over the measured window (/proc/<pid>/stat,
+ * utime + stime, read just before and just after it).
+ *
+ * Clients are Connect-ES: gRPC over HTTP/2 (one session), and the Connect
+ * protocol with JSON over HTTP/1.1 (keep-alive sockets, one per call in flight).
+ */
+import { performance } from "node:perf_hooks";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { componentName, CONSTRAINT, EXACT_VERSION, FILTER_PROVIDER } from "./catalog-data.js";
+import { processCpuMicros, summarize } from "./stats.js";
+
+export type Protocol = "grpc" | "connect";
+export type Scenario = "get-exact" | "get-latest" | "get-constraint" | "list-filtered";
+
+export interface LoadJob {
+  url: string;
+  serverPid: number;
+  protocol: Protocol;
+  scenario: Scenario;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  components: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  firstError?: string;
+}
+
+type CatalogClient = Client<typeof CatalogService>;
+const clients = new Map<string, { client: CatalogClient; close(): void }>();
+
+function clientFor(url: string, protocol: Protocol): CatalogClient {
+  const key = `${protocol} ${url}`;
+  let entry = clients.get(key);
+  if (!entry) {
+    if (protocol === "grpc") {
+      const sessions = new Http2SessionManager(url);
+      entry = { client: createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions })), close: () => sessions.abort() };
+    } else {
+      const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false });
+      entry = { client: createClient(CatalogService, transport), close: () => {} };
+    }
+    clients.set(key, entry);
+  }
+  return entry.client;
+}
+
+function callFor(client: CatalogClient, scenario: Scenario, components: number): () => Promise<unknown> {
+  let next = 0;
+  // A different component on every call (stride through the catalog), so no answer is hot by accident.
+  const name = () => componentName((next = (next + 7919) % components));
+  switch (scenario) {
+    case "get-exact":
+      return () => client.getComponent({ name: name(), version: EXACT_VERSION });
+    case "get-latest":
+      return () => client.getComponent({ name: name(), version: "" });
+    case "get-constraint":
+      return () => client.getComponent({ name: name(), version: CONSTRAINT });
+    case "list-filtered":
+      return () => client.listComponents({ filter: { provider: FILTER_PROVIDER }, pageSize: 50 });
+  }
+}
+
+async function drive(call: () => Promise<unknown>, concurrency: number, durationMs: number, record: boolean) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const deadline = performance.now() + durationMs;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const start = performance.now();
+      try {
+        await call();
+        if (record) latencies.push(performance.now() - start);
+      } catch (err) {
+        errors++;
+        firstError ??= String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, errors, firstError };
+}
+
+export async function runJob(job: LoadJob): Promise<LoadResult> {
+  const call = callFor(clientFor(job.url, job.protocol), job.scenario, job.components);
+  await drive(call, job.concurrency, job.warmupMs, false);
+  const cpuBefore = processCpuMicros(job.serverPid);
+  const started = performance.now();
+  const { latencies, errors, firstError } = await drive(call, job.concurrency, job.durationMs, true);
+  const elapsed = performance.now() - started;
+  const cpuAfter = processCpuMicros(job.serverPid);
+  const summary = summarize(latencies, elapsed);
+  return {
+    requests: summary.ops,
+    errors,
+    rps: summary.opsPerSec,
+    p50Ms: summary.p50Ms,
+    p99Ms: summary.p99Ms,
+    cpuUsPerRequest: summary.ops > 0 ? (cpuAfter - cpuBefore) / summary.ops : Number.NaN,
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+if (process.send) {
+  process.on("message", (job: LoadJob) => {
+    runJob(job).then(
+      (result) => process.send!({ ok: true, result }),
+      (err: unknown) => process.send!({ ok: false, error: String(err) }),
+    );
+  });
+  process.send({ ready: true });
+}

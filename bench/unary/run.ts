@@ -1,0 +1,238 @@
+/**
+ * bench/unary (issue 8): the catalog server's unary hot path against a bare
+ * Connect-Node server, measured side by side in the same run.
+ *
+ * Servers (each its own process, pinned to core 0 with `taskset -c 0`):
+ *   bare      bench/unary/bare-server.ts: same transport, pre-built responses
+ *   memory    the real server (src/app.ts) on a pre-seeded memory store
+ *   embedded  the real server on the embedded store, opened from a log on disk
+ * The load generator is another process pinned to core 1. Rounds alternate
+ * bare, memory, embedded, bare, ... (>= 3 each); medians are reported, and
+ * each ratio is the median of per-round ratios to the bare run of that round.
+ * Also: the embedded server's cold start on the catalog (spawn -> first answer).
+ *
+ *   npx tsx bench/unary/run.ts [--components 10000] [--rounds 3] [--duration-ms 2500]
+ *     [--warmup-ms 500] [--concurrency 32] [--scenarios get-exact,...] [--protocols grpc,connect]
+ *     [--summary file.json]   (the rows for bench/run-all.ts)
+ *     [--profile-dir dir]     (node --cpu-prof of every server process)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
+import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
+import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
+import { fmt, median, ratio, table } from "./stats.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    components: { type: "string", default: "10000" },
+    rounds: { type: "string", default: "3" },
+    "duration-ms": { type: "string", default: "2500" },
+    "warmup-ms": { type: "string", default: "500" },
+    concurrency: { type: "string", default: "32" },
+    scenarios: { type: "string", default: "get-exact,get-latest,get-constraint,list-filtered" },
+    protocols: { type: "string", default: "grpc,connect" },
+    servers: { type: "string", default: "bare,memory,embedded" },
+    /** gRPC load from "ghz" (when installed) or the "node" generator; Connect always uses the node one. */
+    "grpc-client": { type: "string", default: "ghz" },
+    summary: { type: "string" },
+    /** Write a V8 CPU profile of every server (node --cpu-prof) into this directory. */
+    "profile-dir": { type: "string" },
+  },
+});
+const components = Number(args.components);
+const rounds = Number(args.rounds);
+const scenarios = args.scenarios!.split(",") as Scenario[];
+const protocols = args.protocols!.split(",") as Protocol[];
+const serverKinds = args.servers!.split(",");
+const SERVER_CORE = "0";
+const LOAD_CORE = cpus().length > 1 ? "1" : "0";
+const ghz = args["grpc-client"] === "ghz" ? findGhz() : undefined;
+
+interface ServerProcess {
+  kind: string;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  spawnToReadyMs: number;
+}
+
+/** Node with the tsx loader, pinned with taskset when it exists. */
+function spawnPinned(core: string, script: string, scriptArgs: string[], ipc = false, profile = false): ChildProcess {
+  const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
+  const node = [process.execPath, ...prof, "--import", "tsx", join(here, script), ...scriptArgs];
+  const stdio: ("pipe" | "inherit" | "ignore" | "ipc")[] = ["ignore", "pipe", "inherit", ...(ipc ? (["ipc"] as const) : [])];
+  return spawn("taskset", ["-c", core, ...node], { stdio, env: { ...process.env, NODE_ENV: "production" } });
+}
+
+async function startServer(kind: string, arg: string): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = spawnPinned(SERVER_CORE, "server-process.ts", [kind, arg], false, true);
+  const line = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+  return { kind, url, pid, child, spawnToReadyMs: performance.now() - started };
+}
+
+/** Spawn -> first successful GetComponent, for the embedded cold start. */
+async function timeToServing(dataDir: string): Promise<{ spawnToListeningMs: number; spawnToFirstAnswerMs: number }> {
+  const started = performance.now();
+  const server = await startServer("embedded", dataDir);
+  const sessions = new Http2SessionManager(server.url);
+  const client = createClient(CatalogService, createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }));
+  await client.getComponent({ name: componentName(components - 1), version: EXACT_VERSION });
+  const firstAnswer = performance.now() - started;
+  sessions.abort();
+  await stopServer(server);
+  return { spawnToListeningMs: Math.round(server.spawnToReadyMs), spawnToFirstAnswerMs: Math.round(firstAnswer) };
+}
+
+async function stopServer(server: ServerProcess): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once("exit", resolve));
+  server.child.kill("SIGTERM");
+  await exited;
+}
+
+class LoadGenerator {
+  private readonly child = spawnPinned(LOAD_CORE, "load-generator.ts", [], true);
+  private readonly ready = new Promise<void>((resolve) => this.child.once("message", () => resolve()));
+
+  async run(job: LoadJob): Promise<LoadResult> {
+    if (ghz && job.protocol === "grpc") return runGhzJob(ghz, LOAD_CORE, job);
+    await this.ready;
+    return new Promise((resolve, reject) => {
+      this.child.once("message", (message: { ok: boolean; result?: LoadResult; error?: string }) => {
+        if (message.ok && message.result) resolve(message.result);
+        else reject(new Error(message.error));
+      });
+      this.child.send(job);
+    });
+  }
+
+  close(): void {
+    this.child.kill("SIGTERM");
+  }
+}
+
+export interface UnaryRow {
+  scenario: Scenario;
+  protocol: Protocol;
+  server: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerRequest: number;
+  rpsRatio: number;
+  p50Ratio: number;
+  p99Ratio: number;
+  cpuRatio: number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "nestor-bench-unary-"));
+  const servers: ServerProcess[] = [];
+  const load = new LoadGenerator();
+  try {
+    console.log(`bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
+      `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
+      `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up; ` +
+      `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
+      `Connect load: Connect-ES, JSON over HTTP/1.1 (node)`);
+    let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
+    if (serverKinds.includes("embedded")) {
+      const t = performance.now();
+      await writeEmbeddedLog(dataDir, components);
+      const logMiB = (await stat(join(dataDir, "catalog.wal"))).size / 1024 / 1024;
+      console.log(`embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`);
+      coldStart = await timeToServing(dataDir);
+      console.log(`embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`);
+    }
+    for (const kind of serverKinds) {
+      servers.push(await startServer(kind, kind === "embedded" ? dataDir : String(components)));
+    }
+    const rows: UnaryRow[] = [];
+    for (const scenario of scenarios) {
+      for (const protocol of protocols) {
+        const perServer = new Map<string, LoadResult[]>(servers.map((s) => [s.kind, []]));
+        for (let round = 0; round < rounds; round++) {
+          for (const server of servers) {
+            const result = await load.run({
+              url: server.url,
+              serverPid: server.pid,
+              protocol,
+              scenario,
+              concurrency: Number(args.concurrency),
+              warmupMs: Number(args["warmup-ms"]),
+              durationMs: Number(args["duration-ms"]),
+              components,
+            });
+            if (result.errors > 0) console.warn(`${server.kind} ${scenario} ${protocol}: ${result.errors} errors, first: ${result.firstError}`);
+            perServer.get(server.kind)!.push(result);
+          }
+        }
+        const bare = perServer.get("bare");
+        for (const server of servers) {
+          const results = perServer.get(server.kind)!;
+          const roundRatio = (pick: (r: LoadResult) => number) =>
+            bare ? median(results.map((r, i) => pick(r) / pick(bare[i]!))) : Number.NaN;
+          rows.push({
+            scenario,
+            protocol,
+            server: server.kind,
+            rps: median(results.map((r) => r.rps)),
+            p50Ms: median(results.map((r) => r.p50Ms)),
+            p99Ms: median(results.map((r) => r.p99Ms)),
+            cpuUsPerRequest: median(results.map((r) => r.cpuUsPerRequest)),
+            rpsRatio: roundRatio((r) => r.rps),
+            p50Ratio: roundRatio((r) => r.p50Ms),
+            p99Ratio: roundRatio((r) => r.p99Ms),
+            cpuRatio: roundRatio((r) => r.cpuUsPerRequest),
+            errors: results.reduce((n, r) => n + r.errors, 0),
+          });
+        }
+        const last = rows.slice(-servers.length);
+        console.log(last.map((r) => `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)})`).join("\n"));
+      }
+    }
+    console.log();
+    console.log(
+      table(
+        ["scenario", "protocol", "server", "req/s", "x bare", "p50 ms", "x bare", "p99 ms", "x bare", "CPU us/req", "x bare"],
+        rows.map((r) => [
+          r.scenario,
+          r.protocol,
+          r.server,
+          fmt(r.rps),
+          ratio(r.rpsRatio),
+          fmt(r.p50Ms, 2),
+          ratio(r.p50Ratio),
+          fmt(r.p99Ms, 2),
+          ratio(r.p99Ratio),
+          fmt(r.cpuUsPerRequest, 1),
+          ratio(r.cpuRatio),
+        ]),
+      ),
+    );
+    if (args.summary) await writeFile(args.summary, JSON.stringify({ rows, coldStart, components }, null, 2));
+  } finally {
+    load.close();
+    for (const server of servers) await stopServer(server);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

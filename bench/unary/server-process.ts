@@ -1,0 +1,60 @@
+/**
+ * One benchmark server in its own process (the orchestrator pins it to a
+ * core with taskset). Prints one JSON line {url, pid, readyMs} on stdout
+ * once it serves, then runs until SIGTERM.
+ *
+ *   node --import tsx bench/unary/server-process.ts bare
+ *   node --import tsx bench/unary/server-process.ts memory <components>
+ *   node --import tsx bench/unary/server-process.ts embedded <dataDir>
+ */
+import { performance } from "node:perf_hooks";
+import { startCatalogServer } from "../../src/app.js";
+import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { createLogger } from "../../src/logging/index.js";
+import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
+import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
+import type { CatalogStore } from "../../src/storage/store.js";
+import { startBareServer } from "./bare-server.js";
+import { seedThroughStore } from "./catalog-data.js";
+
+const [kind, arg] = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  if (kind === "bare") {
+    const server = await startBareServer();
+    ready(server.url);
+    process.once("SIGTERM", () => {
+      server.close();
+      process.exit(0);
+    });
+    return;
+  }
+  // The production logger at its default level: per-call lines are debug, so they are built but not written.
+  const logger = createLogger({ level: "info", format: "json", write: () => {} });
+  let store: CatalogStore;
+  if (kind === "memory") {
+    const memory = new MemoryCatalogStore();
+    await seedThroughStore(memory, Number(arg ?? 10_000));
+    store = memory;
+  } else if (kind === "embedded" && arg) {
+    store = await openEmbeddedStore({ dataDir: arg, fsync: true }, logger);
+  } else {
+    throw new Error(`usage: server-process.ts bare | memory <components> | embedded <dataDir>`);
+  }
+  const config = structuredClone(DEFAULT_CONFIG);
+  config.server.port = 0;
+  config.server.shutdownGraceMs = 500;
+  config.storage.type = kind;
+  config.events.retentionMaxEvents = 0;
+  const server = await startCatalogServer(config, logger, { store });
+  ready(server.url);
+  process.once("SIGTERM", () => {
+    void server.shutdown().finally(() => process.exit(0));
+  });
+}
+
+function ready(url: string): void {
+  process.stdout.write(JSON.stringify({ url, pid: process.pid, readyMs: Math.round(performance.now()) }) + "\n");
+}
+
+await main();
