@@ -28,7 +28,7 @@ const root = mkdtempSync(join(tmpdir(), "nestor-sync-bench-"));
 const origin = join(root, "origin");
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", ...args], {
+  return execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", "-c", "gc.auto=0", ...args], {
     cwd,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
@@ -158,11 +158,20 @@ async function main(): Promise<void> {
     `\ninitial sync / (clone + read): ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"})\n` +
       `incremental sync: ${incremental.ms.toFixed(0)} ms (target < 1000 ms: ${incremental.ms < 1000 ? "met" : "NOT met"})\n`,
   );
-  rmSync(root, { recursive: true, force: true });
+  removeRoot();
+}
+
+/** git may still be writing in the background (auto gc); retry, and never fail the run over cleanup. */
+function removeRoot(): void {
+  try {
+    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (err) {
+    process.stderr.write(`could not remove ${root}: ${String(err)}\n`);
+  }
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  rmSync(root, { recursive: true, force: true });
+  removeRoot();
   process.exit(1);
 });
