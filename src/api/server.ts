@@ -80,6 +80,8 @@ export async function serve({ config, logger, routes, interceptors = [] }: Serve
     session.once("close", () => sessions.delete(session));
   });
   outer.on("connection", (socket: net.Socket) => {
+    // Stream messages are small writes: without this, Nagle's algorithm holds them back for ACKs.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
