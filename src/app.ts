@@ -17,11 +17,12 @@ import { syncServiceHandlers } from "./api/sync-service.js";
 import { systemClock, type Clock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
 import { retentionEnabled, startRetentionLoop, type RetentionLoop } from "./catalog/retention.js";
-import { GitSync, InProcessSyncStateStore, type SyncStateStore } from "./catalog/sync/index.js";
+import { GitSync, InProcessSyncStateStore, type RepositorySyncStatus, type SyncStateStore } from "./catalog/sync/index.js";
 import { EventFeed } from "./catalog/watch.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
 import { openStore } from "./storage/factory.js";
+import { PostgresSyncStateStore } from "./storage/postgres/sync-state.js";
 import type { CatalogStore } from "./storage/store.js";
 
 export interface CatalogServer {
@@ -51,12 +52,22 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   const feed = await EventFeed.start(store, logger.child({ component: "events" }), {
     progressIntervalMs: config.events.progressIntervalMs,
   });
-  // ---- Git sync (docs/git-sync.md). Leases and statuses are in-process until a postgres/dynamodb
-  // SyncStateStore exists: with several replicas on those backends, configure sync on one of them.
+  // ---- Git sync (docs/git-sync.md). Leases and statuses are shared through postgres when the catalog
+  // is there, in-process otherwise (dynamodb: follow-up; configure sync on one replica meanwhile).
+  let sharedSyncState: PostgresSyncStateStore<RepositorySyncStatus> | undefined;
+  if (!options.syncState && config.storage.type === "postgres" && config.sync.repositories.length > 0) {
+    try {
+      sharedSyncState = await PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
+    } catch (err) {
+      feed.close();
+      await store.close();
+      throw err;
+    }
+  }
   const gitSync = new GitSync({
     config: config.sync,
     manager,
-    state: options.syncState ?? new InProcessSyncStateStore(),
+    state: options.syncState ?? sharedSyncState ?? new InProcessSyncStateStore(),
     clock: options.clock ?? systemClock,
     logger: logger.child({ component: "git-sync" }),
   });
@@ -83,6 +94,7 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   } catch (err) {
     stopProbe();
     feed.close();
+    await sharedSyncState?.close();
     await store.close();
     throw err;
   }
@@ -112,6 +124,7 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
         feed.close();
         await server.close(config.server.shutdownGraceMs);
         await gitSync.close();
+        await sharedSyncState?.close();
         await retention?.stop();
         await store.close();
         logger.info("stopped");

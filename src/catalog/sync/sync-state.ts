@@ -5,10 +5,10 @@
  *
  * Kept apart from CatalogStore on purpose: the six store backends stay
  * untouched. InProcessSyncStateStore serves memory and embedded storage,
- * which are single-replica by nature. A shared implementation per
- * multi-replica backend (postgres: its own table; dynamodb: a conditional
- * put on a lease item) is follow-up work; until then run one syncing replica
- * per repository on those backends.
+ * which are single-replica by nature; src/storage/postgres/sync-state.ts
+ * shares leases and statuses through postgres tables. DynamoDB (a
+ * conditional put on a lease item) is follow-up work; until then configure
+ * sync on one replica when the catalog is on DynamoDB.
  */
 
 /** One problem with one file of the repository. */

@@ -76,6 +76,23 @@ CREATE TABLE catalog_events (
 );
 `,
   },
+  {
+    // Git sync (src/catalog/sync): one lease per repository, shared by replicas, and its sync status.
+    id: "20261126_002_sync_state",
+    sql: `
+CREATE TABLE sync_leases (
+  repository text PRIMARY KEY,
+  holder text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+
+CREATE TABLE sync_statuses (
+  repository text PRIMARY KEY,
+  status jsonb NOT NULL,
+  update_time timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 /** Advisory-lock namespace (first key); the second key is a hash of the schema name. */
