@@ -19,11 +19,12 @@ import {
   type ComponentFilter as WireComponentFilter,
   type WatchEventsResponse,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import type { Component as WireComponent } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { Manager } from "../catalog/manager.js";
 import type { EventFeed, WatchBatch } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
-import type { CatalogEvent, EventType } from "../storage/records.js";
+import type { CatalogEvent, ComponentRecord, EventType } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey } from "./context.js";
 import {
@@ -63,7 +64,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     async getComponent(request) {
       const result = await manager.get(request.name, request.version);
       return create(GetComponentResponseSchema, {
-        component: componentToWire(result.component),
+        component: storedComponentToWire(result.component),
         revision: BigInt(result.revision),
         deprecated: result.component.deprecation.deprecated,
       });
@@ -116,7 +117,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         pageToken: request.pageToken,
       });
       return create(ListComponentsResponseSchema, {
-        components: page.items.map(componentToWire),
+        components: page.items.map(storedComponentToWire),
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
       });
@@ -130,7 +131,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         pageToken: request.pageToken,
       });
       return create(SearchComponentsResponseSchema, {
-        results: page.items.map((hit) => ({ component: componentToWire(hit.component), score: hit.score })),
+        results: page.items.map((hit) => ({ component: storedComponentToWire(hit.component), score: hit.score })),
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
       });
@@ -139,7 +140,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     async listComponentVersions(request) {
       const page = await manager.listVersions(request.name, { pageSize: request.pageSize, pageToken: request.pageToken });
       return create(ListComponentVersionsResponseSchema, {
-        components: page.items.map(componentToWire),
+        components: page.items.map(storedComponentToWire),
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
       });
@@ -191,6 +192,39 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       }
     },
   };
+}
+
+// ---------------------------------------------------------------- reads: convert each stored record once
+
+/**
+ * The wire Component of a record read from the store, converted once per
+ * record and shared by every response that carries it. componentToWire
+ * (protobuf-es create() over nested inits, Value and Timestamp conversions)
+ * was the largest cost of GetComponent and ListComponents above the RPC
+ * framework itself (bench/unary, --cpu-prof). Only frozen records are
+ * cached: the in-process stores hand out the same frozen record until a
+ * write replaces it, so a record's identity fixes its content and the cache
+ * can never serve a stale conversion; the remote stores return fresh objects
+ * per read, which would never hit, so they are converted as before. Nothing
+ * downstream mutates response messages (the adapter only serialises them).
+ * Two generations of at most WIRE_CACHE_ENTRIES bound the memory (about
+ * 3 KB per typical Component) and keep what is read often.
+ */
+const WIRE_CACHE_ENTRIES = 10_000;
+let wireYoung = new Map<ComponentRecord, WireComponent>();
+let wireOld = new Map<ComponentRecord, WireComponent>();
+
+function storedComponentToWire(record: ComponentRecord): WireComponent {
+  if (!Object.isFrozen(record)) return componentToWire(record);
+  let wire = wireYoung.get(record);
+  if (wire !== undefined) return wire;
+  wire = wireOld.get(record) ?? componentToWire(record);
+  if (wireYoung.size >= WIRE_CACHE_ENTRIES) {
+    wireOld = wireYoung;
+    wireYoung = new Map();
+  }
+  wireYoung.set(record, wire);
+  return wire;
 }
 
 // ---------------------------------------------------------------- WatchEvents: serialise each event once
