@@ -43,17 +43,24 @@ const validationRules: ObjectShape = {
 
 const valueType = { kind: "string", enum: VALUE_TYPES, description: "Value type." } as const;
 
+/** The fields inputs and outputs share. */
+function elementFields(kind: "Input" | "Output"): Record<string, FieldShape> {
+  return {
+    name: { kind: "string", pattern: "^[A-Za-z][A-Za-z0-9_]{0,127}$", description: `${kind} name, unique in the component.` },
+    type: valueType,
+    description: { kind: "string", maxLength: 2048, description: `What the ${kind.toLowerCase()} means.` },
+    sensitive: { kind: "boolean", description: "True for secrets (default false)." },
+  };
+}
+
 const input: ObjectShape = {
   kind: "object",
   description: "One input the component accepts.",
   required: ["name", "type"],
   fields: {
-    name: { kind: "string", pattern: "^[A-Za-z][A-Za-z0-9_]{0,127}$", description: "Input name, unique in the component." },
-    type: valueType,
-    description: { kind: "string", maxLength: 2048, description: "What the input means." },
+    ...elementFields("Input"),
     default: { kind: "json", description: "Default value; not allowed on a required input." },
     required: { kind: "boolean", description: "True when the user must give a value (default false)." },
-    sensitive: { kind: "boolean", description: "True for secrets (default false)." },
     validation: validationRules,
   },
 };
@@ -62,12 +69,7 @@ const output: ObjectShape = {
   kind: "object",
   description: "One output the component produces.",
   required: ["name", "type"],
-  fields: {
-    name: { kind: "string", pattern: "^[A-Za-z][A-Za-z0-9_]{0,127}$", description: "Output name, unique in the component." },
-    type: valueType,
-    description: { kind: "string", maxLength: 2048, description: "What the output means." },
-    sensitive: { kind: "boolean", description: "True for secrets (default false)." },
-  },
+  fields: elementFields("Output"),
 };
 
 /** The whole document: the single source of truth for keys, nesting and scalar types. */

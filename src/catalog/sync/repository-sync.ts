@@ -49,6 +49,8 @@ export interface RepositorySyncDeps {
 /** Error codes that mean "this file's content is wrong", not "the sync could not run". */
 const FILE_ERROR_CODES = new Set(["INVALID_ARGUMENT", "ALREADY_EXISTS", "FAILED_PRECONDITION"]);
 const PROGRESS_EVERY_FILES = 1000;
+/** A definition serializes to at most 1 MiB (validation.ts LIMITS.componentBytes); a file may hold a few. */
+const MAX_FILE_CHARS = 8 * 1024 * 1024;
 
 interface FileWork {
   path: string;
@@ -243,6 +245,9 @@ export class RepositorySync {
 
 function parseFile(path: string, text: string | undefined, commit: string): FileWork {
   if (text === undefined) return { path, definitions: [], errors: [{ path, line: 0, message: "not a regular file (symbolic link or submodule)", commit }] };
+  if (text.length > MAX_FILE_CHARS) {
+    return { path, definitions: [], errors: [{ path, line: 0, message: `file is larger than ${MAX_FILE_CHARS} characters; split it into smaller files`, commit }] };
+  }
   const parsed = parseDefinitionFile(text);
   return {
     path,
