@@ -12,8 +12,9 @@ import type { CatalogEvent, CatalogStore } from "../../src/storage/store.js";
 import { metaClock, newRecord, uniqueName } from "../storage/fixtures.js";
 import { BACKENDS, droppableClient, freshPlace, seededRandom, startServerOn, type BackendPlace } from "./backends.js";
 
-const EVENTS = 2_000;
-const DISCONNECTS = 25;
+/** 2,000 by default; NESTOR_TEST_WATCH_EVENTS shortens a local run. */
+const EVENTS = Number(process.env.NESTOR_TEST_WATCH_EVENTS ?? 2_000);
+const DISCONNECTS = Math.max(5, Math.round(EVENTS / 80));
 
 /**
  * Writes `count` events (publishes, updates, deletes of one or several
