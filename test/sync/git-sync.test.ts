@@ -323,6 +323,34 @@ describe("git sync", () => {
     expect((await sync.getStatus("defs")).lastSyncedCommit).toBe("");
   });
 
+  it("records a failed run and keeps the stored status when the sync state store fails", async () => {
+    const repo = origin();
+    repo.write("a.yaml", definitionYaml(definition({ name: "comp-a" })));
+    const head = repo.commit("a");
+    const state = new InProcessSyncStateStore();
+    const first = replica(repo, { shared: { store: new MemoryCatalogStore(), state } });
+    await first.sync.syncNow("defs");
+    let failReads = true;
+    const flaky: SyncStateStore = {
+      acquireLease: (...args) => state.acquireLease(...args),
+      releaseLease: (...args) => state.releaseLease(...args),
+      getStatus: async (repository) => {
+        if (failReads) throw new Error("state store unreachable");
+        return state.getStatus(repository);
+      },
+      putStatus: (status) => state.putStatus(status),
+      listStatuses: () => state.listStatuses(),
+    };
+    const second = replica(repo, { shared: { store: first.store, state: flaky } });
+
+    const run = await second.sync.syncNow("defs");
+
+    expect(run).toMatchObject({ state: "failed", message: "state store unreachable" });
+    failReads = false;
+    expect((await second.sync.getStatus("defs")).lastSyncedCommit).toBe(head);
+    expect((await second.sync.syncNow("defs")).state).toBe("succeeded");
+  });
+
   it("fails NOT_FOUND for a repository that is not configured", async () => {
     const { sync } = replica(origin());
     expect(() => sync.requestSync("elsewhere")).toThrow(/repository "elsewhere" is not configured for sync \(configured: defs\)/);

@@ -127,12 +127,17 @@ export class GitSync {
 
   private launch(follower: Follower, id: string, trigger: SyncRun["trigger"]): { id: string; done: Promise<SyncRun> } {
     clearTimeout(follower.timer);
-    const done = follower.sync.run(id, trigger).then((run) => {
-      if (run.state === "skipped") follower.localRuns = [run, ...follower.localRuns].slice(0, 20);
-      if (follower.running?.id === id) follower.running = undefined;
-      this.schedulePoll(follower);
-      return run;
-    });
+    // RepositorySync.run reports failures in the run it returns; finally() keeps polling alive regardless.
+    const done = follower.sync
+      .run(id, trigger)
+      .then((run) => {
+        if (run.state === "skipped") follower.localRuns = [run, ...follower.localRuns].slice(0, 20);
+        return run;
+      })
+      .finally(() => {
+        if (follower.running?.id === id) follower.running = undefined;
+        this.schedulePoll(follower);
+      });
     return { id, done };
   }
 

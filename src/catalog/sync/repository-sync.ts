@@ -93,7 +93,15 @@ export class RepositorySync {
       counts: { created: 0, unchanged: 0, failed: 0, removed: 0 },
       message: "",
     };
-    if (!(await state.acquireLease(repository.name, holder, leaseTtlMs, clock.now()))) {
+    let leased: boolean;
+    try {
+      leased = await state.acquireLease(repository.name, holder, leaseTtlMs, clock.now());
+    } catch (err) {
+      const message = `the sync state store is unavailable: ${safeMessage(err, repository.url)}`;
+      this.logger.error("sync failed", { error: message });
+      return { ...run, state: "failed", endTime: clock.now().toISOString(), message };
+    }
+    if (!leased) {
       this.logger.info("sync skipped: another replica holds the lease");
       return { ...run, state: "skipped", endTime: clock.now().toISOString(), message: "another replica is syncing this repository" };
     }
@@ -109,9 +117,11 @@ export class RepositorySync {
       );
     }, Math.max(1, Math.floor(leaseTtlMs / 3)));
     renew.unref();
-    let status = (await state.getStatus(repository.name)) ?? blankStatus(repository);
+    // Stays undefined when the stored status could not be read, so a failure never overwrites it with a blank one.
+    let status: RepositorySyncStatus | undefined;
     try {
-      status = withRun({ ...status, url: this.url, branch: repository.branch }, run);
+      const stored = (await state.getStatus(repository.name)) ?? blankStatus(repository);
+      status = withRun({ ...stored, url: this.url, branch: repository.branch }, run);
       await state.putStatus(status);
       const outcome = await this.sync(run, status, () => leaseLost);
       run.state = "succeeded";
@@ -125,15 +135,17 @@ export class RepositorySync {
       run.state = "failed";
       run.endTime = clock.now().toISOString();
       run.message = safeMessage(err, repository.url);
-      status = withRun(status, run);
+      if (status) status = withRun(status, run);
       this.logger.error("sync failed", { commit: run.commit, error: run.message });
     } finally {
       clearInterval(renew);
     }
     try {
-      await state.putStatus(status);
-    } finally {
+      if (status) await state.putStatus(status);
       await state.releaseLease(repository.name, holder);
+    } catch (err) {
+      // The lease then simply expires; the next sync redoes this commit, which is a no-op for what was published.
+      this.logger.error("could not record the sync status or release the lease", { error: safeMessage(err, repository.url) });
     }
     return run;
   }
