@@ -12,7 +12,7 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
 import { peerContextValues, secureServerOptions, watchTlsFiles } from "./auth/index.js";
@@ -49,6 +49,8 @@ export async function serve({ config, logger, routes, interceptors = [] }: Serve
       readMaxBytes: config.maxRequestBytes,
       interceptors: [callInterceptor(logger), ...interceptors],
       contextValues: peerContextValues,
+      // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod); the adapter's own fallback is a bare 404.
+      fallback: answerUnknownMethod as NonNullable<ConnectNodeAdapterOptions["fallback"]>,
     }) as RequestHandler,
   );
 
