@@ -11,6 +11,12 @@ COPY gen/ts/src ./gen/ts/src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# The container listens on 0.0.0.0, so `serve` refuses to start until
+# authentication is configured (docs/security.md): mount a config and set
+# NESTOR_CONFIG, or pass keys as JSON, e.g.
+#   -e NESTOR_AUTH_API_KEYS='[{"name":"ci","hash":"sha256:…","role":"publisher"}]'
+# (hashes from `docker run --rm nestor-catalog hash-key`). A throwaway local
+# container can run `serve --insecure` instead, which warns at every start.
 ENV NODE_ENV=production \
     NESTOR_SERVER_HOST=0.0.0.0 \
     NESTOR_SERVER_PORT=8080 \
@@ -27,6 +33,8 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["node", "dist/src/main.js", "healthcheck", "--url", "http://127.0.0.1:8080"]
+# Health is an open method (auth.openMethods), so the check needs no credentials; with
+# server.tls set, point --url at https:// and mount a CA the node process trusts.
 # SIGTERM drains: health goes NOT_SERVING, watches end UNAVAILABLE, GOAWAY, exit.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/src/main.js"]
