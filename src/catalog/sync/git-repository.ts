@@ -168,7 +168,12 @@ export class GitRepositoryCache {
   /** simple-git in the clone, or (inClone false, for the clone itself) in its parent. */
   private git(env?: NodeJS.ProcessEnv, inClone = true): SimpleGit {
     const baseDir = inClone ? this.dir : dirname(this.dir);
-    const git = simpleGit({ baseDir, allowEnvironment: ["GIT_ASKPASS", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND"] });
+    // GIT_ASKPASS is our own script (the credential path); GIT_SSH_COMMAND comes from the operator's environment.
+    const git = simpleGit({
+      baseDir,
+      allowEnvironment: ["GIT_ASKPASS", "GIT_TERMINAL_PROMPT", "GIT_SSH_COMMAND"],
+      unsafe: { allowUnsafeAskPass: true, allowUnsafeSshCommand: true },
+    });
     return env ? git.env(env) : git;
   }
 
