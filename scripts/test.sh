@@ -21,10 +21,18 @@ step "typecheck"
 npx tsc --noEmit -p tsconfig.json
 
 step "vitest"
-npx vitest run
+report="$(mktemp)"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report"
 
 for extra in scripts/test-*.sh; do
   [ -e "$extra" ] || continue
   step "$extra"
   bash "$extra"
 done
+
+# One closing line in the plain "N passed, N failed" form for CI's summary.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$report"
+rm -f "$report"
