@@ -6,6 +6,7 @@
  * src/storage/records.ts. Validation collects every violation it can find
  * instead of stopping at the first, and never throws on malformed input.
  */
+import { RE2JS } from "re2js";
 import type { FieldViolation } from "../errors/index.js";
 import { isValidVersion } from "../semver/index.js";
 import {
@@ -45,7 +46,6 @@ export const REASONS = {
   boundsInverted: "BOUNDS_INVERTED",
   patternInvalid: "PATTERN_INVALID",
   patternTooLong: "PATTERN_TOO_LONG",
-  patternCatastrophic: "PATTERN_CATASTROPHIC",
   allowedValueType: "ALLOWED_VALUE_TYPE",
   allowedValueDuplicate: "ALLOWED_VALUE_DUPLICATE",
   defaultInvalid: "DEFAULT_INVALID",
@@ -234,9 +234,14 @@ function isValueType(value: unknown): value is ValueType {
   return typeof value === "string" && (VALUE_TYPES as readonly string[]).includes(value);
 }
 
-function fullMatch(pattern: string): RegExp | undefined {
+/**
+ * Patterns are RE2 (the syntax Go processors and most policy engines run),
+ * matched with a linear-time engine: a published pattern cannot make
+ * validation backtrack catastrophically, whatever its shape.
+ */
+function compilePattern(pattern: string): RE2JS | undefined {
   try {
-    return new RegExp(`^(?:${pattern})$`, "u");
+    return RE2JS.compile(pattern);
   } catch {
     return undefined;
   }
@@ -246,8 +251,8 @@ function fullMatch(pattern: string): RegExp | undefined {
  * Why `value` does not satisfy `type` and `rules`, or undefined when it does.
  * Integers must be whole numbers; a pattern must match the whole string;
  * lengths count characters of a string or elements of a list. Rules that do
- * not apply to the type, and a pattern that does not compile or looks
- * catastrophic (running it could hang), are ignored here: validateComponent
+ * not apply to the type, and a pattern that does not compile, are ignored
+ * here: validateComponent
  * reports those.
  */
 export function checkValue(value: JsonValue, type: ValueType, rules: ValidationRules): string | undefined {
@@ -270,9 +275,9 @@ export function checkValue(value: JsonValue, type: ValueType, rules: ValidationR
       return `must have at most ${effective.maxLength} ${unit}, has ${length}`;
     }
   }
-  if (typeof value === "string" && effective.pattern !== undefined && !looksCatastrophic(effective.pattern)) {
-    const regex = fullMatch(effective.pattern);
-    if (regex && !regex.test(value)) return `must match the pattern ${effective.pattern} in full; got ${showValue(value)}`;
+  if (typeof value === "string" && effective.pattern !== undefined) {
+    const regex = compilePattern(effective.pattern);
+    if (regex && !regex.matches(value)) return `must match the pattern ${effective.pattern} in full; got ${showValue(value)}`;
   }
   if (typeof value === "number") {
     if (effective.minimum !== undefined && value < effective.minimum) return `must be at least ${effective.minimum}, got ${value}`;
@@ -301,160 +306,16 @@ function valueTypeProblem(value: JsonValue, type: ValueType): string | undefined
   }
 }
 
-/** A quantifier's repetition range; `max` is Infinity for `*`, `+` and `{n,}`. */
-interface Repeat {
-  min: number;
-  max: number;
-}
-
-interface PatternItem {
-  repeat: Repeat;
-  /** For a group: some branch can match a variable number of repetitions on its own. */
-  repeatsInside: boolean;
-}
-
-interface GroupFrame {
-  branches: PatternItem[][];
-  branchSources: string[];
-  branchStart: number;
-}
-
-const ONCE: Repeat = { min: 1, max: 1 };
-
-function readQuantifier(pattern: string, at: number): { repeat: Repeat; end: number } | undefined {
-  const c = pattern[at];
-  let repeat: Repeat | undefined;
-  let end = at + 1;
-  if (c === "*") repeat = { min: 0, max: Infinity };
-  else if (c === "+") repeat = { min: 1, max: Infinity };
-  else if (c === "?") repeat = { min: 0, max: 1 };
-  else if (c === "{") {
-    const match = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(at));
-    if (!match) return undefined;
-    const min = Number(match[1]);
-    const max = match[2] === undefined ? min : match[3] === "" ? Infinity : Number(match[3]);
-    repeat = { min, max };
-    end = at + match[0].length;
-  }
-  if (!repeat) return undefined;
-  if (pattern[end] === "?") end++;
-  return { repeat, end };
-}
-
-/** End index (exclusive) of the escape starting at `at` (a backslash). */
-function escapeEnd(pattern: string, at: number): number {
-  const next = pattern[at + 1];
-  if ((next === "p" || next === "P" || next === "u") && pattern[at + 2] === "{") {
-    const close = pattern.indexOf("}", at + 2);
-    return close === -1 ? pattern.length : close + 1;
-  }
-  if (next === "k" && pattern[at + 2] === "<") {
-    const close = pattern.indexOf(">", at + 2);
-    return close === -1 ? pattern.length : close + 1;
-  }
-  if (next === "x") return at + 4;
-  if (next === "u") return at + 6;
-  if (next === "c") return at + 3;
-  return at + 2;
-}
-
-function classEnd(pattern: string, at: number): number {
-  let i = at + 1;
-  while (i < pattern.length && pattern[i] !== "]") i = pattern[i] === "\\" ? escapeEnd(pattern, i) : i + 1;
-  return i + 1;
-}
-
-/** A branch that can absorb input in more than one way: something repeats a variable number of times and the rest is optional. */
-function isFlexible(branch: readonly PatternItem[]): boolean {
-  const repeating = branch.filter((item) => item.repeatsInside || (item.repeat.max > 1 && item.repeat.max > item.repeat.min));
-  const mandatoryOthers = branch.filter((item) => !repeating.includes(item) && item.repeat.min > 0);
-  return repeating.length > 0 && mandatoryOthers.length === 0;
-}
-
-/**
- * A heuristic, not a proof: flags the classic catastrophic-backtracking
- * shapes — a repeated group whose body is itself a variable repetition with
- * nothing mandatory around it (`(a+)+`, `(a*)*`, `(\w+\s?)*`, `((a+))+`), or
- * a repeated group with two identical alternatives (`(a|a)*`). Patterns with
- * a mandatory separator such as `([a-z0-9]+\.)*` pass; overlapping but
- * different alternatives (`(a|ab)*`) are not detected. Expects a pattern that
- * already compiles.
- */
-export function looksCatastrophic(pattern: string): boolean {
-  const stack: GroupFrame[] = [{ branches: [[]], branchSources: [], branchStart: 0 }];
-  const currentBranch = () => {
-    const frame = stack[stack.length - 1]!;
-    return frame.branches[frame.branches.length - 1]!;
-  };
-  let i = 0;
-  while (i < pattern.length) {
-    const c = pattern[i]!;
-    let atomEnd: number;
-    let repeatsInside = false;
-    let closedGroup: { branches: PatternItem[][]; sources: string[] } | undefined;
-    if (c === "(") {
-      let bodyStart = i + 1;
-      const lookaround = /^\(\?(?:<[=!]|[=!:])/.exec(pattern.slice(i));
-      const named = /^\(\?<[A-Za-z_$][\w$]*>/.exec(pattern.slice(i));
-      if (named) bodyStart = i + named[0].length;
-      else if (lookaround) bodyStart = i + lookaround[0].length;
-      stack.push({ branches: [[]], branchSources: [], branchStart: bodyStart });
-      i = bodyStart;
-      continue;
-    }
-    if (c === "|") {
-      const frame = stack[stack.length - 1]!;
-      frame.branchSources.push(pattern.slice(frame.branchStart, i));
-      frame.branches.push([]);
-      frame.branchStart = i + 1;
-      i++;
-      continue;
-    }
-    if (c === ")") {
-      if (stack.length === 1) return false;
-      const frame = stack.pop()!;
-      frame.branchSources.push(pattern.slice(frame.branchStart, i));
-      closedGroup = { branches: frame.branches, sources: frame.branchSources };
-      repeatsInside = frame.branches.some(isFlexible);
-      atomEnd = i + 1;
-    } else if (c === "\\") {
-      atomEnd = escapeEnd(pattern, i);
-    } else if (c === "[") {
-      atomEnd = classEnd(pattern, i);
-    } else {
-      atomEnd = i + 1;
-    }
-    const zeroWidth = c === "^" || c === "$" || (c === "\\" && (pattern[i + 1] === "b" || pattern[i + 1] === "B"));
-    const quantifier = readQuantifier(pattern, atomEnd);
-    const repeat = quantifier?.repeat ?? (zeroWidth ? { min: 0, max: 1 } : ONCE);
-    if (closedGroup && repeat.max > 1) {
-      if (repeatsInside) return true;
-      if (new Set(closedGroup.sources).size < closedGroup.sources.length) return true;
-    }
-    currentBranch().push({ repeat, repeatsInside });
-    i = quantifier?.end ?? atomEnd;
-  }
-  return false;
-}
-
 function checkPattern(out: Violations, field: string, pattern: unknown): void {
   if (!checkString(out, field, pattern, "pattern")) return;
   if (pattern.length > LIMITS.patternLength) {
     return violation(out, field, REASONS.patternTooLong, `pattern must be at most ${LIMITS.patternLength} characters, got ${pattern.length}`);
   }
   try {
-    new RegExp(pattern, "u");
+    RE2JS.compile(pattern);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    return violation(out, field, REASONS.patternInvalid, `pattern does not compile as a regular expression (Unicode mode): ${detail}`);
-  }
-  if (looksCatastrophic(pattern)) {
-    violation(
-      out,
-      field,
-      REASONS.patternCatastrophic,
-      "pattern nests a repetition inside a repeated group (such as (a+)+ or (a|a)*), which can backtrack catastrophically; rewrite it without the nested repetition",
-    );
+    return violation(out, field, REASONS.patternInvalid, `pattern is not a valid RE2 regular expression: ${detail}`);
   }
 }
 

@@ -102,15 +102,11 @@ const INJECTIONS = [
   "${jndi:ldap://127.0.0.1/x}",
 ];
 
-/** Shapes validation.looksCatastrophic refuses. See UNDETECTED_PATTERNS for the ones it misses. */
+/** Classic catastrophic-backtracking shapes: validation matches with RE2 (linear time), so each default is simply checked and refused. */
 const PATHOLOGICAL_PATTERNS = ["(a+)+$", "(a*)*b", "(\\w+\\s?)*$", "((a+))+c", "(a|a)*$", "([a-z]+)*@", "(.*){1,30}x", "(x+x+)+y", "(\\d+)*\\.", "((ab)*)+$"];
 
-/**
- * Catastrophic patterns the heuristic does not flag: published with a
- * default value that backtracks, they block the server's event loop for
- * minutes (validation.checkValue runs the pattern unbounded).
- */
-const UNDETECTED_PATTERNS = ["(.*a){12}", "(a|aa)*$", "^(a?){25}a{25}$"];
+/** More shapes that blow up backtracking engines; with RE2 they are ordinary patterns. */
+const BACKTRACKING_PATTERNS = ["(.*a){12}", "(a|aa)*$", "^(a?){25}a{25}$"];
 
 function deepStruct(depth: number): Record<string, unknown> {
   let value: Record<string, unknown> = { leaf: true };
@@ -430,9 +426,8 @@ describe("hostile inputs", () => {
 });
 
 describe("patterns with bounded cost", () => {
-  // Skipped because it hangs the server today: validation.ts runs input patterns without a time bound
-  // and its looksCatastrophic heuristic misses these shapes. Unskip once checkValue bounds regex cost.
-  it.skip.each(UNDETECTED_PATTERNS)("refuses or bounds the pathological pattern %s", async (pattern) => {
+  // A backtracking engine would hang the server on these; RE2 answers in linear time.
+  it.each(BACKTRACKING_PATTERNS)("refuses or bounds the pathological pattern %s", async (pattern) => {
     const component = sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern }, defaultValue: { kind: { case: "stringValue", value: "a".repeat(40) + "!" } } }] });
     const outcome = await outcomeOf(clients.clients.grpc.createComponent({ component, validateOnly: true }, admin));
     expect(outcome.code).toBe("invalid_argument");
