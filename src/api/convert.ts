@@ -160,7 +160,8 @@ function valueFromJson(json: JsonValue): Value {
   return fromJson(ValueSchema, json);
 }
 
-function timestamp(iso: string | undefined): Timestamp | undefined {
+/** An ISO time as a wire Timestamp; absent stays absent. */
+export function timestamp(iso: string | undefined): Timestamp | undefined {
   return iso ? timestampFromDate(new Date(iso)) : undefined;
 }
 

@@ -3,7 +3,6 @@
  * from the wire. The sync itself lives in src/catalog/sync.
  */
 import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   GetSyncStatusResponseSchema,
@@ -19,6 +18,7 @@ import {
 } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import type { GitSync, RepositorySyncStatus, SyncRun } from "../catalog/sync/index.js";
 import { CatalogError } from "../errors/index.js";
+import { timestamp } from "./convert.js";
 
 const TRIGGER_TO_WIRE: Record<SyncRun["trigger"], SyncTrigger> = {
   start: SyncTrigger.START,
@@ -36,10 +36,6 @@ const STATE_TO_WIRE: Record<SyncRun["state"], SyncRunState> = {
 function requireRepository(repository: string): string {
   if (repository === "") throw CatalogError.invalid([{ field: "repository", description: "is required", reason: "REQUIRED" }]);
   return repository;
-}
-
-function timestamp(iso: string | undefined) {
-  return iso ? timestampFromDate(new Date(iso)) : undefined;
 }
 
 export function syncStatusToWire(status: RepositorySyncStatus): WireSyncStatus {

@@ -42,6 +42,7 @@ import {
   type DynamoContext,
 } from "./queries.js";
 import { checkTransactionSize, planDelete, planInsert, planUpdate, type WritePlan } from "./writes.js";
+import { CommitNotifier } from "../commit-notifier.js";
 
 /** Lost races a write tolerates before giving up; 50 writers contending need ~50 in the worst case. */
 const MAX_COMMIT_ATTEMPTS = 150;
@@ -54,7 +55,7 @@ const TRANSIENT_REASONS = new Set(["TransactionConflict", "ThrottlingError", "Pr
 export class DynamoCatalogStore implements CatalogStore {
   readonly kind = "dynamodb";
   private readonly ctx: DynamoContext;
-  private readonly listeners = new Set<(revision: number) => void>();
+  private readonly notifier: CommitNotifier;
   /** Writes of this process queue here, so they race only writers of other processes at DynamoDB. */
   private readonly writeLock = new Mutex();
   private poller: NodeJS.Timeout | undefined;
@@ -67,6 +68,7 @@ export class DynamoCatalogStore implements CatalogStore {
     private readonly logger: Logger,
   ) {
     this.ctx = { client, config };
+    this.notifier = new CommitNotifier(logger);
   }
 
   async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
@@ -143,12 +145,11 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   onCommit(listener: (revision: number) => void): () => void {
-    const entry = (revision: number) => listener(revision);
-    this.listeners.add(entry);
+    const unsubscribe = this.notifier.subscribe(listener);
     this.startPolling();
     return () => {
-      this.listeners.delete(entry);
-      if (this.listeners.size === 0) this.stopPolling();
+      unsubscribe();
+      if (this.notifier.size === 0) this.stopPolling();
     };
   }
 
@@ -204,7 +205,7 @@ export class DynamoCatalogStore implements CatalogStore {
     if (this.closed) return;
     this.closed = true;
     this.stopPolling();
-    this.listeners.clear();
+    this.notifier.clear();
     this.ctx.client.destroy();
   }
 
@@ -343,15 +344,7 @@ export class DynamoCatalogStore implements CatalogStore {
   private announce(revision: number): void {
     if (revision <= this.lastAnnounced) return;
     this.lastAnnounced = revision;
-    for (const listener of this.listeners) {
-      queueMicrotask(() => {
-        try {
-          listener(revision);
-        } catch (err) {
-          this.logger.warn("commit listener failed", { revision, err });
-        }
-      });
-    }
+    this.notifier.notify(revision);
   }
 
   /** Writes made by other replicas are only visible in the counter: poll it while anyone listens. */

@@ -22,6 +22,7 @@ import {
   versionSk,
   type Item,
 } from "./models.js";
+import { updatedRecord } from "../patch.js";
 
 export interface WritePlan {
   events: CatalogEvent[];
@@ -157,15 +158,7 @@ export function planUpdate(
   if (!existing) throw notFound(name, version);
   checkExpectedRevision(existing, expectedRevision);
   const next = revision + 1;
-  const changes = structuredClone(patch);
-  const updated: ComponentRecord = {
-    ...existing,
-    ...(changes.description !== undefined ? { description: changes.description } : {}),
-    ...(changes.labels !== undefined ? { labels: changes.labels } : {}),
-    ...(changes.deprecation !== undefined ? { deprecation: changes.deprecation } : {}),
-    updateTime: meta.time,
-    updateRevision: next,
-  };
+  const updated = updatedRecord(existing, structuredClone(patch), meta, next);
   const event: CatalogEvent = { revision: next, type: "updated", time: meta.time, component: updated, actor: meta.actor };
   const remaining = versions.map((record) => (record === existing ? updated : record));
   return {

@@ -1,3 +1,4 @@
 export { InProcessCatalogStore } from "./store.js";
 export { CatalogState } from "./state.js";
-export { SEARCH_SCORES, scoreRecord } from "./search.js";
+export { scoreRecord } from "./search.js";
+export { SEARCH_SCORES } from "../search-scores.js";

@@ -8,6 +8,7 @@ import { sortDescending, versionKey } from "../../semver/index.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import { frozenCopy } from "./freeze.js";
 import type { CatalogState } from "./state.js";
+import { updatedRecord } from "../patch.js";
 
 export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
   const existing = state.getVersion(record.name, record.version);
@@ -39,15 +40,7 @@ export function planUpdate(
   const existing = requireVersion(state, name, version);
   checkExpectedRevision(existing, expectedRevision);
   const revision = state.revision + 1;
-  const changes = frozenCopy(patch);
-  const updated: ComponentRecord = {
-    ...existing,
-    ...(changes.description !== undefined ? { description: changes.description } : {}),
-    ...(changes.labels !== undefined ? { labels: changes.labels } : {}),
-    ...(changes.deprecation !== undefined ? { deprecation: changes.deprecation } : {}),
-    updateTime: meta.time,
-    updateRevision: revision,
-  };
+  const updated = updatedRecord(existing, frozenCopy(patch), meta, revision);
   return { revision, type: "updated", time: meta.time, component: updated, actor: meta.actor };
 }
 

@@ -5,17 +5,11 @@
  */
 import type { ComponentRecord } from "../records.js";
 import type { Page, ScoredComponent, SearchQuery } from "../store.js";
+import { SEARCH_SCORES } from "../search-scores.js";
 import { matchesFilter } from "./filter.js";
 import { compareScored, decodeSearchCursor, encodeSearchCursor } from "./order.js";
 import type { CatalogState } from "./state.js";
 
-/** Per-term scores, in the ranking order the contract promises. */
-export const SEARCH_SCORES = {
-  exactName: 100,
-  nameContains: 40,
-  labelOrInputOrOutput: 10,
-  description: 3,
-} as const;
 
 interface SearchText {
   name: string;

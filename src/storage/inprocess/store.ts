@@ -20,7 +20,7 @@ import type {
 import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
 import { Mutex } from "./mutex.js";
-import { CommitNotifier } from "./notifier.js";
+import { CommitNotifier } from "../commit-notifier.js";
 import { planDelete, planInsert, planUpdate } from "./plan.js";
 import { searchComponents } from "./search.js";
 import { CatalogState } from "./state.js";

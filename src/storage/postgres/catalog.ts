@@ -31,7 +31,6 @@ import type {
 import { createPool, mapErrors, type Pool, type PoolClient, sqlState, withTransaction } from "./client.js";
 import { assertMigrated, migratePostgres } from "./migrations.js";
 import {
-  applyPatch,
   type ComponentRow,
   contentOf,
   eventFromRow,
@@ -43,6 +42,7 @@ import {
 } from "./models.js";
 import { notificationPayload, CommitNotifier } from "./notifications.js";
 import { CatalogSql, type PageQuery, type SqlQuery } from "./queries.js";
+import { applyPatch } from "../patch.js";
 
 const UNIQUE_VIOLATION = "23505";
 

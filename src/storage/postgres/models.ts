@@ -11,7 +11,6 @@ import type {
   DeploymentSpec,
   EventType,
   InputSpec,
-  MutablePatch,
   OutputSpec,
   SourceRef,
 } from "../records.js";
@@ -120,15 +119,6 @@ export function eventFromRow(row: EventRow): CatalogEvent {
 
 export function contentOf(record: Pick<ComponentRecord, "inputs" | "outputs" | "deployment">): StoredContent {
   return { inputs: record.inputs, outputs: record.outputs, deployment: record.deployment };
-}
-
-export function applyPatch(record: ComponentRecord, patch: MutablePatch): ComponentRecord {
-  return {
-    ...record,
-    description: patch.description ?? record.description,
-    labels: patch.labels ?? record.labels,
-    deprecation: patch.deprecation ?? record.deprecation,
-  };
 }
 
 /** The lower-cased text search matches terms against, stored beside each version. */

@@ -7,6 +7,7 @@ import { CatalogError } from "../../errors/index.js";
 import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
 import type { ComponentRow, SearchDocument } from "./models.js";
+import { SEARCH_SCORES } from "../search-scores.js";
 
 export interface SqlQuery {
   text: string;
@@ -37,16 +38,6 @@ const COMPONENT_COLUMNS = [
   "update_revision",
 ].join(", ");
 
-/**
- * Per-term search scores, one per place a term can occur, best first. The
- * same tiers and numbers as the in-process stores, so rankings agree.
- */
-export const SEARCH_SCORES = {
-  exactName: 100,
-  nameContains: 40,
-  labelOrInputOrOutput: 10,
-  description: 3,
-} as const;
 
 /** Collects parameters and hands out their `$n` placeholders. */
 class Parameters {

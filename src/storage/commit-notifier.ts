@@ -1,4 +1,4 @@
-import type { Logger } from "../../logging/index.js";
+import type { Logger } from "../logging/index.js";
 
 /**
  * Commit wake-ups for EventLog.onCommit. Listeners run in a microtask after
@@ -16,6 +16,16 @@ export class CommitNotifier {
     return () => {
       this.listeners.delete(entry);
     };
+  }
+
+  /** Drops every listener (on close). */
+  clear(): void {
+    this.listeners.clear();
+  }
+
+  /** How many listeners are subscribed. */
+  get size(): number {
+    return this.listeners.size;
   }
 
   notify(revision: number): void {
