@@ -88,7 +88,7 @@ func (p *processor) apply(e *catalogv1.Event) {
 func (p *processor) watch(ctx context.Context, revision int64) error {
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		stream, err := p.client.WatchEvents(ctx, &catalogv1.WatchEventsRequest{StartRevision: revision})
+		stream, err := p.client.WatchEvents(ctx, &catalogv1.WatchEventsRequest{StartRevision: revision, Resume: true})
 		for err == nil {
 			var resp *catalogv1.WatchEventsResponse
 			if resp, err = stream.Recv(); err == nil {

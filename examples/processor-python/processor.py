@@ -79,7 +79,7 @@ class Processor:
     def watch(self, revision: int) -> None:
         backoff = 0.25
         while not self.stop.is_set():
-            self.stream = self.stub.WatchEvents(pb.WatchEventsRequest(start_revision=revision), metadata=self.metadata)
+            self.stream = self.stub.WatchEvents(pb.WatchEventsRequest(start_revision=revision, resume=True), metadata=self.metadata)
             try:
                 for response in self.stream:
                     backoff = 0.25

@@ -37,6 +37,7 @@ import {
   wireFieldPath,
   withWireFieldPaths,
 } from "./convert.js";
+import { isComponentName } from "../catalog/validation.js";
 
 export interface CatalogServiceDeps {
   manager: Manager;
@@ -180,10 +181,18 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         }
         types.push(domain);
       }
+      const names = filter?.names ?? [];
+      const badName = names.findIndex((name) => !isComponentName(name));
+      if (badName !== -1) {
+        throw CatalogError.invalid([
+          { field: `filter.names[${badName}]`, description: `"${names[badName]}" is not a DNS-1123 label`, reason: "DNS1123_LABEL" },
+        ]);
+      }
       const batches = feed.watch(
         startRevision,
-        { names: filter?.names ?? [], provider: filter?.provider ?? "", category: filter?.category ?? "", types },
+        { names, provider: filter?.provider ?? "", category: filter?.category ?? "", types },
         context.signal,
+        request.resume,
       );
       const json = /[+/]json\s*(;|$)/i.test(context.requestHeader.get("content-type") ?? "");
       for await (const batch of batches) {

@@ -27,13 +27,12 @@ import type { Clock } from "./clock.js";
 import { checkPublishCompatibility, compareContent, type CompatibilityReport } from "./compatibility.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
-import { validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
+import { isComponentName, validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 const MAX_SEARCH_TERMS = 16;
 const MAX_SEARCH_TERM_LENGTH = 64;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The mutable fields UpdateComponent may set, as named in an update mask. */
 export const MUTABLE_PATHS = ["description", "labels", "deprecation", "deprecation.deprecated", "deprecation.message"] as const;
@@ -462,7 +461,7 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 
 function checkName(name: string, field: string): void {
   if (name === "") throw CatalogError.invalid([{ field, description: "is required", reason: "REQUIRED" }]);
-  if (!DNS1123_LABEL.test(name)) {
+  if (!isComponentName(name)) {
     throw CatalogError.invalid([
       {
         field,
@@ -534,7 +533,7 @@ function effectivePageSize(pageSize: number): number {
 function checkFilter(filter: ComponentFilter): void {
   const violations: FieldViolation[] = [];
   for (const name of filter.names ?? []) {
-    if (!DNS1123_LABEL.test(name)) {
+    if (!isComponentName(name)) {
       violations.push({ field: "filter.names", description: `"${name}" is not a DNS-1123 label`, reason: "DNS1123_LABEL" });
     }
   }

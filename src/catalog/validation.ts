@@ -77,6 +77,11 @@ export const LIMITS = {
 } as const;
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Whether `name` is a valid component name: a DNS-1123 label of at most 63 characters. */
+export function isComponentName(name: string): boolean {
+  return name.length <= LIMITS.nameLength && DNS1123_LABEL.test(name);
+}
+
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LOWERCASE_TOKEN = /^[a-z0-9][a-z0-9\-_.]{0,62}$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;

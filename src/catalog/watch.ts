@@ -87,15 +87,18 @@ export class EventFeed {
 
   /**
    * Replays matching events after `startRevision`, then follows live ones.
-   * startRevision 0 starts from now with a progress message. Ends when
+   * startRevision 0 without `resume` starts from now with a progress
+   * message; with `resume`, 0 is taken literally (every event). A start
+   * ahead of the catalog's current revision is OUT_OF_RANGE: the events up
+   * to it do not exist yet, and claiming them would skip them. Ends when
    * `signal` aborts; throws UNAVAILABLE on shutdown (or when the log cannot
    * be read), naming the revision to resume from, and OUT_OF_RANGE when the
    * log no longer holds the events after the watcher's position.
    */
-  async *watch(startRevision: number, filter: WatchFilter, signal: AbortSignal): AsyncGenerator<WatchBatch> {
+  async *watch(startRevision: number, filter: WatchFilter, signal: AbortSignal, resume = false): AsyncGenerator<WatchBatch> {
     const matches = compileFilter(filter);
     let position: number;
-    if (startRevision <= 0) {
+    if (startRevision <= 0 && !resume) {
       await this.refresh();
       position = this.head;
       yield { events: [], revision: position, progress: true };
@@ -104,6 +107,7 @@ export class EventFeed {
       // has compacted fails the same way on every replica.
       const bounds = await this.log.revisionBounds();
       if (startRevision < bounds.compacted) throw compactedError(startRevision, bounds.compacted);
+      if (startRevision > bounds.current) throw aheadError(startRevision, bounds.current);
       position = startRevision;
     }
     let idleSince = Date.now();
@@ -248,6 +252,13 @@ function compactedError(requested: number, compacted: number): CatalogError {
     "OUT_OF_RANGE",
     `start_revision ${requested} is older than the event log holds: the oldest available revision is ${compacted} ` +
       `(the oldest event kept is ${compacted + 1}); list the catalog again and watch from the revision the list returns`,
+  );
+}
+
+function aheadError(requested: number, current: number): CatalogError {
+  return new CatalogError(
+    "OUT_OF_RANGE",
+    `start_revision ${requested} is ahead of the catalog's current revision ${current}; watch from a revision a list or watch returned`,
   );
 }
 

@@ -38,8 +38,14 @@ export interface ReconnectInfo {
 }
 
 export interface WatchOptions {
-  /** Start after this revision, usually the one a listing returned. 0n means "from now". */
+  /** Start after this revision, usually the one a listing returned. */
   startRevision: bigint;
+  /**
+   * Whether startRevision is a revision you were given (a listing's). Then 0n
+   * means "every event after 0" (an empty catalog's listing); otherwise 0n
+   * means "from now". Default: true for a startRevision above 0n, false for 0n.
+   */
+  resume?: boolean;
   filter?: MessageInitShape<typeof EventFilterSchema>;
   /** Aborting ends the watch quietly. */
   signal?: AbortSignal;
@@ -62,6 +68,8 @@ const PERMANENT = new Set<Code>([
 
 export async function* watchCatalog(client: CatalogClient, options: WatchOptions): AsyncGenerator<WatchUpdate, void, undefined> {
   let revision = options.startRevision;
+  // Once a revision is known (given, or learned from the first message), reconnects take it literally.
+  let resume = options.resume ?? revision > 0n;
   let failures = 0;
   while (!options.signal?.aborted) {
     const stream = new AbortController();
@@ -70,13 +78,14 @@ export async function* watchCatalog(client: CatalogClient, options: WatchOptions
     let failure: unknown = new ConnectError("watch stream ended", Code.Unavailable);
     try {
       const responses = client.watchEvents(
-        { startRevision: revision, ...(options.filter ? { filter: options.filter } : {}) },
+        { startRevision: revision, resume, ...(options.filter ? { filter: options.filter } : {}) },
         { signal: stream.signal, timeoutMs: 0 },
       );
       for await (const response of responses) {
         failures = 0;
         // A "from now" watch learns the current revision from its first progress message.
         if (response.revision > revision) revision = response.revision;
+        resume = true;
         yield response.progress || response.events.length === 0
           ? { kind: "progress", revision }
           : { kind: "events", events: response.events, revision };

@@ -1291,6 +1291,12 @@ type WatchEventsRequest struct {
 	// current revision.
 	StartRevision int64        `protobuf:"varint,1,opt,name=start_revision,json=startRevision,proto3" json:"start_revision,omitempty"`
 	Filter        *EventFilter `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Take start_revision literally, 0 included: replay every event after it.
+	// Set it whenever you resume from a revision you were given (a list
+	// response, a previous watch). Without it, 0 means "from now", so a list of
+	// an empty catalog (revision 0) followed by a watch from 0 would miss the
+	// writes made in between.
+	Resume        bool `protobuf:"varint,3,opt,name=resume,proto3" json:"resume,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1337,6 +1343,13 @@ func (x *WatchEventsRequest) GetFilter() *EventFilter {
 		return x.Filter
 	}
 	return nil
+}
+
+func (x *WatchEventsRequest) GetResume() bool {
+	if x != nil {
+		return x.Resume
+	}
+	return false
 }
 
 type WatchEventsResponse struct {
@@ -1503,10 +1516,11 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1a\n" +
 	"\bbreaking\x18\x02 \x01(\bR\bbreaking\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x122\n" +
-	"\x04bump\x18\x04 \x01(\x0e2\x1e.nestor.catalog.v1.VersionBumpR\x04bump\"s\n" +
+	"\x04bump\x18\x04 \x01(\x0e2\x1e.nestor.catalog.v1.VersionBumpR\x04bump\"\x8b\x01\n" +
 	"\x12WatchEventsRequest\x12%\n" +
 	"\x0estart_revision\x18\x01 \x01(\x03R\rstartRevision\x126\n" +
-	"\x06filter\x18\x02 \x01(\v2\x1e.nestor.catalog.v1.EventFilterR\x06filter\"\x7f\n" +
+	"\x06filter\x18\x02 \x01(\v2\x1e.nestor.catalog.v1.EventFilterR\x06filter\x12\x16\n" +
+	"\x06resume\x18\x03 \x01(\bR\x06resume\"\x7f\n" +
 	"\x13WatchEventsResponse\x120\n" +
 	"\x06events\x18\x01 \x03(\v2\x18.nestor.catalog.v1.EventR\x06events\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1a\n" +

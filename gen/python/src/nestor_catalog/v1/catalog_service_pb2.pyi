@@ -227,12 +227,14 @@ class SpecChange(_message.Message):
     def __init__(self, path: _Optional[str] = ..., breaking: _Optional[bool] = ..., description: _Optional[str] = ..., bump: _Optional[_Union[VersionBump, str]] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
-    __slots__ = ("start_revision", "filter")
+    __slots__ = ("start_revision", "filter", "resume")
     START_REVISION_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FIELD_NUMBER: _ClassVar[int]
     start_revision: int
     filter: _events_pb2.EventFilter
-    def __init__(self, start_revision: _Optional[int] = ..., filter: _Optional[_Union[_events_pb2.EventFilter, _Mapping]] = ...) -> None: ...
+    resume: bool
+    def __init__(self, start_revision: _Optional[int] = ..., filter: _Optional[_Union[_events_pb2.EventFilter, _Mapping]] = ..., resume: _Optional[bool] = ...) -> None: ...
 
 class WatchEventsResponse(_message.Message):
     __slots__ = ("events", "revision", "progress")
