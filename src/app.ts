@@ -22,6 +22,7 @@ import { EventFeed } from "./catalog/watch.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
 import { openStore } from "./storage/factory.js";
+import { DynamoSyncStateStore } from "./storage/dynamodb/sync-state.js";
 import { PostgresSyncStateStore } from "./storage/postgres/sync-state.js";
 import type { CatalogStore } from "./storage/store.js";
 
@@ -52,12 +53,21 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   const feed = await EventFeed.start(store, logger.child({ component: "events" }), {
     progressIntervalMs: config.events.progressIntervalMs,
   });
-  // ---- Git sync (docs/git-sync.md). Leases and statuses are shared through postgres when the catalog
-  // is there, in-process otherwise (dynamodb: follow-up; configure sync on one replica meanwhile).
-  let sharedSyncState: PostgresSyncStateStore<RepositorySyncStatus> | undefined;
+  // ---- Git sync (docs/git-sync.md). Leases and statuses are shared through postgres or DynamoDB when
+  // the catalog is there, in-process otherwise (memory, embedded: one replica by nature).
+  let sharedSyncState: PostgresSyncStateStore<RepositorySyncStatus> | DynamoSyncStateStore<RepositorySyncStatus> | undefined;
   if (!options.syncState && config.storage.type === "postgres" && config.sync.repositories.length > 0) {
     try {
       sharedSyncState = await PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
+    } catch (err) {
+      feed.close();
+      await store.close();
+      throw err;
+    }
+  }
+  if (!options.syncState && config.storage.type === "dynamodb" && config.sync.repositories.length > 0) {
+    try {
+      sharedSyncState = await DynamoSyncStateStore.open<RepositorySyncStatus>(config.storage.dynamodb, logger);
     } catch (err) {
       feed.close();
       await store.close();
