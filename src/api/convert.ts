@@ -212,6 +212,9 @@ export function componentToWire(record: ComponentRecord): Component {
     updateRevision: BigInt(record.updateRevision),
     etag: record.updateRevision > 0 ? etagOf(record) : "",
     contentDigest: record.contentDigest,
+    // `??`: a record cached (Redis) before versions carried actors may lack them.
+    createActor: record.createActor ?? "",
+    updateActor: record.updateActor ?? "",
   });
 }
 

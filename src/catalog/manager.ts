@@ -159,7 +159,15 @@ export class Manager {
     };
     if (options.validateOnly) {
       const { current } = await this.store.revisionBounds();
-      const preview: ComponentRecord = { ...record, createTime: now, updateTime: now, createRevision: 0, updateRevision: 0 };
+      const preview: ComponentRecord = {
+        ...record,
+        createTime: now,
+        updateTime: now,
+        createRevision: 0,
+        updateRevision: 0,
+        createActor: options.actor,
+        updateActor: options.actor,
+      };
       return { component: preview, created: true, revision: current };
     }
     try {

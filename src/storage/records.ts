@@ -82,10 +82,17 @@ export interface ComponentRecord extends ComponentContent {
   updateTime: string;
   createRevision: number;
   updateRevision: number;
+  /** Identity that published this version (WriteMeta.actor of the insert). Not part of the content digest. */
+  createActor: string;
+  /** Identity of the last write that changed this version. "" for versions stored before actors were recorded. */
+  updateActor: string;
 }
 
-/** A version about to be inserted: the store assigns revisions and times. */
-export type NewComponentRecord = Omit<ComponentRecord, "createRevision" | "updateRevision" | "createTime" | "updateTime">;
+/** A version about to be inserted: the store assigns revisions, times and actors (from WriteMeta). */
+export type NewComponentRecord = Omit<
+  ComponentRecord,
+  "createRevision" | "updateRevision" | "createTime" | "updateTime" | "createActor" | "updateActor"
+>;
 
 /** The fields UpdateComponent may change. Absent fields stay as they are. */
 export interface MutablePatch {

@@ -217,6 +217,28 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         expect(await store.getVersion(name, "1.0.0")).toEqual(deprecated.component);
       });
 
+      it("records the inserting actor as createActor and updateActor, and an update changes only updateActor", async () => {
+        const name = uniqueName("actors");
+        const clock = metaClock();
+        const created = await store.insertVersion(newRecord(name, "1.0.0"), { ...clock(), actor: "alice" });
+        expect(created.component.createActor).toBe("alice");
+        expect(created.component.updateActor).toBe("alice");
+        expect(await store.getVersion(name, "1.0.0")).toMatchObject({ createActor: "alice", updateActor: "alice" });
+
+        const updated = await store.updateVersion(name, "1.0.0", { description: "by bob" }, { ...clock(), actor: "bob" });
+        expect(updated.actor).toBe("bob");
+        expect(updated.component.createActor).toBe("alice");
+        expect(updated.component.updateActor).toBe("bob");
+        const stored = await store.getVersion(name, "1.0.0");
+        expect(stored).toMatchObject({ createActor: "alice", updateActor: "bob" });
+        expect(stored).toEqual(updated.component);
+        const events = (await store.readEvents(created.revision - 1, 100)).filter((event) => event.component.name === name);
+        expect(events.map((event) => [event.component.createActor, event.component.updateActor])).toEqual([
+          ["alice", "alice"],
+          ["alice", "bob"],
+        ]);
+      });
+
       it("fails an update of a missing version with NOT_FOUND and writes nothing", async () => {
         const name = uniqueName("update-missing");
         const clock = metaClock();

@@ -9,6 +9,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { CatalogError } from "../../errors/index.js";
 import { parseVersion } from "../../semver/index.js";
 import { timeKey } from "../inprocess/order.js";
+import { withActors } from "../patch.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 
 export type Item = Record<string, AttributeValue>;
@@ -149,12 +150,14 @@ function docOf(item: Item): string {
   return doc;
 }
 
+/** Items written before versions carried actors read with createActor/updateActor "". */
 export function recordOf(item: Item): ComponentRecord {
-  return JSON.parse(docOf(item)) as ComponentRecord;
+  return withActors(JSON.parse(docOf(item)) as ComponentRecord);
 }
 
 export function eventOf(item: Item): CatalogEvent {
-  return JSON.parse(docOf(item)) as CatalogEvent;
+  const event = JSON.parse(docOf(item)) as CatalogEvent;
+  return { ...event, component: withActors(event.component) };
 }
 
 export function numberAttr(item: Item | undefined, name: string): number {

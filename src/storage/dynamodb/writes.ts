@@ -135,6 +135,8 @@ export function planInsert(
     updateTime: meta.time,
     createRevision: next,
     updateRevision: next,
+    createActor: meta.actor,
+    updateActor: meta.actor,
   };
   const event: CatalogEvent = { revision: next, type: "created", time: meta.time, component: stored, actor: meta.actor };
   return {

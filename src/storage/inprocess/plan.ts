@@ -25,6 +25,8 @@ export function planInsert(state: CatalogState, record: NewComponentRecord, meta
     updateTime: meta.time,
     createRevision: revision,
     updateRevision: revision,
+    createActor: meta.actor,
+    updateActor: meta.actor,
   };
   return { revision, type: "created", time: meta.time, component: stored, actor: meta.actor };
 }

@@ -11,6 +11,8 @@ import { compareVersions, pickLatest, sortDescending, versionKey } from "../../s
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 import type { RevisionBounds } from "../store.js";
 import { KeysetIndex } from "./keyset-index.js";
+import { withActors } from "../patch.js";
+import { eventWithActors } from "./legacy.js";
 import { compareNames, rowOf, type ListOrder, type Row } from "./order.js";
 import { SortedArray } from "./sorted-array.js";
 
@@ -91,10 +93,11 @@ export class CatalogState {
   }
 
   /** Commits one event: the record change, the log entry and the revision. Takes ownership of `event`. */
-  apply(event: CatalogEvent): void {
-    if (event.revision !== this.revision + 1) {
-      throw new Error(`event revision ${event.revision} does not follow catalog revision ${this.revision}`);
+  apply(applied: CatalogEvent): void {
+    if (applied.revision !== this.revision + 1) {
+      throw new Error(`event revision ${applied.revision} does not follow catalog revision ${this.revision}`);
     }
+    const event = eventWithActors(applied);
     this.applyRecordChange(event);
     this.events.push(event);
     this.revision = event.revision;
@@ -105,7 +108,7 @@ export class CatalogState {
    * reflected. Call inside a bulk load, before any restoreEvent/apply.
    */
   restoreSnapshot(revision: number, compacted: number, records: Iterable<ComponentRecord>): void {
-    for (const record of records) this.putRecord(record);
+    for (const record of records) this.putRecord(withActors(record));
     this.revision = revision;
     this.compacted = compacted;
   }
@@ -116,7 +119,7 @@ export class CatalogState {
     if (event.revision !== expected) {
       throw new Error(`event revision ${event.revision} is not the expected ${expected}`);
     }
-    this.events.push(event);
+    this.events.push(eventWithActors(event));
   }
 
   beginBulkLoad(): void {

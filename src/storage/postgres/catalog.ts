@@ -124,6 +124,7 @@ export class PostgresCatalogStore implements CatalogStore {
             contentDigest: record.contentDigest,
             time,
             revision,
+            actor: meta.actor,
             search: searchDocument(record),
           }),
         );
@@ -173,6 +174,7 @@ export class PostgresCatalogStore implements CatalogStore {
           deprecationJson: JSON.stringify(patched.deprecation),
           time,
           revision,
+          actor: meta.actor,
           search: searchDocument(patched),
         }),
       );

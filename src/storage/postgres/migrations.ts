@@ -93,6 +93,15 @@ CREATE TABLE sync_statuses (
 );
 `,
   },
+  {
+    // Who published / last changed each version; rows written before this migration read as "" (unknown).
+    id: "20261126_003_version_actors",
+    sql: `
+ALTER TABLE component_versions
+  ADD COLUMN create_actor text NOT NULL DEFAULT '',
+  ADD COLUMN update_actor text NOT NULL DEFAULT '';
+`,
+  },
 ];
 
 /** Advisory-lock namespace (first key); the second key is a hash of the schema name. */

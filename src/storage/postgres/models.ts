@@ -14,6 +14,7 @@ import type {
   OutputSpec,
   SourceRef,
 } from "../records.js";
+import { withActors } from "../patch.js";
 
 /** A `component_versions` row as node-postgres returns it (int8 as string, jsonb parsed). */
 export interface ComponentRow {
@@ -35,6 +36,8 @@ export interface ComponentRow {
   update_time: Date;
   create_revision: string;
   update_revision: string;
+  create_actor: string;
+  update_actor: string;
 }
 
 /** The `content` jsonb column: the immutable spec apart from provider and category. */
@@ -102,6 +105,8 @@ export function recordFromRow(row: ComponentRow): ComponentRecord {
     updateTime: row.update_time.toISOString(),
     createRevision: Number(row.create_revision),
     updateRevision: Number(row.update_revision),
+    createActor: row.create_actor,
+    updateActor: row.update_actor,
   };
   if (row.source !== null) record.source = row.source;
   return record;
@@ -112,7 +117,8 @@ export function eventFromRow(row: EventRow): CatalogEvent {
     revision: Number(row.revision),
     type: row.type,
     time: row.time.toISOString(),
-    component: row.component,
+    // Events logged before versions carried actors hold components without them.
+    component: withActors(row.component),
     actor: row.actor,
   };
 }

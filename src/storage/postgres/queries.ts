@@ -36,6 +36,8 @@ const COMPONENT_COLUMNS = [
   "update_time",
   "create_revision",
   "update_revision",
+  "create_actor",
+  "update_actor",
 ].join(", ");
 
 
@@ -230,15 +232,17 @@ export class CatalogSql {
     contentDigest: string;
     time: string;
     revision: number;
+    actor: string;
     search: SearchDocument;
   }): SqlQuery {
     return {
       text:
         `INSERT INTO ${this.versions} (name, version_key, version, version_order, provider, category, ` +
         `deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, ` +
-        `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description) ` +
+        `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, ` +
+        `create_actor, update_actor) ` +
         `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14, ` +
-        `$15, $15, $16, $16, $17, $18::text[], $19) RETURNING ${COMPONENT_COLUMNS}`,
+        `$15, $15, $16, $16, $17, $18::text[], $19, $20, $20) RETURNING ${COMPONENT_COLUMNS}`,
       values: [
         row.name,
         row.versionKey,
@@ -259,6 +263,7 @@ export class CatalogSql {
         row.search.name,
         row.search.fields,
         row.search.description,
+        row.actor,
       ],
     };
   }
@@ -272,13 +277,14 @@ export class CatalogSql {
     deprecationJson: string;
     time: string;
     revision: number;
+    actor: string;
     search: SearchDocument;
   }): SqlQuery {
     return {
       text:
         `UPDATE ${this.versions} SET description = $3, labels = $4::jsonb, deprecated = $5, ` +
         `deprecation = $6::jsonb, update_time = $7, update_revision = $8, ` +
-        `search_name = $9, search_fields = $10::text[], search_description = $11 ` +
+        `search_name = $9, search_fields = $10::text[], search_description = $11, update_actor = $12 ` +
         `WHERE name = $1 AND version_key = $2 RETURNING ${COMPONENT_COLUMNS}`,
       values: [
         row.name,
@@ -292,6 +298,7 @@ export class CatalogSql {
         row.search.name,
         row.search.fields,
         row.search.description,
+        row.actor,
       ],
     };
   }

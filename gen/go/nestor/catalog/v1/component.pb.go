@@ -131,6 +131,11 @@ type Component struct {
 	// Output only. "sha256:<hex>" digest over the immutable spec fields. Two
 	// publishes with the same digest are the same content.
 	ContentDigest string `protobuf:"bytes,17,opt,name=content_digest,json=contentDigest,proto3" json:"content_digest,omitempty"`
+	// Output only. Identity that published this version ("anonymous" without
+	// authentication, "git-sync" for a sync).
+	CreateActor string `protobuf:"bytes,18,opt,name=create_actor,json=createActor,proto3" json:"create_actor,omitempty"`
+	// Output only. Identity of the last write that changed this version.
+	UpdateActor   string `protobuf:"bytes,19,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -280,6 +285,20 @@ func (x *Component) GetEtag() string {
 func (x *Component) GetContentDigest() string {
 	if x != nil {
 		return x.ContentDigest
+	}
+	return ""
+}
+
+func (x *Component) GetCreateActor() string {
+	if x != nil {
+		return x.CreateActor
+	}
+	return ""
+}
+
+func (x *Component) GetUpdateActor() string {
+	if x != nil {
+		return x.UpdateActor
 	}
 	return ""
 }
@@ -738,7 +757,7 @@ var File_nestor_catalog_v1_component_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_component_proto_rawDesc = "" +
 	"\n" +
-	"!nestor/catalog/v1/component.proto\x12\x11nestor.catalog.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x06\n" +
+	"!nestor/catalog/v1/component.proto\x12\x11nestor.catalog.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x06\n" +
 	"\tComponent\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1a\n" +
@@ -761,7 +780,9 @@ const file_nestor_catalog_v1_component_proto_rawDesc = "" +
 	"\x0fcreate_revision\x18\x0e \x01(\x03R\x0ecreateRevision\x12'\n" +
 	"\x0fupdate_revision\x18\x0f \x01(\x03R\x0eupdateRevision\x12\x12\n" +
 	"\x04etag\x18\x10 \x01(\tR\x04etag\x12%\n" +
-	"\x0econtent_digest\x18\x11 \x01(\tR\rcontentDigest\x1a9\n" +
+	"\x0econtent_digest\x18\x11 \x01(\tR\rcontentDigest\x12!\n" +
+	"\fcreate_actor\x18\x12 \x01(\tR\vcreateActor\x12!\n" +
+	"\fupdate_actor\x18\x13 \x01(\tR\vupdateActor\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa5\x02\n" +

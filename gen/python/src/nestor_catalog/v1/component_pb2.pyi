@@ -31,7 +31,7 @@ VALUE_TYPE_MAP: ValueType
 VALUE_TYPE_OBJECT: ValueType
 
 class Component(_message.Message):
-    __slots__ = ("name", "version", "provider", "category", "description", "labels", "inputs", "outputs", "deployment", "source", "deprecation", "create_time", "update_time", "create_revision", "update_revision", "etag", "content_digest")
+    __slots__ = ("name", "version", "provider", "category", "description", "labels", "inputs", "outputs", "deployment", "source", "deprecation", "create_time", "update_time", "create_revision", "update_revision", "etag", "content_digest", "create_actor", "update_actor")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,8 @@ class Component(_message.Message):
     UPDATE_REVISION_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     CONTENT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CREATE_ACTOR_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_ACTOR_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     provider: str
@@ -73,7 +75,9 @@ class Component(_message.Message):
     update_revision: int
     etag: str
     content_digest: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., provider: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., deployment: _Optional[_Union[Deployment, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., deprecation: _Optional[_Union[Deprecation, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_revision: _Optional[int] = ..., update_revision: _Optional[int] = ..., etag: _Optional[str] = ..., content_digest: _Optional[str] = ...) -> None: ...
+    create_actor: str
+    update_actor: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., provider: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., deployment: _Optional[_Union[Deployment, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., deprecation: _Optional[_Union[Deprecation, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_revision: _Optional[int] = ..., update_revision: _Optional[int] = ..., etag: _Optional[str] = ..., content_digest: _Optional[str] = ..., create_actor: _Optional[str] = ..., update_actor: _Optional[str] = ...) -> None: ...
 
 class Input(_message.Message):
     __slots__ = ("name", "type", "description", "default_value", "required", "sensitive", "validation")
