@@ -6,9 +6,9 @@
  * Kept apart from CatalogStore on purpose: the six store backends stay
  * untouched. InProcessSyncStateStore serves memory and embedded storage,
  * which are single-replica by nature; src/storage/postgres/sync-state.ts
- * shares leases and statuses through postgres tables. DynamoDB (a
- * conditional put on a lease item) is follow-up work; until then configure
- * sync on one replica when the catalog is on DynamoDB.
+ * shares leases and statuses through postgres tables, and
+ * src/storage/dynamodb/sync-state.ts through conditional writes on lease and
+ * status items in the catalog's table.
  */
 
 /** One problem with one file of the repository. */
