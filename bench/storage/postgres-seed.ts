@@ -30,7 +30,7 @@ export async function bulkSeedPostgres(url: string, schema: string, components: 
     };
     for (const { index, version, sequence } of catalogEntries(components)) {
       const meta = metaFor(sequence);
-      batch.push({ ...benchRecord(index, version), createTime: meta.time, updateTime: meta.time, createRevision: sequence + 1, updateRevision: sequence + 1 });
+      batch.push({ ...benchRecord(index, version), createTime: meta.time, updateTime: meta.time, createRevision: sequence + 1, updateRevision: sequence + 1, createActor: meta.actor, updateActor: meta.actor });
       if (batch.length >= BATCH) await flush();
     }
     await flush();

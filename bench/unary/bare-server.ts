@@ -28,7 +28,8 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 export function storedRecord(index: number, version: string): ComponentRecord {
   const sequence = index * VERSIONS.length + VERSIONS.indexOf(version as (typeof VERSIONS)[number]);
   const time = metaFor(sequence).time;
-  return { ...benchRecord(index, version), createTime: time, updateTime: time, createRevision: sequence + 1, updateRevision: sequence + 1 };
+  const actor = metaFor(sequence).actor;
+  return { ...benchRecord(index, version), createTime: time, updateTime: time, createRevision: sequence + 1, updateRevision: sequence + 1, createActor: actor, updateActor: actor };
 }
 
 export async function startBareServer(port = 0, host = "127.0.0.1"): Promise<{ url: string; close(): void }> {

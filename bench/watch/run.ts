@@ -223,6 +223,8 @@ function serialiseOnceBaseline(streams: number): { perStreamMs: number; preEncod
     time: new Date().toISOString(),
     actor: "bench",
     component: {
+      createActor: "bench",
+      updateActor: "bench",
       name: "aws-rds-mysql",
       version: "1.2.0",
       provider: "aws",

@@ -59,6 +59,8 @@ function recordOf(name: string, content: ComponentContent, extra: { description:
     ...content,
     name,
     version: "1.0.0",
+    createActor: "",
+    updateActor: "",
     ...extra,
     deprecation: { deprecated: false, message: "" },
     contentDigest: "",
