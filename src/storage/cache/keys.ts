@@ -1,5 +1,5 @@
 /**
- * Cache keys of the read-through wrapper (src/storage/cached.ts). The "v1"
+ * Cache keys of the read-through wrapper (src/storage/cached.ts). The "v2"
  * segment names the value format: bump it when the cached JSON changes shape,
  * so replicas running old and new code never read each other's values.
  * Names and versions are URI-encoded so a ':' in a caller's string cannot
@@ -7,7 +7,7 @@
  */
 import { versionKey } from "../../semver/index.js";
 
-const FORMAT = "v1";
+const FORMAT = "v2"; // v2: records carry createActor and updateActor
 
 /** Holds the name's current generation token; deleting it invalidates every value of the name. */
 export function generationKey(name: string): string {
