@@ -21,8 +21,8 @@ import {
 import { componentToWire } from "../../src/api/convert.js";
 import type { ComponentRecord } from "../../src/storage/records.js";
 import { benchRecord, metaFor, VERSIONS } from "./catalog-data.js";
+import { sniffProtocol } from "../../src/api/server.js";
 
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
 /** What the catalog server stores for component `index` at `version` (times and revisions filled in). */
 export function storedRecord(index: number, version: string): ComponentRecord {
@@ -59,21 +59,4 @@ export async function startBareServer(port = 0, host = "127.0.0.1"): Promise<{ u
   await new Promise<void>((resolve) => outer.listen(port, host, resolve));
   const bound = outer.address() as net.AddressInfo;
   return { url: `http://${host}:${bound.port}`, close: () => outer.close() };
-}
-
-/** As in src/api/server.ts: peek at the first bytes, put them back, hand the socket over. */
-function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => void): void {
-  let seen = Buffer.alloc(0);
-  const onReadable = () => {
-    let chunk: Buffer | null;
-    while ((chunk = socket.read() as Buffer | null) !== null) seen = Buffer.concat([seen, chunk]);
-    const n = Math.min(seen.length, PREFACE.length);
-    const prefixMatches = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
-    if (prefixMatches && seen.length < PREFACE.length) return;
-    socket.off("readable", onReadable);
-    socket.unshift(seen);
-    route(prefixMatches);
-  };
-  socket.on("readable", onReadable);
-  socket.once("error", () => socket.destroy());
 }

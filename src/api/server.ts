@@ -189,7 +189,7 @@ function answerUnknownMethod(
  * HTTP/2 preface. The socket is read in paused mode so the bytes can be put
  * back before the chosen server attaches to it.
  */
-function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => void): void {
+export function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => void): void {
   let seen = Buffer.alloc(0);
   const onReadable = () => {
     let chunk: Buffer | null;
