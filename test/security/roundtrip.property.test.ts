@@ -20,6 +20,7 @@ import type { ComponentContent, ComponentRecord } from "../../src/storage/record
 import { tempDir, testConfig } from "../api/harness.js";
 import { dropSchema, freshSchemaName, testConfig as postgresConfig } from "../storage/postgres.harness.js";
 import { protocolClients } from "./helpers.js";
+import { effectiveRules } from "../../src/catalog/digest.js";
 
 const MOTO = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "test";
@@ -95,7 +96,8 @@ describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
             category: content.category,
             description: text,
             labels: labelMap,
-            inputs: content.inputs,
+            // An empty pattern or allowed-value list is "no rule" (the wire cannot tell them from unset).
+            inputs: content.inputs.map((input) => ({ ...input, validation: effectiveRules(input.validation) })),
             outputs: content.outputs,
             deployment: content.deployment,
           });
