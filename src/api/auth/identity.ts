@@ -9,9 +9,9 @@ export type { Role };
 export type CredentialKind = "api-key" | "jwt" | "client-certificate" | "anonymous";
 
 export interface WriteScope {
-  /** Empty: any name. */
+  /** Empty: every name is allowed. */
   namePrefixes: readonly string[];
-  /** Empty: any provider. */
+  /** Empty: every provider is allowed. */
   providers: readonly string[];
 }
 
