@@ -199,6 +199,9 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         if (json) yield watchResponseWithMessages(batch);
         else yield* watchResponsesPreEncoded(batch);
       }
+      // The feed ends quietly when the call's signal aborts; the call must still end with the
+      // reason (DEADLINE_EXCEEDED, CANCELED), never with OK as if the stream were complete.
+      context.signal.throwIfAborted();
     },
   };
 }
