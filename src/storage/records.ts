@@ -113,8 +113,20 @@ export interface CatalogEvent {
   actor: string;
 }
 
+/**
+ * A write's precondition, evaluated by the store inside the write's atomic
+ * unit: called with the name's current versions (SemVer-descending, empty
+ * when the name has none) after the store has serialised this write against
+ * every other write, and before anything is written. Throwing refuses the
+ * write: nothing is written and the thrown error propagates unchanged.
+ * Synchronous on purpose: it runs while other writers wait.
+ */
+export type WriteGuard = (versions: readonly ComponentRecord[]) => void;
+
 /** Who and when, for a write. The Manager's clock sets `time`. */
 export interface WriteMeta {
   actor: string;
   time: string;
+  /** Optional precondition checked inside the write's atomic unit (see WriteGuard and ComponentWriter). */
+  guard?: WriteGuard;
 }

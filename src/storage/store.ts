@@ -11,6 +11,7 @@
  *   OUT_OF_RANGE        readEvents after a revision that was compacted away
  *   UNAVAILABLE         the backend cannot be reached or timed out
  *   INVALID_ARGUMENT    a page cursor the store cannot decode
+ * plus, unchanged, whatever a write's guard throws (see ComponentWriter).
  */
 import type {
   CatalogEvent,
@@ -20,7 +21,7 @@ import type {
   WriteMeta,
 } from "./records.js";
 
-export type { CatalogEvent, ComponentRecord } from "./records.js";
+export type { CatalogEvent, ComponentRecord, WriteGuard } from "./records.js";
 
 export interface ComponentReader {
   /** The version whose versionKey equals versionKey(version), or undefined. */
@@ -33,6 +34,20 @@ export interface ComponentReader {
  * Every write is one atomic unit: the record change, one event per changed
  * version in the event log, and the catalog revision bump (one revision per
  * event). Nothing is written when the call fails.
+ *
+ * Write guards (WriteMeta.guard): when given, the store calls the guard with
+ * the name's current versions (SemVer-descending, frozen or copied: the
+ * guard must not keep or change them) inside the write's critical section:
+ * after this write is serialised against every other write (the in-process
+ * mutex; the locked revision row in Postgres; in DynamoDB after reading the
+ * state the counter condition will pin, and again on every re-plan after a
+ * lost race), before the store's own checks (ALREADY_EXISTS, NOT_FOUND,
+ * ABORTED) and before anything is written. So no other write can land
+ * between what the guard saw and this write's commit. When the guard throws, nothing is
+ * written, the revision does not move, and the thrown error propagates
+ * unchanged (callers throw CatalogError, e.g. PERMISSION_DENIED or
+ * FAILED_PRECONDITION). A delete naming no versions writes nothing and may
+ * skip the guard. Wrappers (caches) pass WriteMeta through untouched.
  */
 export interface ComponentWriter {
   /** Inserts a new version as event "created". ALREADY_EXISTS if its versionKey is taken. */

@@ -92,7 +92,8 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
-    const [event] = await this.commit(`inserting ${record.name} ${record.version}`, record.name, (versions, revision) =>
+    const what = `inserting ${record.name} ${record.version}`;
+    const [event] = await this.commit(what, record.name, meta, (versions, revision) =>
       planInsert(versions, revision, record, meta),
     );
     return event as CatalogEvent;
@@ -105,7 +106,7 @@ export class DynamoCatalogStore implements CatalogStore {
     meta: WriteMeta,
     expectedRevision?: number,
   ): Promise<CatalogEvent> {
-    const [event] = await this.commit(`updating ${name} ${version}`, name, (versions, revision) =>
+    const [event] = await this.commit(`updating ${name} ${version}`, name, meta, (versions, revision) =>
       planUpdate(versions, revision, name, version, patch, meta, expectedRevision),
     );
     return event as CatalogEvent;
@@ -118,7 +119,7 @@ export class DynamoCatalogStore implements CatalogStore {
     expectedRevision?: number,
   ): Promise<CatalogEvent[]> {
     if (versions !== "all" && versions.length === 0) return [];
-    return this.commit(`deleting versions of ${name}`, name, (stored, revision) =>
+    return this.commit(`deleting versions of ${name}`, name, meta, (stored, revision) =>
       planDelete(stored, revision, name, versions, meta, expectedRevision),
     );
   }
@@ -213,25 +214,30 @@ export class DynamoCatalogStore implements CatalogStore {
    * Reads the revision, then the name's versions, plans the write and sends
    * it with the counter conditioned on that revision. Because every write
    * moves the counter, the condition holding proves nothing changed since the
-   * reads, so the plan's checks (exists, expected revision) are still true.
+   * reads, so the plan's checks (exists, expected revision) and the write's
+   * guard, which see those reads, are still true when it commits. A re-plan
+   * after a lost race re-reads and runs the guard again on the new state.
    */
   private async commit(
     what: string,
     name: string,
+    meta: WriteMeta,
     plan: (versions: ComponentRecord[], revision: number) => WritePlan,
   ): Promise<CatalogEvent[]> {
     this.assertOpen();
-    return this.writeLock.run(() => this.commitUnlocked(what, name, plan));
+    return this.writeLock.run(() => this.commitUnlocked(what, name, meta, plan));
   }
 
   private async commitUnlocked(
     what: string,
     name: string,
+    meta: WriteMeta,
     plan: (versions: ComponentRecord[], revision: number) => WritePlan,
   ): Promise<CatalogEvent[]> {
     for (let attempt = 1; ; attempt++) {
       const { current } = await readRevisionBounds(this.ctx);
       const versions = await readVersions(this.ctx, name);
+      meta.guard?.(versions.map((record) => structuredClone(record)));
       const writePlan = plan(versions, current);
       const last = writePlan.events.at(-1);
       if (!last) return [];

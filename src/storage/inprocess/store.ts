@@ -74,7 +74,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   }
 
   async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
-    const [event] = await this.commit((state) => [planInsert(state, record, meta)]);
+    const [event] = await this.commit(record.name, meta, (state) => [planInsert(state, record, meta)]);
     return event as CatalogEvent;
   }
 
@@ -85,7 +85,9 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     meta: WriteMeta,
     expectedRevision?: number,
   ): Promise<CatalogEvent> {
-    const [event] = await this.commit((state) => [planUpdate(state, name, version, patch, meta, expectedRevision)]);
+    const [event] = await this.commit(name, meta, (state) => [
+      planUpdate(state, name, version, patch, meta, expectedRevision),
+    ]);
     return event as CatalogEvent;
   }
 
@@ -95,7 +97,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     meta: WriteMeta,
     expectedRevision?: number,
   ): Promise<CatalogEvent[]> {
-    return this.commit((state) => planDelete(state, name, versions, meta, expectedRevision));
+    return this.commit(name, meta, (state) => planDelete(state, name, versions, meta, expectedRevision));
   }
 
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
@@ -136,9 +138,19 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     });
   }
 
-  private async commit(plan: (state: CatalogState) => CatalogEvent[]): Promise<CatalogEvent[]> {
+  /**
+   * Runs one write under the mutex: the guard sees the name's versions as the
+   * previous write left them, and nothing else can change them until this
+   * write is applied.
+   */
+  private async commit(
+    name: string,
+    meta: WriteMeta,
+    plan: (state: CatalogState) => CatalogEvent[],
+  ): Promise<CatalogEvent[]> {
     return this.writeLock.run(async () => {
       this.assertWritable();
+      meta.guard?.((this.state.entry(name)?.sorted ?? []).map(deepFreeze));
       const events = plan(this.state);
       const last = events.at(-1);
       if (!last) return events;

@@ -103,6 +103,7 @@ export class PostgresCatalogStore implements CatalogStore {
   async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
     const time = normalizeTime(meta.time);
     return this.write(async (tx) => {
+      await this.checkGuard(tx, record.name, meta);
       const revision = tx.nextRevision();
       let row: ComponentRow | undefined;
       try {
@@ -157,6 +158,7 @@ export class PostgresCatalogStore implements CatalogStore {
     const time = normalizeTime(meta.time);
     const key = versionKey(version);
     return this.write(async (tx) => {
+      await this.checkGuard(tx, name, meta);
       const found = await tx.client.query<ComponentRow>(this.sql.getVersion(name, key, true));
       const current = found.rows[0];
       if (current === undefined) throw notFound(name, version);
@@ -194,6 +196,7 @@ export class PostgresCatalogStore implements CatalogStore {
   ): Promise<CatalogEvent[]> {
     const keys = versions === "all" ? undefined : [...new Set(versions.map(versionKey))];
     return this.write(async (tx) => {
+      await this.checkGuard(tx, name, meta);
       const result = await tx.client.query<ComponentRow>(this.sql.deleteVersions(name, keys));
       const deleted = result.rows.map(recordFromRow);
       if (keys === undefined) {
@@ -321,6 +324,19 @@ export class PostgresCatalogStore implements CatalogStore {
     });
     this.notifier.emit(revision);
     return value;
+  }
+
+  /**
+   * Calls the write's guard with the name's versions as of now. The caller
+   * holds the revision row lock, which every writer takes first, so no other
+   * write commits until this transaction ends; and under READ COMMITTED this
+   * statement (started after the lock was granted) sees every write that
+   * committed before it. A throwing guard rolls the transaction back.
+   */
+  private async checkGuard(tx: WriteTransaction, name: string, meta: WriteMeta): Promise<void> {
+    if (meta.guard === undefined) return;
+    const result = await tx.client.query<ComponentRow>(this.sql.listVersions(name));
+    meta.guard(result.rows.map(recordFromRow));
   }
 
   /** Recomputes the latest marker of `name` with semver.pickLatest, inside the write transaction. */
