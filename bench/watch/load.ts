@@ -1,20 +1,25 @@
 /**
- * The load generator of bench/watch, run as its own process (forked by
- * run.ts): opens WatchEvents streams, ~perConnection per HTTP/2 connection,
- * and records when each stream receives each revision. Driven over IPC:
- *   { type: "open", url, streams, perConnection }  → { type: "opened", streams }
- *   { type: "await", revisions, keepTimes }        → { type: "delivered", stats }
- *   { type: "close" }                              → exits
- * Times are epoch milliseconds with sub-millisecond precision, comparable
- * with the writer's in run.ts (same host).
+ * One load-generator worker of bench/watch, forked by run.ts (several of
+ * them, so no single process holds every client stream): opens its share of
+ * WatchEvents streams, ~perConnection per HTTP/2 connection, and records when
+ * each stream receives each revision. Driven over IPC:
+ *   { type: "open", url, streams, perConnection, epoch } → { type: "opened", streams, failures }
+ *   { type: "await", revisions, keepTimes }              → { type: "delivered", stats, failures }
+ *   { type: "memory" }                                   → { type: "memory", rssKiB, heapUsedKiB }
+ *   { type: "close" }                                    → exits
+ * Times are milliseconds of the machine's monotonic clock (process.hrtime,
+ * shared by every process on the host) after the parent's `epoch`, so the
+ * writer's acknowledgement in run.ts and every worker's deliveries are on
+ * one time line.
  */
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 
-type Command =
-  | { type: "open"; url: string; streams: number; perConnection: number }
+export type WorkerCommand =
+  | { type: "open"; url: string; streams: number; perConnection: number; epoch: string }
   | { type: "await"; revisions: number[]; keepTimes: boolean }
+  | { type: "memory" }
   | { type: "close" };
 
 export interface RevisionStats {
@@ -26,12 +31,20 @@ export interface RevisionStats {
   times?: number[];
 }
 
-const now = () => performance.timeOrigin + performance.now();
-const abort = new AbortController();
+let epoch = 0n;
+const now = () => Number(process.hrtime.bigint() - epoch) / 1e6;
+
+/** One controller per stream: a shared signal would carry 10,000 abort listeners. */
+const streams: AbortController[] = [];
 const sessions: Http2SessionManager[] = [];
 const seen = new Map<number, { count: number; first: number; last: number; times: number[] }>();
 let opened = 0;
 let failures = 0;
+let closing = false;
+
+/** The await in progress: revisions still short of a delivery on every open stream. */
+let pending: { revisions: number[]; keepTimes: boolean; missing: Set<number> } | undefined;
+const target = () => opened - failures;
 
 function record(revision: number, at: number): void {
   let entry = seen.get(revision);
@@ -42,12 +55,30 @@ function record(revision: number, at: number): void {
   entry.count += 1;
   entry.last = at;
   entry.times.push(at);
+  if (pending && entry.count >= target() && pending.missing.delete(revision)) settle();
+}
+
+/** Answers the pending await once every revision reached every stream. */
+function settle(): void {
+  if (!pending) return;
+  for (const revision of pending.missing) if ((seen.get(revision)?.count ?? 0) >= target()) pending.missing.delete(revision);
+  if (pending.missing.size > 0) return;
+  const { revisions, keepTimes } = pending;
+  pending = undefined;
+  const stats: RevisionStats[] = revisions.map((revision) => {
+    const entry = seen.get(revision)!;
+    seen.delete(revision);
+    return { revision, count: entry.count, first: entry.first, last: entry.last, ...(keepTimes ? { times: entry.times } : {}) };
+  });
+  process.send?.({ type: "delivered", stats, failures });
 }
 
 async function follow(client: ReturnType<typeof createClient<typeof CatalogService>>, ready: () => void): Promise<void> {
+  const stream = new AbortController();
+  streams.push(stream);
   let first = true;
   try {
-    for await (const message of client.watchEvents({ startRevision: 0n }, { signal: abort.signal, timeoutMs: 0 })) {
+    for await (const message of client.watchEvents({ startRevision: 0n }, { signal: stream.signal, timeoutMs: 0 })) {
       if (first) {
         first = false;
         ready();
@@ -57,57 +88,54 @@ async function follow(client: ReturnType<typeof createClient<typeof CatalogServi
       for (const event of message.events) record(Number(event.revision), at);
     }
   } catch (err) {
-    if (!abort.signal.aborted) {
+    if (!closing) {
       failures += 1;
       if (failures <= 3) process.stderr.write(`load: stream failed: ${String(err)}\n`);
+      settle();
     }
   }
 }
 
-async function open(url: string, streams: number, perConnection: number): Promise<void> {
-  const connections = Math.ceil(streams / perConnection);
+async function open(url: string, count: number, perConnection: number): Promise<void> {
+  const connections = Math.ceil(count / perConnection);
   let ready = 0;
-  const allReady = new Promise<void>((resolve) => {
+  if (count === 0) return;
+  await new Promise<void>((resolve) => {
     for (let c = 0; c < connections; c++) {
       const sessionManager = new Http2SessionManager(url, { idleConnectionTimeoutMs: 3_600_000 });
       sessions.push(sessionManager);
       const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager }));
-      for (let s = 0; s < perConnection && c * perConnection + s < streams; s++) {
+      for (let s = 0; s < perConnection && c * perConnection + s < count; s++) {
         void follow(client, () => {
           ready += 1;
           opened += 1;
-          if (ready === streams) resolve();
+          if (ready === count) resolve();
         });
       }
     }
   });
-  await allReady;
 }
 
-async function awaitDelivered(revisions: number[], keepTimes: boolean): Promise<RevisionStats[]> {
-  for (;;) {
-    if (revisions.every((r) => (seen.get(r)?.count ?? 0) >= opened - failures)) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return revisions.map((revision) => {
-    const entry = seen.get(revision)!;
-    seen.delete(revision);
-    return { revision, count: entry.count, first: entry.first, last: entry.last, ...(keepTimes ? { times: entry.times } : {}) };
-  });
-}
-
-process.on("message", (command: Command) => {
+process.on("message", (command: WorkerCommand) => {
   void (async () => {
     switch (command.type) {
       case "open":
+        epoch = BigInt(command.epoch);
         await open(command.url, command.streams, command.perConnection);
         process.send?.({ type: "opened", streams: opened, failures });
         return;
       case "await":
-        process.send?.({ type: "delivered", stats: await awaitDelivered(command.revisions, command.keepTimes), failures });
+        pending = { revisions: command.revisions, keepTimes: command.keepTimes, missing: new Set(command.revisions) };
+        settle();
         return;
+      case "memory": {
+        const usage = process.memoryUsage();
+        process.send?.({ type: "memory", rssKiB: Math.round(usage.rss / 1024), heapUsedKiB: Math.round(usage.heapUsed / 1024) });
+        return;
+      }
       case "close":
-        abort.abort();
+        closing = true;
+        for (const stream of streams) stream.abort();
         for (const session of sessions) session.abort();
         setTimeout(() => process.exit(0), 200);
     }

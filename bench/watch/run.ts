@@ -2,23 +2,31 @@
  * bench/watch: WatchEvents fan-out on one server process (memory store).
  *
  *   npx tsx bench/watch/run.ts [--streams 1000,5000,10000] [--per-connection 100]
- *                              [--trials 20] [--burst 200] [--flat-seconds 60]
+ *                              [--workers N] [--trials 20] [--burst 200]
+ *                              [--duration 300 --rate 1 --sample-seconds 10]
+ *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
  *
- * For each stream count: a fresh `nestor-catalog serve` process, a load
- * generator process (load.ts) opening the streams over ~100 per HTTP/2
- * connection on loopback, then
+ * For each stream count: a fresh `nestor-catalog serve` process and N
+ * load-generator worker processes (load.ts; default one per 2,500 streams),
+ * each opening its share of the streams over its own HTTP/2 connections
+ * (~100 streams each) on loopback, then
  *   - server RSS per idle stream: (RSS with the streams open − RSS before) / streams;
  *   - one event, `trials` times: writer's ack → delivery on the last stream (p50/p99
  *     over trials), and per-stream delivery (p50/p99 over every stream of every trial);
  *   - a burst of `burst` events written back to back: delivered events/s
  *     (streams × events / time from the first write to the last delivery);
- *   - RSS flatness: server RSS sampled while one event a second is published
- *     for `flat-seconds` (largest stream count only).
- * Then, in this process, the serialise-once baseline: encoding one response
- * per stream the old way (toBinary of the full message) against the way
- * WatchEvents does it now (pre-encoded event bytes).
+ *   - with --duration: RSS flatness at the largest stream count, server RSS
+ *     sampled every `sample-seconds` while `rate` events a second are
+ *     published and delivered: first/last/min/max and the least-squares slope.
+ * Times are on the host's monotonic clock (process.hrtime), shared by the
+ * writer here and every worker. --server-cpus / --load-cpus pin the server
+ * and the workers with taskset (this process runs where it was started).
+ * --server-prof writes a V8 CPU profile of the server (--cpu-prof) into DIR.
+ * Then, in this process, the serialise-once baseline (--baseline): encoding
+ * one response per stream the old way (toBinary of the full message) against
+ * the way WatchEvents does it now (pre-encoded event bytes).
  */
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import { parseArgs } from "node:util";
@@ -30,25 +38,36 @@ import { CatalogService, WatchEventsResponseSchema } from "../../gen/ts/src/nest
 import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { eventToWire } from "../../src/api/convert.js";
 import type { CatalogEvent } from "../../src/storage/records.js";
-import type { RevisionStats } from "./load.js";
+import type { RevisionStats, WorkerCommand } from "./load.js";
 
 const { values } = parseArgs({
   options: {
     streams: { type: "string", default: "1000,5000,10000" },
     "per-connection": { type: "string", default: "100" },
+    workers: { type: "string", default: "0" },
     trials: { type: "string", default: "20" },
     burst: { type: "string", default: "200" },
-    "flat-seconds": { type: "string", default: "60" },
+    duration: { type: "string", default: "0" },
+    rate: { type: "string", default: "1" },
+    "sample-seconds": { type: "string", default: "10" },
+    "server-cpus": { type: "string", default: "" },
+    "load-cpus": { type: "string", default: "" },
+    "server-prof": { type: "string", default: "" },
+    baseline: { type: "boolean", default: false },
   },
 });
 const streamCounts = values.streams.split(",").map(Number);
 const perConnection = Number(values["per-connection"]);
 const trials = Number(values.trials);
 const burst = Number(values.burst);
-const flatSeconds = Number(values["flat-seconds"]);
+const durationSeconds = Number(values.duration);
+const rate = Number(values.rate);
+const sampleSeconds = Number(values["sample-seconds"]);
 const repoRoot = new URL("../../", import.meta.url).pathname;
-const now = () => performance.timeOrigin + performance.now();
+const epoch = process.hrtime.bigint();
+const now = () => Number(process.hrtime.bigint() - epoch) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const workersFor = (streams: number) => Number(values.workers) || Math.max(1, Math.ceil(streams / 2_500));
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -63,9 +82,14 @@ function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
+function pin(pid: number, cpus: string): void {
+  if (cpus !== "") execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+}
+
 async function startServer(): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+  const prof = values["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["server-prof"]] : [];
+  const child = spawn(process.execPath, [...prof, "--import", "tsx", "src/main.ts", "serve"], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -76,6 +100,7 @@ async function startServer(): Promise<{ url: string; process: ChildProcess }> {
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
+  pin(child.pid!, values["server-cpus"]);
   const url = `http://127.0.0.1:${port}`;
   const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url }));
   for (;;) {
@@ -88,10 +113,17 @@ async function startServer(): Promise<{ url: string; process: ChildProcess }> {
   }
 }
 
-class LoadGenerator {
-  private readonly child = fork(new URL("./load.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
+/** One forked load.ts process. */
+class Worker {
+  private readonly child = fork(new URL("./load.ts", import.meta.url).pathname, [], {
+    execArgv: ["--import", "tsx", "--max-old-space-size=2048"],
+  });
 
-  private ask<T>(command: object, reply: string): Promise<T> {
+  constructor() {
+    pin(this.child.pid!, values["load-cpus"]);
+  }
+
+  ask<T>(command: WorkerCommand, reply: string): Promise<T> {
     return new Promise((resolve) => {
       const onMessage = (message: { type: string }) => {
         if (message.type !== reply) return;
@@ -103,18 +135,66 @@ class LoadGenerator {
     });
   }
 
-  open(url: string, streams: number) {
-    return this.ask<{ streams: number; failures: number }>({ type: "open", url, streams, perConnection }, "opened");
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.send({ type: "close" } satisfies WorkerCommand);
+    await exited;
+  }
+}
+
+/** The workers as one load generator: streams split evenly, in whole connections. */
+class LoadGenerator {
+  private readonly workers: Worker[];
+
+  constructor(count: number) {
+    this.workers = Array.from({ length: count }, () => new Worker());
   }
 
-  delivered(revisions: number[], keepTimes: boolean) {
-    return this.ask<{ stats: RevisionStats[]; failures: number }>({ type: "await", revisions, keepTimes }, "delivered");
+  async open(url: string, streams: number): Promise<number> {
+    const connections = Math.ceil(streams / perConnection);
+    const n = this.workers.length;
+    let left = streams;
+    const shares = this.workers.map((_, i) => {
+      const share = Math.min(left, (Math.floor(connections / n) + (i < connections % n ? 1 : 0)) * perConnection);
+      left -= share;
+      return share;
+    });
+    const replies = await Promise.all(
+      this.workers.map((worker, i) =>
+        worker.ask<{ streams: number }>({ type: "open", url, streams: shares[i]!, perConnection, epoch: String(epoch) }, "opened"),
+      ),
+    );
+    return replies.reduce((sum, r) => sum + r.streams, 0);
+  }
+
+  /** Per revision, every worker's deliveries merged: count summed, first/last over all streams. */
+  async delivered(revisions: number[], keepTimes: boolean): Promise<RevisionStats[]> {
+    const replies = await Promise.all(
+      this.workers.map((worker) => worker.ask<{ stats: RevisionStats[] }>({ type: "await", revisions, keepTimes }, "delivered")),
+    );
+    return revisions.map((revision, i) => {
+      const parts = replies.map((r) => r.stats[i]!);
+      return {
+        revision,
+        count: parts.reduce((sum, p) => sum + p.count, 0),
+        first: Math.min(...parts.map((p) => p.first)),
+        last: Math.max(...parts.map((p) => p.last)),
+        ...(keepTimes ? { times: parts.flatMap((p) => p.times ?? []) } : {}),
+      };
+    });
+  }
+
+  async memoryMiB(): Promise<number[]> {
+    const replies = await Promise.all(this.workers.map((w) => w.ask<{ rssKiB: number }>({ type: "memory" }, "memory")));
+    return replies.map((r) => Math.round(r.rssKiB / 1024));
+  }
+
+  get size(): number {
+    return this.workers.length;
   }
 
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.send({ type: "close" });
-    await exited;
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }
 
@@ -122,18 +202,48 @@ function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
-const ms = (value: number) => value.toFixed(1);
+const ms = (value: number) => (Number.isNaN(value) ? "–" : value.toFixed(1));
+const mib = (kib: number) => (kib / 1024).toFixed(0);
+
+interface Flatness {
+  seconds: number;
+  published: number;
+  samplesKiB: number[];
+  slopeKiBPerMin: number;
+  lastP50: number;
+  lastP99: number;
+  workerMiB: number[];
+}
 
 interface Row {
   streams: number;
   opened: number;
+  workers: number;
+  connections: number;
   rssPerStreamKiB: number;
   lastP50: number;
   lastP99: number;
   streamP50: number;
   streamP99: number;
   eventsPerSecond: number;
-  flat?: string;
+  workerMiB: number[];
+  flat?: Flatness;
+}
+
+/** Least-squares slope of samples taken every `everySeconds`, in KiB per minute. */
+function slopePerMinute(samples: number[], everySeconds: number): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const xs = samples.map((_, i) => (i * everySeconds) / 60);
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = samples.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (samples[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
 }
 
 async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
@@ -152,9 +262,9 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
   await client.createComponent({ component });
   await sleep(1_000);
   const rssBefore = rssKiB(pid);
-  const load = new LoadGenerator();
-  const { streams: opened } = await load.open(server.url, streams);
-  await sleep(3_000);
+  const load = new LoadGenerator(workersFor(streams));
+  const opened = await load.open(server.url, streams);
+  await sleep(5_000);
   const rssIdle = rssKiB(pid);
 
   const update = async (description: string) =>
@@ -165,38 +275,63 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
   for (let trial = 0; trial < trials; trial++) {
     const reply = await update(`trial ${trial}`);
     const acked = now();
-    const [stats] = (await load.delivered([Number(reply.revision)], true)).stats;
+    const [stats] = await load.delivered([Number(reply.revision)], true);
     lastLatencies.push(stats!.last - acked);
     for (const t of stats!.times ?? []) perStream.push(t - acked);
     await sleep(100);
   }
 
-  const burstStart = now();
-  const revisions: number[] = [];
-  // Back to back, 8 in flight: the writer is not the bottleneck being measured.
-  for (let i = 0; i < burst; i += 8) {
-    const replies = await Promise.all(Array.from({ length: Math.min(8, burst - i) }, (_, k) => update(`burst ${i + k}`)));
-    revisions.push(...replies.map((r) => Number(r.revision)));
-  }
-  const burstStats = (await load.delivered(revisions, false)).stats;
-  const burstEnd = Math.max(...burstStats.map((s) => s.last));
-  const delivered = burstStats.reduce((sum, s) => sum + s.count, 0);
-  const eventsPerSecond = delivered / ((burstEnd - burstStart) / 1000);
-
-  let flat: string | undefined;
-  if (measureFlatness) {
-    const samples: number[] = [];
-    for (let second = 0; second < flatSeconds; second++) {
-      const reply = await update(`flat ${second}`);
-      await load.delivered([Number(reply.revision)], false);
-      if (second % 5 === 0) samples.push(rssKiB(pid));
-      await sleep(1_000);
+  let eventsPerSecond = Number.NaN;
+  if (burst > 0) {
+    const burstStart = now();
+    const revisions: number[] = [];
+    // Back to back, 8 in flight: the writer is not the bottleneck being measured.
+    for (let i = 0; i < burst; i += 8) {
+      const replies = await Promise.all(Array.from({ length: Math.min(8, burst - i) }, (_, k) => update(`burst ${i + k}`)));
+      revisions.push(...replies.map((r) => Number(r.revision)));
     }
-    samples.push(rssKiB(pid));
-    const mib = (kib: number) => (kib / 1024).toFixed(0);
-    flat = `${flatSeconds}s: first ${mib(samples[0]!)} MiB, min ${mib(Math.min(...samples))}, max ${mib(Math.max(...samples))}, last ${mib(samples.at(-1)!)}`;
+    const burstStats = await load.delivered(revisions, false);
+    const burstEnd = Math.max(...burstStats.map((s) => s.last));
+    const delivered = burstStats.reduce((sum, s) => sum + s.count, 0);
+    eventsPerSecond = delivered / ((burstEnd - burstStart) / 1000);
   }
 
+  let flat: Flatness | undefined;
+  if (measureFlatness) {
+    process.stderr.write(`bench/watch: flatness, ${durationSeconds} s at ${rate} events/s, RSS every ${sampleSeconds} s\n`);
+    const samples = [rssKiB(pid)];
+    const latencies: number[] = [];
+    const started = now();
+    let nextSample = started + sampleSeconds * 1000;
+    let published = 0;
+    while (now() - started < durationSeconds * 1000) {
+      const due = started + (published * 1000) / rate;
+      if (due > now()) await sleep(due - now());
+      const reply = await update(`flat ${published}`);
+      const acked = now();
+      const [stats] = await load.delivered([Number(reply.revision)], false);
+      latencies.push(stats!.last - acked);
+      published += 1;
+      while (now() >= nextSample) {
+        samples.push(rssKiB(pid));
+        nextSample += sampleSeconds * 1000;
+        process.stderr.write(`  ${((now() - started) / 1000).toFixed(0)} s: server RSS ${mib(samples.at(-1)!)} MiB\n`);
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    flat = {
+      seconds: durationSeconds,
+      published,
+      samplesKiB: samples,
+      slopeKiBPerMin: slopePerMinute(samples, sampleSeconds),
+      lastP50: percentile(latencies, 50),
+      lastP99: percentile(latencies, 99),
+      workerMiB: await load.memoryMiB(),
+    };
+  }
+
+  const workerMiB = await load.memoryMiB();
+  const workers = load.size;
   await load.close();
   server.process.kill("SIGTERM");
   await new Promise((resolve) => server.process.once("exit", resolve));
@@ -205,12 +340,15 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
   return {
     streams,
     opened,
+    workers,
+    connections: Math.ceil(streams / perConnection),
     rssPerStreamKiB: (rssIdle - rssBefore) / opened,
     lastP50: percentile(lastLatencies, 50),
     lastP99: percentile(lastLatencies, 99),
     streamP50: percentile(perStream, 50),
     streamP99: percentile(perStream, 99),
     eventsPerSecond,
+    workerMiB,
     ...(flat ? { flat } : {}),
   };
 }
@@ -274,24 +412,41 @@ function serialiseOnceBaseline(streams: number): { perStreamMs: number; preEncod
 const rows: Row[] = [];
 for (const [index, streams] of streamCounts.entries()) {
   process.stderr.write(`bench/watch: ${streams} streams...\n`);
-  rows.push(await runOne(streams, index === streamCounts.length - 1 && flatSeconds > 0));
+  rows.push(await runOne(streams, index === streamCounts.length - 1 && durationSeconds > 0));
 }
 
-console.log(`\nWatchEvents fan-out, one server process (memory store), ${perConnection} streams per HTTP/2 connection, loopback`);
+const pinning =
+  values["server-cpus"] || values["load-cpus"]
+    ? `server pinned to CPU ${values["server-cpus"] || "any"}, load workers to CPU ${values["load-cpus"] || "any"}`
+    : "nothing pinned";
+console.log(`\nWatchEvents fan-out, one server process (memory store), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
 console.log(`one-event latency over ${trials} trials; burst of ${burst} events\n`);
-console.log("| streams | opened | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | burst delivered events/s |");
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+console.log("| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | burst delivered events/s | worker RSS MiB |");
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
   console.log(
-    `| ${r.streams} | ${r.opened} | ${r.rssPerStreamKiB.toFixed(1)} KiB | ${ms(r.lastP50)} ms | ${ms(r.lastP99)} ms | ${ms(r.streamP50)} ms | ${ms(r.streamP99)} ms | ${Math.round(r.eventsPerSecond)} |`,
+    `| ${r.streams} | ${r.opened} | ${r.connections} | ${r.workers} | ${r.rssPerStreamKiB.toFixed(1)} KiB | ${ms(r.lastP50)} ms | ${ms(r.lastP99)} ms | ${ms(r.streamP50)} ms | ${ms(r.streamP99)} ms | ${Number.isNaN(r.eventsPerSecond) ? "–" : Math.round(r.eventsPerSecond)} | ${r.workerMiB.join(", ")} |`,
   );
 }
-for (const r of rows) if (r.flat) console.log(`\nServer RSS at ${r.streams} streams, one event a second for ${r.flat}`);
+for (const r of rows) {
+  const f = r.flat;
+  if (!f) continue;
+  const s = f.samplesKiB;
+  console.log(
+    `\nServer RSS at ${r.streams} streams over ${f.seconds} s (${f.published} events at ${rate}/s, sampled every ${sampleSeconds} s): ` +
+      `first ${mib(s[0]!)} MiB, last ${mib(s.at(-1)!)} MiB, min ${mib(Math.min(...s))} MiB, max ${mib(Math.max(...s))} MiB, ` +
+      `slope ${(f.slopeKiBPerMin / 1024).toFixed(2)} MiB/min; ack→last stream p50 ${ms(f.lastP50)} ms, p99 ${ms(f.lastP99)} ms; ` +
+      `worker RSS ${f.workerMiB.join(", ")} MiB`,
+  );
+  console.log(`samples (MiB): ${s.map(mib).join(" ")}`);
+}
 
-console.log("\nSerialise once: encoding one response carrying one event for every stream (this process)\n");
-console.log("| streams | per stream (before) | pre-encoded (now) |");
-console.log("| ---: | ---: | ---: |");
-for (const streams of streamCounts) {
-  const { perStreamMs, preEncodedMs } = serialiseOnceBaseline(streams);
-  console.log(`| ${streams} | ${ms(perStreamMs)} ms | ${ms(preEncodedMs)} ms |`);
+if (values.baseline) {
+  console.log("\nSerialise once: encoding one response carrying one event for every stream (this process)\n");
+  console.log("| streams | per stream (before) | pre-encoded (now) |");
+  console.log("| ---: | ---: | ---: |");
+  for (const streams of streamCounts) {
+    const { perStreamMs, preEncodedMs } = serialiseOnceBaseline(streams);
+    console.log(`| ${streams} | ${ms(perStreamMs)} ms | ${ms(preEncodedMs)} ms |`);
+  }
 }
