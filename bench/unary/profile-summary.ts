@@ -1,11 +1,16 @@
 /**
- * Reads a V8 .cpuprofile (node --cpu-prof) and prints the functions with the
- * most self time and the most total (inclusive) time, so a profile can be
- * read without a browser.
+ * Reads a V8 .cpuprofile (node --cpu-prof) and prints where the busy time
+ * went, so a profile can be read (and two compared) without a browser:
+ * self time by area (the RPC framework, protobuf, Node's HTTP/2, the
+ * service's own modules...), then the functions with the most self and
+ * total (inclusive) time. Percentages are of busy time (idle left out).
  *
- *   npx tsx bench/unary/profile-summary.ts file.cpuprofile [top=25] [filter]
+ *   npx tsx bench/unary/profile-summary.ts file.cpuprofile [--top 25] [--filter text]
+ *     [--serving-only]   count only samples after the first request was handled
+ *                        (leaves out start-up: module loading, seeding the store)
  */
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 
 interface ProfileNode {
   id: number;
@@ -18,26 +23,62 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg, filter] = process.argv.slice(2);
-if (!file) throw new Error("usage: profile-summary.ts file.cpuprofile [top] [filter]");
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    top: { type: "string", default: "25" },
+    filter: { type: "string" },
+    "serving-only": { type: "boolean", default: false },
+  },
+});
+const file = positionals[0];
+if (!file) throw new Error("usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only]");
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-const top = Number(topArg ?? 25);
+const top = Number(args.top);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+
+const IDLE = new Set(["(idle)", "(program)"]);
+/** The adapter's per-request entry point: its first sample marks the start of serving. */
+const SERVING = "nodeRequestHandler";
 
 const label = (n: ProfileNode) => {
   const url = n.callFrame.url.replace(/^.*\/(node_modules\/)?/, "");
   return `${n.callFrame.functionName || "(anonymous)"} ${url}:${n.callFrame.lineNumber + 1}`;
 };
+
+/** A coarse owner of a function, for comparing two profiles at a glance. */
+function area(n: ProfileNode): string {
+  const url = n.callFrame.url;
+  if (url === "") return n.callFrame.functionName.startsWith("(") ? n.callFrame.functionName : "native";
+  if (url.startsWith("node:")) return `node:${url.slice(5).split("/")[0]}`;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const local = /\/work\/[^/]+\/(.*)$/.exec(url);
+  return local ? local[1]! : url;
+}
+
+const stackContains = (id: number, name: string) => {
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    if (byId.get(cur)!.callFrame.functionName === name) return true;
+  }
+  return false;
+};
+
 const self = new Map<string, number>();
 const total = new Map<string, number>();
-let all = 0;
+const areas = new Map<string, number>();
+let busy = 0;
+let counting = !args["serving-only"];
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
-  all += dt;
   const node = byId.get(id)!;
+  if (!counting && stackContains(id, SERVING)) counting = true;
+  if (!counting || IDLE.has(node.callFrame.functionName)) return;
+  busy += dt;
   self.set(label(node), (self.get(label(node)) ?? 0) + dt);
+  areas.set(area(node), (areas.get(area(node)) ?? 0) + dt);
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const l = label(byId.get(cur)!);
@@ -48,12 +89,14 @@ profile.samples.forEach((id, i) => {
   }
 });
 const print = (title: string, map: Map<string, number>) => {
-  console.log(`\n${title} (of ${(all / 1000).toFixed(0)} ms sampled)`);
+  console.log(`\n${title} (of ${(busy / 1000).toFixed(0)} ms busy)`);
   [...map.entries()]
-    .filter(([l]) => !filter || l.includes(filter))
+    .filter(([l]) => !args.filter || l.includes(args.filter))
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .forEach(([l, t]) => console.log(`${((100 * t) / all).toFixed(1).padStart(5)}%  ${l}`));
+    .forEach(([l, t]) => console.log(`${((100 * t) / busy).toFixed(1).padStart(5)}%  ${l}`));
 };
+process.stdout.on("error", () => process.exit(0));
+print("self time by area", areas);
 print("self time", self);
 print("total time", total);

@@ -10,10 +10,10 @@ import {
   bumpBetween,
   compareVersions,
   isValidVersion,
-  parseSelector,
   pickLatest,
   resolveRange,
   versionKey,
+  type VersionSelector,
 } from "../semver/index.js";
 import type {
   ComponentContent,
@@ -24,6 +24,7 @@ import type {
 } from "../storage/records.js";
 import type { CatalogStore, ComponentFilter, OrderField, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
+import { parseSelectorCached, ResolutionCache } from "./resolution-cache.js";
 import { checkPublishCompatibility, compareContent, type CompatibilityReport } from "./compatibility.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
@@ -129,6 +130,9 @@ export class Manager {
     private readonly logger: Logger,
   ) {}
 
+  /** GetComponent's resolutions, valid for one catalog revision (see resolution-cache.ts). */
+  private readonly resolutions = new ResolutionCache();
+
   /** Publishes one version (CreateComponent). */
   async publish(draft: ComponentDraft, options: WriteOptions & { validateOnly?: boolean }): Promise<PublishResult> {
     const violations = validateComponent(draft);
@@ -209,13 +213,22 @@ export class Manager {
   /** Resolves `selector` (empty/"latest", exact, or a constraint) to one version (GetComponent). */
   async get(name: string, selector: string): Promise<ReadResult> {
     checkName(name, "name");
-    const parsed = parseSelector(selector);
+    const parsed = parseSelectorCached(selector);
     if ("error" in parsed) throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: "VERSION_SELECTOR" }]);
     const { current } = await this.store.revisionBounds();
+    const known = this.resolutions.get(name, selector, current);
+    if (known) return { component: known, revision: current };
+    const resolved = await this.resolve(name, selector, parsed);
+    this.resolutions.set(name, selector, current, resolved);
+    return { component: resolved, revision: current };
+  }
+
+  /** The version `parsed` picks among the stored versions of `name` (NOT_FOUND when none does). */
+  private async resolve(name: string, selector: string, parsed: VersionSelector): Promise<ComponentRecord> {
     if (parsed.kind === "exact") {
       const record = await this.store.getVersion(name, parsed.version);
       if (!record) throw await this.versionNotFound(name, `version ${parsed.version}`);
-      return { component: record, revision: current };
+      return record;
     }
     const versions = await this.store.listVersions(name);
     if (versions.length === 0) throw new CatalogError("NOT_FOUND", `component ${name} not found`);
@@ -230,7 +243,7 @@ export class Manager {
         `no version of ${name} satisfies "${selector.trim()}" (highest versions: ${available})`,
       );
     }
-    return { component: resolved, revision: current };
+    return resolved;
   }
 
   /** Changes mutable fields of one version (UpdateComponent). */

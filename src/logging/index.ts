@@ -12,6 +12,11 @@ export interface Logger {
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /**
+   * Whether lines at `level` are written. Optional: callers that would build
+   * fields only for a line nobody sees ask first; absent means "assume yes".
+   */
+  enabled?(level: LogLevel): boolean;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -42,6 +47,7 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
     child: (fields) => createLogger(options, { ...base, ...fields }),
+    enabled: (level) => RANK[level] >= min,
   };
 }
 
@@ -58,4 +64,5 @@ export const silentLogger: Logger = {
   warn: () => {},
   error: () => {},
   child: () => silentLogger,
+  enabled: () => false,
 };

@@ -1,0 +1,99 @@
+/**
+ * What GetComponent's version selectors resolved to, per (name, selector),
+ * valid for one catalog revision.
+ *
+ * Resolving "latest" or a constraint lists every version of the name and
+ * parses each one (semver), and even an exact version is parsed to be
+ * recognised as one: in the unary profile (bench/unary, --cpu-prof) semver
+ * parsing was the largest cost of the service's own code. Processors ask for
+ * the same few (name, selector) pairs over and over, so the answer is kept.
+ *
+ * Correctness under writes, here and on other replicas: an entry is tagged
+ * with the catalog revision that was current *before* its versions were
+ * read, and is served only while that is still the current revision (the
+ * Manager reads it from the store on every call, and a replica sharing a
+ * database sees every write as a revision bump there). The versions it saw
+ * are at least that new, so a hit can never be older than a read would be;
+ * any write anywhere in the catalog makes every entry a miss. Writes are
+ * rare next to reads (which is why processors poll Get), so the simple rule
+ * costs little; a write-heavy burst just runs uncached until it ends.
+ *
+ * Memory: two generations of at most `maxEntries` each; the older one is
+ * dropped when the younger fills, so what is read often stays.
+ */
+import { parseSelector } from "../semver/index.js";
+import type { ComponentRecord } from "../storage/records.js";
+
+interface Resolution {
+  revision: number;
+  record: ComponentRecord;
+}
+
+export class ResolutionCache {
+  private young = new Map<string, Resolution>();
+  private old = new Map<string, Resolution>();
+  /** Any entry of an older revision is dead: both generations are dropped on the first call that notices. */
+  private revision = -1;
+
+  constructor(private readonly maxEntries = 20_000) {}
+
+  /** The record `selector` resolved to for `name` at `revision`, if known. */
+  get(name: string, selector: string, revision: number): ComponentRecord | undefined {
+    if (revision !== this.revision) return undefined;
+    const key = keyOf(name, selector);
+    const hit = this.young.get(key) ?? this.old.get(key);
+    if (hit === undefined || hit.revision !== revision) return undefined;
+    if (this.old.get(key) === hit) this.remember(key, hit);
+    return hit.record;
+  }
+
+  /** Records a resolution made from versions read after `revision` was the current one. */
+  set(name: string, selector: string, revision: number, record: ComponentRecord): void {
+    if (revision > this.revision) {
+      // The catalog moved on: nothing cached before is valid any more.
+      this.young = new Map();
+      this.old = new Map();
+      this.revision = revision;
+    }
+    // A resolution computed at an older revision than the newest seen may be stale: not kept.
+    if (revision < this.revision) return;
+    this.remember(keyOf(name, selector), { revision, record });
+  }
+
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+
+  private remember(key: string, resolution: Resolution): void {
+    if (this.young.size >= this.maxEntries) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, resolution);
+  }
+}
+
+/** Names are DNS labels (no newline), so the first newline always ends the name. */
+function keyOf(name: string, selector: string): string {
+  return `${name}\n${selector}`;
+}
+
+const MAX_SELECTORS = 1_000;
+const selectors = new Map<string, ReturnType<typeof parseSelector>>();
+
+/**
+ * parseSelector, remembered by text: callers send a handful of distinct
+ * selectors ("latest", "^1.2.0", their pinned versions), and parsing one is
+ * a semver parse or a Range build. The parsed forms are never mutated
+ * (Range.test only reads), so one can be shared by every call.
+ */
+export function parseSelectorCached(text: string): ReturnType<typeof parseSelector> {
+  let parsed = selectors.get(text);
+  if (parsed === undefined) {
+    parsed = parseSelector(text);
+    // Unbounded distinct input must not grow memory: start over when full.
+    if (selectors.size >= MAX_SELECTORS) selectors.clear();
+    selectors.set(text, parsed);
+  }
+  return parsed;
+}
