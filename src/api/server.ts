@@ -12,14 +12,12 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
 import { peerContextValues, secureServerOptions, watchTlsFiles } from "./auth/index.js";
 import { grpcMessageHeaderValue } from "./errors.js";
 import { callInterceptor } from "./interceptors.js";
-
-type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+import { rpcRequestHandler, type NodeRequestHandler as RequestHandler } from "./node-adapter.js";
 
 export interface RunningServer {
   /** The bound address, e.g. 127.0.0.1:8080 (port resolved when 0 was asked). */
@@ -44,14 +42,15 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
 export async function serve({ config, logger, routes, interceptors = [] }: ServeOptions): Promise<RunningServer> {
   const handler = withSpecEncodedGrpcMessage(
-    connectNodeAdapter({
+    rpcRequestHandler({
       routes,
       readMaxBytes: config.maxRequestBytes,
       interceptors: [callInterceptor(logger), ...interceptors],
       contextValues: peerContextValues,
-      // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod); the adapter's own fallback is a bare 404.
-      fallback: answerUnknownMethod as NonNullable<ConnectNodeAdapterOptions["fallback"]>,
-    }) as RequestHandler,
+      // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
+      fallback: answerUnknownMethod,
+      logger,
+    }),
   );
 
   const sockets = new Set<net.Socket>();

@@ -23,7 +23,7 @@ import { LIMITS } from "../../src/catalog/validation.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { bigintSafe, sampleComponent, tempDir, testConfig, type ComponentInit } from "../api/harness.js";
 import { bearer, makeKeyMaterial, PROTOCOLS, protocolClients, signJwt, withAuth, type CatalogClient, type Protocol, type ProtocolClients } from "./helpers.js";
-import { connectCall, frame, grpcWebCall, outcomeOf, RawGrpc, type Outcome } from "./wire.js";
+import { connectCall, connectStreamCall, frame, grpcWebCall, outcomeOf, RawGrpc, type Outcome } from "./wire.js";
 
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 const SERVICE = "/nestor.catalog.v1.CatalogService";
@@ -305,13 +305,15 @@ function lengthDelimited(field: number, body: Buffer): Buffer {
 }
 
 /**
- * Protobuf bytes that do not decode. connect-es answers these INTERNAL with
- * "parse binary: <reason>" (as grpc-go and grpc-java do), before any
- * interceptor runs; the suite holds it to that status and a message that
- * says what was wrong with the bytes. See docs/security.md.
+ * Protobuf bytes that do not decode. connect-es answers these INTERNAL
+ * ("parse binary: <reason>") before any interceptor runs; the server
+ * rewrites that to INVALID_ARGUMENT naming the request type and keeping the
+ * decoder's reason (src/api/request-errors.ts), over every protocol.
  */
-const UNDECODABLE = ["internal"];
-const UNDECODABLE_MESSAGE = /^parse binary: /;
+const UNDECODABLE = ["invalid_argument"];
+function undecodable(requestType: string, reason = /\S/): RegExp {
+  return new RegExp(`^request is not a valid nestor\\.catalog\\.v1\\.${requestType}: .*${reason.source}`, reason.flags);
+}
 
 function rawCases(): HostileCase[] {
   const cases: HostileCase[] = [];
@@ -322,29 +324,37 @@ function rawCases(): HostileCase[] {
     cases.push({ label: `grpc-web: ${label}`, send: () => grpcWebCall(server.url, path(method), frame(body), auth), expect: expected, ...(message ? { message } : {}) });
     cases.push({ label: `connect: ${label}`, send: () => connectCall(server.url, path(method), body, "application/proto", auth), expect: expected, ...(message ? { message } : {}) });
   };
+  /** A server-streaming method: Connect sends it as an enveloped stream, not a unary body. */
+  const overAllStreaming = (label: string, method: string, envelope: Buffer, expected: string[], message?: RegExp) => {
+    cases.push({ label: `grpc: ${label}`, send: () => rawGrpc.call(path(method), envelope, auth), expect: expected, ...(message ? { message } : {}) });
+    cases.push({ label: `grpc-web: ${label}`, send: () => grpcWebCall(server.url, path(method), envelope, auth), expect: expected, ...(message ? { message } : {}) });
+    cases.push({ label: `connect stream: ${label}`, send: () => connectStreamCall(server.url, path(method), envelope, auth), expect: expected, ...(message ? { message } : {}) });
+  };
 
   for (let i = 0; i < 12; i++) {
     const bytes = randomBytesSeeded(1000 + i, 1 + ((i * 37) % 300));
-    overAll(`random bytes #${i} as CreateComponent`, "CreateComponent", bytes, decodes(bytes) ? ["invalid_argument"] : UNDECODABLE, decodes(bytes) ? /component/ : UNDECODABLE_MESSAGE);
+    overAll(`random bytes #${i} as CreateComponent`, "CreateComponent", bytes, decodes(bytes) ? ["invalid_argument"] : UNDECODABLE, decodes(bytes) ? /component/ : undecodable("CreateComponentRequest"));
   }
   const full = validateOnlyRequestBytes();
   const cuts = [...Array(full.length - 3).keys()].map((i) => i + 3).filter((cut) => !decodes(full.subarray(0, cut)));
   for (const cut of cuts.filter((_, i) => i % Math.max(1, Math.floor(cuts.length / 8)) === 0).slice(0, 8)) {
-    overAll(`CreateComponent truncated to ${cut} of ${full.length} bytes`, "CreateComponent", full.subarray(0, cut), UNDECODABLE, UNDECODABLE_MESSAGE);
+    overAll(`CreateComponent truncated to ${cut} of ${full.length} bytes`, "CreateComponent", full.subarray(0, cut), UNDECODABLE, undecodable("CreateComponentRequest"));
   }
-  overAll("a string field that is not UTF-8", "GetComponent", invalidUtf8Get(), UNDECODABLE, /parse binary: .*utf-8/i);
+  overAll("a string field that is not UTF-8", "GetComponent", invalidUtf8Get(), UNDECODABLE, undecodable("GetComponentRequest", /utf-8/i));
   overAll("deployment.config nested 40 levels deep", "CreateComponent", deeplyNestedCreateBytes(40), ["invalid_argument"], /config must be nested at most/);
   // protobuf-es stops decoding at 100 levels, so deeper nesting never reaches validation (nor the stack's limit).
-  overAll("deployment.config nested 2000 levels deep", "CreateComponent", deeplyNestedCreateBytes(2000), UNDECODABLE, /maximum recursion depth/);
+  overAll("deployment.config nested 2000 levels deep", "CreateComponent", deeplyNestedCreateBytes(2000), UNDECODABLE, undecodable("CreateComponentRequest", /maximum recursion depth/));
   cases.push({
     label: "connect: deployment.config nested 2000 levels deep as JSON",
     send: () => connectCall(server.url, path("CreateComponent"), JSON.stringify({ validateOnly: true, component: { name: "deep", version: "1.0.0", deployment: { engine: "terraform", config: deepStruct(2000) } } }), "application/json", auth),
     expect: ["invalid_argument"],
     message: /maximum recursion depth/,
   });
-  overAll("a field with a length past the end", "GetComponent", Buffer.from([0x0a, 0xff, 0xff, 0x03, 0x61]), UNDECODABLE, UNDECODABLE_MESSAGE);
-  overAll("a wire type that does not exist", "ListComponents", Buffer.from([0x0f, 0x01]), UNDECODABLE, UNDECODABLE_MESSAGE);
-  overAll("a varint of 11 bytes", "ListComponents", Buffer.from([0x08, ...Array(10).fill(0xff), 0x01]), UNDECODABLE, UNDECODABLE_MESSAGE);
+  overAll("a field with a length past the end", "GetComponent", Buffer.from([0x0a, 0xff, 0xff, 0x03, 0x61]), UNDECODABLE, undecodable("GetComponentRequest"));
+  overAll("a wire type that does not exist", "ListComponents", Buffer.from([0x0f, 0x01]), UNDECODABLE, undecodable("ListComponentsRequest"));
+  overAll("a varint of 11 bytes", "ListComponents", Buffer.from([0x08, ...Array(10).fill(0xff), 0x01]), UNDECODABLE, undecodable("ListComponentsRequest"));
+  overAllStreaming("WatchEvents with a wire type that does not exist", "WatchEvents", frame(Buffer.from([0x0f, 0x01])), UNDECODABLE, undecodable("WatchEventsRequest"));
+  overAllStreaming("WatchEvents with a truncated field", "WatchEvents", frame(Buffer.from([0x0a, 0x05, 0x61])), UNDECODABLE, undecodable("WatchEventsRequest"));
 
   // Oversize messages: a real body past server.maxRequestBytes, and an envelope that only claims to be huge.
   const oversize = toBinary(GetComponentRequestSchema, create(GetComponentRequestSchema, { name: "x".repeat(MAX_REQUEST_BYTES + 1024), version: "1.0.0" }));
@@ -352,17 +362,21 @@ function rawCases(): HostileCase[] {
   cases.push({ label: "grpc: an envelope claiming 4 GiB", send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 0xffffffff), auth), expect: ["resource_exhausted"] });
   cases.push({ label: "grpc-web: an envelope claiming 4 GiB", send: () => grpcWebCall(server.url, path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 0xffffffff), auth), expect: ["resource_exhausted"] });
   cases.push({ label: "grpc: an envelope claiming more bytes than sent", send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 400), auth), expect: ["invalid_argument"] });
-  cases.push({ label: "grpc: a compressed flag without grpc-encoding", send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 3, 1), auth), expect: ["internal", "invalid_argument"] });
+  // A protocol violation the gRPC spec answers INTERNAL (see callerFault in src/api/request-errors.ts); the message says what the caller did.
+  const compressedWithoutEncoding = frame(Buffer.from([0x0a, 0x01, 0x61]), 3, 1);
+  cases.push({ label: "grpc: a compressed flag without grpc-encoding", send: () => rawGrpc.call(path("GetComponent"), compressedWithoutEncoding, auth), expect: ["internal"], message: /flagged compressed .*no grpc-encoding/ });
+  cases.push({ label: "grpc-web: a compressed flag without grpc-encoding", send: () => grpcWebCall(server.url, path("GetComponent"), compressedWithoutEncoding, auth), expect: ["internal"], message: /flagged compressed .*no grpc-encoding/ });
+  cases.push({ label: "connect stream: a compressed flag without connect-content-encoding", send: () => connectStreamCall(server.url, path("WatchEvents"), compressedWithoutEncoding, auth), expect: ["internal"], message: /flagged compressed .*no connect-content-encoding/ });
 
   // Wrong content types.
   const valid = Buffer.from(toBinary(ListComponentsRequestSchema, create(ListComponentsRequestSchema, {})));
-  const contentTypes: [string | undefined, Buffer | string, string[]][] = [
+  const contentTypes: [string | undefined, Buffer | string, string[], RegExp?][] = [
     ["text/plain", "hello", ["http_415"]],
     ["application/xml", "<list/>", ["http_415"]],
     ["application/x-www-form-urlencoded", "a=1", ["http_415"]],
     [undefined, valid, ["http_415"]],
     ["application/json", valid, ["invalid_argument"]],
-    ["application/proto", '{"pageSize": 1}', UNDECODABLE],
+    ["application/proto", '{"pageSize": 1}', UNDECODABLE, undecodable("ListComponentsRequest")],
     ["application/json", '{"pageSize": "lots"}', ["invalid_argument"]],
     // Unknown JSON fields are ignored (forward compatibility), as protobuf-es does by default.
     ["application/json", '{"pageSize": 1, "unknownField": 1}', ["ok"]],
@@ -371,11 +385,13 @@ function rawCases(): HostileCase[] {
     ["application/json", Buffer.from([0x7b, 0x22, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x42, 0x79, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), ["invalid_argument"]],
     ["application/json; charset=latin1", "{}", ["http_415", "invalid_argument"]],
   ];
-  for (const [type, body, expected] of contentTypes) {
-    cases.push({ label: `connect: ListComponents as ${type ?? "no content type"} (${String(body).slice(0, 20)})`, send: () => connectCall(server.url, path("ListComponents"), body, type, auth), expect: expected });
+  for (const [type, body, expected, message] of contentTypes) {
+    cases.push({ label: `connect: ListComponents as ${type ?? "no content type"} (${String(body).slice(0, 20)})`, send: () => connectCall(server.url, path("ListComponents"), body, type, auth), expect: expected, ...(message ? { message } : {}) });
   }
   cases.push({ label: "grpc: application/grpc+json carrying protobuf", send: () => rawGrpc.call(path("ListComponents"), frame(Buffer.from([0x08, 0x96, 0x01])), { ...auth, "content-type": "application/grpc+json" }), expect: ["invalid_argument"] });
-  cases.push({ label: "grpc: application/grpc+xml", send: () => rawGrpc.call(path("ListComponents"), frame(valid), { ...auth, "content-type": "application/grpc+xml" }), expect: ["http_415", "unimplemented", "internal"] });
+  // A gRPC content type we do not serve is a gRPC status a gRPC client can read (a bare HTTP 415 reads as UNKNOWN).
+  cases.push({ label: "grpc: application/grpc+xml", send: () => rawGrpc.call(path("ListComponents"), frame(valid), { ...auth, "content-type": "application/grpc+xml" }), expect: ["unimplemented"], message: /application\/grpc\+xml is not served/ });
+  cases.push({ label: "grpc-web: application/grpc-web+xml", send: () => grpcWebCall(server.url, path("ListComponents"), frame(valid), { ...auth, "content-type": "application/grpc-web+xml" }), expect: ["unimplemented"], message: /application\/grpc-web\+xml is not served/ });
   cases.push({ label: "grpc: an unknown method", send: () => rawGrpc.call(`${SERVICE}/DropAllTables`, frame(valid), auth), expect: ["unimplemented"] });
   cases.push({ label: "connect: an unknown service", send: () => connectCall(server.url, "/evil.Service/Run", "{}", "application/json", auth), expect: ["unimplemented", "http_404"] });
   return cases;

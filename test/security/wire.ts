@@ -1,8 +1,8 @@
 /**
  * Raw requests for the hostile-input suite: bytes exactly as given, over
- * gRPC (HTTP/2), gRPC-Web and Connect (HTTP/1.1), so that broken frames,
- * broken protobuf, wrong content types and oversize bodies reach the server
- * as an attacker would send them. Every answer is reduced to an Outcome:
+ * gRPC (HTTP/2), gRPC-Web and Connect unary and streaming (HTTP/1.1), so
+ * that broken frames, broken protobuf, wrong content types and oversize
+ * bodies reach the server as an attacker would send them. Every answer is reduced to an Outcome:
  * a Connect code name ("invalid_argument", "ok", ...) or "http_<status>"
  * when the server answered below the RPC protocols.
  */
@@ -126,6 +126,30 @@ export async function connectCall(baseUrl: string, path: string, body: Buffer | 
     // Not a Connect error body: report the HTTP status.
   }
   return { code: `http_${response.status}`, message: text.slice(0, 500) };
+}
+
+/**
+ * One Connect streaming call over HTTP/1.1: `body` is the enveloped request
+ * stream (see frame). The outcome is the end-stream frame's error, "ok" when
+ * it has none.
+ */
+export async function connectStreamCall(baseUrl: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<Outcome> {
+  const response = await fetch(baseUrl + path, {
+    method: "POST",
+    headers: { "content-type": "application/connect+proto", "connect-protocol-version": "1", ...headers },
+    body,
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200) return { code: `http_${response.status}`, message: bytes.toString("utf8").slice(0, 500) };
+  for (let at = 0; at + 5 <= bytes.length; ) {
+    const length = bytes.readUInt32BE(at + 1);
+    if (bytes[at]! & 0x02) {
+      const end = JSON.parse(bytes.subarray(at + 5, at + 5 + length).toString("utf8")) as { error?: { code?: string; message?: string } };
+      return end.error ? { code: end.error.code ?? "unknown", message: end.error.message ?? "" } : { code: "ok", message: "" };
+    }
+    at += 5 + length;
+  }
+  return { code: "no_end_stream", message: bytes.toString("utf8").slice(0, 500) };
 }
 
 function safeDecode(value: string): string {
