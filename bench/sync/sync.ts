@@ -22,6 +22,7 @@ import { GitSync, InProcessSyncStateStore } from "../../src/catalog/sync/index.j
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
+import { definitionText } from "./definition-text.js";
 
 const files = Number(process.argv[2] ?? 10_000);
 const root = mkdtempSync(join(tmpdir(), "nestor-sync-bench-"));
@@ -33,40 +34,6 @@ function git(cwd: string, ...args: string[]): string {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
-}
-
-function definitionText(i: number, version: string): string {
-  const name = `component-${String(i).padStart(5, "0")}`;
-  return `apiVersion: catalog.nestor.io/v1
-kind: ComponentDefinition
-metadata:
-  name: ${name}
-  version: ${version}
-  provider: ${["aws", "gcp", "azure"][i % 3]}
-  category: ${["database", "network", "compute", "storage"][i % 4]}
-  labels:
-    team: team-${i % 17}
-spec:
-  description: ${name}, generated for the sync benchmark
-  inputs:
-    - name: size
-      type: string
-      default: small
-      validation:
-        allowedValues: [small, medium, large]
-    - name: replicas
-      type: integer
-      default: 1
-      validation: { minimum: 1, maximum: 9 }
-  outputs:
-    - name: endpoint
-      type: string
-  deployment:
-    engine: terraform
-    engineVersion: ">= 1.5"
-    config:
-      module: git::https://example.com/modules/${name}.git
-`;
 }
 
 function time<T>(run: () => T): { ms: number; value: T } {

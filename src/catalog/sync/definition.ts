@@ -5,12 +5,19 @@
  * the document's structure against DEFINITION_SHAPE; the Manager's own
  * validation (validateComponent) checks the rest, and `locate` maps its field
  * paths (`component.inputs[2].name`) back to the line in the file.
+ *
+ * Plain block YAML (nearly every definition file) goes through the fast
+ * parser in simple-yaml.ts; anything else, including every file with a
+ * syntax error, through the full `yaml` library. Both yield the same
+ * SourceNode tree, which the checks below work on.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from "yaml";
+import { LineCounter, parseAllDocuments } from "yaml";
 import type { FieldViolation } from "../../errors/index.js";
 import type { InputSpec, JsonObject, JsonValue, OutputSpec, ValidationRules, ValueType } from "../../storage/records.js";
 import type { ComponentDraft } from "../validation.js";
 import { DEFINITION_SHAPE, DRAFT_FIELD_TO_DOCUMENT_PATH, type FieldShape } from "./definition-fields.js";
+import { parseSimpleYaml } from "./simple-yaml.js";
+import { fromYamlNode, nodeAt, toPlainValue, type SourceNode } from "./source-tree.js";
 
 /** One problem in a file; `line` is 1-based. */
 export interface DefinitionProblem {
@@ -37,6 +44,20 @@ export function isDefinitionFile(path: string): boolean {
 }
 
 export function parseDefinitionFile(text: string): ParsedFile {
+  const fast = parseSimpleYaml(text);
+  return fast ? parsePlainDocument(fast) : parseWithYamlLibrary(text);
+}
+
+/** The common case: one plain block document (see simple-yaml.ts), already a tree with lines. */
+function parsePlainDocument(root: SourceNode): ParsedFile {
+  const problems: DefinitionProblem[] = [];
+  checkNode(root, DEFINITION_SHAPE, "", problems);
+  if (problems.length > 0) return { definitions: [], problems };
+  return { definitions: [definitionOf(root, toPlainValue(root))], problems: [] };
+}
+
+/** Everything else (several documents, anchors, block scalars, JSON, syntax errors): the full parser. */
+function parseWithYamlLibrary(text: string): ParsedFile {
   const lines = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const lineAt = (offset: number) => lines.linePos(offset).line;
@@ -52,21 +73,25 @@ export function parseDefinitionFile(text: string): ParsedFile {
       }
       continue;
     }
-    if (document.contents === null) continue;
+    const root = fromYamlNode(document.contents, lineAt);
+    if (root === null) continue;
     const problems: DefinitionProblem[] = [];
-    checkNode(document.contents, DEFINITION_SHAPE, "", problems, lineAt);
+    checkNode(root, DEFINITION_SHAPE, "", problems);
     if (problems.length > 0) {
       result.problems.push(...problems);
       continue;
     }
-    const value: unknown = document.toJS({ maxAliasCount: 100 });
-    result.definitions.push({
-      draft: draftOf(value as DefinitionDocument),
-      line: lineAt(document.contents.range[0]),
-      locate: (field) => locate(document, field, lineAt),
-    });
+    result.definitions.push(definitionOf(root, document.toJS({ maxAliasCount: 100 })));
   }
   return result;
+}
+
+function definitionOf(root: SourceNode, value: unknown): ParsedDefinition {
+  return {
+    draft: draftOf(value as DefinitionDocument),
+    line: root.line,
+    locate: (field) => locate(root, field),
+  };
 }
 
 /** A Manager violation as a file problem: the line of the field and its path in the document. */
@@ -79,23 +104,15 @@ function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
 }
 
-function checkNode(
-  node: unknown,
-  shape: FieldShape,
-  path: string,
-  problems: DefinitionProblem[],
-  lineAt: (offset: number) => number,
-): void {
-  const line = lineOfNode(node, lineAt);
+function checkNode(node: SourceNode | null, shape: FieldShape, path: string, problems: DefinitionProblem[]): void {
+  // No closures here: this runs for every node of every file, and tsx (esbuild keepNames) wraps each one.
+  const line = lineOf(node);
   const name = path === "" ? "the document" : path;
-  const wrong = (expected: string): void => {
-    problems.push({ line, message: `${name} must be ${expected}, got ${describeNode(node)}` });
-  };
   switch (shape.kind) {
     case "string":
-      if (!isScalar(node) || typeof node.value !== "string") {
-        const hint = isScalar(node) && typeof node.value === "number" ? ` (quote it: "${String(node.source ?? node.value)}")` : "";
-        wrong("a string" + hint);
+      if (node?.kind !== "scalar" || typeof node.value !== "string") {
+        const hint = node?.kind === "scalar" && typeof node.value === "number" ? ` (quote it: "${String(node.source ?? node.value)}")` : "";
+        wrongType(problems, line, name, "a string" + hint, node);
         return;
       }
       if (shape.enum && !shape.enum.includes(node.value)) {
@@ -103,38 +120,38 @@ function checkNode(
       }
       return;
     case "boolean":
-      if (!isScalar(node) || typeof node.value !== "boolean") wrong("true or false");
+      if (node?.kind !== "scalar" || typeof node.value !== "boolean") wrongType(problems, line, name, "true or false", node);
       return;
     case "number":
-      if (!isScalar(node) || typeof node.value !== "number") wrong("a number");
+      if (node?.kind !== "scalar" || typeof node.value !== "number") wrongType(problems, line, name, "a number", node);
       return;
     case "json":
       return;
     case "jsonObject":
-      if (!isMap(node)) wrong("a mapping");
+      if (node?.kind !== "map") wrongType(problems, line, name, "a mapping", node);
       return;
     case "stringMap":
-      if (!isMap(node)) return wrong("a mapping of strings");
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : "?";
-        if (!isScalar(pair.value) || typeof pair.value.value !== "string") {
+      if (node?.kind !== "map") return wrongType(problems, line, name, "a mapping of strings", node);
+      for (const pair of node.pairs) {
+        const key = pair.key?.kind === "scalar" ? String(pair.key.value) : "?";
+        if (pair.value?.kind !== "scalar" || typeof pair.value.value !== "string") {
           problems.push({
-            line: lineOfNode(pair.value ?? pair.key, lineAt),
+            line: lineOf(pair.value ?? pair.key),
             message: `${path}.${key} must be a string, got ${describeNode(pair.value)}`,
           });
         }
       }
       return;
     case "list":
-      if (!isSeq(node)) return wrong("a list");
-      node.items.forEach((item, index) => checkNode(item, shape.items, `${path}[${index}]`, problems, lineAt));
+      if (node?.kind !== "seq") return wrongType(problems, line, name, "a list", node);
+      for (let index = 0; index < node.items.length; index++) checkNode(node.items[index]!, shape.items, `${path}[${index}]`, problems);
       return;
     case "object": {
-      if (!isMap(node)) return wrong("a mapping");
+      if (node?.kind !== "map") return wrongType(problems, line, name, "a mapping", node);
       const seen = new Set<string>();
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        const keyLine = lineOfNode(pair.key, lineAt);
+      for (const pair of node.pairs) {
+        const key = pair.key?.kind === "scalar" ? String(pair.key.value) : undefined;
+        const keyLine = lineOf(pair.key);
         if (key === undefined) {
           problems.push({ line: keyLine, message: `${name} has a key that is not a plain string` });
           continue;
@@ -146,7 +163,7 @@ function checkNode(
           problems.push({ line: keyLine, message: `unknown key "${childPath}" (known keys here: ${Object.keys(shape.fields).join(", ")})` });
           continue;
         }
-        checkNode(pair.value, child, childPath, problems, lineAt);
+        checkNode(pair.value, child, childPath, problems);
       }
       for (const key of shape.required ?? []) {
         if (!seen.has(key)) problems.push({ line, message: `${path === "" ? key : `${path}.${key}`} is required` });
@@ -156,16 +173,19 @@ function checkNode(
   }
 }
 
-function lineOfNode(node: unknown, lineAt: (offset: number) => number): number {
-  const range = (node as YamlNode | null | undefined)?.range;
-  return range ? lineAt(range[0]) : 1;
+function wrongType(problems: DefinitionProblem[], line: number, name: string, expected: string, node: SourceNode | null): void {
+  problems.push({ line, message: `${name} must be ${expected}, got ${describeNode(node)}` });
 }
 
-function describeNode(node: unknown): string {
-  if (node === null || node === undefined) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
+function lineOf(node: SourceNode | null): number {
+  return node?.line ?? 1;
+}
+
+function describeNode(node: SourceNode | null): string {
+  if (node === null) return "nothing";
+  if (node.kind === "map") return "a mapping";
+  if (node.kind === "seq") return "a list";
+  if (node.kind === "scalar") {
     const value = node.value;
     if (value === null) return "null";
     if (typeof value === "string") return `the string "${value}"`;
@@ -229,7 +249,7 @@ function segmentsOf(path: string): Array<string | number> {
   return segments;
 }
 
-function locate(document: Document, field: string, lineAt: (offset: number) => number): { line: number; path: string } {
+function locate(root: SourceNode, field: string): { line: number; path: string } {
   const relative = field.replace(/^component\.?/, "");
   const [head, ...rest] = segmentsOf(relative);
   const base = typeof head === "string" ? DRAFT_FIELD_TO_DOCUMENT_PATH[head] : undefined;
@@ -247,10 +267,8 @@ function locate(document: Document, field: string, lineAt: (offset: number) => n
   );
   // The deepest node that exists: a missing field is reported at its parent.
   for (let depth = segments.length; depth >= 0; depth--) {
-    const node: unknown = depth === 0 ? document.contents : document.getIn(segments.slice(0, depth), true);
-    if (node && typeof node === "object" && "range" in node) {
-      return { line: lineOfNode(node, lineAt), path: path === "" ? "document" : path };
-    }
+    const node = nodeAt(root, segments.slice(0, depth));
+    if (node) return { line: node.line, path: path === "" ? "document" : path };
   }
   return { line: 1, path: path === "" ? "document" : path };
 }
