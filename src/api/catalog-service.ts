@@ -19,14 +19,13 @@ import {
   type ComponentFilter as WireComponentFilter,
   type WatchEventsResponse,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import type { Component as WireComponent } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import type { Manager } from "../catalog/manager.js";
+import type { Manager, WriteOptions } from "../catalog/manager.js";
 import type { EventFeed, WatchBatch } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
-import type { CatalogEvent, ComponentRecord, EventType } from "../storage/records.js";
+import type { CatalogEvent, EventType } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
-import { actorKey } from "./context.js";
+import { actorKey, writeAuthorizerKey } from "./context.js";
 import {
   BUMP_TO_WIRE,
   componentToWire,
@@ -38,6 +37,11 @@ import {
   withWireFieldPaths,
 } from "./convert.js";
 import { isComponentName } from "../catalog/validation.js";
+import { respondsInBinary, storedComponentAsField, storedComponentToWire } from "./stored-components.js";
+
+/** Field numbers of the Component fields that reads fill with pre-encoded bytes. */
+const GET_COMPONENT_FIELD = GetComponentResponseSchema.field.component.number;
+const LIST_COMPONENTS_FIELD = ListComponentsResponseSchema.field.components.number;
 
 export interface CatalogServiceDeps {
   manager: Manager;
@@ -46,12 +50,18 @@ export interface CatalogServiceDeps {
 
 const actor = (context: HandlerContext) => context.values.get(actorKey);
 
+/** Who writes and, for a scoped caller, the scope check the Manager runs inside the write. */
+function writeOptions(context: HandlerContext): WriteOptions {
+  const authorize = context.values.get(writeAuthorizerKey);
+  return authorize ? { actor: actor(context), authorize } : { actor: actor(context) };
+}
+
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
   return {
     async createComponent(request, context) {
       const result = await inWireTerms(() =>
         manager.publish(draftFromWire(request.component), {
-          actor: actor(context),
+          ...writeOptions(context),
           validateOnly: request.validateOnly,
         }),
       );
@@ -62,13 +72,17 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       });
     },
 
-    async getComponent(request) {
+    async getComponent(request, context) {
       const result = await manager.get(request.name, request.version);
-      return create(GetComponentResponseSchema, {
-        component: storedComponentToWire(result.component),
+      const response = create(GetComponentResponseSchema, {
         revision: BigInt(result.revision),
         deprecated: result.component.deprecation.deprecated,
       });
+      // Binary responses carry the Component encoded once per stored record (see stored-components.ts).
+      const encoded = respondsInBinary(context) ? storedComponentAsField(result.component, GET_COMPONENT_FIELD) : undefined;
+      if (encoded) response.$unknown = [encoded];
+      else response.component = storedComponentToWire(result.component);
+      return response;
     },
 
     async updateComponent(request, context) {
@@ -89,7 +103,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
             updateMask: request.updateMask?.paths ?? [],
             etag: component.etag,
           },
-          { actor: actor(context) },
+          writeOptions(context),
         ),
       );
       return create(UpdateComponentResponseSchema, {
@@ -101,7 +115,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     async deleteComponent(request, context) {
       const result = await manager.delete(
         { name: request.name, version: request.version, allVersions: request.allVersions, etag: request.etag },
-        { actor: actor(context) },
+        writeOptions(context),
       );
       return create(DeleteComponentResponseSchema, {
         components: result.components.map(componentToWire),
@@ -109,7 +123,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       });
     },
 
-    async listComponents(request) {
+    async listComponents(request, context) {
       const page = await manager.list({
         filter: filterFromWire(request.filter),
         allVersions: request.allVersions,
@@ -117,11 +131,16 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         pageSize: request.pageSize,
         pageToken: request.pageToken,
       });
-      return create(ListComponentsResponseSchema, {
-        components: page.items.map(storedComponentToWire),
+      const response = create(ListComponentsResponseSchema, {
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
       });
+      // Binary responses carry each Component encoded once per stored record, in page order
+      // (repeated elements may arrive as separate fields); a page with any uncacheable record is built as messages.
+      const encoded = respondsInBinary(context) ? page.items.map((item) => storedComponentAsField(item, LIST_COMPONENTS_FIELD)) : [];
+      if (encoded.length > 0 && encoded.every((field) => field !== undefined)) response.$unknown = encoded as UnknownField[];
+      else response.components = page.items.map(storedComponentToWire);
+      return response;
     },
 
     async searchComponents(request) {
@@ -204,39 +223,6 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       context.signal.throwIfAborted();
     },
   };
-}
-
-// ---------------------------------------------------------------- reads: convert each stored record once
-
-/**
- * The wire Component of a record read from the store, converted once per
- * record and shared by every response that carries it. componentToWire
- * (protobuf-es create() over nested inits, Value and Timestamp conversions)
- * was the largest cost of GetComponent and ListComponents above the RPC
- * framework itself (bench/unary, --cpu-prof). Only frozen records are
- * cached: the in-process stores hand out the same frozen record until a
- * write replaces it, so a record's identity fixes its content and the cache
- * can never serve a stale conversion; the remote stores return fresh objects
- * per read, which would never hit, so they are converted as before. Nothing
- * downstream mutates response messages (the adapter only serialises them).
- * Two generations of at most WIRE_CACHE_ENTRIES bound the memory (about
- * 3 KB per typical Component) and keep what is read often.
- */
-const WIRE_CACHE_ENTRIES = 10_000;
-let wireYoung = new Map<ComponentRecord, WireComponent>();
-let wireOld = new Map<ComponentRecord, WireComponent>();
-
-function storedComponentToWire(record: ComponentRecord): WireComponent {
-  if (!Object.isFrozen(record)) return componentToWire(record);
-  let wire = wireYoung.get(record);
-  if (wire !== undefined) return wire;
-  wire = wireOld.get(record) ?? componentToWire(record);
-  if (wireYoung.size >= WIRE_CACHE_ENTRIES) {
-    wireOld = wireYoung;
-    wireYoung = new Map();
-  }
-  wireYoung.set(record, wire);
-  return wire;
 }
 
 // ---------------------------------------------------------------- WatchEvents: serialise each event once
