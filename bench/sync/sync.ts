@@ -10,6 +10,9 @@
  *   - the incremental sync of that commit (target: under 1 s).
  *
  *   npx tsx bench/sync/sync.ts [files]
+ *
+ * SYNC_BENCH_LOG=1 writes the sync's own log lines (clone, start, progress
+ * every 1,000 files, finish) to stderr with timestamps, to see its phases.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +23,7 @@ import { systemClock } from "../../src/catalog/clock.js";
 import { Manager } from "../../src/catalog/manager.js";
 import { GitSync, InProcessSyncStateStore } from "../../src/catalog/sync/index.js";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
-import { silentLogger } from "../../src/logging/index.js";
+import { createLogger, silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
 import { definitionText } from "./definition-text.js";
 
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     manager: new Manager(store, systemClock, silentLogger),
     state: new InProcessSyncStateStore(),
     clock: systemClock,
-    logger: silentLogger,
+    logger: process.env.SYNC_BENCH_LOG === "1" ? createLogger({ level: "info", format: "text" }) : silentLogger,
   });
   const initial = await timeAsync(() => sync.syncNow("bench"));
   if (initial.value.state !== "succeeded" || initial.value.counts.created !== files) {
