@@ -21,6 +21,7 @@ import type {
   Deprecation,
   MutablePatch,
   NewComponentRecord,
+  WriteGuard,
 } from "../storage/records.js";
 import type { CatalogStore, ComponentFilter, OrderField, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
@@ -57,8 +58,19 @@ const OUTPUT_ONLY_PATHS = new Set([
   "deprecation.deprecate_time",
 ]);
 
+/**
+ * Decides whether a write of component `name` is allowed, given the
+ * providers involved: the provider the write itself sets (publish only) plus
+ * the providers of the name's stored versions. Throws (PERMISSION_DENIED)
+ * to refuse. The Manager calls it once early, for a fast answer, and again
+ * inside the store's write guard, which is what decides.
+ */
+export type WriteAuthorizer = (name: string, providers: readonly string[]) => void;
+
 export interface WriteOptions {
   actor: string;
+  /** Scope check for the caller (API publishers); absent for callers allowed to write anything (admins, sync). */
+  authorize?: WriteAuthorizer;
 }
 
 export interface PublishResult {
@@ -133,22 +145,24 @@ export class Manager {
   /** GetComponent's resolutions, valid for one catalog revision (see resolution-cache.ts). */
   private readonly resolutions = new ResolutionCache();
 
-  /** Publishes one version (CreateComponent). */
+  /**
+   * Publishes one version (CreateComponent). The scope and compatibility
+   * checks run first against a read, for a fast answer, and again in the
+   * store's write guard against the versions current at the insert, which
+   * decides: no write can land between that check and the insert.
+   */
   async publish(draft: ComponentDraft, options: WriteOptions & { validateOnly?: boolean }): Promise<PublishResult> {
+    // Scope comes before validation, as it did when the interceptor checked it: out of scope is out of scope.
+    let existing = options.authorize ? await this.versionsForScope(draft.name) : undefined;
+    if (options.authorize) authorizeAgainst(options.authorize, draft.name, [draft.provider], existing ?? []);
     const violations = validateComponent(draft);
     if (violations.length > 0) throw CatalogError.invalid(violations);
     const content = contentOf(draft);
     const digest = contentDigest(content);
-    const existing = await this.store.listVersions(draft.name);
+    existing ??= await this.store.listVersions(draft.name);
     const same = existing.find((record) => versionKey(record.version) === versionKey(draft.version));
     if (same) return this.republished(same, draft, content, digest);
-
-    const compatibility = checkPublishCompatibility(
-      existing.map((record) => ({ version: record.version, content: contentOf(record) })),
-      draft.version,
-      content,
-    );
-    if (compatibility.violation) throw new CatalogError("FAILED_PRECONDITION", compatibility.violation);
+    checkCompatible(existing, draft.version, content);
 
     const now = this.clock.now().toISOString();
     const record: NewComponentRecord = {
@@ -174,8 +188,14 @@ export class Manager {
       };
       return { component: preview, created: true, revision: current };
     }
+    const guard: WriteGuard = (current) => {
+      if (options.authorize) authorizeAgainst(options.authorize, draft.name, [draft.provider], current);
+      // The same version already there: the store refuses with ALREADY_EXISTS and the republish rules below decide.
+      if (current.some((stored) => versionKey(stored.version) === versionKey(draft.version))) return;
+      checkCompatible(current, draft.version, content);
+    };
     try {
-      const event = await this.store.insertVersion(record, { actor: options.actor, time: now });
+      const event = await this.store.insertVersion(record, { actor: options.actor, time: now, guard });
       this.logger.info("component published", {
         component: record.name,
         version: record.version,
@@ -248,6 +268,7 @@ export class Manager {
 
   /** Changes mutable fields of one version (UpdateComponent). */
   async update(request: UpdateRequest, options: WriteOptions): Promise<ReadResult> {
+    await this.authorizeEarly(request.name, options);
     checkName(request.name, "component.name");
     checkExactVersion(request.version, "component.version");
     const paths = this.effectiveMask(request);
@@ -273,7 +294,7 @@ export class Manager {
       request.name,
       request.version,
       patch,
-      { actor: options.actor, time: this.clock.now().toISOString() },
+      { actor: options.actor, time: this.clock.now().toISOString(), ...scopeGuard(request.name, options) },
       current.updateRevision,
     );
     this.logger.info("component updated", {
@@ -340,6 +361,7 @@ export class Manager {
 
   /** Deletes one version or every version of a name (DeleteComponent). */
   async delete(request: DeleteRequest, options: WriteOptions): Promise<{ components: ComponentRecord[]; revision: number }> {
+    await this.authorizeEarly(request.name, options);
     checkName(request.name, "name");
     if (request.allVersions && request.version !== "") {
       throw CatalogError.invalid([
@@ -362,7 +384,7 @@ export class Manager {
     }
     if (!request.allVersions) checkExactVersion(request.version, "version");
     const expectedRevision = parseEtag(request.etag, "etag");
-    const meta = { actor: options.actor, time: this.clock.now().toISOString() };
+    const meta = { actor: options.actor, time: this.clock.now().toISOString(), ...scopeGuard(request.name, options) };
     const events = await this.store.deleteVersions(
       request.name,
       request.allVersions ? "all" : [request.version],
@@ -377,6 +399,20 @@ export class Manager {
       actor: options.actor,
     });
     return { components: events.map((e) => e.component), revision };
+  }
+
+  /**
+   * The fast scope answer for an update or delete, before any other check (as
+   * when the interceptor decided it). The store's guard re-checks it atomically.
+   */
+  private async authorizeEarly(name: string, options: WriteOptions): Promise<void> {
+    if (!options.authorize) return;
+    authorizeAgainst(options.authorize, name, [], await this.versionsForScope(name));
+  }
+
+  /** The stored versions a scope check looks at; none for a name that is not a valid component name. */
+  private async versionsForScope(name: string): Promise<ComponentRecord[]> {
+    return isComponentName(name) ? this.store.listVersions(name) : [];
   }
 
   /** ListComponents. */
@@ -454,6 +490,33 @@ export class Manager {
 }
 
 const BUMP_RANK = { none: 0, patch: 1, minor: 2, major: 3 } as const;
+
+/** Calls `authorize` with the write's own providers plus those of `stored`, each once. */
+function authorizeAgainst(
+  authorize: WriteAuthorizer,
+  name: string,
+  ownProviders: readonly string[],
+  stored: readonly ComponentRecord[],
+): void {
+  authorize(name, [...new Set([...ownProviders, ...stored.map((record) => record.provider)])]);
+}
+
+/** WriteMeta's guard for an update or delete: the scope check against the versions at the write. */
+function scopeGuard(name: string, options: WriteOptions): { guard?: WriteGuard } {
+  const { authorize } = options;
+  if (!authorize) return {};
+  return { guard: (current) => authorizeAgainst(authorize, name, [], current) };
+}
+
+/** FAILED_PRECONDITION when publishing `version` with `content` would break consumers of an existing version. */
+function checkCompatible(existing: readonly ComponentRecord[], version: string, content: ComponentContent): void {
+  const compatibility = checkPublishCompatibility(
+    existing.map((record) => ({ version: record.version, content: contentOf(record) })),
+    version,
+    content,
+  );
+  if (compatibility.violation) throw new CatalogError("FAILED_PRECONDITION", compatibility.violation);
+}
 
 export function contentOf(source: ComponentContent): ComponentContent {
   return {

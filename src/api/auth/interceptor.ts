@@ -1,8 +1,15 @@
 /**
  * The authorization interceptor, inside the call interceptor (which maps its
  * errors and logs the outcome). For each call: authenticate, rate-limit per
- * identity, check the method's role and a write's scope, cap open streams,
- * then record the identity as the call's actor and in its log fields.
+ * identity, check the method's role, cap open streams, then record the
+ * identity as the call's actor and in its log fields.
+ *
+ * A write's scope (name prefixes, providers) is not decided here: the
+ * interceptor puts the caller's scope check in the call context
+ * (writeAuthorizerKey) and the Manager runs it inside the store's write,
+ * against the versions stored at that moment. Checking it here, before the
+ * write, would let another publisher's write land in between (e.g. create
+ * the name's first version under another provider).
  *
  * UNAUTHENTICATED: no credentials, or credentials that do not verify.
  * PERMISSION_DENIED: a known caller without the role or outside its scope.
@@ -13,22 +20,26 @@ import { Code, ConnectError, type Interceptor, type StreamResponse } from "@conn
 import { RetryInfoSchema } from "../../../gen/ts/src/google/rpc/error_details_pb.js";
 import type { CallLimitsConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
-import { actorKey, callLoggerKey } from "../context.js";
+import type { WriteAuthorizer } from "../../catalog/manager.js";
+import { actorKey, callLoggerKey, writeAuthorizerKey } from "../context.js";
 import type { Authenticator } from "./authenticator.js";
 import { hasRole, scopeViolation, type Identity } from "./identity.js";
 import { RateLimiter, StreamCounter } from "./limits.js";
 import { peerKey } from "./peer.js";
-import { writeTargetOf, type MethodPolicy } from "./policy.js";
+import type { MethodPolicy } from "./policy.js";
 
 export interface AuthInterceptorOptions {
   authenticator: Authenticator;
   policy: MethodPolicy;
   limits: CallLimitsConfig;
-  /** Providers of the stored versions of a component (empty when there are none), for publisher scopes. */
-  providersOf: (name: string) => Promise<string[]>;
+  /**
+   * @deprecated Ignored: scopes are checked inside the write (writeAuthorizerKey),
+   * against the versions stored then. Still accepted so existing callers compile.
+   */
+  providersOf?: (name: string) => Promise<string[]>;
 }
 
-export function authInterceptor({ authenticator, policy, limits, providersOf }: AuthInterceptorOptions): Interceptor {
+export function authInterceptor({ authenticator, policy, limits }: AuthInterceptorOptions): Interceptor {
   const rate = new RateLimiter(limits);
   const streams = new StreamCounter(limits.maxStreamsPerIdentity);
   return (next) => async (req) => {
@@ -74,7 +85,8 @@ export function authInterceptor({ authenticator, policy, limits, providersOf }: 
           `${method} needs the ${requirement.role} role; ${identity.name} has ${identity.role ? `the ${identity.role} role` : "no role"}`,
         );
       }
-      if (requirement.write) await checkWriteScope(identity, req.method.name, req.message, providersOf);
+      const authorize = requirement.write ? writeScopeAuthorizer(identity) : undefined;
+      if (authorize) req.contextValues.set(writeAuthorizerKey, authorize);
     }
     if (!limited || req.method.methodKind !== "server_streaming") return next(req);
 
@@ -101,18 +113,24 @@ export function authInterceptor({ authenticator, policy, limits, providersOf }: 
   };
 }
 
-async function checkWriteScope(identity: Identity, methodName: string, message: unknown, providersOf: (name: string) => Promise<string[]>): Promise<void> {
-  if (identity.role === "admin") return;
-  const target = writeTargetOf(methodName, message);
-  if (!target) return;
-  // The stored versions' providers count too: a publisher scoped to one provider cannot take over another's component.
-  const stored = target.name === "" ? [] : await providersOf(target.name).catch(() => []);
-  const providers = [...new Set([...(target.provider !== undefined ? [target.provider] : []), ...stored])];
-  const problems = (providers.length > 0 ? providers : [undefined]).map((provider) => scopeViolation(identity, target.name, provider));
-  const problem = problems.find((p) => p !== undefined);
-  if (problem) {
-    throw new CatalogError("PERMISSION_DENIED", `${identity.name} may not write component ${JSON.stringify(target.name)}: it ${problem}`);
-  }
+/**
+ * The scope check of `identity`'s writes, or undefined when it may write any
+ * component (admins, and callers whose scope has no rules). `providers` are
+ * the write's own provider (publish) plus its stored versions' providers:
+ * a publisher scoped to one provider cannot take over another's component.
+ * With no providers at all (an update or delete of a name with no versions)
+ * a provider-scoped caller is refused, since nothing shows the name is theirs.
+ */
+export function writeScopeAuthorizer(identity: Identity): WriteAuthorizer | undefined {
+  if (identity.role === "admin") return undefined;
+  if (identity.scope.namePrefixes.length === 0 && identity.scope.providers.length === 0) return undefined;
+  return (name, providers) => {
+    const candidates = providers.length > 0 ? providers : [undefined];
+    const problem = candidates.map((provider) => scopeViolation(identity, name, provider)).find((p) => p !== undefined);
+    if (problem) {
+      throw new CatalogError("PERMISSION_DENIED", `${identity.name} may not write component ${JSON.stringify(name)}: it ${problem}`);
+    }
+  };
 }
 
 function throwIfLimited(retryAfterMs: number, who: string): void {
