@@ -8,27 +8,22 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ValueType } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import {
   expectConnectError,
   expectGrpcJsError,
   grpcJsFieldViolations,
   sampleComponent,
-  startHarness,
   toGrpcJs,
   uniqueName,
+  useHarness,
   violatedFields,
   withoutPortOutput,
   type ComponentInit,
-  type Harness,
 } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 
@@ -333,13 +328,9 @@ describe("messages read cleanly in grpc-js", () => {
 });
 
 describe("limits", () => {
-  let small: Harness;
-  beforeAll(async () => {
-    small = await startHarness((config) => {
-      config.server.maxRequestBytes = 4096;
-    });
+  const small = useHarness((config) => {
+    config.server.maxRequestBytes = 4096;
   });
-  afterAll(() => small.close());
 
   test("a request larger than server.maxRequestBytes is RESOURCE_EXHAUSTED, in every protocol", async () => {
     const big = sampleComponent({ name: uniqueName("big"), description: "x".repeat(10_000) });

@@ -21,7 +21,7 @@ import { createConnectTransport, createGrpcTransport, Http2SessionManager } from
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { BadRequestSchema, type BadRequest } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ValueType, type Component, type ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
@@ -79,6 +79,42 @@ export async function startHarness(adjust?: (config: CatalogConfig) => void, opt
       sessions.abort();
       await server.shutdown();
     },
+  };
+}
+
+/**
+ * One harness for the enclosing suite: started in beforeAll, closed in
+ * afterAll. The returned object reads through to the started harness, so a
+ * file declares `const h = useHarness()` at the top and its tests use `h`
+ * as they would the Harness itself (only inside tests and hooks: before
+ * beforeAll there is nothing to read through to).
+ */
+export function useHarness(adjust?: (config: CatalogConfig) => void, options: StartOptions = {}): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(adjust, options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): Harness => {
+    if (started === undefined) throw new Error("useHarness: the harness is read before its suite's beforeAll started it");
+    return started;
+  };
+  return {
+    get server() {
+      return current().server;
+    },
+    get grpc() {
+      return current().grpc;
+    },
+    get connectJson() {
+      return current().connectJson;
+    },
+    get grpcjs() {
+      return current().grpcjs;
+    },
+    close: () => current().close(),
   };
 }
 

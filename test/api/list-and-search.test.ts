@@ -5,7 +5,7 @@
  * CompareComponentVersions.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
@@ -13,22 +13,17 @@ import { draftFromWire } from "../../src/api/convert.js";
 import {
   expectConnectError,
   sampleComponent,
-  startHarness,
   steppingClock,
   toGrpcJs,
   uniqueName,
+  useHarness,
   violatedFields,
   withExtraOptionalInput,
   withoutPortOutput,
   type ComponentInit,
-  type Harness,
 } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness(undefined, { clock: steppingClock() });
-});
-afterAll(() => h.close());
+const h = useHarness(undefined, { clock: steppingClock() });
 
 const publish = async (component: ComponentInit) => (await h.grpc.createComponent({ component })).component!;
 

@@ -6,25 +6,20 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   bigintSafe,
   decodeBadRequest,
   expectConnectError,
   sampleComponent,
-  startHarness,
   uniqueName,
+  useHarness,
   violatedFields,
-  type Harness,
 } from "./harness.js";
 
 const run = promisify(execFile);
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 const SERVICE = "nestor.catalog.v1.CatalogService";
 

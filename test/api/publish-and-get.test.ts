@@ -6,24 +6,19 @@
  */
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import {
   expectConnectError,
   expectGrpcJsError,
   sampleComponent,
-  startHarness,
   toGrpcJs,
   uniqueName,
+  useHarness,
   withExtraOptionalInput,
   withoutPortOutput,
-  type Harness,
 } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 describe("CreateComponent", () => {
   test("publishes a new version: created, with revisions, etag, digest and times set", async () => {

@@ -5,24 +5,19 @@
  */
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import {
   expectConnectError,
   expectGrpcJsError,
   grpcJsFieldViolations,
   sampleComponent,
-  startHarness,
   uniqueName,
+  useHarness,
   violatedFields,
-  type Harness,
 } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
+const h = useHarness();
 
 async function publish(name: string, version = "1.0.0") {
   const res = await h.grpc.createComponent({ component: sampleComponent({ name, version }) });

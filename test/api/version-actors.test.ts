@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCatalogServer, type CatalogServer } from "../../src/app.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { bearer, makeKeyMaterial, protocolClients, withAuth, type KeyMaterial, type ProtocolClients } from "../security/helpers.js";
-import { sampleComponent, startHarness, tempDir, testConfig, type Harness } from "./harness.js";
+import { sampleComponent, tempDir, testConfig, useHarness } from "./harness.js";
 
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}-${++counter}`;
@@ -95,15 +95,7 @@ describe("version actors with API-key authentication", () => {
 });
 
 describe("version actors without authentication", () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-
-  afterAll(async () => {
-    await h.close();
-  });
+  const h = useHarness();
 
   it('records "anonymous" for writes by unauthenticated callers', async () => {
     const name = fresh("actor-anon");

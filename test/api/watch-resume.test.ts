@@ -4,16 +4,12 @@
  * every write made after that list. Also the starts a watcher cannot use.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { expectConnectError, sampleComponent, startHarness, uniqueName, violatedFields, type Harness } from "./harness.js";
+import { expect, test } from "vitest";
+import { expectConnectError, sampleComponent, uniqueName, useHarness, violatedFields, type Harness } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness((config) => {
-    config.events.progressIntervalMs = 150;
-  });
+const h = useHarness((config) => {
+  config.events.progressIntervalMs = 150;
 });
-afterAll(() => h.close());
 
 async function firstMessage(request: Parameters<Harness["grpc"]["watchEvents"]>[0]) {
   const abort = new AbortController();

@@ -5,7 +5,7 @@
  */
 import { Code } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import type { WatchEventsResponse } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import {
@@ -14,8 +14,8 @@ import {
   GrpcJsStreamReader,
   grpcJsFieldViolations,
   sampleComponent,
-  startHarness,
   uniqueName,
+  useHarness,
   violatedFields,
   withExtraOptionalInput,
   type ComponentInit,
@@ -23,13 +23,9 @@ import {
   type Harness,
 } from "./harness.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness((config) => {
-    config.events.progressIntervalMs = 150;
-  });
+const h = useHarness((config) => {
+  config.events.progressIntervalMs = 150;
 });
-afterAll(() => h.close());
 
 const publish = async (component: ComponentInit) => (await h.grpc.createComponent({ component })).revision;
 const currentRevision = async () => (await h.grpc.listComponents({ pageSize: 1 })).revision;
