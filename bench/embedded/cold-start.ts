@@ -8,23 +8,50 @@
  * memory store's time to build the same catalog through its write path is
  * printed alongside as a same-run baseline.
  *
+ * Then the whole server, the way it runs in production: `node
+ * dist/src/main.js serve --storage embedded` (compiled by `npm run build`,
+ * which this runs first when dist/ is older than src/), timed from spawn to
+ * listening and to the first GetComponent answered, from the log and from
+ * the snapshot; and the same under tsx (`node --import tsx src/main.ts`),
+ * which also transpiles every module at start, for comparison.
+ *
  *   npx tsx bench/embedded/cold-start.ts [versions] [versionsPerComponent]
+ *     [--data unary]   the bench/unary catalog instead (its records are larger: 163 MiB for 100,000)
+ *     [--no-tsx]       time only the compiled server
+ *     [--server-prof DIR]  node --cpu-prof of the compiled servers into DIR
  *   (KEEP_DATA_DIR=1 keeps the generated data directory for profiling)
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { writeEmbeddedLog } from "../unary/catalog-data.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openEmbeddedStore, WAL_FILE } from "../../src/storage/embedded/catalog.js";
 import { encodeWrite } from "../../src/storage/embedded/wal.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import type { NewComponentRecord } from "../../src/storage/records.js";
 
-const totalVersions = Number(process.argv[2]?.startsWith("--") ? 0 : (process.argv[2] ?? 100_000));
-const perComponent = Number(process.argv[3] ?? 10);
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    open: { type: "string" },
+    compact: { type: "string" },
+    data: { type: "string", default: "cold-start" },
+    "no-tsx": { type: "boolean", default: false },
+    "server-prof": { type: "string" },
+  },
+});
+const totalVersions = Number(positionals[0] ?? 100_000);
+const perComponent = Number(positionals[1] ?? 10);
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 function recordFor(name: string, version: string, i: number): NewComponentRecord {
   return {
@@ -53,6 +80,59 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "nestor-cold-start-"));
   try {
     const generateStart = performance.now();
+    if (options.data === "unary") {
+      if (totalVersions % 10 !== 0) throw new Error("--data unary writes 10 versions per component");
+      await writeEmbeddedLog(dataDir, totalVersions / 10);
+    } else await writeColdStartLog(dataDir);
+    const generateMs = performance.now() - generateStart;
+    const events = (await countEvents(dataDir));
+    const logBytes = (await stat(join(dataDir, WAL_FILE))).size;
+    const lookup = options.data === "unary" ? { name: `component-${String(totalVersions / 10 - 1).padStart(6, "0")}`, version: "1.3.0" } : { name: nameOf(totalVersions - 1), version: `1.${(totalVersions - 1) % perComponent}.0` };
+
+    // Each open runs in a fresh process: a cold start, not a warm heap that already holds the catalog.
+    const fromLog = openInChild(dataDir, "open");
+    const serverFromLog = await serverColdStarts(dataDir, lookup, "log");
+    const compacted = openInChild(dataDir, "compact");
+    const fromSnapshot = openInChild(dataDir, "open");
+    const serverFromSnapshot = await serverColdStarts(dataDir, lookup, "snapshot");
+
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(
+      JSON.stringify(
+        {
+          versions: totalVersions,
+          data: options.data,
+          events,
+          logMiB: Number(mb(logBytes)),
+          generateMs: Math.round(generateMs),
+          openFromLog: fromLog,
+          serverFromLog,
+          compaction: compacted,
+          openFromSnapshot: fromSnapshot,
+          serverFromSnapshot,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    if (process.env.KEEP_DATA_DIR) console.log(`kept ${dataDir}`);
+    else await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function nameOf(i: number): string {
+  return `component-${String(Math.floor(i / perComponent)).padStart(6, "0")}`;
+}
+
+async function countEvents(dataDir: string): Promise<number> {
+  const { readWal } = await import("../../src/storage/embedded/wal.js");
+  return (await readWal(join(dataDir, WAL_FILE))).events.length;
+}
+
+/** The cold-start catalog: every 10th version also updated once, through the memory store's write path. */
+async function writeColdStartLog(dataDir: string): Promise<void> {
+  {
     const memory = new MemoryCatalogStore();
     const log = await open(join(dataDir, WAL_FILE), "w");
     const chunk: Buffer[] = [];
@@ -61,7 +141,7 @@ async function main(): Promise<void> {
     };
     const ms = Date.parse("2030-01-01T00:00:00Z");
     for (let i = 0; i < totalVersions; i++) {
-      const name = `component-${String(Math.floor(i / perComponent)).padStart(6, "0")}`;
+      const name = nameOf(i);
       const version = `1.${i % perComponent}.0`;
       const meta = { actor: "bench", time: new Date(ms + i * 1000).toISOString() };
       chunk.push(encodeWrite([await memory.insertVersion(recordFor(name, version, i), meta)]));
@@ -73,35 +153,84 @@ async function main(): Promise<void> {
     }
     await flush();
     await log.close();
-    const generateMs = performance.now() - generateStart;
-    const events = (await memory.revisionBounds()).current;
-    const logBytes = (await stat(join(dataDir, WAL_FILE))).size;
-
-    // Each open runs in a fresh process: a cold start, not a warm heap that already holds the catalog.
-    const fromLog = openInChild(dataDir, "open");
-    const compacted = openInChild(dataDir, "compact");
-    const fromSnapshot = openInChild(dataDir, "open");
-
-    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-    console.log(
-      JSON.stringify(
-        {
-          versions: totalVersions,
-          events,
-          logMiB: Number(mb(logBytes)),
-          baselineMemoryStoreBuildMs: Math.round(generateMs),
-          openFromLog: fromLog,
-          compaction: compacted,
-          openFromSnapshot: fromSnapshot,
-        },
-        null,
-        2,
-      ),
-    );
-  } finally {
-    if (process.env.KEEP_DATA_DIR) console.log(`kept ${dataDir}`);
-    else await rm(dataDir, { recursive: true, force: true });
+    await memory.close();
   }
+}
+
+interface ServerColdStart {
+  /** Spawn to the "listening" log line. */
+  listeningMs: number;
+  /** Spawn to the first GetComponent answered (the store is open before the port is). */
+  firstAnswerMs: number;
+}
+
+/** The production server (compiled) and, unless --no-tsx, the same under tsx, each from spawn to first answer. */
+async function serverColdStarts(dataDir: string, lookup: { name: string; version: string }, from: string): Promise<Record<string, ServerColdStart>> {
+  ensureBuilt();
+  const compiled = [join(repoRoot, "dist/src/main.js")];
+  const prof = options["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", options["server-prof"], "--cpu-prof-name", `server-${from}.cpuprofile`] : [];
+  const result: Record<string, ServerColdStart> = { compiled: await serverColdStart([...prof, ...compiled], dataDir, lookup) };
+  if (!options["no-tsx"]) result.tsx = await serverColdStart(["--import", "tsx", join(repoRoot, "src/main.ts")], dataDir, lookup);
+  return result;
+}
+
+async function serverColdStart(nodeArgs: string[], dataDir: string, lookup: { name: string; version: string }): Promise<ServerColdStart> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, "serve", "--storage", "embedded", "--data-dir", dataDir, "--port", "0"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, NODE_ENV: "production", NESTOR_LOGGING_LEVEL: "info", NESTOR_LOGGING_FORMAT: "json" },
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) !== -1) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        try {
+          const parsed = JSON.parse(line) as { msg?: string; url?: string };
+          if (parsed.msg === "listening" && parsed.url) resolve(parsed.url);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening`)));
+  });
+  const listeningMs = performance.now() - started;
+  const sessions = new Http2SessionManager(url);
+  const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions }));
+  await client.getComponent(lookup);
+  const firstAnswerMs = performance.now() - started;
+  sessions.abort();
+  child.kill("SIGTERM");
+  await exited;
+  return { listeningMs: Math.round(listeningMs), firstAnswerMs: Math.round(firstAnswerMs) };
+}
+
+/** `npm run build` when dist/src/main.js is missing or older than any source file it is built from. */
+function ensureBuilt(): void {
+  const main = join(repoRoot, "dist/src/main.js");
+  const built = existsSync(main) ? statSync(main).mtimeMs : 0;
+  const newest = Math.max(newestMtime(join(repoRoot, "src")), newestMtime(join(repoRoot, "gen/ts/src")));
+  if (newest <= built) return;
+  console.error("dist/ is older than src/: npm run build");
+  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  // tsc still emits when another module has a type error; only a missing entry point is fatal.
+  if (build.status !== 0) console.error(`npm run build exited with ${build.status}; timing what it emitted`);
+  if (!existsSync(main)) throw new Error("npm run build did not produce dist/src/main.js");
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
 }
 
 interface OpenTiming {
@@ -151,6 +280,6 @@ async function timeOpen(dataDir: string, compact: boolean): Promise<void> {
   process.stdout.write(JSON.stringify(timing));
 }
 
-const [flag, dir] = process.argv.slice(2);
-if ((flag === "--open" || flag === "--compact") && dir) await timeOpen(dir, flag === "--compact");
+if (options.open) await timeOpen(options.open, false);
+else if (options.compact) await timeOpen(options.compact, true);
 else await main();
