@@ -24,10 +24,15 @@ export interface GitSource {
   credentials: SyncCredentialsConfig;
 }
 
-export type FileChange = { path: string; change: "changed" | "deleted" };
+/** A file of a commit's tree: its mode (`100644`, `120000` for a symbolic link, `160000` for a submodule) and object id. */
+export interface TreeEntry {
+  path: string;
+  mode: string;
+  id: string;
+}
 
-/** Up to this many paths are listed by name; more, and the whole tree is listed once. */
-const FEW_PATHS = 64;
+/** A file added or modified (with its new entry), or deleted. */
+export type FileChange = ({ change: "changed" } & TreeEntry) | { path: string; change: "deleted" };
 
 /** What git needs from the server's environment to reach a remote (proxies, ssh agent); nothing else. */
 const PASSED_ENVIRONMENT = [
@@ -51,6 +56,18 @@ export function redactUrl(url: string): string {
   if (/^https?$/i.test(scheme!)) return `${scheme}://${rest}`;
   const user = userInfo.slice(0, -1).split(":")[0];
   return `${scheme}://${user}@${rest}`;
+}
+
+/** `git ls-tree -z` output (`<mode> <type> <id>\t<path>` records) as entries. */
+function parseTreeListing(out: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const record of out.split("\0")) {
+    const tab = record.indexOf("\t");
+    if (tab === -1) continue;
+    const [mode = "", , id = ""] = record.slice(0, tab).split(" ");
+    entries.push({ path: record.slice(tab + 1), mode, id });
+  }
+  return entries;
 }
 
 /** Local paths are resolved so a clone does not depend on the server's working directory. */
@@ -115,39 +132,46 @@ export class GitRepositoryCache {
 
   /** Files that differ between two commits (renames as delete + add). */
   async changedFiles(from: string, to: string): Promise<FileChange[]> {
-    const out = await this.git().raw(["diff", "--name-status", "--no-renames", "-z", from, to]);
-    const fields = out.split("\0").filter((f) => f !== "");
+    // --raw carries the new mode and blob id, so reading the changed files needs no further lookup.
+    const out = await this.git().raw(["diff", "--raw", "--no-renames", "--no-abbrev", "-z", from, to]);
+    const fields = out.split("\0");
     const changes: FileChange[] = [];
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      changes.push({ path: fields[i + 1]!, change: fields[i] === "D" ? "deleted" : "changed" });
+      const [, mode = "", , id = "", status = ""] = fields[i]!.replace(/^:/, "").split(" ");
+      const path = fields[i + 1]!;
+      changes.push(status === "D" ? { path, change: "deleted" } : { path, change: "changed", mode, id });
     }
     return changes;
   }
 
-  /** Every file path of `commit`. */
-  async listFiles(commit: string): Promise<string[]> {
-    const out = await this.git().raw(["ls-tree", "-r", "-z", "--name-only", commit]);
-    return out.split("\0").filter((f) => f !== "");
+  /** Every file of `commit`. */
+  async listFiles(commit: string): Promise<TreeEntry[]> {
+    return parseTreeListing(await this.git().raw(["ls-tree", "-r", "-z", commit]));
+  }
+
+  /** The text of each path at `commit` (see readFiles); for a few paths, such as a removed file's last version. */
+  async readFilesAt(commit: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
+    if (paths.length === 0) return new Map();
+    const entries = new Map(parseTreeListing(await this.git().raw(["ls-tree", "-z", commit, "--", ...paths])).map((e) => [e.path, e]));
+    const result = await this.readFiles([...entries.values()]);
+    for (const path of paths) if (!result.has(path)) result.set(path, undefined);
+    return result;
   }
 
   /**
-   * The text of each path at `commit`, through one `git cat-file --batch`
-   * process (one process for any number of files, no working tree). Blobs
-   * are asked for by object id from `git ls-tree`, not as `commit:path`:
-   * resolving a path walks the commit's trees again for every file, which
-   * made reading 10,000 files three times slower. A path that is not a
-   * regular file at `commit` (missing, a directory, a symbolic link, a
-   * submodule) maps to undefined.
+   * The text of each entry, through one `git cat-file --batch` process (one
+   * process for any number of files, no working tree). Blobs are asked for
+   * by object id, never as `commit:path`: resolving a path walks the
+   * commit's trees again for every file, which made reading 10,000 files
+   * three times slower. An entry that is not a regular file (a symbolic
+   * link, a submodule, a directory) maps to undefined.
    */
-  async readFilesAt(commit: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
+  async readFiles(entries: readonly TreeEntry[]): Promise<Map<string, string | undefined>> {
     const result = new Map<string, string | undefined>();
-    if (paths.length === 0) return result;
-    const entries = await this.treeEntries(commit, paths);
-    const blobs: Array<{ path: string; id: string }> = [];
-    for (const path of paths) {
-      const entry = entries.get(path);
-      if (entry && entry.type === "blob" && entry.mode.startsWith("100")) blobs.push({ path, id: entry.id });
-      else result.set(path, undefined);
+    const blobs: TreeEntry[] = [];
+    for (const entry of entries) {
+      if (/^100[0-7]{3}$/.test(entry.mode)) blobs.push(entry);
+      else result.set(entry.path, undefined);
     }
     if (blobs.length === 0) return result;
     const out = await this.catFileBatch(blobs.map((b) => b.id));
@@ -166,24 +190,6 @@ export class GitRepositoryCache {
       offset += size + 1;
     }
     return result;
-  }
-
-  /**
-   * Mode, type and object id of `paths` at `commit`: the listed paths only
-   * when they are few (an incremental sync), else the whole tree in one
-   * listing, which is cheaper than naming thousands of paths.
-   */
-  private async treeEntries(commit: string, paths: readonly string[]): Promise<Map<string, { mode: string; type: string; id: string }>> {
-    const args = paths.length <= FEW_PATHS ? ["ls-tree", "-z", commit, "--", ...paths] : ["ls-tree", "-r", "-z", commit];
-    const out = await this.git().raw(args);
-    const entries = new Map<string, { mode: string; type: string; id: string }>();
-    for (const record of out.split("\0")) {
-      const tab = record.indexOf("\t");
-      if (tab === -1) continue;
-      const [mode = "", type = "", id = ""] = record.slice(0, tab).split(" ");
-      entries.set(record.slice(tab + 1), { mode, type, id });
-    }
-    return entries;
   }
 
   /** The raw `git cat-file --batch` output for `ids`, in order. */

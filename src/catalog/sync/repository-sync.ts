@@ -11,6 +11,7 @@
  * Problems with a file's content (syntax, validation, immutability,
  * compatibility) are per-file errors: the other files still sync.
  */
+import { performance } from "node:perf_hooks";
 import { CatalogError, isCatalogError } from "../../errors/index.js";
 import type { SyncRepositoryConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
@@ -18,7 +19,7 @@ import { compareVersions } from "../../semver/index.js";
 import type { Clock } from "../clock.js";
 import type { Manager } from "../manager.js";
 import { isDefinitionFile, parseDefinitionFile, violationProblem, type ParsedDefinition } from "./definition.js";
-import { GitRepositoryCache, redactUrl, type FileChange } from "./git-repository.js";
+import { GitRepositoryCache, redactUrl, type FileChange, type TreeEntry } from "./git-repository.js";
 import { pathMatcher } from "./globs.js";
 import {
   MAX_RECENT_RUNS,
@@ -159,22 +160,29 @@ export class RepositorySync {
     const wanted = pathMatcher(this.deps.repository.paths);
     const relevant = (path: string) => isDefinitionFile(path) && wanted(path);
     const lastReadable = last !== "" && (await this.cache.hasCommit(last));
-    let changed: string[];
+    let changed: TreeEntry[];
     let deleted: string[] = [];
     if (lastReadable && (await this.cache.isAncestor(last, head))) {
       const changes = (await this.cache.changedFiles(last, head)).filter((c) => relevant(c.path));
-      changed = changes.filter((c) => c.change === "changed").map((c) => c.path);
+      changed = changes.flatMap((c) => (c.change === "changed" ? [c] : []));
       deleted = changes.filter((c) => c.change === "deleted").map((c) => c.path);
     } else {
       run.fullScan = true;
       if (last !== "") this.logger.warn("history was rewritten or the last synced commit is gone: scanning every file", { last_synced_commit: last });
-      changed = (await this.cache.listFiles(head)).filter(relevant);
+      changed = (await this.cache.listFiles(head)).filter((entry) => relevant(entry.path));
       if (lastReadable) deleted = (await this.cache.changedFiles(last, head)).filter((c: FileChange) => c.change === "deleted" && relevant(c.path)).map((c) => c.path);
     }
     this.logger.info("sync started", { commit: head, files: changed.length, removed_files: deleted.length, full_scan: run.fullScan });
 
-    const texts = await this.cache.readFilesAt(head, changed);
-    const work = orderForPublishing(changed.map((path) => parseFile(path, texts.get(path), head)));
+    const readStart = performance.now();
+    const texts = await this.cache.readFiles(changed);
+    const parseStart = performance.now();
+    const work = orderForPublishing(changed.map(({ path }) => parseFile(path, texts.get(path), head)));
+    this.logger.info("sync read and parsed the files", {
+      files: changed.length,
+      read_ms: Math.round(parseStart - readStart),
+      parse_ms: Math.round(performance.now() - parseStart),
+    });
     const published = new Set<string>();
     let processed = 0;
     for (const file of work) {
@@ -192,7 +200,7 @@ export class RepositorySync {
       run.counts.removed++;
     }
 
-    const touched = new Set([...changed, ...deleted]);
+    const touched = new Set([...changed.map((entry) => entry.path), ...deleted]);
     const carried = run.fullScan ? [] : status.fileErrors.filter((e) => !touched.has(e.path));
     const fileErrors = [...carried, ...work.flatMap((f) => f.errors)].sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
     return { fileErrors };
