@@ -31,7 +31,7 @@
  * streams). Only error responses are decoded.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createAsyncIterable, encodeEnvelope, readAllBytes, type UniversalServerRequest, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import { createAsyncIterable, encodeEnvelope, type UniversalServerRequest, type UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, createEndStreamSerialization, endStreamFlag, errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
@@ -44,7 +44,6 @@ const COMPRESSED_WITHOUT_ENCODING = "received compressed envelope, but do not kn
 const GRPC_INTERNAL = String(Code.Internal);
 /** application/grpc or application/grpc-web(-text), with or without a subtype; group 1 is set for gRPC-Web. */
 const GRPC_CONTENT_TYPE = /^application\/grpc(-web(?:-text)?)?(?:$|[+;])/i;
-const CONNECT_ERROR_BYTES_LIMIT = 64 * 1024;
 const endStream = createEndStreamSerialization(undefined);
 
 /**
@@ -140,7 +139,10 @@ function envelopeData(chunk: Uint8Array, flags: number): Uint8Array | undefined 
 async function rewriteConnectUnaryError(response: UniversalServerResponse, requestType: string): Promise<UniversalServerResponse> {
   // A compressed error body (only past compressMinBytes, which these short errors never reach) is left alone.
   if (response.body === undefined || response.header?.has("content-encoding") === true) return response;
-  const bytes = await readAllBytes(response.body, CONNECT_ERROR_BYTES_LIMIT);
+  // The body is connect's one in-memory chunk; read it whole (a limit would drop the answer).
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of response.body) chunks.push(chunk);
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const original = { ...response, body: createAsyncIterable([bytes]) };
   let error: ConnectError;
   try {

@@ -1,8 +1,9 @@
 /**
  * The hostile-input suite: hundreds of bad requests over gRPC, gRPC-Web and
  * Connect against one real server with authentication on. Every request
- * must get the right status with a clear message (no INTERNAL, no stack
- * trace, no echo of a token); afterwards the server still answers, its heap
+ * must get the right status with a clear message (no INTERNAL except the one
+ * protocol violation the gRPC spec answers so, no stack trace, no echo of a
+ * token); afterwards the server still answers, its heap
  * is back near where it started (after forced GC), and the catalog has the
  * same revision and content as before.
  */
