@@ -78,7 +78,7 @@ export function reclassifyRequestErrors(
  * `encodingHeader` names the header that declares a message encoding in the
  * caller's protocol.
  */
-export function callerFault(error: ConnectError, requestType: string, encodingHeader: string): ConnectError | undefined {
+function callerFault(error: ConnectError, requestType: string, encodingHeader: string): ConnectError | undefined {
   if (error.code !== Code.Internal) return undefined;
   if (error.rawMessage.startsWith(PARSE_BINARY)) {
     const reason = error.rawMessage.slice(PARSE_BINARY.length);
