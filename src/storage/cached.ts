@@ -128,6 +128,8 @@ class ReadThroughStore implements CatalogStore {
     );
   }
 
+  // Writes hand WriteMeta (and its guard) to the store untouched: the guard must see the
+  // store's versions inside its write, never this wrapper's cached reads.
   insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
     return this.writing(record.name, () => this.store.insertVersion(record, meta));
   }
