@@ -22,7 +22,6 @@
  *   (KEEP_DATA_DIR=1 keeps the generated data directory for profiling)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +31,7 @@ import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { compiledMain, ensureBuilt } from "../unary/build.js";
 import { writeEmbeddedLog } from "../unary/catalog-data.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openEmbeddedStore, WAL_FILE } from "../../src/storage/embedded/catalog.js";
@@ -167,7 +167,7 @@ interface ServerColdStart {
 /** The production server (compiled) and, unless --no-tsx, the same under tsx, each from spawn to first answer. */
 async function serverColdStarts(dataDir: string, lookup: { name: string; version: string }, from: string): Promise<Record<string, ServerColdStart>> {
   ensureBuilt();
-  const compiled = [join(repoRoot, "dist/src/main.js")];
+  const compiled = [compiledMain];
   const prof = options["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", options["server-prof"], "--cpu-prof-name", `server-${from}.cpuprofile`] : [];
   const result: Record<string, ServerColdStart> = { compiled: await serverColdStart([...prof, ...compiled], dataDir, lookup) };
   if (!options["no-tsx"]) result.tsx = await serverColdStart(["--import", "tsx", join(repoRoot, "src/main.ts")], dataDir, lookup);
@@ -209,28 +209,6 @@ async function serverColdStart(nodeArgs: string[], dataDir: string, lookup: { na
   child.kill("SIGTERM");
   await exited;
   return { listeningMs: Math.round(listeningMs), firstAnswerMs: Math.round(firstAnswerMs) };
-}
-
-/** `npm run build` when dist/src/main.js is missing or older than any source file it is built from. */
-function ensureBuilt(): void {
-  const main = join(repoRoot, "dist/src/main.js");
-  const built = existsSync(main) ? statSync(main).mtimeMs : 0;
-  const newest = Math.max(newestMtime(join(repoRoot, "src")), newestMtime(join(repoRoot, "gen/ts/src")));
-  if (newest <= built) return;
-  console.error("dist/ is older than src/: npm run build");
-  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
-  // tsc still emits when another module has a type error; only a missing entry point is fatal.
-  if (build.status !== 0) console.error(`npm run build exited with ${build.status}; timing what it emitted`);
-  if (!existsSync(main)) throw new Error("npm run build did not produce dist/src/main.js");
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
 }
 
 interface OpenTiming {

@@ -15,6 +15,7 @@
  *     [--warmup-ms 500] [--concurrency 32] [--scenarios get-exact,...] [--protocols grpc,connect]
  *     [--summary file.json]   (the rows for bench/run-all.ts)
  *     [--profile-dir dir]     (node --cpu-prof of every server process)
+ *     [--compiled]            the catalog servers run dist/ (built first when stale), as in production
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -28,6 +29,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
+import { ensureBuilt } from "./build.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
 import { fmt, median, ratio, table } from "./stats.js";
@@ -48,6 +50,8 @@ const { values: args } = parseArgs({
     summary: { type: "string" },
     /** Write a V8 CPU profile of every server (node --cpu-prof) into this directory. */
     "profile-dir": { type: "string" },
+    /** Catalog servers from dist/ (npm run build), as production runs them, instead of transpiled by tsx. */
+    compiled: { type: "boolean", default: false },
   },
 });
 const components = Number(args.components);
@@ -72,7 +76,8 @@ function spawnPinned(core: string, script: string, scriptArgs: string[], ipc = f
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
   const node = [process.execPath, ...prof, "--import", "tsx", join(here, script), ...scriptArgs];
   const stdio: ("pipe" | "inherit" | "ignore" | "ipc")[] = ["ignore", "pipe", "inherit", ...(ipc ? (["ipc"] as const) : [])];
-  return spawn("taskset", ["-c", core, ...node], { stdio, env: { ...process.env, NODE_ENV: "production" } });
+  const env = { ...process.env, NODE_ENV: "production", BENCH_COMPILED: args.compiled ? "1" : "0" };
+  return spawn("taskset", ["-c", core, ...node], { stdio, env });
 }
 
 async function startServer(kind: string, arg: string): Promise<ServerProcess> {
@@ -143,6 +148,7 @@ export interface UnaryRow {
 }
 
 async function main(): Promise<void> {
+  if (args.compiled) ensureBuilt();
   const dataDir = await mkdtemp(join(tmpdir(), "nestor-bench-unary-"));
   const servers: ServerProcess[] = [];
   const load = new LoadGenerator();
@@ -151,7 +157,7 @@ async function main(): Promise<void> {
       `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
       `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up; ` +
       `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
-      `Connect load: Connect-ES, JSON over HTTP/1.1 (node)`);
+      `Connect load: Connect-ES, JSON over HTTP/1.1 (node); catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`);
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
     if (serverKinds.includes("embedded")) {
       const t = performance.now();

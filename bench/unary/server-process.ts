@@ -6,18 +6,28 @@
  *   node --import tsx bench/unary/server-process.ts bare
  *   node --import tsx bench/unary/server-process.ts memory <components>
  *   node --import tsx bench/unary/server-process.ts embedded <dataDir>
+ *
+ * With BENCH_COMPILED=1 the catalog server's modules come from dist/ (what
+ * `npm run build` emits and production runs) instead of being transpiled
+ * by tsx; the bare server is this file's own few lines either way.
  */
 import { performance } from "node:perf_hooks";
-import { startCatalogServer } from "../../src/app.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { createLogger } from "../../src/logging/index.js";
-import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
-import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
+import type * as App from "../../src/app.js";
+import type * as Schema from "../../src/config/schema.js";
+import type * as Logging from "../../src/logging/index.js";
+import type * as Embedded from "../../src/storage/embedded/catalog.js";
+import type * as Memory from "../../src/storage/memory/catalog.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { startBareServer } from "./bare-server.js";
 import { seedThroughStore } from "./catalog-data.js";
 
 const [kind, arg] = process.argv.slice(2);
+const root = process.env.BENCH_COMPILED === "1" ? "../../dist/src" : "../../src";
+const { startCatalogServer } = (await import(`${root}/app.js`)) as typeof App;
+const { DEFAULT_CONFIG } = (await import(`${root}/config/schema.js`)) as typeof Schema;
+const { createLogger } = (await import(`${root}/logging/index.js`)) as typeof Logging;
+const { openEmbeddedStore } = (await import(`${root}/storage/embedded/catalog.js`)) as typeof Embedded;
+const { MemoryCatalogStore } = (await import(`${root}/storage/memory/catalog.js`)) as typeof Memory;
 
 async function main(): Promise<void> {
   if (kind === "bare") {
