@@ -12,11 +12,11 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, silentLogger, type Logger } from "../../src/logging/index.js";
-import { defineCachedStoreBehaviour } from "../../src/storage/cache/cached-store-behaviour.js";
-import { InstrumentedMemoryStore } from "../../src/storage/cache/test-stores.js";
 import { withCache } from "../../src/storage/cached.js";
 import { RedisCache } from "../../src/storage/redis/cache.js";
+import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
+import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";
 
 const run = promisify(execFile);
 const REDIS_URL = process.env.NESTOR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";

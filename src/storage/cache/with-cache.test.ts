@@ -4,9 +4,9 @@ import { metaClock, newRecord, uniqueName } from "../../../test/storage/fixtures
 import { silentLogger } from "../../logging/index.js";
 import { withCache } from "../cached.js";
 import { withConfiguredCache } from "./index.js";
-import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
+import { defineCachedStoreBehaviour } from "../../../test/storage/cached-store-behaviour.js";
 import { LruCache } from "./lru.js";
-import { InstrumentedMemoryStore } from "./test-stores.js";
+import { InstrumentedMemoryStore } from "../../../test/storage/instrumented-memory-store.js";
 
 defineCachedStoreBehaviour("an in-process LRU", () => new LruCache({ maxEntries: 1_000 }));
 

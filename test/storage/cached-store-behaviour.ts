@@ -1,14 +1,14 @@
 /**
  * The behaviour every Cache gives the read-through wrapper, as vitest tests:
- * run by with-cache.test.ts over the LRU and by
- * test/storage/redis-cache.test.ts over a real Redis.
+ * run by src/storage/cache/with-cache.test.ts over the LRU and by
+ * redis-cache.test.ts over a real Redis.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { metaClock, newRecord, uniqueName } from "../../../test/storage/fixtures.js";
-import { silentLogger } from "../../logging/index.js";
-import { withCache, type CachedCatalogStore } from "../cached.js";
-import type { Cache } from "../store.js";
-import { InstrumentedMemoryStore } from "./test-stores.js";
+import { silentLogger } from "../../src/logging/index.js";
+import { withCache, type CachedCatalogStore } from "../../src/storage/cached.js";
+import type { Cache } from "../../src/storage/store.js";
+import { metaClock, newRecord, uniqueName } from "./fixtures.js";
+import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";
 
 const TTL_SECONDS = 60;
 

@@ -4,8 +4,8 @@
  * read against a write deterministically), and can drop onCommit wake-ups
  * (as the contract allows across processes).
  */
-import type { ComponentRecord } from "../records.js";
-import { MemoryCatalogStore } from "../memory/index.js";
+import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
+import type { ComponentRecord } from "../../src/storage/records.js";
 
 export interface PausedRead {
   /** Resolves when the held read has read the store and is waiting. */
