@@ -33,6 +33,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { compiledMain, ensureBuilt } from "../unary/build.js";
 import { writeEmbeddedLog } from "../unary/catalog-data.js";
+import { processCpuMicros } from "../unary/stats.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openEmbeddedStore, WAL_FILE } from "../../src/storage/embedded/catalog.js";
 import { encodeWrite } from "../../src/storage/embedded/wal.js";
@@ -162,6 +163,8 @@ interface ServerColdStart {
   listeningMs: number;
   /** Spawn to the first GetComponent answered (the store is open before the port is). */
   firstAnswerMs: number;
+  /** The server's CPU time (user + system) up to its first answer: what wall time would be on an idle machine. */
+  cpuToFirstAnswerMs: number;
 }
 
 /** The production server (compiled) and, unless --no-tsx, the same under tsx, each from spawn to first answer. */
@@ -205,10 +208,11 @@ async function serverColdStart(nodeArgs: string[], dataDir: string, lookup: { na
   const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions }));
   await client.getComponent(lookup);
   const firstAnswerMs = performance.now() - started;
+  const cpuToFirstAnswerMs = processCpuMicros(child.pid!) / 1000;
   sessions.abort();
   child.kill("SIGTERM");
   await exited;
-  return { listeningMs: Math.round(listeningMs), firstAnswerMs: Math.round(firstAnswerMs) };
+  return { listeningMs: Math.round(listeningMs), firstAnswerMs: Math.round(firstAnswerMs), cpuToFirstAnswerMs: Math.round(cpuToFirstAnswerMs) };
 }
 
 interface OpenTiming {
