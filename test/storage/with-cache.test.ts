@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { DEFAULT_CONFIG } from "../../config/schema.js";
-import { metaClock, newRecord, uniqueName } from "../../../test/storage/fixtures.js";
-import { silentLogger } from "../../logging/index.js";
-import { withCache } from "../cached.js";
-import { withConfiguredCache } from "./index.js";
-import { defineCachedStoreBehaviour } from "../../../test/storage/cached-store-behaviour.js";
-import { LruCache } from "./lru.js";
-import { InstrumentedMemoryStore } from "../../../test/storage/instrumented-memory-store.js";
+import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { metaClock, newRecord, uniqueName } from "./fixtures.js";
+import { silentLogger } from "../../src/logging/index.js";
+import { withCache } from "../../src/storage/cached.js";
+import { withConfiguredCache } from "../../src/storage/cache/index.js";
+import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
+import { LruCache } from "../../src/storage/cache/lru.js";
+import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";
 
 defineCachedStoreBehaviour("an in-process LRU", () => new LruCache({ maxEntries: 1_000 }));
 
