@@ -27,7 +27,6 @@ interface Line {
 /** Thrown inside the parser to give up; never escapes parseSimpleYaml. */
 class Unsupported extends Error {}
 
-const KEY = /^([A-Za-z_][A-Za-z0-9_./-]*):(?: +(.*))?$/;
 /** Keys the core schema would not resolve to the same string (or that are special on a JS object). */
 const NON_STRING_KEYS = new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "__proto__"]);
 /** Characters that cannot start a plain scalar here (indicators, or constructs left to the full parser). */
@@ -75,6 +74,29 @@ function contentLines(text: string): Line[] {
   return lines;
 }
 
+/**
+ * The length of the plain key `content` starts with, when it is a mapping
+ * line (`key:` alone or followed by a space); -1 otherwise. Keys are
+ * `[A-Za-z_][A-Za-z0-9_./-]*` (a hand-written scan: this runs for every
+ * line of every file).
+ */
+function keyLength(content: string): number {
+  const first = content.charCodeAt(0);
+  if (!(isLetter(first) || first === 95)) return -1;
+  let i = 1;
+  for (; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === 45) continue;
+    break;
+  }
+  if (content.charCodeAt(i) !== 58) return -1; // ':'
+  return i + 1 === content.length || content.charCodeAt(i + 1) === 32 ? i : -1;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 function isSequenceEntry(content: string): boolean {
   return content === "-" || content.startsWith("- ");
 }
@@ -105,13 +127,13 @@ class BlockParser {
     for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
       if (line.indent > indent) throw new Unsupported();
       if (isSequenceEntry(line.content)) break; // a compact list value ends here; the caller decides
-      const match = KEY.exec(line.content);
-      if (!match) throw new Unsupported();
-      const key = match[1]!;
+      const colon = keyLength(line.content);
+      if (colon === -1) throw new Unsupported();
+      const key = line.content.slice(0, colon);
       if (NON_STRING_KEYS.has(key) || keys.has(key)) throw new Unsupported();
       keys.add(key);
       this.next++;
-      const rest = match[2] ?? "";
+      const rest = line.content.slice(colon + 1).trimStart();
       let value: SourceNode;
       if (rest === "" || rest.startsWith("#")) {
         const following = this.peek();
@@ -137,7 +159,7 @@ class BlockParser {
       const rest = line.content.slice(spaces);
       // An empty entry, or a list directly in a list: left to the full parser.
       if (rest === "" || rest.startsWith("#") || isSequenceEntry(rest)) throw new Unsupported();
-      if (KEY.test(rest)) {
+      if (keyLength(rest) !== -1) {
         // `- key: value` starts a mapping at the key's column: reread this line as its first line.
         this.lines[this.next] = { number: line.number, indent: indent + spaces, content: rest };
         seq.items.push(this.mapping(indent + spaces));
