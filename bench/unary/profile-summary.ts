@@ -40,8 +40,8 @@ const parent = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
 const IDLE = new Set(["(idle)", "(program)"]);
-/** The adapter's per-request entry point: its first sample marks the start of serving. */
-const SERVING = "nodeRequestHandler";
+/** The Connect-Node adapter's functions (not its module's top level, which runs at import): the first sample in one marks the start of serving. */
+const SERVING = "@connectrpc/connect-node/";
 
 const label = (n: ProfileNode) => {
   const url = n.callFrame.url.replace(/^.*\/(node_modules\/)?/, "");
@@ -59,9 +59,10 @@ function area(n: ProfileNode): string {
   return local ? local[1]! : url;
 }
 
-const stackContains = (id: number, name: string) => {
+const stackContains = (id: number, urlPart: string) => {
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-    if (byId.get(cur)!.callFrame.functionName === name) return true;
+    const frame = byId.get(cur)!.callFrame;
+    if (frame.functionName !== "" && frame.url.includes(urlPart)) return true;
   }
   return false;
 };
