@@ -47,6 +47,18 @@ function git(cwd: string, ...args: string[]): string {
   });
 }
 
+/**
+ * CPU time (ms) used so far by this process and its waited-for children (git),
+ * from /proc/self/stat: on a shared machine it moves far less than wall time.
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+  // After "pid (comm) ", field 3 is state; cutime and cstime are fields 16 and 17 of the whole line (13 and 14 here).
+  const childTicks = Number(fields[13]) + Number(fields[14]);
+  return (user + system) / 1000 + childTicks * 10;
+}
+
 function time<T>(run: () => T): { ms: number; value: T } {
   const start = performance.now();
   const value = run();
@@ -88,6 +100,8 @@ async function main(): Promise<void> {
   // Alternating rounds (baseline, then sync) so both see the same machine; medians are the numbers to compare.
   const baselines: number[] = [];
   const syncs: number[] = [];
+  const baselineCpu: number[] = [];
+  const syncCpu: number[] = [];
   let last: { clone: string; sync: GitSync } | undefined;
   for (let round = 1; round <= rounds; round++) {
     if (last) {
@@ -97,8 +111,10 @@ async function main(): Promise<void> {
     const dir = join(root, `round-${round}`);
     const clone = join(dir, "plain-clone");
     mkdirSync(dir, { recursive: true });
+    const cpuBefore = cpuMs();
     const cloneTime = time(() => git(dir, "clone", "-q", "--branch", "main", origin, clone));
     const readTime = time(() => readTree(clone));
+    const cpuBetween = cpuMs();
     if (readTime.value !== files) throw new Error(`the clone has ${readTime.value} files, expected ${files}`);
     const sync = newSync(join(dir, "cache"));
     const initial = await timeAsync(() => sync.syncNow("bench"));
@@ -107,9 +123,12 @@ async function main(): Promise<void> {
     }
     baselines.push(cloneTime.ms + readTime.ms);
     syncs.push(initial.ms);
+    baselineCpu.push(cpuBetween - cpuBefore);
+    syncCpu.push(cpuMs() - cpuBetween);
     process.stdout.write(
       `round ${round}: clone ${cloneTime.ms.toFixed(0)} ms + read ${readTime.ms.toFixed(0)} ms; initial sync ${initial.ms.toFixed(0)} ms ` +
-        `(${(initial.ms / (cloneTime.ms + readTime.ms)).toFixed(2)}x); load ${loadavg()[0]!.toFixed(2)}\n`,
+        `(${(initial.ms / (cloneTime.ms + readTime.ms)).toFixed(2)}x); CPU ${baselineCpu.at(-1)!.toFixed(0)} ms vs ${syncCpu.at(-1)!.toFixed(0)} ms ` +
+        `(${(syncCpu.at(-1)! / baselineCpu.at(-1)!).toFixed(2)}x); load ${loadavg()[0]!.toFixed(2)}\n`,
     );
     last = { clone, sync };
   }
@@ -148,6 +167,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\ninitial sync / (clone + read), medians: ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"}); ` +
       `per round: ${syncs.map((ms, i) => (ms / baselines[i]!).toFixed(2) + "x").join(", ")}\n` +
+      `CPU time (process + git children), medians: baseline ${median(baselineCpu).toFixed(0)} ms, initial sync ${median(syncCpu).toFixed(0)} ms, ` +
+      `${(median(syncCpu) / median(baselineCpu)).toFixed(2)}x\n` +
       `incremental sync: ${incremental.ms.toFixed(0)} ms (target < 1000 ms: ${incremental.ms < 1000 ? "met" : "NOT met"})\n`,
   );
   removeRoot();
