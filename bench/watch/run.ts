@@ -413,6 +413,8 @@ const rows: Row[] = [];
 for (const [index, streams] of streamCounts.entries()) {
   process.stderr.write(`bench/watch: ${streams} streams...\n`);
   rows.push(await runOne(streams, index === streamCounts.length - 1 && durationSeconds > 0));
+  // Each row as soon as it exists, so a long run that is cut short still reports.
+  process.stderr.write(`bench/watch: ${JSON.stringify(rows.at(-1))}\n`);
 }
 
 const pinning =
