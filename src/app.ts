@@ -8,7 +8,7 @@ import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_de
 import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
 import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { file_nestor_catalog_v1_sync_service, SyncService } from "../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
-import { prepareAuthorization, storedProviders } from "./api/auth/index.js";
+import { prepareAuthorization } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, startStoreHealthProbe } from "./api/health.js";
 import { registerReflection } from "./api/reflection.js";
@@ -99,7 +99,7 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   let server: RunningServer;
   try {
     // Bind policy and key material are checked here, so a refused start closes the store too.
-    const authorization = await prepareAuthorization(config, { logger, providersOf: storedProviders(manager) });
+    const authorization = await prepareAuthorization(config, { logger });
     server = await serve({ config: config.server, logger, routes, interceptors: [authorization] });
   } catch (err) {
     stopProbe();

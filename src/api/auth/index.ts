@@ -23,12 +23,10 @@ export { JwtVerifier, looksLikeJwt } from "./jwt.js";
 export { RateLimiter, StreamCounter } from "./limits.js";
 export { MethodPolicy, CATALOG_SERVICE } from "./policy.js";
 export { peerContextValues, peerKey, type Peer } from "./peer.js";
-export { storedProviders } from "./providers.js";
 export { secureServerOptions, watchTlsFiles } from "./tls.js";
 
 export interface AuthorizationOptions {
   logger: Logger;
-  providersOf: (name: string) => Promise<string[]>;
   /** Milliseconds since the epoch for JWT expiry checks; the system clock by default. */
   now?: () => number;
 }
@@ -46,6 +44,5 @@ export async function prepareAuthorization(config: CatalogConfig, options: Autho
     authenticator,
     policy: new MethodPolicy(config.auth.openMethods),
     limits: config.server.limits,
-    providersOf: options.providersOf,
   });
 }

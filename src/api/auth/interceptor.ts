@@ -32,11 +32,6 @@ export interface AuthInterceptorOptions {
   authenticator: Authenticator;
   policy: MethodPolicy;
   limits: CallLimitsConfig;
-  /**
-   * @deprecated Ignored: scopes are checked inside the write (writeAuthorizerKey),
-   * against the versions stored then. Still accepted so existing callers compile.
-   */
-  providersOf?: (name: string) => Promise<string[]>;
 }
 
 export function authInterceptor({ authenticator, policy, limits }: AuthInterceptorOptions): Interceptor {

@@ -43,22 +43,3 @@ export class MethodPolicy {
     return { open: false, role: "admin", write: false };
   }
 }
-
-/** The component a write names, read from the request message (CreateComponent, UpdateComponent, DeleteComponent). */
-export interface WriteTarget {
-  name: string;
-  /** The provider the request sets (CreateComponent only). */
-  provider: string | undefined;
-}
-
-export function writeTargetOf(method: string, message: unknown): WriteTarget | undefined {
-  const request = message as { name?: unknown; component?: { name?: unknown; provider?: unknown } } | undefined;
-  if (method === "DeleteComponent") return { name: text(request?.name), provider: undefined };
-  if (method === "CreateComponent") return { name: text(request?.component?.name), provider: text(request?.component?.provider) };
-  if (method === "UpdateComponent") return { name: text(request?.component?.name), provider: undefined };
-  return undefined;
-}
-
-function text(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
