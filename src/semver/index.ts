@@ -53,7 +53,10 @@ export function majorOf(version: string): number {
 
 /** Sorts versions SemVer-descending (highest first). Does not mutate. */
 export function sortDescending<T>(items: readonly T[], versionOf: (item: T) => string): T[] {
-  return [...items].sort((x, y) => compareVersions(versionOf(y), versionOf(x)));
+  // Parse each version once, not twice per comparison: a cold start sorts every stored version.
+  const keyed = items.map((item) => ({ item, parsed: new SemVer(versionOf(item)) }));
+  keyed.sort((x, y) => y.parsed.compare(x.parsed));
+  return keyed.map((entry) => entry.item);
 }
 
 /**
@@ -70,16 +73,20 @@ export function pickLatest<T>(
   let bestRelease: T | undefined;
   let bestActivePre: T | undefined;
   let bestPre: T | undefined;
-  const higher = (a: T, b: T | undefined) => b === undefined || compareVersions(versionOf(a), versionOf(b)) > 0;
+  // Each version is parsed once; the best-so-far keeps its parse beside it.
+  const parsedOf = new Map<T, semver.SemVer>();
+  const higher = (a: semver.SemVer, b: T | undefined) => b === undefined || a.compare(parsedOf.get(b) as semver.SemVer) > 0;
   for (const item of items) {
-    const pre = isPrerelease(versionOf(item));
+    const parsed = new SemVer(versionOf(item));
+    parsedOf.set(item, parsed);
+    const pre = parsed.prerelease.length > 0;
     const deprecated = isDeprecated(item);
     if (!pre) {
-      if (higher(item, bestRelease)) bestRelease = item;
-      if (!deprecated && higher(item, bestActiveRelease)) bestActiveRelease = item;
+      if (higher(parsed, bestRelease)) bestRelease = item;
+      if (!deprecated && higher(parsed, bestActiveRelease)) bestActiveRelease = item;
     } else {
-      if (higher(item, bestPre)) bestPre = item;
-      if (!deprecated && higher(item, bestActivePre)) bestActivePre = item;
+      if (higher(parsed, bestPre)) bestPre = item;
+      if (!deprecated && higher(parsed, bestActivePre)) bestActivePre = item;
     }
   }
   return bestActiveRelease ?? bestRelease ?? bestActivePre ?? bestPre;
