@@ -50,10 +50,16 @@ export interface CatalogServiceDeps {
 
 const actor = (context: HandlerContext) => context.values.get(actorKey);
 
-/** Who writes and, for a scoped caller, the scope check the Manager runs inside the write. */
+/**
+ * Who writes, the call's signal (its deadline or cancellation stops a write
+ * still waiting to commit) and, for a scoped caller, the scope check the
+ * Manager runs inside the write.
+ */
 function writeOptions(context: HandlerContext): WriteOptions {
   const authorize = context.values.get(writeAuthorizerKey);
-  return authorize ? { actor: actor(context), authorize } : { actor: actor(context) };
+  const options: WriteOptions = { actor: actor(context), signal: context.signal };
+  if (authorize) options.authorize = authorize;
+  return options;
 }
 
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {

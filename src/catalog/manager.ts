@@ -71,6 +71,12 @@ export interface WriteOptions {
   actor: string;
   /** Scope check for the caller (API publishers); absent for callers allowed to write anything (admins, sync). */
   authorize?: WriteAuthorizer;
+  /**
+   * The caller's deadline or cancellation, handed to the store as
+   * WriteMeta.signal: an aborted write writes nothing and rejects with the
+   * signal's reason. Absent for callers without one (sync).
+   */
+  signal?: AbortSignal;
 }
 
 export interface PublishResult {
@@ -195,7 +201,7 @@ export class Manager {
       checkCompatible(current, draft.version, content);
     };
     try {
-      const event = await this.store.insertVersion(record, { actor: options.actor, time: now, guard });
+      const event = await this.store.insertVersion(record, { actor: options.actor, time: now, guard, signal: options.signal });
       this.logger.info("component published", {
         component: record.name,
         version: record.version,
@@ -294,7 +300,7 @@ export class Manager {
       request.name,
       request.version,
       patch,
-      { actor: options.actor, time: this.clock.now().toISOString(), ...scopeGuard(request.name, options) },
+      { actor: options.actor, time: this.clock.now().toISOString(), signal: options.signal, ...scopeGuard(request.name, options) },
       current.updateRevision,
     );
     this.logger.info("component updated", {
@@ -384,7 +390,7 @@ export class Manager {
     }
     if (!request.allVersions) checkExactVersion(request.version, "version");
     const expectedRevision = parseEtag(request.etag, "etag");
-    const meta = { actor: options.actor, time: this.clock.now().toISOString(), ...scopeGuard(request.name, options) };
+    const meta = { actor: options.actor, time: this.clock.now().toISOString(), signal: options.signal, ...scopeGuard(request.name, options) };
     const events = await this.store.deleteVersions(
       request.name,
       request.allVersions ? "all" : [request.version],

@@ -13,6 +13,13 @@ export interface EmbeddedConfig {
   dataDir: string;
   /** fsync after every write (durable across power loss); false only for throwaway data. */
   fsync: boolean;
+  /**
+   * Longest a write waits for the write lock, and (separately) for its log
+   * append and fsync, in milliseconds; past either it fails UNAVAILABLE.
+   * Loaded configs always have it (default 5000); optional so code that
+   * builds an EmbeddedConfig by hand gets the default.
+   */
+  timeoutMs?: number;
 }
 
 export interface PostgresConfig {
@@ -235,7 +242,7 @@ export const DEFAULT_CONFIG: CatalogConfig = {
   },
   storage: {
     type: "embedded",
-    embedded: { dataDir: "./data", fsync: true },
+    embedded: { dataDir: "./data", fsync: true, timeoutMs: 5_000 },
     postgres: {
       url: "",
       host: "127.0.0.1",

@@ -129,4 +129,10 @@ export interface WriteMeta {
   time: string;
   /** Optional precondition checked inside the write's atomic unit (see WriteGuard and ComponentWriter). */
   guard?: WriteGuard;
+  /**
+   * The caller's deadline or cancellation (see ComponentWriter): a write
+   * whose signal has aborted before it commits writes nothing and rejects
+   * with the signal's reason. Absent for writers without a caller (git sync).
+   */
+  signal?: AbortSignal;
 }

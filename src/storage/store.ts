@@ -48,6 +48,17 @@ export interface ComponentReader {
  * unchanged (callers throw CatalogError, e.g. PERMISSION_DENIED or
  * FAILED_PRECONDITION). A delete naming no versions writes nothing and may
  * skip the guard. Wrappers (caches) pass WriteMeta through untouched.
+ *
+ * Cancellation (WriteMeta.signal): when given, the store checks it before
+ * the write commits: before and while waiting for the write's turn (the
+ * in-process mutex), after getting a Postgres connection and again just
+ * before COMMIT, and before each DynamoDB attempt (its transaction send gets
+ * the signal as abortSignal). A write whose signal aborted by then writes
+ * nothing and rejects with the signal's reason, unchanged, as
+ * AbortSignal.throwIfAborted does (the API maps a Connect deadline to
+ * DEADLINE_EXCEEDED and anything else to CANCELED). Once the commit itself
+ * is under way the signal no longer stops it: an abort that lands during a
+ * DynamoDB transaction send leaves the outcome unknown, like any deadline.
  */
 export interface ComponentWriter {
   /** Inserts a new version as event "created". ALREADY_EXISTS if its versionKey is taken. */

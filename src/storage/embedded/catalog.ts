@@ -11,12 +11,12 @@
  */
 import { mkdir, open, rm, truncate, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { EmbeddedConfig } from "../../config/schema.js";
+import { DEFAULT_CONFIG, type EmbeddedConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import type { CatalogEvent } from "../records.js";
 import { CatalogState } from "../inprocess/state.js";
-import { InProcessCatalogStore } from "../inprocess/store.js";
+import { InProcessCatalogStore, type WriteBound } from "../inprocess/store.js";
 import { chunkLines, replaceFile, writeFully } from "./files.js";
 import { acquireDirLock, type DirLock } from "./lock.js";
 import { readSnapshot, writeSnapshot, type Snapshot } from "./snapshot.js";
@@ -24,8 +24,11 @@ import { corruption, encodeWrite, readWal, walLines } from "./wal.js";
 
 export const WAL_FILE = "catalog.wal";
 export const SNAPSHOT_FILE = "catalog.snapshot";
+export const TIMEOUT_CONFIG_KEY = "storage.embedded.timeoutMs";
+/** The write bound when the config leaves it out (DEFAULT_CONFIG always has it). */
+const DEFAULT_TIMEOUT_MS = DEFAULT_CONFIG.storage.embedded.timeoutMs ?? 5_000;
 
-interface EmbeddedFiles {
+export interface EmbeddedFiles {
   dir: string;
   fsync: boolean;
   lock: DirLock;
@@ -41,8 +44,9 @@ export class EmbeddedCatalogStore extends InProcessCatalogStore {
     state: CatalogState,
     logger: Logger,
     private readonly files: EmbeddedFiles,
+    bound: WriteBound = { timeoutMs: DEFAULT_TIMEOUT_MS, configKey: TIMEOUT_CONFIG_KEY },
   ) {
-    super(state, logger);
+    super(state, logger, bound);
   }
 
   get dataDir(): string {
@@ -128,7 +132,8 @@ export async function openEmbeddedStore(config: EmbeddedConfig, logger: Logger):
     const { state, logSize } = await recover(dir, walPath, logger);
     const log = await open(walPath, "a");
     logger.info("embedded store open", { dir, revision: state.revision, compacted: state.compacted });
-    return new EmbeddedCatalogStore(state, logger, { dir, fsync: config.fsync, lock, log, logSize });
+    const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new EmbeddedCatalogStore(state, logger, { dir, fsync: config.fsync, lock, log, logSize }, { timeoutMs, configKey: TIMEOUT_CONFIG_KEY });
   } catch (err) {
     await lock.release();
     throw err;

@@ -19,11 +19,24 @@ import type {
 } from "../store.js";
 import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
-import { Mutex } from "./mutex.js";
+import { abortReason, Mutex, type Release } from "./mutex.js";
 import { CommitNotifier } from "../commit-notifier.js";
 import { planDelete, planInsert, planUpdate } from "./plan.js";
 import { searchComponents } from "./search.js";
 import { CatalogState } from "./state.js";
+
+/**
+ * The bound on one write: how long it may wait for the write mutex, and
+ * (separately) how long its persistence may take before the caller is
+ * answered UNAVAILABLE. `configKey` names the setting in error messages.
+ */
+export interface WriteBound {
+  timeoutMs: number;
+  configKey: string;
+}
+
+/** What `settledWithin` reports for a promise still pending when the time ran out. */
+const PENDING = Symbol("pending");
 
 export abstract class InProcessCatalogStore implements CatalogStore {
   abstract readonly kind: string;
@@ -36,6 +49,8 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   protected constructor(
     protected readonly state: CatalogState,
     protected readonly logger: Logger,
+    /** Undefined: writes wait and persist without a time limit (memory, where persisting is a no-op). */
+    private readonly writeBound?: WriteBound,
   ) {
     this.notifier = new CommitNotifier(logger);
   }
@@ -142,23 +157,81 @@ export abstract class InProcessCatalogStore implements CatalogStore {
    * Runs one write under the mutex: the guard sees the name's versions as the
    * previous write left them, and nothing else can change them until this
    * write is applied.
+   *
+   * Bounded (see WriteBound): waiting for the mutex past the limit, or for the
+   * caller's signal, gives up before anything is planned. A persistence still
+   * pending at the limit answers UNAVAILABLE with the outcome unknown, but
+   * keeps the mutex until it really returns, so the next write neither
+   * interleaves its append nor plans from a state that misses this one; if it
+   * then succeeds, the write is applied (it is on disk), else nothing is.
    */
   private async commit(
     name: string,
     meta: WriteMeta,
     plan: (state: CatalogState) => CatalogEvent[],
   ): Promise<CatalogEvent[]> {
-    return this.writeLock.run(async () => {
+    const bound = this.writeBound;
+    const release = await this.writeLock.acquire({
+      signal: meta.signal,
+      timeoutMs: bound?.timeoutMs,
+      timedOut: () => this.unavailable(`a write waited more than ${bound?.timeoutMs} ms for the writes before it (${bound?.configKey}); nothing was written`),
+    });
+    let releaseNow = true;
+    try {
+      if (meta.signal?.aborted) throw abortReason(meta.signal);
       this.assertWritable();
       meta.guard?.((this.state.entry(name)?.sorted ?? []).map(deepFreeze));
       const events = plan(this.state);
-      const last = events.at(-1);
-      if (!last) return events;
-      await this.persist(events);
-      for (const event of events) this.state.apply(deepFreeze(event));
-      this.notifier.notify(last.revision);
+      if (events.length === 0) return events;
+      const persisting = this.persist(events);
+      if (bound && (await settledWithin(persisting, bound.timeoutMs)) === PENDING) {
+        releaseNow = false;
+        this.finishLatePersist(persisting, events, release);
+        throw this.unavailable(
+          `persisting a write did not finish within ${bound.timeoutMs} ms (${bound.configKey}); ` +
+            `its outcome is unknown: it may still be written`,
+        );
+      }
+      await persisting;
+      this.apply(events);
       return events;
-    });
+    } finally {
+      if (releaseNow) release();
+    }
+  }
+
+  /** Applies persisted events in memory and tells listeners. */
+  private apply(events: readonly CatalogEvent[]): void {
+    for (const event of events) this.state.apply(deepFreeze(event));
+    const last = events.at(-1);
+    if (last) this.notifier.notify(last.revision);
+  }
+
+  /** The tail of a write whose caller was already answered: apply it if it lands, then let the next write in. */
+  private finishLatePersist(persisting: Promise<void>, events: readonly CatalogEvent[], release: Release): void {
+    const revision = events.at(-1)?.revision;
+    persisting
+      .then(
+        () => {
+          this.logger.warn(`${this.kind} store: a write that timed out was persisted after all; applying it`, {
+            store: this.describe(),
+            revision,
+          });
+          this.apply(events);
+        },
+        (err: unknown) => {
+          this.logger.warn(`${this.kind} store: a write that timed out failed to persist; nothing was written`, {
+            store: this.describe(),
+            revision,
+            err,
+          });
+        },
+      )
+      .finally(release);
+  }
+
+  private unavailable(detail: string): CatalogError {
+    return new CatalogError("UNAVAILABLE", `${this.kind} store (${this.describe()}) is unavailable: ${detail}`);
   }
 
   private assertOpen(): void {
@@ -168,5 +241,24 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   private assertWritable(): void {
     this.assertOpen();
     if (this.failure) throw CatalogError.unavailable(`${this.kind} store (${this.describe()})`, this.failure);
+  }
+}
+
+/** Waits for `promise` to settle, at most `ms`; PENDING when it had not. A rejection is left for the caller to await. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<typeof PENDING | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof PENDING>((resolve) => {
+    timer = setTimeout(() => resolve(PENDING), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
