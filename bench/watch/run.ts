@@ -440,7 +440,13 @@ for (const r of rows) {
       `slope ${(f.slopeKiBPerMin / 1024).toFixed(2)} MiB/min; ack→last stream p50 ${ms(f.lastP50)} ms, p99 ${ms(f.lastP99)} ms; ` +
       `worker RSS ${f.workerMiB.join(", ")} MiB`,
   );
+  // RSS saw-tooths between major GCs, so the slope over raw samples depends on where the run
+  // stops; the floor (lowest sample of each minute, i.e. after a major GC) shows growth.
+  const perMinute = Math.max(1, Math.round(60 / sampleSeconds));
+  const floors: number[] = [];
+  for (let i = 0; i < s.length; i += perMinute) floors.push(Math.min(...s.slice(i, i + perMinute)));
   console.log(`samples (MiB): ${s.map(mib).join(" ")}`);
+  console.log(`floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`);
 }
 
 if (values.baseline) {
