@@ -444,7 +444,7 @@ for (const r of rows) {
   // stops; the floor (lowest sample of each minute, i.e. after a major GC) shows growth.
   const perMinute = Math.max(1, Math.round(60 / sampleSeconds));
   const floors: number[] = [];
-  for (let i = 0; i < s.length; i += perMinute) floors.push(Math.min(...s.slice(i, i + perMinute)));
+  for (let i = 0; i + perMinute <= s.length; i += perMinute) floors.push(Math.min(...s.slice(i, i + perMinute)));
   console.log(`samples (MiB): ${s.map(mib).join(" ")}`);
   console.log(`floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`);
 }
