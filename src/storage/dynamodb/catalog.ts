@@ -18,7 +18,7 @@ import {
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-import { Mutex } from "../inprocess/mutex.js";
+import { abortReason, Mutex } from "../inprocess/mutex.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -225,7 +225,8 @@ export class DynamoCatalogStore implements CatalogStore {
     plan: (versions: ComponentRecord[], revision: number) => WritePlan,
   ): Promise<CatalogEvent[]> {
     this.assertOpen();
-    return this.writeLock.run(() => this.commitUnlocked(what, name, meta, plan));
+    // The caller's signal also ends a wait behind this replica's other writes.
+    return this.writeLock.run(() => this.commitUnlocked(what, name, meta, plan), { signal: meta.signal });
   }
 
   private async commitUnlocked(
@@ -234,7 +235,10 @@ export class DynamoCatalogStore implements CatalogStore {
     meta: WriteMeta,
     plan: (versions: ComponentRecord[], revision: number) => WritePlan,
   ): Promise<CatalogEvent[]> {
+    const { signal } = meta;
     for (let attempt = 1; ; attempt++) {
+      // No (re-)planning for a caller that has gone.
+      if (signal?.aborted) throw abortReason(signal);
       const { current } = await readRevisionBounds(this.ctx);
       const versions = await readVersions(this.ctx, name);
       meta.guard?.(versions.map((record) => structuredClone(record)));
@@ -247,7 +251,8 @@ export class DynamoCatalogStore implements CatalogStore {
         this.counterUpdate(current, last.revision),
       ];
       checkTransactionSize(items);
-      const outcome = await this.send(what, items);
+      if (signal?.aborted) throw abortReason(signal);
+      const outcome = await this.send(what, items, signal);
       if (outcome.kind === "committed" || (await this.landedEarlier(writePlan.events, writeId))) {
         this.announce(last.revision);
         return writePlan.events;
@@ -271,14 +276,22 @@ export class DynamoCatalogStore implements CatalogStore {
     }
   }
 
+  /**
+   * Sends one attempt. An abort of `signal` during the send stops waiting for
+   * the answer (the SDK's abortSignal), not DynamoDB: the transaction may
+   * still have committed, and the caller, answered with the signal's reason,
+   * does not learn which (as with any deadline).
+   */
   private async send(
     what: string,
     items: TransactWriteItem[],
+    signal: AbortSignal | undefined,
   ): Promise<{ kind: "committed" } | { kind: "cancelled"; reasons: string[]; oldItems: (Item | undefined)[] }> {
     try {
-      await this.ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      await this.ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items }), signal ? { abortSignal: signal } : {});
       return { kind: "committed" };
     } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
       if (err instanceof Error && err.name === "TransactionCanceledException") {
         const reasons = cancellationReasons(err);
         return { kind: "cancelled", reasons: reasons.map((r) => r.Code ?? "None"), oldItems: reasons.map((r) => r.Item) };

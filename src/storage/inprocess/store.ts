@@ -183,6 +183,8 @@ export abstract class InProcessCatalogStore implements CatalogStore {
       meta.guard?.((this.state.entry(name)?.sorted ?? []).map(deepFreeze));
       const events = plan(this.state);
       if (events.length === 0) return events;
+      // The last point where giving up leaves nothing behind.
+      if (meta.signal?.aborted) throw abortReason(meta.signal);
       const persisting = this.persist(events);
       if (bound && (await settledWithin(persisting, bound.timeoutMs)) === PENDING) {
         releaseNow = false;

@@ -28,6 +28,7 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
+import { abortReason } from "../inprocess/mutex.js";
 import { createPool, mapErrors, type Pool, type PoolClient, sqlState, withTransaction } from "./client.js";
 import { assertMigrated, migratePostgres } from "./migrations.js";
 import {
@@ -102,7 +103,7 @@ export class PostgresCatalogStore implements CatalogStore {
 
   async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
     const time = normalizeTime(meta.time);
-    return this.write(async (tx) => {
+    return this.write(meta.signal, async (tx) => {
       await this.checkGuard(tx, record.name, meta);
       const revision = tx.nextRevision();
       let row: ComponentRow | undefined;
@@ -157,7 +158,7 @@ export class PostgresCatalogStore implements CatalogStore {
   ): Promise<CatalogEvent> {
     const time = normalizeTime(meta.time);
     const key = versionKey(version);
-    return this.write(async (tx) => {
+    return this.write(meta.signal, async (tx) => {
       await this.checkGuard(tx, name, meta);
       const found = await tx.client.query<ComponentRow>(this.sql.getVersion(name, key, true));
       const current = found.rows[0];
@@ -195,7 +196,7 @@ export class PostgresCatalogStore implements CatalogStore {
     expectedRevision?: number,
   ): Promise<CatalogEvent[]> {
     const keys = versions === "all" ? undefined : [...new Set(versions.map(versionKey))];
-    return this.write(async (tx) => {
+    return this.write(meta.signal, async (tx) => {
       await this.checkGuard(tx, name, meta);
       const result = await tx.client.query<ComponentRow>(this.sql.deleteVersions(name, keys));
       const deleted = result.rows.map(recordFromRow);
@@ -298,9 +299,19 @@ export class PostgresCatalogStore implements CatalogStore {
     return mapErrors(() => this.pool.query<R>(statement.text, statement.values));
   }
 
-  /** Runs one write transaction: lock the revision, do the work, log its events, bump, notify. */
-  private async write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+  /**
+   * Runs one write transaction: lock the revision, do the work, log its
+   * events, bump, notify. The caller's signal is checked once a pooled
+   * connection is ours and again just before COMMIT; an abort by then rolls
+   * back and rejects with the signal's reason.
+   */
+  private async write<T>(signal: AbortSignal | undefined, work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    const checkSignal = () => {
+      // A marker, not the reason itself: withTransaction and mapErrors must see nothing they would map.
+      if (signal?.aborted) throw new AbortedWrite();
+    };
     const { value, revision } = await withTransaction(this.pool, async (client) => {
+      checkSignal();
       const locked = await client.query<{ current: string }>(this.sql.lockRevision());
       const tx = new WriteTransaction(client, Number(locked.rows[0]?.current ?? 0));
       const value = await work(tx);
@@ -320,7 +331,10 @@ export class PostgresCatalogStore implements CatalogStore {
         await client.query(this.sql.setCurrentRevision(tx.lastRevision));
         await client.query(this.sql.notify(notificationPayload(this.config.schema, tx.lastRevision)));
       }
+      checkSignal();
       return { value, revision: tx.lastRevision };
+    }).catch((err: unknown) => {
+      throw err instanceof AbortedWrite && signal ? abortReason(signal) : err;
     });
     this.notifier.emit(revision);
     return value;
@@ -380,4 +394,11 @@ export async function openPostgresStore(config: PostgresConfig, logger: Logger):
     throw err;
   }
   return new PostgresCatalogStore(pool, config, log);
+}
+
+/** Thrown inside a write transaction whose caller's signal aborted; becomes the signal's reason outside it. */
+class AbortedWrite extends Error {
+  constructor() {
+    super("the write's caller gave up before it committed");
+  }
 }
