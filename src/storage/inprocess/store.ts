@@ -174,7 +174,10 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     const release = await this.writeLock.acquire({
       signal: meta.signal,
       timeoutMs: bound?.timeoutMs,
-      timedOut: () => this.unavailable(`a write waited more than ${bound?.timeoutMs} ms for the writes before it (${bound?.configKey}); nothing was written`),
+      timedOut: () =>
+        this.unavailable(
+          `a write waited more than ${bound?.timeoutMs} ms for the writes before it (${bound?.configKey}); nothing was written`,
+        ),
     });
     let releaseNow = true;
     try {
