@@ -29,6 +29,7 @@ import { startCatalogServer, type CatalogServer, type StartOptions } from "../..
 import type { Clock } from "../../src/catalog/clock.js";
 import { DEFAULT_CONFIG, type CatalogConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
+import { makeKeyMaterial, protocolClients, withAuth, type KeyMaterial, type ProtocolClients } from "../security/helpers.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -468,4 +469,47 @@ export class GrpcJsStreamReader<T> {
   cancel(): void {
     this.stream.cancel();
   }
+}
+
+/**
+ * A server with the security suites' API keys and JWT issuer configured and
+ * no rate or stream limits, for one describe block: started in beforeAll,
+ * closed in afterAll. Read `server` and `clients` inside tests.
+ */
+export function useAuthenticatedServer(prefix: string): {
+  keys: KeyMaterial;
+  readonly server: CatalogServer;
+  readonly clients: ProtocolClients;
+} {
+  const dir = tempDir(prefix);
+  const keys = makeKeyMaterial(dir.path);
+  const running: { server?: CatalogServer; clients?: ProtocolClients } = {};
+  beforeAll(async () => {
+    running.server = await startCatalogServer(
+      testConfig((config) => {
+        withAuth(keys)(config);
+        config.server.limits = { requestsPerSecond: 0, burst: 0, maxStreamsPerIdentity: 0 };
+      }),
+      silentLogger,
+    );
+    running.clients = protocolClients(running.server.url);
+  });
+  afterAll(async () => {
+    running.clients?.close();
+    await running.server?.shutdown();
+    dir.remove();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the authenticated server starts in beforeAll");
+    return value;
+  };
+  return {
+    keys,
+    get server() {
+      return started(running.server);
+    },
+    get clients() {
+      return started(running.clients);
+    },
+  };
 }

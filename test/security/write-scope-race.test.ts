@@ -15,7 +15,6 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeScopeAuthorizer } from "../../src/api/auth/interceptor.js";
 import type { Identity } from "../../src/api/auth/index.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
 import { Manager, type WriteOptions } from "../../src/catalog/manager.js";
 import type { ComponentDraft } from "../../src/catalog/validation.js";
 import { CatalogError, isCatalogError } from "../../src/errors/index.js";
@@ -23,9 +22,9 @@ import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
 import type { CatalogEvent, MutablePatch, NewComponentRecord, WriteMeta } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { expectConnectError, sampleComponent, steppingClock, tempDir, testConfig } from "../api/harness.js";
+import { expectConnectError, sampleComponent, steppingClock, useAuthenticatedServer } from "../api/harness.js";
 import { metaClock, newRecord, uniqueName } from "../storage/fixtures.js";
-import { bearer, makeKeyMaterial, protocolClients, withAuth, type KeyMaterial, type ProtocolClients } from "./helpers.js";
+import { bearer } from "./helpers.js";
 
 /** The scoped publisher of test/security/helpers.ts: names "team-a-…", provider aws. */
 const TEAM_A: Identity = {
@@ -207,32 +206,13 @@ describe("a write's scope and compatibility are decided inside the store's write
 });
 
 describe("publisher scopes through a real server", () => {
-  const dir = tempDir("nestor-scope-race-");
-  const keys: KeyMaterial = makeKeyMaterial(dir.path);
-  let server: CatalogServer;
-  let clients: ProtocolClients;
+  const auth = useAuthenticatedServer("nestor-scope-race-");
+  const { keys } = auth;
   let counter = 0;
   const fresh = (prefix: string) => `${prefix}-${++counter}`;
-  const client = () => clients.clients.grpc;
+  const client = () => auth.clients.clients.grpc;
   const scoped = () => bearer(keys.apiKeys.scoped);
   const admin = () => bearer(keys.apiKeys.admin);
-
-  beforeAll(async () => {
-    server = await startCatalogServer(
-      testConfig((config) => {
-        withAuth(keys)(config);
-        config.server.limits = { requestsPerSecond: 0, burst: 0, maxStreamsPerIdentity: 0 };
-      }),
-      silentLogger,
-    );
-    clients = protocolClients(server.url);
-  });
-
-  afterAll(async () => {
-    clients?.close();
-    await server?.shutdown();
-    dir.remove();
-  });
 
   it("allows a scoped publisher its own names and provider, for create, update and delete", async () => {
     const name = fresh("team-a-own");
@@ -278,7 +258,7 @@ describe("publisher scopes through a real server", () => {
       const err = await expectConnectError(write, Code.PermissionDenied);
       expect(err.rawMessage).toContain(PROVIDER_DENIAL);
     }
-    const stored = await server.store.listVersions(foreign);
+    const stored = await auth.server.store.listVersions(foreign);
     expect(stored.map((r) => [r.version, r.provider, r.description])).toEqual([["1.0.0", "gcp", sampleComponent().description]]);
   });
 
@@ -291,7 +271,7 @@ describe("publisher scopes through a real server", () => {
       ]),
     );
     for (const name of names) {
-      const stored = await server.store.listVersions(name);
+      const stored = await auth.server.store.listVersions(name);
       const aws = stored.find((r) => r.provider === "aws");
       const gcp = stored.find((r) => r.provider === "gcp");
       expect(gcp, name).toBeDefined();
