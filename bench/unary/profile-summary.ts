@@ -8,6 +8,9 @@
  *   npx tsx bench/unary/profile-summary.ts file.cpuprofile [--top 25] [--filter text]
  *     [--serving-only]   count only samples after the first request was handled
  *                        (leaves out start-up: module loading, seeding the store)
+ *     [--within text]    count only samples whose stack passes through a function whose
+ *                        label contains `text` (e.g. "sync repository-sync.ts" for the Git
+ *                        sync bench, leaving out generating and committing the files)
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -29,10 +32,11 @@ const { values: args, positionals } = parseArgs({
     top: { type: "string", default: "25" },
     filter: { type: "string" },
     "serving-only": { type: "boolean", default: false },
+    within: { type: "string" },
   },
 });
 const file = positionals[0];
-if (!file) throw new Error("usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only]");
+if (!file) throw new Error("usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only] [--within text]");
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const top = Number(args.top);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -59,6 +63,13 @@ function area(n: ProfileNode): string {
   return local ? local[1]! : url;
 }
 
+const stackHasLabel = (id: number, text: string) => {
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    if (label(byId.get(cur)!).includes(text)) return true;
+  }
+  return false;
+};
+
 const stackContains = (id: number, urlPart: string) => {
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const frame = byId.get(cur)!.callFrame;
@@ -77,6 +88,7 @@ profile.samples.forEach((id, i) => {
   const node = byId.get(id)!;
   if (!counting && stackContains(id, SERVING)) counting = true;
   if (!counting || IDLE.has(node.callFrame.functionName)) return;
+  if (args.within !== undefined && !stackHasLabel(id, args.within)) return;
   busy += dt;
   self.set(label(node), (self.get(label(node)) ?? 0) + dt);
   areas.set(area(node), (areas.get(area(node)) ?? 0) + dt);
