@@ -152,10 +152,11 @@ export class Manager {
   private readonly resolutions = new ResolutionCache();
 
   /**
-   * Publishes one version (CreateComponent). The scope and compatibility
-   * checks run first against a read, for a fast answer, and again in the
-   * store's write guard against the versions current at the insert, which
-   * decides: no write can land between that check and the insert.
+   * Publishes one version (CreateComponent). The scope check runs first
+   * against a read, for a fast answer, and again in the store's write guard
+   * against the versions current at the insert, which decides; the
+   * compatibility check runs only there (validate-only: against the read).
+   * No write can land between those checks and the insert.
    */
   async publish(draft: ComponentDraft, options: WriteOptions & { validateOnly?: boolean }): Promise<PublishResult> {
     // Scope comes before validation, as it did when the interceptor checked it: out of scope is out of scope.
@@ -168,7 +169,6 @@ export class Manager {
     existing ??= await this.store.listVersions(draft.name);
     const same = existing.find((record) => versionKey(record.version) === versionKey(draft.version));
     if (same) return this.republished(same, draft, content, digest);
-    checkCompatible(existing, draft.version, content);
 
     const now = this.clock.now().toISOString();
     const record: NewComponentRecord = {
@@ -182,6 +182,8 @@ export class Manager {
       contentDigest: digest,
     };
     if (options.validateOnly) {
+      // A real publish checks compatibility once, in the write guard below, against the versions at the insert.
+      checkCompatible(existing, draft.version, content);
       const { current } = await this.store.revisionBounds();
       const preview: ComponentRecord = {
         ...record,
