@@ -24,15 +24,10 @@
 import { parseSelector } from "../semver/index.js";
 import type { ComponentRecord } from "../storage/records.js";
 
-interface Resolution {
-  revision: number;
-  record: ComponentRecord;
-}
-
 export class ResolutionCache {
-  private young = new Map<string, Resolution>();
-  private old = new Map<string, Resolution>();
-  /** Any entry of an older revision is dead: both generations are dropped on the first call that notices. */
+  /** Every entry was resolved at `revision`: both generations are dropped when a newer one is seen. */
+  private young = new Map<string, ComponentRecord>();
+  private old = new Map<string, ComponentRecord>();
   private revision = -1;
 
   constructor(private readonly maxEntries = 20_000) {}
@@ -41,10 +36,11 @@ export class ResolutionCache {
   get(name: string, selector: string, revision: number): ComponentRecord | undefined {
     if (revision !== this.revision) return undefined;
     const key = keyOf(name, selector);
-    const hit = this.young.get(key) ?? this.old.get(key);
-    if (hit === undefined || hit.revision !== revision) return undefined;
-    if (this.old.get(key) === hit) this.remember(key, hit);
-    return hit.record;
+    const young = this.young.get(key);
+    if (young !== undefined) return young;
+    const old = this.old.get(key);
+    if (old !== undefined) this.remember(key, old);
+    return old;
   }
 
   /** Records a resolution made from versions read after `revision` was the current one. */
@@ -57,19 +53,19 @@ export class ResolutionCache {
     }
     // A resolution computed at an older revision than the newest seen may be stale: not kept.
     if (revision < this.revision) return;
-    this.remember(keyOf(name, selector), { revision, record });
+    this.remember(keyOf(name, selector), record);
   }
 
   get size(): number {
     return this.young.size + this.old.size;
   }
 
-  private remember(key: string, resolution: Resolution): void {
+  private remember(key: string, record: ComponentRecord): void {
     if (this.young.size >= this.maxEntries) {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, resolution);
+    this.young.set(key, record);
   }
 }
 
