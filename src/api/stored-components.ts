@@ -27,6 +27,7 @@ import { toBinary, type UnknownField } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext } from "@connectrpc/connect";
 import { ComponentSchema, type Component as WireComponent } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
+import { TwoGenerationMap } from "../catalog/two-generation-map.js";
 import type { ComponentRecord } from "../storage/records.js";
 import { componentToWire } from "./convert.js";
 
@@ -38,18 +39,14 @@ interface WireForms {
   bytes?: Uint8Array;
 }
 
-let young = new Map<ComponentRecord, WireForms>();
-let old = new Map<ComponentRecord, WireForms>();
+const cached = new TwoGenerationMap<ComponentRecord, WireForms>(MAX_ENTRIES);
 
 function formsOf(record: ComponentRecord): WireForms {
-  let forms = young.get(record);
-  if (forms !== undefined) return forms;
-  forms = old.get(record) ?? { message: componentToWire(record) };
-  if (young.size >= MAX_ENTRIES) {
-    old = young;
-    young = new Map();
+  let forms = cached.get(record);
+  if (forms === undefined) {
+    forms = { message: componentToWire(record) };
+    cached.set(record, forms);
   }
-  young.set(record, forms);
   return forms;
 }
 

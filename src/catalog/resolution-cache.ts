@@ -23,49 +23,37 @@
  */
 import { parseSelector } from "../semver/index.js";
 import type { ComponentRecord } from "../storage/records.js";
+import { TwoGenerationMap } from "./two-generation-map.js";
 
 export class ResolutionCache {
-  /** Every entry was resolved at `revision`: both generations are dropped when a newer one is seen. */
-  private young = new Map<string, ComponentRecord>();
-  private old = new Map<string, ComponentRecord>();
+  /** Every entry was resolved at `revision`: all are dropped when a newer one is seen. */
+  private readonly entries: TwoGenerationMap<string, ComponentRecord>;
   private revision = -1;
 
-  constructor(private readonly maxEntries = 20_000) {}
+  constructor(maxEntries = 20_000) {
+    this.entries = new TwoGenerationMap(maxEntries);
+  }
 
   /** The record `selector` resolved to for `name` at `revision`, if known. */
   get(name: string, selector: string, revision: number): ComponentRecord | undefined {
     if (revision !== this.revision) return undefined;
-    const key = keyOf(name, selector);
-    const young = this.young.get(key);
-    if (young !== undefined) return young;
-    const old = this.old.get(key);
-    if (old !== undefined) this.remember(key, old);
-    return old;
+    return this.entries.get(keyOf(name, selector));
   }
 
   /** Records a resolution made from versions read after `revision` was the current one. */
   set(name: string, selector: string, revision: number, record: ComponentRecord): void {
     if (revision > this.revision) {
       // The catalog moved on: nothing cached before is valid any more.
-      this.young = new Map();
-      this.old = new Map();
+      this.entries.clear();
       this.revision = revision;
     }
     // A resolution computed at an older revision than the newest seen may be stale: not kept.
     if (revision < this.revision) return;
-    this.remember(keyOf(name, selector), record);
+    this.entries.set(keyOf(name, selector), record);
   }
 
   get size(): number {
-    return this.young.size + this.old.size;
-  }
-
-  private remember(key: string, record: ComponentRecord): void {
-    if (this.young.size >= this.maxEntries) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(key, record);
+    return this.entries.size;
   }
 }
 
