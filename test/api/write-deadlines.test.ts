@@ -58,7 +58,9 @@ describe("write deadlines", () => {
     const blocked = client.createComponent({ component: sampleComponent({ name: blockedName }) });
     await gate.reached(2);
 
-    const late = client.createComponent({ component: sampleComponent({ name: lateName }) }, { timeoutMs: 300 });
+    // Long enough for the call to reach the server and queue even on a loaded machine: the log check below
+    // needs the server to have run it (a call whose deadline passes in flight is never seen there).
+    const late = client.createComponent({ component: sampleComponent({ name: lateName }) }, { timeoutMs: 3_000 });
     expect(await codeOf(late)).toBe(Code.DeadlineExceeded);
     // The server answered it with the deadline too (a ConnectError passes the interceptor unchanged).
     await expect
