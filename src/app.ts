@@ -55,19 +55,10 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   });
   // ---- Git sync (docs/git-sync.md). Leases and statuses are shared through postgres or DynamoDB when
   // the catalog is there, in-process otherwise (memory, embedded: one replica by nature).
-  let sharedSyncState: PostgresSyncStateStore<RepositorySyncStatus> | DynamoSyncStateStore<RepositorySyncStatus> | undefined;
-  if (!options.syncState && config.storage.type === "postgres" && config.sync.repositories.length > 0) {
+  let sharedSyncState: SharedSyncState | undefined;
+  if (!options.syncState && config.sync.repositories.length > 0) {
     try {
-      sharedSyncState = await PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
-    } catch (err) {
-      feed.close();
-      await store.close();
-      throw err;
-    }
-  }
-  if (!options.syncState && config.storage.type === "dynamodb" && config.sync.repositories.length > 0) {
-    try {
-      sharedSyncState = await DynamoSyncStateStore.open<RepositorySyncStatus>(config.storage.dynamodb, logger);
+      sharedSyncState = await openSharedSyncState(config, logger);
     } catch (err) {
       feed.close();
       await store.close();
@@ -142,4 +133,13 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
       return stopping;
     },
   };
+}
+
+type SharedSyncState = PostgresSyncStateStore<RepositorySyncStatus> | DynamoSyncStateStore<RepositorySyncStatus>;
+
+/** The sync lease and status store shared by every replica on the catalog's database; none for in-process stores. */
+async function openSharedSyncState(config: CatalogConfig, logger: Logger): Promise<SharedSyncState | undefined> {
+  if (config.storage.type === "postgres") return PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
+  if (config.storage.type === "dynamodb") return DynamoSyncStateStore.open<RepositorySyncStatus>(config.storage.dynamodb, logger);
+  return undefined;
 }
