@@ -28,7 +28,6 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import * as net from "node:net";
 import { parseArgs } from "node:util";
 import { create, toBinary, type UnknownField } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
@@ -38,6 +37,7 @@ import { CatalogService, WatchEventsResponseSchema } from "../../gen/ts/src/nest
 import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { eventToWire } from "../../src/api/convert.js";
 import type { CatalogEvent } from "../../src/storage/records.js";
+import { freePort } from "../../test/support/ports.js";
 import type { RevisionStats, WorkerCommand } from "./load.js";
 
 const { values } = parseArgs({
@@ -68,14 +68,6 @@ const epoch = process.hrtime.bigint();
 const now = () => Number(process.hrtime.bigint() - epoch) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const workersFor = (streams: number) => Number(values.workers) || Math.max(1, Math.ceil(streams / 2_500));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -1,12 +1,12 @@
 /**
- * Outages against a private PostgreSQL server this file starts on a free
- * port (initdb into a temporary directory), so stopping it never disturbs
- * test files sharing the main server. Runs the shared contract suite with
+ * Outages against a private PostgreSQL server this file starts (initdb into
+ * a temporary directory) on a free port below the ephemeral range
+ * (test/support/ports.ts), so stopping it never disturbs test files sharing
+ * the main server and nothing takes its port while it is down. Runs the shared contract suite with
  * stopServer/startServer, then PostgreSQL-specific recovery checks.
  */
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -15,23 +15,13 @@ import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore, type PostgresCatalogStore } from "../../src/storage/postgres/index.js";
 import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract.js";
 import { testConfig } from "./postgres.harness.js";
+import { restartablePort } from "../support/ports.js";
 
 function postgresBinDir(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return undefined;
   const newest = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
   return newest === undefined ? undefined : join(root, newest, "bin");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 /** A throwaway cluster owned by the `postgres` user (the server refuses to run as root). */
@@ -53,7 +43,7 @@ class PrivateServer {
       const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
       chownSync(dataDir, uid, gid);
     }
-    const server = new PrivateServer(bin, dataDir, await freePort());
+    const server = new PrivateServer(bin, dataDir, await restartablePort());
     server.run("initdb", ["-D", dataDir, "--username=nestor", "--auth=trust", "--no-sync"]);
     server.start();
     return server;

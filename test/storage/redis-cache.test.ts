@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,6 +17,7 @@ import { RedisCache } from "../../src/storage/redis/cache.js";
 import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
 import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";
+import { restartablePort } from "../support/ports.js";
 
 const run = promisify(execFile);
 const REDIS_URL = process.env.NESTOR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -51,19 +52,39 @@ function capturingLogger(): { logger: Logger; lines: Array<{ level: string; msg:
   return { logger, lines };
 }
 
-/** A private redis-server whose data survives a stop (AOF), so an outage can be ended with the data intact. */
+/**
+ * A private redis-server whose data survives a stop (AOF), so an outage can be ended with the data intact. Its port
+ * sits below the ephemeral range, so nothing can take it while the server is down (test/support/ports.ts).
+ */
 class PrivateRedis {
-  readonly port = 20_000 + Math.floor(Math.random() * 20_000);
-  readonly url = `redis://127.0.0.1:${this.port}`;
+  private port = 0;
   private readonly dir = mkdtempSync(join(tmpdir(), "nestor-redis-"));
 
+  get url(): string {
+    if (this.port === 0) throw new Error("PrivateRedis.url read before start()");
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
   async start(): Promise<void> {
+    if (this.port === 0) this.port = await restartablePort();
     await run("redis-server", [
       "--port", String(this.port), "--bind", "127.0.0.1", "--daemonize", "yes",
       "--save", "", "--appendonly", "yes", "--dir", this.dir,
       "--pidfile", join(this.dir, "redis.pid"), "--logfile", join(this.dir, "redis.log"),
     ]);
-    await vi.waitFor(async () => expect(await this.ping()).toBe(true), { timeout: 10_000, interval: 50 });
+    try {
+      await vi.waitFor(async () => expect(await this.ping()).toBe(true), { timeout: 10_000, interval: 50 });
+    } catch {
+      throw new Error(`redis-server on port ${this.port} did not answer within 10 s; its log:\n${this.logTail()}`);
+    }
+  }
+
+  private logTail(): string {
+    try {
+      return readFileSync(join(this.dir, "redis.log"), "utf8").split("\n").slice(-20).join("\n");
+    } catch (error) {
+      return `(no log: ${(error as Error).message})`;
+    }
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import * as net from "node:net";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -18,6 +17,7 @@ import type { CatalogConfig, StorageType } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { repoRoot, tempDir, testConfig, type CatalogClient } from "../api/harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
+import { freePort } from "../support/ports.js";
 
 export const MOTO_ENDPOINT = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "test";
@@ -109,15 +109,6 @@ export function droppableClient(baseUrl: string): { client: CatalogClient; disco
 export function grpcClient(baseUrl: string): { client: CatalogClient; close(): void } {
   const sessions = new Http2SessionManager(baseUrl);
   return { client: createClient(CatalogService, createGrpcTransport({ baseUrl, sessionManager: sessions })), close: () => sessions.abort() };
-}
-
-/** A port that was free a moment ago (the spawned server binds it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface ServerProcess {
