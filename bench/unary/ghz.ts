@@ -48,7 +48,8 @@ interface GhzReport {
   errorDistribution?: Record<string, number> | null;
 }
 
-function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number): Promise<GhzReport> {
+/** One ghz run: for `durationMs`, or exactly `count` calls when given. */
+function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number, count?: number): Promise<GhzReport> {
   const { call, data } = request(job.scenario, job.components);
   const ghzArgs = [
     "-c", core, ghz, "--insecure", "--cpus", "1",
@@ -58,7 +59,7 @@ function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number): Pr
     "-d", data,
     "-c", String(job.concurrency),
     "--connections", "1",
-    "-z", `${durationMs}ms`,
+    ...(count !== undefined ? ["-n", String(count)] : ["-z", `${durationMs}ms`]),
     "-O", "json",
     new URL(job.url).host,
   ];
@@ -72,6 +73,12 @@ function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number): Pr
 
 /** A ghz run pinned to `core`: warm-up, then the measured window with the server's CPU read around it. */
 export async function runGhzJob(ghz: string, core: string, job: LoadJob): Promise<LoadResult> {
+  if (job.count !== undefined) {
+    const report = await runGhz(ghz, core, job, 0, job.count);
+    const ok = report.statusCodeDistribution.OK ?? 0;
+    const errors = report.count - ok;
+    return { requests: ok, errors, rps: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuUsPerRequest: Number.NaN, ...(errors > 0 ? { firstError: JSON.stringify(report.errorDistribution ?? report.statusCodeDistribution) } : {}) };
+  }
   if (job.warmupMs > 0) await runGhz(ghz, core, job, job.warmupMs);
   const cpuBefore = processCpuMicros(job.serverPid);
   const report = await runGhz(ghz, core, job, job.durationMs);

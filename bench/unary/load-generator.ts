@@ -28,6 +28,11 @@ export interface LoadJob {
   warmupMs: number;
   durationMs: number;
   components: number;
+  /**
+   * Instead of a timed run: exactly this many calls, unmeasured (the priming pass; with `components` calls the
+   * stride visits every component once).
+   */
+  count?: number;
 }
 
 export interface LoadResult {
@@ -75,13 +80,14 @@ function callFor(client: CatalogClient, scenario: Scenario, components: number):
   }
 }
 
-async function drive(call: () => Promise<unknown>, concurrency: number, durationMs: number, record: boolean) {
+async function drive(call: () => Promise<unknown>, concurrency: number, durationMs: number, record: boolean, count = Infinity) {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
+  let started = 0;
   const deadline = performance.now() + durationMs;
   const worker = async () => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && started++ < count) {
       const start = performance.now();
       try {
         await call();
@@ -98,6 +104,10 @@ async function drive(call: () => Promise<unknown>, concurrency: number, duration
 
 export async function runJob(job: LoadJob): Promise<LoadResult> {
   const call = callFor(clientFor(job.url, job.protocol), job.scenario, job.components);
+  if (job.count !== undefined) {
+    const { errors, firstError } = await drive(call, job.concurrency, Infinity, false, job.count);
+    return { requests: job.count - errors, errors, rps: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuUsPerRequest: Number.NaN, ...(firstError ? { firstError } : {}) };
+  }
   await drive(call, job.concurrency, job.warmupMs, false);
   const cpuBefore = processCpuMicros(job.serverPid);
   const started = performance.now();

@@ -11,11 +11,19 @@
  * each ratio is the median of per-round ratios to the bare run of that round.
  * Also: the embedded server's cold start on the catalog (spawn -> first answer).
  *
+ * Before the rounds of each scenario and protocol every server is primed:
+ * each component is read once the way the scenario reads it (unmeasured),
+ * so the rounds measure the steady state processors see, in which the
+ * catalog answers a record it has answered before from its wire-form cache
+ * (src/api/stored-components.ts). `--cold` skips this: the first round then
+ * also pays for converting and encoding each record on its first read.
+ *
  *   npx tsx bench/unary/run.ts [--components 10000] [--rounds 3] [--duration-ms 2500]
  *     [--warmup-ms 500] [--concurrency 32] [--scenarios get-exact,...] [--protocols grpc,connect]
  *     [--summary file.json]   (the rows for bench/run-all.ts)
  *     [--profile-dir dir]     (node --cpu-prof of every server process)
  *     [--compiled]            the catalog servers run dist/ (built first when stale), as in production
+ *     [--cold]                no priming pass (see below)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -52,6 +60,8 @@ const { values: args } = parseArgs({
     "profile-dir": { type: "string" },
     /** Catalog servers from dist/ (npm run build), as production runs them, instead of transpiled by tsx. */
     compiled: { type: "boolean", default: false },
+    /** Skip the priming pass: round 1 then includes each record's first read. */
+    cold: { type: "boolean", default: false },
   },
 });
 const components = Number(args.components);
@@ -155,7 +165,8 @@ async function main(): Promise<void> {
   try {
     console.log(`bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
       `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
-      `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up; ` +
+      `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
+      `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
       `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
       `Connect load: Connect-ES, JSON over HTTP/1.1 (node); catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`);
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
@@ -174,18 +185,25 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       for (const protocol of protocols) {
         const perServer = new Map<string, LoadResult[]>(servers.map((s) => [s.kind, []]));
+        const job = (server: ServerProcess): LoadJob => ({
+          url: server.url,
+          serverPid: server.pid,
+          protocol,
+          scenario,
+          concurrency: Number(args.concurrency),
+          warmupMs: Number(args["warmup-ms"]),
+          durationMs: Number(args["duration-ms"]),
+          components,
+        });
+        if (!args.cold) {
+          for (const server of servers) {
+            const primed = await load.run({ ...job(server), count: components });
+            if (primed.errors > 0) console.warn(`${server.kind} ${scenario} ${protocol} priming: ${primed.errors} errors, first: ${primed.firstError}`);
+          }
+        }
         for (let round = 0; round < rounds; round++) {
           for (const server of servers) {
-            const result = await load.run({
-              url: server.url,
-              serverPid: server.pid,
-              protocol,
-              scenario,
-              concurrency: Number(args.concurrency),
-              warmupMs: Number(args["warmup-ms"]),
-              durationMs: Number(args["duration-ms"]),
-              components,
-            });
+            const result = await load.run(job(server));
             if (result.errors > 0) console.warn(`${server.kind} ${scenario} ${protocol}: ${result.errors} errors, first: ${result.firstError}`);
             perServer.get(server.kind)!.push(result);
           }
