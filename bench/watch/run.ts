@@ -5,6 +5,7 @@
  *                              [--workers N] [--trials 20] [--burst 200]
  *                              [--duration 300 --rate 1 --sample-seconds 10]
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
+ *                              [--server catalog|bare]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),
@@ -22,12 +23,20 @@
  * writer here and every worker. --server-cpus / --load-cpus pin the server
  * and the workers with taskset (this process runs where it was started).
  * --server-prof writes a V8 CPU profile of the server (--cpu-prof) into DIR.
+ * --server bare runs bare-server.ts instead of the catalog: a bare
+ * Connect-Node server fanning out the same pre-encoded event, the floor the
+ * catalog's numbers are compared with.
+ * With --duration the server also runs with --trace-gc, and the heap left
+ * after each full (mark-compact) collection is reported beside RSS: RSS
+ * saw-tooths with V8's heap growth, the heap after a full collection is
+ * what the process actually keeps.
  * Then, in this process, the serialise-once baseline (--baseline): encoding
  * one response per stream the old way (toBinary of the full message) against
  * the way WatchEvents does it now (pre-encoded event bytes).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { create, toBinary, type UnknownField } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
@@ -54,8 +63,11 @@ const { values } = parseArgs({
     "load-cpus": { type: "string", default: "" },
     "server-prof": { type: "string", default: "" },
     baseline: { type: "boolean", default: false },
+    /** "catalog" (nestor-catalog serve on the memory store) or "bare" (bare-server.ts, the framework's floor). */
+    server: { type: "string", default: "catalog" },
   },
 });
+if (values.server !== "catalog" && values.server !== "bare") throw new Error(`--server must be catalog or bare, not ${values.server}`);
 const streamCounts = values.streams.split(",").map(Number);
 const perConnection = Number(values["per-connection"]);
 const trials = Number(values.trials);
@@ -78,10 +90,20 @@ function pin(pid: number, cpus: string): void {
   if (cpus !== "") execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
 }
 
-async function startServer(): Promise<{ url: string; process: ChildProcess }> {
+/** Heap used after each full collection, from the server's --trace-gc lines. */
+interface FullGc {
+  atMs: number;
+  heapMiB: number;
+  /** V8 isolate: the main thread's, or a worker's (tsx runs its loader in one). */
+  isolate: string;
+}
+
+async function startServer(traceGc: boolean): Promise<{ url: string; process: ChildProcess; fullGcs: FullGc[] }> {
   const port = await freePort();
   const prof = values["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["server-prof"]] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", "src/main.ts", "serve"], {
+  const nodeArgs = [...prof, ...(traceGc ? ["--trace-gc"] : []), "--import", "tsx"];
+  const script = values.server === "bare" ? ["bench/watch/bare-server.ts", String(port)] : ["src/main.ts", "serve"];
+  const child = spawn(process.execPath, [...nodeArgs, ...script], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -90,15 +112,25 @@ async function startServer(): Promise<{ url: string; process: ChildProcess }> {
       NESTOR_LOGGING_LEVEL: "warn",
       NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "10000",
     },
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", traceGc ? "pipe" : "inherit", "inherit"],
   });
+  const fullGcs: FullGc[] = [];
+  if (traceGc) {
+    // e.g. "[123:0x5f]   81234 ms: Mark-Compact 950.1 (1012.3) -> 901.7 (1003.1) MB, ..."
+    const line = /^\[\d+:(0x[0-9a-f]+)\].*?Mark-Compact.*? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/;
+    createInterface({ input: child.stdout! }).on("line", (text) => {
+      const match = line.exec(text);
+      if (match) fullGcs.push({ atMs: now(), heapMiB: Number(match[2]), isolate: match[1]! });
+      else if (!/: (Scavenge|Mark-Compact|Mark-sweep)/.test(text)) process.stdout.write(`${text}\n`);
+    });
+  }
   pin(child.pid!, values["server-cpus"]);
   const url = `http://127.0.0.1:${port}`;
   const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url }));
   for (;;) {
     try {
       await client.listComponents({ pageSize: 1 });
-      return { url, process: child };
+      return { url, process: child, fullGcs };
     } catch {
       await sleep(100);
     }
@@ -205,6 +237,8 @@ interface Flatness {
   lastP50: number;
   lastP99: number;
   workerMiB: number[];
+  /** Heap used after each full collection during the run (--trace-gc), with its time in minutes from the start. */
+  fullGcs: Array<{ minute: number; heapMiB: number }>;
 }
 
 interface Row {
@@ -222,11 +256,23 @@ interface Row {
   flat?: Flatness;
 }
 
+/** The collections of the isolate with the largest heap: the server's main thread, not tsx's loader thread. */
+function mainIsolate(gcs: FullGc[]): FullGc[] {
+  const largest = new Map<string, number>();
+  for (const gc of gcs) largest.set(gc.isolate, Math.max(largest.get(gc.isolate) ?? 0, gc.heapMiB));
+  const main = [...largest.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return gcs.filter((gc) => gc.isolate === main);
+}
+
 /** Least-squares slope of samples taken every `everySeconds`, in KiB per minute. */
 function slopePerMinute(samples: number[], everySeconds: number): number {
+  return slope(samples.map((_, i) => (i * everySeconds) / 60), samples);
+}
+
+/** Least-squares slope of ys over xs. */
+function slope(xs: number[], samples: number[]): number {
   const n = samples.length;
   if (n < 2) return 0;
-  const xs = samples.map((_, i) => (i * everySeconds) / 60);
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = samples.reduce((a, b) => a + b, 0) / n;
   let num = 0;
@@ -239,7 +285,7 @@ function slopePerMinute(samples: number[], everySeconds: number): number {
 }
 
 async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
-  const server = await startServer();
+  const server = await startServer(measureFlatness);
   const pid = server.process.pid!;
   const client = createClient(CatalogService, createGrpcTransport({ baseUrl: server.url }));
   const name = "bench-watch";
@@ -319,6 +365,9 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
       lastP50: percentile(latencies, 50),
       lastP99: percentile(latencies, 99),
       workerMiB: await load.memoryMiB(),
+      fullGcs: mainIsolate(server.fullGcs)
+        .filter((gc) => gc.atMs >= started)
+        .map((gc) => ({ minute: (gc.atMs - started) / 60_000, heapMiB: gc.heapMiB })),
     };
   }
 
@@ -413,7 +462,7 @@ const pinning =
   values["server-cpus"] || values["load-cpus"]
     ? `server pinned to CPU ${values["server-cpus"] || "any"}, load workers to CPU ${values["load-cpus"] || "any"}`
     : "nothing pinned";
-console.log(`\nWatchEvents fan-out, one server process (memory store), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
+console.log(`\nWatchEvents fan-out, one server process (${values.server === "bare" ? "bare Connect-Node baseline, bench/watch/bare-server.ts" : "catalog, memory store"}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
 console.log(`one-event latency over ${trials} trials; burst of ${burst} events\n`);
 console.log("| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | burst delivered events/s | worker RSS MiB |");
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -439,6 +488,18 @@ for (const r of rows) {
   for (let i = 0; i + perMinute <= s.length; i += perMinute) floors.push(Math.min(...s.slice(i, i + perMinute)));
   console.log(`samples (MiB): ${s.map(mib).join(" ")}`);
   console.log(`floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`);
+  const gcs = f.fullGcs;
+  console.log(
+    `heap after each full GC (MiB, ${gcs.length} collections): ${gcs.map((gc) => `${gc.minute.toFixed(1)}m ${gc.heapMiB.toFixed(0)}`).join(", ")}; ` +
+      `slope ${slope(gcs.map((gc) => gc.minute), gcs.map((gc) => gc.heapMiB)).toFixed(2)} MiB/min` +
+      (gcs.length >= 4 ? `, over the second half ${halfSlope(gcs).toFixed(2)} MiB/min` : ""),
+  );
+}
+
+/** The slope over the later half of the collections: warm-up growth flattens there, a leak does not. */
+function halfSlope(gcs: Array<{ minute: number; heapMiB: number }>): number {
+  const later = gcs.slice(Math.floor(gcs.length / 2));
+  return slope(later.map((gc) => gc.minute), later.map((gc) => gc.heapMiB));
 }
 
 if (values.baseline) {
