@@ -168,36 +168,46 @@ export class GitRepositoryCache {
    */
   async readFiles(entries: readonly TreeEntry[]): Promise<Map<string, string | undefined>> {
     const result = new Map<string, string | undefined>();
-    const blobs: TreeEntry[] = [];
-    for (const entry of entries) {
-      if (/^100[0-7]{3}$/.test(entry.mode)) blobs.push(entry);
-      else result.set(entry.path, undefined);
-    }
-    if (blobs.length === 0) return result;
-    const out = await this.catFileBatch(blobs.map((b) => b.id));
-    let offset = 0;
-    for (const { path } of blobs) {
-      const headerEnd = out.indexOf(0x0a, offset);
-      const header = out.subarray(offset, headerEnd).toString("utf8");
-      offset = headerEnd + 1;
-      const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-      if (!match) {
-        result.set(path, undefined); // "<object> missing"
-        continue;
-      }
-      const size = Number(match[2]);
-      result.set(path, match[1] === "blob" ? out.subarray(offset, offset + size).toString("utf8") : undefined);
-      offset += size + 1;
-    }
+    await this.streamFiles(entries, (path, text) => result.set(path, text));
     return result;
   }
 
-  /** The raw `git cat-file --batch` output for `ids`, in order. */
-  private async catFileBatch(ids: readonly string[]): Promise<Buffer> {
+  /**
+   * readFiles as a stream: `onFile` gets each entry's text (undefined as in
+   * readFiles) as soon as git has written it, so the caller's work on one
+   * file (parsing) overlaps git reading the next ones instead of waiting for
+   * all of them. Every entry is reported exactly once; the promise settles
+   * after the last one. An error thrown by `onFile` rejects the promise.
+   */
+  async streamFiles(entries: readonly TreeEntry[], onFile: (path: string, text: string | undefined) => void): Promise<void> {
+    const blobs: TreeEntry[] = [];
+    for (const entry of entries) {
+      if (/^100[0-7]{3}$/.test(entry.mode)) blobs.push(entry);
+      else onFile(entry.path, undefined);
+    }
+    if (blobs.length === 0) return;
+    const reader = new BatchOutputReader(blobs, onFile);
+    await this.catFileBatch(
+      blobs.map((b) => b.id),
+      (chunk) => reader.push(chunk),
+    );
+    reader.finish();
+  }
+
+  /** Runs `git cat-file --batch` for `ids`, handing its output to `onChunk` as it arrives. */
+  private async catFileBatch(ids: readonly string[], onChunk: (chunk: Buffer) => void): Promise<void> {
     const child = spawn("git", ["cat-file", "--batch", "--buffer"], { cwd: this.dir, stdio: ["pipe", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let failure: unknown;
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (failure !== undefined) return;
+      try {
+        onChunk(chunk);
+      } catch (err) {
+        // Keep draining so git can exit; the error is reported once it has.
+        failure = err;
+      }
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number>((resolve, reject) => {
       child.on("error", reject);
@@ -205,8 +215,8 @@ export class GitRepositoryCache {
     });
     child.stdin.end(ids.map((id) => `${id}\n`).join(""));
     const code = await exited;
+    if (failure !== undefined) throw failure;
     if (code !== 0) throw new Error(`git cat-file failed (exit ${code}): ${stderr.trim()}`);
-    return Buffer.concat(chunks);
   }
 
   /** simple-git in the clone, or (inClone false, for the clone itself) in its parent. */
@@ -260,5 +270,66 @@ export class GitRepositoryCache {
       return value;
     }
     return undefined;
+  }
+}
+
+/**
+ * Splits `git cat-file --batch` output (`<id> <type> <size>\n<content>\n`, or
+ * `<object> missing\n`) into the texts of `blobs`, in order, whatever the
+ * chunk boundaries. Only the unfinished tail of the output is kept between
+ * chunks.
+ */
+export class BatchOutputReader {
+  /** Output not yet consumed, and its length; joined only when it can complete the next entry. */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** How many buffered bytes the next entry needs (0: unknown until its header is complete). */
+  private needed = 0;
+  private next = 0;
+
+  constructor(
+    private readonly blobs: readonly TreeEntry[],
+    private readonly onFile: (path: string, text: string | undefined) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    // A large blob arrives in many chunks: wait for all of them instead of re-joining on each.
+    if (this.buffered < this.needed) return;
+    const out = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
+    let offset = 0;
+    this.needed = 0;
+    while (this.next < this.blobs.length) {
+      const headerEnd = out.indexOf(0x0a, offset);
+      if (headerEnd === -1) break;
+      const header = out.toString("utf8", offset, headerEnd);
+      const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      const path = this.blobs[this.next]!.path;
+      if (!match) {
+        this.onFile(path, undefined); // "<object> missing"
+        this.next++;
+        offset = headerEnd + 1;
+        continue;
+      }
+      const size = Number(match[2]);
+      const contentStart = headerEnd + 1;
+      // The content and its trailing newline must both be here.
+      if (out.length < contentStart + size + 1) {
+        this.needed = contentStart + size + 1 - offset;
+        break;
+      }
+      this.next++;
+      offset = contentStart + size + 1;
+      this.onFile(path, match[1] === "blob" ? out.toString("utf8", contentStart, contentStart + size) : undefined);
+    }
+    const rest = out.subarray(offset);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+  }
+
+  /** Entries git never answered (it exited early) read as missing. */
+  finish(): void {
+    while (this.next < this.blobs.length) this.onFile(this.blobs[this.next++]!.path, undefined);
   }
 }
