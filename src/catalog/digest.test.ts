@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ComponentContent, JsonObject, JsonValue } from "../storage/records.js";
 import { arbitraryContent, makeInput, makeOutput, sampleContent, sampleDraft } from "./content-fixtures.js";
-import { canonicalJson, contentDigest, describeContentDifferences } from "./digest.js";
+import { canonicalContentJson, canonicalJson, contentDigest, contentProjection, describeContentDifferences } from "./digest.js";
 
 /** The same JSON value with every object's keys in reverse order. */
 function reverseKeys(value: JsonValue): JsonValue {
@@ -26,6 +26,10 @@ describe("canonicalJson", () => {
 
   it("writes numbers as JSON does", () => {
     expect(canonicalJson([1.0, -0, 1e21, 0.1])).toBe("[1,0,1e+21,0.1]");
+  });
+
+  it("writes an undefined array element as Array.join does (nothing)", () => {
+    expect(canonicalJson([1, undefined, 2] as unknown as JsonValue)).toBe("[1,,2]");
   });
 
   it("escapes strings and keys as JSON does", () => {
@@ -51,6 +55,18 @@ describe("contentDigest", () => {
       `"inputs":[{"default":20,"description":"","name":"size","required":false,"sensitive":false,"type":"integer","validation":{"minimum":1}}],` +
       `"outputs":[{"description":"","name":"endpoint","sensitive":false,"type":"string"}],"provider":"aws"}`;
     expect(contentDigest(content)).toBe(`sha256:${createHash("sha256").update(canonical).digest("hex")}`);
+  });
+
+  it("writes exactly the canonical JSON of the content projection, for any content and config", () => {
+    fc.assert(
+      fc.property(arbitraryContent, fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })), (content, config) => {
+        const withConfig = { ...content, deployment: { ...content.deployment, config: config as JsonObject } };
+        expect(canonicalContentJson(withConfig)).toBe(canonicalJson(contentProjection(withConfig)));
+      }),
+      { numRuns: 500 },
+    );
+    const record = { ...sampleDraft(), name: "other", createRevision: 3 };
+    expect(canonicalContentJson(record)).toBe(canonicalJson(contentProjection(record)));
   });
 
   it("is stable under object key reordering at any depth", () => {

@@ -19,12 +19,25 @@ import type {
  */
 export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const members = Object.keys(value)
-    .filter((key) => value[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`);
-  return `{${members.join(",")}}`;
+  // Plain loops rather than map/filter/sort chains: this runs for every publish (the content digest).
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ",";
+      // As Array.join writes it: an undefined element (not JSON) becomes nothing.
+      text += canonicalJson(value[i] as JsonValue) ?? "";
+    }
+    return `${text}]`;
+  }
+  const keys = Object.keys(value).sort();
+  let text = "{";
+  for (const key of keys) {
+    const member = value[key];
+    if (member === undefined) continue;
+    if (text.length > 1) text += ",";
+    text += `${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${text}}`;
 }
 
 /** Structural equality of two JSON values (object key order does not matter). */
@@ -79,9 +92,10 @@ function outputProjection(output: OutputSpec): JsonValue {
 /**
  * Exactly the immutable spec fields, whatever else the object carries (a full
  * ComponentRecord may be passed): name, version, times and mutable fields never
- * reach the digest.
+ * reach the digest. The digest is over its canonical JSON (written directly
+ * by canonicalContentJson).
  */
-function contentProjection(content: ComponentContent): JsonValue {
+export function contentProjection(content: ComponentContent): JsonValue {
   return {
     provider: content.provider,
     category: content.category,
@@ -95,9 +109,83 @@ function contentProjection(content: ComponentContent): JsonValue {
   };
 }
 
-/** "sha256:<hex>" over the canonical JSON of the content's immutable fields. */
+/**
+ * canonicalJson(contentProjection(content)), written directly: the
+ * projection's keys are fixed, so they are emitted in their sorted order
+ * without building the projected objects or sorting their keys; only
+ * free-form values (defaults, allowed values, config) go through
+ * canonicalJson. Tested equal to the projection's canonical JSON.
+ */
+export function canonicalContentJson(content: ComponentContent): string {
+  const { deployment } = content;
+  let inputs = "[";
+  for (let i = 0; i < content.inputs.length; i++) inputs += (i > 0 ? "," : "") + canonicalInputJson(content.inputs[i]!);
+  let outputs = "[";
+  for (let i = 0; i < content.outputs.length; i++) outputs += (i > 0 ? "," : "") + canonicalOutputJson(content.outputs[i]!);
+  const deploymentJson = fixedObject([
+    ['"config"', deployment.config],
+    ['"engine"', deployment.engine],
+    ['"engineVersion"', deployment.engineVersion],
+  ]);
+  return fixedObject([
+    ['"category"', content.category],
+    ['"deployment"', RAW, deploymentJson],
+    ['"inputs"', RAW, `${inputs}]`],
+    ['"outputs"', RAW, `${outputs}]`],
+    ['"provider"', content.provider],
+  ]);
+}
+
+/** Marks a fixedObject member whose JSON text is already written (third element). */
+const RAW = Symbol("raw");
+type FixedMember = readonly [quotedKey: string, value: JsonValue | undefined] | readonly [quotedKey: string, raw: typeof RAW, text: string];
+
+/** `{...}` of members already in sorted key order; undefined values are left out, as canonicalJson does. */
+function fixedObject(members: readonly FixedMember[]): string {
+  let text = "{";
+  for (const member of members) {
+    const value = member[1];
+    if (value === undefined) continue;
+    if (text.length > 1) text += ",";
+    text += `${member[0]}:${value === RAW ? member[2] : canonicalJson(value)}`;
+  }
+  return `${text}}`;
+}
+
+function canonicalInputJson(input: InputSpec): string {
+  const rules = effectiveRules(input.validation);
+  // rulesProjection's keys, sorted: allowedValues, maxLength, maximum, minLength, minimum, pattern.
+  const validation = fixedObject([
+    ['"allowedValues"', rules.allowedValues],
+    ['"maxLength"', rules.maxLength],
+    ['"maximum"', rules.maximum],
+    ['"minLength"', rules.minLength],
+    ['"minimum"', rules.minimum],
+    ['"pattern"', rules.pattern],
+  ]);
+  return fixedObject([
+    ['"default"', input.default],
+    ['"description"', input.description],
+    ['"name"', input.name],
+    ['"required"', input.required],
+    ['"sensitive"', input.sensitive],
+    ['"type"', input.type],
+    ['"validation"', RAW, validation],
+  ]);
+}
+
+function canonicalOutputJson(output: OutputSpec): string {
+  return fixedObject([
+    ['"description"', output.description],
+    ['"name"', output.name],
+    ['"sensitive"', output.sensitive],
+    ['"type"', output.type],
+  ]);
+}
+
+/** "sha256:<hex>" over the canonical JSON of the content's immutable fields (contentProjection). */
 export function contentDigest(content: ComponentContent): string {
-  const hash = createHash("sha256").update(canonicalJson(contentProjection(content)), "utf8").digest("hex");
+  const hash = createHash("sha256").update(canonicalContentJson(content), "utf8").digest("hex");
   return `sha256:${hash}`;
 }
 
