@@ -5,7 +5,7 @@
  *                              [--workers N] [--trials 20] [--burst 200]
  *                              [--duration 300 --rate 1 --sample-seconds 10]
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
- *                              [--server catalog|bare]
+ *                              [--server catalog|bare|http2]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),
@@ -25,7 +25,8 @@
  * --server-prof writes a V8 CPU profile of the server (--cpu-prof) into DIR.
  * --server bare runs bare-server.ts instead of the catalog: a bare
  * Connect-Node server fanning out the same pre-encoded event, the floor the
- * catalog's numbers are compared with.
+ * catalog's numbers are compared with; --server http2 runs http2-server.ts,
+ * gRPC framed by hand on node:http2 (no Connect), the transport's floor.
  * With --duration the server also runs with --trace-gc, and the heap left
  * after each full (mark-compact) collection is reported beside RSS: RSS
  * saw-tooths with V8's heap growth, the heap after a full collection is
@@ -63,11 +64,25 @@ const { values } = parseArgs({
     "load-cpus": { type: "string", default: "" },
     "server-prof": { type: "string", default: "" },
     baseline: { type: "boolean", default: false },
-    /** "catalog" (nestor-catalog serve on the memory store) or "bare" (bare-server.ts, the framework's floor). */
+    /**
+     * "catalog" (nestor-catalog serve on the memory store), "bare" (bare-server.ts: Connect-Node, the framework's
+     * floor) or "http2" (http2-server.ts: gRPC framed by hand on node:http2, the transport's floor).
+     */
     server: { type: "string", default: "catalog" },
   },
 });
-if (values.server !== "catalog" && values.server !== "bare") throw new Error(`--server must be catalog or bare, not ${values.server}`);
+const SERVER_SCRIPTS: Record<string, (port: number) => string[]> = {
+  catalog: () => ["src/main.ts", "serve"],
+  bare: (port) => ["bench/watch/bare-server.ts", String(port)],
+  http2: (port) => ["bench/watch/http2-server.ts", String(port)],
+};
+const SERVER_LABELS: Record<string, string> = {
+  catalog: "catalog, memory store",
+  bare: "bare Connect-Node baseline, bench/watch/bare-server.ts",
+  http2: "gRPC on bare node:http2, bench/watch/http2-server.ts",
+};
+const serverScript = SERVER_SCRIPTS[values.server];
+if (!serverScript) throw new Error(`--server must be one of ${Object.keys(SERVER_SCRIPTS).join(", ")}, not ${values.server}`);
 const streamCounts = values.streams.split(",").map(Number);
 const perConnection = Number(values["per-connection"]);
 const trials = Number(values.trials);
@@ -102,7 +117,7 @@ async function startServer(traceGc: boolean): Promise<{ url: string; process: Ch
   const port = await freePort();
   const prof = values["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["server-prof"]] : [];
   const nodeArgs = [...prof, ...(traceGc ? ["--trace-gc"] : []), "--import", "tsx"];
-  const script = values.server === "bare" ? ["bench/watch/bare-server.ts", String(port)] : ["src/main.ts", "serve"];
+  const script = serverScript(port);
   const child = spawn(process.execPath, [...nodeArgs, ...script], {
     cwd: repoRoot,
     env: {
@@ -462,7 +477,7 @@ const pinning =
   values["server-cpus"] || values["load-cpus"]
     ? `server pinned to CPU ${values["server-cpus"] || "any"}, load workers to CPU ${values["load-cpus"] || "any"}`
     : "nothing pinned";
-console.log(`\nWatchEvents fan-out, one server process (${values.server === "bare" ? "bare Connect-Node baseline, bench/watch/bare-server.ts" : "catalog, memory store"}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
+console.log(`\nWatchEvents fan-out, one server process (${SERVER_LABELS[values.server]}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
 console.log(`one-event latency over ${trials} trials; burst of ${burst} events\n`);
 console.log("| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | burst delivered events/s | worker RSS MiB |");
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
