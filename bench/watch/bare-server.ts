@@ -15,8 +15,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { create, toBinary, type UnknownField } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
@@ -27,10 +26,8 @@ import {
   WatchEventsResponseSchema,
   type WatchEventsResponse,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { eventToWire } from "../../src/api/convert.js";
 import { sniffProtocol } from "../../src/api/server.js";
-import { storedRecord } from "../unary/bare-server.js";
+import { benchEventResponse } from "./bench-event.js";
 
 const KEEP = 1_000;
 let revision = 0;
@@ -39,11 +36,7 @@ let wake: Array<() => void> = [];
 
 function publish(): number {
   revision += 1;
-  const time = new Date().toISOString();
-  const event = eventToWire({ revision, type: "updated", time, actor: "bench", component: { ...storedRecord(0, "1.0.0"), updateRevision: revision } });
-  const field: UnknownField = { no: 1, wireType: WireType.LengthDelimited, data: new BinaryWriter().bytes(toBinary(EventSchema, event)).finish() };
-  const response = create(WatchEventsResponseSchema, { revision: BigInt(revision) });
-  response.$unknown = [field];
+  const response = benchEventResponse(revision);
   responses.set(revision, response);
   responses.delete(revision - KEEP);
   const woken = wake;

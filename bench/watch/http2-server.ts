@@ -11,17 +11,14 @@
  *   node --import tsx bench/watch/http2-server.ts PORT
  */
 import * as http2 from "node:http2";
-import { create, toBinary, type DescMessage, type MessageShape, type UnknownField } from "@bufbuild/protobuf";
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   CreateComponentResponseSchema,
   ListComponentsResponseSchema,
   UpdateComponentResponseSchema,
   WatchEventsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { eventToWire } from "../../src/api/convert.js";
-import { storedRecord } from "../unary/bare-server.js";
+import { benchEventResponse } from "./bench-event.js";
 
 const SERVICE = "/nestor.catalog.v1.CatalogService/";
 const watchers = new Set<http2.ServerHttp2Stream>();
@@ -41,12 +38,7 @@ function framed<Desc extends DescMessage>(schema: Desc, message: MessageShape<De
 
 function publish(): number {
   revision += 1;
-  const time = new Date().toISOString();
-  const event = eventToWire({ revision, type: "updated", time, actor: "bench", component: { ...storedRecord(0, "1.0.0"), updateRevision: revision } });
-  const field: UnknownField = { no: 1, wireType: WireType.LengthDelimited, data: new BinaryWriter().bytes(toBinary(EventSchema, event)).finish() };
-  const response = create(WatchEventsResponseSchema, { revision: BigInt(revision) });
-  response.$unknown = [field];
-  const bytes = framed(WatchEventsResponseSchema, response);
+  const bytes = framed(WatchEventsResponseSchema, benchEventResponse(revision));
   for (const stream of watchers) stream.write(bytes);
   return revision;
 }
