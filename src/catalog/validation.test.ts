@@ -1,8 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FieldViolation } from "../errors/index.js";
 import type { JsonObject, JsonValue, ValidationRules, ValueType } from "../storage/records.js";
 import { makeInput, makeOutput, sampleDraft } from "./content-fixtures.js";
-import { checkValue, validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
+import { checkValue, jsonBytesBound, validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
 
 /** The violations of the sample draft after `change` edits it. */
 function violationsAfter(change: (draft: ComponentDraft) => void): FieldViolation[] {
@@ -515,5 +516,58 @@ describe("validateMutablePatch", () => {
       "component.deprecation.message",
       "MAX_LENGTH",
     );
+  });
+});
+
+describe("jsonBytesBound (the size check's shortcut)", () => {
+  const exactBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+
+  it("is never below the UTF-8 size of the JSON text, for any JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.string({ unit: "binary" }), fc.double(), (value, text, number) => {
+        for (const candidate of [value, { text, number, list: [text, undefined, number] }, [value, text]]) {
+          const bound = jsonBytesBound(candidate);
+          expect(bound).toBeDefined();
+          expect(bound!).toBeGreaterThanOrEqual(exactBytes(candidate));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    for (const number of [-0.0000012345678901234567, -1.7976931348623157e308, Number.NaN, -Infinity]) {
+      expect(jsonBytesBound(number)!).toBeGreaterThanOrEqual(exactBytes(number));
+    }
+  });
+
+  it("declines anything JSON.stringify would treat specially, so the exact size decides", () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const withToJson = { toJSON: () => "x".repeat(10_000) };
+    const arrayWithToJson = Object.assign([1], { toJSON: () => "x".repeat(10_000) });
+    for (const value of [new Date(0), withToJson, arrayWithToJson, cyclic, { n: 1n }, { f: () => 1 }, new (class Point {})(), [Symbol("s")]]) {
+      expect(jsonBytesBound(value)).toBeUndefined();
+    }
+  });
+
+  it("still refuses config over 256 KiB that only the exact size can tell (multi-byte text)", () => {
+    const draft = sampleDraft();
+    // 2-byte characters: the bound (6 per character) is over the limit, the exact size just over it too.
+    draft.deployment.config = { blob: "é".repeat(128 * 1024) };
+    expect(validateComponent(draft).map((v) => v.reason)).toContain("MAX_SIZE");
+    draft.deployment.config = { blob: "é".repeat(128 * 1024 - 8) };
+    expect(validateComponent(draft).map((v) => v.reason)).not.toContain("MAX_SIZE");
+  });
+});
+
+describe("patterns checked again and again (compiled once, then reused)", () => {
+  it("gives the same answers and the same error for every version that repeats them", () => {
+    for (let i = 0; i < 3; i++) {
+      expect(checkValue("abc", "string", { pattern: "[a-c]+" })).toBeUndefined();
+      expect(checkValue("abd", "string", { pattern: "[a-c]+" })).toContain("must match the pattern [a-c]+");
+      const draft = sampleDraft();
+      draft.inputs.push(makeInput({ name: "broken", validation: { pattern: "(unclosed" } }));
+      const problems = validateComponent(draft).filter((v) => v.reason === "PATTERN_INVALID");
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.description).toMatch(/^pattern is not a valid RE2 regular expression: .+/);
+    }
   });
 });

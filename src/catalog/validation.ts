@@ -245,11 +245,29 @@ function isValueType(value: unknown): value is ValueType {
  * validation backtrack catastrophically, whatever its shape.
  */
 function compilePattern(pattern: string): RE2JS | undefined {
+  const compiled = compiledPattern(pattern);
+  return "regex" in compiled ? compiled.regex : undefined;
+}
+
+type CompiledPattern = { regex: RE2JS } | { error: string };
+/** Compiled patterns by source: a sync publishes many versions sharing patterns, each checked twice (rule, default). */
+const compiledPatterns = new Map<string, CompiledPattern>();
+const MAX_CACHED_PATTERNS = 1024;
+
+/** The pattern compiled (RE2JS matchers hold no per-match state, so one may serve every check), or why it does not compile. */
+function compiledPattern(pattern: string): CompiledPattern {
+  const known = compiledPatterns.get(pattern);
+  if (known) return known;
+  let compiled: CompiledPattern;
   try {
-    return RE2JS.compile(pattern);
-  } catch {
-    return undefined;
+    compiled = { regex: RE2JS.compile(pattern) };
+  } catch (err) {
+    compiled = { error: err instanceof Error ? err.message : String(err) };
   }
+  // Patterns are at most 1 KiB; a full cache is simply dropped, which keeps this bounded without LRU bookkeeping.
+  if (compiledPatterns.size >= MAX_CACHED_PATTERNS) compiledPatterns.clear();
+  compiledPatterns.set(pattern, compiled);
+  return compiled;
 }
 
 /**
@@ -316,11 +334,9 @@ function checkPattern(out: Violations, field: string, pattern: unknown): void {
   if (pattern.length > LIMITS.patternLength) {
     return violation(out, field, REASONS.patternTooLong, `pattern must be at most ${LIMITS.patternLength} characters, got ${pattern.length}`);
   }
-  try {
-    RE2JS.compile(pattern);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    return violation(out, field, REASONS.patternInvalid, `pattern is not a valid RE2 regular expression: ${detail}`);
+  const compiled = compiledPattern(pattern);
+  if ("error" in compiled) {
+    return violation(out, field, REASONS.patternInvalid, `pattern is not a valid RE2 regular expression: ${compiled.error}`);
   }
 }
 
@@ -481,6 +497,71 @@ function serializedBytes(value: unknown): number | undefined {
   }
 }
 
+/** Nesting below which jsonBytesBound walks plain data; deeper (or cyclic) values are measured exactly. */
+const BOUND_DEPTH = 64;
+
+/**
+ * An upper bound on serializedBytes(value), or undefined when the value is
+ * not plain JSON data (class instances, toJSON, BigInt, too deep, cyclic)
+ * and only JSON.stringify can tell. Each string counts 6 bytes per UTF-16
+ * unit plus its quotes (the most JSON escaping and UTF-8 can make of it),
+ * each number 32 (the longest number JSON writes has 25 characters, e.g.
+ * -0.0000012345678901234567). Much cheaper than
+ * serializing: every publish checks a size limit that almost every
+ * component is far below.
+ */
+export function jsonBytesBound(value: unknown, depth = 0): number | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.length * 6 + 2;
+    case "number":
+      return 32;
+    case "boolean":
+      return 5;
+    case "undefined":
+      return 4; // nothing as a member; "null" as a list element
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return 4;
+  if (depth >= BOUND_DEPTH) return undefined;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if ("toJSON" in value) return undefined;
+  if (Array.isArray(value)) {
+    if (prototype !== Array.prototype) return undefined;
+    let total = 2 + value.length;
+    for (let i = 0; i < value.length; i++) {
+      const item = jsonBytesBound(value[i], depth + 1);
+      if (item === undefined) return undefined;
+      total += item;
+    }
+    return total;
+  }
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  let total = 2;
+  for (const key of Object.keys(value)) {
+    const member = jsonBytesBound((value as Record<string, unknown>)[key], depth + 1);
+    if (member === undefined) return undefined;
+    total += key.length * 6 + 4 + member;
+  }
+  return total;
+}
+
+/**
+ * Whether `value` serializes to more than `limit` bytes: the exact size when
+ * it does (or cannot be serialized: undefined), else "within" without
+ * serializing when the cheap bound already shows it.
+ */
+function sizeOver(value: unknown, limit: number): { over: false } | { over: true; bytes: number | undefined } {
+  const bound = jsonBytesBound(value);
+  if (bound !== undefined && bound <= limit) return { over: false };
+  const bytes = serializedBytes(value);
+  return bytes === undefined || bytes > limit ? { over: true, bytes } : { over: false };
+}
+
+
 function checkDeployment(out: Violations, field: string, deployment: unknown): void {
   if (!isPlainObject(deployment)) {
     return violation(out, field, REASONS.required, `deployment is required (an object with engine, engineVersion and config)`);
@@ -498,9 +579,9 @@ function checkDeployment(out: Violations, field: string, deployment: unknown): v
   if (depth > LIMITS.configDepth) {
     return violation(out, `${field}.config`, REASONS.maxDepth, `config must be nested at most ${LIMITS.configDepth} levels deep`);
   }
-  const bytes = serializedBytes(config);
-  if (bytes === undefined || bytes > LIMITS.configBytes) {
-    violation(out, `${field}.config`, REASONS.maxSize, `config must serialize to at most ${LIMITS.configBytes} bytes of JSON, got ${bytes ?? "an unserializable value"}`);
+  const size = sizeOver(config, LIMITS.configBytes);
+  if (size.over) {
+    violation(out, `${field}.config`, REASONS.maxSize, `config must serialize to at most ${LIMITS.configBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`);
   }
 }
 
@@ -560,10 +641,10 @@ export function validateComponent(input: ComponentDraft, fieldPrefix = "componen
   checkElements<OutputSpec>(out, field("outputs"), draft.outputs, { kind: "output" });
   checkDeployment(out, field("deployment"), draft.deployment);
   checkSource(out, field("source"), draft.source);
-  const bytes = serializedBytes(draft);
+  const size = sizeOver(draft, LIMITS.componentBytes);
   // A value too deep to serialize has already been reported where it is (config depth); say it here only if nothing else did.
-  if (bytes === undefined ? out.length === 0 : bytes > LIMITS.componentBytes) {
-    violation(out, fieldPrefix, REASONS.maxSize, `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, got ${bytes ?? "an unserializable value"}`);
+  if (size.over && (size.bytes !== undefined || out.length === 0)) {
+    violation(out, fieldPrefix, REASONS.maxSize, `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`);
   }
   return out;
 }
