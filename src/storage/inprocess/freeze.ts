@@ -21,7 +21,10 @@ export function frozenCopy<T>(value: T): T {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return Object.freeze(value.map((item: unknown) => frozenCopy(item))) as T;
   const copy: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
+  const source = value as Record<string, unknown>;
+  // Object.keys rather than Object.entries: no pair array per member on the write path.
+  for (const key of Object.keys(source)) {
+    const child = source[key];
     if (child !== undefined) copy[key] = frozenCopy(child);
   }
   return Object.freeze(copy) as T;

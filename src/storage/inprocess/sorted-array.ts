@@ -41,9 +41,14 @@ export class SortedArray<T extends K, K = T> {
   }
 
   insert(item: T): void {
+    const items = this.items;
+    // The common writes (the newest updateTime, names published in order) land at the end: one comparison, no search.
+    if (items.length === 0 || this.compare(items[items.length - 1] as T, item) <= 0) {
+      items.push(item);
+      return;
+    }
     const index = this.upperBound(item);
-    if (index === this.items.length) this.items.push(item);
-    else this.items.splice(index, 0, item);
+    items.splice(index, 0, item);
   }
 
   /** Removes the item comparing equal to `key`; false when there is none. */
