@@ -17,7 +17,7 @@ import type { InputSpec, JsonObject, JsonValue, OutputSpec, ValidationRules, Val
 import type { ComponentDraft } from "../validation.js";
 import { DEFINITION_SHAPE, DRAFT_FIELD_TO_DOCUMENT_PATH, type FieldShape } from "./definition-fields.js";
 import { parseSimpleYaml } from "./simple-yaml.js";
-import { fromYamlNode, nodeAt, toPlainValue, type SourceNode } from "./source-tree.js";
+import { fromYamlNode, nodeAt, toPlainValue, type SourceMap, type SourceNode } from "./source-tree.js";
 
 /** One problem in a file; `line` is 1-based. */
 export interface DefinitionProblem {
@@ -148,7 +148,6 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
       return;
     case "object": {
       if (node?.kind !== "map") return wrongType(problems, line, name, "a mapping", node);
-      const seen = new Set<string>();
       for (const pair of node.pairs) {
         const key = pair.key?.kind === "scalar" ? String(pair.key.value) : undefined;
         const keyLine = lineOf(pair.key);
@@ -156,7 +155,6 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
           problems.push({ line: keyLine, message: `${name} has a key that is not a plain string` });
           continue;
         }
-        seen.add(key);
         const child = shape.fields[key];
         const childPath = path === "" ? key : `${path}.${key}`;
         if (!child) {
@@ -165,12 +163,21 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
         }
         checkNode(pair.value, child, childPath, problems);
       }
+      // A scan of the pairs, not a Set per mapping: required lists are short, and this runs for every mapping of every file.
       for (const key of shape.required ?? []) {
-        if (!seen.has(key)) problems.push({ line, message: `${path === "" ? key : `${path}.${key}`} is required` });
+        if (!hasPlainKey(node, key)) problems.push({ line, message: `${path === "" ? key : `${path}.${key}`} is required` });
       }
       return;
     }
   }
+}
+
+/** Whether a pair of `node` has `key` as its scalar key (as checkNode reads keys). */
+function hasPlainKey(node: SourceMap, key: string): boolean {
+  for (const pair of node.pairs) {
+    if (pair.key?.kind === "scalar" && String(pair.key.value) === key) return true;
+  }
+  return false;
 }
 
 function wrongType(problems: DefinitionProblem[], line: number, name: string, expected: string, node: SourceNode | null): void {

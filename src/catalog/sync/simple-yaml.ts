@@ -101,6 +101,29 @@ function isSequenceEntry(content: string): boolean {
   return content === "-" || content.startsWith("- ");
 }
 
+/**
+ * The keys of one mapping, to refuse duplicates. Mappings are nearly always
+ * a handful of keys, where scanning a short array beats allocating a Set
+ * for each one; a long mapping moves to a Set, so it stays linear.
+ */
+class KeySet {
+  private few: string[] = [];
+  private many: Set<string> | undefined;
+
+  /** Adds `key`; false when it was already there. */
+  add(key: string): boolean {
+    if (this.many) {
+      if (this.many.has(key)) return false;
+      this.many.add(key);
+      return true;
+    }
+    if (this.few.includes(key)) return false;
+    this.few.push(key);
+    if (this.few.length > 16) this.many = new Set(this.few);
+    return true;
+  }
+}
+
 class BlockParser {
   private next = 0;
 
@@ -123,15 +146,14 @@ class BlockParser {
 
   private mapping(indent: number): SourceMap {
     const map: SourceMap = { kind: "map", line: this.peek()!.number, pairs: [] };
-    const keys = new Set<string>();
+    const keys = new KeySet();
     for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
       if (line.indent > indent) throw new Unsupported();
       if (isSequenceEntry(line.content)) break; // a compact list value ends here; the caller decides
       const colon = keyLength(line.content);
       if (colon === -1) throw new Unsupported();
       const key = line.content.slice(0, colon);
-      if (NON_STRING_KEYS.has(key) || keys.has(key)) throw new Unsupported();
-      keys.add(key);
+      if (NON_STRING_KEYS.has(key) || !keys.add(key)) throw new Unsupported();
       this.next++;
       const rest = line.content.slice(colon + 1).trimStart();
       let value: SourceNode;
@@ -244,13 +266,12 @@ function flowCollection(text: string, line: number): SourceNode {
     return { kind: "seq", line, items: parts.map((part) => flowPlain(part, line)) };
   }
   const map: SourceMap = { kind: "map", line, pairs: [] };
-  const keys = new Set<string>();
+  const keys = new KeySet();
   for (const part of parts) {
     const match = /^([A-Za-z_][A-Za-z0-9_./-]*): +(.+)$/.exec(part);
     if (!match) throw new Unsupported();
     const key = match[1]!;
-    if (NON_STRING_KEYS.has(key) || keys.has(key)) throw new Unsupported();
-    keys.add(key);
+    if (NON_STRING_KEYS.has(key) || !keys.add(key)) throw new Unsupported();
     map.pairs.push({ key: { kind: "scalar", line, value: key, source: key }, value: flowPlain(match[2]!, line) });
   }
   return map;
@@ -262,8 +283,13 @@ function flowPlain(text: string, line: number): SourceScalar {
   return plainScalar(text, line);
 }
 
+/** First characters (by code, ASCII) of the core schema's null, boolean, number, infinity and NaN forms. */
+const MAY_NOT_BE_STRING: boolean[] = Array.from({ length: 128 }, (_, code) => "~nNtTfF+-.0123456789".includes(String.fromCharCode(code)));
+
 /** The YAML 1.2 core schema, in the order the `yaml` library tries its tags. */
 function resolvePlain(text: string): string | number | boolean | null {
+  // Every non-string form starts with one of ~ n N t T f F + - . or a digit; most values (names, words) do not.
+  if (text !== "" && !MAY_NOT_BE_STRING[text.charCodeAt(0)]) return text;
   if (/^(?:~|[Nn]ull|NULL)?$/.test(text)) return null;
   if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(text)) return text[0] === "t" || text[0] === "T";
   if (/^0o[0-7]+$/.test(text)) return parseInt(text.slice(2), 8);
