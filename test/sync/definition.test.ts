@@ -51,6 +51,14 @@ describe("definition files", () => {
     ]);
   });
 
+  it("reports keys named like built-in object properties as unknown", () => {
+    const text = definitionYaml(definition({})).replace("metadata:\n", "constructor: x\nmetadata:\n  toString: y\n");
+    expect(parseDefinitionFile(text).problems).toEqual([
+      { line: 3, message: expect.stringMatching(/^unknown key "constructor" /) },
+      { line: 5, message: expect.stringMatching(/^unknown key "metadata.toString" /) },
+    ]);
+  });
+
   it("maps a Manager field violation to the line and document path of the field", () => {
     const [parsed] = parseDefinitionFile(definitionYaml(definition({ labels: { "bad key!": "x" } }))).definitions;
     const violations = validateComponent(parsed!.draft);

@@ -155,7 +155,8 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
           problems.push({ line: keyLine, message: `${name} has a key that is not a plain string` });
           continue;
         }
-        const child = shape.fields[key];
+        // Own keys only: "constructor" or "toString" are unknown keys, not Object.prototype's.
+        const child = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
         const childPath = path === "" ? key : `${path}.${key}`;
         if (!child) {
           problems.push({ line: keyLine, message: `unknown key "${childPath}" (known keys here: ${Object.keys(shape.fields).join(", ")})` });
