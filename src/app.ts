@@ -91,7 +91,7 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   try {
     // Bind policy and key material are checked here, so a refused start closes the store too.
     const authorization = await prepareAuthorization(config, { logger });
-    server = await serve({ config: config.server, logger, routes, interceptors: [authorization] });
+    server = await serve({ config: config.server, logger, routes, interceptors: authorization });
   } catch (err) {
     stopProbe();
     feed.close();

@@ -33,16 +33,22 @@ export interface AuthorizationOptions {
 
 /**
  * Checks the bind policy, loads key material (a bad JWKS fails here, before
- * the port opens) and returns the interceptor that enforces the config.
+ * the port opens) and returns the interceptors that enforce the config: none
+ * when no credentials are configured (loopback or --insecure), where every
+ * caller is the anonymous admin and there is nothing to check or limit, so
+ * no call pays for a layer that would only pass it on.
  */
-export async function prepareAuthorization(config: CatalogConfig, options: AuthorizationOptions): Promise<Interceptor> {
+export async function prepareAuthorization(config: CatalogConfig, options: AuthorizationOptions): Promise<Interceptor[]> {
   const log = options.logger.child({ component: "auth" });
   const authenticator = new Authenticator(config.auth, { logger: log, ...(options.now ? { now: options.now } : {}) });
   enforceBindPolicy(config.server, authConfigured(config.auth), log);
   await authenticator.load();
-  return authInterceptor({
-    authenticator,
-    policy: new MethodPolicy(config.auth.openMethods),
-    limits: config.server.limits,
-  });
+  if (!authenticator.enabled) return [];
+  return [
+    authInterceptor({
+      authenticator,
+      policy: new MethodPolicy(config.auth.openMethods),
+      limits: config.server.limits,
+    }),
+  ];
 }

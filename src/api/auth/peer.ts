@@ -17,9 +17,28 @@ export interface Peer {
 
 export const peerKey = createContextKey<Peer>({ remoteAddress: "", verifiedCertificate: undefined }, { description: "transport peer" });
 
-/** The adapter's `contextValues` hook: records the peer of each request. */
+/**
+ * The adapter's `contextValues` hook: records the peer of each request. The
+ * peer is worked out once per connection (the HTTP/2 session, or the
+ * HTTP/1.1 socket) and shared by its requests: reaching the socket through
+ * the session's proxy and reading the certificate cost more than the rest
+ * of a cached GetComponent.
+ */
 export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerRequest): ContextValues {
   const values = createContextValues();
+  const connection: object | undefined = req instanceof http2.Http2ServerRequest ? req.stream.session : req.socket;
+  let peer = connection === undefined ? undefined : peers.get(connection);
+  if (peer === undefined) {
+    peer = peerOf(req);
+    if (connection !== undefined) peers.set(connection, peer);
+  }
+  values.set(peerKey, peer);
+  return values;
+}
+
+const peers = new WeakMap<object, Peer>();
+
+function peerOf(req: http.IncomingMessage | http2.Http2ServerRequest): Peer {
   // Over HTTP/2, the request's socket is a proxy; the session holds the real TLS socket.
   const socket = req instanceof http2.Http2ServerRequest ? req.stream.session?.socket : req.socket;
   let verifiedCertificate: PeerCertificate | undefined;
@@ -27,6 +46,5 @@ export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerR
     const cert = socket.getPeerCertificate();
     if (cert && Object.keys(cert).length > 0) verifiedCertificate = cert;
   }
-  values.set(peerKey, { remoteAddress: socket?.remoteAddress ?? "", verifiedCertificate });
-  return values;
+  return { remoteAddress: socket?.remoteAddress ?? "", verifiedCertificate };
 }
