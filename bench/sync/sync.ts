@@ -16,9 +16,6 @@
  * medians are compared: on a shared machine a single clone can take 1 s or
  * 10 s depending on what else runs.
  *
- * SYNC_BENCH_PARSE=main parses on the main thread instead of the parse
- * worker (file-parser.ts), for a before/after comparison.
- *
  * SYNC_BENCH_LOG=1 writes the sync's own log lines (clone, start, progress
  * every 1,000 files, finish) to stderr with timestamps, to see its phases.
  */
@@ -186,8 +183,6 @@ function newSync(cacheDir: string): GitSync {
     state: new InProcessSyncStateStore(),
     clock: systemClock,
     logger: process.env.SYNC_BENCH_LOG === "1" ? createLogger({ level: "info", format: "text" }) : silentLogger,
-    // SYNC_BENCH_PARSE=main keeps parsing on the main thread, to compare against the parse worker on the same machine state.
-    ...(process.env.SYNC_BENCH_PARSE === "main" ? { parsing: { minFilesForWorker: Number.POSITIVE_INFINITY } } : {}),
   });
 }
 

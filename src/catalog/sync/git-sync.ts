@@ -13,7 +13,6 @@ import type { SyncConfig, SyncRepositoryConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 import type { Clock } from "../clock.js";
 import type { Manager } from "../manager.js";
-import type { FileParserOptions } from "./file-parser.js";
 import { blankStatus, RepositorySync, type SyncHooks } from "./repository-sync.js";
 import type { RepositorySyncStatus, SyncRun, SyncStateStore } from "./sync-state.js";
 
@@ -26,8 +25,6 @@ export interface GitSyncDeps {
   /** This replica's lease identity; defaults to host, pid and a random suffix. */
   holder?: string;
   hooks?: SyncHooks;
-  /** Test seam: where and when files are parsed on a worker thread. */
-  parsing?: FileParserOptions;
 }
 
 interface Follower {
@@ -57,7 +54,6 @@ export class GitSync {
         logger: deps.logger,
         holder,
         ...(deps.hooks ? { hooks: deps.hooks } : {}),
-        ...(deps.parsing ? { parsing: deps.parsing } : {}),
       });
       this.followers.set(repository.name, { repository, sync, localRuns: [] });
     }

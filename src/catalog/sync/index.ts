@@ -2,7 +2,6 @@
 export { DEFINITION_API_VERSION, DEFINITION_KIND, DEFINITION_SHAPE } from "./definition-fields.js";
 export { isDefinitionFile, parseDefinitionFile, violationProblem, type DefinitionProblem, type ParsedDefinition, type ParsedFile } from "./definition.js";
 export { redactUrl } from "./git-repository.js";
-export { createFileParser, MIN_FILES_FOR_WORKER, runningParseWorkers, type FileParser, type FileParserOptions } from "./file-parser.js";
 export { GitSync, type GitSyncDeps } from "./git-sync.js";
 export { componentDefinitionSchemaText, SCHEMA_PATH } from "./json-schema.js";
 export { RepositorySync, type SyncHooks } from "./repository-sync.js";

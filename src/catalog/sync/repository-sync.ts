@@ -18,11 +18,9 @@ import type { Logger } from "../../logging/index.js";
 import { compareVersions } from "../../semver/index.js";
 import type { Clock } from "../clock.js";
 import type { Manager } from "../manager.js";
-import { isDefinitionFile, parseDefinitionFile, violationProblem } from "./definition.js";
-import { createFileParser, type FileParserOptions } from "./file-parser.js";
+import { isDefinitionFile, parseDefinitionFile, violationProblem, type ParsedDefinition } from "./definition.js";
 import { GitRepositoryCache, redactUrl, type FileChange, type TreeEntry } from "./git-repository.js";
 import { pathMatcher } from "./globs.js";
-import { fileWork, parseText, type FileWork } from "./parse-file.js";
 import {
   MAX_RECENT_RUNS,
   type RepositorySyncStatus,
@@ -47,13 +45,19 @@ export interface RepositorySyncDeps {
   /** This replica's identity in the lease. */
   holder: string;
   hooks?: SyncHooks;
-  /** Test seam: where and when files are parsed on a worker thread. */
-  parsing?: FileParserOptions;
 }
 
 /** Error codes that mean "this file's content is wrong", not "the sync could not run". */
 const FILE_ERROR_CODES = new Set(["INVALID_ARGUMENT", "ALREADY_EXISTS", "FAILED_PRECONDITION"]);
 const PROGRESS_EVERY_FILES = 1000;
+/** A definition serializes to at most 1 MiB (validation.ts LIMITS.componentBytes); a file may hold a few. */
+const MAX_FILE_CHARS = 8 * 1024 * 1024;
+
+interface FileWork {
+  path: string;
+  definitions: ParsedDefinition[];
+  errors: SyncFileError[];
+}
 
 export function blankStatus(repository: SyncRepositoryConfig): RepositorySyncStatus {
   return {
@@ -170,22 +174,20 @@ export class RepositorySync {
     }
     this.logger.info("sync started", { commit: head, files: changed.length, removed_files: deleted.length, full_scan: run.fullScan });
 
-    // Each file is parsed as git hands it over (on a worker thread for a large sync), so parsing overlaps git reading the files after it.
+    // Each file is parsed as git hands it over, so parsing overlaps git reading the files after it.
     const readStart = performance.now();
-    const parser = createFileParser(changed.length, head, this.logger, this.deps.parsing);
-    let parsed: Map<string, FileWork>;
-    try {
-      await this.cache.streamFiles(changed, (path, text) => parser.add(path, text));
-      parsed = await parser.finish();
-    } finally {
-      await parser.close();
-    }
-    const work = orderForPublishing(changed.map(({ path }) => parsed.get(path) ?? fileWork(path, parseText(undefined), head)));
+    const parsed = new Map<string, FileWork>();
+    let parseMs = 0;
+    await this.cache.streamFiles(changed, (path, text) => {
+      const parseStart = performance.now();
+      parsed.set(path, parseFile(path, text, head));
+      parseMs += performance.now() - parseStart;
+    });
+    const work = orderForPublishing(changed.map(({ path }) => parsed.get(path) ?? parseFile(path, undefined, head)));
     this.logger.info("sync read and parsed the files", {
       files: changed.length,
       read_and_parse_ms: Math.round(performance.now() - readStart),
-      parsed_on: parser.stats.mode,
-      main_thread_parse_ms: Math.round(parser.stats.mainThreadParseMs),
+      parse_ms: Math.round(parseMs),
     });
     const published = new Set<string>();
     let processed = 0;
@@ -265,6 +267,19 @@ export class RepositorySync {
       this.logger.info("deprecated a version whose file was removed", { component: stored.name, version: stored.version, path, commit: head });
     }
   }
+}
+
+function parseFile(path: string, text: string | undefined, commit: string): FileWork {
+  if (text === undefined) return { path, definitions: [], errors: [{ path, line: 0, message: "not a regular file (symbolic link or submodule)", commit }] };
+  if (text.length > MAX_FILE_CHARS) {
+    return { path, definitions: [], errors: [{ path, line: 0, message: `file is larger than ${MAX_FILE_CHARS} characters; split it into smaller files`, commit }] };
+  }
+  const parsed = parseDefinitionFile(text);
+  return {
+    path,
+    definitions: parsed.definitions,
+    errors: parsed.problems.map((p) => ({ path, line: p.line, message: p.message, commit })),
+  };
 }
 
 function versionId(name: string, version: string): string {
