@@ -3,7 +3,7 @@
  * manager → event feed → server. src/main.ts wraps it in a CLI; tests call it
  * to run a real server on a free port.
  */
-import type { ConnectRouter } from "@connectrpc/connect";
+import { createMethodImplSpec, type ConnectRouter } from "@connectrpc/connect";
 import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
 import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
@@ -75,8 +75,9 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   // ---- end Git sync
   const health = new HealthStatusBoard();
   const stopProbe = startStoreHealthProbe(health, () => store.health(), 5_000, logger.child({ component: "health" }));
+  const catalogHandlers = catalogServiceHandlers({ manager, feed });
   const routes = (router: ConnectRouter) => {
-    router.service(CatalogService, catalogServiceHandlers({ manager, feed }));
+    router.service(CatalogService, catalogHandlers);
     router.service(SyncService, syncServiceHandlers(gitSync));
     registerHealth(router, health);
     // error_details lets reflection clients decode the google.rpc.BadRequest details of errors.
@@ -91,7 +92,14 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
   try {
     // Bind policy and key material are checked here, so a refused start closes the store too.
     const authorization = await prepareAuthorization(config, { logger });
-    server = await serve({ config: config.server, logger, routes, interceptors: authorization });
+    server = await serve({
+      config: config.server,
+      logger,
+      routes,
+      interceptors: authorization,
+      // WatchEvents streams idle for hours: over gRPC they skip connect-node's per-stream objects.
+      rawGrpcStreams: [createMethodImplSpec(CatalogService.method.watchEvents, catalogHandlers.watchEvents)],
+    });
   } catch (err) {
     stopProbe();
     feed.close();

@@ -27,8 +27,11 @@ export interface RpcHandlerOptions {
   logger: Logger;
 }
 
+/** Request compressions every path accepts (responses: see each path). */
+export const ACCEPT_COMPRESSION = [compressionGzip, compressionBrotli];
+
 export function rpcRequestHandler({ routes, readMaxBytes, interceptors, contextValues, fallback, logger }: RpcHandlerOptions): NodeRequestHandler {
-  const router = createConnectRouter({ readMaxBytes, interceptors, acceptCompression: [compressionGzip, compressionBrotli] });
+  const router = createConnectRouter({ readMaxBytes, interceptors, acceptCompression: ACCEPT_COMPRESSION });
   routes(router);
   const handlers = new Map<string, UniversalHandler>();
   for (const handler of router.handlers) handlers.set(handler.requestPath, handler);

@@ -99,6 +99,14 @@ function callerFault(error: ConnectError, requestType: string, encodingHeader: s
   return undefined;
 }
 
+/**
+ * Rewrites a gRPC trailer in place when it carries a caller's fault as a
+ * server fault (for calls served outside connect-node: grpc-server-streams.ts).
+ */
+export function reclassifyGrpcTrailer(trailer: Headers, requestType: string): void {
+  rewriteTrailer(trailer, requestType, "grpc-encoding");
+}
+
 /** Rewrites grpc-status and grpc-message in place when they carry a caller's fault. */
 function rewriteTrailer(trailer: Headers, requestType: string, encodingHeader: string): boolean {
   const error = findTrailerError(trailer);

@@ -11,13 +11,14 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor, MethodImplSpec } from "@connectrpc/connect";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
-import { peerContextValues, secureServerOptions, watchTlsFiles } from "./auth/index.js";
+import { peerContextValues, secureServerOptions, streamPeerContextValues, watchTlsFiles } from "./auth/index.js";
 import { grpcMessageHeaderValue } from "./errors.js";
 import { callInterceptor } from "./interceptors.js";
-import { rpcRequestHandler, type NodeRequestHandler as RequestHandler } from "./node-adapter.js";
+import { grpcServerStreamRouter } from "./grpc-server-streams.js";
+import { ACCEPT_COMPRESSION, rpcRequestHandler, type NodeRequestHandler as RequestHandler } from "./node-adapter.js";
 
 export interface RunningServer {
   /** The bound address, e.g. 127.0.0.1:8080 (port resolved when 0 was asked). */
@@ -36,16 +37,23 @@ export interface ServeOptions {
   routes: (router: ConnectRouter) => void;
   /** Run inside the call interceptor, so their errors are mapped and logged (authorization, limits). */
   interceptors?: Interceptor[];
+  /**
+   * Server-streaming methods (also registered in `routes`) whose gRPC calls
+   * are served on the raw HTTP/2 stream instead of through connect-node, for
+   * their memory per open stream (see grpc-server-streams.ts).
+   */
+  rawGrpcStreams?: MethodImplSpec[];
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
-export async function serve({ config, logger, routes, interceptors = [] }: ServeOptions): Promise<RunningServer> {
+export async function serve({ config, logger, routes, interceptors = [], rawGrpcStreams = [] }: ServeOptions): Promise<RunningServer> {
+  const callInterceptors = [callInterceptor(logger), ...interceptors];
   const handler = withSpecEncodedGrpcMessage(
     rpcRequestHandler({
       routes,
       readMaxBytes: config.maxRequestBytes,
-      interceptors: [callInterceptor(logger), ...interceptors],
+      interceptors: callInterceptors,
       contextValues: peerContextValues,
       // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
       fallback: answerUnknownMethod,
@@ -75,6 +83,19 @@ export async function serve({ config, logger, routes, interceptors = [] }: Serve
     outer = net.createServer((socket) => {
       sniffProtocol(socket, (isHttp2) => (isHttp2 ? plainH2 : plainH1).emit("connection", socket));
     });
+  }
+  if (rawGrpcStreams.length > 0) {
+    routeRawStreams(
+      h2,
+      grpcServerStreamRouter({
+        methods: rawGrpcStreams,
+        interceptors: callInterceptors,
+        readMaxBytes: config.maxRequestBytes,
+        acceptCompression: ACCEPT_COMPRESSION,
+        contextValues: streamPeerContextValues,
+        logger,
+      }),
+    );
   }
   h2.on("session", (session) => {
     sessions.add(session);
@@ -123,6 +144,26 @@ export async function serve({ config, logger, routes, interceptors = [] }: Serve
       clearTimeout(deadline);
     },
   };
+}
+
+/**
+ * Puts `route` in front of the HTTP/2 server's compatibility layer: Node's
+ * `request` event comes from a `stream` listener that builds the
+ * request/response objects first, so that listener is taken out and called
+ * only for the streams `route` leaves alone.
+ */
+function routeRawStreams(
+  h2: http2.Http2Server | http2.Http2SecureServer,
+  route: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean,
+): void {
+  type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
+  const compat = h2.listeners("stream") as StreamListener[];
+  if (compat.length !== 1) throw new Error(`expected one HTTP/2 stream listener (Node's compatibility layer), found ${compat.length}`);
+  const [toCompat] = compat as [StreamListener];
+  h2.removeListener("stream", toCompat);
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+    if (!route(stream, headers)) toCompat.call(h2, stream, headers, flags, rawHeaders);
+  });
 }
 
 type HeaderBag = Record<string, unknown>;

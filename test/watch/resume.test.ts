@@ -139,6 +139,7 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
       // start_revision 0 means "from now", so the watch starts after one event already logged.
       const start = (await server.store.insertVersion(newRecord(uniqueName("first"), "1.0.0"), metaClock()())).revision;
       const cuts = Array.from({ length: disconnectsFor(EVENTS) }, () => start + 1 + Math.floor(random() * EVENTS)).sort((a, b) => a - b);
+      const planned = cuts.length;
       const connection = droppableClient(server.url);
       const stop = new AbortController();
       let writerDone = false;
@@ -174,9 +175,10 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
           const at = Number(update.revision);
           lastDelivered = at;
           if (writerDone && at >= lastWritten) break;
-          // At most one cut per update: each cut then ends a live connection (two cuts
-          // inside one batch would cut it once), and a resume must follow every cut.
-          if (cuts.length > 0 && cuts[0]! <= at) {
+          // No cut until the last one was resumed from: messages that reached the client
+          // in the same read as the one before a cut are still delivered after it, so a
+          // second cut there would hit a connection already cut. A resume must follow every cut.
+          if (cuts.length > 0 && cuts[0]! <= at && reconnects >= disconnects) {
             cuts.shift();
             connection.disconnect();
             disconnects += 1;
@@ -193,8 +195,9 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
       expect(reported.map(summary), "the writes reported what the log holds").toEqual(log.logged.map(summary));
       expect(delivered.map(summary), `seed ${seed}`).toEqual(log.logged.map(summary));
       expect((await server.store.revisionBounds()).compacted, "the log was compacted behind the watcher").toBeGreaterThan(start);
-      expect(disconnects, "cuts landed while events were flowing").toBeGreaterThan(0);
-      expect(reconnects, "the watch resumed after every cut").toBeGreaterThanOrEqual(disconnects);
+      // Every cut but possibly the last (made after the final delivery was already in the client's buffer) was resumed from.
+      expect(reconnects, "the watch resumed after every cut").toBeGreaterThanOrEqual(disconnects - 1);
+      expect(disconnects, "most planned cuts were made (each waits for the resume before it)").toBeGreaterThanOrEqual(Math.ceil(planned / 2));
     },
     // DynamoDB at 2,000 events (scripts/test-watch-dynamodb.sh) needs minutes on moto.
     Math.max(240_000, EVENTS * 500),

@@ -22,7 +22,7 @@ export { parseJwks, JwksKeySet } from "./jwks.js";
 export { JwtVerifier, looksLikeJwt } from "./jwt.js";
 export { RateLimiter, StreamCounter } from "./limits.js";
 export { MethodPolicy, CATALOG_SERVICE } from "./policy.js";
-export { peerContextValues, peerKey, type Peer } from "./peer.js";
+export { peerContextValues, peerKey, streamPeerContextValues, type Peer } from "./peer.js";
 export { secureServerOptions, watchTlsFiles } from "./tls.js";
 
 export interface AuthorizationOptions {

@@ -6,6 +6,7 @@
  */
 import type * as http from "node:http";
 import * as http2 from "node:http2";
+import type * as net from "node:net";
 import { TLSSocket, type PeerCertificate } from "node:tls";
 import { createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
 
@@ -25,22 +26,30 @@ export const peerKey = createContextKey<Peer>({ remoteAddress: "", verifiedCerti
  * of a cached GetComponent.
  */
 export function peerContextValues(req: http.IncomingMessage | http2.Http2ServerRequest): ContextValues {
+  // Over HTTP/2, the request's socket is a proxy; the session holds the real (TLS) socket.
+  if (req instanceof http2.Http2ServerRequest) return streamPeerContextValues(req.stream);
+  return contextValuesFor(req.socket, req.socket);
+}
+
+/** The same for a call served on the raw HTTP/2 stream (grpc-server-streams.ts). */
+export function streamPeerContextValues(stream: http2.Http2Stream): ContextValues {
+  return contextValuesFor(stream.session, stream.session?.socket);
+}
+
+const peers = new WeakMap<object, Peer>();
+
+function contextValuesFor(connection: object | undefined, socket: net.Socket | TLSSocket | undefined): ContextValues {
   const values = createContextValues();
-  const connection: object | undefined = req instanceof http2.Http2ServerRequest ? req.stream.session : req.socket;
   let peer = connection === undefined ? undefined : peers.get(connection);
   if (peer === undefined) {
-    peer = peerOf(req);
+    peer = peerOf(socket);
     if (connection !== undefined) peers.set(connection, peer);
   }
   values.set(peerKey, peer);
   return values;
 }
 
-const peers = new WeakMap<object, Peer>();
-
-function peerOf(req: http.IncomingMessage | http2.Http2ServerRequest): Peer {
-  // Over HTTP/2, the request's socket is a proxy; the session holds the real TLS socket.
-  const socket = req instanceof http2.Http2ServerRequest ? req.stream.session?.socket : req.socket;
+function peerOf(socket: net.Socket | TLSSocket | undefined): Peer {
   let verifiedCertificate: PeerCertificate | undefined;
   if (socket instanceof TLSSocket && socket.authorized) {
     const cert = socket.getPeerCertificate();
