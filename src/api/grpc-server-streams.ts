@@ -24,23 +24,23 @@
  * requests (gzip, br) are accepted as before.
  */
 import * as http2 from "node:http2";
-import { toBinary, type DescMessage } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
-  createHandlerContext,
   type ContextValues,
+  type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
+  type StreamRequest,
+  type StreamResponse,
 } from "@connectrpc/connect";
 import {
   compressionNegotiate,
   createMethodSerializationLookup,
   pipe,
   transformDecompressEnvelope,
-  transformInvokeImplementation,
   transformParseEnvelope,
-  transformPrepend,
   transformSplitEnvelope,
   type Compression,
 } from "@connectrpc/connect/protocol";
@@ -76,7 +76,7 @@ export function grpcServerStreamRouter(options: GrpcServerStreamOptions): (strea
   for (const spec of options.methods) {
     if (spec.kind !== "server_streaming") throw new Error(`${spec.method.parent.typeName}/${spec.method.name} is not server-streaming`);
     const serialization = createMethodSerializationLookup(spec.method, undefined, undefined, { readMaxBytes: options.readMaxBytes, writeMaxBytes: 0xffffffff });
-    routes.set(`/${spec.method.parent.typeName}/${spec.method.name}`, { spec, input: serialization.getI(true), accepted });
+    routes.set(`/${spec.method.parent.typeName}/${spec.method.name}`, { spec: spec as ServerStreamingSpec, input: serialization.getI(true), accepted });
   }
   return (stream, headers) => {
     const route = routes.get(String(headers[":path"] ?? ""));
@@ -89,78 +89,76 @@ export function grpcServerStreamRouter(options: GrpcServerStreamOptions): (strea
   };
 }
 
+type ServerStreamingSpec = Extract<MethodImplSpec, { kind: "server_streaming" }>;
+
 interface Route {
-  spec: MethodImplSpec;
+  spec: ServerStreamingSpec;
   input: ReturnType<ReturnType<typeof createMethodSerializationLookup>["getI"]>;
   accepted: string;
 }
 
 async function serveCall(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcServerStreamOptions): Promise<void> {
   const { spec } = route;
-  const requestHeader = webHeaders(headers);
+  const call = new CallContext(spec, headers, options.contextValues(stream), route.accepted);
   // The caller cancelled, reset the stream or lost the connection: the call's signal says so.
-  const request = new AbortController();
-  const onClose = () => request.abort(new ConnectError("the caller closed the stream", Code.Canceled));
+  const onClose = () => call.abort(new ConnectError("the caller closed the stream", Code.Canceled));
   stream.once("close", onClose);
   // A reset or a session torn down with an error (the client's GOAWAY) errors the stream, then closes it;
   // the close aborts the call. Without a listener the error would be thrown at the process.
   stream.on("error", ignoreStreamError);
 
-  const timeout = parseTimeout(requestHeader.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
-  const context = createHandlerContext({
-    service: spec.method.parent,
-    method: spec.method,
-    protocolName: PROTOCOL,
-    requestMethod: "POST",
-    url: `http://${String(headers[":authority"] ?? "localhost")}${String(headers[":path"])}`,
-    ...(timeout.timeoutMs === undefined ? {} : { timeoutMs: timeout.timeoutMs }),
-    requestSignal: request.signal,
-    requestHeader,
-    responseHeader: { "content-type": "application/grpc+proto", "grpc-accept-encoding": route.accepted },
-    responseTrailer: { "grpc-status": "0" },
-    contextValues: options.contextValues(stream),
-  });
-  const compression = compressionNegotiate(options.acceptCompression, requestHeader.get("grpc-encoding"), null, "grpc-accept-encoding");
-  // connect's own request pipeline, so limits and decoding errors read exactly as on every other path.
-  const input = pipe(
-    stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>,
-    transformPrepend<Uint8Array>(() => {
-      // Raised inside the call so they reach the interceptors and the trailers like any other error.
-      if (compression.error) throw compression.error;
-      if (timeout.error) throw timeout.error;
-      return undefined;
-    }),
-    transformSplitEnvelope(options.readMaxBytes),
-    transformDecompressEnvelope(compression.request ?? null, options.readMaxBytes),
-    transformParseEnvelope(route.input),
-  );
-  const output = transformInvokeImplementation(spec, context, options.interceptors)(input)[Symbol.asyncIterator]();
+  // The request is read whole before the call starts, so nothing of the reading stays referenced
+  // while the stream idles; its errors are raised inside the call, where the interceptors see them.
+  const request = await readRequest(route, stream, call, options);
+  const invoke: StreamingNext = async (req) => {
+    if (request.error !== undefined) throw request.error;
+    const context: HandlerContext = { ...call, service: req.service, requestHeader: req.header, signal: req.signal, values: req.contextValues };
+    const message = spec.impl(request.message as Message, context) as AsyncIterable<Message>;
+    return { stream: true, service: spec.method.parent, method: spec.method, header: call.responseHeader, trailer: call.responseTrailer, message } as StreamResponse;
+  };
+  let next = invoke;
+  for (const interceptor of [...options.interceptors].reverse()) next = interceptor(next as never) as StreamingNext;
 
   let headersSent = false;
-  const sendHeaders = () => {
-    headersSent = true;
-    stream.respond({ ":status": 200, ...nodeHeaders(context.responseHeader) }, { waitForTrailers: true });
-  };
   let failure: ConnectError | undefined;
+  let output: AsyncIterator<unknown> | undefined;
   try {
+    const response = await next({
+      stream: true,
+      service: spec.method.parent,
+      method: spec.method,
+      requestMethod: "POST",
+      url: call.url,
+      signal: call.signal,
+      header: call.requestHeader,
+      contextValues: call.values,
+      message: once(request.message as Message),
+    });
+    copyHeaders(response.header, call.responseHeader);
+    output = response.message[Symbol.asyncIterator]();
     for (;;) {
-      const next = await output.next();
-      if (next.done === true) break;
+      const result = await output.next();
+      if (result.done === true) break;
       if (stream.destroyed) break;
-      if (!headersSent) sendHeaders();
-      const written = stream.write(frame(spec.method.output, next.value));
+      if (!headersSent) {
+        headersSent = true;
+        stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader) }, { waitForTrailers: true });
+      }
+      const written = stream.write(frame(spec.method.output, result.value));
       // Backpressure: a slow reader holds this loop, and with it the implementation (the feed moves it to catch-up).
       if (!written && !(await drained(stream))) break;
     }
+    copyHeaders(response.trailer, call.responseTrailer);
   } catch (err) {
     failure = ConnectError.from(err);
   } finally {
-    context.abort();
+    const cancelled = call.signal.aborted;
+    call.done();
     stream.off("close", onClose);
-    if (request.signal.aborted) await output.return?.().catch(() => undefined);
+    if (cancelled) await output?.return?.().catch(() => undefined);
   }
   if (stream.destroyed || stream.closed) return;
-  const trailer = new Headers(context.responseTrailer);
+  const trailer = new Headers(call.responseTrailer);
   if (failure !== undefined) {
     setTrailerStatus(trailer, failure);
     reclassifyGrpcTrailer(trailer, spec.method.input.typeName);
@@ -169,18 +167,125 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, headers:
   if (message !== null) trailer.set("grpc-message", grpcMessageHeaderValue(message));
   if (!headersSent) {
     // Trailers-only: one HEADERS frame with the status ends the call.
-    stream.respond({ ":status": 200, ...nodeHeaders(context.responseHeader), ...nodeHeaders(trailer) }, { endStream: true });
+    stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) }, { endStream: true });
     return;
   }
   stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
   stream.end();
 }
 
+type StreamingNext = (req: StreamRequest) => Promise<StreamResponse>;
+
+/**
+ * The handler context of one call, with what connect's gives the
+ * implementation (deadline, headers, values), but one abort controller for
+ * the caller's cancellation, the deadline and the end of the call alike.
+ */
+class CallContext {
+  readonly service: DescService;
+  readonly method: DescMethod;
+  readonly protocolName = PROTOCOL;
+  readonly requestMethod = "POST";
+  readonly url: string;
+  readonly requestHeader: Headers;
+  readonly responseHeader: Headers;
+  readonly responseTrailer = new Headers({ "grpc-status": "0" });
+  readonly values: ContextValues;
+  readonly timeoutMs: () => number | undefined;
+  /** A grpc-timeout that does not parse, raised inside the call. */
+  readonly timeoutError: ConnectError | undefined;
+  private readonly controller = new AbortController();
+  private readonly deadline: NodeJS.Timeout | undefined;
+
+  constructor(spec: ServerStreamingSpec, headers: http2.IncomingHttpHeaders, values: ContextValues, acceptedEncodings: string) {
+    this.service = spec.method.parent;
+    this.method = spec.method;
+    this.url = `http://${String(headers[":authority"] ?? "localhost")}${String(headers[":path"])}`;
+    this.requestHeader = webHeaders(headers);
+    this.responseHeader = new Headers({ "content-type": "application/grpc+proto", "grpc-accept-encoding": acceptedEncodings });
+    this.values = values;
+    const timeout = parseTimeout(this.requestHeader.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+    this.timeoutError = timeout.error;
+    if (timeout.timeoutMs === undefined) {
+      this.timeoutMs = () => undefined;
+    } else {
+      const at = Date.now() + timeout.timeoutMs;
+      this.timeoutMs = () => at - Date.now();
+      // connect's deadline error and message, so both paths read the same.
+      this.deadline = setTimeout(() => this.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeout.timeoutMs);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** The call is over: stop the deadline and let anything still listening to the signal go. */
+  done(): void {
+    clearTimeout(this.deadline);
+    this.abort(new ConnectError("the call ended", Code.Canceled));
+  }
+}
+
+interface ReadRequest {
+  message: unknown;
+  error: unknown;
+}
+
+/** Reads the one request message with connect's own envelope, size, decompression and decoding rules. */
+async function readRequest(route: Route, stream: http2.ServerHttp2Stream, call: CallContext, options: GrpcServerStreamOptions): Promise<ReadRequest> {
+  const compression = compressionNegotiate(options.acceptCompression, call.requestHeader.get("grpc-encoding"), null, "grpc-accept-encoding");
+  if (compression.error) return { message: undefined, error: compression.error };
+  if (call.timeoutError) return { message: undefined, error: call.timeoutError };
+  const messages: unknown[] = [];
+  try {
+    const input = pipe(
+      stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>,
+      transformSplitEnvelope(options.readMaxBytes),
+      transformDecompressEnvelope(compression.request ?? null, options.readMaxBytes),
+      transformParseEnvelope(route.input),
+    );
+    for await (const message of input) messages.push(message);
+  } catch (err) {
+    return { message: undefined, error: err };
+  }
+  // connect's messages for a server-streaming call with no or several request messages.
+  if (messages.length === 0) return { message: undefined, error: new ConnectError("protocol error: missing input message for server-streaming method", Code.Unimplemented) };
+  if (messages.length > 1) return { message: undefined, error: new ConnectError("protocol error: received extra input message for server-streaming method", Code.Unimplemented) };
+  return { message: messages[0], error: undefined };
+}
+
+/** An async iterable of one value. */
+function once<T>(value: T): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      let done = false;
+      return {
+        next: () => {
+          if (done) return Promise.resolve({ done: true, value: undefined });
+          done = true;
+          return Promise.resolve({ done: false, value });
+        },
+      };
+    },
+  };
+}
+
+function copyHeaders(from: Headers, to: Headers): void {
+  if (from === to) return;
+  from.forEach((value, name) => to.set(name, value));
+}
+
 function ignoreStreamError(): void {}
 
 /** A gRPC message frame: flag 0 (uncompressed), 4-byte big-endian length, the message. */
 function frame(desc: DescMessage, message: unknown): Buffer {
-  const bytes = toBinary(desc, message as never);
+  // Implementations may yield init objects; create() returns a message of the type as it is.
+  const bytes = toBinary(desc, create(desc, message as never));
   const out = Buffer.allocUnsafe(5 + bytes.byteLength);
   out[0] = 0;
   out.writeUInt32BE(bytes.byteLength, 1);
