@@ -221,8 +221,12 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       );
       const json = /[+/]json\s*(;|$)/i.test(context.requestHeader.get("content-type") ?? "");
       for await (const batch of batches) {
-        if (json) yield watchResponseWithMessages(batch);
-        else yield* watchResponsesPreEncoded(batch);
+        if (json) {
+          yield watchResponseWithMessages(batch);
+          continue;
+        }
+        // Almost always one response; no generator is kept suspended across the idle wait.
+        for (const response of watchResponsesPreEncoded(batch)) yield response;
       }
       // The feed ends quietly when the call's signal aborts; the call must still end with the
       // reason (DEADLINE_EXCEEDED, CANCELED), never with OK as if the stream were complete.
@@ -282,7 +286,8 @@ function watchResponseWithMessages(batch: WatchBatch): WatchEventsResponse {
  * the revision of its last event (the last one the batch's revision), so a
  * resume from any of them neither misses nor repeats an event.
  */
-function* watchResponsesPreEncoded(batch: WatchBatch): Generator<WatchEventsResponse> {
+function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
+  const responses: WatchEventsResponse[] = [];
   let fields: UnknownField[] = [];
   let bytes = 0;
   const respond = (revision: number) => {
@@ -293,14 +298,15 @@ function* watchResponsesPreEncoded(batch: WatchBatch): Generator<WatchEventsResp
   for (const [index, event] of batch.events.entries()) {
     const field = encodedEvent(event);
     if (fields.length > 0 && bytes + field.data.length > MAX_RESPONSE_EVENT_BYTES) {
-      yield respond(batch.events[index - 1]!.revision);
+      responses.push(respond(batch.events[index - 1]!.revision));
       fields = [];
       bytes = 0;
     }
     fields.push(field);
     bytes += field.data.length;
   }
-  yield respond(batch.revision);
+  responses.push(respond(batch.revision));
+  return responses;
 }
 
 /** Runs a Manager call whose validation speaks domain field names, reporting violations in proto field names. */

@@ -81,7 +81,9 @@ export function grpcServerStreamRouter(options: GrpcServerStreamOptions): (strea
   return (stream, headers) => {
     const route = routes.get(String(headers[":path"] ?? ""));
     if (route === undefined || headers[":method"] !== "POST" || !GRPC_PROTO.test(String(headers["content-type"] ?? ""))) return false;
-    void serveCall(route, stream, headers, options).catch((reason: unknown) => {
+    // The call context takes what it needs from the headers here, so the idle call does not keep them.
+    const call = new CallContext(route.spec, headers, options.contextValues(stream), route.accepted);
+    void serveCall(route, stream, call, options).catch((reason: unknown) => {
       options.logger.error("grpc stream handler failed", { method: route.spec.method.name, err: reason });
       if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     });
@@ -97,9 +99,8 @@ interface Route {
   accepted: string;
 }
 
-async function serveCall(route: Route, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcServerStreamOptions): Promise<void> {
+async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: CallContext, options: GrpcServerStreamOptions): Promise<void> {
   const { spec } = route;
-  const call = new CallContext(spec, headers, options.contextValues(stream), route.accepted);
   // The caller cancelled, reset the stream or lost the connection: the call's signal says so.
   const onClose = () => call.abort(new ConnectError("the caller closed the stream", Code.Canceled));
   stream.once("close", onClose);
@@ -112,7 +113,20 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, headers:
   const request = await readRequest(route, stream, call, options);
   const invoke: StreamingNext = async (req) => {
     if (request.error !== undefined) throw request.error;
-    const context: HandlerContext = { ...call, service: req.service, requestHeader: req.header, signal: req.signal, values: req.contextValues };
+    // Written out (not a spread of the call): a fixed-shape object, kept for the stream's whole life.
+    const context: HandlerContext = {
+      method: call.method,
+      service: req.service,
+      signal: req.signal,
+      timeoutMs: call.timeoutMs,
+      requestMethod: call.requestMethod,
+      requestHeader: req.header,
+      responseHeader: call.responseHeader,
+      responseTrailer: call.responseTrailer,
+      protocolName: call.protocolName,
+      values: req.contextValues,
+      url: call.url,
+    };
     const message = spec.impl(request.message as Message, context) as AsyncIterable<Message>;
     return { stream: true, service: spec.method.parent, method: spec.method, header: call.responseHeader, trailer: call.responseTrailer, message } as StreamResponse;
   };
