@@ -496,9 +496,8 @@ for (const r of rows) {
     `| ${r.streams} | ${r.opened} | ${r.connections} | ${r.workers} | ${r.rssPerStreamKiB.toFixed(1)} KiB | ${ms(r.lastP50)} ms | ${ms(r.lastP99)} ms | ${ms(r.streamP50)} ms | ${ms(r.streamP99)} ms | ${Number.isNaN(r.eventsPerSecond) ? "–" : Math.round(r.eventsPerSecond)} | ${r.workerMiB.join(", ")} |`,
   );
 }
-// The first streams also pay for fixed growth (V8's young generation grows from 1 to 16 MiB semi-spaces under the
-// opening burst, the load's first sessions), which the per-stream figure above spreads over the streams; what each
-// further idle stream costs is the slope between two stream counts.
+// The per-stream figure above also spreads fixed costs over the streams (heap V8 commits under the opening burst
+// and keeps, the first sessions); what each further idle stream costs is the slope between two stream counts.
 for (let i = 1; i < rows.length; i++) {
   const [a, b] = [rows[i - 1]!, rows[i]!];
   const marginal = (b.rssPerStreamKiB * b.opened - a.rssPerStreamKiB * a.opened) / (b.opened - a.opened);
