@@ -69,6 +69,27 @@ describe("mTLS", () => {
     }
   });
 
+  it("authenticates gRPC WatchEvents (served on the raw HTTP/2 stream) by the client certificate, and refuses it without one", async () => {
+    const withCert = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
+    const without = protocolClients(server.url, { ca: ca() });
+    try {
+      const stream = withCert.clients.grpc.watchEvents({ startRevision: 0n })[Symbol.asyncIterator]();
+      const first = await stream.next();
+      expect(first.done).toBe(false);
+      await stream.return?.();
+      const err = await expectConnectError(
+        (async () => {
+          for await (const _ of without.clients.grpc.watchEvents({ startRevision: 0n })) return;
+        })(),
+        Code.Unauthenticated,
+      );
+      expect(err.rawMessage).toContain("WatchEvents needs the reader role");
+    } finally {
+      withCert.close();
+      without.close();
+    }
+  });
+
   it("does not trust a certificate signed by another CA", async () => {
     const own = protocolClients(server.url, { ca: ca(), cert: readFileSync(certs.strangerCertFile), key: readFileSync(certs.strangerKeyFile) });
     try {
