@@ -118,6 +118,8 @@ function pin(pid: number, cpus: string): void {
 interface FullGc {
   atMs: number;
   heapMiB: number;
+  /** The heap V8 keeps committed after the collection (the number in brackets). */
+  committedMiB: number;
   /** V8 isolate: the main thread's, or a worker's (tsx runs its loader in one). */
   isolate: string;
 }
@@ -142,10 +144,10 @@ async function startServer(traceGc: boolean): Promise<{ url: string; process: Ch
   const fullGcs: FullGc[] = [];
   if (traceGc) {
     // e.g. "[123:0x5f]   81234 ms: Mark-Compact 950.1 (1012.3) -> 901.7 (1003.1) MB, ..."
-    const line = /^\[\d+:(0x[0-9a-f]+)\].*?Mark-Compact.*? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/;
+    const line = /^\[\d+:(0x[0-9a-f]+)\].*?Mark-Compact.*? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/;
     createInterface({ input: child.stdout! }).on("line", (text) => {
       const match = line.exec(text);
-      if (match) fullGcs.push({ atMs: now(), heapMiB: Number(match[2]), isolate: match[1]! });
+      if (match) fullGcs.push({ atMs: now(), heapMiB: Number(match[2]), committedMiB: Number(match[3]), isolate: match[1]! });
       else if (!/: (Scavenge|Mark-Compact|Mark-sweep)/.test(text)) process.stdout.write(`${text}\n`);
     });
   }
@@ -263,7 +265,7 @@ interface Flatness {
   lastP99: number;
   workerMiB: number[];
   /** Heap used after each full collection during the run (--trace-gc), with its time in minutes from the start. */
-  fullGcs: Array<{ minute: number; heapMiB: number }>;
+  fullGcs: Array<{ minute: number; heapMiB: number; committedMiB: number }>;
 }
 
 interface Row {
@@ -392,7 +394,7 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
       workerMiB: await load.memoryMiB(),
       fullGcs: mainIsolate(server.fullGcs)
         .filter((gc) => gc.atMs >= started)
-        .map((gc) => ({ minute: (gc.atMs - started) / 60_000, heapMiB: gc.heapMiB })),
+        .map((gc) => ({ minute: (gc.atMs - started) / 60_000, heapMiB: gc.heapMiB, committedMiB: gc.committedMiB })),
     };
   }
 
@@ -522,7 +524,7 @@ for (const r of rows) {
   console.log(`floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`);
   const gcs = f.fullGcs;
   console.log(
-    `heap after each full GC (MiB, ${gcs.length} collections): ${gcs.map((gc) => `${gc.minute.toFixed(1)}m ${gc.heapMiB.toFixed(0)}`).join(", ")}; ` +
+    `heap after each full GC, used/committed (MiB, ${gcs.length} collections): ${gcs.map((gc) => `${gc.minute.toFixed(1)}m ${gc.heapMiB.toFixed(0)}/${gc.committedMiB.toFixed(0)}`).join(", ")}; ` +
       `slope ${slope(gcs.map((gc) => gc.minute), gcs.map((gc) => gc.heapMiB)).toFixed(2)} MiB/min` +
       (gcs.length >= 4 ? `, over the second half ${halfSlope(gcs).toFixed(2)} MiB/min` : ""),
   );
