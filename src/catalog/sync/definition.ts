@@ -45,15 +45,27 @@ export function isDefinitionFile(path: string): boolean {
 
 export function parseDefinitionFile(text: string): ParsedFile {
   const fast = parseSimpleYaml(text);
-  return fast ? parsePlainDocument(fast) : parseWithYamlLibrary(text);
+  return fast ? parsePlainDocument(fast, text) : parseWithYamlLibrary(text);
 }
 
 /** The common case: one plain block document (see simple-yaml.ts), already a tree with lines. */
-function parsePlainDocument(root: SourceNode): ParsedFile {
+function parsePlainDocument(root: SourceNode, text: string): ParsedFile {
   const problems: DefinitionProblem[] = [];
   checkNode(root, DEFINITION_SHAPE, "", problems);
   if (problems.length > 0) return { definitions: [], problems };
-  return { definitions: [definitionOf(root, toPlainValue(root))], problems: [] };
+  // `locate` is only needed when the Manager refuses the draft, which is rare: it parses the text again (the
+  // same tree, lines included) rather than keeping ~100 nodes per file alive from parse to publish. The text
+  // costs nothing extra: the draft's strings are slices of it.
+  return {
+    definitions: [{ draft: draftOf(toPlainValue(root) as DefinitionDocument), line: root.line, locate: (field) => locateInText(text, field) }],
+    problems: [],
+  };
+}
+
+/** `locate` on the tree of a file the fast parser accepted (it parses it again: it is deterministic). */
+function locateInText(text: string, field: string): { line: number; path: string } {
+  const root = parseSimpleYaml(text);
+  return root ? locate(root, field) : { line: 1, path: "document" };
 }
 
 /** Everything else (several documents, anchors, block scalars, JSON, syntax errors): the full parser. */
