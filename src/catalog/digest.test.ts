@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ComponentContent, JsonObject, JsonValue } from "../storage/records.js";
 import { arbitraryContent, makeInput, makeOutput, sampleContent, sampleDraft } from "./content-fixtures.js";
-import { canonicalContentJson, canonicalJson, contentDigest, contentProjection, describeContentDifferences } from "./digest.js";
+import { canonicalContentJson, canonicalJson, contentDigest, contentProjection, describeContentDifferences, sha256Hex } from "./digest.js";
 
 /** The same JSON value with every object's keys in reverse order. */
 function reverseKeys(value: JsonValue): JsonValue {
@@ -55,6 +55,15 @@ describe("contentDigest", () => {
       `"inputs":[{"default":20,"description":"","name":"size","required":false,"sensitive":false,"type":"integer","validation":{"minimum":1}}],` +
       `"outputs":[{"description":"","name":"endpoint","sensitive":false,"type":"string"}],"provider":"aws"}`;
     expect(contentDigest(content)).toBe(`sha256:${createHash("sha256").update(canonical).digest("hex")}`);
+  });
+
+  it("hashes the UTF-8 bytes of any text, as a Hash object does (one-shot crypto.hash or its fallback)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+        expect(sha256Hex(text)).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+      }),
+    );
+    expect(sha256Hex("é€𝄞")).toBe(createHash("sha256").update(Buffer.from("é€𝄞", "utf8")).digest("hex"));
   });
 
   it("writes exactly the canonical JSON of the content projection, for any content and config", () => {
