@@ -518,6 +518,8 @@ function scopeGuard(name: string, options: WriteOptions): { guard?: WriteGuard }
 
 /** FAILED_PRECONDITION when publishing `version` with `content` would break consumers of an existing version. */
 function checkCompatible(existing: readonly ComponentRecord[], version: string, content: ComponentContent): void {
+  // The first version of a name has nothing to be compatible with (its version was validated before this is called).
+  if (existing.length === 0) return;
   const compatibility = checkPublishCompatibility(
     existing.map((record) => ({ version: record.version, content: contentOf(record) })),
     version,
