@@ -310,22 +310,22 @@ export function checkValue(value: JsonValue, type: ValueType, rules: ValidationR
 }
 
 function valueTypeProblem(value: JsonValue, type: ValueType): string | undefined {
-  const got = describeJsonType(value);
+  // The description of what was given is built only for a problem: this runs for every default and allowed value.
   switch (type) {
     case "string":
-      return typeof value === "string" ? undefined : `must be a string, got ${got}`;
+      return typeof value === "string" ? undefined : `must be a string, got ${describeJsonType(value)}`;
     case "number":
-      return typeof value === "number" && Number.isFinite(value) ? undefined : `must be a finite number, got ${got}`;
+      return typeof value === "number" && Number.isFinite(value) ? undefined : `must be a finite number, got ${describeJsonType(value)}`;
     case "integer":
-      if (typeof value !== "number" || !Number.isFinite(value)) return `must be an integer, got ${got}`;
+      if (typeof value !== "number" || !Number.isFinite(value)) return `must be an integer, got ${describeJsonType(value)}`;
       return Number.isInteger(value) ? undefined : `must be a whole number, got ${value}`;
     case "boolean":
-      return typeof value === "boolean" ? undefined : `must be a boolean, got ${got}`;
+      return typeof value === "boolean" ? undefined : `must be a boolean, got ${describeJsonType(value)}`;
     case "list":
-      return Array.isArray(value) ? undefined : `must be a list, got ${got}`;
+      return Array.isArray(value) ? undefined : `must be a list, got ${describeJsonType(value)}`;
     case "map":
     case "object":
-      return isPlainObject(value) ? undefined : `must be an object (${type}), got ${got}`;
+      return isPlainObject(value) ? undefined : `must be an object (${type}), got ${describeJsonType(value)}`;
   }
 }
 
