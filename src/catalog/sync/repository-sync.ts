@@ -189,7 +189,8 @@ export class RepositorySync {
       read_and_parse_ms: Math.round(performance.now() - readStart),
       parse_ms: Math.round(parseMs),
     });
-    const published = new Set<string>();
+    // What applyRemoval must not deprecate; only removals read it, so a sync without any keeps no set.
+    const published = deleted.length > 0 ? new Set<string>() : undefined;
     let processed = 0;
     for (const file of work) {
       if (leaseLost()) throw new CatalogError("ABORTED", "the lease on this repository was lost; another replica will sync it");
@@ -199,10 +200,11 @@ export class RepositorySync {
       else run.counts.unchanged++;
       processed++;
       if (processed % PROGRESS_EVERY_FILES === 0) this.logger.info("sync progress", { processed, total: work.length, ...run.counts });
-      await this.deps.hooks?.afterFile?.(file.path);
+      const afterFile = this.deps.hooks?.afterFile;
+      if (afterFile) await afterFile(file.path);
     }
     for (const path of deleted) {
-      await this.applyRemoval(path, last, head, published);
+      await this.applyRemoval(path, last, head, published ?? new Set());
       run.counts.removed++;
     }
 
@@ -213,14 +215,14 @@ export class RepositorySync {
   }
 
   /** Publishes every definition of a file; true when any version was created. */
-  private async publishFile(file: FileWork, commit: string, published: Set<string>): Promise<boolean> {
+  private async publishFile(file: FileWork, commit: string, published: Set<string> | undefined): Promise<boolean> {
     let created = false;
     for (const definition of file.definitions) {
       const draft = { ...definition.draft, source: { repository: this.url, commit, path: file.path } };
       try {
         const result = await this.deps.manager.publish(draft, { actor: `git-sync:${this.deps.repository.name}` });
         created ||= result.created;
-        published.add(versionId(draft.name, draft.version));
+        published?.add(versionId(draft.name, draft.version));
       } catch (err) {
         if (!isCatalogError(err) || !FILE_ERROR_CODES.has(err.code)) throw err;
         const problems =
