@@ -21,6 +21,7 @@ import type { Manager } from "../manager.js";
 import { isDefinitionFile, parseDefinitionFile, violationProblem, type ParsedDefinition } from "./definition.js";
 import { GitRepositoryCache, redactUrl, type FileChange, type TreeEntry } from "./git-repository.js";
 import { pathMatcher } from "./globs.js";
+import { consumeInSlices } from "./sliced-consumer.js";
 import {
   MAX_RECENT_RUNS,
   type RepositorySyncStatus,
@@ -174,15 +175,19 @@ export class RepositorySync {
     }
     this.logger.info("sync started", { commit: head, files: changed.length, removed_files: deleted.length, full_scan: run.fullScan });
 
-    // Each file is parsed as git hands it over, so parsing overlaps git reading the files after it.
+    // Each file is parsed as git hands it over, so parsing overlaps git reading the files after it; in slices
+    // (see sliced-consumer.ts), so that git is not left waiting on a full pipe while a chunk is parsed.
     const readStart = performance.now();
     const parsed = new Map<string, FileWork>();
     let parseMs = 0;
-    await this.cache.streamFiles(changed, (path, text) => {
-      const parseStart = performance.now();
-      parsed.set(path, parseFile(path, text, head));
-      parseMs += performance.now() - parseStart;
-    });
+    await consumeInSlices<{ path: string; text: string | undefined }>(
+      (push) => this.cache.streamFiles(changed, (path, text) => push({ path, text })),
+      ({ path, text }) => {
+        const parseStart = performance.now();
+        parsed.set(path, parseFile(path, text, head));
+        parseMs += performance.now() - parseStart;
+      },
+    );
     const work = orderForPublishing(changed.map(({ path }) => parsed.get(path) ?? parseFile(path, undefined, head)));
     this.logger.info("sync read and parsed the files", {
       files: changed.length,
