@@ -5,7 +5,7 @@
  *                              [--workers N] [--trials 20] [--burst 200]
  *                              [--duration 300 --rate 1 --sample-seconds 10]
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
- *                              [--server catalog|bare|http2]
+ *                              [--server catalog|bare|http2] [--client node|go]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),
@@ -14,13 +14,26 @@
  *   - server RSS per idle stream: (RSS with the streams open − RSS before) / streams;
  *   - one event, `trials` times: writer's ack → delivery on the last stream (p50/p99
  *     over trials), and per-stream delivery (p50/p99 over every stream of every trial);
+ *     also from the write's start (just before UpdateComponent is sent): write → ack
+ *     and write → last stream. The catalog fans an event out before its answer to the
+ *     writer leaves, so with a client fast enough to keep up (--client go) the last
+ *     stream can be reached before the ack (negative ack→ times); write → last stream
+ *     is then the server's own latency (it includes the writer's round trip);
  *   - a burst of `burst` events written back to back: delivered events/s
  *     (streams × events / time from the first write to the last delivery);
  *   - with --duration: RSS flatness at the largest stream count, server RSS
  *     sampled every `sample-seconds` while `rate` events a second are
  *     published and delivered: first/last/min/max and the least-squares slope.
- * Times are on the host's monotonic clock (process.hrtime), shared by the
- * writer here and every worker. --server-cpus / --load-cpus pin the server
+ * --client picks the load generator: `node` (default) forks load.ts workers
+ * (Connect-ES clients); `go` builds bench/watch/load-go once per run (`go
+ * build`, so needs a Go toolchain) and spawns that binary per worker instead,
+ * speaking the same commands as JSON lines on stdin/stdout. At 10,000
+ * streams the Node workers are themselves the latency bottleneck (even the
+ * node:http2 floor shows seconds from ack to the last stream), so the Go
+ * client is the one that shows the server's own latency; one Go process holds
+ * every stream (default 1 worker; --workers still applies).
+ * Times are on the host's monotonic clock (process.hrtime, CLOCK_MONOTONIC),
+ * shared by the writer here and every worker. --server-cpus / --load-cpus pin the server
  * and the workers with taskset (this process runs where it was started).
  * --server-prof writes a V8 CPU profile of the server (--cpu-prof) into DIR.
  * --server bare runs bare-server.ts instead of the catalog: a bare
@@ -36,7 +49,9 @@
  * the way WatchEvents does it now (pre-encoded event bytes).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { create, toBinary, type UnknownField } from "@bufbuild/protobuf";
@@ -69,6 +84,8 @@ const { values } = parseArgs({
      * floor) or "http2" (http2-server.ts: gRPC framed by hand on node:http2, the transport's floor).
      */
     server: { type: "string", default: "catalog" },
+    /** "node" (load.ts, forked) or "go" (bench/watch/load-go, built once and spawned): the load generator's workers. */
+    client: { type: "string", default: "node" },
   },
 });
 /**
@@ -92,6 +109,7 @@ if (values.server === "catalog") {
   process.stderr.write("bench/watch: building dist/ (npm run build)...\n");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: new URL("../../", import.meta.url).pathname, stdio: "inherit" });
 }
+if (values.client !== "node" && values.client !== "go") throw new Error(`--client must be node or go, not ${values.client}`);
 const streamCounts = values.streams.split(",").map(Number);
 const perConnection = Number(values["per-connection"]);
 const trials = Number(values.trials);
@@ -103,7 +121,9 @@ const repoRoot = new URL("../../", import.meta.url).pathname;
 const epoch = process.hrtime.bigint();
 const now = () => Number(process.hrtime.bigint() - epoch) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const workersFor = (streams: number) => Number(values.workers) || Math.max(1, Math.ceil(streams / 2_500));
+/** Node workers are single-threaded, ~2,500 streams each; one Go process uses every core. */
+const workersFor = (streams: number) =>
+  Number(values.workers) || (values.client === "go" ? 1 : Math.max(1, Math.ceil(streams / 2_500)));
 
 function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -164,31 +184,85 @@ async function startServer(traceGc: boolean): Promise<{ url: string; process: Ch
   }
 }
 
-/** One forked load.ts process. */
-class Worker {
-  private readonly child = fork(new URL("./load.ts", import.meta.url).pathname, [], {
+/** The Go worker binary, built once per run into a temporary directory (removed at exit). */
+function buildGoWorker(): string {
+  try {
+    execFileSync("go", ["version"], { stdio: "ignore" });
+  } catch {
+    throw new Error("--client go needs the Go toolchain: `go` was not found on PATH (install Go, or use --client node)");
+  }
+  const dir = mkdtempSync(join(tmpdir(), "watch-load-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const binary = join(dir, "watch-load");
+  process.stderr.write("bench/watch: building the Go load generator (bench/watch/load-go)...\n");
+  // Built from inside its own module: the repository root has no go.mod.
+  execFileSync("go", ["build", "-o", binary, "."], { cwd: join(repoRoot, "bench/watch/load-go"), stdio: "inherit" });
+  return binary;
+}
+const goWorker = values.client === "go" ? buildGoWorker() : undefined;
+
+type WorkerMessage = { type: string };
+
+/**
+ * How one worker process is reached: load.ts over Node's IPC channel, the Go
+ * binary over JSON lines on stdin/stdout (its stderr is passed through).
+ */
+interface WorkerTransport {
+  readonly child: ChildProcess;
+  send(command: WorkerCommand): void;
+  onMessage(listener: (message: WorkerMessage) => void): () => void;
+}
+
+function nodeTransport(): WorkerTransport {
+  const child = fork(new URL("./load.ts", import.meta.url).pathname, [], {
     execArgv: ["--import", "tsx", "--max-old-space-size=2048"],
   });
+  return {
+    child,
+    send: (command) => child.send(command),
+    onMessage: (listener) => {
+      child.on("message", listener);
+      return () => child.off("message", listener);
+    },
+  };
+}
+
+function goTransport(binary: string): WorkerTransport {
+  const child = spawn(binary, [], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  return {
+    child,
+    send: (command) => child.stdin!.write(`${JSON.stringify(command)}\n`),
+    onMessage: (listener) => {
+      const onLine = (line: string) => listener(JSON.parse(line) as WorkerMessage);
+      lines.on("line", onLine);
+      return () => lines.off("line", onLine);
+    },
+  };
+}
+
+/** One load-generator worker process (load.ts or load-go, by --client). */
+class Worker {
+  private readonly transport: WorkerTransport = goWorker ? goTransport(goWorker) : nodeTransport();
 
   constructor() {
-    pin(this.child.pid!, values["load-cpus"]);
+    pin(this.transport.child.pid!, values["load-cpus"]);
   }
 
   ask<T>(command: WorkerCommand, reply: string): Promise<T> {
     return new Promise((resolve) => {
-      const onMessage = (message: { type: string }) => {
+      const stop = this.transport.onMessage((message) => {
         if (message.type !== reply) return;
-        this.child.off("message", onMessage);
+        stop();
         resolve(message as T);
-      };
-      this.child.on("message", onMessage);
-      this.child.send(command);
+      });
+      this.transport.send(command);
     });
   }
 
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.send({ type: "close" } satisfies WorkerCommand);
+    const exited = new Promise((resolve) => this.transport.child.once("exit", resolve));
+    this.transport.send({ type: "close" } satisfies WorkerCommand);
     await exited;
   }
 }
@@ -278,6 +352,10 @@ interface Row {
   lastP99: number;
   streamP50: number;
   streamP99: number;
+  /** From just before the UpdateComponent call: its ack (p50), and the last stream's delivery (p50/p99). */
+  writeAckP50: number;
+  writeLastP50: number;
+  writeLastP99: number;
   eventsPerSecond: number;
   workerMiB: number[];
   flat?: Flatness;
@@ -337,11 +415,16 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
 
   const lastLatencies: number[] = [];
   const perStream: number[] = [];
+  const writeAck: number[] = [];
+  const writeLast: number[] = [];
   for (let trial = 0; trial < trials; trial++) {
+    const sent = now();
     const reply = await update(`trial ${trial}`);
     const acked = now();
     const [stats] = await load.delivered([Number(reply.revision)], true);
     lastLatencies.push(stats!.last - acked);
+    writeAck.push(acked - sent);
+    writeLast.push(stats!.last - sent);
     for (const t of stats!.times ?? []) perStream.push(t - acked);
     await sleep(100);
   }
@@ -405,6 +488,8 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
   await new Promise((resolve) => server.process.once("exit", resolve));
   lastLatencies.sort((a, b) => a - b);
   perStream.sort((a, b) => a - b);
+  writeAck.sort((a, b) => a - b);
+  writeLast.sort((a, b) => a - b);
   return {
     streams,
     opened,
@@ -415,6 +500,9 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
     lastP99: percentile(lastLatencies, 99),
     streamP50: percentile(perStream, 50),
     streamP99: percentile(perStream, 99),
+    writeAckP50: percentile(writeAck, 50),
+    writeLastP50: percentile(writeLast, 50),
+    writeLastP99: percentile(writeLast, 99),
     eventsPerSecond,
     workerMiB,
     ...(flat ? { flat } : {}),
@@ -490,12 +578,15 @@ const pinning =
     ? `server pinned to CPU ${values["server-cpus"] || "any"}, load workers to CPU ${values["load-cpus"] || "any"}`
     : "nothing pinned";
 console.log(`\nWatchEvents fan-out, one server process (${SERVER_LABELS[values.server]}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
-console.log(`one-event latency over ${trials} trials; burst of ${burst} events\n`);
-console.log("| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | burst delivered events/s | worker RSS MiB |");
-console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+const loadLabel = values.client === "go" ? "Go load generator (bench/watch/load-go, grpc-go)" : "Node load generator (bench/watch/load.ts, Connect-ES)";
+console.log(`${loadLabel}; one-event latency over ${trials} trials; burst of ${burst} events\n`);
+console.log(
+  "| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | write→ack p50 | write→last stream p50 | p99 | burst delivered events/s | worker RSS MiB |",
+);
+console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
   console.log(
-    `| ${r.streams} | ${r.opened} | ${r.connections} | ${r.workers} | ${r.rssPerStreamKiB.toFixed(1)} KiB | ${ms(r.lastP50)} ms | ${ms(r.lastP99)} ms | ${ms(r.streamP50)} ms | ${ms(r.streamP99)} ms | ${Number.isNaN(r.eventsPerSecond) ? "–" : Math.round(r.eventsPerSecond)} | ${r.workerMiB.join(", ")} |`,
+    `| ${r.streams} | ${r.opened} | ${r.connections} | ${r.workers} | ${r.rssPerStreamKiB.toFixed(1)} KiB | ${ms(r.lastP50)} ms | ${ms(r.lastP99)} ms | ${ms(r.streamP50)} ms | ${ms(r.streamP99)} ms | ${ms(r.writeAckP50)} ms | ${ms(r.writeLastP50)} ms | ${ms(r.writeLastP99)} ms | ${Number.isNaN(r.eventsPerSecond) ? "–" : Math.round(r.eventsPerSecond)} | ${r.workerMiB.join(", ")} |`,
   );
 }
 // The per-stream figure above also spreads fixed costs over the streams (heap V8 commits under the opening burst
