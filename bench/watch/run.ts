@@ -105,11 +105,11 @@ const SERVER_LABELS: Record<string, string> = {
 };
 const serverScript = SERVER_SCRIPTS[values.server];
 if (!serverScript) throw new Error(`--server must be one of ${Object.keys(SERVER_SCRIPTS).join(", ")}, not ${values.server}`);
+if (values.client !== "node" && values.client !== "go") throw new Error(`--client must be node or go, not ${values.client}`);
 if (values.server === "catalog") {
   process.stderr.write("bench/watch: building dist/ (npm run build)...\n");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: new URL("../../", import.meta.url).pathname, stdio: "inherit" });
 }
-if (values.client !== "node" && values.client !== "go") throw new Error(`--client must be node or go, not ${values.client}`);
 const streamCounts = values.streams.split(",").map(Number);
 const perConnection = Number(values["per-connection"]);
 const trials = Number(values.trials);
