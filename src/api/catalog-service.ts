@@ -286,7 +286,24 @@ function watchResponseWithMessages(batch: WatchBatch): WatchEventsResponse {
  * the revision of its last event (the last one the batch's revision), so a
  * resume from any of them neither misses nor repeats an event.
  */
+/**
+ * A live event reaches every stream that is caught up as a batch of just
+ * that event; those streams all send the same response, so it is built once
+ * and shared (the raw gRPC path then also frames it once: grpc-server-streams.ts).
+ */
+const singleEventResponses = new WeakMap<CatalogEvent, WatchEventsResponse>();
+
 function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
+  const only = batch.events.length === 1 ? batch.events[0]! : undefined;
+  if (only !== undefined && !batch.progress && batch.revision === only.revision) {
+    let shared = singleEventResponses.get(only);
+    if (shared === undefined) {
+      shared = create(WatchEventsResponseSchema, { revision: BigInt(only.revision), progress: false });
+      shared.$unknown = [encodedEvent(only)];
+      singleEventResponses.set(only, shared);
+    }
+    return [shared];
+  }
   const responses: WatchEventsResponse[] = [];
   let fields: UnknownField[] = [];
   let bytes = 0;

@@ -102,7 +102,9 @@ interface Route {
 async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: CallContext, options: GrpcServerStreamOptions): Promise<void> {
   const { spec } = route;
   // The caller cancelled, reset the stream or lost the connection: the call's signal says so.
-  const onClose = () => call.abort(new ConnectError("the caller closed the stream", Code.Canceled));
+  const onClose = () => {
+    if (!call.signal.aborted) call.abort(new ConnectError("the caller closed the stream", Code.Canceled));
+  };
   stream.once("close", onClose);
   // A reset or a session torn down with an error (the client's GOAWAY) errors the stream, then closes it;
   // the close aborts the call. Without a listener the error would be thrown at the process.
@@ -158,7 +160,7 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: Ca
         headersSent = true;
         stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader) }, { waitForTrailers: true });
       }
-      const written = stream.write(frame(spec.method.output, result.value));
+      const written = stream.write(frameOf(spec.method.output, result.value as Message));
       // Backpressure: a slow reader holds this loop, and with it the implementation (the feed moves it to catch-up).
       if (!written && !(await drained(stream))) break;
     }
@@ -241,7 +243,7 @@ class CallContext {
   /** The call is over: stop the deadline and let anything still listening to the signal go. */
   done(): void {
     clearTimeout(this.deadline);
-    this.abort(new ConnectError("the call ended", Code.Canceled));
+    if (!this.controller.signal.aborted) this.controller.abort(new ConnectError("the call ended", Code.Canceled));
   }
 }
 
@@ -295,6 +297,23 @@ function copyHeaders(from: Headers, to: Headers): void {
 }
 
 function ignoreStreamError(): void {}
+
+/**
+ * Frames by message object: an implementation that sends one message object
+ * on many streams (WatchEvents shares each live event's response) has it
+ * encoded and framed once, and every stream writes the same buffer.
+ * Messages are not changed after they are yielded.
+ */
+const frames = new WeakMap<object, Buffer>();
+
+function frameOf(desc: DescMessage, message: Message): Buffer {
+  let framed = frames.get(message);
+  if (framed === undefined) {
+    framed = frame(desc, message);
+    frames.set(message, framed);
+  }
+  return framed;
+}
 
 /** A gRPC message frame: flag 0 (uncompressed), 4-byte big-endian length, the message. */
 function frame(desc: DescMessage, message: unknown): Buffer {

@@ -113,17 +113,23 @@ export class EventFeed {
     // One abort listener for the watch's whole life, waking whichever wait is parked: adding and
     // removing one per wait (EventTarget bookkeeping on every event, for every stream) was the
     // largest cost of ours on the delivery path at 5,000 streams (bench/watch, --cpu-prof).
-    const parked: ParkedWait = { wake: undefined };
-    const onAbort = () => parked.wake?.();
+    const parked: ParkedWait = { wake: undefined, aborted: signal.aborted };
+    const onAbort = () => {
+      parked.aborted = true;
+      parked.wake?.();
+    };
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       let idleSince = Date.now();
-      while (!signal.aborted) {
+      // `parked.aborted`, not `signal.aborted`: the signal's getter validates its receiver, per stream per event.
+      while (!parked.aborted) {
         if (this.closed) throw shuttingDown(position);
-        const events = await this.eventsAfter(position);
+        // Synced watchers read the ring without a turn of the microtask queue; only catching up awaits the log.
+        const synced = this.ringEventsAfter(position);
+        const events = synced ?? (await this.eventsAfter(position));
         if (events.length > 0) {
           position = events[events.length - 1]!.revision;
-          const matching = events.filter(matches);
+          const matching = matches === undefined ? events : events.filter(matches);
           if (matching.length > 0) {
             yield { events: matching, revision: position, progress: false };
             idleSince = Date.now();
@@ -136,7 +142,7 @@ export class EventFeed {
           idleSince = Date.now();
           continue;
         }
-        await this.waitBeyond(position, remaining, signal, parked);
+        await this.waitBeyond(position, remaining, parked);
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
@@ -149,12 +155,8 @@ export class EventFeed {
    * name the revision the client resumes from.
    */
   private async eventsAfter(position: number): Promise<CatalogEvent[]> {
-    if (position >= this.head) return [];
-    const first = this.ring[0];
-    if (first !== undefined && first.revision <= position + 1) {
-      const start = position + 1 - first.revision;
-      return this.ring.slice(start, start + this.batchSize);
-    }
+    const synced = this.ringEventsAfter(position);
+    if (synced !== undefined) return synced;
     try {
       return await this.log.readEvents(position, this.batchSize);
     } catch (err) {
@@ -171,9 +173,18 @@ export class EventFeed {
     }
   }
 
+  /** The events after `position` when the ring covers them (nothing when `position` is the head), else undefined. */
+  private ringEventsAfter(position: number): CatalogEvent[] | undefined {
+    if (position >= this.head) return [];
+    const first = this.ring[0];
+    if (first === undefined || first.revision > position + 1) return undefined;
+    const start = position + 1 - first.revision;
+    return this.ring.slice(start, start + this.batchSize);
+  }
+
   /** Resolves when the head passes `position`, on close, on `timeoutMs`, or (through `parked`) on abort. */
-  private waitBeyond(position: number, timeoutMs: number, signal: AbortSignal, parked: ParkedWait): Promise<void> {
-    if (this.head > position || this.closed || signal.aborted) return Promise.resolve();
+  private waitBeyond(position: number, timeoutMs: number, parked: ParkedWait): Promise<void> {
+    if (this.head > position || this.closed || parked.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -251,11 +262,15 @@ export class EventFeed {
 /** The wake-up of a watch's current wait, called by the watch's one abort listener. */
 interface ParkedWait {
   wake: (() => void) | undefined;
+  /** Set by the abort listener. */
+  aborted: boolean;
 }
 
-function compileFilter(filter: WatchFilter): (event: CatalogEvent) => boolean {
+/** The filter's test, or undefined when it lets every event through. */
+function compileFilter(filter: WatchFilter): ((event: CatalogEvent) => boolean) | undefined {
   const names = filter.names.length > 0 ? new Set(filter.names) : undefined;
   const types = filter.types.length > 0 ? new Set(filter.types) : undefined;
+  if (names === undefined && types === undefined && filter.provider === "" && filter.category === "") return undefined;
   return (event) =>
     (names === undefined || names.has(event.component.name)) &&
     (types === undefined || types.has(event.type)) &&
