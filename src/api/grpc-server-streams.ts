@@ -136,6 +136,7 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: Ca
   for (const interceptor of [...options.interceptors].reverse()) next = interceptor(next as never) as StreamingNext;
 
   let headersSent = false;
+  let completed = false;
   let failure: ConnectError | undefined;
   let output: AsyncIterator<unknown> | undefined;
   try {
@@ -154,7 +155,10 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: Ca
     output = response.message[Symbol.asyncIterator]();
     for (;;) {
       const result = await output.next();
-      if (result.done === true) break;
+      if (result.done === true) {
+        completed = true;
+        break;
+      }
       if (stream.destroyed) break;
       if (!headersSent) {
         headersSent = true;
@@ -168,10 +172,11 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: Ca
   } catch (err) {
     failure = ConnectError.from(err);
   } finally {
-    const cancelled = call.signal.aborted;
     call.done();
     stream.off("close", onClose);
-    if (cancelled) await output?.return?.().catch(() => undefined);
+    // Left early (the stream went away, with or without its close event yet): the implementation's and the
+    // interceptors' cleanup (finally blocks) runs now rather than never.
+    if (!completed && failure === undefined) await output?.return?.().catch(() => undefined);
   }
   if (stream.destroyed || stream.closed) return;
   const trailer = new Headers(call.responseTrailer);
