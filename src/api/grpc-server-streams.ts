@@ -37,6 +37,7 @@ import {
 } from "@connectrpc/connect";
 import {
   compressionNegotiate,
+  encodeEnvelope,
   createMethodSerializationLookup,
   pipe,
   transformDecompressEnvelope,
@@ -309,26 +310,16 @@ function ignoreStreamError(): void {}
  * encoded and framed once, and every stream writes the same buffer.
  * Messages are not changed after they are yielded.
  */
-const frames = new WeakMap<object, Buffer>();
+const frames = new WeakMap<object, Uint8Array>();
 
-function frameOf(desc: DescMessage, message: Message): Buffer {
+function frameOf(desc: DescMessage, message: Message): Uint8Array {
   let framed = frames.get(message);
   if (framed === undefined) {
-    framed = frame(desc, message);
+    // Flag 0: uncompressed. create() returns a message of the type as it is (implementations may yield init objects).
+    framed = encodeEnvelope(0, toBinary(desc, create(desc, message as never)));
     frames.set(message, framed);
   }
   return framed;
-}
-
-/** A gRPC message frame: flag 0 (uncompressed), 4-byte big-endian length, the message. */
-function frame(desc: DescMessage, message: unknown): Buffer {
-  // Implementations may yield init objects; create() returns a message of the type as it is.
-  const bytes = toBinary(desc, create(desc, message as never));
-  const out = Buffer.allocUnsafe(5 + bytes.byteLength);
-  out[0] = 0;
-  out.writeUInt32BE(bytes.byteLength, 1);
-  out.set(bytes, 5);
-  return out;
 }
 
 /** Resolves true when the stream can take more, false when it closed first. */

@@ -126,7 +126,7 @@ export class EventFeed {
         if (this.closed) throw shuttingDown(position);
         // Synced watchers read the ring without a turn of the microtask queue; only catching up awaits the log.
         const synced = this.ringEventsAfter(position);
-        const events = synced ?? (await this.eventsAfter(position));
+        const events = synced ?? (await this.logEventsAfter(position));
         if (events.length > 0) {
           position = events[events.length - 1]!.revision;
           const matching = matches === undefined ? events : events.filter(matches);
@@ -150,13 +150,11 @@ export class EventFeed {
   }
 
   /**
-   * The next events after `position`: from the ring when it covers the
-   * position (synced), else from the log (unsynced: catching up). Log errors
-   * name the revision the client resumes from.
+   * The next events after `position` from the log, for a watcher the ring no
+   * longer covers (unsynced: catching up). Log errors name the revision the
+   * client resumes from.
    */
-  private async eventsAfter(position: number): Promise<CatalogEvent[]> {
-    const synced = this.ringEventsAfter(position);
-    if (synced !== undefined) return synced;
+  private async logEventsAfter(position: number): Promise<CatalogEvent[]> {
     try {
       return await this.log.readEvents(position, this.batchSize);
     } catch (err) {

@@ -92,6 +92,33 @@ export function pickLatest<T>(
   return bestActiveRelease ?? bestRelease ?? bestActivePre ?? bestPre;
 }
 
+/**
+ * pickLatest for items already SemVer-descending with distinct precedence
+ * (the in-process store keeps each name's versions so): the first of each
+ * kind is its highest, so one scan answers without parsing any version. The
+ * versions must be valid SemVer: then a version is a pre-release exactly
+ * when its key (build metadata dropped) contains '-'. Runs on every write.
+ */
+export function pickLatestOfDescending<T>(
+  sorted: readonly T[],
+  versionOf: (item: T) => string,
+  isDeprecated: (item: T) => boolean,
+): T | undefined {
+  let bestRelease: T | undefined;
+  let bestActivePre: T | undefined;
+  let bestPre: T | undefined;
+  for (const item of sorted) {
+    if (!versionKey(versionOf(item)).includes("-")) {
+      if (!isDeprecated(item)) return item;
+      bestRelease ??= item;
+    } else if (bestRelease === undefined) {
+      bestPre ??= item;
+      if (!isDeprecated(item)) bestActivePre ??= item;
+    }
+  }
+  return bestRelease ?? bestActivePre ?? bestPre;
+}
+
 /** What a `version` argument of GetComponent asks for. */
 export type VersionSelector =
   | { kind: "latest" }

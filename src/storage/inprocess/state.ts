@@ -7,7 +7,7 @@
  * the way out (freezing 100k recovered records up front would slow cold start).
  */
 import { CatalogError } from "../../errors/index.js";
-import { compareVersions, sortDescending, versionKey } from "../../semver/index.js";
+import { compareVersions, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 import type { RevisionBounds } from "../store.js";
 import { KeysetIndex } from "./keyset-index.js";
@@ -217,34 +217,7 @@ export class CatalogState {
 }
 
 function pickLatestOf(sorted: readonly ComponentRecord[]): ComponentRecord | undefined {
-  return latestOfDescending(sorted);
-}
-
-/**
- * pickLatest for records already SemVer-descending with distinct precedence
- * (a name's `sorted`): the first of each kind is its highest, so one scan
- * answers without parsing any version. A stored version is valid SemVer, so
- * it is a pre-release exactly when a '-' comes before any '+'. This runs on
- * every write (a sync of 10,000 new names parsed one version per publish).
- */
-export function latestOfDescending(sorted: readonly ComponentRecord[]): ComponentRecord | undefined {
-  let bestRelease: ComponentRecord | undefined;
-  let bestActivePre: ComponentRecord | undefined;
-  let bestPre: ComponentRecord | undefined;
-  for (const record of sorted) {
-    if (!isPrereleaseKey(versionKey(record.version))) {
-      if (!record.deprecation.deprecated) return record;
-      bestRelease ??= record;
-    } else if (bestRelease === undefined) {
-      bestPre ??= record;
-      if (!record.deprecation.deprecated) bestActivePre ??= record;
-    }
-  }
-  return bestRelease ?? bestActivePre ?? bestPre;
-}
-
-function isPrereleaseKey(key: string): boolean {
-  return key.includes("-");
+  return pickLatestOfDescending(sorted, (r) => r.version, (r) => r.deprecation.deprecated);
 }
 
 /** Index of the first version in a SemVer-descending array that is below `version`. */
