@@ -6,6 +6,7 @@
  *                              [--duration 300 --rate 1 --sample-seconds 10]
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
  *                              [--server catalog|bare|http2] [--client node|go]
+ *                              [--server-node-options "--max-old-space-size=1024"]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),
@@ -43,7 +44,10 @@
  * With --duration the server also runs with --trace-gc, and the heap left
  * after each full (mark-compact) collection is reported beside RSS: RSS
  * saw-tooths with V8's heap growth, the heap after a full collection is
- * what the process actually keeps.
+ * what the process actually keeps; bench/watch/heap-probe.mjs is preloaded
+ * to show, at each minute's RSS floor, which V8 space holds the committed
+ * memory and how much lies outside the JS heap. --server-node-options adds
+ * Node/V8 flags to the server (a heap cap, say) to compare runs.
  * Then, in this process, the serialise-once baseline (--baseline): encoding
  * one response per stream the old way (toBinary of the full message) against
  * the way WatchEvents does it now (pre-encoded event bytes).
@@ -78,6 +82,8 @@ const { values } = parseArgs({
     "server-cpus": { type: "string", default: "" },
     "load-cpus": { type: "string", default: "" },
     "server-prof": { type: "string", default: "" },
+    /** Extra Node/V8 flags for the server process, e.g. "--max-old-space-size=1024". */
+    "server-node-options": { type: "string", default: "" },
     baseline: { type: "boolean", default: false },
     /**
      * "catalog" (nestor-catalog serve on the memory store), "bare" (bare-server.ts: Connect-Node, the framework's
@@ -135,6 +141,15 @@ function pin(pid: number, cpus: string): void {
 }
 
 /** Heap used after each full collection, from the server's --trace-gc lines. */
+/** One line of bench/watch/heap-probe.mjs: bytes; spaces maps V8's space name to [committed, used]. */
+interface HeapProbe {
+  atMs: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+  spaces: Record<string, [number, number]>;
+}
+
 interface FullGc {
   atMs: number;
   heapMiB: number;
@@ -144,11 +159,19 @@ interface FullGc {
   isolate: string;
 }
 
-async function startServer(traceGc: boolean): Promise<{ url: string; process: ChildProcess; fullGcs: FullGc[] }> {
+async function startServer(
+  traceGc: boolean,
+): Promise<{ url: string; process: ChildProcess; fullGcs: FullGc[]; probes: HeapProbe[] }> {
   const port = await freePort();
   const prof = values["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", values["server-prof"]] : [];
   const compiled = values.server === "catalog";
-  const nodeArgs = [...prof, ...(traceGc ? ["--trace-gc"] : []), ...(compiled ? [] : ["--import", "tsx"])];
+  const extra = values["server-node-options"].split(/\s+/).filter((flag) => flag !== "");
+  const nodeArgs = [
+    ...prof,
+    ...extra,
+    ...(traceGc ? ["--trace-gc", "--import", "./bench/watch/heap-probe.mjs"] : []),
+    ...(compiled ? [] : ["--import", "tsx"]),
+  ];
   const script = serverScript(port);
   const child = spawn(process.execPath, [...nodeArgs, ...script], {
     cwd: repoRoot,
@@ -158,16 +181,19 @@ async function startServer(traceGc: boolean): Promise<{ url: string; process: Ch
       NESTOR_SERVER_PORT: String(port),
       NESTOR_LOGGING_LEVEL: "warn",
       NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "10000",
+      NESTOR_BENCH_HEAP_PROBE_MS: traceGc ? String(sampleSeconds * 1000) : "0",
     },
     stdio: ["ignore", traceGc ? "pipe" : "inherit", "inherit"],
   });
   const fullGcs: FullGc[] = [];
+  const probes: HeapProbe[] = [];
   if (traceGc) {
     // e.g. "[123:0x5f]   81234 ms: Mark-Compact 950.1 (1012.3) -> 901.7 (1003.1) MB, ..."
     const line = /^\[\d+:(0x[0-9a-f]+)\].*?Mark-Compact.*? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/;
     createInterface({ input: child.stdout! }).on("line", (text) => {
       const match = line.exec(text);
       if (match) fullGcs.push({ atMs: now(), heapMiB: Number(match[2]), committedMiB: Number(match[3]), isolate: match[1]! });
+      else if (text.startsWith("heap-probe ")) probes.push({ atMs: now(), ...(JSON.parse(text.slice(11)) as Omit<HeapProbe, "atMs">) });
       else if (!/: (Scavenge|Mark-Compact|Mark-sweep)/.test(text)) process.stdout.write(`${text}\n`);
     });
   }
@@ -177,7 +203,7 @@ async function startServer(traceGc: boolean): Promise<{ url: string; process: Ch
   for (;;) {
     try {
       await client.listComponents({ pageSize: 1 });
-      return { url, process: child, fullGcs };
+      return { url, process: child, fullGcs, probes };
     } catch {
       await sleep(100);
     }
@@ -340,6 +366,8 @@ interface Flatness {
   workerMiB: number[];
   /** Heap used after each full collection during the run (--trace-gc), with its time in minutes from the start. */
   fullGcs: Array<{ minute: number; heapMiB: number; committedMiB: number }>;
+  /** The server's heap probe (heap-probe.mjs) during the run, with its time in minutes from the start. */
+  probes: Array<HeapProbe & { minute: number }>;
 }
 
 interface Row {
@@ -478,6 +506,7 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
       fullGcs: mainIsolate(server.fullGcs)
         .filter((gc) => gc.atMs >= started)
         .map((gc) => ({ minute: (gc.atMs - started) / 60_000, heapMiB: gc.heapMiB, committedMiB: gc.committedMiB })),
+      probes: server.probes.filter((p) => p.atMs >= started).map((p) => ({ ...p, minute: (p.atMs - started) / 60_000 })),
     };
   }
 
@@ -619,6 +648,39 @@ for (const r of rows) {
       `slope ${slope(gcs.map((gc) => gc.minute), gcs.map((gc) => gc.heapMiB)).toFixed(2)} MiB/min` +
       (gcs.length >= 4 ? `, over the second half ${halfSlope(gcs).toFixed(2)} MiB/min` : ""),
   );
+  printProbes(f.probes);
+}
+
+/**
+ * Where the RSS of each minute's floor sits: the probe with the lowest RSS in
+ * each minute, split into V8's spaces (committed) and what lies outside the JS
+ * heap (RSS − committed heap; Node's and nghttp2's native memory, malloc's
+ * free lists, code). A space that keeps growing while the heap after each
+ * full GC stays flat is V8's sizing, not a leak; growth outside the heap is.
+ */
+function printProbes(probes: Array<HeapProbe & { minute: number }>): void {
+  if (probes.length === 0) return;
+  const floors = new Map<number, HeapProbe & { minute: number }>();
+  for (const p of probes) {
+    const minute = Math.floor(p.minute);
+    const floor = floors.get(minute);
+    if (floor === undefined || p.rss < floor.rss) floors.set(minute, p);
+  }
+  const shown = ["new_space", "old_space", "code_space", "large_object_space"];
+  const toMiB = (bytes: number) => (bytes / 1048576).toFixed(0);
+  console.log("\nAt each minute's RSS floor (MiB; V8 spaces committed/used, heap-probe.mjs):\n");
+  console.log(`| minute | RSS | ${shown.join(" | ")} | all spaces committed | outside the JS heap | external | array buffers |`);
+  console.log(`| ---: | ---: | ${shown.map(() => "---:").join(" | ")} | ---: | ---: | ---: | ---: |`);
+  for (const [minute, p] of [...floors.entries()].sort((a, b) => a[0] - b[0])) {
+    const committed = Object.values(p.spaces).reduce((sum, [size]) => sum + size, 0);
+    const cells = shown.map((name) => {
+      const [size, used] = p.spaces[name] ?? [0, 0];
+      return `${toMiB(size)}/${toMiB(used)}`;
+    });
+    console.log(
+      `| ${minute} | ${toMiB(p.rss)} | ${cells.join(" | ")} | ${toMiB(committed)} | ${toMiB(p.rss - committed)} | ${toMiB(p.external)} | ${toMiB(p.arrayBuffers)} |`,
+    );
+  }
 }
 
 /** The slope over the later half of the collections: warm-up growth flattens there, a leak does not. */

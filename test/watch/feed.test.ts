@@ -72,6 +72,26 @@ describe("EventFeed", () => {
     expect((err as CatalogError).message).toContain("oldest available revision is 15");
   });
 
+  test("a commit is fanned out on the next turn of the event loop, after the writer's own continuation", async () => {
+    const { store, name } = await storeWithEvents(1);
+    const feed = await startFeed(store, 8);
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    const watcher = feed.watch(1, everything, abort.signal);
+    let delivered: WatchBatch | undefined;
+    const next = watcher.next().then((result) => {
+      delivered = result.value as WatchBatch;
+    });
+    await store.updateVersion(name, "1.0.0", { description: "written" }, metaClock("2031-01-01T00:00:00Z")());
+    // Far more microtask hops than the read and the wake-up take: had the fan-out run in the
+    // commit's microtasks (so the writer's answer waited for every watcher), it would be done.
+    for (let i = 0; i < 1_000; i++) await Promise.resolve();
+    expect(delivered).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    await next;
+    expect(delivered?.events.map((e) => [e.revision, e.component.description])).toEqual([[2, "written"]]);
+  });
+
   test("close ends a waiting watcher with UNAVAILABLE naming the revision to resume from", async () => {
     const { store } = await storeWithEvents(3);
     const feed = await startFeed(store, 8);
