@@ -6,7 +6,7 @@
  *                              [--duration 300 --rate 1 --sample-seconds 10]
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
  *                              [--server catalog|bare|http2] [--client node|go]
- *                              [--server-node-options "--max-old-space-size=1024"]
+ *                              [--server-node-options "--max-old-space-size=1024"] [--retention-events 500]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),
@@ -16,10 +16,11 @@
  *   - one event, `trials` times: writer's ack → delivery on the last stream (p50/p99
  *     over trials), and per-stream delivery (p50/p99 over every stream of every trial);
  *     also from the write's start (just before UpdateComponent is sent): write → ack
- *     and write → last stream. The catalog fans an event out before its answer to the
- *     writer leaves, so with a client fast enough to keep up (--client go) the last
- *     stream can be reached before the ack (negative ack→ times); write → last stream
- *     is then the server's own latency (it includes the writer's round trip);
+ *     and write → last stream. The catalog answers the writer first and fans the event
+ *     out on the next turn of its event loop (src/catalog/watch.ts), so write → ack
+ *     does not grow with the number of streams and ack → last stream is the fan-out's
+ *     own time; write → last stream is the end-to-end figure (it includes the
+ *     writer's round trip);
  *   - a burst of `burst` events written back to back: delivered events/s
  *     (streams × events / time from the first write to the last delivery);
  *   - with --duration: RSS flatness at the largest stream count, server RSS
@@ -47,7 +48,9 @@
  * what the process actually keeps; bench/watch/heap-probe.mjs is preloaded
  * to show, at each minute's RSS floor, which V8 space holds the committed
  * memory and how much lies outside the JS heap. --server-node-options adds
- * Node/V8 flags to the server (a heap cap, say) to compare runs.
+ * Node/V8 flags to the server (a heap cap, say) to compare runs;
+ * --retention-events bounds the server's event log (compacted once a minute)
+ * so that a long run measures the server, not the log it keeps.
  * Then, in this process, the serialise-once baseline (--baseline): encoding
  * one response per stream the old way (toBinary of the full message) against
  * the way WatchEvents does it now (pre-encoded event bytes).
@@ -82,6 +85,11 @@ const { values } = parseArgs({
     "server-cpus": { type: "string", default: "" },
     "load-cpus": { type: "string", default: "" },
     "server-prof": { type: "string", default: "" },
+    /**
+     * events.retentionMaxEvents for the server (0, the product's default, keeps every event: the memory
+     * store's log then grows by each event, ~1 KiB, which a long flatness run sees as live heap growth).
+     */
+    "retention-events": { type: "string", default: "0" },
     /** Extra Node/V8 flags for the server process, e.g. "--max-old-space-size=1024". */
     "server-node-options": { type: "string", default: "" },
     baseline: { type: "boolean", default: false },
@@ -181,6 +189,7 @@ async function startServer(
       NESTOR_SERVER_PORT: String(port),
       NESTOR_LOGGING_LEVEL: "warn",
       NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "10000",
+      NESTOR_EVENTS_RETENTION_MAX_EVENTS: values["retention-events"],
       NESTOR_BENCH_HEAP_PROBE_MS: traceGc ? String(sampleSeconds * 1000) : "0",
     },
     stdio: ["ignore", traceGc ? "pipe" : "inherit", "inherit"],

@@ -282,28 +282,47 @@ function watchResponseWithMessages(batch: WatchBatch): WatchEventsResponse {
 }
 
 /**
+ * Streams woken together mostly send the same thing, so those responses are
+ * built once and shared (the raw gRPC path then also frames each one once:
+ * grpc-server-streams.ts): a live event reaching every caught-up stream as a
+ * batch of just that event, and any batch holding every revision from its
+ * first event to its last — streams catching up from the same position, as
+ * after a burst. An unfiltered batch always holds every revision; a filtered
+ * one only when its filter let every event through, and it is then the same
+ * batch. Cached by the batch's first event object (the feed hands every
+ * watcher the same objects), so an entry goes when its events do.
+ */
+const sharedResponses = new WeakMap<CatalogEvent, Map<number, WatchEventsResponse[]>>();
+
+function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
+  const first = batch.events[0];
+  const last = batch.events[batch.events.length - 1];
+  const everyRevision =
+    first !== undefined &&
+    last !== undefined &&
+    !batch.progress &&
+    batch.revision === last.revision &&
+    last.revision - first.revision + 1 === batch.events.length;
+  if (!everyRevision) return buildWatchResponses(batch);
+  let byLastRevision = sharedResponses.get(first);
+  if (byLastRevision === undefined) {
+    byLastRevision = new Map();
+    sharedResponses.set(first, byLastRevision);
+  }
+  let shared = byLastRevision.get(last.revision);
+  if (shared === undefined) {
+    shared = buildWatchResponses(batch);
+    byLastRevision.set(last.revision, shared);
+  }
+  return shared;
+}
+
+/**
  * One response per batch, or several when the batch is large; each carries
  * the revision of its last event (the last one the batch's revision), so a
  * resume from any of them neither misses nor repeats an event.
  */
-/**
- * A live event reaches every stream that is caught up as a batch of just
- * that event; those streams all send the same response, so it is built once
- * and shared (the raw gRPC path then also frames it once: grpc-server-streams.ts).
- */
-const singleEventResponses = new WeakMap<CatalogEvent, WatchEventsResponse>();
-
-function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
-  const only = batch.events.length === 1 ? batch.events[0]! : undefined;
-  if (only !== undefined && !batch.progress && batch.revision === only.revision) {
-    let shared = singleEventResponses.get(only);
-    if (shared === undefined) {
-      shared = create(WatchEventsResponseSchema, { revision: BigInt(only.revision), progress: false });
-      shared.$unknown = [encodedEvent(only)];
-      singleEventResponses.set(only, shared);
-    }
-    return [shared];
-  }
+function buildWatchResponses(batch: WatchBatch): WatchEventsResponse[] {
   const responses: WatchEventsResponse[] = [];
   let fields: UnknownField[] = [];
   let bytes = 0;

@@ -188,6 +188,22 @@ describe("WatchEvents filters", () => {
     ]);
   });
 
+  test("a filtered watch from the same revision as an unfiltered one gets only its events (responses are shared only for identical batches)", async () => {
+    // The unfiltered watch's batch (every revision from start to end) is cached by its first event and last
+    // revision; this filter's batch has the same first event and the same last revision but skips one event.
+    expect(await replayed(undefined)).toEqual([
+      `${names[0]}:CREATED`,
+      `${names[1]}:CREATED`,
+      `${names[2]}:CREATED`,
+      `${names[0]}:DELETED`,
+    ]);
+    expect(await replayed({ names: [names[0]!, names[2]!] })).toEqual([
+      `${names[0]}:CREATED`,
+      `${names[2]}:CREATED`,
+      `${names[0]}:DELETED`,
+    ]);
+  });
+
   test("by provider, and provider with category", async () => {
     expect(await replayed({ provider })).toEqual([`${names[0]}:CREATED`, `${names[1]}:CREATED`, `${names[0]}:DELETED`]);
     expect(await replayed({ provider, category: "network" })).toEqual([`${names[1]}:CREATED`]);

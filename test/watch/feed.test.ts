@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { compactByRetention, retentionCutoff, startRetentionLoop } from "../../src/catalog/retention.js";
-import { EventFeed, type WatchBatch, type WatchFilter } from "../../src/catalog/watch.js";
+import { EventFeed, WAKE_SLICE, type WatchBatch, type WatchFilter } from "../../src/catalog/watch.js";
 import { CatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
@@ -90,6 +90,32 @@ describe("EventFeed", () => {
     await new Promise((resolve) => setImmediate(resolve));
     await next;
     expect(delivered?.events.map((e) => [e.revision, e.component.description])).toEqual([[2, "written"]]);
+  });
+
+  test("a fan-out to more watchers than one slice yields to the event loop between slices, and reaches every watcher", async () => {
+    const { store, name } = await storeWithEvents(1);
+    const feed = await startFeed(store, 8);
+    const abort = new AbortController();
+    cleanups.push(() => abort.abort());
+    const watchers = 2 * WAKE_SLICE + 1;
+    let delivered = 0;
+    const nexts = Array.from({ length: watchers }, () =>
+      feed
+        .watch(1, everything, abort.signal)
+        .next()
+        .then((result) => {
+          expect((result.value as WatchBatch).events.map((e) => e.revision)).toEqual([2]);
+          delivered += 1;
+        }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10)); // every watcher parked at revision 1
+    expect(delivered).toBe(0);
+    await store.updateVersion(name, "1.0.0", { description: "written" }, metaClock("2031-01-01T00:00:00Z")());
+    // This immediate runs after the feed's refresh (queued by the commit) and before the next slice's.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(delivered).toBe(WAKE_SLICE);
+    await Promise.all(nexts);
+    expect(delivered).toBe(watchers);
   });
 
   test("close ends a waiting watcher with UNAVAILABLE naming the revision to resume from", async () => {
