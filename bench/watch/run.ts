@@ -6,7 +6,7 @@
  *                              [--duration 300 --rate 1 --sample-seconds 10]
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
  *                              [--server catalog|bare|http2] [--client node|go]
- *                              [--server-node-options "--max-old-space-size=1024"] [--retention-events 500]
+ *                              [--server-node-options=--max-old-space-size=1024] [--retention-events 500]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),

@@ -106,11 +106,54 @@ function elapsedMs(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;
 }
 
-async function* mapStreamErrors<T>(source: AsyncIterable<T>, finish: (err: unknown) => ConnectError | undefined): AsyncIterable<T> {
-  try {
-    yield* source;
-  } catch (err) {
-    throw finish(err);
-  }
-  finish(undefined);
+/**
+ * The response stream with its errors mapped by `finish`, and `finish(undefined)` when it completes; an
+ * early return() (the caller went away) is passed on without calling `finish`, as `yield*` in an async
+ * generator would. Written as a plain iterator that forwards each next(): an async generator around
+ * `yield*` costs a suspension and several microtask turns per message, on every stream of a WatchEvents
+ * fan-out (10,000 streams: ~20-45 ms of ~250 ms, measured in isolation).
+ */
+function mapStreamErrors<T>(source: AsyncIterable<T>, finish: (err: unknown) => ConnectError | undefined): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+      const inner = source[Symbol.asyncIterator]();
+      let ended = false;
+      const ending = (): Promise<IteratorResult<T, undefined>> => Promise.resolve({ done: true, value: undefined });
+      const settle = (result: IteratorResult<T>): IteratorResult<T, undefined> => {
+        if (!result.done) return result;
+        if (!ended) {
+          ended = true;
+          finish(undefined);
+        }
+        return { done: true, value: undefined };
+      };
+      const fail = (err: unknown): never => {
+        if (ended) throw err;
+        ended = true;
+        throw finish(err);
+      };
+      return {
+        next: () => (ended ? ending() : inner.next().then(settle, fail)),
+        return: () => {
+          if (ended) return ending();
+          ended = true;
+          if (inner.return === undefined) return ending();
+          return inner.return().then(
+            () => ({ done: true, value: undefined }),
+            (err: unknown) => {
+              throw finish(err);
+            },
+          );
+        },
+        throw: (err: unknown) => {
+          if (ended) return Promise.reject(err);
+          if (inner.throw !== undefined) return inner.throw(err).then(settle, fail);
+          ended = true;
+          return Promise.resolve(inner.return?.()).then(() => {
+            throw finish(err);
+          });
+        },
+      };
+    },
+  };
 }
