@@ -26,6 +26,13 @@ async function storeWithEvents(count: number, meta = metaClock()): Promise<{ sto
   return { store, name };
 }
 
+/** A signal aborted after the test, ending its watchers. */
+function watchSignal(): AbortSignal {
+  const abort = new AbortController();
+  cleanups.push(() => abort.abort());
+  return abort.signal;
+}
+
 async function startFeed(store: MemoryCatalogStore, ringSize: number): Promise<EventFeed> {
   const feed = await EventFeed.start(store, silentLogger, { progressIntervalMs: 60_000, ringSize, batchSize: 4 });
   cleanups.push(() => feed.close());
@@ -36,9 +43,8 @@ describe("EventFeed", () => {
   test("a watcher that fell out of the ring catches up from the log, every event once and in order", async () => {
     const { store, name } = await storeWithEvents(1);
     const feed = await startFeed(store, 8);
-    const abort = new AbortController();
-    cleanups.push(() => abort.abort());
-    const watcher = feed.watch(1, everything, abort.signal);
+    const signal = watchSignal();
+    const watcher = feed.watch(1, everything, signal);
     const meta = metaClock("2031-01-01T00:00:00Z");
     // The watcher pulls nothing while 100 events are written: the ring keeps only the last 8.
     for (let i = 0; i < 100; i++) await store.updateVersion(name, "1.0.0", { description: `late ${i}` }, meta());
@@ -57,9 +63,8 @@ describe("EventFeed", () => {
   test("a watcher behind what the log still holds ends OUT_OF_RANGE naming the oldest available revision", async () => {
     const { store, name } = await storeWithEvents(1);
     const feed = await startFeed(store, 4);
-    const abort = new AbortController();
-    cleanups.push(() => abort.abort());
-    const watcher = feed.watch(1, everything, abort.signal);
+    const signal = watchSignal();
+    const watcher = feed.watch(1, everything, signal);
     const meta = metaClock("2031-01-01T00:00:00Z");
     for (let i = 0; i < 20; i++) await store.updateVersion(name, "1.0.0", { description: `late ${i}` }, meta());
     await store.compact(15);
@@ -75,9 +80,8 @@ describe("EventFeed", () => {
   test("a commit is fanned out on the next turn of the event loop, after the writer's own continuation", async () => {
     const { store, name } = await storeWithEvents(1);
     const feed = await startFeed(store, 8);
-    const abort = new AbortController();
-    cleanups.push(() => abort.abort());
-    const watcher = feed.watch(1, everything, abort.signal);
+    const signal = watchSignal();
+    const watcher = feed.watch(1, everything, signal);
     let delivered: WatchBatch | undefined;
     const next = watcher.next().then((result) => {
       delivered = result.value as WatchBatch;
@@ -95,13 +99,12 @@ describe("EventFeed", () => {
   test("a fan-out to more watchers than one slice yields to the event loop between slices, and reaches every watcher", async () => {
     const { store, name } = await storeWithEvents(1);
     const feed = await startFeed(store, 8);
-    const abort = new AbortController();
-    cleanups.push(() => abort.abort());
+    const signal = watchSignal();
     const watchers = 2 * WAKE_SLICE + 1;
     let delivered = 0;
     const nexts = Array.from({ length: watchers }, () =>
       feed
-        .watch(1, everything, abort.signal)
+        .watch(1, everything, signal)
         .next()
         .then((result) => {
           expect((result.value as WatchBatch).events.map((e) => e.revision)).toEqual([2]);
@@ -121,9 +124,8 @@ describe("EventFeed", () => {
   test("close ends a waiting watcher with UNAVAILABLE naming the revision to resume from", async () => {
     const { store } = await storeWithEvents(3);
     const feed = await startFeed(store, 8);
-    const abort = new AbortController();
-    cleanups.push(() => abort.abort());
-    const watcher = feed.watch(1, everything, abort.signal);
+    const signal = watchSignal();
+    const watcher = feed.watch(1, everything, signal);
     expect(((await watcher.next()).value as WatchBatch).revision).toBe(3);
     const pending = watcher.next();
     feed.close();
