@@ -1,9 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pickLatest, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
+import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
 import type { ComponentRecord } from "../records.js";
-
-const latestOfDescending = (sorted: readonly ComponentRecord[]) => pickLatestOfDescending(sorted, (r) => r.version, (r) => r.deprecation.deprecated);
+import { pickLatestOf as latestOfDescending } from "./state.js";
 
 function record(version: string, deprecated: boolean): ComponentRecord {
   return { name: "db", version, deprecation: { deprecated, message: "" } } as unknown as ComponentRecord;

@@ -216,7 +216,8 @@ export class CatalogState {
   }
 }
 
-function pickLatestOf(sorted: readonly ComponentRecord[]): ComponentRecord | undefined {
+/** A name's "latest" from its SemVer-descending versions (the store keeps each name's `sorted` so). */
+export function pickLatestOf(sorted: readonly ComponentRecord[]): ComponentRecord | undefined {
   return pickLatestOfDescending(sorted, (r) => r.version, (r) => r.deprecation.deprecated);
 }
 
