@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Nestor Catalog server image: multi-stage, runs as a non-root user, embedded
 # storage in the /data volume by default. Build: docker build -t nestor-catalog .
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -10,7 +10,7 @@ COPY src ./src
 COPY gen/ts/src ./gen/ts/src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # The container listens on 0.0.0.0, so `serve` refuses to start until
 # authentication is configured (docs/security.md): mount a config and set
 # NESTOR_CONFIG, or pass keys as JSON, e.g.

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Every step runs on a supported Node: the machine's when it is 22 or newer,
+# else Node 24 LTS installed into .tools/ from the npm registry.
+eval "$(bash scripts/tools/ensure-node.sh --export)"
+
 step "services: PostgreSQL, Redis, moto (DynamoDB)"
 # Each script prints its URL; tests read NESTOR_TEST_* variables whose
 # defaults match what these scripts start.

@@ -10,7 +10,7 @@ import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/t
 import { file_nestor_catalog_v1_sync_service, SyncService } from "../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import { prepareAuthorization } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
-import { HealthStatusBoard, registerHealth, startStoreHealthProbe } from "./api/health.js";
+import { HealthStatusBoard, registerHealth, StoreHealthMonitor } from "./api/health.js";
 import { registerReflection } from "./api/reflection.js";
 import { serve, type RunningServer } from "./api/server.js";
 import { syncServiceHandlers } from "./api/sync-service.js";
@@ -22,6 +22,7 @@ import { EventFeed } from "./catalog/watch.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
 import { openStore } from "./storage/factory.js";
+import { observeStore } from "./storage/observed.js";
 import { DynamoSyncStateStore } from "./storage/dynamodb/sync-state.js";
 import { PostgresSyncStateStore } from "./storage/postgres/sync-state.js";
 import type { CatalogStore } from "./storage/store.js";
@@ -48,7 +49,15 @@ export interface StartOptions {
 }
 
 export async function startCatalogServer(config: CatalogConfig, logger: Logger, options: StartOptions = {}): Promise<CatalogServer> {
-  const store = options.store ?? (await openStore(config.storage, config.cache, logger));
+  const health = new HealthStatusBoard();
+  const monitor = new StoreHealthMonitor(
+    health,
+    () => opened.health(),
+    logger.child({ component: "health" }),
+    { intervalMs: config.server.healthCheckIntervalMs },
+  );
+  const opened = options.store ?? (await openStore(config.storage, config.cache, logger));
+  const store = observeStore(opened, monitor);
   const manager = new Manager(store, options.clock ?? systemClock, logger.child({ component: "manager" }));
   const feed = await EventFeed.start(store, logger.child({ component: "events" }), {
     progressIntervalMs: config.events.progressIntervalMs,
@@ -73,8 +82,8 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
     logger: logger.child({ component: "git-sync" }),
   });
   // ---- end Git sync
-  const health = new HealthStatusBoard();
-  const stopProbe = startStoreHealthProbe(health, () => store.health(), 5_000, logger.child({ component: "health" }));
+  monitor.start();
+  const stopProbe = () => monitor.stop();
   const catalogHandlers = catalogServiceHandlers({ manager, feed });
   const routes = (router: ConnectRouter) => {
     router.service(CatalogService, catalogHandlers);

@@ -24,16 +24,16 @@ const CODES: Record<ErrorCode, Code> = {
 };
 
 /**
- * A status message fit for one line of a header: control characters (a
- * newline in user input) become spaces and very long messages are cut.
- * Everything else, non-ASCII and '%' included, is kept: the transport writes
- * `grpc-message` with the spec's minimal percent-encoding (see
- * grpcMessageHeaderValue), which every gRPC client decodes back exactly.
+ * A status message fit for one line of a header, and the same in every
+ * client: printable ASCII only. Every other UTF-16 code unit (a newline or
+ * other control character, "é", each half of an emoji's surrogate pair) is
+ * written as a JSON-style escape, `\u00e9`, so user input echoed in a message
+ * reads alike in grpc-go, grpcio, grpc-js and curl, and cannot break a log
+ * line or a terminal. Very long messages are cut.
  */
 export function headerSafeMessage(message: string): string {
-  const oneLine = message.replace(/[\u0000-\u001f\u007f]/g, " ");
-  const chars = [...oneLine];
-  return chars.length > 4096 ? chars.slice(0, 4093).join("") + "..." : oneLine;
+  const ascii = message.replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return ascii.length > 4096 ? `${ascii.slice(0, 4093)}...` : ascii;
 }
 
 /**

@@ -2,7 +2,8 @@
  * grpc.health.v1.Health: the standard health checking protocol, so load
  * balancers, Kubernetes probes and grpc_health_probe can ask whether the
  * server (service "") and the catalog (its fully-qualified service name) are
- * serving. Status lives on one board; a probe polls the store and flips it.
+ * serving, and whether writes can succeed (WRITES_HEALTH). Status lives on
+ * one board; StoreHealthMonitor keeps it in step with the store.
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
@@ -12,15 +13,21 @@ import {
   HealthCheckResponseSchema,
 } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { CatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
+import type { StoreObserver } from "../storage/observed.js";
 
 export { ServingStatus };
 
 /** The service name that stands for the whole server in the health protocol. */
 export const OVERALL_HEALTH = "";
 
-/** The services the board tracks unless told otherwise. */
-export const DEFAULT_HEALTH_SERVICES: readonly string[] = [OVERALL_HEALTH, CatalogService.typeName];
+/** The services the board tracks unless told otherwise (WRITES_HEALTH: see StoreHealthMonitor). */
+export const DEFAULT_HEALTH_SERVICES: readonly string[] = [
+  OVERALL_HEALTH,
+  CatalogService.typeName,
+  `${CatalogService.typeName}/writes`,
+];
 
 export class HealthStatusBoard {
   private readonly statuses = new Map<string, ServingStatus>();
@@ -130,50 +137,128 @@ export interface StoreHealth {
   detail: string;
 }
 
+/** The health service that says whether writes can succeed (reads may still work when they cannot). */
+export const WRITES_HEALTH = `${CatalogService.typeName}/writes`;
+
+export interface StoreHealthMonitorOptions {
+  /** How often the store is asked when nothing else prompts a check. */
+  intervalMs: number;
+  /** The least time between two checks prompted by failing calls. */
+  minGapMs?: number;
+}
+
 /**
- * Polls `check` now and then every `intervalMs`, and sets every service on
- * the board SERVING or NOT_SERVING from the answer. A check that throws
- * counts as unhealthy. Each transition is logged once, not every poll.
- * Returns a function that stops the probe; a check in flight is then ignored.
+ * Keeps the board in step with the store. Two sources:
+ *   - the store's own health check, polled every intervalMs and also soon
+ *     after any store call fails UNAVAILABLE: it sets the server ("") and
+ *     the catalog service; when it fails, writes are down too;
+ *   - how writes end (this is a StoreObserver, see storage/observed.ts): a
+ *     write that fails UNAVAILABLE takes WRITES_HEALTH down at once (a full
+ *     disk under the embedded store, a primary that refuses writes), a write
+ *     that commits brings it back, and so does the store's check recovering
+ *     from an outage it saw. A store check cannot try a write without making
+ *     one, so while no write is attempted the writes status stays as the
+ *     last one left it.
+ * Each transition is logged once: a store outage at warn, writes going down
+ * at error (data cannot be published), recoveries at info.
+ * The constructor starts nothing: `check()` is one step; `start()` polls.
  */
-export function startStoreHealthProbe(
-  board: HealthStatusBoard,
-  check: () => Promise<StoreHealth>,
-  intervalMs: number,
-  logger: Logger,
-): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let lastOk: boolean | undefined;
+export class StoreHealthMonitor implements StoreObserver {
+  private storeOk: boolean | undefined;
+  private writesOk = true;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastCheckAt = Number.NEGATIVE_INFINITY;
+  private stopped = false;
+  private readonly minGapMs: number;
+  /** When the armed timer fires (performance.now() time). */
+  private nextAt = 0;
 
-  const apply = (health: StoreHealth) => {
-    if (stopped || board.isShutDown) return;
-    const status = health.ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    for (const service of board.services()) board.set(service, status);
-    if (health.ok !== lastOk) {
-      if (health.ok) logger.info("store healthy: serving", { detail: health.detail });
-      else logger.warn("store unhealthy: not serving", { detail: health.detail });
-      lastOk = health.ok;
+  constructor(
+    private readonly board: HealthStatusBoard,
+    private readonly storeHealth: () => Promise<StoreHealth>,
+    private readonly logger: Logger,
+    private readonly options: StoreHealthMonitorOptions,
+  ) {
+    this.minGapMs = options.minGapMs ?? 250;
+  }
+
+  /** Asks the store once and applies the answer (a check that throws counts as unhealthy). */
+  check(): Promise<void> {
+    this.running ??= this.runCheck().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Checks now, then every intervalMs (and sooner when calls fail) until stop(). */
+  start(): void {
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  writeSucceeded(): void {
+    this.setWrites(true, "a write committed");
+  }
+
+  failed(operation: string, error: unknown): void {
+    if (!(error instanceof CatalogError) || error.code !== "UNAVAILABLE") return;
+    if (operation === "insertVersion" || operation === "updateVersion" || operation === "deleteVersions") {
+      this.setWrites(false, error.message);
     }
-  };
+    if (!this.stopped) this.schedule(Math.max(0, this.lastCheckAt + this.minGapMs - performance.now()));
+  }
 
-  const poll = async () => {
+  private async runCheck(): Promise<void> {
+    this.lastCheckAt = performance.now();
     let health: StoreHealth;
     try {
-      health = await check();
+      health = await this.storeHealth();
     } catch (err) {
       health = { ok: false, detail: `health check failed: ${err instanceof Error ? err.message : String(err)}` };
     }
-    apply(health);
-    if (stopped) return;
-    // Chained timeouts, not an interval: a slow check never overlaps the next.
-    timer = setTimeout(() => void poll(), intervalMs);
-    timer.unref();
-  };
+    if (this.stopped || this.board.isShutDown) return;
+    const status = health.ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    this.board.set(OVERALL_HEALTH, status);
+    this.board.set(CatalogService.typeName, status);
+    const recovered = health.ok && this.storeOk === false;
+    if (health.ok !== this.storeOk) {
+      if (health.ok) this.logger.info("store healthy: serving", { detail: health.detail });
+      else this.logger.warn("store unhealthy: not serving", { detail: health.detail });
+      this.storeOk = health.ok;
+    }
+    if (!health.ok) this.setWrites(false, health.detail);
+    else if (recovered) this.setWrites(true, "the store recovered");
+  }
 
-  void poll();
-  return () => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-  };
+  private setWrites(ok: boolean, reason: string): void {
+    if (this.stopped || this.board.isShutDown) return;
+    this.board.set(WRITES_HEALTH, ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    if (ok === this.writesOk) return;
+    this.writesOk = ok;
+    if (ok) this.logger.info("writes available again", { service: WRITES_HEALTH, reason });
+    else this.logger.error("writes unavailable: publishing fails until the store takes writes again", {
+      service: WRITES_HEALTH,
+      reason,
+    });
+  }
+
+  /** (Re)arms the timer to fire in `delayMs`, unless it already fires sooner. */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    const at = performance.now() + delayMs;
+    if (this.timer !== undefined && this.nextAt <= at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.nextAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.check().then(() => this.schedule(this.options.intervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
 }

@@ -189,16 +189,12 @@ export function contentDigest(content: ComponentContent): string {
 }
 
 /**
- * crypto.hash (Node 20.12+) hashes a short string in one call, without a Hash
- * object: under half the cost of createHash().update().digest() for a
- * definition's ~600 bytes, paid on every publish. engines allows 20.11, so
- * the Hash object stays as the fallback (same bytes in, same hex out).
+ * crypto.hash hashes a short string in one call, without a Hash object: under
+ * half the cost of createHash().update().digest() for a definition's ~600
+ * bytes, paid on every publish.
  */
-const oneShotHash: ((algorithm: string, data: string, encoding: "hex") => string) | undefined =
-  typeof crypto.hash === "function" ? crypto.hash : undefined;
-
 export function sha256Hex(text: string): string {
-  return oneShotHash ? oneShotHash("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
+  return crypto.hash("sha256", text, "hex");
 }
 
 const MAX_SHOWN_VALUE = 60;

@@ -36,6 +36,7 @@ const LIST_ITEM_DEFAULTS: Record<string, Tree> = {
 
 const POSITIVE_INTEGERS = new Set([
   "server.maxRequestBytes",
+  "server.healthCheckIntervalMs",
   "storage.embedded.timeoutMs",
   "storage.postgres.poolSize",
   "storage.postgres.timeoutMs",

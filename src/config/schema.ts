@@ -73,6 +73,8 @@ export interface ServerConfig {
   maxRequestBytes: number;
   /** How long SIGTERM waits for calls in flight before closing connections, in milliseconds. */
   shutdownGraceMs: number;
+  /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
+  healthCheckIntervalMs: number;
   tls: TlsConfig;
   /** Allow a non-loopback host with no authentication configured (logs a warning at every start). */
   insecure: boolean;
@@ -236,6 +238,7 @@ export const DEFAULT_CONFIG: CatalogConfig = {
     port: 8080,
     maxRequestBytes: 4 * 1024 * 1024,
     shutdownGraceMs: 10_000,
+    healthCheckIntervalMs: 5_000,
     tls: { certFile: "", keyFile: "", clientCaFile: "", requireClientCert: false, reloadIntervalMs: 2_000 },
     insecure: false,
     limits: { requestsPerSecond: 50, burst: 200, maxStreamsPerIdentity: 32 },

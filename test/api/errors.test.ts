@@ -295,17 +295,30 @@ describe("publish rule violations", () => {
   });
 });
 
-describe("messages read cleanly in grpc-js", () => {
-  test("a non-ASCII name comes back as typed, without percent-escapes", async () => {
+describe("messages are printable ASCII in every client", () => {
+  const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+  test("a non-ASCII name comes back escaped as \\u00e9, in the message and the field violation", async () => {
     const gErr = await expectGrpcJsError(
-      h.grpcjs.call("CreateComponent", { component: toGrpcJs(sampleComponent({ name: "café" })) }),
+      h.grpcjs.call("CreateComponent", { component: toGrpcJs(sampleComponent({ name: "café-ñame" })) }),
       grpc.status.INVALID_ARGUMENT,
     );
     expect(gErr.details).not.toMatch(PERCENT_ESCAPE);
-    expect(gErr.details).toContain("café");
-    expect(grpcJsFieldViolations(gErr)[0]?.description).toContain("café");
-    const err = await expectConnectError(h.grpc.createComponent({ component: sampleComponent({ name: "café" }) }), Code.InvalidArgument);
+    expect(gErr.details).toMatch(PRINTABLE_ASCII);
+    expect(gErr.details).toContain("caf\\u00e9-\\u00f1ame");
+    const violation = grpcJsFieldViolations(gErr)[0]?.description ?? "";
+    expect(violation).toMatch(PRINTABLE_ASCII);
+    expect(violation).toContain("caf\\u00e9-\\u00f1ame");
+    const err = await expectConnectError(
+      h.grpc.createComponent({ component: sampleComponent({ name: "café-ñame" }) }),
+      Code.InvalidArgument,
+    );
     expect(err.rawMessage).toBe(gErr.details);
+    const overConnect = await expectConnectError(
+      h.connectJson.createComponent({ component: sampleComponent({ name: "café-ñame" }) }),
+      Code.InvalidArgument,
+    );
+    expect(overConnect.rawMessage).toBe(gErr.details);
   });
 
   test("a '%' and URI-reserved characters from user input come back as typed", async () => {
@@ -317,13 +330,14 @@ describe("messages read cleanly in grpc-js", () => {
     expect(err.rawMessage).toContain(orderBy);
   });
 
-  test("a name outside the Basic Multilingual Plane and a newline stay readable", async () => {
+  test("a character outside the Basic Multilingual Plane and a newline are escaped, never raw", async () => {
     const gErr = await expectGrpcJsError(
       h.grpcjs.call("GetComponent", { name: "rocket-🚀\nnext" }),
       grpc.status.INVALID_ARGUMENT,
     );
     expect(gErr.details).not.toMatch(PERCENT_ESCAPE);
-    expect(gErr.details).toContain("🚀");
+    expect(gErr.details).toMatch(PRINTABLE_ASCII);
+    expect(gErr.details).toContain("rocket-\\ud83d\\ude80\\u000anext");
   });
 });
 

@@ -23,7 +23,14 @@ import {
   file_nestor_catalog_v1_catalog_service,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { HealthStatusBoard, registerHealth, startStoreHealthProbe, type StoreHealth } from "../../src/api/health.js";
+import {
+  HealthStatusBoard,
+  registerHealth,
+  StoreHealthMonitor,
+  type StoreHealth,
+  WRITES_HEALTH,
+} from "../../src/api/health.js";
+import { CatalogError } from "../../src/errors/index.js";
 import { registerReflection } from "../../src/api/reflection.js";
 import { createLogger } from "../../src/logging/index.js";
 
@@ -252,55 +259,91 @@ describe("health board", () => {
     }
   });
 
-  test("the store probe flips every service with the store's health and logs each transition once", async () => {
+  test("the store check sets every service with the store's health and logs each transition once", async () => {
     const board = new HealthStatusBoard();
-    const lines: string[] = [];
-    const logger = createLogger({ level: "debug", format: "json", write: (line) => lines.push(line) });
+    const { logger, logged } = capturingLogger();
     let answer: StoreHealth | Error = { ok: true, detail: "memory ok" };
-    let polls = 0;
-    const pollWaiters: Array<() => void> = [];
-    const check = async (): Promise<StoreHealth> => {
-      polls++;
-      pollWaiters.splice(0).forEach((wake) => wake());
+    const monitor = new StoreHealthMonitor(board, async () => {
       if (answer instanceof Error) throw answer;
       return answer;
-    };
-    /** Resolves once `n` more polls have completed (their results applied). */
-    const afterPolls = async (n: number) => {
-      const target = polls + n;
-      while (polls < target) await new Promise<void>((resolve) => pollWaiters.push(resolve));
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    };
+    }, logger, { intervalMs: 60_000 });
 
-    const stop = startStoreHealthProbe(board, check, 1, logger);
-    try {
-      await afterPolls(1);
-      answer = { ok: false, detail: "postgres: connection refused" };
-      await afterPolls(3);
-      expect(board.get("")).toBe(ServingStatus.NOT_SERVING);
-      expect(board.get(CATALOG)).toBe(ServingStatus.NOT_SERVING);
+    await monitor.check();
+    answer = { ok: false, detail: "postgres: connection refused" };
+    await monitor.check();
+    await monitor.check();
+    expect(board.get("")).toBe(ServingStatus.NOT_SERVING);
+    expect(board.get(CATALOG)).toBe(ServingStatus.NOT_SERVING);
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.NOT_SERVING);
 
-      answer = { ok: true, detail: "postgres ok" };
-      await afterPolls(2);
-      expect(board.get(CATALOG)).toBe(ServingStatus.SERVING);
+    answer = { ok: true, detail: "postgres ok" };
+    await monitor.check();
+    expect(board.get(CATALOG)).toBe(ServingStatus.SERVING);
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.SERVING);
 
-      answer = new Error("socket hang up");
-      await afterPolls(2);
-      expect(board.get("")).toBe(ServingStatus.NOT_SERVING);
-    } finally {
-      stop();
-    }
-    const logged = lines.map((line) => JSON.parse(line) as { level: string; msg: string; detail: string });
-    expect(logged.map((entry) => `${entry.level} ${entry.msg}`)).toEqual([
+    answer = new Error("socket hang up");
+    await monitor.check();
+    expect(board.get("")).toBe(ServingStatus.NOT_SERVING);
+    expect(logged().map((entry) => `${entry.level} ${entry.msg}`)).toEqual([
       "info store healthy: serving",
       "warn store unhealthy: not serving",
+      "error writes unavailable: publishing fails until the store takes writes again",
       "info store healthy: serving",
+      "info writes available again",
       "warn store unhealthy: not serving",
+      "error writes unavailable: publishing fails until the store takes writes again",
     ]);
-    expect(logged[1]?.detail).toBe("postgres: connection refused");
-    expect(logged[3]?.detail).toContain("socket hang up");
+    expect(logged()[1]?.detail).toBe("postgres: connection refused");
+    expect(logged()[5]?.detail).toContain("socket hang up");
+  });
+
+  test("a write failing UNAVAILABLE takes only the writes service down, once, until a write commits", async () => {
+    const board = new HealthStatusBoard();
+    const { logger, logged } = capturingLogger();
+    const monitor = new StoreHealthMonitor(board, async () => ({ ok: true, detail: "embedded ok" }), logger, {
+      intervalMs: 60_000,
+    });
+    await monitor.check();
+    const full = new CatalogError("UNAVAILABLE", "embedded store cannot write to ./data: ENOSPC");
+    monitor.failed("insertVersion", full);
+    monitor.failed("updateVersion", full);
+    // Reads failing, or writes failing for the caller's own reasons, say nothing about writes.
+    monitor.failed("getVersion", new CatalogError("UNAVAILABLE", "read timed out"));
+    monitor.failed("insertVersion", new CatalogError("ALREADY_EXISTS", "taken"));
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.NOT_SERVING);
+    expect(board.get(CATALOG)).toBe(ServingStatus.SERVING);
+    expect(board.get("")).toBe(ServingStatus.SERVING);
+    // The store's check passing (reads work) does not bring writes back: only a committed write does.
+    await monitor.check();
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.NOT_SERVING);
+    monitor.writeSucceeded();
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.SERVING);
+    monitor.stop();
+    const writeLines = logged().filter((entry) => entry.msg.startsWith("writes"));
+    expect(writeLines.map((entry) => entry.level)).toEqual(["error", "info"]);
+    expect(writeLines[0]?.reason).toContain("ENOSPC");
+  });
+
+  test("the writes service is listed and answers Check", async () => {
+    const server = await startServer();
+    try {
+      const { health } = connectClients(server.baseUrl);
+      expect((await health.check({ service: WRITES_HEALTH })).status).toBe(ServingStatus.SERVING);
+    } finally {
+      await server.close();
+    }
   });
 });
+
+/** Log lines written through the one logger, parsed back. */
+function capturingLogger(): {
+  logger: ReturnType<typeof createLogger>;
+  logged: () => Array<{ level: string; msg: string; detail?: string; reason?: string }>;
+} {
+  const lines: string[] = [];
+  const logger = createLogger({ level: "debug", format: "json", write: (line) => lines.push(line) });
+  return { logger, logged: () => lines.map((line) => JSON.parse(line)) };
+}
 
 describe("server reflection", () => {
   let server: TestServer;

@@ -1,11 +1,12 @@
 /**
- * The two pieces of wire text the API layer rewrites: field paths in proto
- * names, and grpc-message in the gRPC spec's percent-encoding. Pure
+ * The pieces of wire text the API layer rewrites: field paths in proto
+ * names, status messages in printable ASCII, and grpc-message in the gRPC
+ * spec's percent-encoding. Pure
  * functions, checked against what real clients do with them.
  */
 import { describe, expect, test } from "vitest";
 import { wireFieldPath } from "../../src/api/convert.js";
-import { grpcMessageHeaderValue } from "../../src/api/errors.js";
+import { grpcMessageHeaderValue, headerSafeMessage } from "../../src/api/errors.js";
 
 describe("wireFieldPath", () => {
   test.each([
@@ -43,5 +44,23 @@ describe("grpcMessageHeaderValue", () => {
 
   test("escapes only what the spec asks: bytes outside printable ASCII, and '%'", () => {
     expect(grpcMessageHeaderValue(encodeURIComponent("a: b; c/d é %"))).toBe("a: b; c/d %C3%A9 %25");
+  });
+});
+
+describe("headerSafeMessage", () => {
+  test.each([
+    ["café-ñame", "caf\\u00e9-\\u00f1ame"],
+    ["line\nbreak\ttab\u007fdel", "line\\u000abreak\\u0009tab\\u007fdel"],
+    ["rocket 🚀", "rocket \\ud83d\\ude80"],
+    ["plain ASCII: a/b?c%d \\ stays", "plain ASCII: a/b?c%d \\ stays"],
+  ])("%j reads %j", (message, expected) => {
+    expect(headerSafeMessage(message)).toBe(expected);
+    expect(headerSafeMessage(message)).toMatch(/^[\x20-\x7e]*$/);
+  });
+
+  test("cuts very long messages", () => {
+    const cut = headerSafeMessage("é".repeat(5_000));
+    expect(cut.length).toBe(4_096);
+    expect(cut.endsWith("...")).toBe(true);
   });
 });

@@ -3,12 +3,7 @@
  * processes: the shared one at NESTOR_TEST_REDIS_URL (scripts/services/redis.sh
  * starts it) and, for outages, private servers this file starts and stops.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createLogger, silentLogger, type Logger } from "../../src/logging/index.js";
@@ -17,9 +12,8 @@ import { RedisCache } from "../../src/storage/redis/cache.js";
 import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
 import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";
-import { restartablePort } from "../support/ports.js";
+import { PrivateRedis } from "../support/servers/private-redis.js";
 
-const run = promisify(execFile);
 const REDIS_URL = process.env.NESTOR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const runPrefix = `nestor-test:${randomBytes(4).toString("hex")}:`;
 const meta = metaClock();
@@ -50,61 +44,6 @@ function capturingLogger(): { logger: Logger; lines: Array<{ level: string; msg:
   const lines: Array<{ level: string; msg: string }> = [];
   const logger = createLogger({ level: "debug", format: "json", write: (line) => lines.push(JSON.parse(line)) });
   return { logger, lines };
-}
-
-/**
- * A private redis-server whose data survives a stop (AOF), so an outage can be ended with the data intact. Its port
- * sits below the ephemeral range, so nothing can take it while the server is down (test/support/ports.ts).
- */
-class PrivateRedis {
-  private port = 0;
-  private readonly dir = mkdtempSync(join(tmpdir(), "nestor-redis-"));
-
-  get url(): string {
-    if (this.port === 0) throw new Error("PrivateRedis.url read before start()");
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    if (this.port === 0) this.port = await restartablePort();
-    await run("redis-server", [
-      "--port", String(this.port), "--bind", "127.0.0.1", "--daemonize", "yes",
-      "--save", "", "--appendonly", "yes", "--dir", this.dir,
-      "--pidfile", join(this.dir, "redis.pid"), "--logfile", join(this.dir, "redis.log"),
-    ]);
-    try {
-      await vi.waitFor(async () => expect(await this.ping()).toBe(true), { timeout: 10_000, interval: 50 });
-    } catch {
-      throw new Error(`redis-server on port ${this.port} did not answer within 10 s; its log:\n${this.logTail()}`);
-    }
-  }
-
-  private logTail(): string {
-    try {
-      return readFileSync(join(this.dir, "redis.log"), "utf8").split("\n").slice(-20).join("\n");
-    } catch (error) {
-      return `(no log: ${(error as Error).message})`;
-    }
-  }
-
-  async stop(): Promise<void> {
-    await run("redis-cli", ["-p", String(this.port), "shutdown", "nosave"]).catch(() => undefined);
-    await vi.waitFor(async () => expect(await this.ping()).toBe(false), { timeout: 10_000, interval: 50 });
-  }
-
-  async remove(): Promise<void> {
-    if (await this.ping()) await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private async ping(): Promise<boolean> {
-    try {
-      const { stdout } = await run("redis-cli", ["-p", String(this.port), "ping"]);
-      return stdout.trim() === "PONG";
-    } catch {
-      return false;
-    }
-  }
 }
 
 describe("RedisCache", () => {

@@ -2,22 +2,20 @@
  * WatchEvents suites run against every backend: a real catalog server
  * (src/app.ts) on a free port over memory, embedded (a temporary data dir),
  * postgres (a fresh schema on the scripts/services/postgres.sh server) or
- * dynamodb (a fresh table on the scripts/services/moto.sh server). Also
- * spawns whole server processes for the replica tests.
+ * dynamodb (a fresh table on the scripts/services/moto.sh server), and the
+ * NESTOR_* variables that give a server process (test/support/server-process.ts)
+ * the same storage, for the replica tests.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { startCatalogServer, type CatalogServer, type StartOptions } from "../../src/app.js";
 import type { CatalogConfig, StorageType } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { repoRoot, tempDir, testConfig, type CatalogClient } from "../api/harness.js";
+import { tempDir, testConfig, type CatalogClient } from "../api/harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
-import { freePort } from "../support/ports.js";
 
 export const MOTO_ENDPOINT = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "test";
@@ -111,50 +109,7 @@ export function grpcClient(baseUrl: string): { client: CatalogClient; close(): v
   return { client: createClient(CatalogService, createGrpcTransport({ baseUrl, sessionManager: sessions })), close: () => sessions.abort() };
 }
 
-export interface ServerProcess {
-  url: string;
-  output(): string;
-  /** SIGTERM, then waits for the exit. */
-  stop(): Promise<void>;
-}
-
-/** `nestor-catalog serve` as a child process configured through NESTOR_* variables; resolves once it is SERVING. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
-  const child: ChildProcess = spawn("npx", ["tsx", "src/main.ts", "serve"], {
-    cwd: repoRoot,
-    env: { ...process.env, NESTOR_SERVER_HOST: "127.0.0.1", NESTOR_SERVER_PORT: String(port), NESTOR_LOGGING_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const health = createClient(Health, createGrpcTransport({ baseUrl: url }));
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    try {
-      const reply = await health.check({ service: "" }, { timeoutMs: 1_000 });
-      if (reply.status === HealthCheckResponse_ServingStatus.SERVING) break;
-    } catch {
-      // not up yet
-    }
-    if (attempt > 300) {
-      child.kill("SIGKILL");
-      throw new Error(`server did not become healthy:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+export { type ServerProcess, spawnServer } from "../support/server-process.js";
 
 /** NESTOR_* variables selecting the storage `place.configure` sets up. */
 export function storageEnv(place: BackendPlace): Record<string, string> {

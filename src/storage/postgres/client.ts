@@ -32,6 +32,16 @@ export function connectionSettings(config: PostgresConfig): pg.ClientConfig {
   };
 }
 
+/**
+ * A client outside the pool (the LISTEN connection), with `onError` already
+ * listening for its 'error' events, so no client exists without a listener.
+ */
+export function createClient(config: PostgresConfig, onError: (err: Error) => void): pg.Client {
+  const client = new pg.Client(connectionSettings(config));
+  client.on("error", onError);
+  return client;
+}
+
 export interface PoolOptions {
   /** Statement and query timeout; defaults to config.timeoutMs. */
   statementTimeoutMs?: number;
@@ -53,6 +63,16 @@ export function createPool(config: PostgresConfig, logger: Logger, options: Pool
   // The pool drops that client and opens a new one on the next checkout.
   pool.on("error", (err) => {
     logger.warn("postgres idle connection lost", { error: err });
+  });
+  // A checked-out client has no pool listener (pg-pool removes its idle
+  // listener on checkout), so a connection that dies mid-transaction would
+  // emit an unhandled 'error' and end the process. Every client gets its own
+  // listener when the pool creates it; the query in flight still rejects
+  // (and withTransaction destroys the client instead of returning it).
+  pool.on("connect", (client) => {
+    client.on("error", (err) => {
+      logger.warn("postgres connection lost while in use", { error: err });
+    });
   });
   return pool;
 }

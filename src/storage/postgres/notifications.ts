@@ -9,7 +9,7 @@
 import pg from "pg";
 import type { PostgresConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
-import { connectionSettings } from "./client.js";
+import { createClient } from "./client.js";
 import { NOTIFY_CHANNEL } from "./queries.js";
 
 const BACKOFF_START_MS = 100;
@@ -90,7 +90,6 @@ export class CommitNotifier {
 
   private async connect(isReconnect: boolean): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client(connectionSettings(this.config));
     let lost = false;
     const onLost = (err?: Error) => {
       if (lost) return;
@@ -102,7 +101,7 @@ export class CommitNotifier {
       this.scheduleReconnect();
     };
     // Errors on this connection must never crash the process: they only mean reconnect.
-    client.on("error", onLost);
+    const client = createClient(this.config, onLost);
     client.on("end", () => onLost());
     client.on("notification", (message) => {
       if (message.channel !== NOTIFY_CHANNEL) return;

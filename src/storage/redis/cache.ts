@@ -30,8 +30,7 @@ export class RedisCache implements Cache {
     private readonly logger: Logger,
   ) {
     this.timeoutMs = options.timeoutMs;
-    this.client = createRedisClient(options);
-    this.client.on("error", (err: unknown) => this.markUnreachable(err));
+    this.client = createRedisClient(options, (err) => this.markUnreachable(err));
     this.client.on("ready", () => {
       this.markReachable();
       void this.retryPendingDeletes();

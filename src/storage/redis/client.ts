@@ -24,11 +24,12 @@ export function reconnectDelayMs(attempt: number): number {
 }
 
 /**
- * Opens (in the background) a client. The caller must attach an 'error'
- * listener: an EventEmitter 'error' without one would crash the process.
+ * Opens (in the background) a client with `onError` already listening for
+ * its 'error' events: an EventEmitter 'error' without a listener would end
+ * the process, so no client exists without one, even for a moment.
  */
-export function createRedisClient(options: RedisClientOptions): Redis {
-  return new Redis(options.url, {
+export function createRedisClient(options: RedisClientOptions, onError: (err: unknown) => void): Redis {
+  const client = new Redis(options.url, {
     keyPrefix: options.keyPrefix,
     connectTimeout: options.timeoutMs,
     commandTimeout: options.timeoutMs,
@@ -39,4 +40,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     autoResendUnfulfilledCommands: false,
     retryStrategy: reconnectDelayMs,
   });
+  // Attached before the connection attempt can report anything (ioredis emits on a later tick).
+  client.on("error", onError);
+  return client;
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm start`: builds and serves the catalog (embedded storage in ./data,
+# 127.0.0.1:8080 unless configured otherwise) on a supported Node: the
+# machine's own when it is 22 or newer, else Node 24 installed into .tools/
+# from the npm registry (scripts/tools/ensure-node.sh). Extra arguments go to
+# `nestor-catalog serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bash scripts/tools/ensure-node.sh --export)"
+npx tsc -p tsconfig.build.json
+exec node dist/src/main.js serve "$@"
