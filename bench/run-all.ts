@@ -8,7 +8,7 @@
  * a small smoke run.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,14 +22,21 @@ const dir = mkdtempSync(join(tmpdir(), "nestor-bench-"));
 
 function run(script: string, args: string[]): boolean {
   console.log(`\n==> ${script} ${args.join(" ")}`);
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, script), ...args], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, script), ...args], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (result.status !== 0) console.error(`${script} exited with ${result.status}`);
   return result.status === 0;
 }
 
 function runCapturing(script: string, args: string[]): string | undefined {
   console.log(`\n==> ${script} ${args.join(" ")}`);
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, script), ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const result = spawnSync(process.execPath, ["--import", "tsx", join(root, script), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   process.stdout.write(result.stdout ?? "");
   return result.status === 0 ? result.stdout : undefined;
 }
@@ -39,8 +46,18 @@ const machine = `${cpus().length} x ${cpus()[0]?.model ?? "?"}, Node ${process.v
 
 const unaryFile = join(dir, "unary.json");
 const storageFile = join(dir, "storage.json");
-run("bench/unary/run.ts", quick ? ["--components", "500", "--rounds", "1", "--duration-ms", "800", "--summary", unaryFile] : ["--summary", unaryFile]);
-run("bench/storage/run.ts", quick ? ["--components", "300", "--duration-ms", "500", "--dynamo-components", "5", "--summary", storageFile] : ["--summary", storageFile]);
+run(
+  "bench/unary/run.ts",
+  quick
+    ? ["--components", "500", "--rounds", "1", "--duration-ms", "800", "--summary", unaryFile]
+    : ["--summary", unaryFile],
+);
+run(
+  "bench/storage/run.ts",
+  quick
+    ? ["--components", "300", "--duration-ms", "500", "--dynamo-components", "5", "--summary", storageFile]
+    : ["--summary", storageFile],
+);
 const coldStartOut = runCapturing("bench/embedded/cold-start.ts", quick ? ["5000"] : []);
 
 const rows: string[][] = [];
@@ -51,8 +68,13 @@ const readJson = <T>(file: string): T | undefined => {
     return undefined;
   }
 };
-const unary = readJson<{ rows: UnaryRow[]; coldStart?: { spawnToListeningMs: number; spawnToFirstAnswerMs: number }; components: number }>(unaryFile);
-const target = (row: UnaryRow) => (row.scenario === "get-exact" || row.scenario === "get-latest" ? "≥0.9x req/s, ≤1.2x CPU" : "≥0.7x req/s");
+const unary = readJson<{
+  rows: UnaryRow[];
+  coldStart?: { spawnToListeningMs: number; spawnToFirstAnswerMs: number };
+  components: number;
+}>(unaryFile);
+const target = (row: UnaryRow) =>
+  row.scenario === "get-exact" || row.scenario === "get-latest" ? "≥0.9x req/s, ≤1.2x CPU" : "≥0.7x req/s";
 const met = (row: UnaryRow) => {
   if (row.scenario === "get-exact" || row.scenario === "get-latest") return row.rpsRatio >= 0.9 && row.cpuRatio <= 1.2;
   return row.rpsRatio >= 0.7;
@@ -71,7 +93,15 @@ for (const row of unary?.rows ?? []) {
 }
 if (unary?.coldStart) {
   const ms = unary.coldStart.spawnToFirstAnswerMs;
-  rows.push(["unary", `embedded server cold start, ${fmt(unary.components * 10)} versions`, "", `${fmt(ms)} ms spawn -> first answer`, "", "< 5000 ms", ms < 5000 ? "yes" : "NO"]);
+  rows.push([
+    "unary",
+    `embedded server cold start, ${fmt(unary.components * 10)} versions`,
+    "",
+    `${fmt(ms)} ms spawn -> first answer`,
+    "",
+    "< 5000 ms",
+    ms < 5000 ? "yes" : "NO",
+  ]);
 }
 const storage = readJson<{ rows: StorageRow[] }>(storageFile);
 for (const row of storage?.rows ?? []) {
@@ -103,12 +133,30 @@ if (coldStartOut) {
       openFromLog: { openMs: number };
       openFromSnapshot: { openMs: number };
     };
-    rows.push(["embedded", `store open from log, ${fmt(cold.versions)} versions`, "", `${fmt(cold.openFromLog.openMs)} ms`, "", "< 5000 ms", cold.openFromLog.openMs < 5000 ? "yes" : "NO"]);
-    rows.push(["embedded", `store open from snapshot, ${fmt(cold.versions)} versions`, "", `${fmt(cold.openFromSnapshot.openMs)} ms`, "", "< 5000 ms", cold.openFromSnapshot.openMs < 5000 ? "yes" : "NO"]);
+    rows.push([
+      "embedded",
+      `store open from log, ${fmt(cold.versions)} versions`,
+      "",
+      `${fmt(cold.openFromLog.openMs)} ms`,
+      "",
+      "< 5000 ms",
+      cold.openFromLog.openMs < 5000 ? "yes" : "NO",
+    ]);
+    rows.push([
+      "embedded",
+      `store open from snapshot, ${fmt(cold.versions)} versions`,
+      "",
+      `${fmt(cold.openFromSnapshot.openMs)} ms`,
+      "",
+      "< 5000 ms",
+      cold.openFromSnapshot.openMs < 5000 ? "yes" : "NO",
+    ]);
   } catch {
     rows.push(["embedded", "cold start", "", "(output not parsed)", "", "", ""]);
   }
 }
 console.log(`\n==> summary (${machine})\n`);
-console.log(table(["bench", "case", "throughput (x baseline)", "p50 / p99", "server CPU/req (x bare)", "target", "met"], rows));
+console.log(
+  table(["bench", "case", "throughput (x baseline)", "p50 / p99", "server CPU/req (x bare)", "target", "met"], rows),
+);
 rmSync(dir, { recursive: true, force: true });

@@ -3,27 +3,35 @@
  * manager → event feed → server. src/main.ts wraps it in a CLI; tests call it
  * to run a real server on a free port.
  */
-import { createMethodImplSpec, type ConnectRouter } from "@connectrpc/connect";
+import { type ConnectRouter, createMethodImplSpec } from "@connectrpc/connect";
 import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health } from "../gen/ts/src/grpc/health/v1/health_pb.js";
-import { file_nestor_catalog_v1_catalog_service, CatalogService } from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import {
+  CatalogService,
+  file_nestor_catalog_v1_catalog_service,
+} from "../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { file_nestor_catalog_v1_sync_service, SyncService } from "../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import { prepareAuthorization } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, StoreHealthMonitor } from "./api/health.js";
 import { registerReflection } from "./api/reflection.js";
-import { serve, type RunningServer } from "./api/server.js";
+import { type RunningServer, serve } from "./api/server.js";
 import { syncServiceHandlers } from "./api/sync-service.js";
-import { systemClock, type Clock } from "./catalog/clock.js";
+import { type Clock, systemClock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
-import { retentionEnabled, startRetentionLoop, type RetentionLoop } from "./catalog/retention.js";
-import { GitSync, InProcessSyncStateStore, type RepositorySyncStatus, type SyncStateStore } from "./catalog/sync/index.js";
+import { type RetentionLoop, retentionEnabled, startRetentionLoop } from "./catalog/retention.js";
+import {
+  GitSync,
+  InProcessSyncStateStore,
+  type RepositorySyncStatus,
+  type SyncStateStore,
+} from "./catalog/sync/index.js";
 import { EventFeed } from "./catalog/watch.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
+import { DynamoSyncStateStore } from "./storage/dynamodb/sync-state.js";
 import { openStore } from "./storage/factory.js";
 import { observeStore } from "./storage/observed.js";
-import { DynamoSyncStateStore } from "./storage/dynamodb/sync-state.js";
 import { PostgresSyncStateStore } from "./storage/postgres/sync-state.js";
 import type { CatalogStore } from "./storage/store.js";
 
@@ -48,14 +56,15 @@ export interface StartOptions {
   syncState?: SyncStateStore;
 }
 
-export async function startCatalogServer(config: CatalogConfig, logger: Logger, options: StartOptions = {}): Promise<CatalogServer> {
+export async function startCatalogServer(
+  config: CatalogConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<CatalogServer> {
   const health = new HealthStatusBoard();
-  const monitor = new StoreHealthMonitor(
-    health,
-    () => opened.health(),
-    logger.child({ component: "health" }),
-    { intervalMs: config.server.healthCheckIntervalMs },
-  );
+  const monitor = new StoreHealthMonitor(health, () => opened.health(), logger.child({ component: "health" }), {
+    intervalMs: config.server.healthCheckIntervalMs,
+  });
   const opened = options.store ?? (await openStore(config.storage, config.cache, logger));
   const store = observeStore(opened, monitor);
   const manager = new Manager(store, options.clock ?? systemClock, logger.child({ component: "manager" }));
@@ -117,7 +126,10 @@ export async function startCatalogServer(config: CatalogConfig, logger: Logger, 
     throw err;
   }
   // Event log retention: every replica compacts by count/age; compaction is idempotent.
-  const retentionPolicy = { maxEvents: config.events.retentionMaxEvents, maxAgeHours: config.events.retentionMaxAgeHours };
+  const retentionPolicy = {
+    maxEvents: config.events.retentionMaxEvents,
+    maxAgeHours: config.events.retentionMaxAgeHours,
+  };
   const retention: RetentionLoop | undefined = retentionEnabled(retentionPolicy)
     ? startRetentionLoop(store, retentionPolicy, logger.child({ component: "retention" }), {
         intervalMs: options.retentionIntervalMs ?? 60_000,
@@ -156,7 +168,9 @@ type SharedSyncState = PostgresSyncStateStore<RepositorySyncStatus> | DynamoSync
 
 /** The sync lease and status store shared by every replica on the catalog's database; none for in-process stores. */
 async function openSharedSyncState(config: CatalogConfig, logger: Logger): Promise<SharedSyncState | undefined> {
-  if (config.storage.type === "postgres") return PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
-  if (config.storage.type === "dynamodb") return DynamoSyncStateStore.open<RepositorySyncStatus>(config.storage.dynamodb, logger);
+  if (config.storage.type === "postgres")
+    return PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
+  if (config.storage.type === "dynamodb")
+    return DynamoSyncStateStore.open<RepositorySyncStatus>(config.storage.dynamodb, logger);
   return undefined;
 }

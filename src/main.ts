@@ -151,7 +151,9 @@ async function printKeyHash(fromStdin: boolean): Promise<number> {
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const key = Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  const key = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (key === "") {
     process.stderr.write("nestor-catalog hash-key: no key on standard input\n");
     return 2;
@@ -163,19 +165,25 @@ async function printKeyHash(fromStdin: boolean): Promise<number> {
 /** `validate DIR`: every problem as file:line: message on stdout, a summary on stderr. */
 async function validateDefinitions(dir: string | undefined): Promise<number> {
   if (dir === undefined) {
-    process.stderr.write("nestor-catalog validate: give the directory to check, e.g. nestor-catalog validate ./components\n");
+    process.stderr.write(
+      "nestor-catalog validate: give the directory to check, e.g. nestor-catalog validate ./components\n",
+    );
     return 2;
   }
   let report;
   try {
     report = await validateTree(dir);
   } catch (err) {
-    process.stderr.write(`nestor-catalog validate: cannot read ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `nestor-catalog validate: cannot read ${dir}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     return 2;
   }
   for (const problem of report.problems) process.stdout.write(`${formatProblem(problem)}\n`);
   const count = report.problems.length;
-  process.stderr.write(`${report.files} files, ${report.definitions} valid definitions, ${count} problem${count === 1 ? "" : "s"}\n`);
+  process.stderr.write(
+    `${report.files} files, ${report.definitions} valid definitions, ${count} problem${count === 1 ? "" : "s"}\n`,
+  );
   return count > 0 ? 1 : 0;
 }
 

@@ -31,14 +31,14 @@ import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { compiledMain, ensureBuilt } from "../unary/build.js";
-import { writeEmbeddedLog } from "../unary/catalog-data.js";
-import { processCpuMicros } from "../unary/stats.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openEmbeddedStore, WAL_FILE } from "../../src/storage/embedded/catalog.js";
 import { encodeWrite } from "../../src/storage/embedded/wal.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import type { NewComponentRecord } from "../../src/storage/records.js";
+import { compiledMain, ensureBuilt } from "../unary/build.js";
+import { writeEmbeddedLog } from "../unary/catalog-data.js";
+import { processCpuMicros } from "../unary/stats.js";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -86,9 +86,12 @@ async function main(): Promise<void> {
       await writeEmbeddedLog(dataDir, totalVersions / 10);
     } else await writeColdStartLog(dataDir);
     const generateMs = performance.now() - generateStart;
-    const events = (await countEvents(dataDir));
+    const events = await countEvents(dataDir);
     const logBytes = (await stat(join(dataDir, WAL_FILE))).size;
-    const lookup = options.data === "unary" ? { name: `component-${String(totalVersions / 10 - 1).padStart(6, "0")}`, version: "1.3.0" } : { name: nameOf(totalVersions - 1), version: `1.${(totalVersions - 1) % perComponent}.0` };
+    const lookup =
+      options.data === "unary"
+        ? { name: `component-${String(totalVersions / 10 - 1).padStart(6, "0")}`, version: "1.3.0" }
+        : { name: nameOf(totalVersions - 1), version: `1.${(totalVersions - 1) % perComponent}.0` };
 
     // Each open runs in a fresh process: a cold start, not a warm heap that already holds the catalog.
     const fromLog = openInChild(dataDir, "open");
@@ -168,29 +171,45 @@ interface ServerColdStart {
 }
 
 /** The production server (compiled) and, unless --no-tsx, the same under tsx, each from spawn to first answer. */
-async function serverColdStarts(dataDir: string, lookup: { name: string; version: string }, from: string): Promise<Record<string, ServerColdStart>> {
+async function serverColdStarts(
+  dataDir: string,
+  lookup: { name: string; version: string },
+  from: string,
+): Promise<Record<string, ServerColdStart>> {
   ensureBuilt();
   const compiled = [compiledMain];
-  const prof = options["server-prof"] ? ["--cpu-prof", "--cpu-prof-dir", options["server-prof"], "--cpu-prof-name", `server-${from}.cpuprofile`] : [];
-  const result: Record<string, ServerColdStart> = { compiled: await serverColdStart([...prof, ...compiled], dataDir, lookup) };
-  if (!options["no-tsx"]) result.tsx = await serverColdStart(["--import", "tsx", join(repoRoot, "src/main.ts")], dataDir, lookup);
+  const prof = options["server-prof"]
+    ? ["--cpu-prof", "--cpu-prof-dir", options["server-prof"], "--cpu-prof-name", `server-${from}.cpuprofile`]
+    : [];
+  const result: Record<string, ServerColdStart> = {
+    compiled: await serverColdStart([...prof, ...compiled], dataDir, lookup),
+  };
+  if (!options["no-tsx"])
+    result.tsx = await serverColdStart(["--import", "tsx", join(repoRoot, "src/main.ts")], dataDir, lookup);
   return result;
 }
 
-async function serverColdStart(nodeArgs: string[], dataDir: string, lookup: { name: string; version: string }): Promise<ServerColdStart> {
+async function serverColdStart(
+  nodeArgs: string[],
+  dataDir: string,
+  lookup: { name: string; version: string },
+): Promise<ServerColdStart> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, "serve", "--storage", "embedded", "--data-dir", dataDir, "--port", "0"], {
-    cwd: repoRoot,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, NODE_ENV: "production", NESTOR_LOGGING_LEVEL: "info", NESTOR_LOGGING_FORMAT: "json" },
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "serve", "--storage", "embedded", "--data-dir", dataDir, "--port", "0"],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NODE_ENV: "production", NESTOR_LOGGING_LEVEL: "info", NESTOR_LOGGING_FORMAT: "json" },
+    },
+  );
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = "";
     child.stderr!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString("utf8");
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) !== -1) {
+      for (let newline = buffered.indexOf("\n"); newline !== -1; newline = buffered.indexOf("\n")) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         try {
@@ -212,7 +231,11 @@ async function serverColdStart(nodeArgs: string[], dataDir: string, lookup: { na
   sessions.abort();
   child.kill("SIGTERM");
   await exited;
-  return { listeningMs: Math.round(listeningMs), firstAnswerMs: Math.round(firstAnswerMs), cpuToFirstAnswerMs: Math.round(cpuToFirstAnswerMs) };
+  return {
+    listeningMs: Math.round(listeningMs),
+    firstAnswerMs: Math.round(firstAnswerMs),
+    cpuToFirstAnswerMs: Math.round(cpuToFirstAnswerMs),
+  };
 }
 
 interface OpenTiming {

@@ -19,7 +19,11 @@ const BATCH = 1_000;
 export async function bulkSeedPostgres(url: string, schema: string, components: number): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const latest = pickLatest([...VERSIONS], (v) => v, () => false);
+  const latest = pickLatest(
+    [...VERSIONS],
+    (v) => v,
+    () => false,
+  );
   try {
     await client.query("BEGIN");
     let batch: ComponentRecord[] = [];
@@ -30,7 +34,15 @@ export async function bulkSeedPostgres(url: string, schema: string, components: 
     };
     for (const { index, version, sequence } of catalogEntries(components)) {
       const meta = metaFor(sequence);
-      batch.push({ ...benchRecord(index, version), createTime: meta.time, updateTime: meta.time, createRevision: sequence + 1, updateRevision: sequence + 1, createActor: meta.actor, updateActor: meta.actor });
+      batch.push({
+        ...benchRecord(index, version),
+        createTime: meta.time,
+        updateTime: meta.time,
+        createRevision: sequence + 1,
+        updateRevision: sequence + 1,
+        createActor: meta.actor,
+        updateActor: meta.actor,
+      });
       if (batch.length >= BATCH) await flush();
     }
     await flush();
@@ -46,7 +58,12 @@ export async function bulkSeedPostgres(url: string, schema: string, components: 
   }
 }
 
-async function insertBatch(client: pg.Client, schema: string, records: ComponentRecord[], latest: string | undefined): Promise<void> {
+async function insertBatch(
+  client: pg.Client,
+  schema: string,
+  records: ComponentRecord[],
+  latest: string | undefined,
+): Promise<void> {
   const col = <T>(pick: (r: ComponentRecord) => T) => records.map(pick);
   const search = records.map((r) => searchDocument(r));
   await client.query(

@@ -22,16 +22,17 @@
  *   npx tsx bench/storage/run.ts [--components 10000] [--duration-ms 2000]
  *     [--backends memory,embedded,postgres,dynamodb,memory+redis] [--summary file.json]
  */
+
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { Manager } from "../../src/catalog/manager.js";
 import { systemClock } from "../../src/catalog/clock.js";
+import { Manager } from "../../src/catalog/manager.js";
 import type { ComponentDraft } from "../../src/catalog/validation.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
@@ -41,7 +42,15 @@ import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { benchRecord, componentName, EXACT_VERSION, FILTER_PROVIDER, seedThroughStore, VERSIONS, writeEmbeddedLog } from "../unary/catalog-data.js";
+import {
+  benchRecord,
+  componentName,
+  EXACT_VERSION,
+  FILTER_PROVIDER,
+  seedThroughStore,
+  VERSIONS,
+  writeEmbeddedLog,
+} from "../unary/catalog-data.js";
 import { fmt, ratio, summarize, table } from "../unary/stats.js";
 import { bulkSeedPostgres } from "./postgres-seed.js";
 
@@ -56,9 +65,13 @@ const { values: args } = parseArgs({
 });
 const components = Number(args.components);
 const durationMs = Number(args["duration-ms"]);
-const POSTGRES_URL = process.env.NESTOR_BENCH_POSTGRES_URL ?? process.env.NESTOR_TEST_POSTGRES_URL ?? "postgres://nestor:nestor@127.0.0.1:5432/nestor";
+const POSTGRES_URL =
+  process.env.NESTOR_BENCH_POSTGRES_URL ??
+  process.env.NESTOR_TEST_POSTGRES_URL ??
+  "postgres://nestor:nestor@127.0.0.1:5432/nestor";
 const REDIS_URL = process.env.NESTOR_BENCH_REDIS_URL ?? process.env.NESTOR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const DYNAMO_ENDPOINT = process.env.NESTOR_BENCH_DYNAMODB_ENDPOINT ?? process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
+const DYNAMO_ENDPOINT =
+  process.env.NESTOR_BENCH_DYNAMODB_ENDPOINT ?? process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "bench";
 /** The columns the postgres store reads (queries.ts COMPONENT_COLUMNS), for the bare SELECT. */
 const ROW_COLUMNS =
@@ -105,7 +118,10 @@ async function alternate(rounds: number, ops: Record<string, Op>): Promise<Recor
       const mid = sorted[sorted.length >> 1]!;
       const byP99 = [...list].sort((a, b) => a.p99Ms - b.p99Ms);
       const byRate = [...list].sort((a, b) => a.opsPerSec - b.opsPerSec);
-      return [name, { ...mid, p99Ms: byP99[byP99.length >> 1]!.p99Ms, opsPerSec: byRate[byRate.length >> 1]!.opsPerSec }];
+      return [
+        name,
+        { ...mid, p99Ms: byP99[byP99.length >> 1]!.p99Ms, opsPerSec: byRate[byRate.length >> 1]!.opsPerSec },
+      ];
     }),
   );
 }
@@ -124,10 +140,13 @@ async function benchBackend(
   const catalog = catalogComponents * VERSIONS.length;
   const push = (op: string, s: Awaited<ReturnType<typeof measure>>) => {
     rows.push({ backend, op, catalog, ops: s.ops, opsPerSec: s.opsPerSec, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
-    console.log(`${backend.padEnd(13)} ${op.padEnd(16)} ${fmt(s.opsPerSec).padStart(7)} ops/s  p50 ${s.p50Ms.toFixed(3)} ms  p99 ${s.p99Ms.toFixed(3)} ms  (${s.ops} ops)`);
+    console.log(
+      `${backend.padEnd(13)} ${op.padEnd(16)} ${fmt(s.opsPerSec).padStart(7)} ops/s  p50 ${s.p50Ms.toFixed(3)} ms  p99 ${s.p99Ms.toFixed(3)} ms  (${s.ops} ops)`,
+    );
   };
   // A cache only hits on keys read before: the cached backend reads a hot set of 100 names.
-  const names = backend.includes("redis") || backend.includes("lru") ? Math.min(100, catalogComponents) : catalogComponents;
+  const names =
+    backend.includes("redis") || backend.includes("lru") ? Math.min(100, catalogComponents) : catalogComponents;
   const getExact: Op = async (i, rec) => {
     const t = performance.now();
     await manager.get(stride(i, names), EXACT_VERSION);
@@ -140,9 +159,21 @@ async function benchBackend(
   };
   if (baseline) {
     // The baseline and the exact gets alternate in the same run: A B C A B C A B C, medians.
-    const r = await alternate(3, { [baseline.name]: baseline.op, "store-get-exact": storeGetExact, "get-exact": getExact });
+    const r = await alternate(3, {
+      [baseline.name]: baseline.op,
+      "store-get-exact": storeGetExact,
+      "get-exact": getExact,
+    });
     const b = r[baseline.name]!;
-    rows.push({ backend: "baseline", op: baseline.name, catalog: catalogComponents * VERSIONS.length, ops: b.ops, opsPerSec: b.opsPerSec, p50Ms: b.p50Ms, p99Ms: b.p99Ms });
+    rows.push({
+      backend: "baseline",
+      op: baseline.name,
+      catalog: catalogComponents * VERSIONS.length,
+      ops: b.ops,
+      opsPerSec: b.opsPerSec,
+      p50Ms: b.p50Ms,
+      p99Ms: b.p99Ms,
+    });
     for (const op of ["get-exact", "store-get-exact"]) {
       push(op, r[op]!);
       Object.assign(rows.at(-1)!, { baseline: baseline.name, p50Ratio: r[op]!.p50Ms / b.p50Ms });
@@ -151,35 +182,55 @@ async function benchBackend(
     push("get-exact", await measure(getExact));
     push("store-get-exact", await measure(storeGetExact));
   }
-  push("get-latest", await measure(async (i, rec) => {
-    const t = performance.now();
-    await manager.get(stride(i, names), "");
-    rec(performance.now() - t);
-  }));
-  push("list-page", await measure(async (_i, rec) => {
-    let pageToken = "";
-    for (let page = 0; page < 3; page++) {
+  push(
+    "get-latest",
+    await measure(async (i, rec) => {
       const t = performance.now();
-      const result = await manager.list({ filter: { provider: FILTER_PROVIDER, includeDeprecated: false }, allVersions: false, orderBy: "", pageSize: 50, pageToken });
+      await manager.get(stride(i, names), "");
       rec(performance.now() - t);
-      pageToken = result.nextPageToken;
-      if (!pageToken) break;
-    }
-  }));
-  push("create", await measure(async (i, rec) => {
-    const record = benchRecord(i, "1.0.0");
-    const draft: ComponentDraft = { ...record, name: `${createPrefix}-${i}` };
-    const t = performance.now();
-    await manager.publish(draft, { actor: "bench" });
-    rec(performance.now() - t);
-  }, backend === "dynamodb" ? 40 : Infinity));
+    }),
+  );
+  push(
+    "list-page",
+    await measure(async (_i, rec) => {
+      let pageToken = "";
+      for (let page = 0; page < 3; page++) {
+        const t = performance.now();
+        const result = await manager.list({
+          filter: { provider: FILTER_PROVIDER, includeDeprecated: false },
+          allVersions: false,
+          orderBy: "",
+          pageSize: 50,
+          pageToken,
+        });
+        rec(performance.now() - t);
+        pageToken = result.nextPageToken;
+        if (!pageToken) break;
+      }
+    }),
+  );
+  push(
+    "create",
+    await measure(
+      async (i, rec) => {
+        const record = benchRecord(i, "1.0.0");
+        const draft: ComponentDraft = { ...record, name: `${createPrefix}-${i}` };
+        const t = performance.now();
+        await manager.publish(draft, { actor: "bench" });
+        rec(performance.now() - t);
+      },
+      backend === "dynamodb" ? 40 : Infinity,
+    ),
+  );
 }
 
 async function main(): Promise<void> {
   const backends = args.backends!.split(",");
   const rows: StorageRow[] = [];
   const run = randomBytes(3).toString("hex");
-  console.log(`bench/storage: ${components.toLocaleString()} components x ${VERSIONS.length} versions (dynamodb: ${args["dynamo-components"]} x ${VERSIONS.length}); sequential calls, ${durationMs} ms per operation`);
+  console.log(
+    `bench/storage: ${components.toLocaleString()} components x ${VERSIONS.length} versions (dynamodb: ${args["dynamo-components"]} x ${VERSIONS.length}); sequential calls, ${durationMs} ms per operation`,
+  );
 
   for (const backend of backends) {
     const cleanups: (() => Promise<unknown>)[] = [];
@@ -193,7 +244,10 @@ async function main(): Promise<void> {
         await seedThroughStore(memory, components);
         store = memory;
         if (backend === "memory+redis") {
-          const cache = new RedisCache({ url: REDIS_URL, keyPrefix: `nestor-bench-${run}:`, timeoutMs: 1_000 }, silentLogger);
+          const cache = new RedisCache(
+            { url: REDIS_URL, keyPrefix: `nestor-bench-${run}:`, timeoutMs: 1_000 },
+            silentLogger,
+          );
           await cache.waitUntilReady();
           const cached = withCache(memory, cache, { ttlSeconds: 600 }, silentLogger);
           await cached.cacheCaughtUp();
@@ -223,7 +277,13 @@ async function main(): Promise<void> {
         store = await openEmbeddedStore({ dataDir: dir, fsync: true }, silentLogger);
       } else if (backend === "postgres") {
         const schema = `nestor_bench_${run}`;
-        const config = { ...DEFAULT_CONFIG.storage.postgres, url: POSTGRES_URL, schema, timeoutMs: 30_000, migrateOnStart: true };
+        const config = {
+          ...DEFAULT_CONFIG.storage.postgres,
+          url: POSTGRES_URL,
+          schema,
+          timeoutMs: 30_000,
+          migrateOnStart: true,
+        };
         cleanups.push(() => adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
         store = await openPostgresStore(config, silentLogger);
         await bulkSeedPostgres(POSTGRES_URL, schema, components);
@@ -234,7 +294,10 @@ async function main(): Promise<void> {
           name: "pg SELECT by key",
           op: async (i, rec) => {
             const t0 = performance.now();
-            await pool.query(`SELECT ${ROW_COLUMNS} FROM ${schema}.component_versions WHERE name = $1 AND version_key = $2`, [stride(i, components), EXACT_VERSION]);
+            await pool.query(
+              `SELECT ${ROW_COLUMNS} FROM ${schema}.component_versions WHERE name = $1 AND version_key = $2`,
+              [stride(i, components), EXACT_VERSION],
+            );
             rec(performance.now() - t0);
           },
         };
@@ -242,7 +305,15 @@ async function main(): Promise<void> {
         catalogComponents = Number(args["dynamo-components"]);
         const tableName = `nestor-bench-${run}`;
         const dynamo = await openDynamoStore(
-          { ...DEFAULT_CONFIG.storage.dynamodb, tableName, endpoint: DYNAMO_ENDPOINT, region: "us-east-1", timeoutMs: 30_000, migrateOnStart: true, pollIntervalMs: 1_000 },
+          {
+            ...DEFAULT_CONFIG.storage.dynamodb,
+            tableName,
+            endpoint: DYNAMO_ENDPOINT,
+            region: "us-east-1",
+            timeoutMs: 30_000,
+            migrateOnStart: true,
+            pollIntervalMs: 1_000,
+          },
           silentLogger,
         );
         cleanups.push(() => deleteDynamoTable(tableName));
@@ -252,8 +323,17 @@ async function main(): Promise<void> {
         throw new Error(`unknown backend ${backend}`);
       }
       cleanups.unshift(() => store.close());
-      console.log(`${backend}: seeded ${(catalogComponents * VERSIONS.length).toLocaleString()} versions in ${Math.round(performance.now() - t)} ms`);
-      await benchBackend(backend, store, catalogComponents, rows, `bench-new-${run}-${backend.replace(/\W/g, "")}`, baseline);
+      console.log(
+        `${backend}: seeded ${(catalogComponents * VERSIONS.length).toLocaleString()} versions in ${Math.round(performance.now() - t)} ms`,
+      );
+      await benchBackend(
+        backend,
+        store,
+        catalogComponents,
+        rows,
+        `bench-new-${run}-${backend.replace(/\W/g, "")}`,
+        baseline,
+      );
     } catch (err) {
       console.error(`${backend}: skipped: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
@@ -265,7 +345,16 @@ async function main(): Promise<void> {
   console.log(
     table(
       ["backend", "operation", "versions", "ops/s", "p50 ms", "p99 ms", "baseline", "p50 x baseline"],
-      rows.map((r) => [r.backend, r.op, fmt(r.catalog), fmt(r.opsPerSec), fmt(r.p50Ms, 3), fmt(r.p99Ms, 3), r.baseline ?? "", r.p50Ratio ? ratio(r.p50Ratio) : ""]),
+      rows.map((r) => [
+        r.backend,
+        r.op,
+        fmt(r.catalog),
+        fmt(r.opsPerSec),
+        fmt(r.p50Ms, 3),
+        fmt(r.p99Ms, 3),
+        r.baseline ?? "",
+        r.p50Ratio ? ratio(r.p50Ratio) : "",
+      ]),
     ),
   );
   if (args.summary) await writeFile(args.summary, JSON.stringify({ rows }, null, 2));

@@ -20,7 +20,7 @@
  * every 1,000 files, finish) to stderr with timestamps, to see its phases.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -35,16 +35,32 @@ import { definitionText } from "./definition-text.js";
 const files = Number(process.argv[2] ?? 10_000);
 const rounds = Number(process.argv[3] ?? 3);
 // Other work on the machine moves every number here; the report shows how busy it was.
-const loadAtStart = loadavg().map((l) => l.toFixed(2)).join(", ");
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(", ");
 const root = mkdtempSync(join(tmpdir(), "nestor-sync-bench-"));
 const origin = join(root, "origin");
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false", "-c", "gc.auto=0", ...args], {
-    cwd,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  return execFileSync(
+    "git",
+    [
+      "-c",
+      "user.name=Bench",
+      "-c",
+      "user.email=bench@example.com",
+      "-c",
+      "commit.gpgsign=false",
+      "-c",
+      "gc.auto=0",
+      ...args,
+    ],
+    {
+      cwd,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
 }
 
 /**
@@ -53,7 +69,9 @@ function git(cwd: string, ...args: string[]): string {
  */
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
-  const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+  const fields = readFileSync("/proc/self/stat", "utf8")
+    .replace(/^.*\) /, "")
+    .split(" ");
   // After "pid (comm) ", field 3 is state; cutime and cstime are fields 16 and 17 of the whole line (13 and 14 here).
   const childTicks = Number(fields[13]) + Number(fields[14]);
   return (user + system) / 1000 + childTicks * 10;
@@ -151,20 +169,26 @@ async function main(): Promise<void> {
     ["incremental sync (one changed file)", incremental.ms, 1],
   ];
   const pad = (text: string, width: number) => text.padEnd(width);
-  const load = loadavg().map((l) => l.toFixed(2)).join(", ");
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
   process.stdout.write(
     `\nGit sync benchmark: ${files} component files, ${rounds} round(s), node ${process.version}, ` +
       `load average ${load} (at start: ${loadAtStart})\n\n`,
   );
-  process.stdout.write(`| ${pad("operation", 40)} | ${pad("time (ms)", 10)} | ${pad("files", 6)} | ${pad("files/s", 8)} |\n`);
+  process.stdout.write(
+    `| ${pad("operation", 40)} | ${pad("time (ms)", 10)} | ${pad("files", 6)} | ${pad("files/s", 8)} |\n`,
+  );
   process.stdout.write(`| ${"-".repeat(40)} | ${"-".repeat(10)} | ${"-".repeat(6)} | ${"-".repeat(8)} |\n`);
   for (const [label, ms, count] of rows) {
-    process.stdout.write(`| ${pad(label, 40)} | ${pad(ms.toFixed(0), 10)} | ${pad(String(count), 6)} | ${pad(((count / ms) * 1000).toFixed(0), 8)} |\n`);
+    process.stdout.write(
+      `| ${pad(label, 40)} | ${pad(ms.toFixed(0), 10)} | ${pad(String(count), 6)} | ${pad(((count / ms) * 1000).toFixed(0), 8)} |\n`,
+    );
   }
   const ratio = initialMs / baseline;
   process.stdout.write(
     `\ninitial sync / (clone + read), medians: ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"}); ` +
-      `per round: ${syncs.map((ms, i) => (ms / baselines[i]!).toFixed(2) + "x").join(", ")}\n` +
+      `per round: ${syncs.map((ms, i) => `${(ms / baselines[i]!).toFixed(2)}x`).join(", ")}\n` +
       `CPU time (process + git children), medians: baseline ${median(baselineCpu).toFixed(0)} ms, initial sync ${median(syncCpu).toFixed(0)} ms, ` +
       `${(median(syncCpu) / median(baselineCpu)).toFixed(2)}x\n` +
       `incremental sync: ${incremental.ms.toFixed(0)} ms (target < 1000 ms: ${incremental.ms < 1000 ? "met" : "NOT met"})\n`,

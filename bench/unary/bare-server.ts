@@ -19,17 +19,24 @@ import {
   ListComponentsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { componentToWire } from "../../src/api/convert.js";
+import { sniffProtocol } from "../../src/api/server.js";
 import type { ComponentRecord } from "../../src/storage/records.js";
 import { benchRecord, metaFor, VERSIONS } from "./catalog-data.js";
-import { sniffProtocol } from "../../src/api/server.js";
-
 
 /** What the catalog server stores for component `index` at `version` (times and revisions filled in). */
 export function storedRecord(index: number, version: string): ComponentRecord {
   const sequence = index * VERSIONS.length + VERSIONS.indexOf(version as (typeof VERSIONS)[number]);
   const time = metaFor(sequence).time;
   const actor = metaFor(sequence).actor;
-  return { ...benchRecord(index, version), createTime: time, updateTime: time, createRevision: sequence + 1, updateRevision: sequence + 1, createActor: actor, updateActor: actor };
+  return {
+    ...benchRecord(index, version),
+    createTime: time,
+    updateTime: time,
+    createRevision: sequence + 1,
+    updateRevision: sequence + 1,
+    createActor: actor,
+    updateActor: actor,
+  };
 }
 
 export async function startBareServer(port = 0, host = "127.0.0.1"): Promise<{ url: string; close(): void }> {

@@ -17,7 +17,10 @@ export function ensureBuilt(): void {
   const newest = Math.max(newestMtime(join(repoRoot, "src")), newestMtime(join(repoRoot, "gen/ts/src")));
   if (newest <= built) return;
   console.error("dist/ is older than src/: npm run build");
-  const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  const build = spawnSync("npm", ["run", "--silent", "build"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   // tsc still emits when another module has a type error; only a missing entry point is fatal.
   if (build.status !== 0) console.error(`npm run build exited with ${build.status}; timing what it emitted`);
   if (!existsSync(compiledMain)) throw new Error("npm run build did not produce dist/src/main.js");

@@ -13,7 +13,18 @@ import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import type { NewComponentRecord, WriteMeta } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 
-export const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "1.2.1", "1.3.0", "2.0.0", "2.1.0", "2.1.1", "2.2.0", "2.3.0"] as const;
+export const VERSIONS = [
+  "1.0.0",
+  "1.1.0",
+  "1.2.0",
+  "1.2.1",
+  "1.3.0",
+  "2.0.0",
+  "2.1.0",
+  "2.1.1",
+  "2.2.0",
+  "2.3.0",
+] as const;
 export const EXACT_VERSION = "1.3.0";
 export const CONSTRAINT = "^1.2.0";
 export const PROVIDERS = ["aws", "gcp", "azure"] as const;

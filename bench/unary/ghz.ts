@@ -18,7 +18,11 @@ export const GHZ_VERSION = "v0.120.0";
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export function findGhz(): string | undefined {
-  const candidates = [process.env.GHZ, join(homedir(), "go", "bin", "ghz"), ...(process.env.PATH ?? "").split(":").map((d) => join(d, "ghz"))];
+  const candidates = [
+    process.env.GHZ,
+    join(homedir(), "go", "bin", "ghz"),
+    ...(process.env.PATH ?? "").split(":").map((d) => join(d, "ghz")),
+  ];
   return candidates.find((path): path is string => !!path && existsSync(path));
 }
 
@@ -52,15 +56,27 @@ interface GhzReport {
 function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number, count?: number): Promise<GhzReport> {
   const { call, data } = request(job.scenario, job.components);
   const ghzArgs = [
-    "-c", core, ghz, "--insecure", "--cpus", "1",
-    "--proto", "proto/nestor/catalog/v1/catalog_service.proto",
-    "--import-paths", "proto,third_party/proto",
-    "--call", `nestor.catalog.v1.CatalogService.${call}`,
-    "-d", data,
-    "-c", String(job.concurrency),
-    "--connections", "1",
+    "-c",
+    core,
+    ghz,
+    "--insecure",
+    "--cpus",
+    "1",
+    "--proto",
+    "proto/nestor/catalog/v1/catalog_service.proto",
+    "--import-paths",
+    "proto,third_party/proto",
+    "--call",
+    `nestor.catalog.v1.CatalogService.${call}`,
+    "-d",
+    data,
+    "-c",
+    String(job.concurrency),
+    "--connections",
+    "1",
     ...(count !== undefined ? ["-n", String(count)] : ["-z", `${durationMs}ms`]),
-    "-O", "json",
+    "-O",
+    "json",
     new URL(job.url).host,
   ];
   return new Promise((resolve, reject) => {
@@ -77,7 +93,15 @@ export async function runGhzJob(ghz: string, core: string, job: LoadJob): Promis
     const report = await runGhz(ghz, core, job, 0, job.count);
     const ok = report.statusCodeDistribution.OK ?? 0;
     const errors = report.count - ok;
-    return { requests: ok, errors, rps: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuUsPerRequest: Number.NaN, ...(errors > 0 ? { firstError: JSON.stringify(report.errorDistribution ?? report.statusCodeDistribution) } : {}) };
+    return {
+      requests: ok,
+      errors,
+      rps: Number.NaN,
+      p50Ms: Number.NaN,
+      p99Ms: Number.NaN,
+      cpuUsPerRequest: Number.NaN,
+      ...(errors > 0 ? { firstError: JSON.stringify(report.errorDistribution ?? report.statusCodeDistribution) } : {}),
+    };
   }
   if (job.warmupMs > 0) await runGhz(ghz, core, job, job.warmupMs);
   const cpuBefore = processCpuMicros(job.serverPid);
@@ -96,4 +120,3 @@ export async function runGhzJob(ghz: string, core: string, job: LoadJob): Promis
     ...(errors > 0 ? { firstError: JSON.stringify(report.errorDistribution ?? report.statusCodeDistribution) } : {}),
   };
 }
-

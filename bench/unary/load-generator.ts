@@ -10,10 +10,10 @@
  * protocol with JSON over HTTP/1.1 (keep-alive sockets, one per call in flight).
  */
 import { performance } from "node:perf_hooks";
-import { createClient, type Client } from "@connectrpc/connect";
+import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { componentName, CONSTRAINT, EXACT_VERSION, FILTER_PROVIDER } from "./catalog-data.js";
+import { CONSTRAINT, componentName, EXACT_VERSION, FILTER_PROVIDER } from "./catalog-data.js";
 import { processCpuMicros, summarize } from "./stats.js";
 
 export type Protocol = "grpc" | "connect";
@@ -54,7 +54,10 @@ function clientFor(url: string, protocol: Protocol): CatalogClient {
   if (!entry) {
     if (protocol === "grpc") {
       const sessions = new Http2SessionManager(url);
-      entry = { client: createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions })), close: () => sessions.abort() };
+      entry = {
+        client: createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions })),
+        close: () => sessions.abort(),
+      };
     } else {
       const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false });
       entry = { client: createClient(CatalogService, transport), close: () => {} };
@@ -67,7 +70,10 @@ function clientFor(url: string, protocol: Protocol): CatalogClient {
 function callFor(client: CatalogClient, scenario: Scenario, components: number): () => Promise<unknown> {
   let next = 0;
   // A different component on every call (stride through the catalog), so no answer is hot by accident.
-  const name = () => componentName((next = (next + 7919) % components));
+  const name = () => {
+    next = (next + 7919) % components;
+    return componentName(next);
+  };
   switch (scenario) {
     case "get-exact":
       return () => client.getComponent({ name: name(), version: EXACT_VERSION });
@@ -80,7 +86,13 @@ function callFor(client: CatalogClient, scenario: Scenario, components: number):
   }
 }
 
-async function drive(call: () => Promise<unknown>, concurrency: number, durationMs: number, record: boolean, count = Infinity) {
+async function drive(
+  call: () => Promise<unknown>,
+  concurrency: number,
+  durationMs: number,
+  record: boolean,
+  count = Infinity,
+) {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -106,7 +118,15 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
   const call = callFor(clientFor(job.url, job.protocol), job.scenario, job.components);
   if (job.count !== undefined) {
     const { errors, firstError } = await drive(call, job.concurrency, Infinity, false, job.count);
-    return { requests: job.count - errors, errors, rps: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuUsPerRequest: Number.NaN, ...(firstError ? { firstError } : {}) };
+    return {
+      requests: job.count - errors,
+      errors,
+      rps: Number.NaN,
+      p50Ms: Number.NaN,
+      p99Ms: Number.NaN,
+      cpuUsPerRequest: Number.NaN,
+      ...(firstError ? { firstError } : {}),
+    };
   }
   await drive(call, job.concurrency, job.warmupMs, false);
   const cpuBefore = processCpuMicros(job.serverPid);

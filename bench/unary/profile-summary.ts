@@ -36,7 +36,10 @@ const { values: args, positionals } = parseArgs({
   },
 });
 const file = positionals[0];
-if (!file) throw new Error("usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only] [--within text]");
+if (!file)
+  throw new Error(
+    "usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only] [--within text]",
+  );
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const top = Number(args.top);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

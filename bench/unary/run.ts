@@ -25,7 +25,7 @@
  *     [--compiled]            the catalog servers run dist/ (built first when stale), as in production
  *     [--cold]                no priming pass (see below)
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,8 +36,8 @@ import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { ensureBuilt } from "./build.js";
+import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
 import { fmt, median, ratio, table } from "./stats.js";
@@ -85,7 +85,12 @@ interface ServerProcess {
 function spawnPinned(core: string, script: string, scriptArgs: string[], ipc = false, profile = false): ChildProcess {
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
   const node = [process.execPath, ...prof, "--import", "tsx", join(here, script), ...scriptArgs];
-  const stdio: ("pipe" | "inherit" | "ignore" | "ipc")[] = ["ignore", "pipe", "inherit", ...(ipc ? (["ipc"] as const) : [])];
+  const stdio: ("pipe" | "inherit" | "ignore" | "ipc")[] = [
+    "ignore",
+    "pipe",
+    "inherit",
+    ...(ipc ? (["ipc"] as const) : []),
+  ];
   const env = { ...process.env, NODE_ENV: "production", BENCH_COMPILED: args.compiled ? "1" : "0" };
   return spawn("taskset", ["-c", core, ...node], { stdio, env });
 }
@@ -163,20 +168,26 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const load = new LoadGenerator();
   try {
-    console.log(`bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
-      `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
-      `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
-      `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
-      `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
-      `Connect load: Connect-ES, JSON over HTTP/1.1 (node); catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`);
+    console.log(
+      `bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
+        `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
+        `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
+        `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
+        `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
+        `Connect load: Connect-ES, JSON over HTTP/1.1 (node); catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
+    );
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
     if (serverKinds.includes("embedded")) {
       const t = performance.now();
       await writeEmbeddedLog(dataDir, components);
       const logMiB = (await stat(join(dataDir, "catalog.wal"))).size / 1024 / 1024;
-      console.log(`embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`);
+      console.log(
+        `embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`,
+      );
       coldStart = await timeToServing(dataDir);
-      console.log(`embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`);
+      console.log(
+        `embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`,
+      );
     }
     for (const kind of serverKinds) {
       servers.push(await startServer(kind, kind === "embedded" ? dataDir : String(components)));
@@ -199,13 +210,19 @@ async function main(): Promise<void> {
           for (const server of servers) {
             // The list scenario repeats one request: a few calls warm it.
             const primed = await load.run({ ...job(server), count: scenario === "list-filtered" ? 200 : components });
-            if (primed.errors > 0) console.warn(`${server.kind} ${scenario} ${protocol} priming: ${primed.errors} errors, first: ${primed.firstError}`);
+            if (primed.errors > 0)
+              console.warn(
+                `${server.kind} ${scenario} ${protocol} priming: ${primed.errors} errors, first: ${primed.firstError}`,
+              );
           }
         }
         for (let round = 0; round < rounds; round++) {
           for (const server of servers) {
             const result = await load.run(job(server));
-            if (result.errors > 0) console.warn(`${server.kind} ${scenario} ${protocol}: ${result.errors} errors, first: ${result.firstError}`);
+            if (result.errors > 0)
+              console.warn(
+                `${server.kind} ${scenario} ${protocol}: ${result.errors} errors, first: ${result.firstError}`,
+              );
             perServer.get(server.kind)!.push(result);
           }
         }
@@ -230,13 +247,32 @@ async function main(): Promise<void> {
           });
         }
         const last = rows.slice(-servers.length);
-        console.log(last.map((r) => `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)})`).join("\n"));
+        console.log(
+          last
+            .map(
+              (r) =>
+                `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)})`,
+            )
+            .join("\n"),
+        );
       }
     }
     console.log();
     console.log(
       table(
-        ["scenario", "protocol", "server", "req/s", "x bare", "p50 ms", "x bare", "p99 ms", "x bare", "CPU us/req", "x bare"],
+        [
+          "scenario",
+          "protocol",
+          "server",
+          "req/s",
+          "x bare",
+          "p50 ms",
+          "x bare",
+          "p99 ms",
+          "x bare",
+          "CPU us/req",
+          "x bare",
+        ],
         rows.map((r) => [
           r.scenario,
           r.protocol,

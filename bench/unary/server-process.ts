@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 }
 
 function ready(url: string): void {
-  process.stdout.write(JSON.stringify({ url, pid: process.pid, readyMs: Math.round(performance.now()) }) + "\n");
+  process.stdout.write(`${JSON.stringify({ url, pid: process.pid, readyMs: Math.round(performance.now()) })}\n`);
 }
 
 await main();

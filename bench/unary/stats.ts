@@ -11,11 +11,16 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Latencies in ms -> summary; sorts a copy. */
-export function summarize(latenciesMs: Float64Array | number[], elapsedMs: number): { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number } {
+export function summarize(
+  latenciesMs: Float64Array | number[],
+  elapsedMs: number,
+): { ops: number; opsPerSec: number; p50Ms: number; p99Ms: number } {
   const sorted = Float64Array.from(latenciesMs).sort();
   return {
     ops: sorted.length,
@@ -39,7 +44,7 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: readonly string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(headers), rule, ...rows.map(line)].join("\n");
 }
 

@@ -23,8 +23,8 @@ import {
   CreateComponentResponseSchema,
   ListComponentsResponseSchema,
   UpdateComponentResponseSchema,
-  WatchEventsResponseSchema,
   type WatchEventsResponse,
+  WatchEventsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { sniffProtocol } from "../../src/api/server.js";
 import { benchEventResponse } from "./bench-event.js";

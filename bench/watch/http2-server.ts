@@ -11,7 +11,7 @@
  *   node --import tsx bench/watch/http2-server.ts PORT
  */
 import * as http2 from "node:http2";
-import { create, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import {
   CreateComponentResponseSchema,
   ListComponentsResponseSchema,
@@ -57,16 +57,33 @@ server.on("stream", (stream, headers) => {
   switch (method) {
     case "WatchEvents":
       stream.respond({ ":status": 200, "content-type": "application/grpc" });
-      stream.write(framed(WatchEventsResponseSchema, create(WatchEventsResponseSchema, { revision: BigInt(revision), progress: true })));
+      stream.write(
+        framed(
+          WatchEventsResponseSchema,
+          create(WatchEventsResponseSchema, { revision: BigInt(revision), progress: true }),
+        ),
+      );
       watchers.add(stream);
       stream.once("close", () => watchers.delete(stream));
       return;
     case "ListComponents":
-      return unary(stream, framed(ListComponentsResponseSchema, create(ListComponentsResponseSchema, { revision: BigInt(revision) })));
+      return unary(
+        stream,
+        framed(ListComponentsResponseSchema, create(ListComponentsResponseSchema, { revision: BigInt(revision) })),
+      );
     case "CreateComponent":
-      return unary(stream, framed(CreateComponentResponseSchema, create(CreateComponentResponseSchema, { created: true, revision: BigInt(publish()) })));
+      return unary(
+        stream,
+        framed(
+          CreateComponentResponseSchema,
+          create(CreateComponentResponseSchema, { created: true, revision: BigInt(publish()) }),
+        ),
+      );
     case "UpdateComponent":
-      return unary(stream, framed(UpdateComponentResponseSchema, create(UpdateComponentResponseSchema, { revision: BigInt(publish()) })));
+      return unary(
+        stream,
+        framed(UpdateComponentResponseSchema, create(UpdateComponentResponseSchema, { revision: BigInt(publish()) })),
+      );
     default:
       stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "12" }, { endStream: true });
   }

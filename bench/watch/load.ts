@@ -61,19 +61,29 @@ function record(revision: number, at: number): void {
 /** Answers the pending await once every revision reached every stream. */
 function settle(): void {
   if (!pending) return;
-  for (const revision of pending.missing) if ((seen.get(revision)?.count ?? 0) >= target()) pending.missing.delete(revision);
+  for (const revision of pending.missing)
+    if ((seen.get(revision)?.count ?? 0) >= target()) pending.missing.delete(revision);
   if (pending.missing.size > 0) return;
   const { revisions, keepTimes } = pending;
   pending = undefined;
   const stats: RevisionStats[] = revisions.map((revision) => {
     const entry = seen.get(revision)!;
     seen.delete(revision);
-    return { revision, count: entry.count, first: entry.first, last: entry.last, ...(keepTimes ? { times: entry.times } : {}) };
+    return {
+      revision,
+      count: entry.count,
+      first: entry.first,
+      last: entry.last,
+      ...(keepTimes ? { times: entry.times } : {}),
+    };
   });
   process.send?.({ type: "delivered", stats, failures });
 }
 
-async function follow(client: ReturnType<typeof createClient<typeof CatalogService>>, ready: () => void): Promise<void> {
+async function follow(
+  client: ReturnType<typeof createClient<typeof CatalogService>>,
+  ready: () => void,
+): Promise<void> {
   const stream = new AbortController();
   streams.push(stream);
   let first = true;
@@ -130,7 +140,11 @@ process.on("message", (command: WorkerCommand) => {
         return;
       case "memory": {
         const usage = process.memoryUsage();
-        process.send?.({ type: "memory", rssKiB: Math.round(usage.rss / 1024), heapUsedKiB: Math.round(usage.heapUsed / 1024) });
+        process.send?.({
+          type: "memory",
+          rssKiB: Math.round(usage.rss / 1024),
+          heapUsedKiB: Math.round(usage.heapUsed / 1024),
+        });
         return;
       }
       case "close":

@@ -55,7 +55,7 @@
  * one response per stream the old way (toBinary of the full message) against
  * the way WatchEvents does it now (pre-encoded event bytes).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,11 +118,16 @@ const SERVER_LABELS: Record<string, string> = {
   http2: "gRPC on bare node:http2, bench/watch/http2-server.ts",
 };
 const serverScript = SERVER_SCRIPTS[values.server];
-if (!serverScript) throw new Error(`--server must be one of ${Object.keys(SERVER_SCRIPTS).join(", ")}, not ${values.server}`);
-if (values.client !== "node" && values.client !== "go") throw new Error(`--client must be node or go, not ${values.client}`);
+if (!serverScript)
+  throw new Error(`--server must be one of ${Object.keys(SERVER_SCRIPTS).join(", ")}, not ${values.server}`);
+if (values.client !== "node" && values.client !== "go")
+  throw new Error(`--client must be node or go, not ${values.client}`);
 if (values.server === "catalog") {
   process.stderr.write("bench/watch: building dist/ (npm run build)...\n");
-  execFileSync("npm", ["run", "--silent", "build"], { cwd: new URL("../../", import.meta.url).pathname, stdio: "inherit" });
+  execFileSync("npm", ["run", "--silent", "build"], {
+    cwd: new URL("../../", import.meta.url).pathname,
+    stdio: "inherit",
+  });
 }
 const streamCounts = values.streams.split(",").map(Number);
 const perConnection = Number(values["per-connection"]);
@@ -201,8 +206,10 @@ async function startServer(
     const line = /^\[\d+:(0x[0-9a-f]+)\].*?Mark-Compact.*? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/;
     createInterface({ input: child.stdout! }).on("line", (text) => {
       const match = line.exec(text);
-      if (match) fullGcs.push({ atMs: now(), heapMiB: Number(match[2]), committedMiB: Number(match[3]), isolate: match[1]! });
-      else if (text.startsWith("heap-probe ")) probes.push({ atMs: now(), ...(JSON.parse(text.slice(11)) as Omit<HeapProbe, "atMs">) });
+      if (match)
+        fullGcs.push({ atMs: now(), heapMiB: Number(match[2]), committedMiB: Number(match[3]), isolate: match[1]! });
+      else if (text.startsWith("heap-probe "))
+        probes.push({ atMs: now(), ...(JSON.parse(text.slice(11)) as Omit<HeapProbe, "atMs">) });
       else if (!/: (Scavenge|Mark-Compact|Mark-sweep)/.test(text)) process.stdout.write(`${text}\n`);
     });
   }
@@ -224,7 +231,9 @@ function buildGoWorker(): string {
   try {
     execFileSync("go", ["version"], { stdio: "ignore" });
   } catch {
-    throw new Error("--client go needs the Go toolchain: `go` was not found on PATH (install Go, or use --client node)");
+    throw new Error(
+      "--client go needs the Go toolchain: `go` was not found on PATH (install Go, or use --client node)",
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "watch-load-"));
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -321,7 +330,10 @@ class LoadGenerator {
     });
     const replies = await Promise.all(
       this.workers.map((worker, i) =>
-        worker.ask<{ streams: number }>({ type: "open", url, streams: shares[i]!, perConnection, epoch: String(epoch) }, "opened"),
+        worker.ask<{ streams: number }>(
+          { type: "open", url, streams: shares[i]!, perConnection, epoch: String(epoch) },
+          "opened",
+        ),
       ),
     );
     return replies.reduce((sum, r) => sum + r.streams, 0);
@@ -330,7 +342,9 @@ class LoadGenerator {
   /** Per revision, every worker's deliveries merged: count summed, first/last over all streams. */
   async delivered(revisions: number[], keepTimes: boolean): Promise<RevisionStats[]> {
     const replies = await Promise.all(
-      this.workers.map((worker) => worker.ask<{ stats: RevisionStats[] }>({ type: "await", revisions, keepTimes }, "delivered")),
+      this.workers.map((worker) =>
+        worker.ask<{ stats: RevisionStats[] }>({ type: "await", revisions, keepTimes }, "delivered"),
+      ),
     );
     return revisions.map((revision, i) => {
       const parts = replies.map((r) => r.stats[i]!);
@@ -408,7 +422,10 @@ function mainIsolate(gcs: FullGc[]): FullGc[] {
 
 /** Least-squares slope of samples taken every `everySeconds`, in KiB per minute. */
 function slopePerMinute(samples: number[], everySeconds: number): number {
-  return slope(samples.map((_, i) => (i * everySeconds) / 60), samples);
+  return slope(
+    samples.map((_, i) => (i * everySeconds) / 60),
+    samples,
+  );
 }
 
 /** Least-squares slope of ys over xs. */
@@ -448,7 +465,10 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
   const rssIdle = rssKiB(pid);
 
   const update = async (description: string) =>
-    client.updateComponent({ component: { name, version: "1.0.0", description }, updateMask: { paths: ["description"] } });
+    client.updateComponent({
+      component: { name, version: "1.0.0", description },
+      updateMask: { paths: ["description"] },
+    });
 
   const lastLatencies: number[] = [];
   const perStream: number[] = [];
@@ -472,7 +492,9 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
     const revisions: number[] = [];
     // Back to back, 8 in flight: the writer is not the bottleneck being measured.
     for (let i = 0; i < burst; i += 8) {
-      const replies = await Promise.all(Array.from({ length: Math.min(8, burst - i) }, (_, k) => update(`burst ${i + k}`)));
+      const replies = await Promise.all(
+        Array.from({ length: Math.min(8, burst - i) }, (_, k) => update(`burst ${i + k}`)),
+      );
       revisions.push(...replies.map((r) => Number(r.revision)));
     }
     const burstStats = await load.delivered(revisions, false);
@@ -483,7 +505,9 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
 
   let flat: Flatness | undefined;
   if (measureFlatness) {
-    process.stderr.write(`bench/watch: flatness, ${durationSeconds} s at ${rate} events/s, RSS every ${sampleSeconds} s\n`);
+    process.stderr.write(
+      `bench/watch: flatness, ${durationSeconds} s at ${rate} events/s, RSS every ${sampleSeconds} s\n`,
+    );
     const samples = [rssKiB(pid)];
     const latencies: number[] = [];
     const started = now();
@@ -515,7 +539,9 @@ async function runOne(streams: number, measureFlatness: boolean): Promise<Row> {
       fullGcs: mainIsolate(server.fullGcs)
         .filter((gc) => gc.atMs >= started)
         .map((gc) => ({ minute: (gc.atMs - started) / 60_000, heapMiB: gc.heapMiB, committedMiB: gc.committedMiB })),
-      probes: server.probes.filter((p) => p.atMs >= started).map((p) => ({ ...p, minute: (p.atMs - started) / 60_000 })),
+      probes: server.probes
+        .filter((p) => p.atMs >= started)
+        .map((p) => ({ ...p, minute: (p.atMs - started) / 60_000 })),
     };
   }
 
@@ -573,7 +599,11 @@ function serialiseOnceBaseline(streams: number): { perStreamMs: number; preEncod
         validation: { maxLength: 63, pattern: "[a-z]+" },
       })),
       outputs: [{ name: "endpoint", type: "string", description: "endpoint", sensitive: false }],
-      deployment: { engine: "terraform", engineVersion: ">= 1.6", config: { module: { source: "git::https://example.com/rds.git" } } },
+      deployment: {
+        engine: "terraform",
+        engineVersion: ">= 1.6",
+        config: { module: { source: "git::https://example.com/rds.git" } },
+      },
       contentDigest: "sha256:00",
       createTime: new Date().toISOString(),
       updateTime: new Date().toISOString(),
@@ -585,7 +615,10 @@ function serialiseOnceBaseline(streams: number): { perStreamMs: number; preEncod
   let start = performance.now();
   for (let r = 0; r < rounds; r++) {
     for (let s = 0; s < streams; s++) {
-      toBinary(WatchEventsResponseSchema, create(WatchEventsResponseSchema, { events: [eventToWire(event)], revision: 42n }));
+      toBinary(
+        WatchEventsResponseSchema,
+        create(WatchEventsResponseSchema, { events: [eventToWire(event)], revision: 42n }),
+      );
     }
   }
   const perStreamMs = (performance.now() - start) / rounds;
@@ -615,8 +648,13 @@ const pinning =
   values["server-cpus"] || values["load-cpus"]
     ? `server pinned to CPU ${values["server-cpus"] || "any"}, load workers to CPU ${values["load-cpus"] || "any"}`
     : "nothing pinned";
-console.log(`\nWatchEvents fan-out, one server process (${SERVER_LABELS[values.server]}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`);
-const loadLabel = values.client === "go" ? "Go load generator (bench/watch/load-go, grpc-go)" : "Node load generator (bench/watch/load.ts, Connect-ES)";
+console.log(
+  `\nWatchEvents fan-out, one server process (${SERVER_LABELS[values.server]}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`,
+);
+const loadLabel =
+  values.client === "go"
+    ? "Go load generator (bench/watch/load-go, grpc-go)"
+    : "Node load generator (bench/watch/load.ts, Connect-ES)";
 console.log(`${loadLabel}; one-event latency over ${trials} trials; burst of ${burst} events\n`);
 console.log(
   "| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | write→ack p50 | write→last stream p50 | p99 | burst delivered events/s | worker RSS MiB |",
@@ -650,11 +688,16 @@ for (const r of rows) {
   const floors: number[] = [];
   for (let i = 0; i + perMinute <= s.length; i += perMinute) floors.push(Math.min(...s.slice(i, i + perMinute)));
   console.log(`samples (MiB): ${s.map(mib).join(" ")}`);
-  console.log(`floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`);
+  console.log(
+    `floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`,
+  );
   const gcs = f.fullGcs;
   console.log(
     `heap after each full GC, used/committed (MiB, ${gcs.length} collections): ${gcs.map((gc) => `${gc.minute.toFixed(1)}m ${gc.heapMiB.toFixed(0)}/${gc.committedMiB.toFixed(0)}`).join(", ")}; ` +
-      `slope ${slope(gcs.map((gc) => gc.minute), gcs.map((gc) => gc.heapMiB)).toFixed(2)} MiB/min` +
+      `slope ${slope(
+        gcs.map((gc) => gc.minute),
+        gcs.map((gc) => gc.heapMiB),
+      ).toFixed(2)} MiB/min` +
       (gcs.length >= 4 ? `, over the second half ${halfSlope(gcs).toFixed(2)} MiB/min` : ""),
   );
   printProbes(f.probes);
@@ -678,7 +721,9 @@ function printProbes(probes: Array<HeapProbe & { minute: number }>): void {
   const shown = ["new_space", "old_space", "code_space", "large_object_space"];
   const toMiB = (bytes: number) => (bytes / 1048576).toFixed(0);
   console.log("\nAt each minute's RSS floor (MiB; V8 spaces committed/used, heap-probe.mjs):\n");
-  console.log(`| minute | RSS | ${shown.join(" | ")} | all spaces committed | outside the JS heap | external | array buffers |`);
+  console.log(
+    `| minute | RSS | ${shown.join(" | ")} | all spaces committed | outside the JS heap | external | array buffers |`,
+  );
   console.log(`| ---: | ---: | ${shown.map(() => "---:").join(" | ")} | ---: | ---: | ---: | ---: |`);
   for (const [minute, p] of [...floors.entries()].sort((a, b) => a[0] - b[0])) {
     const committed = Object.values(p.spaces).reduce((sum, [size]) => sum + size, 0);
@@ -695,7 +740,10 @@ function printProbes(probes: Array<HeapProbe & { minute: number }>): void {
 /** The slope over the later half of the collections: warm-up growth flattens there, a leak does not. */
 function halfSlope(gcs: Array<{ minute: number; heapMiB: number }>): number {
   const later = gcs.slice(Math.floor(gcs.length / 2));
-  return slope(later.map((gc) => gc.minute), later.map((gc) => gc.heapMiB));
+  return slope(
+    later.map((gc) => gc.minute),
+    later.map((gc) => gc.heapMiB),
+  );
 }
 
 if (values.baseline) {

@@ -8,13 +8,13 @@
  */
 import { parseArgs } from "node:util";
 import {
+  type CatalogClient,
+  type Component,
   createCatalogClient,
+  type Event,
   EventType,
   listAllComponents,
   watchCatalog,
-  type CatalogClient,
-  type Component,
-  type Event,
 } from "@nestor/catalog-client";
 
 const { values } = parseArgs({
@@ -35,7 +35,9 @@ function apply(event: Event): void {
   if (event.type === EventType.DELETED) view.delete(id);
   else if (event.component) view.set(id, event.component);
   const deprecated = event.component?.deprecation?.deprecated ? " (deprecated)" : "";
-  console.log(`revision ${event.revision}: ${EventType[event.type]} ${id}${deprecated}; view holds ${view.size} versions`);
+  console.log(
+    `revision ${event.revision}: ${EventType[event.type]} ${id}${deprecated}; view holds ${view.size} versions`,
+  );
 }
 
 async function listThenWatch(client: CatalogClient, signal: AbortSignal): Promise<void> {

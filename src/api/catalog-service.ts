@@ -6,7 +6,7 @@ import { create, toBinary, type UnknownField } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
-  CatalogService,
+  type CatalogService,
   CompareComponentVersionsResponseSchema,
   CreateComponentResponseSchema,
   DeleteComponentResponseSchema,
@@ -15,12 +15,13 @@ import {
   ListComponentVersionsResponseSchema,
   SearchComponentsResponseSchema,
   UpdateComponentResponseSchema,
+  type WatchEventsResponse,
   WatchEventsResponseSchema,
   type ComponentFilter as WireComponentFilter,
-  type WatchEventsResponse,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { Manager, WriteOptions } from "../catalog/manager.js";
+import { isComponentName } from "../catalog/validation.js";
 import type { EventFeed, WatchBatch } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
 import type { CatalogEvent, EventType } from "../storage/records.js";
@@ -36,7 +37,6 @@ import {
   wireFieldPath,
   withWireFieldPaths,
 } from "./convert.js";
-import { isComponentName } from "../catalog/validation.js";
 import { respondsInBinary, storedComponentAsField, storedComponentToWire } from "./stored-components.js";
 
 /** Field numbers of the Component fields that reads fill with pre-encoded bytes. */
@@ -85,7 +85,9 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         deprecated: result.component.deprecation.deprecated,
       });
       // Binary responses carry the Component encoded once per stored record (see stored-components.ts).
-      const encoded = respondsInBinary(context) ? storedComponentAsField(result.component, GET_COMPONENT_FIELD) : undefined;
+      const encoded = respondsInBinary(context)
+        ? storedComponentAsField(result.component, GET_COMPONENT_FIELD)
+        : undefined;
       if (encoded) response.$unknown = [encoded];
       else response.component = storedComponentToWire(result.component);
       return response;
@@ -143,8 +145,11 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       });
       // Binary responses carry each Component encoded once per stored record, in page order
       // (repeated elements may arrive as separate fields); a page with any uncacheable record is built as messages.
-      const encoded = respondsInBinary(context) ? page.items.map((item) => storedComponentAsField(item, LIST_COMPONENTS_FIELD)) : [];
-      if (encoded.length > 0 && encoded.every((field) => field !== undefined)) response.$unknown = encoded as UnknownField[];
+      const encoded = respondsInBinary(context)
+        ? page.items.map((item) => storedComponentAsField(item, LIST_COMPONENTS_FIELD))
+        : [];
+      if (encoded.length > 0 && encoded.every((field) => field !== undefined))
+        response.$unknown = encoded as UnknownField[];
       else response.components = page.items.map(storedComponentToWire);
       return response;
     },
@@ -164,7 +169,10 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     },
 
     async listComponentVersions(request) {
-      const page = await manager.listVersions(request.name, { pageSize: request.pageSize, pageToken: request.pageToken });
+      const page = await manager.listVersions(request.name, {
+        pageSize: request.pageSize,
+        pageToken: request.pageToken,
+      });
       return create(ListComponentVersionsResponseSchema, {
         components: page.items.map(storedComponentToWire),
         nextPageToken: page.nextPageToken,
@@ -210,7 +218,11 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       const badName = names.findIndex((name) => !isComponentName(name));
       if (badName !== -1) {
         throw CatalogError.invalid([
-          { field: `filter.names[${badName}]`, description: `"${names[badName]}" is not a DNS-1123 label`, reason: "DNS1123_LABEL" },
+          {
+            field: `filter.names[${badName}]`,
+            description: `"${names[badName]}" is not a DNS-1123 label`,
+            reason: "DNS1123_LABEL",
+          },
         ]);
       }
       const batches = feed.watch(

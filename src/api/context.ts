@@ -1,7 +1,7 @@
 /** Values each call carries from the interceptors to the handlers. */
 import { createContextKey } from "@connectrpc/connect";
 import type { WriteAuthorizer } from "../catalog/manager.js";
-import { silentLogger, type Logger } from "../logging/index.js";
+import { type Logger, silentLogger } from "../logging/index.js";
 
 /** The caller's identity, recorded on every write ("anonymous" until authentication is configured). */
 export const actorKey = createContextKey<string>("anonymous", { description: "caller identity" });

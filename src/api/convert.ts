@@ -3,20 +3,20 @@
  * (src/storage/records.ts). The only place that knows both.
  */
 import { create, fromJson, toJson } from "@bufbuild/protobuf";
-import { timestampFromDate, ValueSchema, type Timestamp, type Value } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, timestampFromDate, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import {
-  ComponentSchema,
-  ValueType as WireValueType,
   type Component,
+  ComponentSchema,
   type Input,
   type Output,
   type Validation,
+  ValueType as WireValueType,
 } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { EventSchema, EventType as WireEventType, type Event } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { type Event, EventSchema, EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import { etagOf } from "../catalog/manager.js";
 import type { ComponentDraft } from "../catalog/validation.js";
 import { CatalogError, type FieldViolation } from "../errors/index.js";
-import { etagOf } from "../catalog/manager.js";
 import type {
   CatalogEvent,
   ComponentRecord,
@@ -105,7 +105,9 @@ function valueTypeFromWire(type: WireValueType): ValueType {
 }
 
 function inputFromWire(input: Input, path: string, violations: FieldViolation[]): InputSpec {
-  const defaultValue = input.defaultValue ? jsonFromValue(input.defaultValue, `${path}.default_value`, violations) : undefined;
+  const defaultValue = input.defaultValue
+    ? jsonFromValue(input.defaultValue, `${path}.default_value`, violations)
+    : undefined;
   return {
     name: input.name,
     type: valueTypeFromWire(input.type),
@@ -149,7 +151,8 @@ function jsonFromValue(value: Value, path: string, violations: FieldViolation[])
   } catch {
     violations.push({
       field: path,
-      description: "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
+      description:
+        "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
       reason: "VALUE_KIND_MISSING",
     });
     return undefined;

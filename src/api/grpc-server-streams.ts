@@ -24,7 +24,14 @@
  * requests (gzip, br) are accepted as before.
  */
 import * as http2 from "node:http2";
-import { create, toBinary, type DescMessage, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type Message,
+  toBinary,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -36,14 +43,14 @@ import {
   type StreamResponse,
 } from "@connectrpc/connect";
 import {
+  type Compression,
   compressionNegotiate,
-  encodeEnvelope,
   createMethodSerializationLookup,
+  encodeEnvelope,
   pipe,
   transformDecompressEnvelope,
   transformParseEnvelope,
   transformSplitEnvelope,
-  type Compression,
 } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "../logging/index.js";
@@ -71,17 +78,28 @@ export interface GrpcServerStreamOptions {
  * true when the stream is a gRPC call to one of `methods`, else returns
  * false and leaves the stream alone.
  */
-export function grpcServerStreamRouter(options: GrpcServerStreamOptions): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
+export function grpcServerStreamRouter(
+  options: GrpcServerStreamOptions,
+): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
   const routes = new Map<string, Route>();
   const accepted = options.acceptCompression.map((c) => c.name).join(",");
   for (const spec of options.methods) {
-    if (spec.kind !== "server_streaming") throw new Error(`${spec.method.parent.typeName}/${spec.method.name} is not server-streaming`);
-    const serialization = createMethodSerializationLookup(spec.method, undefined, undefined, { readMaxBytes: options.readMaxBytes, writeMaxBytes: 0xffffffff });
-    routes.set(`/${spec.method.parent.typeName}/${spec.method.name}`, { spec: spec as ServerStreamingSpec, input: serialization.getI(true), accepted });
+    if (spec.kind !== "server_streaming")
+      throw new Error(`${spec.method.parent.typeName}/${spec.method.name} is not server-streaming`);
+    const serialization = createMethodSerializationLookup(spec.method, undefined, undefined, {
+      readMaxBytes: options.readMaxBytes,
+      writeMaxBytes: 0xffffffff,
+    });
+    routes.set(`/${spec.method.parent.typeName}/${spec.method.name}`, {
+      spec: spec as ServerStreamingSpec,
+      input: serialization.getI(true),
+      accepted,
+    });
   }
   return (stream, headers) => {
     const route = routes.get(String(headers[":path"] ?? ""));
-    if (route === undefined || headers[":method"] !== "POST" || !GRPC_PROTO.test(String(headers["content-type"] ?? ""))) return false;
+    if (route === undefined || headers[":method"] !== "POST" || !GRPC_PROTO.test(String(headers["content-type"] ?? "")))
+      return false;
     // The call context takes what it needs from the headers here, so the idle call does not keep them.
     const call = new CallContext(route.spec, headers, options.contextValues(stream), route.accepted);
     void serveCall(route, stream, call, options).catch((reason: unknown) => {
@@ -100,7 +118,12 @@ interface Route {
   accepted: string;
 }
 
-async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: CallContext, options: GrpcServerStreamOptions): Promise<void> {
+async function serveCall(
+  route: Route,
+  stream: http2.ServerHttp2Stream,
+  call: CallContext,
+  options: GrpcServerStreamOptions,
+): Promise<void> {
   const { spec } = route;
   // The caller cancelled, reset the stream or lost the connection: the call's signal says so.
   const onClose = () => {
@@ -131,7 +154,14 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: Ca
       url: call.url,
     };
     const message = spec.impl(request.message as Message, context) as AsyncIterable<Message>;
-    return { stream: true, service: spec.method.parent, method: spec.method, header: call.responseHeader, trailer: call.responseTrailer, message } as StreamResponse;
+    return {
+      stream: true,
+      service: spec.method.parent,
+      method: spec.method,
+      header: call.responseHeader,
+      trailer: call.responseTrailer,
+      message,
+    } as StreamResponse;
   };
   let next = invoke;
   for (const interceptor of [...options.interceptors].reverse()) next = interceptor(next as never) as StreamingNext;
@@ -189,7 +219,10 @@ async function serveCall(route: Route, stream: http2.ServerHttp2Stream, call: Ca
   if (message !== null) trailer.set("grpc-message", grpcMessageHeaderValue(message));
   if (!headersSent) {
     // Trailers-only: one HEADERS frame with the status ends the call.
-    stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) }, { endStream: true });
+    stream.respond(
+      { ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) },
+      { endStream: true },
+    );
     return;
   }
   stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
@@ -219,12 +252,20 @@ class CallContext {
   private readonly controller = new AbortController();
   private readonly deadline: NodeJS.Timeout | undefined;
 
-  constructor(spec: ServerStreamingSpec, headers: http2.IncomingHttpHeaders, values: ContextValues, acceptedEncodings: string) {
+  constructor(
+    spec: ServerStreamingSpec,
+    headers: http2.IncomingHttpHeaders,
+    values: ContextValues,
+    acceptedEncodings: string,
+  ) {
     this.service = spec.method.parent;
     this.method = spec.method;
     this.url = `http://${String(headers[":authority"] ?? "localhost")}${String(headers[":path"])}`;
     this.requestHeader = webHeaders(headers);
-    this.responseHeader = new Headers({ "content-type": "application/grpc+proto", "grpc-accept-encoding": acceptedEncodings });
+    this.responseHeader = new Headers({
+      "content-type": "application/grpc+proto",
+      "grpc-accept-encoding": acceptedEncodings,
+    });
     this.values = values;
     const timeout = parseTimeout(this.requestHeader.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
     this.timeoutError = timeout.error;
@@ -234,7 +275,10 @@ class CallContext {
       const at = Date.now() + timeout.timeoutMs;
       this.timeoutMs = () => at - Date.now();
       // connect's deadline error and message, so both paths read the same.
-      this.deadline = setTimeout(() => this.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeout.timeoutMs);
+      this.deadline = setTimeout(
+        () => this.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+        timeout.timeoutMs,
+      );
     }
   }
 
@@ -259,8 +303,18 @@ interface ReadRequest {
 }
 
 /** Reads the one request message with connect's own envelope, size, decompression and decoding rules. */
-async function readRequest(route: Route, stream: http2.ServerHttp2Stream, call: CallContext, options: GrpcServerStreamOptions): Promise<ReadRequest> {
-  const compression = compressionNegotiate(options.acceptCompression, call.requestHeader.get("grpc-encoding"), null, "grpc-accept-encoding");
+async function readRequest(
+  route: Route,
+  stream: http2.ServerHttp2Stream,
+  call: CallContext,
+  options: GrpcServerStreamOptions,
+): Promise<ReadRequest> {
+  const compression = compressionNegotiate(
+    options.acceptCompression,
+    call.requestHeader.get("grpc-encoding"),
+    null,
+    "grpc-accept-encoding",
+  );
   if (compression.error) return { message: undefined, error: compression.error };
   if (call.timeoutError) return { message: undefined, error: call.timeoutError };
   const messages: unknown[] = [];
@@ -276,8 +330,19 @@ async function readRequest(route: Route, stream: http2.ServerHttp2Stream, call: 
     return { message: undefined, error: err };
   }
   // connect's messages for a server-streaming call with no or several request messages.
-  if (messages.length === 0) return { message: undefined, error: new ConnectError("protocol error: missing input message for server-streaming method", Code.Unimplemented) };
-  if (messages.length > 1) return { message: undefined, error: new ConnectError("protocol error: received extra input message for server-streaming method", Code.Unimplemented) };
+  if (messages.length === 0)
+    return {
+      message: undefined,
+      error: new ConnectError("protocol error: missing input message for server-streaming method", Code.Unimplemented),
+    };
+  if (messages.length > 1)
+    return {
+      message: undefined,
+      error: new ConnectError(
+        "protocol error: received extra input message for server-streaming method",
+        Code.Unimplemented,
+      ),
+    };
   return { message: messages[0], error: undefined };
 }
 

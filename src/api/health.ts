@@ -9,8 +9,8 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import {
   Health,
-  HealthCheckResponse_ServingStatus as ServingStatus,
   HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { CatalogError } from "../errors/index.js";
@@ -242,10 +242,11 @@ export class StoreHealthMonitor implements StoreObserver {
     if (ok === this.writesOk) return;
     this.writesOk = ok;
     if (ok) this.logger.info("writes available again", { service: WRITES_HEALTH, reason });
-    else this.logger.error("writes unavailable: publishing fails until the store takes writes again", {
-      service: WRITES_HEALTH,
-      reason,
-    });
+    else
+      this.logger.error("writes unavailable: publishing fails until the store takes writes again", {
+        service: WRITES_HEALTH,
+        reason,
+      });
   }
 
   /** (Re)arms the timer to fire in `delayMs`, unless it already fires sooner. */

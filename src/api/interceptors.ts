@@ -29,7 +29,8 @@ class CallId {
     return this.id;
   }
   get value(): string {
-    return (this.id ??= randomUUID());
+    this.id ??= randomUUID();
+    return this.id;
   }
 }
 
@@ -42,7 +43,8 @@ export class LazyLogger implements Logger {
   private built: Logger | undefined;
   constructor(private readonly build: () => Logger) {}
   private get target(): Logger {
-    return (this.built ??= this.build());
+    this.built ??= this.build();
+    return this.built;
   }
   debug(message: string, fields?: LogFields): void {
     this.target.debug(message, fields);
@@ -67,7 +69,10 @@ export function callInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     const requestId = new CallId(req.header.get("x-request-id"));
     const method = () => `${req.service.typeName}/${req.method.name}`;
-    req.contextValues.set(callLoggerKey, new LazyLogger(() => logger.child({ request_id: requestId.value, method: method() })));
+    req.contextValues.set(
+      callLoggerKey,
+      new LazyLogger(() => logger.child({ request_id: requestId.value, method: method() })),
+    );
     const started = performance.now();
     const finish = (err: unknown) => {
       // Inner interceptors may have replaced the call logger (authorization adds the caller's identity).
@@ -78,12 +83,19 @@ export function callInterceptor(logger: Logger): Interceptor {
       }
       if (req.signal.aborted && !(err instanceof ConnectError)) {
         // The caller went away (cancelled, deadline, connection closed): not a server fault.
-        if (debugWritten) log.debug("call ended by the caller", { duration_ms: elapsedMs(started), reason: String(req.signal.reason) });
+        if (debugWritten)
+          log.debug("call ended by the caller", { duration_ms: elapsedMs(started), reason: String(req.signal.reason) });
         return new ConnectError("call ended by the caller", Code.Canceled);
       }
-      const mapped = toConnectError(err, (internal) => log.error("call failed with an unexpected error", { err: internal }));
+      const mapped = toConnectError(err, (internal) =>
+        log.error("call failed with an unexpected error", { err: internal }),
+      );
       const level = mapped.code === Code.Internal ? "error" : "info";
-      log[level]("call failed", { code: Code[mapped.code], message: mapped.rawMessage, duration_ms: elapsedMs(started) });
+      log[level]("call failed", {
+        code: Code[mapped.code],
+        message: mapped.rawMessage,
+        duration_ms: elapsedMs(started),
+      });
       return mapped;
     };
     try {
@@ -113,7 +125,10 @@ function elapsedMs(started: number): number {
  * `yield*` costs a suspension and several microtask turns per message, on every stream of a WatchEvents
  * fan-out (10,000 streams: ~20-45 ms of ~250 ms, measured in isolation).
  */
-function mapStreamErrors<T>(source: AsyncIterable<T>, finish: (err: unknown) => ConnectError | undefined): AsyncIterable<T> {
+function mapStreamErrors<T>(
+  source: AsyncIterable<T>,
+  finish: (err: unknown) => ConnectError | undefined,
+): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
       const inner = source[Symbol.asyncIterator]();

@@ -7,9 +7,21 @@
  */
 import type * as http from "node:http";
 import type * as http2 from "node:http2";
-import { Code, ConnectError, createConnectRouter, type ConnectRouter, type ContextValues, type Interceptor } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type ContextValues,
+  createConnectRouter,
+  type Interceptor,
+} from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from "@connectrpc/connect-node";
 import type { Logger } from "../logging/index.js";
 import { reclassifyRequestErrors } from "./request-errors.js";
 
@@ -30,7 +42,14 @@ export interface RpcHandlerOptions {
 /** Request compressions every path accepts (responses: see each path). */
 export const ACCEPT_COMPRESSION = [compressionGzip, compressionBrotli];
 
-export function rpcRequestHandler({ routes, readMaxBytes, interceptors, contextValues, fallback, logger }: RpcHandlerOptions): NodeRequestHandler {
+export function rpcRequestHandler({
+  routes,
+  readMaxBytes,
+  interceptors,
+  contextValues,
+  fallback,
+  logger,
+}: RpcHandlerOptions): NodeRequestHandler {
   const router = createConnectRouter({ readMaxBytes, interceptors, acceptCompression: ACCEPT_COMPRESSION });
   routes(router);
   const handlers = new Map<string, UniversalHandler>();
@@ -54,7 +73,10 @@ export function rpcRequestHandler({ routes, readMaxBytes, interceptors, contextV
       .catch((reason: unknown) => {
         // Aborted: the caller went away mid-write; nothing to answer and nothing wrong.
         if (ConnectError.from(reason).code === Code.Aborted) return;
-        logger.error("rpc handler failed", { method: `${handler.service.typeName}/${handler.method.name}`, err: reason });
+        logger.error("rpc handler failed", {
+          method: `${handler.service.typeName}/${handler.method.name}`,
+          err: reason,
+        });
       });
   };
 }

@@ -7,14 +7,14 @@
  * fileDesc() restores `dependency` and the json_name that the embedding
  * strips, and options (e.g. idempotency_level) are kept as compiled.
  */
-import { create, createFileRegistry, toBinary, type DescFile } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type DescFile, toBinary } from "@bufbuild/protobuf";
 import {
-  FileDescriptorProtoSchema,
-  FileDescriptorSetSchema,
   type DescriptorProto,
   type EnumDescriptorProto,
   type FieldDescriptorProto,
   type FileDescriptorProto,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
 } from "@bufbuild/protobuf/wkt";
 
 export interface ReflectionIndex {

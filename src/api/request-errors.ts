@@ -31,8 +31,19 @@
  * streams). Only error responses are decoded.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createAsyncIterable, encodeEnvelope, type UniversalServerRequest, type UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, createEndStreamSerialization, endStreamFlag, errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import {
+  createAsyncIterable,
+  encodeEnvelope,
+  type UniversalServerRequest,
+  type UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
+import {
+  codeToHttpStatus,
+  createEndStreamSerialization,
+  endStreamFlag,
+  errorFromJsonBytes,
+  errorToJsonBytes,
+} from "@connectrpc/connect/protocol-connect";
 import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { headerSafeMessage } from "./errors.js";
@@ -59,13 +70,16 @@ export function reclassifyRequestErrors(
 ): UniversalServerResponse | Promise<UniversalServerResponse> {
   // Only the gRPC handler keeps its trailers apart from the body.
   if (response.trailer !== undefined) {
-    if (response.trailer.get("grpc-status") === GRPC_INTERNAL) rewriteTrailer(response.trailer, requestType, "grpc-encoding");
+    if (response.trailer.get("grpc-status") === GRPC_INTERNAL)
+      rewriteTrailer(response.trailer, requestType, "grpc-encoding");
     return response;
   }
   if (response.status === 200) {
     const contentType = response.header?.get("content-type") ?? "";
-    if (contentType.startsWith("application/grpc-web")) return { ...response, body: mapFirstChunk(response.body, (chunk) => rewriteGrpcWebTrailer(chunk, requestType)) };
-    if (contentType.startsWith("application/connect+")) return { ...response, body: mapFirstChunk(response.body, (chunk) => rewriteEndStream(chunk, requestType)) };
+    if (contentType.startsWith("application/grpc-web"))
+      return { ...response, body: mapFirstChunk(response.body, (chunk) => rewriteGrpcWebTrailer(chunk, requestType)) };
+    if (contentType.startsWith("application/connect+"))
+      return { ...response, body: mapFirstChunk(response.body, (chunk) => rewriteEndStream(chunk, requestType)) };
     return response;
   }
   if (response.status === 500) return rewriteConnectUnaryError(response, requestType);
@@ -82,7 +96,10 @@ function callerFault(error: ConnectError, requestType: string, encodingHeader: s
   if (error.code !== Code.Internal) return undefined;
   if (error.rawMessage.startsWith(PARSE_BINARY)) {
     const reason = error.rawMessage.slice(PARSE_BINARY.length);
-    return new ConnectError(headerSafeMessage(`request is not a valid ${requestType}: ${reason}`), Code.InvalidArgument);
+    return new ConnectError(
+      headerSafeMessage(`request is not a valid ${requestType}: ${reason}`),
+      Code.InvalidArgument,
+    );
   }
   if (error.rawMessage === COMPRESSED_WITHOUT_ENCODING) {
     // Stays INTERNAL, as the gRPC spec has it: PROTOCOL-HTTP2.md says "If the
@@ -120,7 +137,9 @@ function rewriteGrpcWebTrailer(chunk: Uint8Array, requestType: string): Uint8Arr
   const data = envelopeData(chunk, trailerFlag);
   if (data === undefined) return chunk;
   const trailer = trailerParse(data);
-  return rewriteTrailer(trailer, requestType, "grpc-encoding") ? encodeEnvelope(trailerFlag, trailerSerialize(trailer)) : chunk;
+  return rewriteTrailer(trailer, requestType, "grpc-encoding")
+    ? encodeEnvelope(trailerFlag, trailerSerialize(trailer))
+    : chunk;
 }
 
 function rewriteEndStream(chunk: Uint8Array, requestType: string): Uint8Array {
@@ -144,7 +163,10 @@ function envelopeData(chunk: Uint8Array, flags: number): Uint8Array | undefined 
   return length === chunk.byteLength - 5 ? chunk.subarray(5) : undefined;
 }
 
-async function rewriteConnectUnaryError(response: UniversalServerResponse, requestType: string): Promise<UniversalServerResponse> {
+async function rewriteConnectUnaryError(
+  response: UniversalServerResponse,
+  requestType: string,
+): Promise<UniversalServerResponse> {
   // A compressed error body (only past compressMinBytes, which these short errors never reach) is left alone.
   if (response.body === undefined || response.header?.has("content-encoding") === true) return response;
   // The body is connect's one in-memory chunk; read it whole (a limit would drop the answer).
@@ -199,7 +221,10 @@ function unsupportedGrpcContentType(request: UniversalServerRequest): UniversalS
  * the response writer pulls it, so nothing is awaited up front and later
  * chunks pass straight through.
  */
-function mapFirstChunk(body: AsyncIterable<Uint8Array> | undefined, map: (chunk: Uint8Array) => Uint8Array): AsyncIterable<Uint8Array> | undefined {
+function mapFirstChunk(
+  body: AsyncIterable<Uint8Array> | undefined,
+  map: (chunk: Uint8Array) => Uint8Array,
+): AsyncIterable<Uint8Array> | undefined {
   if (body === undefined) return undefined;
   return {
     [Symbol.asyncIterator]() {
@@ -209,7 +234,9 @@ function mapFirstChunk(body: AsyncIterable<Uint8Array> | undefined, map: (chunk:
         next() {
           if (!first) return source.next();
           first = false;
-          return source.next().then((result) => (result.done === true ? result : { done: false, value: map(result.value) }));
+          return source
+            .next()
+            .then((result) => (result.done === true ? result : { done: false, value: map(result.value) }));
         },
       };
       // The response writer reports write errors and its end through these; keep them reaching the handler.

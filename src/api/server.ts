@@ -16,9 +16,9 @@ import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
 import { peerContextValues, secureServerOptions, streamPeerContextValues, watchTlsFiles } from "./auth/index.js";
 import { grpcMessageHeaderValue } from "./errors.js";
-import { callInterceptor } from "./interceptors.js";
 import { grpcServerStreamRouter } from "./grpc-server-streams.js";
-import { ACCEPT_COMPRESSION, rpcRequestHandler, type NodeRequestHandler as RequestHandler } from "./node-adapter.js";
+import { callInterceptor } from "./interceptors.js";
+import { ACCEPT_COMPRESSION, type NodeRequestHandler as RequestHandler, rpcRequestHandler } from "./node-adapter.js";
 
 export interface RunningServer {
   /** The bound address, e.g. 127.0.0.1:8080 (port resolved when 0 was asked). */
@@ -47,7 +47,13 @@ export interface ServeOptions {
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
 
-export async function serve({ config, logger, routes, interceptors = [], rawGrpcStreams = [] }: ServeOptions): Promise<RunningServer> {
+export async function serve({
+  config,
+  logger,
+  routes,
+  interceptors = [],
+  rawGrpcStreams = [],
+}: ServeOptions): Promise<RunningServer> {
   const callInterceptors = [callInterceptor(logger), ...interceptors];
   const handler = withSpecEncodedGrpcMessage(
     rpcRequestHandler({
@@ -123,7 +129,12 @@ export async function serve({ config, logger, routes, interceptors = [], rawGrpc
   const address = { host: config.host, port: bound.port };
   const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
   const url = `${tls ? "https" : "http"}://${hostForUrl}:${address.port}`;
-  logger.info("listening", { url, protocols: ["grpc", "grpc-web", "connect"], tls, mtls: tls && config.tls.clientCaFile !== "" });
+  logger.info("listening", {
+    url,
+    protocols: ["grpc", "grpc-web", "connect"],
+    tls,
+    mtls: tls && config.tls.clientCaFile !== "",
+  });
 
   return {
     address,
@@ -156,14 +167,23 @@ function routeRawStreams(
   h2: http2.Http2Server | http2.Http2SecureServer,
   route: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean,
 ): void {
-  type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
+  type StreamListener = (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    flags: number,
+    rawHeaders: string[],
+  ) => void;
   const compat = h2.listeners("stream") as StreamListener[];
-  if (compat.length !== 1) throw new Error(`expected one HTTP/2 stream listener (Node's compatibility layer), found ${compat.length}`);
+  if (compat.length !== 1)
+    throw new Error(`expected one HTTP/2 stream listener (Node's compatibility layer), found ${compat.length}`);
   const [toCompat] = compat as [StreamListener];
   h2.removeListener("stream", toCompat);
-  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
-    if (!route(stream, headers)) toCompat.call(h2, stream, headers, flags, rawHeaders);
-  });
+  h2.on(
+    "stream",
+    (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+      if (!route(stream, headers)) toCompat.call(h2, stream, headers, flags, rawHeaders);
+    },
+  );
 }
 
 type HeaderBag = Record<string, unknown>;
@@ -232,8 +252,9 @@ function answerUnknownMethod(
 export function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => void): void {
   let seen = Buffer.alloc(0);
   const onReadable = () => {
-    let chunk: Buffer | null;
-    while ((chunk = socket.read() as Buffer | null) !== null) seen = Buffer.concat([seen, chunk]);
+    for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
+      seen = Buffer.concat([seen, chunk]);
+    }
     const n = Math.min(seen.length, PREFACE.length);
     const prefixMatches = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (prefixMatches && seen.length < PREFACE.length) return;

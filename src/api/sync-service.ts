@@ -11,7 +11,7 @@ import {
   SyncRepositoryResponseSchema,
   SyncRunSchema,
   SyncRunState,
-  SyncService,
+  type SyncService,
   SyncStatusSchema,
   SyncTrigger,
   type SyncStatus as WireSyncStatus,
@@ -34,7 +34,8 @@ const STATE_TO_WIRE: Record<SyncRun["state"], SyncRunState> = {
 };
 
 function requireRepository(repository: string): string {
-  if (repository === "") throw CatalogError.invalid([{ field: "repository", description: "is required", reason: "REQUIRED" }]);
+  if (repository === "")
+    throw CatalogError.invalid([{ field: "repository", description: "is required", reason: "REQUIRED" }]);
   return repository;
 }
 
@@ -68,7 +69,9 @@ export function syncStatusToWire(status: RepositorySyncStatus): WireSyncStatus {
 export function syncServiceHandlers(sync: GitSync): ServiceImpl<typeof SyncService> {
   return {
     async syncRepository(request) {
-      return create(SyncRepositoryResponseSchema, { syncId: sync.requestSync(requireRepository(request.repository), "api") });
+      return create(SyncRepositoryResponseSchema, {
+        syncId: sync.requestSync(requireRepository(request.repository), "api"),
+      });
     },
     async getSyncStatus(request) {
       const status = await sync.getStatus(requireRepository(request.repository));

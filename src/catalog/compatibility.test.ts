@@ -16,7 +16,11 @@ function changesAfter(change: (content: ComponentContent) => void): SpecChange[]
   return compareContent(sampleContent(), edited(change)).changes;
 }
 
-function expectOnlyChange(change: (content: ComponentContent) => void, path: string, bump: SpecChange["bump"]): SpecChange {
+function expectOnlyChange(
+  change: (content: ComponentContent) => void,
+  path: string,
+  bump: SpecChange["bump"],
+): SpecChange {
   const changes = changesAfter(change);
   expect(changes.map((c) => [c.path, c.bump])).toEqual([[path, bump]]);
   expect(changes[0]!.breaking).toBe(bump === "major");
@@ -25,7 +29,11 @@ function expectOnlyChange(change: (content: ComponentContent) => void, path: str
 
 describe("compareContent", () => {
   it("reports no change and no bump for identical content", () => {
-    expect(compareContent(sampleContent(), sampleContent())).toEqual({ changes: [], breaking: false, requiredBump: "none" });
+    expect(compareContent(sampleContent(), sampleContent())).toEqual({
+      changes: [],
+      breaking: false,
+      requiredBump: "none",
+    });
   });
 
   describe("breaking changes (major)", () => {
@@ -40,7 +48,11 @@ describe("compareContent", () => {
     });
 
     it("a new required input", () => {
-      const c = expectOnlyChange((x) => x.inputs.push(makeInput({ name: "vpc_id", required: true })), "inputs.vpc_id", "major");
+      const c = expectOnlyChange(
+        (x) => x.inputs.push(makeInput({ name: "vpc_id", required: true })),
+        "inputs.vpc_id",
+        "major",
+      );
       expect(c.description).toContain("required input vpc_id (string) was added without a default");
     });
 
@@ -57,8 +69,16 @@ describe("compareContent", () => {
     });
 
     it.each([
-      ["inputs.size.type", (x: ComponentContent) => (x.inputs[1]!.type = "number"), "input size type changed from integer to number"],
-      ["outputs.port.type", (x: ComponentContent) => (x.outputs[1]!.type = "string"), "output port type changed from integer to string"],
+      [
+        "inputs.size.type",
+        (x: ComponentContent) => (x.inputs[1]!.type = "number"),
+        "input size type changed from integer to number",
+      ],
+      [
+        "outputs.port.type",
+        (x: ComponentContent) => (x.outputs[1]!.type = "string"),
+        "output port type changed from integer to string",
+      ],
     ])("%s changed", (path, change, description) => {
       expect(expectOnlyChange(change, path, "major").description).toBe(description);
     });
@@ -75,10 +95,26 @@ describe("compareContent", () => {
     });
 
     it.each<[string, (x: ComponentContent) => void, string]>([
-      ["inputs.password.validation.minLength", (x) => (x.inputs[3]!.validation.minLength = 16), "input password minLength was raised from 12 to 16"],
-      ["inputs.identifier.validation.maxLength", (x) => (x.inputs[0]!.validation.maxLength = 40), "input identifier maxLength was lowered from 63 to 40"],
-      ["inputs.size.validation.minimum", (x) => (x.inputs[1]!.validation.minimum = 21), "input size minimum was raised from 20 to 21"],
-      ["inputs.size.validation.maximum", (x) => (x.inputs[1]!.validation.maximum = 500), "input size maximum was lowered from 1000 to 500"],
+      [
+        "inputs.password.validation.minLength",
+        (x) => (x.inputs[3]!.validation.minLength = 16),
+        "input password minLength was raised from 12 to 16",
+      ],
+      [
+        "inputs.identifier.validation.maxLength",
+        (x) => (x.inputs[0]!.validation.maxLength = 40),
+        "input identifier maxLength was lowered from 63 to 40",
+      ],
+      [
+        "inputs.size.validation.minimum",
+        (x) => (x.inputs[1]!.validation.minimum = 21),
+        "input size minimum was raised from 20 to 21",
+      ],
+      [
+        "inputs.size.validation.maximum",
+        (x) => (x.inputs[1]!.validation.maximum = 500),
+        "input size maximum was lowered from 1000 to 500",
+      ],
     ])("%s tightened", (path, change, description) => {
       expect(expectOnlyChange(change, path, "major").description).toBe(description);
     });
@@ -89,19 +125,29 @@ describe("compareContent", () => {
       ["inputs.size.validation.allowedValues", (x) => (x.inputs[1]!.validation.allowedValues = [20, 50])],
       ["inputs.instance_class.validation.pattern", (x) => (x.inputs[2]!.validation.pattern = "db\\..*")],
     ])("%s added where there was no rule", (path, change) => {
-      expect(expectOnlyChange(change, path, "major").description).toMatch(/added where there was none|where any value was allowed/);
+      expect(expectOnlyChange(change, path, "major").description).toMatch(
+        /added where there was none|where any value was allowed/,
+      );
     });
 
     it("a minimum or maximum added where there was none", () => {
       const base = edited((x) => (x.inputs[1]!.validation = {}));
       const withMinimum = edited((x) => (x.inputs[1]!.validation = { minimum: 1 }));
       const withMaximum = edited((x) => (x.inputs[1]!.validation = { maximum: 9 }));
-      expect(compareContent(base, withMinimum).changes.map((c) => [c.path, c.bump])).toEqual([["inputs.size.validation.minimum", "major"]]);
-      expect(compareContent(base, withMaximum).changes.map((c) => [c.path, c.bump])).toEqual([["inputs.size.validation.maximum", "major"]]);
+      expect(compareContent(base, withMinimum).changes.map((c) => [c.path, c.bump])).toEqual([
+        ["inputs.size.validation.minimum", "major"],
+      ]);
+      expect(compareContent(base, withMaximum).changes.map((c) => [c.path, c.bump])).toEqual([
+        ["inputs.size.validation.maximum", "major"],
+      ]);
     });
 
     it("any change to a pattern, even one that looks looser", () => {
-      const c = expectOnlyChange((x) => (x.inputs[0]!.validation.pattern = ".*"), "inputs.identifier.validation.pattern", "major");
+      const c = expectOnlyChange(
+        (x) => (x.inputs[0]!.validation.pattern = ".*"),
+        "inputs.identifier.validation.pattern",
+        "major",
+      );
       expect(c.description).toBe("input identifier pattern changed from [a-z][a-z0-9-]* to .*");
     });
 
@@ -115,7 +161,9 @@ describe("compareContent", () => {
     });
 
     it("the provider changed", () => {
-      expect(expectOnlyChange((x) => (x.provider = "gcp"), "provider", "major").description).toBe("provider changed from aws to gcp");
+      expect(expectOnlyChange((x) => (x.provider = "gcp"), "provider", "major").description).toBe(
+        "provider changed from aws to gcp",
+      );
     });
 
     it("the deployment engine changed", () => {
@@ -134,14 +182,20 @@ describe("compareContent", () => {
       ["inputs.size.validation.maximum", (x) => (x.inputs[1]!.validation.maximum = 2000)],
       ["inputs.size.validation.maximum", (x) => delete x.inputs[1]!.validation.maximum],
       ["inputs.identifier.validation.pattern", (x) => delete x.inputs[0]!.validation.pattern],
-      ["inputs.instance_class.validation.allowedValues", (x) => x.inputs[2]!.validation.allowedValues!.push("db.m5.xlarge")],
+      [
+        "inputs.instance_class.validation.allowedValues",
+        (x) => x.inputs[2]!.validation.allowedValues!.push("db.m5.xlarge"),
+      ],
       ["inputs.instance_class.validation.allowedValues", (x) => delete x.inputs[2]!.validation.allowedValues],
       ["inputs.password.required", (x) => (x.inputs[3]!.required = false)],
       ["inputs.size.default", (x) => (x.inputs[1]!.default = 50)],
-      ["inputs.identifier.default", (x) => {
-        x.inputs[0]!.required = false;
-        x.inputs[0]!.default = "main";
-      }],
+      [
+        "inputs.identifier.default",
+        (x) => {
+          x.inputs[0]!.required = false;
+          x.inputs[0]!.default = "main";
+        },
+      ],
       ["inputs.password.sensitive", (x) => (x.inputs[3]!.sensitive = false)],
       ["outputs.endpoint.sensitive", (x) => (x.outputs[0]!.sensitive = true)],
       ["category", (x) => (x.category = "sql")],
@@ -162,7 +216,9 @@ describe("compareContent", () => {
     });
 
     it("an allowed value swapped for another reports the removal and the addition", () => {
-      const changes = changesAfter((x) => (x.inputs[2]!.validation.allowedValues = ["db.t3.micro", "db.t3.small", "db.r5.large"]));
+      const changes = changesAfter(
+        (x) => (x.inputs[2]!.validation.allowedValues = ["db.t3.micro", "db.t3.small", "db.r5.large"]),
+      );
       expect(changes.map((c) => [c.bump, c.description])).toEqual([
         ["major", `input instance_class no longer allows "db.m5.large"`],
         ["minor", `input instance_class now also allows "db.r5.large"`],
@@ -170,7 +226,11 @@ describe("compareContent", () => {
     });
 
     it("names the changed config keys", () => {
-      const c = expectOnlyChange((x) => (x.deployment.config = { module: {}, backend: "s3", region: "eu" }), "deployment.config", "minor");
+      const c = expectOnlyChange(
+        (x) => (x.deployment.config = { module: {}, backend: "s3", region: "eu" }),
+        "deployment.config",
+        "minor",
+      );
       expect(c.description).toBe("deployment config changed in module, region");
     });
   });
@@ -212,7 +272,12 @@ describe("compareContent", () => {
         x.deployment.engine = "pulumi";
       }),
     );
-    expect(report.changes.map((c) => c.path)).toEqual(["category", "deployment.engine", "inputs.size", "outputs.endpoint.description"]);
+    expect(report.changes.map((c) => c.path)).toEqual([
+      "category",
+      "deployment.engine",
+      "inputs.size",
+      "outputs.endpoint.description",
+    ]);
     expect(report.requiredBump).toBe("major");
     expect(report.breaking).toBe(true);
   });

@@ -64,12 +64,24 @@ function showValues(values: readonly JsonValue[]): string {
   return values.map((value) => showValue(value)).join(", ");
 }
 
-function compareAllowedValues(out: Changes, path: string, what: string, base?: JsonValue[], target?: JsonValue[]): void {
+function compareAllowedValues(
+  out: Changes,
+  path: string,
+  what: string,
+  base?: JsonValue[],
+  target?: JsonValue[],
+): void {
   if (base === undefined && target === undefined) return;
   if (base === undefined) {
-    return change(out, path, "major", `${what} allowed values were restricted to ${showValues(target ?? [])} where any value was allowed`);
+    return change(
+      out,
+      path,
+      "major",
+      `${what} allowed values were restricted to ${showValues(target ?? [])} where any value was allowed`,
+    );
   }
-  if (target === undefined) return change(out, path, "minor", `${what} allowed values rule (${showValues(base)}) was removed`);
+  if (target === undefined)
+    return change(out, path, "minor", `${what} allowed values rule (${showValues(base)}) was removed`);
   const baseKeys = new Set(base.map(canonicalJson));
   const targetKeys = new Set(target.map(canonicalJson));
   const removed = base.filter((value) => !targetKeys.has(canonicalJson(value)));
@@ -78,7 +90,13 @@ function compareAllowedValues(out: Changes, path: string, what: string, base?: J
   if (added.length > 0) change(out, path, "minor", `${what} now also allows ${showValues(added)}`);
 }
 
-function compareRules(out: Changes, path: string, inputName: string, baseRules: ValidationRules, targetRules: ValidationRules): void {
+function compareRules(
+  out: Changes,
+  path: string,
+  inputName: string,
+  baseRules: ValidationRules,
+  targetRules: ValidationRules,
+): void {
   const base = effectiveRules(baseRules);
   const target = effectiveRules(targetRules);
   const what = `input ${inputName}`;
@@ -88,8 +106,10 @@ function compareRules(out: Changes, path: string, inputName: string, baseRules: 
   compareUpperBound(out, `${path}.maximum`, `${what} maximum`, base.maximum, target.maximum);
   if (base.pattern !== target.pattern) {
     const patternPath = `${path}.pattern`;
-    if (base.pattern === undefined) change(out, patternPath, "major", `${what} pattern ${target.pattern} was added where there was none`);
-    else if (target.pattern === undefined) change(out, patternPath, "minor", `${what} pattern ${base.pattern} was removed`);
+    if (base.pattern === undefined)
+      change(out, patternPath, "major", `${what} pattern ${target.pattern} was added where there was none`);
+    else if (target.pattern === undefined)
+      change(out, patternPath, "minor", `${what} pattern ${base.pattern} was removed`);
     // Whether one regular expression accepts a superset of another is not decidable cheaply; any change may reject old values.
     else change(out, patternPath, "major", `${what} pattern changed from ${base.pattern} to ${target.pattern}`);
   }
@@ -99,28 +119,50 @@ function compareRules(out: Changes, path: string, inputName: string, baseRules: 
 function compareInput(out: Changes, base: InputSpec, target: InputSpec): void {
   const path = `inputs.${base.name}`;
   const what = `input ${base.name}`;
-  if (base.type !== target.type) change(out, `${path}.type`, "major", `${what} type changed from ${base.type} to ${target.type}`);
+  if (base.type !== target.type)
+    change(out, `${path}.type`, "major", `${what} type changed from ${base.type} to ${target.type}`);
   if (base.required !== target.required) {
-    if (target.required) change(out, `${path}.required`, "major", `${what} became required, so callers that omit it now fail`);
+    if (target.required)
+      change(out, `${path}.required`, "major", `${what} became required, so callers that omit it now fail`);
     else change(out, `${path}.required`, "minor", `${what} is no longer required`);
   }
   if (!jsonEquals(base.default, target.default)) {
     if (target.default === undefined) {
       // A newly required input cannot keep its default; the required change already says it breaks.
       if (!target.required || base.required) {
-        change(out, `${path}.default`, "major", `${what} default ${showValue(base.default)} was removed, so callers relying on it get no value`);
+        change(
+          out,
+          `${path}.default`,
+          "major",
+          `${what} default ${showValue(base.default)} was removed, so callers relying on it get no value`,
+        );
       }
     } else if (base.default === undefined) {
       change(out, `${path}.default`, "minor", `${what} gained the default ${showValue(target.default)}`);
     } else {
-      change(out, `${path}.default`, "minor", `${what} default changed from ${showValue(base.default)} to ${showValue(target.default)}`);
+      change(
+        out,
+        `${path}.default`,
+        "minor",
+        `${what} default changed from ${showValue(base.default)} to ${showValue(target.default)}`,
+      );
     }
   }
   if (base.sensitive !== target.sensitive) {
-    change(out, `${path}.sensitive`, "minor", `${what} ${target.sensitive ? "became sensitive" : "is no longer sensitive"}`);
+    change(
+      out,
+      `${path}.sensitive`,
+      "minor",
+      `${what} ${target.sensitive ? "became sensitive" : "is no longer sensitive"}`,
+    );
   }
   if (base.description !== target.description) {
-    change(out, `${path}.description`, "patch", `${what} description changed from ${showValue(base.description)} to ${showValue(target.description)}`);
+    change(
+      out,
+      `${path}.description`,
+      "patch",
+      `${what} description changed from ${showValue(base.description)} to ${showValue(target.description)}`,
+    );
   }
   compareRules(out, `${path}.validation`, base.name, base.validation, target.validation);
 }
@@ -128,18 +170,34 @@ function compareInput(out: Changes, base: InputSpec, target: InputSpec): void {
 function compareOutput(out: Changes, base: OutputSpec, target: OutputSpec): void {
   const path = `outputs.${base.name}`;
   const what = `output ${base.name}`;
-  if (base.type !== target.type) change(out, `${path}.type`, "major", `${what} type changed from ${base.type} to ${target.type}`);
+  if (base.type !== target.type)
+    change(out, `${path}.type`, "major", `${what} type changed from ${base.type} to ${target.type}`);
   if (base.sensitive !== target.sensitive) {
-    change(out, `${path}.sensitive`, "minor", `${what} ${target.sensitive ? "became sensitive" : "is no longer sensitive"}`);
+    change(
+      out,
+      `${path}.sensitive`,
+      "minor",
+      `${what} ${target.sensitive ? "became sensitive" : "is no longer sensitive"}`,
+    );
   }
   if (base.description !== target.description) {
-    change(out, `${path}.description`, "patch", `${what} description changed from ${showValue(base.description)} to ${showValue(target.description)}`);
+    change(
+      out,
+      `${path}.description`,
+      "patch",
+      `${what} description changed from ${showValue(base.description)} to ${showValue(target.description)}`,
+    );
   }
 }
 
 function addedInput(out: Changes, input: InputSpec): void {
   if (input.required) {
-    change(out, `inputs.${input.name}`, "major", `required input ${typed(input)} was added without a default, so existing callers do not provide it`);
+    change(
+      out,
+      `inputs.${input.name}`,
+      "major",
+      `required input ${typed(input)} was added without a default, so existing callers do not provide it`,
+    );
   } else {
     const detail = input.default === undefined ? "" : ` with default ${showValue(input.default)}`;
     change(out, `inputs.${input.name}`, "minor", `optional input ${typed(input)} was added${detail}`);
@@ -164,14 +222,30 @@ function compareElements<T extends { name: string; type: string }>(
   for (const element of base) {
     const next = targetByName.get(element.name);
     if (next) compare(out, element, next);
-    else change(out, `${kind}.${element.name}`, "major", `${kind === "inputs" ? "input" : "output"} ${typed(element)} was removed`);
+    else
+      change(
+        out,
+        `${kind}.${element.name}`,
+        "major",
+        `${kind === "inputs" ? "input" : "output"} ${typed(element)} was removed`,
+      );
   }
   for (const element of target) if (!baseByName.has(element.name)) added(out, element);
   const reorder = reorderedNames(base, target);
-  if (reorder) change(out, kind, "patch", `${kind} were reordered from ${reorder.before.join(", ")} to ${reorder.after.join(", ")}`);
+  if (reorder)
+    change(
+      out,
+      kind,
+      "patch",
+      `${kind} were reordered from ${reorder.before.join(", ")} to ${reorder.after.join(", ")}`,
+    );
 }
 
-function compareConfig(out: Changes, base: ComponentContent["deployment"]["config"], target: ComponentContent["deployment"]["config"]): void {
+function compareConfig(
+  out: Changes,
+  base: ComponentContent["deployment"]["config"],
+  target: ComponentContent["deployment"]["config"],
+): void {
   if (jsonEquals(base, target)) return;
   const keys = [...new Set([...Object.keys(base), ...Object.keys(target)])].sort();
   const changed = keys.filter((key) => !jsonEquals(base[key], target[key]));
@@ -199,7 +273,12 @@ export function compareContent(base: ComponentContent, target: ComponentContent)
     change(changes, "deployment.engine", "major", `deployment engine changed from ${from.engine} to ${to.engine}`);
   }
   if (from.engineVersion !== to.engineVersion) {
-    change(changes, "deployment.engineVersion", "minor", `deployment engineVersion changed from ${showValue(from.engineVersion)} to ${showValue(to.engineVersion)}`);
+    change(
+      changes,
+      "deployment.engineVersion",
+      "minor",
+      `deployment engineVersion changed from ${showValue(from.engineVersion)} to ${showValue(to.engineVersion)}`,
+    );
   }
   compareConfig(changes, from.config, to.config);
   changes.sort(byPath);

@@ -3,7 +3,14 @@
  * returns a fresh object, so a test can change it freely.
  */
 import fc from "fast-check";
-import { VALUE_TYPES, type ComponentContent, type InputSpec, type JsonValue, type OutputSpec, type ValidationRules } from "../storage/records.js";
+import {
+  type ComponentContent,
+  type InputSpec,
+  type JsonValue,
+  type OutputSpec,
+  VALUE_TYPES,
+  type ValidationRules,
+} from "../storage/records.js";
 import type { ComponentDraft } from "./validation.js";
 
 export function makeInput(overrides: Partial<InputSpec> & { name: string }): InputSpec {
@@ -20,15 +27,32 @@ export function sampleContent(): ComponentContent {
     provider: "aws",
     category: "database",
     inputs: [
-      makeInput({ name: "identifier", description: "Database identifier", required: true, validation: { pattern: "[a-z][a-z0-9-]*", maxLength: 63 } }),
-      makeInput({ name: "size", type: "integer", description: "Storage in GiB", default: 20, validation: { minimum: 20, maximum: 1000 } }),
+      makeInput({
+        name: "identifier",
+        description: "Database identifier",
+        required: true,
+        validation: { pattern: "[a-z][a-z0-9-]*", maxLength: 63 },
+      }),
+      makeInput({
+        name: "size",
+        type: "integer",
+        description: "Storage in GiB",
+        default: 20,
+        validation: { minimum: 20, maximum: 1000 },
+      }),
       makeInput({
         name: "instance_class",
         description: "Instance class",
         default: "db.t3.micro",
         validation: { allowedValues: ["db.t3.micro", "db.t3.small", "db.m5.large"] },
       }),
-      makeInput({ name: "password", description: "Master password", required: true, sensitive: true, validation: { minLength: 12 } }),
+      makeInput({
+        name: "password",
+        description: "Master password",
+        required: true,
+        sensitive: true,
+        validation: { minLength: 12 },
+      }),
     ],
     outputs: [
       makeOutput({ name: "endpoint", description: "Connection endpoint" }),
@@ -49,7 +73,11 @@ export function sampleDraft(): ComponentDraft {
     description: "A MySQL database on Amazon RDS",
     labels: { team: "platform", "app.kubernetes.io/part-of": "databases" },
     ...sampleContent(),
-    source: { repository: "https://github.com/example/components.git", commit: "0123456789abcdef0123456789abcdef01234567", path: "rds/mysql.yaml" },
+    source: {
+      repository: "https://github.com/example/components.git",
+      commit: "0123456789abcdef0123456789abcdef01234567",
+      path: "rds/mysql.yaml",
+    },
   };
 }
 
@@ -70,19 +98,18 @@ const arbitraryRules: fc.Arbitrary<ValidationRules> = fc.record(
   { requiredKeys: [] },
 );
 
-const arbitraryInput: fc.Arbitrary<InputSpec> = fc
-  .record(
-    {
-      name: fc.constantFrom("size", "region", "tags", "count"),
-      type: fc.constantFrom(...VALUE_TYPES),
-      description: fc.constantFrom("", "d"),
-      default: smallJson,
-      required: fc.boolean(),
-      sensitive: fc.boolean(),
-      validation: arbitraryRules,
-    },
-    { requiredKeys: ["name", "type", "description", "required", "sensitive", "validation"] },
-  );
+const arbitraryInput: fc.Arbitrary<InputSpec> = fc.record(
+  {
+    name: fc.constantFrom("size", "region", "tags", "count"),
+    type: fc.constantFrom(...VALUE_TYPES),
+    description: fc.constantFrom("", "d"),
+    default: smallJson,
+    required: fc.boolean(),
+    sensitive: fc.boolean(),
+    validation: arbitraryRules,
+  },
+  { requiredKeys: ["name", "type", "description", "required", "sensitive", "validation"] },
+);
 
 const arbitraryOutput: fc.Arbitrary<OutputSpec> = fc.record({
   name: fc.constantFrom("endpoint", "port", "arn"),

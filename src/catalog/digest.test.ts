@@ -3,13 +3,24 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ComponentContent, JsonObject, JsonValue } from "../storage/records.js";
 import { arbitraryContent, makeInput, makeOutput, sampleContent, sampleDraft } from "./content-fixtures.js";
-import { canonicalContentJson, canonicalJson, contentDigest, contentProjection, describeContentDifferences, sha256Hex } from "./digest.js";
+import {
+  canonicalContentJson,
+  canonicalJson,
+  contentDigest,
+  contentProjection,
+  describeContentDifferences,
+  sha256Hex,
+} from "./digest.js";
 
 /** The same JSON value with every object's keys in reverse order. */
 function reverseKeys(value: JsonValue): JsonValue {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(reverseKeys);
-  return Object.fromEntries(Object.keys(value).reverse().map((key) => [key, reverseKeys(value[key]!)]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .reverse()
+      .map((key) => [key, reverseKeys(value[key]!)]),
+  );
 }
 
 function edited(change: (content: ComponentContent) => void): ComponentContent {
@@ -89,14 +100,24 @@ describe("contentDigest", () => {
   });
 
   it("covers only the immutable spec: name, version, labels, description and source do not count", () => {
-    const { name: _name, version: _version, description: _description, labels: _labels, source: _source, ...content } = sampleDraft();
+    const {
+      name: _name,
+      version: _version,
+      description: _description,
+      labels: _labels,
+      source: _source,
+      ...content
+    } = sampleDraft();
     const record = { ...sampleDraft(), name: "other", version: "9.9.9", description: "changed", labels: { x: "y" } };
     expect(contentDigest(record)).toBe(contentDigest(content));
   });
 
   it("treats an empty pattern, empty allowed values and an undefined default as absent", () => {
     const plain = edited((c) => (c.inputs = [makeInput({ name: "a" })]));
-    const spelledOut = edited((c) => (c.inputs = [makeInput({ name: "a", default: undefined, validation: { pattern: "", allowedValues: [] } })]));
+    const spelledOut = edited(
+      (c) =>
+        (c.inputs = [makeInput({ name: "a", default: undefined, validation: { pattern: "", allowedValues: [] } })]),
+    );
     expect(contentDigest(spelledOut)).toBe(contentDigest(plain));
   });
 
@@ -125,7 +146,10 @@ describe("contentDigest", () => {
     ["output order", (c) => c.outputs.reverse()],
     ["the engine", (c) => (c.deployment.engine = "pulumi")],
     ["the engine version", (c) => (c.deployment.engineVersion = ">= 1.7")],
-    ["a nested config value", (c) => (c.deployment.config = { ...c.deployment.config, module: { source: "x", ref: "v1.2.0" } })],
+    [
+      "a nested config value",
+      (c) => (c.deployment.config = { ...c.deployment.config, module: { source: "x", ref: "v1.2.0" } }),
+    ],
     ["a config key", (c) => (c.deployment.config = { ...c.deployment.config, extra: null })],
   ])("changes when %s changes", (_what, change) => {
     expect(contentDigest(edited(change))).not.toBe(contentDigest(sampleContent()));
@@ -139,9 +163,12 @@ describe("describeContentDifferences", () => {
   });
 
   it("names a changed default with both values", () => {
-    expect(describeContentDifferences(sampleContent(), edited((c) => (c.inputs[1]!.default = 30)))).toEqual([
-      "inputs.size.default differs (20 vs 30)",
-    ]);
+    expect(
+      describeContentDifferences(
+        sampleContent(),
+        edited((c) => (c.inputs[1]!.default = 30)),
+      ),
+    ).toEqual(["inputs.size.default differs (20 vs 30)"]);
   });
 
   it("names removed and added elements", () => {
@@ -158,7 +185,10 @@ describe("describeContentDifferences", () => {
       c.inputs[0]!.validation.pattern = "[a-z]+";
       c.outputs[1]!.type = "string";
       c.deployment.engineVersion = ">= 1.7";
-      c.deployment.config = { ...c.deployment.config, module: { source: "git::https://example.com/modules/rds.git", ref: "v1.3.0" } };
+      c.deployment.config = {
+        ...c.deployment.config,
+        module: { source: "git::https://example.com/modules/rds.git", ref: "v1.3.0" },
+      };
     });
     expect(describeContentDifferences(sampleContent(), changed)).toEqual([
       `provider differs ("aws" vs "gcp")`,
@@ -180,13 +210,19 @@ describe("describeContentDifferences", () => {
   });
 
   it("names a reorder of inputs", () => {
-    expect(describeContentDifferences(sampleContent(), edited((c) => c.inputs.reverse()))).toEqual([
+    expect(
+      describeContentDifferences(
+        sampleContent(),
+        edited((c) => c.inputs.reverse()),
+      ),
+    ).toEqual([
       "inputs order differs (identifier, size, instance_class, password vs password, instance_class, size, identifier)",
     ]);
   });
 
   it("caps the number of config differences it lists", () => {
-    const wide = (value: number) => Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${String(i).padStart(2, "0")}`, value]));
+    const wide = (value: number) =>
+      Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${String(i).padStart(2, "0")}`, value]));
     const differences = describeContentDifferences(
       edited((c) => (c.deployment.config = wide(1))),
       edited((c) => (c.deployment.config = wide(2))),

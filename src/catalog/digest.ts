@@ -4,13 +4,7 @@
  * an ALREADY_EXISTS when the same version arrives with different content.
  */
 import * as crypto from "node:crypto";
-import type {
-  ComponentContent,
-  InputSpec,
-  JsonValue,
-  OutputSpec,
-  ValidationRules,
-} from "../storage/records.js";
+import type { ComponentContent, InputSpec, JsonValue, OutputSpec, ValidationRules } from "../storage/records.js";
 
 /**
  * JSON text with object keys sorted (by UTF-16 code unit, i.e. the default
@@ -58,7 +52,8 @@ export function effectiveRules(rules: ValidationRules | undefined): ValidationRu
   if (rules.minLength !== undefined) effective.minLength = rules.minLength;
   if (rules.maxLength !== undefined) effective.maxLength = rules.maxLength;
   if (rules.pattern !== undefined && rules.pattern !== "") effective.pattern = rules.pattern;
-  if (rules.allowedValues !== undefined && rules.allowedValues.length > 0) effective.allowedValues = rules.allowedValues;
+  if (rules.allowedValues !== undefined && rules.allowedValues.length > 0)
+    effective.allowedValues = rules.allowedValues;
   if (rules.minimum !== undefined) effective.minimum = rules.minimum;
   if (rules.maximum !== undefined) effective.maximum = rules.maximum;
   return effective;
@@ -121,7 +116,8 @@ export function canonicalContentJson(content: ComponentContent): string {
   let inputs = "[";
   for (let i = 0; i < content.inputs.length; i++) inputs += (i > 0 ? "," : "") + canonicalInputJson(content.inputs[i]!);
   let outputs = "[";
-  for (let i = 0; i < content.outputs.length; i++) outputs += (i > 0 ? "," : "") + canonicalOutputJson(content.outputs[i]!);
+  for (let i = 0; i < content.outputs.length; i++)
+    outputs += (i > 0 ? "," : "") + canonicalOutputJson(content.outputs[i]!);
   const deploymentJson = fixedObject([
     ['"config"', deployment.config],
     ['"engine"', deployment.engine],
@@ -138,7 +134,9 @@ export function canonicalContentJson(content: ComponentContent): string {
 
 /** Marks a fixedObject member whose JSON text is already written (third element). */
 const RAW = Symbol("raw");
-type FixedMember = readonly [quotedKey: string, value: JsonValue | undefined] | readonly [quotedKey: string, raw: typeof RAW, text: string];
+type FixedMember =
+  | readonly [quotedKey: string, value: JsonValue | undefined]
+  | readonly [quotedKey: string, raw: typeof RAW, text: string];
 
 /** `{...}` of members already in sorted key order; undefined values are left out, as canonicalJson does. */
 function fixedObject(members: readonly FixedMember[]): string {
@@ -215,7 +213,12 @@ function differs(path: string, a: JsonValue | undefined, b: JsonValue | undefine
 function jsonDifferencePaths(path: string, a: JsonValue | undefined, b: JsonValue | undefined, out: string[]): void {
   if (jsonEquals(a, b)) return;
   const bothObjects =
-    a !== null && b !== null && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b);
+    a !== null &&
+    b !== null &&
+    typeof a === "object" &&
+    typeof b === "object" &&
+    !Array.isArray(a) &&
+    !Array.isArray(b);
   if (!bothObjects) {
     out.push(differs(path, a, b));
     return;

@@ -8,7 +8,7 @@ import { silentLogger } from "../logging/index.js";
 import { MemoryCatalogStore } from "../storage/memory/index.js";
 import type { Clock } from "./clock.js";
 import { makeInput, sampleDraft } from "./content-fixtures.js";
-import { Manager, etagOf, type UpdateRequest } from "./manager.js";
+import { etagOf, Manager, type UpdateRequest } from "./manager.js";
 import type { ComponentDraft } from "./validation.js";
 
 const clock: Clock = { now: () => new Date("2026-11-26T12:00:00.000Z") };
@@ -57,13 +57,20 @@ describe("publish", () => {
     const result = await manager.publish(draft("1.2.0"), writer);
     expect(result.created).toBe(true);
     expect(result.revision).toBe(1);
-    expect(result.component).toMatchObject({ createRevision: 1, updateRevision: 1, createTime: "2026-11-26T12:00:00.000Z" });
+    expect(result.component).toMatchObject({
+      createRevision: 1,
+      updateRevision: 1,
+      createTime: "2026-11-26T12:00:00.000Z",
+    });
     expect(result.component.contentDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it("returns the stored record without writing when identical content is published again", async () => {
     const first = await manager.publish(draft("1.2.0"), writer);
-    const again = await manager.publish(draft("1.2.0", (d) => (d.description = "mutable fields do not count")), writer);
+    const again = await manager.publish(
+      draft("1.2.0", (d) => (d.description = "mutable fields do not count")),
+      writer,
+    );
     expect(again.created).toBe(false);
     expect(again.component).toEqual(first.component);
     expect((await store.revisionBounds()).current).toBe(1);
@@ -72,7 +79,10 @@ describe("publish", () => {
   it("refuses different content under a published version, naming the version and the difference", async () => {
     await manager.publish(draft("1.2.0"), writer);
     const err = await failure(
-      manager.publish(draft("1.2.0", (d) => (d.inputs[1]!.default = 30)), writer),
+      manager.publish(
+        draft("1.2.0", (d) => (d.inputs[1]!.default = 30)),
+        writer,
+      ),
       "ALREADY_EXISTS",
     );
     expect(err.message).toContain("1.2.0");
@@ -84,7 +94,13 @@ describe("publish", () => {
     await manager.publish(draft("1.2.0"), writer);
     const again = await manager.publish(draft("1.2.0+build.7"), writer);
     expect(again.created).toBe(false);
-    await failure(manager.publish(draft("1.2.0+build.8", (d) => (d.category = "storage")), writer), "ALREADY_EXISTS");
+    await failure(
+      manager.publish(
+        draft("1.2.0+build.8", (d) => (d.category = "storage")),
+        writer,
+      ),
+      "ALREADY_EXISTS",
+    );
   });
 
   it("refuses a breaking change within a major, listing each breaking change, and accepts it with a major bump", async () => {
@@ -103,10 +119,26 @@ describe("publish", () => {
 
   it("checks against the highest earlier version of the same major, not a later one", async () => {
     await manager.publish(draft("1.2.0"), writer);
-    await manager.publish(draft("2.0.0", (d) => (d.inputs = d.inputs.slice(0, 1))), writer);
-    const err = await failure(manager.publish(draft("2.1.0", (d) => (d.inputs = [])), writer), "FAILED_PRECONDITION");
+    await manager.publish(
+      draft("2.0.0", (d) => (d.inputs = d.inputs.slice(0, 1))),
+      writer,
+    );
+    const err = await failure(
+      manager.publish(
+        draft("2.1.0", (d) => (d.inputs = [])),
+        writer,
+      ),
+      "FAILED_PRECONDITION",
+    );
     expect(err.message).toContain("2.0.0");
-    expect((await manager.publish(draft("1.3.0", (d) => d.inputs.push(makeInput({ name: "tags", default: "x" }))), writer)).created).toBe(true);
+    expect(
+      (
+        await manager.publish(
+          draft("1.3.0", (d) => d.inputs.push(makeInput({ name: "tags", default: "x" }))),
+          writer,
+        )
+      ).created,
+    ).toBe(true);
   });
 
   it("writes nothing with validateOnly", async () => {
@@ -118,10 +150,15 @@ describe("publish", () => {
 
   it("reports every invalid field at once", async () => {
     const err = await failure(
-      manager.publish(draft("v1.0.0", (d) => (d.name = "Bad_Name")), writer),
+      manager.publish(
+        draft("v1.0.0", (d) => (d.name = "Bad_Name")),
+        writer,
+      ),
       "INVALID_ARGUMENT",
     );
-    expect(err.fieldViolations.map((v) => v.field)).toEqual(expect.arrayContaining(["component.name", "component.version"]));
+    expect(err.fieldViolations.map((v) => v.field)).toEqual(
+      expect.arrayContaining(["component.name", "component.version"]),
+    );
   });
 
   it("lets exactly one of many concurrent identical publishes create, the rest see the stored record", async () => {
@@ -135,7 +172,10 @@ describe("publish", () => {
 describe("get", () => {
   beforeEach(async () => {
     for (const version of ["1.0.0", "1.2.0", "1.3.0-rc.1", "2.0.0"]) {
-      await manager.publish(draft(version, (d) => (d.inputs = version.startsWith("2") ? [] : d.inputs)), writer);
+      await manager.publish(
+        draft(version, (d) => (d.inputs = version.startsWith("2") ? [] : d.inputs)),
+        writer,
+      );
     }
   });
 
@@ -151,7 +191,10 @@ describe("get", () => {
   });
 
   it("skips a deprecated latest release", async () => {
-    await manager.update(update({ version: "2.0.0", deprecation: { deprecated: true, message: "use 3" }, updateMask: ["deprecation"] }), writer);
+    await manager.update(
+      update({ version: "2.0.0", deprecation: { deprecated: true, message: "use 3" }, updateMask: ["deprecation"] }),
+      writer,
+    );
     expect((await manager.get("aws-rds-mysql", "latest")).component.version).toBe("1.2.0");
   });
 
@@ -164,7 +207,9 @@ describe("get", () => {
   it("names the component when it does not exist, and the field when the name is malformed", async () => {
     expect((await failure(manager.get("unknown-thing", ""), "NOT_FOUND")).message).toContain("unknown-thing");
     expect((await failure(manager.get("Nope!", ""), "INVALID_ARGUMENT")).fieldViolations[0]!.field).toBe("name");
-    expect((await failure(manager.get("aws-rds-mysql", ">>1"), "INVALID_ARGUMENT")).fieldViolations[0]!.field).toBe("version");
+    expect((await failure(manager.get("aws-rds-mysql", ">>1"), "INVALID_ARGUMENT")).fieldViolations[0]!.field).toBe(
+      "version",
+    );
   });
 });
 
@@ -175,41 +220,75 @@ describe("update", () => {
 
   it("changes only the masked paths and records the deprecation time once", async () => {
     const result = await manager.update(
-      update({ description: "new", labels: { x: "y" }, deprecation: { deprecated: true, message: "old" }, updateMask: ["deprecation"] }),
+      update({
+        description: "new",
+        labels: { x: "y" },
+        deprecation: { deprecated: true, message: "old" },
+        updateMask: ["deprecation"],
+      }),
       writer,
     );
     expect(result.component.description).toBe("A MySQL database on Amazon RDS");
-    expect(result.component.deprecation).toEqual({ deprecated: true, message: "old", time: "2026-11-26T12:00:00.000Z" });
-    const message = await manager.update(update({ deprecation: { deprecated: false, message: "older" }, updateMask: ["deprecation.message"] }), writer);
+    expect(result.component.deprecation).toEqual({
+      deprecated: true,
+      message: "old",
+      time: "2026-11-26T12:00:00.000Z",
+    });
+    const message = await manager.update(
+      update({ deprecation: { deprecated: false, message: "older" }, updateMask: ["deprecation.message"] }),
+      writer,
+    );
     expect(message.component.deprecation).toMatchObject({ deprecated: true, message: "older" });
   });
 
   it("writes nothing for an update that changes nothing", async () => {
     const before = (await store.revisionBounds()).current;
-    await manager.update(update({ description: "A MySQL database on Amazon RDS", updateMask: ["description"] }), writer);
+    await manager.update(
+      update({ description: "A MySQL database on Amazon RDS", updateMask: ["description"] }),
+      writer,
+    );
     expect((await store.revisionBounds()).current).toBe(before);
   });
 
   it("refuses immutable, output-only and unknown paths, naming each", async () => {
-    const err = await failure(manager.update(update({ updateMask: ["inputs", "etag", "colour"] }), writer), "INVALID_ARGUMENT");
-    expect(err.fieldViolations.map((v) => v.field)).toEqual(["update_mask.paths[0]", "update_mask.paths[1]", "update_mask.paths[2]"]);
+    const err = await failure(
+      manager.update(update({ updateMask: ["inputs", "etag", "colour"] }), writer),
+      "INVALID_ARGUMENT",
+    );
+    expect(err.fieldViolations.map((v) => v.field)).toEqual([
+      "update_mask.paths[0]",
+      "update_mask.paths[1]",
+      "update_mask.paths[2]",
+    ]);
     expect(err.fieldViolations[0]!.description).toContain("publish a new version");
   });
 
   it("aborts on a stale etag and accepts the current one", async () => {
     const current = (await manager.get("aws-rds-mysql", "1.2.0")).component;
     await manager.update(update({ description: "first", updateMask: ["description"], etag: etagOf(current) }), writer);
-    const err = await failure(manager.update(update({ description: "second", updateMask: ["description"], etag: etagOf(current) }), writer), "ABORTED");
+    const err = await failure(
+      manager.update(update({ description: "second", updateMask: ["description"], etag: etagOf(current) }), writer),
+      "ABORTED",
+    );
     expect(err.message).toContain("1.2.0");
-    await failure(manager.update(update({ description: "x", updateMask: ["description"], etag: "garbage" }), writer), "INVALID_ARGUMENT");
+    await failure(
+      manager.update(update({ description: "x", updateMask: ["description"], etag: "garbage" }), writer),
+      "INVALID_ARGUMENT",
+    );
   });
 });
 
 describe("delete", () => {
   it("requires exactly one of version and all_versions", async () => {
-    const both = await failure(manager.delete({ name: "a", version: "1.0.0", allVersions: true, etag: "" }, writer), "INVALID_ARGUMENT");
+    const both = await failure(
+      manager.delete({ name: "a", version: "1.0.0", allVersions: true, etag: "" }, writer),
+      "INVALID_ARGUMENT",
+    );
     expect(both.fieldViolations[0]!.field).toBe("version");
-    const neither = await failure(manager.delete({ name: "a", version: "", allVersions: false, etag: "" }, writer), "INVALID_ARGUMENT");
+    const neither = await failure(
+      manager.delete({ name: "a", version: "", allVersions: false, etag: "" }, writer),
+      "INVALID_ARGUMENT",
+    );
     expect(neither.fieldViolations[0]!.description).toContain("all_versions");
   });
 
@@ -237,16 +316,38 @@ describe("pages", () => {
   });
 
   it("refuses a list page token reused with another filter, and a negative page size", async () => {
-    for (const name of ["a-one", "a-two", "a-three"]) await manager.publish(draft("1.0.0", (d) => (d.name = name)), writer);
-    const first = await manager.list({ filter: { includeDeprecated: false }, allVersions: false, orderBy: "", pageSize: 1, pageToken: "" });
+    for (const name of ["a-one", "a-two", "a-three"])
+      await manager.publish(
+        draft("1.0.0", (d) => (d.name = name)),
+        writer,
+      );
+    const first = await manager.list({
+      filter: { includeDeprecated: false },
+      allVersions: false,
+      orderBy: "",
+      pageSize: 1,
+      pageToken: "",
+    });
     expect(first.nextPageToken).not.toBe("");
     const err = await failure(
-      manager.list({ filter: { provider: "gcp", includeDeprecated: false }, allVersions: false, orderBy: "", pageSize: 1, pageToken: first.nextPageToken }),
+      manager.list({
+        filter: { provider: "gcp", includeDeprecated: false },
+        allVersions: false,
+        orderBy: "",
+        pageSize: 1,
+        pageToken: first.nextPageToken,
+      }),
       "INVALID_ARGUMENT",
     );
     expect(err.fieldViolations[0]!.field).toBe("page_token");
     const negative = await failure(
-      manager.list({ filter: { includeDeprecated: false }, allVersions: false, orderBy: "", pageSize: -1, pageToken: "" }),
+      manager.list({
+        filter: { includeDeprecated: false },
+        allVersions: false,
+        orderBy: "",
+        pageSize: -1,
+        pageToken: "",
+      }),
       "INVALID_ARGUMENT",
     );
     expect(negative.fieldViolations[0]!.field).toBe("page_size");
@@ -256,8 +357,14 @@ describe("pages", () => {
 describe("compare", () => {
   it("reports the required bump and whether the target's number is bumped enough", async () => {
     await manager.publish(draft("1.2.0"), writer);
-    await manager.publish(draft("2.0.0", (d) => (d.inputs = d.inputs.slice(1))), writer);
-    await manager.publish(draft("1.3.0", (d) => d.outputs.push({ name: "arn", type: "string", description: "", sensitive: false })), writer);
+    await manager.publish(
+      draft("2.0.0", (d) => (d.inputs = d.inputs.slice(1))),
+      writer,
+    );
+    await manager.publish(
+      draft("1.3.0", (d) => d.outputs.push({ name: "arn", type: "string", description: "", sensitive: false })),
+      writer,
+    );
     const major = await manager.compare("aws-rds-mysql", "1.2.0", "2.0.0");
     expect(major.report.breaking).toBe(true);
     expect(major.report.requiredBump).toBe("major");

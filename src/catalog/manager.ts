@@ -4,7 +4,7 @@
  * resolution (exact, latest, constraints), and the shape of paginated reads.
  * It knows no database: everything goes through CatalogStore.
  */
-import { CatalogError, isCatalogError, type FieldViolation } from "../errors/index.js";
+import { CatalogError, type FieldViolation, isCatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import {
   bumpBetween,
@@ -12,8 +12,8 @@ import {
   isValidVersion,
   pickLatest,
   resolveRange,
-  versionKey,
   type VersionSelector,
+  versionKey,
 } from "../semver/index.js";
 import type {
   ComponentContent,
@@ -25,11 +25,11 @@ import type {
 } from "../storage/records.js";
 import type { CatalogStore, ComponentFilter, OrderField, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
-import { parseSelectorCached, ResolutionCache } from "./resolution-cache.js";
-import { checkPublishCompatibility, compareContent, type CompatibilityReport } from "./compatibility.js";
+import { type CompatibilityReport, checkPublishCompatibility, compareContent } from "./compatibility.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
-import { isComponentName, validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
+import { parseSelectorCached, ResolutionCache } from "./resolution-cache.js";
+import { type ComponentDraft, isComponentName, validateComponent, validateMutablePatch } from "./validation.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -37,7 +37,13 @@ const MAX_SEARCH_TERMS = 16;
 const MAX_SEARCH_TERM_LENGTH = 64;
 
 /** The mutable fields UpdateComponent may set, as named in an update mask. */
-export const MUTABLE_PATHS = ["description", "labels", "deprecation", "deprecation.deprecated", "deprecation.message"] as const;
+export const MUTABLE_PATHS = [
+  "description",
+  "labels",
+  "deprecation",
+  "deprecation.deprecated",
+  "deprecation.message",
+] as const;
 const IMMUTABLE_PATHS = new Set([
   "name",
   "version",
@@ -203,7 +209,12 @@ export class Manager {
       checkCompatible(current, draft.version, content);
     };
     try {
-      const event = await this.store.insertVersion(record, { actor: options.actor, time: now, guard, signal: options.signal });
+      const event = await this.store.insertVersion(record, {
+        actor: options.actor,
+        time: now,
+        guard,
+        signal: options.signal,
+      });
       this.logger.info("component published", {
         component: record.name,
         version: record.version,
@@ -242,7 +253,8 @@ export class Manager {
   async get(name: string, selector: string): Promise<ReadResult> {
     checkName(name, "name");
     const parsed = parseSelectorCached(selector);
-    if ("error" in parsed) throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: "VERSION_SELECTOR" }]);
+    if ("error" in parsed)
+      throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: "VERSION_SELECTOR" }]);
     const { current } = await this.store.revisionBounds();
     const known = this.resolutions.get(name, selector, current);
     if (known) return { component: known, revision: current };
@@ -262,10 +274,22 @@ export class Manager {
     if (versions.length === 0) throw new CatalogError("NOT_FOUND", `component ${name} not found`);
     const resolved =
       parsed.kind === "latest"
-        ? pickLatest(versions, (r) => r.version, (r) => r.deprecation.deprecated)
-        : resolveRange(versions, parsed.range, (r) => r.version, (r) => r.deprecation.deprecated);
+        ? pickLatest(
+            versions,
+            (r) => r.version,
+            (r) => r.deprecation.deprecated,
+          )
+        : resolveRange(
+            versions,
+            parsed.range,
+            (r) => r.version,
+            (r) => r.deprecation.deprecated,
+          );
     if (!resolved) {
-      const available = versions.slice(0, 5).map((r) => r.version).join(", ");
+      const available = versions
+        .slice(0, 5)
+        .map((r) => r.version)
+        .join(", ");
       throw new CatalogError(
         "NOT_FOUND",
         `no version of ${name} satisfies "${selector.trim()}" (highest versions: ${available})`,
@@ -302,7 +326,12 @@ export class Manager {
       request.name,
       request.version,
       patch,
-      { actor: options.actor, time: this.clock.now().toISOString(), signal: options.signal, ...scopeGuard(request.name, options) },
+      {
+        actor: options.actor,
+        time: this.clock.now().toISOString(),
+        signal: options.signal,
+        ...scopeGuard(request.name, options),
+      },
       current.updateRevision,
     );
     this.logger.info("component updated", {
@@ -368,7 +397,10 @@ export class Manager {
   }
 
   /** Deletes one version or every version of a name (DeleteComponent). */
-  async delete(request: DeleteRequest, options: WriteOptions): Promise<{ components: ComponentRecord[]; revision: number }> {
+  async delete(
+    request: DeleteRequest,
+    options: WriteOptions,
+  ): Promise<{ components: ComponentRecord[]; revision: number }> {
     await this.authorizeEarly(request.name, options);
     checkName(request.name, "name");
     if (request.allVersions && request.version !== "") {
@@ -387,12 +419,21 @@ export class Manager {
     }
     if (request.allVersions && request.etag !== "") {
       throw CatalogError.invalid([
-        { field: "etag", description: "applies to a single version only, not with all_versions", reason: "CONFLICTING_FIELDS" },
+        {
+          field: "etag",
+          description: "applies to a single version only, not with all_versions",
+          reason: "CONFLICTING_FIELDS",
+        },
       ]);
     }
     if (!request.allVersions) checkExactVersion(request.version, "version");
     const expectedRevision = parseEtag(request.etag, "etag");
-    const meta = { actor: options.actor, time: this.clock.now().toISOString(), signal: options.signal, ...scopeGuard(request.name, options) };
+    const meta = {
+      actor: options.actor,
+      time: this.clock.now().toISOString(),
+      signal: options.signal,
+      ...scopeGuard(request.name, options),
+    };
     const events = await this.store.deleteVersions(
       request.name,
       request.allVersions ? "all" : [request.version],
@@ -430,7 +471,13 @@ export class Manager {
     const scope = fingerprint({ list: request.filter, all: request.allVersions, orderBy });
     const cursor = decodePageToken(request.pageToken, scope);
     checkFilter(request.filter);
-    const page = await this.store.list({ filter: request.filter, allVersions: request.allVersions, orderBy, pageSize, cursor });
+    const page = await this.store.list({
+      filter: request.filter,
+      allVersions: request.allVersions,
+      orderBy,
+      pageSize,
+      cursor,
+    });
     return {
       items: page.items,
       nextPageToken: page.nextCursor ? encodePageToken(page.nextCursor, scope) : "",
@@ -460,7 +507,9 @@ export class Manager {
     const scope = fingerprint({ versionsOf: name });
     const after = decodePageToken(page.pageToken, scope);
     if (after !== undefined && !isValidVersion(after)) {
-      throw CatalogError.invalid([{ field: "page_token", description: "is not a page token this server issued", reason: "PAGE_TOKEN_MALFORMED" }]);
+      throw CatalogError.invalid([
+        { field: "page_token", description: "is not a page token this server issued", reason: "PAGE_TOKEN_MALFORMED" },
+      ]);
     }
     const { current } = await this.store.revisionBounds();
     const versions = await this.store.listVersions(name);
@@ -485,14 +534,18 @@ export class Manager {
     if (!base) throw await this.versionNotFound(name, `base_version ${baseVersion}`);
     if (!target) throw await this.versionNotFound(name, `target_version ${targetVersion}`);
     const report = compareContent(contentOf(base), contentOf(target));
-    const actual = compareVersions(target.version, base.version) > 0 ? bumpBetween(base.version, target.version) : "none";
+    const actual =
+      compareVersions(target.version, base.version) > 0 ? bumpBetween(base.version, target.version) : "none";
     return { report, bumpSufficient: BUMP_RANK[actual] >= BUMP_RANK[report.requiredBump], revision: current };
   }
 
   private async versionNotFound(name: string, what: string): Promise<CatalogError> {
     const versions = await this.store.listVersions(name);
     if (versions.length === 0) return new CatalogError("NOT_FOUND", `component ${name} not found`);
-    const available = versions.slice(0, 5).map((r) => r.version).join(", ");
+    const available = versions
+      .slice(0, 5)
+      .map((r) => r.version)
+      .join(", ");
     return new CatalogError("NOT_FOUND", `component ${name} has no ${what} (highest versions: ${available})`);
   }
 }
@@ -618,7 +671,9 @@ function parseOrderBy(orderBy: string): { field: OrderField; descending: boolean
 
 function effectivePageSize(pageSize: number): number {
   if (pageSize < 0) {
-    throw CatalogError.invalid([{ field: "page_size", description: `must not be negative (got ${pageSize})`, reason: "PAGE_SIZE" }]);
+    throw CatalogError.invalid([
+      { field: "page_size", description: `must not be negative (got ${pageSize})`, reason: "PAGE_SIZE" },
+    ]);
   }
   if (pageSize === 0) return DEFAULT_PAGE_SIZE;
   return Math.min(pageSize, MAX_PAGE_SIZE);
@@ -628,12 +683,20 @@ function checkFilter(filter: ComponentFilter): void {
   const violations: FieldViolation[] = [];
   for (const name of filter.names ?? []) {
     if (!isComponentName(name)) {
-      violations.push({ field: "filter.names", description: `"${name}" is not a DNS-1123 label`, reason: "DNS1123_LABEL" });
+      violations.push({
+        field: "filter.names",
+        description: `"${name}" is not a DNS-1123 label`,
+        reason: "DNS1123_LABEL",
+      });
     }
   }
   const labelCount = Object.keys(filter.labels ?? {}).length;
   if (labelCount > 64) {
-    violations.push({ field: "filter.labels", description: `has ${labelCount} entries; at most 64 are allowed`, reason: "TOO_MANY" });
+    violations.push({
+      field: "filter.labels",
+      description: `has ${labelCount} entries; at most 64 are allowed`,
+      reason: "TOO_MANY",
+    });
   }
   if (violations.length > 0) throw CatalogError.invalid(violations);
 }
@@ -644,17 +707,27 @@ function searchTerms(query: string): string[] {
     .split(/[^\p{L}\p{N}_.-]+/u)
     .filter((t) => t !== "");
   if (terms.length === 0) {
-    throw CatalogError.invalid([{ field: "query", description: "must contain at least one search term", reason: "REQUIRED" }]);
+    throw CatalogError.invalid([
+      { field: "query", description: "must contain at least one search term", reason: "REQUIRED" },
+    ]);
   }
   if (terms.length > MAX_SEARCH_TERMS) {
     throw CatalogError.invalid([
-      { field: "query", description: `has ${terms.length} terms; at most ${MAX_SEARCH_TERMS} are allowed`, reason: "TOO_MANY" },
+      {
+        field: "query",
+        description: `has ${terms.length} terms; at most ${MAX_SEARCH_TERMS} are allowed`,
+        reason: "TOO_MANY",
+      },
     ]);
   }
   const long = terms.find((t) => t.length > MAX_SEARCH_TERM_LENGTH);
   if (long) {
     throw CatalogError.invalid([
-      { field: "query", description: `term "${long.slice(0, 20)}..." is longer than ${MAX_SEARCH_TERM_LENGTH} characters`, reason: "TOO_LONG" },
+      {
+        field: "query",
+        description: `term "${long.slice(0, 20)}..." is longer than ${MAX_SEARCH_TERM_LENGTH} characters`,
+        reason: "TOO_LONG",
+      },
     ]);
   }
   return [...new Set(terms)];

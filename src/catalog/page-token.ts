@@ -42,7 +42,8 @@ export function decodePageToken(token: string, requestFingerprint: string, field
     throw CatalogError.invalid([
       {
         field,
-        description: "was issued for a request with a different filter, order or page scope; start again without a page token",
+        description:
+          "was issued for a request with a different filter, order or page scope; start again without a page token",
         reason: "PAGE_TOKEN_MISMATCH",
       },
     ]);

@@ -5,9 +5,10 @@
  * event, so replicas racing each other only repeat work. A watch from before
  * what is kept then fails OUT_OF_RANGE and the client re-lists.
  */
+
+import { isCatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import type { CatalogEvent, EventLog } from "../storage/store.js";
-import { isCatalogError } from "../errors/index.js";
 import type { Clock } from "./clock.js";
 
 export interface RetentionPolicy {

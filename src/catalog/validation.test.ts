@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { FieldViolation } from "../errors/index.js";
 import type { JsonObject, JsonValue, ValidationRules, ValueType } from "../storage/records.js";
 import { makeInput, makeOutput, sampleDraft } from "./content-fixtures.js";
-import { checkValue, jsonBytesBound, validateComponent, validateMutablePatch, type ComponentDraft } from "./validation.js";
+import {
+  type ComponentDraft,
+  checkValue,
+  jsonBytesBound,
+  validateComponent,
+  validateMutablePatch,
+} from "./validation.js";
 
 /** The violations of the sample draft after `change` edits it. */
 function violationsAfter(change: (draft: ComponentDraft) => void): FieldViolation[] {
@@ -36,7 +42,9 @@ describe("validateComponent", () => {
   it("uses the given field prefix in every path", () => {
     const draft = sampleDraft();
     draft.name = "Bad";
-    expect(fieldsAndReasons(validateComponent(draft, "request.component"))).toEqual([["request.component.name", "DNS1123_LABEL"]]);
+    expect(fieldsAndReasons(validateComponent(draft, "request.component"))).toEqual([
+      ["request.component.name", "DNS1123_LABEL"],
+    ]);
   });
 
   describe("name", () => {
@@ -44,38 +52,71 @@ describe("validateComponent", () => {
       expect(violationsAfter((d) => (d.name = name))).toEqual([]);
     });
 
-    it.each(["Aws-rds", "-rds", "rds-", "rds_mysql", "rds.mysql", "a".repeat(64)])("refuses %s as not a DNS-1123 label", (name) => {
-      const v = expectOnly(violationsAfter((d) => (d.name = name)), "component.name", "DNS1123_LABEL");
-      expect(v.description).toContain("DNS-1123 label");
-    });
+    it.each(["Aws-rds", "-rds", "rds-", "rds_mysql", "rds.mysql", "a".repeat(64)])(
+      "refuses %s as not a DNS-1123 label",
+      (name) => {
+        const v = expectOnly(
+          violationsAfter((d) => (d.name = name)),
+          "component.name",
+          "DNS1123_LABEL",
+        );
+        expect(v.description).toContain("DNS-1123 label");
+      },
+    );
 
     it("requires a name", () => {
-      expectOnly(violationsAfter((d) => (d.name = "")), "component.name", "REQUIRED");
+      expectOnly(
+        violationsAfter((d) => (d.name = "")),
+        "component.name",
+        "REQUIRED",
+      );
     });
   });
 
   describe("version", () => {
-    it.each(["1.2.0", "0.0.1", "1.2.0-rc.1", "1.2.0+build.5", "2.0.0-alpha.1+sha.abc"])("accepts the SemVer version %s", (version) => {
-      expect(violationsAfter((d) => (d.version = version))).toEqual([]);
-    });
+    it.each(["1.2.0", "0.0.1", "1.2.0-rc.1", "1.2.0+build.5", "2.0.0-alpha.1+sha.abc"])(
+      "accepts the SemVer version %s",
+      (version) => {
+        expect(violationsAfter((d) => (d.version = version))).toEqual([]);
+      },
+    );
 
     it("refuses a leading 'v' and says what to write instead", () => {
-      const v = expectOnly(violationsAfter((d) => (d.version = "v1.2.0")), "component.version", "SEMVER");
+      const v = expectOnly(
+        violationsAfter((d) => (d.version = "v1.2.0")),
+        "component.version",
+        "SEMVER",
+      );
       expect(v.description).toContain(`use "1.2.0"`);
     });
 
-    it.each(["1.2", "1", "01.2.0", "1.2.0-", "latest", " 1.2.0", "1.2.0\n"])("refuses %j as not SemVer 2.0", (version) => {
-      expectOnly(violationsAfter((d) => (d.version = version)), "component.version", "SEMVER");
-    });
+    it.each(["1.2", "1", "01.2.0", "1.2.0-", "latest", " 1.2.0", "1.2.0\n"])(
+      "refuses %j as not SemVer 2.0",
+      (version) => {
+        expectOnly(
+          violationsAfter((d) => (d.version = version)),
+          "component.version",
+          "SEMVER",
+        );
+      },
+    );
 
     it("requires a version", () => {
-      expectOnly(violationsAfter((d) => (d.version = "")), "component.version", "REQUIRED");
+      expectOnly(
+        violationsAfter((d) => (d.version = "")),
+        "component.version",
+        "REQUIRED",
+      );
     });
   });
 
   describe("provider and category", () => {
     it.each(["provider", "category"] as const)("requires %s", (field) => {
-      expectOnly(violationsAfter((d) => (d[field] = "")), `component.${field}`, "REQUIRED");
+      expectOnly(
+        violationsAfter((d) => (d[field] = "")),
+        `component.${field}`,
+        "REQUIRED",
+      );
     });
 
     it.each([
@@ -85,7 +126,11 @@ describe("validateComponent", () => {
       ["category", "_db"],
       ["category", "d".repeat(64)],
     ] as const)("refuses %s %j as not a lower-case token", (field, value) => {
-      expectOnly(violationsAfter((d) => (d[field] = value)), `component.${field}`, "TOKEN_FORMAT");
+      expectOnly(
+        violationsAfter((d) => (d[field] = value)),
+        `component.${field}`,
+        "TOKEN_FORMAT",
+      );
     });
 
     it.each(["k8s", "google-cloud", "on_prem", "v1.beta", "d".repeat(63)])("accepts the token %s", (value) => {
@@ -99,7 +144,11 @@ describe("validateComponent", () => {
     });
 
     it("refuses more than 4096 characters", () => {
-      expectOnly(violationsAfter((d) => (d.description = "x".repeat(4097))), "component.description", "MAX_LENGTH");
+      expectOnly(
+        violationsAfter((d) => (d.description = "x".repeat(4097))),
+        "component.description",
+        "MAX_LENGTH",
+      );
     });
   });
 
@@ -119,7 +168,11 @@ describe("validateComponent", () => {
       ["n".repeat(64), "at most 63"],
       [`${"p".repeat(254)}/name`, "prefix"],
     ])("refuses the key %j naming the problem (%s)", (key, problem) => {
-      const v = expectOnly(violationsAfter((d) => (d.labels = { [key]: "x" })), `component.labels[${JSON.stringify(key)}]`, "LABEL_KEY");
+      const v = expectOnly(
+        violationsAfter((d) => (d.labels = { [key]: "x" })),
+        `component.labels[${JSON.stringify(key)}]`,
+        "LABEL_KEY",
+      );
       expect(v.description).toContain(problem);
     });
 
@@ -128,19 +181,31 @@ describe("validateComponent", () => {
     });
 
     it.each(["has space", "-x", "x.", "v".repeat(64)])("refuses the value %j", (value) => {
-      expectOnly(violationsAfter((d) => (d.labels = { env: value })), `component.labels["env"]`, "LABEL_VALUE");
+      expectOnly(
+        violationsAfter((d) => (d.labels = { env: value })),
+        `component.labels["env"]`,
+        "LABEL_VALUE",
+      );
     });
 
     it("allows 64 labels and refuses 65", () => {
       const labels = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`l${i}`, "x"]));
       expect(violationsAfter((d) => (d.labels = labels(64)))).toEqual([]);
-      expectOnly(violationsAfter((d) => (d.labels = labels(65))), "component.labels", "MAX_ITEMS");
+      expectOnly(
+        violationsAfter((d) => (d.labels = labels(65))),
+        "component.labels",
+        "MAX_ITEMS",
+      );
     });
   });
 
   describe("inputs and outputs", () => {
     it.each(["1size", "_size", "size-gb", "size gb", `s${"x".repeat(128)}`])("refuses the input name %j", (name) => {
-      expectOnly(violationsAfter((d) => (d.inputs[1]!.name = name)), "component.inputs[1].name", "IDENTIFIER");
+      expectOnly(
+        violationsAfter((d) => (d.inputs[1]!.name = name)),
+        "component.inputs[1].name",
+        "IDENTIFIER",
+      );
     });
 
     it("accepts identifiers of letters, digits and underscores up to 128 characters", () => {
@@ -148,12 +213,20 @@ describe("validateComponent", () => {
     });
 
     it("names the duplicate input and the element it repeats", () => {
-      const v = expectOnly(violationsAfter((d) => (d.inputs[2]!.name = "identifier")), "component.inputs[2].name", "DUPLICATE_NAME");
+      const v = expectOnly(
+        violationsAfter((d) => (d.inputs[2]!.name = "identifier")),
+        "component.inputs[2].name",
+        "DUPLICATE_NAME",
+      );
       expect(v.description).toContain(`"identifier" is already used by inputs[0]`);
     });
 
     it("names a duplicate output", () => {
-      const v = expectOnly(violationsAfter((d) => d.outputs.push(makeOutput({ name: "port" }))), "component.outputs[2].name", "DUPLICATE_NAME");
+      const v = expectOnly(
+        violationsAfter((d) => d.outputs.push(makeOutput({ name: "port" }))),
+        "component.outputs[2].name",
+        "DUPLICATE_NAME",
+      );
       expect(v.description).toContain("outputs[1]");
     });
 
@@ -162,7 +235,11 @@ describe("validateComponent", () => {
     });
 
     it("refuses an output name that is not an identifier", () => {
-      expectOnly(violationsAfter((d) => (d.outputs[0]!.name = "end.point")), "component.outputs[0].name", "IDENTIFIER");
+      expectOnly(
+        violationsAfter((d) => (d.outputs[0]!.name = "end.point")),
+        "component.outputs[0].name",
+        "IDENTIFIER",
+      );
     });
 
     it.each([
@@ -180,12 +257,20 @@ describe("validateComponent", () => {
     it("allows 256 inputs and refuses 257", () => {
       const inputs = (count: number) => Array.from({ length: count }, (_, i) => makeInput({ name: `in${i}` }));
       expect(violationsAfter((d) => (d.inputs = inputs(256)))).toEqual([]);
-      expectOnly(violationsAfter((d) => (d.inputs = inputs(257))), "component.inputs", "MAX_ITEMS");
+      expectOnly(
+        violationsAfter((d) => (d.inputs = inputs(257))),
+        "component.inputs",
+        "MAX_ITEMS",
+      );
     });
 
     it("refuses 257 outputs", () => {
       const outputs = Array.from({ length: 257 }, (_, i) => makeOutput({ name: `out${i}` }));
-      expectOnly(violationsAfter((d) => (d.outputs = outputs)), "component.outputs", "MAX_ITEMS");
+      expectOnly(
+        violationsAfter((d) => (d.outputs = outputs)),
+        "component.outputs",
+        "MAX_ITEMS",
+      );
     });
 
     it.each([
@@ -200,7 +285,11 @@ describe("validateComponent", () => {
     });
 
     it("refuses a required input that has a default", () => {
-      const v = expectOnly(violationsAfter((d) => (d.inputs[0]!.default = "main")), "component.inputs[0].default", "REQUIRED_WITH_DEFAULT");
+      const v = expectOnly(
+        violationsAfter((d) => (d.inputs[0]!.default = "main")),
+        "component.inputs[0].default",
+        "REQUIRED_WITH_DEFAULT",
+      );
       expect(v.description).toContain("required");
     });
 
@@ -236,12 +325,20 @@ describe("validateComponent", () => {
     });
 
     it("refuses minLength above maxLength", () => {
-      const v = expectOnly(withInput({ name: "x", validation: { minLength: 5, maxLength: 3 } }), at("minLength"), "BOUNDS_INVERTED");
+      const v = expectOnly(
+        withInput({ name: "x", validation: { minLength: 5, maxLength: 3 } }),
+        at("minLength"),
+        "BOUNDS_INVERTED",
+      );
       expect(v.description).toBe("minLength (5) must not exceed maxLength (3)");
     });
 
     it("refuses minimum above maximum", () => {
-      expectOnly(withInput({ name: "x", type: "number", validation: { minimum: 2, maximum: 1 } }), at("minimum"), "BOUNDS_INVERTED");
+      expectOnly(
+        withInput({ name: "x", type: "number", validation: { minimum: 2, maximum: 1 } }),
+        at("minimum"),
+        "BOUNDS_INVERTED",
+      );
     });
 
     it.each([-1, 1.5, Number.NaN])("refuses the length bound %s", (bound) => {
@@ -249,17 +346,28 @@ describe("validateComponent", () => {
     });
 
     it("refuses a non-finite numeric bound", () => {
-      expectOnly(withInput({ name: "x", type: "number", validation: { maximum: Number.POSITIVE_INFINITY } }), at("maximum"), "INVALID_BOUND");
+      expectOnly(
+        withInput({ name: "x", type: "number", validation: { maximum: Number.POSITIVE_INFINITY } }),
+        at("maximum"),
+        "INVALID_BOUND",
+      );
     });
 
     it("refuses a pattern that is not valid RE2", () => {
-      const v = expectOnly(withInput({ name: "x", validation: { pattern: "([a-z]" } }), at("pattern"), "PATTERN_INVALID");
+      const v = expectOnly(
+        withInput({ name: "x", validation: { pattern: "([a-z]" } }),
+        at("pattern"),
+        "PATTERN_INVALID",
+      );
       expect(v.description).toContain("not a valid RE2 regular expression");
     });
 
-    it.each(["(?=a)b", "(a)\\1", "(?<!x)y"])("refuses the Perl-only construct in %s, which RE2 processors cannot run", (pattern) => {
-      expectOnly(withInput({ name: "x", validation: { pattern } }), at("pattern"), "PATTERN_INVALID");
-    });
+    it.each(["(?=a)b", "(a)\\1", "(?<!x)y"])(
+      "refuses the Perl-only construct in %s, which RE2 processors cannot run",
+      (pattern) => {
+        expectOnly(withInput({ name: "x", validation: { pattern } }), at("pattern"), "PATTERN_INVALID");
+      },
+    );
 
     it("accepts Unicode property escapes", () => {
       expect(withInput({ name: "x", validation: { pattern: "\\p{L}[\\p{L}\\p{N} ]*" } })).toEqual([]);
@@ -267,36 +375,67 @@ describe("validateComponent", () => {
 
     it("refuses a pattern over 1024 characters", () => {
       expect(withInput({ name: "x", validation: { pattern: "a".repeat(1024) } })).toEqual([]);
-      expectOnly(withInput({ name: "x", validation: { pattern: "a".repeat(1025) } }), at("pattern"), "PATTERN_TOO_LONG");
+      expectOnly(
+        withInput({ name: "x", validation: { pattern: "a".repeat(1025) } }),
+        at("pattern"),
+        "PATTERN_TOO_LONG",
+      );
     });
 
     it.each(["(a+)+b", "(a*)*b", "(a|aa)*$", "(.*a){12}", "^(a?){25}a{25}$"])(
       "checks a default against the backtracking-prone pattern %s with a linear-time engine",
       (pattern) => {
-        const v = expectOnly(withInput({ name: "x", default: "a".repeat(5000) + "!", validation: { pattern } }), "component.inputs[4].default", "DEFAULT_INVALID");
+        const v = expectOnly(
+          withInput({ name: "x", default: `${"a".repeat(5000)}!`, validation: { pattern } }),
+          "component.inputs[4].default",
+          "DEFAULT_INVALID",
+        );
         expect(v.description).toContain("must match the pattern");
       },
     );
 
     it("names the pattern of the third input by its index", () => {
-      expectOnly(violationsAfter((d) => (d.inputs[2]!.validation = { pattern: "(d+" })), "component.inputs[2].validation.pattern", "PATTERN_INVALID");
+      expectOnly(
+        violationsAfter((d) => (d.inputs[2]!.validation = { pattern: "(d+" })),
+        "component.inputs[2].validation.pattern",
+        "PATTERN_INVALID",
+      );
     });
 
     it("refuses an allowed value of the wrong type, naming its index", () => {
-      const v = expectOnly(withInput({ name: "x", type: "integer", validation: { allowedValues: [1, 2.5, 3] } }), at("allowedValues[1]"), "ALLOWED_VALUE_TYPE");
+      const v = expectOnly(
+        withInput({ name: "x", type: "integer", validation: { allowedValues: [1, 2.5, 3] } }),
+        at("allowedValues[1]"),
+        "ALLOWED_VALUE_TYPE",
+      );
       expect(v.description).toContain("whole number");
     });
 
     it("refuses a repeated allowed value, objects compared regardless of key order", () => {
-      expectOnly(withInput({ name: "x", validation: { allowedValues: ["a", "b", "a"] } }), at("allowedValues[2]"), "ALLOWED_VALUE_DUPLICATE");
-      const objects = [{ a: 1, b: 2 }, { b: 2, a: 1 }];
-      expectOnly(withInput({ name: "x", type: "object", validation: { allowedValues: objects } }), at("allowedValues[1]"), "ALLOWED_VALUE_DUPLICATE");
+      expectOnly(
+        withInput({ name: "x", validation: { allowedValues: ["a", "b", "a"] } }),
+        at("allowedValues[2]"),
+        "ALLOWED_VALUE_DUPLICATE",
+      );
+      const objects = [
+        { a: 1, b: 2 },
+        { b: 2, a: 1 },
+      ];
+      expectOnly(
+        withInput({ name: "x", type: "object", validation: { allowedValues: objects } }),
+        at("allowedValues[1]"),
+        "ALLOWED_VALUE_DUPLICATE",
+      );
     });
 
     it("allows 256 allowed values and refuses 257", () => {
       const values = (count: number) => Array.from({ length: count }, (_, i) => `v${i}`);
       expect(withInput({ name: "x", validation: { allowedValues: values(256) } })).toEqual([]);
-      expectOnly(withInput({ name: "x", validation: { allowedValues: values(257) } }), at("allowedValues"), "MAX_ITEMS");
+      expectOnly(
+        withInput({ name: "x", validation: { allowedValues: values(257) } }),
+        at("allowedValues"),
+        "MAX_ITEMS",
+      );
     });
   });
 
@@ -324,18 +463,31 @@ describe("validateComponent", () => {
     });
 
     it("accepts a default that satisfies its type and every rule", () => {
-      const input = makeInput({ name: "x", type: "integer", default: 4, validation: { minimum: 1, maximum: 10, allowedValues: [2, 4, 8] } });
+      const input = makeInput({
+        name: "x",
+        type: "integer",
+        default: 4,
+        validation: { minimum: 1, maximum: 10, allowedValues: [2, 4, 8] },
+      });
       expect(violationsAfter((d) => d.inputs.push(input))).toEqual([]);
     });
   });
 
   describe("deployment", () => {
     it("requires an engine", () => {
-      expectOnly(violationsAfter((d) => (d.deployment.engine = "")), "component.deployment.engine", "REQUIRED");
+      expectOnly(
+        violationsAfter((d) => (d.deployment.engine = "")),
+        "component.deployment.engine",
+        "REQUIRED",
+      );
     });
 
     it("refuses an engine that is not a lower-case token", () => {
-      expectOnly(violationsAfter((d) => (d.deployment.engine = "Terraform")), "component.deployment.engine", "TOKEN_FORMAT");
+      expectOnly(
+        violationsAfter((d) => (d.deployment.engine = "Terraform")),
+        "component.deployment.engine",
+        "TOKEN_FORMAT",
+      );
     });
 
     it("requires the deployment itself", () => {
@@ -345,7 +497,11 @@ describe("validateComponent", () => {
 
     it("refuses an engineVersion over 128 characters", () => {
       expect(violationsAfter((d) => (d.deployment.engineVersion = "1".repeat(128)))).toEqual([]);
-      expectOnly(violationsAfter((d) => (d.deployment.engineVersion = "1".repeat(129))), "component.deployment.engineVersion", "MAX_LENGTH");
+      expectOnly(
+        violationsAfter((d) => (d.deployment.engineVersion = "1".repeat(129))),
+        "component.deployment.engineVersion",
+        "MAX_LENGTH",
+      );
     });
 
     it.each([[[]], [null], ["text"]])("refuses a config that is not a JSON object: %j", (config) => {
@@ -355,17 +511,29 @@ describe("validateComponent", () => {
 
     it("allows config nested 32 levels deep and refuses 33", () => {
       expect(violationsAfter((d) => (d.deployment.config = nested(32)))).toEqual([]);
-      expectOnly(violationsAfter((d) => (d.deployment.config = nested(33))), "component.deployment.config", "MAX_DEPTH");
+      expectOnly(
+        violationsAfter((d) => (d.deployment.config = nested(33))),
+        "component.deployment.config",
+        "MAX_DEPTH",
+      );
     });
 
     it("refuses very deep config without overflowing the stack", () => {
-      expectOnly(violationsAfter((d) => (d.deployment.config = nested(100_000))), "component.deployment.config", "MAX_DEPTH");
+      expectOnly(
+        violationsAfter((d) => (d.deployment.config = nested(100_000))),
+        "component.deployment.config",
+        "MAX_DEPTH",
+      );
     });
 
     it("refuses config larger than 256 KiB once serialized", () => {
       const blob = (bytes: number) => ({ blob: "x".repeat(bytes - `{"blob":""}`.length) });
       expect(violationsAfter((d) => (d.deployment.config = blob(256 * 1024)))).toEqual([]);
-      expectOnly(violationsAfter((d) => (d.deployment.config = blob(256 * 1024 + 1))), "component.deployment.config", "MAX_SIZE");
+      expectOnly(
+        violationsAfter((d) => (d.deployment.config = blob(256 * 1024 + 1))),
+        "component.deployment.config",
+        "MAX_SIZE",
+      );
     });
   });
 
@@ -374,35 +542,57 @@ describe("validateComponent", () => {
       expect(violationsAfter((d) => delete d.source)).toEqual([]);
     });
 
-    it.each(["https://alice:s3cret@github.com/example/c.git", "https://ghp_token@github.com/example/c.git", "ssh://git:pw@host/repo"])(
-      "refuses credentials in %s",
-      (repository) => {
-        const v = expectOnly(violationsAfter((d) => (d.source!.repository = repository)), "component.source.repository", "CREDENTIALS_IN_URL");
-        expect(v.description).not.toContain("s3cret");
-      },
-    );
+    it.each([
+      "https://alice:s3cret@github.com/example/c.git",
+      "https://ghp_token@github.com/example/c.git",
+      "ssh://git:pw@host/repo",
+    ])("refuses credentials in %s", (repository) => {
+      const v = expectOnly(
+        violationsAfter((d) => (d.source!.repository = repository)),
+        "component.source.repository",
+        "CREDENTIALS_IN_URL",
+      );
+      expect(v.description).not.toContain("s3cret");
+    });
 
-    it.each(["git@github.com:example/c.git", "ssh://git@github.com/example/c.git", "/srv/git/components", "https://github.com/a@b"])(
-      "accepts %s",
-      (repository) => {
-        expect(violationsAfter((d) => (d.source!.repository = repository))).toEqual([]);
-      },
-    );
+    it.each([
+      "git@github.com:example/c.git",
+      "ssh://git@github.com/example/c.git",
+      "/srv/git/components",
+      "https://github.com/a@b",
+    ])("accepts %s", (repository) => {
+      expect(violationsAfter((d) => (d.source!.repository = repository))).toEqual([]);
+    });
 
     it("refuses a repository over 2048 characters", () => {
-      expectOnly(violationsAfter((d) => (d.source!.repository = `https://h/${"r".repeat(2039)}`)), "component.source.repository", "MAX_LENGTH");
+      expectOnly(
+        violationsAfter((d) => (d.source!.repository = `https://h/${"r".repeat(2039)}`)),
+        "component.source.repository",
+        "MAX_LENGTH",
+      );
     });
 
-    it.each(["abc1234", "0123456789abcdef0123456789abcdef01234567", "f".repeat(64), ""])("accepts the commit %j", (commit) => {
-      expect(violationsAfter((d) => (d.source!.commit = commit))).toEqual([]);
-    });
+    it.each(["abc1234", "0123456789abcdef0123456789abcdef01234567", "f".repeat(64), ""])(
+      "accepts the commit %j",
+      (commit) => {
+        expect(violationsAfter((d) => (d.source!.commit = commit))).toEqual([]);
+      },
+    );
 
     it.each(["abc123", "g123456", "ABC1234", "f".repeat(65)])("refuses the commit %j", (commit) => {
-      expectOnly(violationsAfter((d) => (d.source!.commit = commit)), "component.source.commit", "COMMIT_HASH");
+      expectOnly(
+        violationsAfter((d) => (d.source!.commit = commit)),
+        "component.source.commit",
+        "COMMIT_HASH",
+      );
     });
 
     it("refuses a path over 1024 characters", () => {
-      expectOnly(violationsAfter((d) => (d.source!.path = "p".repeat(1025))), "component.source.path", "MAX_LENGTH");
+      expectOnly(
+        violationsAfter((d) => (d.source!.path = "p".repeat(1025))),
+        "component.source.path",
+        "MAX_LENGTH",
+      );
     });
   });
 
@@ -498,7 +688,13 @@ describe("checkValue", () => {
 describe("validateMutablePatch", () => {
   it("accepts an empty patch and a valid one", () => {
     expect(validateMutablePatch({})).toEqual([]);
-    expect(validateMutablePatch({ description: "d", labels: { a: "b" }, deprecation: { deprecated: true, message: "use v2" } })).toEqual([]);
+    expect(
+      validateMutablePatch({
+        description: "d",
+        labels: { a: "b" },
+        deprecation: { deprecated: true, message: "use v2" },
+      }),
+    ).toEqual([]);
   });
 
   it("refuses a description over 4096 characters", () => {
@@ -543,7 +739,16 @@ describe("jsonBytesBound (the size check's shortcut)", () => {
     cyclic.self = cyclic;
     const withToJson = { toJSON: () => "x".repeat(10_000) };
     const arrayWithToJson = Object.assign([1], { toJSON: () => "x".repeat(10_000) });
-    for (const value of [new Date(0), withToJson, arrayWithToJson, cyclic, { n: 1n }, { f: () => 1 }, new (class Point {})(), [Symbol("s")]]) {
+    for (const value of [
+      new Date(0),
+      withToJson,
+      arrayWithToJson,
+      cyclic,
+      { n: 1n },
+      { f: () => 1 },
+      new (class Point {})(),
+      [Symbol("s")],
+    ]) {
       expect(jsonBytesBound(value)).toBeUndefined();
     }
   });

@@ -10,12 +10,12 @@ import { RE2JS } from "re2js";
 import type { FieldViolation } from "../errors/index.js";
 import { isValidVersion } from "../semver/index.js";
 import {
-  VALUE_TYPES,
   type InputSpec,
   type JsonValue,
   type MutablePatch,
   type NewComponentRecord,
   type OutputSpec,
+  VALUE_TYPES,
   type ValidationRules,
   type ValueType,
 } from "../storage/records.js";
@@ -300,11 +300,14 @@ export function checkValue(value: JsonValue, type: ValueType, rules: ValidationR
   }
   if (typeof value === "string" && effective.pattern !== undefined) {
     const regex = compilePattern(effective.pattern);
-    if (regex && !regex.matches(value)) return `must match the pattern ${effective.pattern} in full; got ${showValue(value)}`;
+    if (regex && !regex.matches(value))
+      return `must match the pattern ${effective.pattern} in full; got ${showValue(value)}`;
   }
   if (typeof value === "number") {
-    if (effective.minimum !== undefined && value < effective.minimum) return `must be at least ${effective.minimum}, got ${value}`;
-    if (effective.maximum !== undefined && value > effective.maximum) return `must be at most ${effective.maximum}, got ${value}`;
+    if (effective.minimum !== undefined && value < effective.minimum)
+      return `must be at least ${effective.minimum}, got ${value}`;
+    if (effective.maximum !== undefined && value > effective.maximum)
+      return `must be at most ${effective.maximum}, got ${value}`;
   }
   return undefined;
 }
@@ -315,9 +318,12 @@ function valueTypeProblem(value: JsonValue, type: ValueType): string | undefined
     case "string":
       return typeof value === "string" ? undefined : `must be a string, got ${describeJsonType(value)}`;
     case "number":
-      return typeof value === "number" && Number.isFinite(value) ? undefined : `must be a finite number, got ${describeJsonType(value)}`;
+      return typeof value === "number" && Number.isFinite(value)
+        ? undefined
+        : `must be a finite number, got ${describeJsonType(value)}`;
     case "integer":
-      if (typeof value !== "number" || !Number.isFinite(value)) return `must be an integer, got ${describeJsonType(value)}`;
+      if (typeof value !== "number" || !Number.isFinite(value))
+        return `must be an integer, got ${describeJsonType(value)}`;
       return Number.isInteger(value) ? undefined : `must be a whole number, got ${value}`;
     case "boolean":
       return typeof value === "boolean" ? undefined : `must be a boolean, got ${describeJsonType(value)}`;
@@ -332,18 +338,33 @@ function valueTypeProblem(value: JsonValue, type: ValueType): string | undefined
 function checkPattern(out: Violations, field: string, pattern: unknown): void {
   if (!checkString(out, field, pattern, "pattern")) return;
   if (pattern.length > LIMITS.patternLength) {
-    return violation(out, field, REASONS.patternTooLong, `pattern must be at most ${LIMITS.patternLength} characters, got ${pattern.length}`);
+    return violation(
+      out,
+      field,
+      REASONS.patternTooLong,
+      `pattern must be at most ${LIMITS.patternLength} characters, got ${pattern.length}`,
+    );
   }
   const compiled = compiledPattern(pattern);
   if ("error" in compiled) {
-    return violation(out, field, REASONS.patternInvalid, `pattern is not a valid RE2 regular expression: ${compiled.error}`);
+    return violation(
+      out,
+      field,
+      REASONS.patternInvalid,
+      `pattern is not a valid RE2 regular expression: ${compiled.error}`,
+    );
   }
 }
 
 function checkBound(out: Violations, field: string, value: unknown, kind: "length" | "number"): value is number {
   if (kind === "length") {
     if (typeof value === "number" && Number.isInteger(value) && value >= 0) return true;
-    violation(out, field, REASONS.invalidBound, `must be a non-negative whole number, got ${showValue(value as JsonValue)}`);
+    violation(
+      out,
+      field,
+      REASONS.invalidBound,
+      `must be a non-negative whole number, got ${showValue(value as JsonValue)}`,
+    );
     return false;
   }
   if (typeof value === "number" && Number.isFinite(value)) return true;
@@ -372,12 +393,22 @@ function checkRules(out: Violations, field: string, type: ValueType | undefined,
   const minLengthOk = minLength !== undefined && checkBound(out, `${field}.minLength`, minLength, "length");
   const maxLengthOk = maxLength !== undefined && checkBound(out, `${field}.maxLength`, maxLength, "length");
   if (minLengthOk && maxLengthOk && minLength > maxLength) {
-    violation(out, `${field}.minLength`, REASONS.boundsInverted, `minLength (${minLength}) must not exceed maxLength (${maxLength})`);
+    violation(
+      out,
+      `${field}.minLength`,
+      REASONS.boundsInverted,
+      `minLength (${minLength}) must not exceed maxLength (${maxLength})`,
+    );
   }
   const minimumOk = minimum !== undefined && checkBound(out, `${field}.minimum`, minimum, "number");
   const maximumOk = maximum !== undefined && checkBound(out, `${field}.maximum`, maximum, "number");
   if (minimumOk && maximumOk && minimum > maximum) {
-    violation(out, `${field}.minimum`, REASONS.boundsInverted, `minimum (${minimum}) must not exceed maximum (${maximum})`);
+    violation(
+      out,
+      `${field}.minimum`,
+      REASONS.boundsInverted,
+      `minimum (${minimum}) must not exceed maximum (${maximum})`,
+    );
   }
   if (pattern !== undefined) checkPattern(out, `${field}.pattern`, pattern);
   if (allowedValues !== undefined) checkAllowedValues(out, `${field}.allowedValues`, type, allowedValues);
@@ -398,7 +429,12 @@ function checkAllowedValues(out: Violations, field: string, type: ValueType | un
     const text = canonicalJson(value);
     const first = seen.get(text);
     if (first !== undefined) {
-      violation(out, path, REASONS.allowedValueDuplicate, `allowed value ${showValue(value)} repeats allowedValues[${first}]; allowed values must be unique`);
+      violation(
+        out,
+        path,
+        REASONS.allowedValueDuplicate,
+        `allowed value ${showValue(value)} repeats allowedValues[${first}]; allowed values must be unique`,
+      );
     } else {
       seen.set(text, index);
     }
@@ -426,7 +462,12 @@ function checkElements<T extends InputSpec | OutputSpec>(
   elements.forEach((element: unknown, index) => {
     const path = `${field}[${index}]`;
     if (!isPlainObject(element)) {
-      return violation(out, path, REASONS.wrongType, `each ${kind} must be an object, got ${describeJsonType(element)}`);
+      return violation(
+        out,
+        path,
+        REASONS.wrongType,
+        `each ${kind} must be an object, got ${describeJsonType(element)}`,
+      );
     }
     const { name, type, description } = element;
     if (checkString(out, `${path}.name`, name, `${kind} name`)) {
@@ -441,13 +482,23 @@ function checkElements<T extends InputSpec | OutputSpec>(
       }
       const first = firstIndexByName.get(name);
       if (first !== undefined) {
-        violation(out, `${path}.name`, REASONS.duplicateName, `${kind} name "${name}" is already used by ${field.split(".").pop()}[${first}]; ${kind} names must be unique`);
+        violation(
+          out,
+          `${path}.name`,
+          REASONS.duplicateName,
+          `${kind} name "${name}" is already used by ${field.split(".").pop()}[${first}]; ${kind} names must be unique`,
+        );
       } else {
         firstIndexByName.set(name, index);
       }
     }
     if (!isValueType(type)) {
-      violation(out, `${path}.type`, REASONS.valueType, `${kind} type ${showValue(type)} must be one of ${VALUE_TYPES.join(", ")}`);
+      violation(
+        out,
+        `${path}.type`,
+        REASONS.valueType,
+        `${kind} type ${showValue(type)} must be one of ${VALUE_TYPES.join(", ")}`,
+      );
     }
     if (description !== undefined) {
       checkMaxChars(out, `${path}.description`, description, LIMITS.elementDescriptionLength, `${kind} description`);
@@ -471,7 +522,12 @@ function checkInputRest(out: Violations, path: string, input: InputSpec, type: V
   const rules = isPlainObject(input.validation) ? input.validation : {};
   const problem = checkValue(input.default, type, rules);
   if (problem) {
-    violation(out, `${path}.default`, REASONS.defaultInvalid, `the default value must satisfy the input's own type and rules: ${problem}`);
+    violation(
+      out,
+      `${path}.default`,
+      REASONS.defaultInvalid,
+      `the default value must satisfy the input's own type and rules: ${problem}`,
+    );
   }
 }
 
@@ -561,10 +617,14 @@ function sizeOver(value: unknown, limit: number): { over: false } | { over: true
   return bytes === undefined || bytes > limit ? { over: true, bytes } : { over: false };
 }
 
-
 function checkDeployment(out: Violations, field: string, deployment: unknown): void {
   if (!isPlainObject(deployment)) {
-    return violation(out, field, REASONS.required, `deployment is required (an object with engine, engineVersion and config)`);
+    return violation(
+      out,
+      field,
+      REASONS.required,
+      `deployment is required (an object with engine, engineVersion and config)`,
+    );
   }
   checkToken(out, `${field}.engine`, deployment.engine, "deployment engine");
   if (deployment.engineVersion !== undefined) {
@@ -573,15 +633,30 @@ function checkDeployment(out: Violations, field: string, deployment: unknown): v
   const config = deployment.config;
   if (config === undefined) return;
   if (!isPlainObject(config)) {
-    return violation(out, `${field}.config`, REASONS.jsonObject, `config must be a JSON object, got ${describeJsonType(config)}`);
+    return violation(
+      out,
+      `${field}.config`,
+      REASONS.jsonObject,
+      `config must be a JSON object, got ${describeJsonType(config)}`,
+    );
   }
   const depth = jsonDepth(config, LIMITS.configDepth);
   if (depth > LIMITS.configDepth) {
-    return violation(out, `${field}.config`, REASONS.maxDepth, `config must be nested at most ${LIMITS.configDepth} levels deep`);
+    return violation(
+      out,
+      `${field}.config`,
+      REASONS.maxDepth,
+      `config must be nested at most ${LIMITS.configDepth} levels deep`,
+    );
   }
   const size = sizeOver(config, LIMITS.configBytes);
   if (size.over) {
-    violation(out, `${field}.config`, REASONS.maxSize, `config must serialize to at most ${LIMITS.configBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`);
+    violation(
+      out,
+      `${field}.config`,
+      REASONS.maxSize,
+      `config must serialize to at most ${LIMITS.configBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`,
+    );
   }
 }
 
@@ -609,13 +684,33 @@ function checkSource(out: Violations, field: string, source: unknown): void {
   const { repository, commit, path } = source;
   if (repository !== undefined && checkString(out, `${field}.repository`, repository, "repository")) {
     if (repository.length > LIMITS.repositoryLength) {
-      violation(out, `${field}.repository`, REASONS.maxLength, `repository must be at most ${LIMITS.repositoryLength} characters, got ${repository.length}`);
+      violation(
+        out,
+        `${field}.repository`,
+        REASONS.maxLength,
+        `repository must be at most ${LIMITS.repositoryLength} characters, got ${repository.length}`,
+      );
     } else if (hasCredentials(repository)) {
-      violation(out, `${field}.repository`, REASONS.credentialsInUrl, "repository URL must not contain credentials (user:password@ or a token as user name); configure Git credentials outside the catalog");
+      violation(
+        out,
+        `${field}.repository`,
+        REASONS.credentialsInUrl,
+        "repository URL must not contain credentials (user:password@ or a token as user name); configure Git credentials outside the catalog",
+      );
     }
   }
-  if (commit !== undefined && checkString(out, `${field}.commit`, commit, "commit") && commit !== "" && !COMMIT_HASH.test(commit)) {
-    violation(out, `${field}.commit`, REASONS.commitHash, `commit "${commit}" must be a lower-case hexadecimal hash of 7 to 64 characters`);
+  if (
+    commit !== undefined &&
+    checkString(out, `${field}.commit`, commit, "commit") &&
+    commit !== "" &&
+    !COMMIT_HASH.test(commit)
+  ) {
+    violation(
+      out,
+      `${field}.commit`,
+      REASONS.commitHash,
+      `commit "${commit}" must be a lower-case hexadecimal hash of 7 to 64 characters`,
+    );
   }
   if (path !== undefined) checkMaxChars(out, `${field}.path`, path, LIMITS.sourcePathLength, "source path");
 }
@@ -644,7 +739,12 @@ export function validateComponent(input: ComponentDraft, fieldPrefix = "componen
   const size = sizeOver(draft, LIMITS.componentBytes);
   // A value too deep to serialize has already been reported where it is (config depth); say it here only if nothing else did.
   if (size.over && (size.bytes !== undefined || out.length === 0)) {
-    violation(out, fieldPrefix, REASONS.maxSize, `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`);
+    violation(
+      out,
+      fieldPrefix,
+      REASONS.maxSize,
+      `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`,
+    );
   }
   return out;
 }
@@ -659,9 +759,20 @@ export function validateMutablePatch(patch: MutablePatch, prefix = "component"):
   const deprecation: unknown = patch.deprecation;
   if (deprecation !== undefined) {
     if (!isPlainObject(deprecation)) {
-      violation(out, `${prefix}.deprecation`, REASONS.wrongType, `deprecation must be an object, got ${describeJsonType(deprecation)}`);
+      violation(
+        out,
+        `${prefix}.deprecation`,
+        REASONS.wrongType,
+        `deprecation must be an object, got ${describeJsonType(deprecation)}`,
+      );
     } else if (deprecation.message !== undefined) {
-      checkMaxChars(out, `${prefix}.deprecation.message`, deprecation.message, LIMITS.deprecationMessageLength, "deprecation message");
+      checkMaxChars(
+        out,
+        `${prefix}.deprecation.message`,
+        deprecation.message,
+        LIMITS.deprecationMessageLength,
+        "deprecation message",
+      );
     }
   }
   return out;

@@ -96,7 +96,12 @@ export class EventFeed {
    * be read), naming the revision to resume from, and OUT_OF_RANGE when the
    * log no longer holds the events after the watcher's position.
    */
-  async *watch(startRevision: number, filter: WatchFilter, signal: AbortSignal, resume = false): AsyncGenerator<WatchBatch> {
+  async *watch(
+    startRevision: number,
+    filter: WatchFilter,
+    signal: AbortSignal,
+    resume = false,
+  ): AsyncGenerator<WatchBatch> {
     const matches = compileFilter(filter);
     let position: number;
     if (startRevision <= 0 && !resume) {
@@ -331,8 +336,5 @@ function aheadError(requested: number, current: number): CatalogError {
 }
 
 function shuttingDown(position: number): CatalogError {
-  return new CatalogError(
-    "UNAVAILABLE",
-    `server is shutting down; resume the watch with start_revision ${position}`,
-  );
+  return new CatalogError("UNAVAILABLE", `server is shutting down; resume the watch with start_revision ${position}`);
 }

@@ -5,11 +5,11 @@
  * ConfigError.
  */
 import {
+  type AuthConfig,
+  type CatalogConfig,
   DEFAULT_API_KEY,
   DEFAULT_CLIENT_CERTIFICATE,
   DEFAULT_JWT_ISSUER,
-  type AuthConfig,
-  type CatalogConfig,
 } from "./schema.js";
 
 export const ROLES = ["reader", "publisher", "admin"] as const;
@@ -45,14 +45,17 @@ export function authConfigProblem(config: CatalogConfig): string | undefined {
 
 function tlsProblem({ server }: CatalogConfig): string | undefined {
   const tls = server.tls;
-  if (tls.clientCaFile !== "" && tls.certFile === "") return "server.tls.clientCaFile needs server.tls.certFile and keyFile (mTLS runs over TLS)";
-  if (tls.requireClientCert && tls.clientCaFile === "") return "server.tls.requireClientCert needs server.tls.clientCaFile";
+  if (tls.clientCaFile !== "" && tls.certFile === "")
+    return "server.tls.clientCaFile needs server.tls.certFile and keyFile (mTLS runs over TLS)";
+  if (tls.requireClientCert && tls.clientCaFile === "")
+    return "server.tls.requireClientCert needs server.tls.clientCaFile";
   return undefined;
 }
 
 function limitsProblem({ server }: CatalogConfig): string | undefined {
   for (const [key, value] of Object.entries(server.limits)) {
-    if (!Number.isFinite(value) || value < 0) return `server.limits.${key} must be 0 (no limit) or more (got ${JSON.stringify(value)})`;
+    if (!Number.isFinite(value) || value < 0)
+      return `server.limits.${key} must be 0 (no limit) or more (got ${JSON.stringify(value)})`;
   }
   if (server.limits.maxStreamsPerIdentity !== Math.floor(server.limits.maxStreamsPerIdentity)) {
     return "server.limits.maxStreamsPerIdentity must be a whole number";
@@ -61,7 +64,9 @@ function limitsProblem({ server }: CatalogConfig): string | undefined {
 }
 
 function roleProblem(at: string, role: unknown): string | undefined {
-  return (ROLES as readonly unknown[]).includes(role) ? undefined : `${at}.role must be one of ${ROLES.join(", ")} (got ${JSON.stringify(role)})`;
+  return (ROLES as readonly unknown[]).includes(role)
+    ? undefined
+    : `${at}.role must be one of ${ROLES.join(", ")} (got ${JSON.stringify(role)})`;
 }
 
 function apiKeysProblem(auth: AuthConfig): string | undefined {
@@ -99,7 +104,8 @@ function issuersProblem(auth: AuthConfig): string | undefined {
     if (issuer.jwksUrl !== "" && !/^https?:\/\//.test(issuer.jwksUrl)) return `${at}.jwksUrl must be an http(s) URL`;
     if (issuer.algorithms.length === 0) return `${at}.algorithms must not be empty`;
     for (const alg of issuer.algorithms) {
-      if (!(JWT_ALGORITHMS as readonly string[]).includes(alg)) return `${at}.algorithms: ${JSON.stringify(alg)} is not one of ${JWT_ALGORITHMS.join(", ")}`;
+      if (!(JWT_ALGORITHMS as readonly string[]).includes(alg))
+        return `${at}.algorithms: ${JSON.stringify(alg)} is not one of ${JWT_ALGORITHMS.join(", ")}`;
     }
     if (issuer.defaultRole !== "" && !(ROLES as readonly string[]).includes(issuer.defaultRole)) {
       return `${at}.defaultRole must be "" or one of ${ROLES.join(", ")} (got ${JSON.stringify(issuer.defaultRole)})`;
@@ -124,7 +130,8 @@ function clientCertificatesProblem({ auth, server }: CatalogConfig): string | un
 
 function openMethodsProblem(auth: AuthConfig): string | undefined {
   for (const [index, method] of auth.openMethods.entries()) {
-    if (!METHOD_PATTERN.test(method)) return `auth.openMethods[${index}] must look like "package.Service/Method" or "package.Service/*" (got ${JSON.stringify(method)})`;
+    if (!METHOD_PATTERN.test(method))
+      return `auth.openMethods[${index}] must look like "package.Service/Method" or "package.Service/*" (got ${JSON.stringify(method)})`;
   }
   return undefined;
 }

@@ -10,8 +10,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { DEFAULT_CONFIG, DEFAULT_SYNC_REPOSITORY, type CatalogConfig } from "./schema.js";
 import { AUTH_LIST_ITEM_DEFAULTS, AUTH_POSITIVE_INTEGERS, authConfigProblem } from "./auth-rules.js";
+import { type CatalogConfig, DEFAULT_CONFIG, DEFAULT_SYNC_REPOSITORY } from "./schema.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -98,7 +98,7 @@ function mergeTree(target: Tree, source: Tree, prefix: string, file: string): vo
       target[key] = coerceList(value, current, path, `${file}: "${path}"`);
     } else if (isTree(current)) {
       if (!isTree(value)) throw new ConfigError(`${file}: "${path}" must be a mapping`);
-      mergeTree(current, value, path + ".", file);
+      mergeTree(current, value, `${path}.`, file);
     } else {
       target[key] = coerce(value, current, `${file}: "${path}"`);
     }
@@ -111,13 +111,19 @@ function applyEnv(config: Tree, env: NodeJS.ProcessEnv): void {
     const raw = env[name];
     if (raw === undefined) continue;
     const where = `environment variable ${name}`;
-    holder[key] = Array.isArray(holder[key]) ? coerceList(envList(raw, path, where), holder[key], path, where) : coerce(raw, holder[key], where);
+    holder[key] = Array.isArray(holder[key])
+      ? coerceList(envList(raw, path, where), holder[key], path, where)
+      : coerce(raw, holder[key], where);
   }
 }
 
 /** A list from the environment: JSON for lists of mappings, comma-separated otherwise. */
 function envList(raw: string, path: string, where: string): unknown {
-  if (!(path in LIST_ITEM_DEFAULTS)) return raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  if (!(path in LIST_ITEM_DEFAULTS))
+    return raw
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
   try {
     return JSON.parse(raw) as unknown;
   } catch {
@@ -146,19 +152,26 @@ function coerceList(value: unknown, template: unknown[], path: string, where: st
 
 function* leaves(tree: Tree, prefix: string): Generator<[string, Tree, string]> {
   for (const [key, value] of Object.entries(tree)) {
-    if (isTree(value)) yield* leaves(value, prefix + key + ".");
+    if (isTree(value)) yield* leaves(value, `${prefix + key}.`);
     else yield [prefix + key, tree, key];
   }
 }
 
 export function envName(path: string): string {
-  return "NESTOR_" + path.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/\./g, "_").toUpperCase();
+  return (
+    "NESTOR_" +
+    path
+      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+      .replace(/\./g, "_")
+      .toUpperCase()
+  );
 }
 
 function coerce(value: unknown, template: unknown, where: string): unknown {
   if (typeof template === "number") {
     const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isFinite(n)) throw new ConfigError(`${where} must be a number (got ${show(value)})`);
+    if (typeof n !== "number" || !Number.isFinite(n))
+      throw new ConfigError(`${where} must be a number (got ${show(value)})`);
     return n;
   }
   if (typeof template === "boolean") {
@@ -217,7 +230,8 @@ function checkSyncRepositories(sync: Tree): void {
       throw new ConfigError(`${at}.name must be 1-100 letters, digits, '.', '_' or '-' (got ${show(name)})`);
     }
     const first = names.get(name);
-    if (first !== undefined) throw new ConfigError(`${at}.name ${show(name)} is already used by sync.repositories[${first}]`);
+    if (first !== undefined)
+      throw new ConfigError(`${at}.name ${show(name)} is already used by sync.repositories[${first}]`);
     names.set(name, index);
     if (repository.branch === "") throw new ConfigError(`${at}.branch must not be empty`);
     if (!["keep", "deprecate"].includes(String(repository.onRemoval))) {
@@ -225,7 +239,9 @@ function checkSyncRepositories(sync: Tree): void {
     }
     const interval = repository.pollIntervalMs;
     if (!Number.isInteger(interval) || (interval as number) < 0) {
-      throw new ConfigError(`${at}.pollIntervalMs must be a whole number of milliseconds, 0 to poll never (got ${show(interval)})`);
+      throw new ConfigError(
+        `${at}.pollIntervalMs must be a whole number of milliseconds, 0 to poll never (got ${show(interval)})`,
+      );
     }
     const credentials = repository.credentials as Tree;
     if (credentials.passwordEnv !== "" && credentials.tokenFile !== "") {
@@ -236,7 +252,11 @@ function checkSyncRepositories(sync: Tree): void {
 
 /** "https://git.example.com/platform/components.git" → "components". */
 export function repositoryNameFromUrl(url: string): string {
-  const last = url.replace(/[/\\]+$/, "").split(/[/:\\]/).pop() ?? "";
+  const last =
+    url
+      .replace(/[/\\]+$/, "")
+      .split(/[/:\\]/)
+      .pop() ?? "";
   return last.replace(/\.git$/, "") || "repository";
 }
 

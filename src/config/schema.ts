@@ -280,7 +280,11 @@ export const DEFAULT_CONFIG: CatalogConfig = {
     apiKeys: [],
     jwt: { issuers: [], clockSkewSeconds: 60 },
     clientCertificates: [],
-    openMethods: ["grpc.health.v1.Health/*", "grpc.reflection.v1.ServerReflection/*", "grpc.reflection.v1alpha.ServerReflection/*"],
+    openMethods: [
+      "grpc.health.v1.Health/*",
+      "grpc.reflection.v1.ServerReflection/*",
+      "grpc.reflection.v1alpha.ServerReflection/*",
+    ],
   },
 };
 
@@ -297,4 +301,9 @@ export const DEFAULT_JWT_ISSUER: JwtIssuerConfig = {
   namePrefixesClaim: "nestor_name_prefixes",
   providersClaim: "nestor_providers",
 };
-export const DEFAULT_CLIENT_CERTIFICATE: ClientCertificateConfig = { subject: "", role: "reader", namePrefixes: [], providers: [] };
+export const DEFAULT_CLIENT_CERTIFICATE: ClientCertificateConfig = {
+  subject: "",
+  role: "reader",
+  namePrefixes: [],
+  providers: [],
+};

@@ -28,7 +28,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions, base: LogFields = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const min = RANK[options.level];
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
@@ -37,7 +37,7 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
       write(JSON.stringify(record, errorReplacer));
     } else {
       const extra = { ...base, ...fields };
-      const tail = Object.keys(extra).length > 0 ? " " + JSON.stringify(extra, errorReplacer) : "";
+      const tail = Object.keys(extra).length > 0 ? ` ${JSON.stringify(extra, errorReplacer)}` : "";
       write(`${record.time} ${level.toUpperCase().padEnd(5)} ${message}${tail}`);
     }
   };

@@ -75,7 +75,8 @@ export function pickLatest<T>(
   let bestPre: T | undefined;
   // Each version is parsed once; the best-so-far keeps its parse beside it.
   const parsedOf = new Map<T, semver.SemVer>();
-  const higher = (a: semver.SemVer, b: T | undefined) => b === undefined || a.compare(parsedOf.get(b) as semver.SemVer) > 0;
+  const higher = (a: semver.SemVer, b: T | undefined) =>
+    b === undefined || a.compare(parsedOf.get(b) as semver.SemVer) > 0;
   for (const item of items) {
     const parsed = new SemVer(versionOf(item));
     parsedOf.set(item, parsed);

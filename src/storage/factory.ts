@@ -5,8 +5,8 @@
 import type { CacheConfig, StorageConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
 import { withConfiguredCache } from "./cache/index.js";
-import { migrateDynamoDb } from "./dynamodb/migrations.js";
 import { openDynamoStore } from "./dynamodb/catalog.js";
+import { migrateDynamoDb } from "./dynamodb/migrations.js";
 import { openEmbeddedStore } from "./embedded/catalog.js";
 import { MemoryCatalogStore } from "./memory/catalog.js";
 import { openPostgresStore } from "./postgres/catalog.js";
@@ -43,8 +43,10 @@ export async function migrateStore(storage: StorageConfig, logger: Logger): Prom
     }
     case "dynamodb": {
       const result = await migrateDynamoDb(storage.dynamodb, logger);
-      return `dynamodb: table ${storage.dynamodb.tableName} ${result.tableCreated ? "created" : "exists"}` +
-        (result.indexesCreated.length > 0 ? `, indexes created: ${result.indexesCreated.join(", ")}` : "");
+      return (
+        `dynamodb: table ${storage.dynamodb.tableName} ${result.tableCreated ? "created" : "exists"}` +
+        (result.indexesCreated.length > 0 ? `, indexes created: ${result.indexesCreated.join(", ")}` : "")
+      );
     }
     case "memory":
     case "embedded":

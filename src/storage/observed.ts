@@ -21,14 +21,7 @@ import type {
 } from "./store.js";
 
 export type StoreWrite = "insertVersion" | "updateVersion" | "deleteVersions";
-export type StoreRead =
-  | "getVersion"
-  | "listVersions"
-  | "list"
-  | "search"
-  | "readEvents"
-  | "revisionBounds"
-  | "compact";
+export type StoreRead = "getVersion" | "listVersions" | "list" | "search" | "readEvents" | "revisionBounds" | "compact";
 
 export interface StoreObserver {
   /** A write committed. */

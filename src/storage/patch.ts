@@ -14,7 +14,12 @@ export function applyPatch(record: ComponentRecord, patch: MutablePatch): Compon
 }
 
 /** The record an "updated" event carries: the patch applied and stamped with the write's time, revision and actor. */
-export function updatedRecord(record: ComponentRecord, patch: MutablePatch, meta: WriteMeta, revision: number): ComponentRecord {
+export function updatedRecord(
+  record: ComponentRecord,
+  patch: MutablePatch,
+  meta: WriteMeta,
+  revision: number,
+): ComponentRecord {
   return { ...applyPatch(record, patch), updateTime: meta.time, updateRevision: revision, updateActor: meta.actor };
 }
 

@@ -13,13 +13,7 @@
  *   INVALID_ARGUMENT    a page cursor the store cannot decode
  * plus, unchanged, whatever a write's guard throws (see ComponentWriter).
  */
-import type {
-  CatalogEvent,
-  ComponentRecord,
-  MutablePatch,
-  NewComponentRecord,
-  WriteMeta,
-} from "./records.js";
+import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
 
 export type { CatalogEvent, ComponentRecord, WriteGuard } from "./records.js";
 
@@ -188,12 +182,7 @@ export interface HealthChecker {
   health(): Promise<HealthStatus>;
 }
 
-export interface CatalogStore
-  extends ComponentReader,
-    ComponentWriter,
-    ComponentSearcher,
-    EventLog,
-    HealthChecker {
+export interface CatalogStore extends ComponentReader, ComponentWriter, ComponentSearcher, EventLog, HealthChecker {
   /** Backend name for logs and health, e.g. "memory", "embedded", "postgres". */
   readonly kind: string;
   close(): Promise<void>;

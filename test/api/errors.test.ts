@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { describe, expect, test } from "vitest";
 import { ValueType } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import {
+  type ComponentInit,
   expectConnectError,
   expectGrpcJsError,
   grpcJsFieldViolations,
@@ -20,7 +21,6 @@ import {
   useHarness,
   violatedFields,
   withoutPortOutput,
-  type ComponentInit,
 } from "./harness.js";
 
 const h = useHarness();
@@ -44,7 +44,12 @@ function variant(change: (c: ComponentInit) => ComponentInit) {
   return { connect: { component }, grpcjs: { component: toGrpcJs(component) } };
 }
 
-function createCase(what: string, change: (c: ComponentInit) => ComponentInit, fields: string[], mentions: string[]): ErrorCase {
+function createCase(
+  what: string,
+  change: (c: ComponentInit) => ComponentInit,
+  fields: string[],
+  mentions: string[],
+): ErrorCase {
   const req = variant(change);
   return {
     what,
@@ -57,10 +62,30 @@ function createCase(what: string, change: (c: ComponentInit) => ComponentInit, f
 }
 
 const invalidComponents: ErrorCase[] = [
-  createCase("a name that is not a DNS-1123 label", (c) => ({ ...c, name: "Bad_Name" }), ["component.name"], ["component.name", "Bad_Name"]),
-  createCase("a version with a leading v", (c) => ({ ...c, version: "v1.2.0" }), ["component.version"], ["component.version", "v1.2.0"]),
-  createCase("a version missing its patch number", (c) => ({ ...c, version: "1.2" }), ["component.version"], ["component.version", "1.2"]),
-  createCase("a missing provider", (c) => ({ ...c, provider: "" }), ["component.provider"], ["component.provider", "required"]),
+  createCase(
+    "a name that is not a DNS-1123 label",
+    (c) => ({ ...c, name: "Bad_Name" }),
+    ["component.name"],
+    ["component.name", "Bad_Name"],
+  ),
+  createCase(
+    "a version with a leading v",
+    (c) => ({ ...c, version: "v1.2.0" }),
+    ["component.version"],
+    ["component.version", "v1.2.0"],
+  ),
+  createCase(
+    "a version missing its patch number",
+    (c) => ({ ...c, version: "1.2" }),
+    ["component.version"],
+    ["component.version", "1.2"],
+  ),
+  createCase(
+    "a missing provider",
+    (c) => ({ ...c, provider: "" }),
+    ["component.provider"],
+    ["component.provider", "required"],
+  ),
   createCase(
     "a missing deployment engine",
     (c) => ({ ...c, deployment: undefined }),
@@ -175,17 +200,28 @@ const invalidReads: ErrorCase[] = [
   },
   {
     what: "CompareComponentVersions with a constraint instead of an exact version",
-    connect: () => h.grpc.compareComponentVersions({ name: "aws-rds-mysql", baseVersion: "^1.0", targetVersion: "2.0.0" }),
-    grpcjs: () => h.grpcjs.call("CompareComponentVersions", { name: "aws-rds-mysql", base_version: "^1.0", target_version: "2.0.0" }),
+    connect: () =>
+      h.grpc.compareComponentVersions({ name: "aws-rds-mysql", baseVersion: "^1.0", targetVersion: "2.0.0" }),
+    grpcjs: () =>
+      h.grpcjs.call("CompareComponentVersions", {
+        name: "aws-rds-mysql",
+        base_version: "^1.0",
+        target_version: "2.0.0",
+      }),
     code: Code.InvalidArgument,
     fields: ["base_version"],
     mentions: ["base_version", "^1.0"],
   },
   {
     what: "an etag this server never issued (update)",
-    connect: () => h.grpc.updateComponent({ component: { name: "aws-rds-mysql", version: "1.0.0", description: "x", etag: "W/xyz" } }),
+    connect: () =>
+      h.grpc.updateComponent({
+        component: { name: "aws-rds-mysql", version: "1.0.0", description: "x", etag: "W/xyz" },
+      }),
     grpcjs: () =>
-      h.grpcjs.call("UpdateComponent", { component: { name: "aws-rds-mysql", version: "1.0.0", description: "x", etag: "W/xyz" } }),
+      h.grpcjs.call("UpdateComponent", {
+        component: { name: "aws-rds-mysql", version: "1.0.0", description: "x", etag: "W/xyz" },
+      }),
     code: Code.InvalidArgument,
     fields: ["component.etag"],
     mentions: ["component.etag"],
@@ -234,7 +270,10 @@ describe("invalid components are INVALID_ARGUMENT naming the field", () => {
 
   test("nothing is published by a rejected request", async () => {
     const name = uniqueName("never");
-    await expectConnectError(h.grpc.createComponent({ component: sampleComponent({ name, provider: "" }) }), Code.InvalidArgument);
+    await expectConnectError(
+      h.grpc.createComponent({ component: sampleComponent({ name, provider: "" }) }),
+      Code.InvalidArgument,
+    );
     await expectConnectError(h.grpc.getComponent({ name }), Code.NotFound);
   });
 
@@ -269,7 +308,10 @@ describe("publish rule violations", () => {
     expect(err.rawMessage).toContain("1.4.0");
     expect(err.rawMessage).toContain("port");
     expect(err.rawMessage).toMatch(/publish a new version/);
-    const gErr = await expectGrpcJsError(h.grpcjs.call("CreateComponent", { component: toGrpcJs(changed) }), grpc.status.ALREADY_EXISTS);
+    const gErr = await expectGrpcJsError(
+      h.grpcjs.call("CreateComponent", { component: toGrpcJs(changed) }),
+      grpc.status.ALREADY_EXISTS,
+    );
     expect(gErr.details).toBe(err.rawMessage);
     expect(gErr.details).not.toMatch(PERCENT_ESCAPE);
   });
@@ -287,7 +329,10 @@ describe("publish rule violations", () => {
     expect(err.rawMessage).toContain("port");
     expect(err.rawMessage).toContain("vpc_id");
     expect(err.rawMessage).toMatch(/major/);
-    const gErr = await expectGrpcJsError(h.grpcjs.call("CreateComponent", { component: toGrpcJs(breaking) }), grpc.status.FAILED_PRECONDITION);
+    const gErr = await expectGrpcJsError(
+      h.grpcjs.call("CreateComponent", { component: toGrpcJs(breaking) }),
+      grpc.status.FAILED_PRECONDITION,
+    );
     expect(gErr.details).toBe(err.rawMessage);
     expect(gErr.details).not.toMatch(PERCENT_ESCAPE);
     const asMajor = await h.grpc.createComponent({ component: { ...breaking, version: "2.0.0" } });
@@ -323,7 +368,10 @@ describe("messages are printable ASCII in every client", () => {
 
   test("a '%' and URI-reserved characters from user input come back as typed", async () => {
     const orderBy = "50% off; a/b?c#d&e=f+g,h:i@j$k";
-    const gErr = await expectGrpcJsError(h.grpcjs.call("ListComponents", { order_by: orderBy }), grpc.status.INVALID_ARGUMENT);
+    const gErr = await expectGrpcJsError(
+      h.grpcjs.call("ListComponents", { order_by: orderBy }),
+      grpc.status.INVALID_ARGUMENT,
+    );
     expect(gErr.details).not.toMatch(PERCENT_ESCAPE);
     expect(gErr.details).toContain(orderBy);
     const err = await expectConnectError(h.grpc.listComponents({ orderBy }), Code.InvalidArgument);
@@ -350,7 +398,10 @@ describe("limits", () => {
     const big = sampleComponent({ name: uniqueName("big"), description: "x".repeat(10_000) });
     await expectConnectError(small.grpc.createComponent({ component: big }), Code.ResourceExhausted);
     await expectConnectError(small.connectJson.createComponent({ component: big }), Code.ResourceExhausted);
-    await expectGrpcJsError(small.grpcjs.call("CreateComponent", { component: toGrpcJs(big) }), grpc.status.RESOURCE_EXHAUSTED);
+    await expectGrpcJsError(
+      small.grpcjs.call("CreateComponent", { component: toGrpcJs(big) }),
+      grpc.status.RESOURCE_EXHAUSTED,
+    );
     await expectConnectError(small.grpc.getComponent({ name: big.name! }), Code.NotFound);
     const fits = await small.grpc.createComponent({ component: { ...big, description: "fits" } });
     expect(fits.created).toBe(true);

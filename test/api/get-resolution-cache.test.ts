@@ -9,10 +9,10 @@ import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
-import { expectConnectError, sampleComponent, testConfig, uniqueName, type CatalogClient } from "./harness.js";
+import { type CatalogClient, expectConnectError, sampleComponent, testConfig, uniqueName } from "./harness.js";
 
 let store: MemoryCatalogStore;
 let writer: CatalogServer;
@@ -102,7 +102,10 @@ describe("GetComponent after writes", () => {
     const before = await viaReplica.getComponent({ name, version: "1.0.0" });
     expect(before.component!.description).toBe("before");
 
-    await viaWriter.updateComponent({ component: { name, version: "1.0.0", description: "after" }, updateMask: { paths: ["description"] } });
+    await viaWriter.updateComponent({
+      component: { name, version: "1.0.0", description: "after" },
+      updateMask: { paths: ["description"] },
+    });
     const after = await viaReplica.getComponent({ name, version: "1.0.0" });
     expect(after.component!.description).toBe("after");
     expect(after.revision).toBeGreaterThan(before.revision);

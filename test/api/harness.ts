@@ -16,20 +16,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, expect } from "vitest";
-import { BadRequestSchema, type BadRequest } from "../../gen/ts/src/google/rpc/error_details_pb.js";
+import { type BadRequest, BadRequestSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { ValueType, type Component, type ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { startCatalogServer, type CatalogServer, type StartOptions } from "../../src/app.js";
+import { type Component, type ComponentSchema, ValueType } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
+import { type CatalogServer, type StartOptions, startCatalogServer } from "../../src/app.js";
 import type { Clock } from "../../src/catalog/clock.js";
-import { DEFAULT_CONFIG, type CatalogConfig } from "../../src/config/schema.js";
+import { type CatalogConfig, DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { makeKeyMaterial, protocolClients, withAuth, type KeyMaterial, type ProtocolClients } from "../security/helpers.js";
+import {
+  type KeyMaterial,
+  makeKeyMaterial,
+  type ProtocolClients,
+  protocolClients,
+  withAuth,
+} from "../security/helpers.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -60,11 +66,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(adjust?: (config: CatalogConfig) => void, options: StartOptions = {}): Promise<Harness> {
+export async function startHarness(
+  adjust?: (config: CatalogConfig) => void,
+  options: StartOptions = {},
+): Promise<Harness> {
   const server = await startCatalogServer(testConfig(adjust), silentLogger, options);
   const sessions = new Http2SessionManager(server.url);
   // The gRPC transport always speaks HTTP/2; the session manager lets close() drop its connection.
-  const grpcClient = createClient(CatalogService, createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }));
+  const grpcClient = createClient(
+    CatalogService,
+    createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }),
+  );
   const connectJson = createClient(
     CatalogService,
     createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", useBinaryFormat: false }),
@@ -99,7 +111,8 @@ export function useHarness(adjust?: (config: CatalogConfig) => void, options: St
     await started?.close();
   });
   const current = (): Harness => {
-    if (started === undefined) throw new Error("useHarness: the harness is read before its suite's beforeAll started it");
+    if (started === undefined)
+      throw new Error("useHarness: the harness is read before its suite's beforeAll started it");
     return started;
   };
   return {
@@ -279,7 +292,7 @@ function catalogServiceConstructor(): grpc.ServiceClientConstructor {
   loadedDefinition ??= grpc.loadPackageDefinition(
     protoLoader.loadSync("nestor/catalog/v1/catalog_service.proto", PROTO_LOADER_OPTIONS),
   );
-  const v1 = (((loadedDefinition.nestor as grpc.GrpcObject).catalog as grpc.GrpcObject).v1 as grpc.GrpcObject);
+  const v1 = ((loadedDefinition.nestor as grpc.GrpcObject).catalog as grpc.GrpcObject).v1 as grpc.GrpcObject;
   return v1.CatalogService as grpc.ServiceClientConstructor;
 }
 
@@ -330,7 +343,9 @@ export async function expectGrpcJsError(promise: Promise<unknown>, code: grpc.st
  * `grpc-status-details-bin` trailer, decoded with protobufjs from the
  * google.rpc proto sources (independently of the server's generated code).
  */
-export function grpcJsFieldViolations(err: grpc.ServiceError): { field: string; description: string; reason: string }[] {
+export function grpcJsFieldViolations(
+  err: grpc.ServiceError,
+): { field: string; description: string; reason: string }[] {
   const raw = err.metadata.get("grpc-status-details-bin")[0];
   if (raw === undefined) return [];
   const bytes = typeof raw === "string" ? Buffer.from(raw, "base64") : raw;
@@ -364,7 +379,10 @@ function rpcTypes(): { Status: protobuf.Type; BadRequest: protobuf.Type } {
     errorDetails.resolvePath = (_origin, target) =>
       target.startsWith("google/protobuf/") ? target : join(repoRoot, "third_party/proto", target);
     errorDetails.loadSync("google/rpc/error_details.proto", { keepCase: true });
-    rpc = { Status: root.lookupType("google.rpc.Status"), BadRequest: errorDetails.lookupType("google.rpc.BadRequest") };
+    rpc = {
+      Status: root.lookupType("google.rpc.Status"),
+      BadRequest: errorDetails.lookupType("google.rpc.BadRequest"),
+    };
   }
   return rpc;
 }

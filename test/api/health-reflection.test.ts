@@ -8,30 +8,33 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, type FileDescriptorProto } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcTransport, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter, createClient } from "@connectrpc/connect";
+import { type ConnectNodeAdapterOptions, connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import * as reflectionV1 from "../../gen/ts/src/grpc/reflection/v1/reflection_pb.js";
 import * as reflectionV1alpha from "../../gen/ts/src/grpc/reflection/v1alpha/reflection_pb.js";
 import {
   CatalogService,
-  GetComponentResponseSchema,
   file_nestor_catalog_v1_catalog_service,
+  GetComponentResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import {
   HealthStatusBoard,
   registerHealth,
-  StoreHealthMonitor,
   type StoreHealth,
+  StoreHealthMonitor,
   WRITES_HEALTH,
 } from "../../src/api/health.js";
-import { CatalogError } from "../../src/errors/index.js";
 import { registerReflection } from "../../src/api/reflection.js";
+import { CatalogError } from "../../src/errors/index.js";
 import { createLogger } from "../../src/logging/index.js";
 
 const run = promisify(execFile);
@@ -174,7 +177,9 @@ describe("health over gRPC", () => {
 
   test("Watch on an unknown service says SERVICE_UNKNOWN and stays open until the service appears", async () => {
     const abort = new AbortController();
-    const updates = clients.health.watch({ service: "later.Service" }, { signal: abort.signal })[Symbol.asyncIterator]();
+    const updates = clients.health
+      .watch({ service: "later.Service" }, { signal: abort.signal })
+      [Symbol.asyncIterator]();
     expect((await updates.next()).value?.status).toBe(ServingStatus.SERVICE_UNKNOWN);
     server.board.set("later.Service", ServingStatus.SERVING);
     expect((await updates.next()).value?.status).toBe(ServingStatus.SERVING);
@@ -197,7 +202,9 @@ describe("health over gRPC", () => {
         defaults: true,
       });
       const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-        grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => GrpcJsHealthClient } } };
+        grpc: {
+          health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => GrpcJsHealthClient } };
+        };
       };
       client = new loaded.grpc.health.v1.Health(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
     });
@@ -263,10 +270,15 @@ describe("health board", () => {
     const board = new HealthStatusBoard();
     const { logger, logged } = capturingLogger();
     let answer: StoreHealth | Error = { ok: true, detail: "memory ok" };
-    const monitor = new StoreHealthMonitor(board, async () => {
-      if (answer instanceof Error) throw answer;
-      return answer;
-    }, logger, { intervalMs: 60_000 });
+    const monitor = new StoreHealthMonitor(
+      board,
+      async () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+      logger,
+      { intervalMs: 60_000 },
+    );
 
     await monitor.check();
     answer = { ok: false, detail: "postgres: connection refused" };
@@ -400,7 +412,9 @@ describe("server reflection", () => {
       expect(service).toMatch(
         /rpc GetComponent \( \.nestor\.catalog\.v1\.GetComponentRequest \) returns \( \.nestor\.catalog\.v1\.GetComponentResponse \)/,
       );
-      expect(service).toMatch(/rpc WatchEvents \( \.nestor\.catalog\.v1\.WatchEventsRequest \) returns \( stream \.nestor\.catalog\.v1\.WatchEventsResponse \)/);
+      expect(service).toMatch(
+        /rpc WatchEvents \( \.nestor\.catalog\.v1\.WatchEventsRequest \) returns \( stream \.nestor\.catalog\.v1\.WatchEventsResponse \)/,
+      );
 
       const message = await grpcurl(target(), [], "describe", "nestor.catalog.v1.Component");
       expect(message).toContain("message Component {");
@@ -446,7 +460,9 @@ describe("server reflection", () => {
     });
 
     test("lists the catalog methods", async () => {
-      const methods = (await bufCurl("--reflect-protocol", protocol, "--list-methods", target().baseUrl)).trim().split("\n");
+      const methods = (await bufCurl("--reflect-protocol", protocol, "--list-methods", target().baseUrl))
+        .trim()
+        .split("\n");
       expect(methods).toEqual(
         expect.arrayContaining([
           "nestor.catalog.v1.CatalogService/GetComponent",
@@ -502,7 +518,9 @@ describe("server reflection", () => {
       const fields = component?.messageType.find((m) => m.name === "Component")?.field ?? [];
       expect(fields.find((f) => f.name === "create_time")?.jsonName).toBe("createTime");
 
-      const [service] = await ask([{ case: "fileContainingSymbol", value: "nestor.catalog.v1.CatalogService.GetComponent" }]);
+      const [service] = await ask([
+        { case: "fileContainingSymbol", value: "nestor.catalog.v1.CatalogService.GetComponent" },
+      ]);
       if (service?.messageResponse.case !== "fileDescriptorResponse") throw new Error("expected files");
       const [serviceFile] = decode(service.messageResponse.value.fileDescriptorProto);
       const getComponent = serviceFile?.service[0]?.method.find((m) => m.name === "GetComponent");

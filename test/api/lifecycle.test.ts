@@ -2,7 +2,7 @@
  * The server's life: shutdown with a watch open, a restart on the same
  * embedded data directory, and the CLI (serve, SIGTERM, a bad config).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -15,13 +15,13 @@ import {
   expectGrpcJsError,
   GrpcJsCatalog,
   GrpcJsStreamReader,
+  type GrpcJsWatchResponse,
   repoRoot,
   sampleComponent,
   startHarness,
   tempDir,
   uniqueName,
   withExtraOptionalInput,
-  type GrpcJsWatchResponse,
 } from "./harness.js";
 
 describe("shutdown", () => {
@@ -48,7 +48,10 @@ describe("shutdown", () => {
       Code.Unavailable,
     );
     expect(err.rawMessage).toMatch(/shutting down/);
-    const gErr = await expectGrpcJsError(drain(() => grpcJsWatch.next()), grpc.status.UNAVAILABLE);
+    const gErr = await expectGrpcJsError(
+      drain(() => grpcJsWatch.next()),
+      grpc.status.UNAVAILABLE,
+    );
     expect(gErr.details).toMatch(/shutting down; resume the watch with start_revision \d+$/);
 
     const fresh = createClient(CatalogService, createGrpcTransport({ baseUrl: h.server.url }));
@@ -74,7 +77,9 @@ describe("restart on the embedded store", () => {
       const name = uniqueName("keep");
       const first = await startHarness(embedded);
       const v1 = await first.grpc.createComponent({ component: sampleComponent({ name, version: "1.0.0" }) });
-      await first.grpc.createComponent({ component: withExtraOptionalInput(sampleComponent({ name, version: "1.1.0" })) });
+      await first.grpc.createComponent({
+        component: withExtraOptionalInput(sampleComponent({ name, version: "1.1.0" })),
+      });
       await first.grpc.updateComponent({
         component: { name, version: "1.0.0", deprecation: { deprecated: true, message: "use 1.1.0" } },
         updateMask: { paths: ["deprecation"] },
@@ -128,12 +133,22 @@ async function replayAfterFirst(client: ReturnType<typeof createClient<typeof Ca
   } finally {
     abort.abort();
   }
-  return events.map((e) => ({ revision: e.revision, type: e.type, component: e.component, eventTime: e.eventTime, actor: e.actor }));
+  return events.map((e) => ({
+    revision: e.revision,
+    type: e.type,
+    component: e.component,
+    eventTime: e.eventTime,
+    actor: e.actor,
+  }));
 }
 
 describe("the CLI", () => {
   /** Spawns `node --import tsx src/main.ts serve` and resolves with the URL from its "listening" log line. */
-  function serve(env: Record<string, string>): { child: ChildProcess; url: Promise<string>; exit: Promise<{ code: number | null; stderr: string }> } {
+  function serve(env: Record<string, string>): {
+    child: ChildProcess;
+    url: Promise<string>;
+    exit: Promise<{ code: number | null; stderr: string }>;
+  } {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve", "--port", "0"], {
       cwd: repoRoot,
       env: { ...process.env, NESTOR_LOGGING_FORMAT: "json", ...env },
@@ -158,7 +173,10 @@ describe("the CLI", () => {
     const exit = new Promise<{ code: number | null; stderr: string }>((resolve) =>
       child.once("exit", (code) => resolve({ code, stderr })),
     );
-    const listening = Promise.race([url, exit.then(({ stderr: e }) => Promise.reject(new Error(`exited early: ${e}`)))]);
+    const listening = Promise.race([
+      url,
+      exit.then(({ stderr: e }) => Promise.reject(new Error(`exited early: ${e}`))),
+    ]);
     listening.catch(() => undefined); // Tests that expect an early exit never await the URL.
     return { child, url: listening, exit };
   }

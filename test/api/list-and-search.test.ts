@@ -4,13 +4,15 @@
  * writes), SearchComponents, ListComponentVersions and
  * CompareComponentVersions.
  */
+
+import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { beforeAll, describe, expect, test } from "vitest";
-import { create } from "@bufbuild/protobuf";
 import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { draftFromWire } from "../../src/api/convert.js";
 import {
+  type ComponentInit,
   expectConnectError,
   sampleComponent,
   steppingClock,
@@ -20,7 +22,6 @@ import {
   violatedFields,
   withExtraOptionalInput,
   withoutPortOutput,
-  type ComponentInit,
 } from "./harness.js";
 
 const h = useHarness(undefined, { clock: steppingClock() });
@@ -67,12 +68,20 @@ describe("ListComponents", () => {
   });
 
   test("filters by category, labels and deployment engine; set fields must all match", async () => {
-    expect(names((await h.grpc.listComponents({ filter: { provider, category: "network" } })).components)).toEqual(["alpha"]);
-    expect(names((await h.grpc.listComponents({ filter: { provider, labels: { tier: "gold" } } })).components)).toEqual(["alpha"]);
+    expect(names((await h.grpc.listComponents({ filter: { provider, category: "network" } })).components)).toEqual([
+      "alpha",
+    ]);
+    expect(names((await h.grpc.listComponents({ filter: { provider, labels: { tier: "gold" } } })).components)).toEqual(
+      ["alpha"],
+    );
     expect(
-      names((await h.grpc.listComponents({ filter: { provider, labels: { tier: "gold", team: "platform" } } })).components),
+      names(
+        (await h.grpc.listComponents({ filter: { provider, labels: { tier: "gold", team: "platform" } } })).components,
+      ),
     ).toEqual([]);
-    expect(names((await h.grpc.listComponents({ filter: { provider, deploymentEngine: "pulumi" } })).components)).toEqual(["mid"]);
+    expect(
+      names((await h.grpc.listComponents({ filter: { provider, deploymentEngine: "pulumi" } })).components),
+    ).toEqual(["mid"]);
     const viaGrpcJs = await h.grpcjs.call<{ components: { name: string }[] }>("ListComponents", {
       filter: { provider, deployment_engine: "terraform" },
     });
@@ -90,21 +99,21 @@ describe("ListComponents", () => {
       "mid",
       "zeta",
     ]);
-    expect(names((await h.grpc.listComponents({ filter: { provider }, orderBy: "update_time desc" })).components)).toEqual([
-      "zeta",
-      "mid",
-      "alpha",
-    ]);
-    await h.grpc.updateComponent({ component: { name: `${provider}-alpha`, version: "1.0.0", description: "touched" } });
-    expect(names((await h.grpc.listComponents({ filter: { provider }, orderBy: "update_time desc" })).components)).toEqual([
-      "alpha",
-      "zeta",
-      "mid",
-    ]);
+    expect(
+      names((await h.grpc.listComponents({ filter: { provider }, orderBy: "update_time desc" })).components),
+    ).toEqual(["zeta", "mid", "alpha"]);
+    await h.grpc.updateComponent({
+      component: { name: `${provider}-alpha`, version: "1.0.0", description: "touched" },
+    });
+    expect(
+      names((await h.grpc.listComponents({ filter: { provider }, orderBy: "update_time desc" })).components),
+    ).toEqual(["alpha", "zeta", "mid"]);
   });
 
   test("the response revision is the catalog revision after the last write", async () => {
-    const write = await h.grpc.createComponent({ component: sampleComponent({ name: uniqueName("rev"), provider: uniqueName("p") }) });
+    const write = await h.grpc.createComponent({
+      component: sampleComponent({ name: uniqueName("rev"), provider: uniqueName("p") }),
+    });
     const res = await h.grpc.listComponents({ filter: { provider } });
     expect(res.revision).toBe(write.revision);
     for (const c of res.components) expect(c.updateRevision).toBeLessThanOrEqual(res.revision);
@@ -135,7 +144,9 @@ describe("ListComponents page sizes", () => {
     provider = uniqueName("bulk");
     // Seeded through the Manager in-process: the size rules are what is under test, not 1001 round trips.
     for (let i = 0; i < 1005; i++) {
-      const draft = draftFromWire(create(ComponentSchema, sampleComponent({ name: `${provider}-${String(i).padStart(4, "0")}`, provider })));
+      const draft = draftFromWire(
+        create(ComponentSchema, sampleComponent({ name: `${provider}-${String(i).padStart(4, "0")}`, provider })),
+      );
       await h.server.manager.publish(draft, { actor: "test" });
     }
   });
@@ -169,7 +180,9 @@ describe("pagination while another client publishes", () => {
     const writer = (async () => {
       for (let i = 0; i < 60 && paging; i++) {
         const name = `${provider}-${String(i % 40).padStart(3, "0")}x`;
-        await h.grpcjs.call("CreateComponent", { component: toGrpcJs(sampleComponent({ name, provider, version: `1.0.${i}` })) });
+        await h.grpcjs.call("CreateComponent", {
+          component: toGrpcJs(sampleComponent({ name, provider, version: `1.0.${i}` })),
+        });
       }
     })();
     const seen: string[] = [];
@@ -182,18 +195,26 @@ describe("pagination while another client publishes", () => {
       page += 1;
       // ...and between pages the other client writes new names on both sides of the cursor, and new versions of old ones.
       await h.grpcjs.call("CreateComponent", {
-        component: toGrpcJs(sampleComponent({ name: `${provider}-${String(page * 6 - 3).padStart(3, "0")}`, provider })),
+        component: toGrpcJs(
+          sampleComponent({ name: `${provider}-${String(page * 6 - 3).padStart(3, "0")}`, provider }),
+        ),
       });
       await h.grpcjs.call("CreateComponent", {
         component: toGrpcJs(sampleComponent({ name: `${provider}-${String(41 - page).padStart(3, "0")}`, provider })),
       });
       await h.grpcjs.call("CreateComponent", {
-        component: toGrpcJs(withExtraOptionalInput(sampleComponent({ name: existing[page]!, provider, version: `1.${page}.0` }))),
+        component: toGrpcJs(
+          withExtraOptionalInput(sampleComponent({ name: existing[page]!, provider, version: `1.${page}.0` })),
+        ),
       });
     } while (pageToken !== "");
     paging = false;
     await writer;
-    for (const name of existing) expect(seen.filter((n) => n === name), name).toHaveLength(1);
+    for (const name of existing)
+      expect(
+        seen.filter((n) => n === name),
+        name,
+      ).toHaveLength(1);
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort()).toEqual(seen);
   });
@@ -203,9 +224,18 @@ describe("SearchComponents", () => {
   let provider: string;
   beforeAll(async () => {
     provider = uniqueName("srch");
-    await publish(sampleComponent({ name: `${provider}-postgres`, provider, description: "Managed PostgreSQL with replicas" }));
+    await publish(
+      sampleComponent({ name: `${provider}-postgres`, provider, description: "Managed PostgreSQL with replicas" }),
+    );
     await publish(sampleComponent({ name: `${provider}-mysql`, provider, description: "Managed MySQL" }));
-    await publish(sampleComponent({ name: `${provider}-bucket`, provider, category: "storage", description: "Object storage bucket" }));
+    await publish(
+      sampleComponent({
+        name: `${provider}-bucket`,
+        provider,
+        category: "storage",
+        description: "Object storage bucket",
+      }),
+    );
   });
 
   test("every term must match; results are ranked by score, then name", async () => {
@@ -231,7 +261,12 @@ describe("SearchComponents", () => {
     const first = await h.grpc.searchComponents({ query: "instance_class", filter: { provider }, pageSize: 2 });
     expect(first.results).toHaveLength(2);
     expect(first.nextPageToken).not.toBe("");
-    const rest = await h.grpc.searchComponents({ query: "instance_class", filter: { provider }, pageSize: 2, pageToken: first.nextPageToken });
+    const rest = await h.grpc.searchComponents({
+      query: "instance_class",
+      filter: { provider },
+      pageSize: 2,
+      pageToken: first.nextPageToken,
+    });
     expect(rest.results).toHaveLength(1);
     expect(rest.nextPageToken).toBe("");
     const all = [...first.results, ...rest.results].map((r) => r.component!.name);
@@ -256,7 +291,14 @@ describe("ListComponentVersions", () => {
 
   test("lists SemVer-descending (not string order), pre-releases below their release", async () => {
     const res = await h.grpc.listComponentVersions({ name });
-    expect(res.components.map((c) => c.version)).toEqual(["2.0.0", "2.0.0-rc.1", "1.10.0", "1.2.0", "1.2.0-rc.1", "1.0.0"]);
+    expect(res.components.map((c) => c.version)).toEqual([
+      "2.0.0",
+      "2.0.0-rc.1",
+      "1.10.0",
+      "1.2.0",
+      "1.2.0-rc.1",
+      "1.0.0",
+    ]);
     expect(res.nextPageToken).toBe("");
   });
 
@@ -265,11 +307,14 @@ describe("ListComponentVersions", () => {
     let pageToken = "";
     let pages = 0;
     do {
-      const res = await h.grpcjs.call<{ components: { version: string }[]; next_page_token: string }>("ListComponentVersions", {
-        name,
-        page_size: 2,
-        page_token: pageToken,
-      });
+      const res = await h.grpcjs.call<{ components: { version: string }[]; next_page_token: string }>(
+        "ListComponentVersions",
+        {
+          name,
+          page_size: 2,
+          page_token: pageToken,
+        },
+      );
       expect(res.components.length).toBeLessThanOrEqual(2);
       versions.push(...res.components.map((c) => c.version));
       pageToken = res.next_page_token;
@@ -321,11 +366,18 @@ describe("CompareComponentVersions", () => {
   });
 
   test("identical specs need no bump; grpc-js sees enum names", async () => {
-    const res = await h.grpcjs.call<{ changes: unknown[]; breaking: boolean; required_bump: string; bump_sufficient: boolean }>(
-      "CompareComponentVersions",
-      { name, base_version: "1.1.0", target_version: "1.1.1" },
-    );
-    expect(res).toMatchObject({ changes: [], breaking: false, required_bump: "VERSION_BUMP_NONE", bump_sufficient: true });
+    const res = await h.grpcjs.call<{
+      changes: unknown[];
+      breaking: boolean;
+      required_bump: string;
+      bump_sufficient: boolean;
+    }>("CompareComponentVersions", { name, base_version: "1.1.0", target_version: "1.1.1" });
+    expect(res).toMatchObject({
+      changes: [],
+      breaking: false,
+      required_bump: "VERSION_BUMP_NONE",
+      bump_sufficient: true,
+    });
   });
 
   test("an unknown version is NOT_FOUND naming which side", async () => {

@@ -11,7 +11,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { sampleComponent, startHarness, uniqueName, type CatalogClient, type Harness } from "./harness.js";
+import { type CatalogClient, type Harness, sampleComponent, startHarness, uniqueName } from "./harness.js";
 
 let h: Harness;
 let connectBinary: CatalogClient;
@@ -20,7 +20,10 @@ const names = [uniqueName("enc-a"), uniqueName("enc-b"), uniqueName("enc-c")];
 
 beforeAll(async () => {
   h = await startHarness();
-  connectBinary = createClient(CatalogService, createConnectTransport({ baseUrl: h.server.url, httpVersion: "1.1", useBinaryFormat: true }));
+  connectBinary = createClient(
+    CatalogService,
+    createConnectTransport({ baseUrl: h.server.url, httpVersion: "1.1", useBinaryFormat: true }),
+  );
   for (const name of names) {
     for (const version of ["1.0.0", "1.1.0"]) {
       await h.grpc.createComponent({ component: sampleComponent({ name, version, provider }) });
@@ -40,7 +43,10 @@ test("GetComponent decodes to the same Component over every protocol, on first a
     expect(equals(ComponentSchema, viaGrpc.component!, viaBinary.component!)).toBe(true);
     expect(equals(ComponentSchema, viaGrpc.component!, viaJson.component!)).toBe(true);
     expect(viaGrpc.revision).toBe(viaJson.revision);
-    const viaGrpcJs = await h.grpcjs.call<{ component: { name: string; version: string; inputs: unknown[] } }>("GetComponent", { name, version: "latest" });
+    const viaGrpcJs = await h.grpcjs.call<{ component: { name: string; version: string; inputs: unknown[] } }>(
+      "GetComponent",
+      { name, version: "latest" },
+    );
     expect(viaGrpcJs.component).toMatchObject({ name, version: "1.1.0" });
     expect(viaGrpcJs.component.inputs).toHaveLength(viaGrpc.component!.inputs.length);
   }
@@ -50,7 +56,9 @@ test("ListComponents pages decode to the same Components in the same order over 
   const request = { filter: { provider }, allVersions: true, pageSize: 10 };
   const viaGrpc = await h.grpc.listComponents(request);
   const viaJson = await h.connectJson.listComponents(request);
-  expect(viaGrpc.components.map((c) => `${c.name}@${c.version}`)).toEqual(viaJson.components.map((c) => `${c.name}@${c.version}`));
+  expect(viaGrpc.components.map((c) => `${c.name}@${c.version}`)).toEqual(
+    viaJson.components.map((c) => `${c.name}@${c.version}`),
+  );
   expect(viaGrpc.components).toHaveLength(6);
   viaGrpc.components.forEach((c, i) => expect(equals(ComponentSchema, c, viaJson.components[i]!)).toBe(true));
   const viaGrpcJs = await h.grpcjs.call<{ components: { name: string; version: string }[] }>("ListComponents", {
@@ -58,5 +66,7 @@ test("ListComponents pages decode to the same Components in the same order over 
     all_versions: true,
     page_size: 10,
   });
-  expect(viaGrpcJs.components.map((c) => `${c.name}@${c.version}`)).toEqual(viaGrpc.components.map((c) => `${c.name}@${c.version}`));
+  expect(viaGrpcJs.components.map((c) => `${c.name}@${c.version}`)).toEqual(
+    viaGrpc.components.map((c) => `${c.name}@${c.version}`),
+  );
 });

@@ -24,7 +24,10 @@ const h = useHarness();
 const SERVICE = "nestor.catalog.v1.CatalogService";
 
 /** A Connect unary call as any HTTP/1.1 client would make it: POST, JSON in, JSON out. */
-async function postJson(method: string, body: unknown): Promise<{ status: number; json: Record<string, unknown>; httpVersion: string }> {
+async function postJson(
+  method: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown>; httpVersion: string }> {
   const res = await fetch(`${h.server.url}/${SERVICE}/${method}`, {
     method: "POST",
     headers: { "content-type": "application/json", "connect-protocol-version": "1" },
@@ -45,7 +48,10 @@ describe("Connect-ES with JSON over HTTP/1.1", () => {
       updateMask: { paths: ["description"] },
     });
     expect(updated.component?.description).toBe("via json");
-    const viaGrpcJs = await h.grpcjs.call<{ component: { description: string } }>("GetComponent", { name, version: "1.0.0" });
+    const viaGrpcJs = await h.grpcjs.call<{ component: { description: string } }>("GetComponent", {
+      name,
+      version: "1.0.0",
+    });
     expect(viaGrpcJs.component.description).toBe("via json");
     const listed = await h.connectJson.listComponents({ filter: { provider: "aws" }, pageSize: 1000 });
     expect(listed.components.map((c) => c.name)).toContain(name);
@@ -67,7 +73,10 @@ describe("Connect-ES with JSON over HTTP/1.1", () => {
     const created = await h.grpc.createComponent({ component: sampleComponent({ name }) });
     const abort = new AbortController();
     try {
-      for await (const msg of h.connectJson.watchEvents({ startRevision: start, filter: { names: [name] } }, { signal: abort.signal })) {
+      for await (const msg of h.connectJson.watchEvents(
+        { startRevision: start, filter: { names: [name] } },
+        { signal: abort.signal },
+      )) {
         if (msg.events.length === 0) continue;
         expect(msg.events.map((e) => [e.component?.name, e.revision])).toEqual([[name, created.revision]]);
         break;
@@ -100,7 +109,12 @@ describe("plain HTTP/1.1 POST with JSON", () => {
     const component = got.json.component as Record<string, unknown>;
     expect(component.version).toBe("1.0.0");
     expect(component.inputs).toEqual([
-      expect.objectContaining({ name: "size", type: "VALUE_TYPE_INTEGER", defaultValue: 20, validation: expect.objectContaining({ minimum: 20 }) }),
+      expect.objectContaining({
+        name: "size",
+        type: "VALUE_TYPE_INTEGER",
+        defaultValue: 20,
+        validation: expect.objectContaining({ minimum: 20 }),
+      }),
     ]);
     expect(component.deployment).toEqual(expect.objectContaining({ engine: "terraform", config: { module: "rds" } }));
     expect(got.json.revision).toBe(created.json.revision);

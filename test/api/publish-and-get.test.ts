@@ -51,9 +51,12 @@ describe("CreateComponent", () => {
     expect(again.component!.updateRevision).toBe(first.component!.updateRevision);
     expect(again.component!.etag).toBe(first.component!.etag);
     expect(again.component!.contentDigest).toBe(first.component!.contentDigest);
-    const viaGrpcJs = await h.grpcjs.call<{ created: boolean; component: { create_revision: string } }>("CreateComponent", {
-      component: toGrpcJs(sampleComponent({ name })),
-    });
+    const viaGrpcJs = await h.grpcjs.call<{ created: boolean; component: { create_revision: string } }>(
+      "CreateComponent",
+      {
+        component: toGrpcJs(sampleComponent({ name })),
+      },
+    );
     expect(viaGrpcJs.created).toBe(false);
     expect(viaGrpcJs.component.create_revision).toBe(first.component!.createRevision.toString());
   });
@@ -72,7 +75,10 @@ describe("CreateComponent", () => {
 
   test("validate_only still runs the rules: an invalid component fails without a write", async () => {
     const err = await expectConnectError(
-      h.grpc.createComponent({ component: sampleComponent({ name: uniqueName("rds"), provider: "" }), validateOnly: true }),
+      h.grpc.createComponent({
+        component: sampleComponent({ name: uniqueName("rds"), provider: "" }),
+        validateOnly: true,
+      }),
       Code.InvalidArgument,
     );
     expect(err.rawMessage).toContain("provider");
@@ -87,7 +93,10 @@ describe("CreateComponent", () => {
     expect(created.created).toBe(true);
     expect(Number(created.revision)).toBeGreaterThan(0);
     const got = await h.grpc.getComponent({ name, version: "2.1.0" });
-    expect(got.component?.inputs[2]?.validation?.allowedValues.map((v) => v.kind.value)).toEqual(["db.t3.micro", "db.t3.small"]);
+    expect(got.component?.inputs[2]?.validation?.allowedValues.map((v) => v.kind.value)).toEqual([
+      "db.t3.micro",
+      "db.t3.small",
+    ]);
     expect(got.component?.inputs[0]?.validation?.maxLength).toBe(63);
     expect(got.component?.deployment?.engineVersion).toBe(">= 1.6");
     expect(got.component?.contentDigest).toBe((created.component as { content_digest: string }).content_digest);
@@ -165,7 +174,12 @@ describe("GetComponent and deprecation", () => {
     await h.grpc.createComponent({ component: sampleComponent({ name, version: "1.0.0" }) });
     const top = await h.grpc.createComponent({ component: sampleComponent({ name, version: "1.1.0" }) });
     await h.grpc.updateComponent({
-      component: { name, version: "1.1.0", deprecation: { deprecated: true, message: "use 1.0.0" }, etag: top.component!.etag },
+      component: {
+        name,
+        version: "1.1.0",
+        deprecation: { deprecated: true, message: "use 1.0.0" },
+        etag: top.component!.etag,
+      },
       updateMask: { paths: ["deprecation"] },
     });
     const latest = await h.grpc.getComponent({ name, version: "latest" });
@@ -202,7 +216,10 @@ describe("GetComponent and deprecation", () => {
     const name = uniqueName("nope");
     const err = await expectConnectError(h.grpc.getComponent({ name }), Code.NotFound);
     expect(err.rawMessage).toContain(name);
-    const gErr = await expectGrpcJsError(h.grpcjs.call("GetComponent", { name, version: "1.0.0" }), grpc.status.NOT_FOUND);
+    const gErr = await expectGrpcJsError(
+      h.grpcjs.call("GetComponent", { name, version: "1.0.0" }),
+      grpc.status.NOT_FOUND,
+    );
     expect(gErr.details).toContain(name);
   });
 

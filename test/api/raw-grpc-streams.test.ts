@@ -10,7 +10,11 @@ import * as http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { WatchEventsRequestSchema, WatchEventsResponseSchema, type WatchEventsResponse } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import {
+  WatchEventsRequestSchema,
+  type WatchEventsResponse,
+  WatchEventsResponseSchema,
+} from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { sampleComponent, uniqueName, useHarness } from "./harness.js";
 
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -45,11 +49,21 @@ function watchRequest(init: Parameters<typeof create<typeof WatchEventsRequestSc
  * Sends one gRPC call by hand and reads its answer; `stopAfter` frames ends
  * the read early by cancelling the stream (a watch never ends by itself).
  */
-async function rawCall(body: Buffer, headers: http2.OutgoingHttpHeaders = {}, stopAfter?: (frames: RawAnswer["frames"]) => boolean): Promise<RawAnswer> {
+async function rawCall(
+  body: Buffer,
+  headers: http2.OutgoingHttpHeaders = {},
+  stopAfter?: (frames: RawAnswer["frames"]) => boolean,
+): Promise<RawAnswer> {
   const session = http2.connect(h.server.url);
   try {
     return await new Promise<RawAnswer>((resolve, reject) => {
-      const req = session.request({ ":method": "POST", ":path": WATCH, "content-type": "application/grpc", te: "trailers", ...headers });
+      const req = session.request({
+        ":method": "POST",
+        ":path": WATCH,
+        "content-type": "application/grpc",
+        te: "trailers",
+        ...headers,
+      });
       const answer: RawAnswer = { status: 0, headers: {}, frames: [], trailers: {} };
       let buffered = Buffer.alloc(0);
       req.on("response", (responseHeaders) => {
@@ -81,14 +95,18 @@ async function rawCall(body: Buffer, headers: http2.OutgoingHttpHeaders = {}, st
   }
 }
 
-const messages = (answer: RawAnswer): WatchEventsResponse[] => answer.frames.map((f) => fromBinary(WatchEventsResponseSchema, f.payload));
-const eventNames = (answer: RawAnswer): string[] => messages(answer).flatMap((m) => m.events.map((e) => e.component?.name ?? ""));
+const messages = (answer: RawAnswer): WatchEventsResponse[] =>
+  answer.frames.map((f) => fromBinary(WatchEventsResponseSchema, f.payload));
+const eventNames = (answer: RawAnswer): string[] =>
+  messages(answer).flatMap((m) => m.events.map((e) => e.component?.name ?? ""));
 
 describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
   it("streams replayed events in plain frames, uncompressed even when the caller accepts gzip, and echoes the request id", async () => {
     // Past connect's 1 KiB compression threshold, so connect-node would have gzipped it.
     const name = uniqueName("raw-big");
-    const created = await h.grpc.createComponent({ component: sampleComponent({ name, description: "x".repeat(4_000) }) });
+    const created = await h.grpc.createComponent({
+      component: sampleComponent({ name, description: "x".repeat(4_000) }),
+    });
     const answer = await rawCall(
       grpcFrame(watchRequest({ startRevision: created.revision - 1n, resume: true })),
       { "grpc-accept-encoding": "gzip", "x-request-id": "raw-watch-1" },
@@ -100,7 +118,9 @@ describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
     expect(answer.headers["x-request-id"]).toBe("raw-watch-1");
     expect(answer.frames.every((f) => f.flag === 0)).toBe(true);
     expect(eventNames(answer)).toContain(name);
-    const event = messages(answer).flatMap((m) => m.events).find((e) => e.component?.name === name);
+    const event = messages(answer)
+      .flatMap((m) => m.events)
+      .find((e) => e.component?.name === name);
     expect(event?.revision).toBe(created.revision);
     expect(event?.component?.description).toBe("x".repeat(4_000));
   });
@@ -120,7 +140,9 @@ describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
     const answer = await rawCall(grpcFrame(Buffer.from([0x0f, 0x01])));
     expect(answer.frames).toHaveLength(0);
     expect(answer.headers["grpc-status"]).toBe("3");
-    expect(decodeURIComponent(String(answer.trailers["grpc-message"]))).toContain("request is not a valid nestor.catalog.v1.WatchEventsRequest");
+    expect(decodeURIComponent(String(answer.trailers["grpc-message"]))).toContain(
+      "request is not a valid nestor.catalog.v1.WatchEventsRequest",
+    );
   });
 
   it("refuses a request larger than server.maxRequestBytes with RESOURCE_EXHAUSTED naming the size and the limit", async () => {
@@ -166,7 +188,11 @@ describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
   });
 
   it("leaves gRPC with the JSON codec to connect-node, which still answers it", async () => {
-    const answer = await rawCall(grpcFrame(Buffer.from(JSON.stringify({}))), { "content-type": "application/grpc+json" }, (frames) => frames.length > 0);
+    const answer = await rawCall(
+      grpcFrame(Buffer.from(JSON.stringify({}))),
+      { "content-type": "application/grpc+json" },
+      (frames) => frames.length > 0,
+    );
     expect(answer.headers["content-type"]).toBe("application/grpc+json");
     expect(JSON.parse(answer.frames[0]!.payload.toString("utf8"))).toHaveProperty("revision");
   });

@@ -7,9 +7,9 @@ import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { afterEach, describe, expect, test } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { createLogger, type LogLevel } from "../../src/logging/index.js";
-import { expectConnectError, sampleComponent, testConfig, uniqueName, type CatalogClient } from "./harness.js";
+import { type CatalogClient, expectConnectError, sampleComponent, testConfig, uniqueName } from "./harness.js";
 
 interface Line {
   msg: string;
@@ -31,7 +31,10 @@ async function serverLoggingAt(level: LogLevel): Promise<{ client: CatalogClient
   const server = await startCatalogServer(testConfig(), logger);
   const sessions = new Http2SessionManager(server.url);
   running = { server, sessions };
-  return { client: createClient(CatalogService, createGrpcTransport({ baseUrl: server.url, sessionManager: sessions })), lines };
+  return {
+    client: createClient(CatalogService, createGrpcTransport({ baseUrl: server.url, sessionManager: sessions })),
+    lines,
+  };
 }
 
 const callLines = (lines: Line[]) => lines.filter((l) => l.msg.startsWith("call "));
@@ -46,7 +49,9 @@ describe("request ids", () => {
       { headers: { "x-request-id": "caller-42" }, onHeader: (h) => (echoed = h.get("x-request-id")) },
     );
     expect(echoed).toBe("caller-42");
-    expect(callLines(lines)).toContainEqual(expect.objectContaining({ msg: "call completed", request_id: "caller-42", code: "ok" }));
+    expect(callLines(lines)).toContainEqual(
+      expect.objectContaining({ msg: "call completed", request_id: "caller-42", code: "ok" }),
+    );
   });
 
   test("at debug level a call without an id gets one, the same in its log line and its response", async () => {
@@ -70,7 +75,11 @@ describe("request ids", () => {
     await expectConnectError(client.getComponent({ name, version: "9.9.9" }), Code.NotFound);
     const failed = callLines(lines);
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ msg: "call failed", code: "NotFound", method: "nestor.catalog.v1.CatalogService/GetComponent" });
+    expect(failed[0]).toMatchObject({
+      msg: "call failed",
+      code: "NotFound",
+      method: "nestor.catalog.v1.CatalogService/GetComponent",
+    });
     expect(failed[0]?.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -25,13 +25,19 @@ async function publish(name: string, version = "1.0.0") {
 }
 
 /** Every event for `name` after `after`, read by replaying the watch until it reaches the current revision. */
-async function eventsFor(name: string, after: bigint): Promise<{ type: EventType; version: string; revision: bigint }[]> {
+async function eventsFor(
+  name: string,
+  after: bigint,
+): Promise<{ type: EventType; version: string; revision: bigint }[]> {
   const { revision: current } = await h.grpc.listComponents({ pageSize: 1 });
   const seen: { type: EventType; version: string; revision: bigint }[] = [];
   if (current <= after) return seen;
   const abort = new AbortController();
   try {
-    for await (const msg of h.grpc.watchEvents({ startRevision: after, filter: { names: [name] } }, { signal: abort.signal })) {
+    for await (const msg of h.grpc.watchEvents(
+      { startRevision: after, filter: { names: [name] } },
+      { signal: abort.signal },
+    )) {
       for (const e of msg.events) seen.push({ type: e.type, version: e.component!.version, revision: e.revision });
       if (msg.revision >= current) break;
     }
@@ -89,7 +95,10 @@ describe("UpdateComponent", () => {
   test("a stale etag is ABORTED and changes nothing", async () => {
     const name = uniqueName("upd");
     const v1 = await publish(name);
-    await h.grpc.updateComponent({ component: { name, version: "1.0.0", description: "one" }, updateMask: { paths: ["description"] } });
+    await h.grpc.updateComponent({
+      component: { name, version: "1.0.0", description: "one" },
+      updateMask: { paths: ["description"] },
+    });
     const err = await expectConnectError(
       h.grpc.updateComponent({
         component: { name, version: "1.0.0", description: "two", etag: v1.etag },
@@ -106,7 +115,10 @@ describe("UpdateComponent", () => {
     const name = uniqueName("upd");
     await publish(name);
     const err = await expectConnectError(
-      h.grpc.updateComponent({ component: { name, version: "1.0.0", provider: "gcp" }, updateMask: { paths: ["description", "provider"] } }),
+      h.grpc.updateComponent({
+        component: { name, version: "1.0.0", provider: "gcp" },
+        updateMask: { paths: ["description", "provider"] },
+      }),
       Code.InvalidArgument,
     );
     expect(err.rawMessage).toContain("provider");
@@ -213,7 +225,10 @@ describe("DeleteComponent", () => {
   test("version with all_versions, or neither, is INVALID_ARGUMENT on version", async () => {
     const name = uniqueName("del");
     await publish(name);
-    const both = await expectConnectError(h.grpc.deleteComponent({ name, version: "1.0.0", allVersions: true }), Code.InvalidArgument);
+    const both = await expectConnectError(
+      h.grpc.deleteComponent({ name, version: "1.0.0", allVersions: true }),
+      Code.InvalidArgument,
+    );
     expect(violatedFields(both)).toEqual(["version"]);
     const neither = await expectConnectError(h.grpc.deleteComponent({ name }), Code.InvalidArgument);
     expect(violatedFields(neither)).toEqual(["version"]);

@@ -18,7 +18,10 @@ describe("version actors with API-key authentication", () => {
 
   it("records the publishing caller as create_actor and update_actor of the new version", async () => {
     const name = fresh("actor-create");
-    const created = await auth.clients.clients.grpc.createComponent({ component: sampleComponent({ name }) }, publisher());
+    const created = await auth.clients.clients.grpc.createComponent(
+      { component: sampleComponent({ name }) },
+      publisher(),
+    );
     expect(created.component?.createActor).toBe("api-key:publisher");
     expect(created.component?.updateActor).toBe("api-key:publisher");
 
@@ -44,7 +47,10 @@ describe("version actors with API-key authentication", () => {
 
   it("keeps the original publisher when someone else republishes identical content", async () => {
     const name = fresh("actor-republish");
-    const first = await auth.clients.clients.grpc.createComponent({ component: sampleComponent({ name }) }, publisher());
+    const first = await auth.clients.clients.grpc.createComponent(
+      { component: sampleComponent({ name }) },
+      publisher(),
+    );
     const again = await auth.clients.clients.grpc.createComponent({ component: sampleComponent({ name }) }, admin());
     expect(again.created).toBe(false);
     expect(again.revision).toBe(first.revision);
@@ -66,10 +72,17 @@ describe("version actors with API-key authentication", () => {
 
   it("carries the actors on the version inside watch events' history", async () => {
     const name = fresh("actor-event");
-    const created = await auth.clients.clients.grpc.createComponent({ component: sampleComponent({ name }) }, publisher());
+    const created = await auth.clients.clients.grpc.createComponent(
+      { component: sampleComponent({ name }) },
+      publisher(),
+    );
     const [event] = await auth.server.store.readEvents(Number(created.revision) - 1, 1);
     expect(event?.actor).toBe("api-key:publisher");
-    expect(event?.component).toMatchObject({ name, createActor: "api-key:publisher", updateActor: "api-key:publisher" });
+    expect(event?.component).toMatchObject({
+      name,
+      createActor: "api-key:publisher",
+      updateActor: "api-key:publisher",
+    });
   });
 });
 

@@ -5,7 +5,14 @@
  */
 import { Code } from "@connectrpc/connect";
 import { expect, test } from "vitest";
-import { expectConnectError, sampleComponent, uniqueName, useHarness, violatedFields, type Harness } from "./harness.js";
+import {
+  expectConnectError,
+  type Harness,
+  sampleComponent,
+  uniqueName,
+  useHarness,
+  violatedFields,
+} from "./harness.js";
 
 const h = useHarness((config) => {
   config.events.progressIntervalMs = 150;
@@ -46,7 +53,10 @@ test("a start ahead of the catalog's revision fails OUT_OF_RANGE naming the curr
 });
 
 test("a filter name that is not a DNS-1123 label fails INVALID_ARGUMENT naming it", async () => {
-  const err = await expectConnectError(firstMessage({ startRevision: 0n, filter: { names: ["ok-name", "Bad Name"] } }), Code.InvalidArgument);
+  const err = await expectConnectError(
+    firstMessage({ startRevision: 0n, filter: { names: ["ok-name", "Bad Name"] } }),
+    Code.InvalidArgument,
+  );
   expect(err.rawMessage).toContain("Bad Name");
   expect(violatedFields(err)).toEqual(["filter.names[1]"]);
 });

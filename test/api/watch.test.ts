@@ -9,18 +9,18 @@ import { beforeAll, describe, expect, test } from "vitest";
 import type { WatchEventsResponse } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import {
+  type ComponentInit,
   expectConnectError,
   expectGrpcJsError,
   GrpcJsStreamReader,
+  type GrpcJsWatchResponse,
   grpcJsFieldViolations,
+  type Harness,
   sampleComponent,
   uniqueName,
   useHarness,
   violatedFields,
   withExtraOptionalInput,
-  type ComponentInit,
-  type GrpcJsWatchResponse,
-  type Harness,
 } from "./harness.js";
 
 const h = useHarness((config) => {
@@ -66,7 +66,9 @@ describe("WatchEvents from now (start_revision 0)", () => {
       const created = await publish(sampleComponent({ name, version: "1.1.0" }));
       let msg = await w.next();
       while (msg.progress) msg = await w.next();
-      expect(msg.events.map((e) => [e.type, e.component?.version, e.revision])).toEqual([[EventType.CREATED, "1.1.0", created]]);
+      expect(msg.events.map((e) => [e.type, e.component?.version, e.revision])).toEqual([
+        [EventType.CREATED, "1.1.0", created],
+      ]);
       expect(msg.revision).toBe(created);
       expect(msg.events[0]!.actor).toBe("anonymous");
       expect(msg.events[0]!.eventTime).toBeDefined();
@@ -94,7 +96,9 @@ describe("WatchEvents replay and live", () => {
     const revisions: bigint[] = [];
     revisions.push(await publish(sampleComponent({ name, version: "1.0.0" })));
     revisions.push(await publish(withExtraOptionalInput(sampleComponent({ name, version: "1.1.0" }))));
-    revisions.push((await h.grpc.updateComponent({ component: { name, version: "1.0.0", description: "x" } })).revision);
+    revisions.push(
+      (await h.grpc.updateComponent({ component: { name, version: "1.0.0", description: "x" } })).revision,
+    );
     revisions.push((await h.grpc.deleteComponent({ name, version: "1.0.0" })).revision);
 
     const fromStart = watch({ startRevision: start });
@@ -102,7 +106,12 @@ describe("WatchEvents replay and live", () => {
     try {
       const replayed = await fromStart.eventsThrough(revisions[3]!);
       expect(replayed.map((e) => e.revision)).toEqual(revisions);
-      expect(replayed.map((e) => e.type)).toEqual([EventType.CREATED, EventType.CREATED, EventType.UPDATED, EventType.DELETED]);
+      expect(replayed.map((e) => e.type)).toEqual([
+        EventType.CREATED,
+        EventType.CREATED,
+        EventType.UPDATED,
+        EventType.DELETED,
+      ]);
       expect(replayed[3]!.component?.version).toBe("1.0.0");
       const partial = await fromMiddle.eventsThrough(revisions[3]!);
       expect(partial.map((e) => e.revision)).toEqual(revisions.slice(2));

@@ -29,7 +29,7 @@ describe("wireFieldPath", () => {
 
 describe("grpcMessageHeaderValue", () => {
   const messages = [
-    "invalid request: name: \"café\" is not a DNS-1123 label; see docs/names, a?b#c&d=e+f,g@h$i",
+    'invalid request: name: "café" is not a DNS-1123 label; see docs/names, a?b#c&d=e+f,g@h$i',
     "50% off",
     "rocket 🚀 — done",
     "%3A stays literal",

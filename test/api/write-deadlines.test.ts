@@ -8,10 +8,10 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { createLogger } from "../../src/logging/index.js";
-import { openGatedEmbeddedStore, type FsyncGate } from "../storage/gated-embedded-store.js";
-import { sampleComponent, tempDir, testConfig, uniqueName, type CatalogClient } from "./harness.js";
+import { type FsyncGate, openGatedEmbeddedStore } from "../storage/gated-embedded-store.js";
+import { type CatalogClient, sampleComponent, tempDir, testConfig, uniqueName } from "./harness.js";
 
 let server: CatalogServer;
 let client: CatalogClient;
@@ -67,7 +67,10 @@ describe("write deadlines", () => {
       .poll(
         () =>
           logLines.some(
-            (line) => line.msg === "call failed" && line.code === "DeadlineExceeded" && String(line.method).endsWith("/CreateComponent"),
+            (line) =>
+              line.msg === "call failed" &&
+              line.code === "DeadlineExceeded" &&
+              String(line.method).endsWith("/CreateComponent"),
           ),
         { timeout: 10_000 },
       )
@@ -76,7 +79,9 @@ describe("write deadlines", () => {
     gate.open();
     expect((await blocked).revision).toBe(start + 1n);
     // Writes run in arrival order: had the late one stayed queued, it would have landed before this one.
-    expect((await client.createComponent({ component: sampleComponent({ name: afterName }) })).revision).toBe(start + 2n);
+    expect((await client.createComponent({ component: sampleComponent({ name: afterName }) })).revision).toBe(
+      start + 2n,
+    );
     expect(await codeOf(client.getComponent({ name: lateName, version: "" }))).toBe(Code.NotFound);
     // The store is this suite's alone: everything in it is accounted for.
     const listed = await client.listComponents({ pageSize: 1000 });

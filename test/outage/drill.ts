@@ -106,7 +106,12 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
   const health = createClient(Health, transport);
   // A call that outlives this deadline is a hang: it fails the drill as DEADLINE_EXCEEDED.
   const callTimeoutMs = options.dependencyTimeoutMs * 3 + 5_000;
-  const report: DrillReport = { acks: [], failures: [], health: [], successesByPhase: { before: 0, down: 0, after: 0 } };
+  const report: DrillReport = {
+    acks: [],
+    failures: [],
+    health: [],
+    successesByPhase: { before: 0, down: 0, after: 0 },
+  };
   let phase: Phase = "before";
   let running = true;
 
@@ -132,7 +137,10 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
     while (running) {
       const name = `drill-w${id}-${sequence++}`;
       const reply = await record("CreateComponent", () =>
-        catalog.createComponent({ component: sampleComponent({ name, version: "1.0.0" }) }, { timeoutMs: callTimeoutMs }),
+        catalog.createComponent(
+          { component: sampleComponent({ name, version: "1.0.0" }) },
+          { timeoutMs: callTimeoutMs },
+        ),
       );
       if (reply?.component !== undefined) report.acks.push({ name, revision: reply.component.createRevision });
     }
@@ -192,7 +200,12 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
   return report;
 }
 
-async function waitFor(server: ServerProcess, condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(
+  server: ServerProcess,
+  condition: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (server.exited() !== undefined) {
@@ -214,7 +227,9 @@ function checkFailures(report: DrillReport, options: DrillOptions): void {
   }
   const notUnavailable = report.failures.filter((f) => f.code !== "Unavailable");
   expect(notUnavailable, `failures other than UNAVAILABLE: ${JSON.stringify(notUnavailable.slice(0, 10))}`).toEqual([]);
-  expect(report.failures.filter((f) => f.phase === "down").length, "no call failed during the outage").toBeGreaterThan(0);
+  expect(report.failures.filter((f) => f.phase === "down").length, "no call failed during the outage").toBeGreaterThan(
+    0,
+  );
 }
 
 function checkHealth(report: DrillReport, options: DrillOptions): void {
@@ -227,8 +242,14 @@ function checkHealth(report: DrillReport, options: DrillOptions): void {
     expect(last?.writes).toBe(Serving.SERVING);
     return;
   }
-  expect(down.some((s) => s.catalog === Serving.NOT_SERVING), "health never went NOT_SERVING while down").toBe(true);
-  expect(down.some((s) => s.writes === Serving.NOT_SERVING), "writes never went NOT_SERVING while down").toBe(true);
+  expect(
+    down.some((s) => s.catalog === Serving.NOT_SERVING),
+    "health never went NOT_SERVING while down",
+  ).toBe(true);
+  expect(
+    down.some((s) => s.writes === Serving.NOT_SERVING),
+    "writes never went NOT_SERVING while down",
+  ).toBe(true);
   expect(last?.writes).toBe(Serving.SERVING);
 }
 

@@ -3,12 +3,13 @@
  * relay process in front of moto (moto keeps tables in memory, so the relay is
  * what dies), SIGKILLed under load.
  */
-import { randomBytes } from "node:crypto";
+
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { MOTO_ENDPOINT } from "../watch/backends.js";
 import { RelayProcess } from "../support/servers/relay-process.js";
+import { MOTO_ENDPOINT } from "../watch/backends.js";
 import { runOutageDrill } from "./drill.js";
 
 describe("outage drill: dynamodb", () => {

@@ -49,7 +49,9 @@ describe("embedded store on a full disk", () => {
     const health = createClient(Health, transport);
     const status = async (service: string) => (await health.check({ service })).status;
 
-    const before = await catalog.createComponent({ component: sampleComponent({ name: "before-full", version: "1.0.0" }) });
+    const before = await catalog.createComponent({
+      component: sampleComponent({ name: "before-full", version: "1.0.0" }),
+    });
     fillDisk(filler);
 
     // The log file's last page may still hold a record or two; the disk refuses the write after that.
@@ -75,7 +77,9 @@ describe("embedded store on a full disk", () => {
     expect(server.output()).toMatch(/"level":"error","msg":"writes unavailable[^"]*".*ENOSPC/);
 
     rmSync(filler);
-    const after = await catalog.createComponent({ component: sampleComponent({ name: "after-full", version: "1.0.0" }) });
+    const after = await catalog.createComponent({
+      component: sampleComponent({ name: "after-full", version: "1.0.0" }),
+    });
     expect(after.created).toBe(true);
     expect(await status(WRITES_SERVICE)).toBe(Serving.SERVING);
     expect(server.output()).toMatch(/"msg":"writes available again"/);

@@ -16,11 +16,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RetryInfoSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { SyncService } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/logging/index.js";
 import { expectConnectError, sampleComponent, tempDir, testConfig } from "../api/harness.js";
-import { bearer, makeKeyMaterial, PROTOCOLS, protocolClients, signJwt, withAuth, ISSUER, AUDIENCE, type KeyMaterial, type ProtocolClients } from "./helpers.js";
+import {
+  AUDIENCE,
+  bearer,
+  ISSUER,
+  type KeyMaterial,
+  makeKeyMaterial,
+  PROTOCOLS,
+  type ProtocolClients,
+  protocolClients,
+  signJwt,
+  withAuth,
+} from "./helpers.js";
 
 const dir = tempDir("nestor-auth-");
 const keys: KeyMaterial = makeKeyMaterial(dir.path);
@@ -63,14 +74,17 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
   });
 
   it("refuses an unknown API key without echoing it", async () => {
-    const guess = "nck_" + "x".repeat(40);
+    const guess = `nck_${"x".repeat(40)}`;
     const err = await expectConnectError(client().listComponents({}, bearer(guess)), Code.Unauthenticated);
     expect(err.rawMessage).toContain("not a known API key");
     expect(err.rawMessage).not.toContain(guess);
   });
 
   it("refuses a malformed authorization header", async () => {
-    const err = await expectConnectError(client().listComponents({}, { headers: { authorization: `Basic ${keys.apiKeys.admin}` } }), Code.Unauthenticated);
+    const err = await expectConnectError(
+      client().listComponents({}, { headers: { authorization: `Basic ${keys.apiKeys.admin}` } }),
+      Code.Unauthenticated,
+    );
     expect(err.rawMessage).toContain('"Bearer <token>"');
     expect(err.rawMessage).not.toContain(keys.apiKeys.admin);
   });
@@ -95,7 +109,10 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
 
   it("records the publisher's identity as the actor of its writes", async () => {
     const name = fresh(`pub-${protocol}`);
-    const created = await client().createComponent({ component: sampleComponent({ name }) }, bearer(keys.apiKeys.publisher));
+    const created = await client().createComponent(
+      { component: sampleComponent({ name }) },
+      bearer(keys.apiKeys.publisher),
+    );
     const [event] = await server.store.readEvents(Number(created.revision) - 1, 1);
     expect(event?.actor).toBe("api-key:publisher");
   });
@@ -104,17 +121,29 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
     const scoped = bearer(keys.apiKeys.scoped);
     const own = fresh(`team-a-${protocol}`);
     await client().createComponent({ component: sampleComponent({ name: own, provider: "aws" }) }, scoped);
-    const otherName = await expectConnectError(client().createComponent({ component: sampleComponent({ name: fresh(`team-b-${protocol}`) }) }, scoped), Code.PermissionDenied);
+    const otherName = await expectConnectError(
+      client().createComponent({ component: sampleComponent({ name: fresh(`team-b-${protocol}`) }) }, scoped),
+      Code.PermissionDenied,
+    );
     expect(otherName.rawMessage).toContain('names start with "team-a-"');
     const otherProvider = await expectConnectError(
-      client().createComponent({ component: sampleComponent({ name: fresh(`team-a-${protocol}`), provider: "gcp" }) }, scoped),
+      client().createComponent(
+        { component: sampleComponent({ name: fresh(`team-a-${protocol}`), provider: "gcp" }) },
+        scoped,
+      ),
       Code.PermissionDenied,
     );
     expect(otherProvider.rawMessage).toContain('provider "aws"');
     // A component another team published under a matching name, with another provider, stays out of reach.
     const foreign = fresh(`team-a-gcp-${protocol}`);
-    await client().createComponent({ component: sampleComponent({ name: foreign, provider: "gcp" }) }, bearer(keys.apiKeys.admin));
-    await expectConnectError(client().deleteComponent({ name: foreign, allVersions: true }, scoped), Code.PermissionDenied);
+    await client().createComponent(
+      { component: sampleComponent({ name: foreign, provider: "gcp" }) },
+      bearer(keys.apiKeys.admin),
+    );
+    await expectConnectError(
+      client().deleteComponent({ name: foreign, allVersions: true }, scoped),
+      Code.PermissionDenied,
+    );
     await client().deleteComponent({ name: own, allVersions: true }, scoped);
   });
 
@@ -152,7 +181,10 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
   });
 
   it("denies a valid JWT that carries no role", async () => {
-    const err = await expectConnectError(client().listComponents({}, bearer(signJwt(keys, { claims: { roles: [] } }))), Code.PermissionDenied);
+    const err = await expectConnectError(
+      client().listComponents({}, bearer(signJwt(keys, { claims: { roles: [] } }))),
+      Code.PermissionDenied,
+    );
     expect(err.rawMessage).toContain("needs the reader role");
     expect(err.rawMessage).toContain("has no role");
   });
@@ -174,7 +206,6 @@ function confused(material: KeyMaterial): string {
   return `${signed}.${createHmac("sha256", pem).update(signed).digest("base64url")}`;
 }
 
-
 describe("open and admin-only methods", () => {
   it("answers health checks without credentials", async () => {
     const health = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
@@ -184,7 +215,10 @@ describe("open and admin-only methods", () => {
 
   it("keeps SyncService for admins: a publisher is denied naming the admin role", async () => {
     const sync = createClient(SyncService, createGrpcTransport({ baseUrl: server.url }));
-    const err = await expectConnectError(sync.listSyncStatuses({}, bearer(keys.apiKeys.publisher)), Code.PermissionDenied);
+    const err = await expectConnectError(
+      sync.listSyncStatuses({}, bearer(keys.apiKeys.publisher)),
+      Code.PermissionDenied,
+    );
     expect(err.rawMessage).toContain("needs the admin role");
     await sync.listSyncStatuses({}, bearer(keys.apiKeys.admin));
   });
@@ -193,7 +227,12 @@ describe("open and admin-only methods", () => {
 describe("logs", () => {
   it("name the caller's identity on every call and never contain a secret", async () => {
     await clients.clients.grpc.listComponents({}, bearer(keys.apiKeys.reader));
-    await rejection(clients.clients.grpc.createComponent({ component: sampleComponent({ name: fresh("log") }) }, bearer(keys.apiKeys.reader)));
+    await rejection(
+      clients.clients.grpc.createComponent(
+        { component: sampleComponent({ name: fresh("log") }) },
+        bearer(keys.apiKeys.reader),
+      ),
+    );
     const text = logLines.join("\n");
     expect(text).toContain('"identity":"api-key:reader"');
     for (const secret of Object.values(keys.apiKeys)) expect(text).not.toContain(secret);
@@ -243,10 +282,15 @@ describe("limits", () => {
       const stream = own.clients.grpc.watchEvents({ startRevision: 0n }, { ...reader, signal: first.signal });
       const iterator = stream[Symbol.asyncIterator]();
       await iterator.next();
-      const err = await expectConnectError(drain(own.clients.connect.watchEvents({ startRevision: 0n }, reader)), Code.ResourceExhausted);
+      const err = await expectConnectError(
+        drain(own.clients.connect.watchEvents({ startRevision: 0n }, reader)),
+        Code.ResourceExhausted,
+      );
       expect(err.rawMessage).toContain("already holds 1 open streams");
       // Another identity has its own allowance.
-      const other = own.clients["grpc-web"].watchEvents({ startRevision: 0n }, bearer(keys.apiKeys.publisher))[Symbol.asyncIterator]();
+      const other = own.clients["grpc-web"]
+        .watchEvents({ startRevision: 0n }, bearer(keys.apiKeys.publisher))
+        [Symbol.asyncIterator]();
       await other.next();
       await other.return?.();
       first.abort();
@@ -302,7 +346,10 @@ describe("JWKS URL", () => {
     try {
       expect(served).toBe(1);
       await own.clients.connect.listComponents({}, bearer(signJwt(keys, { alg: "ES256" })));
-      const err = await expectConnectError(own.clients.grpc.listComponents({}, bearer(forge(signJwt(keys), { sub: "eve" }))), Code.Unauthenticated);
+      const err = await expectConnectError(
+        own.clients.grpc.listComponents({}, bearer(forge(signJwt(keys), { sub: "eve" }))),
+        Code.Unauthenticated,
+      );
       expect(err).toBeInstanceOf(ConnectError);
     } finally {
       own.close();

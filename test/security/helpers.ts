@@ -5,11 +5,16 @@
  * (gRPC, gRPC-Web, Connect JSON) for a running server.
  */
 import { execFileSync } from "node:child_process";
-import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import { createHmac, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { type Client, createClient } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { hashApiKey } from "../../src/api/auth/index.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
@@ -39,7 +44,7 @@ export function makeKeyMaterial(dir: string): KeyMaterial {
   };
   const jwksFile = join(dir, "jwks.json");
   writeFileSync(jwksFile, JSON.stringify(jwks));
-  const key = () => "nck_" + randomBytes(24).toString("base64url");
+  const key = () => `nck_${randomBytes(24).toString("base64url")}`;
   return {
     dir,
     apiKeys: { reader: key(), publisher: key(), scoped: key(), admin: key() },
@@ -55,8 +60,20 @@ export function withAuth(keys: KeyMaterial): (config: CatalogConfig) => void {
   return (config) => {
     config.auth.apiKeys = [
       { name: "reader", hash: hashApiKey(keys.apiKeys.reader), role: "reader", namePrefixes: [], providers: [] },
-      { name: "publisher", hash: hashApiKey(keys.apiKeys.publisher), role: "publisher", namePrefixes: [], providers: [] },
-      { name: "team-a", hash: hashApiKey(keys.apiKeys.scoped), role: "publisher", namePrefixes: ["team-a-"], providers: ["aws"] },
+      {
+        name: "publisher",
+        hash: hashApiKey(keys.apiKeys.publisher),
+        role: "publisher",
+        namePrefixes: [],
+        providers: [],
+      },
+      {
+        name: "team-a",
+        hash: hashApiKey(keys.apiKeys.scoped),
+        role: "publisher",
+        namePrefixes: ["team-a-"],
+        providers: ["aws"],
+      },
       { name: "ops", hash: hashApiKey(keys.apiKeys.admin), role: "admin", namePrefixes: [], providers: [] },
     ];
     config.auth.jwt.issuers = [
@@ -78,11 +95,27 @@ export function withAuth(keys: KeyMaterial): (config: CatalogConfig) => void {
 type Alg = "RS256" | "ES256" | "HS256" | "none";
 
 /** A signed compact JWT. Claims default to a valid reader token for ISSUER/AUDIENCE, valid for 5 minutes. */
-export function signJwt(keys: KeyMaterial, options: { alg?: Alg; kid?: string; claims?: Record<string, unknown>; header?: Record<string, unknown> } = {}): string {
+export function signJwt(
+  keys: KeyMaterial,
+  options: { alg?: Alg; kid?: string; claims?: Record<string, unknown>; header?: Record<string, unknown> } = {},
+): string {
   const alg = options.alg ?? "RS256";
   const now = Math.floor(Date.now() / 1000);
-  const header = { alg, typ: "JWT", kid: options.kid ?? { RS256: "rsa-1", ES256: "ec-1", HS256: "hs-1", none: undefined }[alg], ...options.header };
-  const claims = { iss: ISSUER, aud: AUDIENCE, sub: "alice", iat: now, exp: now + 300, roles: ["reader"], ...options.claims };
+  const header = {
+    alg,
+    typ: "JWT",
+    kid: options.kid ?? { RS256: "rsa-1", ES256: "ec-1", HS256: "hs-1", none: undefined }[alg],
+    ...options.header,
+  };
+  const claims = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: "alice",
+    iat: now,
+    exp: now + 300,
+    roles: ["reader"],
+    ...options.claims,
+  };
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const signed = `${encode(header)}.${encode(claims)}`;
   const data = Buffer.from(signed);
@@ -110,7 +143,10 @@ export function protocolClients(baseUrl: string, nodeOptions: Record<string, unk
     clients: {
       grpc: createClient(CatalogService, createGrpcTransport({ baseUrl, sessionManager: sessions, nodeOptions })),
       "grpc-web": createClient(CatalogService, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", nodeOptions })),
-      connect: createClient(CatalogService, createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false, nodeOptions })),
+      connect: createClient(
+        CatalogService,
+        createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false, nodeOptions }),
+      ),
     },
     close: () => sessions.abort(),
   };
@@ -140,7 +176,26 @@ function openssl(args: string[], cwd: string): void {
 /** A CA and certificates signed by it: server (127.0.0.1, localhost) and client; plus a client from another CA. */
 export function makeCertificates(dir: string): Certificates {
   const ca = (name: string) => {
-    openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`], dir);
+    openssl(
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.crt`,
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${name}`,
+      ],
+      dir,
+    );
   };
   ca("ca");
   ca("other-ca");
@@ -165,9 +220,44 @@ export function serverCertificate(dir: string, name: string, caName: string, cn 
 }
 
 function leaf(dir: string, name: string, caName: string, subject: string, extension: string): void {
-  openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key.new`, "-out", `${name}.csr`, "-subj", subject], dir);
-  writeFileSync(join(dir, `${name}.ext`), extension + "\n");
-  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", `${caName}.crt`, "-CAkey", `${caName}.key`, "-CAcreateserial", "-out", `${name}.crt.new`, "-days", "2", "-extfile", `${name}.ext`], dir);
+  openssl(
+    [
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${name}.key.new`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      subject,
+    ],
+    dir,
+  );
+  writeFileSync(join(dir, `${name}.ext`), `${extension}\n`);
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${caName}.crt`,
+      "-CAkey",
+      `${caName}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt.new`,
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+    ],
+    dir,
+  );
   // Rename both into place, key first, so a watcher never sees a certificate without its key for long.
   execFileSync("mv", [`${name}.key.new`, `${name}.key`], { cwd: dir });
   execFileSync("mv", [`${name}.crt.new`, `${name}.crt`], { cwd: dir });

@@ -7,8 +7,9 @@
  * is back near where it started (after forced GC), and the catalog has the
  * same revision and content as before.
  */
-import { runInNewContext } from "node:vm";
+
 import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -19,12 +20,22 @@ import {
   GetComponentRequestSchema,
   ListComponentsRequestSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { LIMITS } from "../../src/catalog/validation.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { bigintSafe, sampleComponent, tempDir, testConfig, type ComponentInit } from "../api/harness.js";
-import { bearer, makeKeyMaterial, PROTOCOLS, protocolClients, signJwt, withAuth, type CatalogClient, type Protocol, type ProtocolClients } from "./helpers.js";
-import { connectCall, connectStreamCall, frame, grpcWebCall, outcomeOf, RawGrpc, type Outcome } from "./wire.js";
+import { bigintSafe, type ComponentInit, sampleComponent, tempDir, testConfig } from "../api/harness.js";
+import {
+  bearer,
+  type CatalogClient,
+  makeKeyMaterial,
+  PROTOCOLS,
+  type Protocol,
+  type ProtocolClients,
+  protocolClients,
+  signJwt,
+  withAuth,
+} from "./helpers.js";
+import { connectCall, connectStreamCall, frame, grpcWebCall, type Outcome, outcomeOf, RawGrpc } from "./wire.js";
 
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 const SERVICE = "/nestor.catalog.v1.CatalogService";
@@ -61,7 +72,10 @@ async function heapAfterGc(gc: () => void): Promise<number> {
 
 /** Everything a client can see of the catalog: every version, and the revision. */
 async function catalogSnapshot(client: CatalogClient): Promise<{ revision: bigint; content: string }> {
-  const page = await client.listComponents({ allVersions: true, pageSize: 1000, filter: { includeDeprecated: true } }, admin);
+  const page = await client.listComponents(
+    { allVersions: true, pageSize: 1000, filter: { includeDeprecated: true } },
+    admin,
+  );
   return { revision: page.revision, content: JSON.stringify(page.components, bigintSafe) };
 }
 
@@ -77,7 +91,10 @@ beforeAll(async () => {
   clients = protocolClients(server.url);
   rawGrpc = new RawGrpc(server.url);
   for (const name of ["seed-mysql", "seed-network"]) {
-    await clients.clients.grpc.createComponent({ component: sampleComponent({ name, labels: { team: "platform", tier: "gold" } }) }, admin);
+    await clients.clients.grpc.createComponent(
+      { component: sampleComponent({ name, labels: { team: "platform", tier: "gold" } }) },
+      admin,
+    );
   }
 });
 
@@ -100,11 +117,23 @@ const INJECTIONS = [
   '{"$where": "sleep(1000)"}',
   "$ne",
   "') UNION SELECT * FROM events --",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell probe, sent as typed
   "${jndi:ldap://127.0.0.1/x}",
 ];
 
 /** Classic catastrophic-backtracking shapes: validation matches with RE2 (linear time), so each default is simply checked and refused. */
-const PATHOLOGICAL_PATTERNS = ["(a+)+$", "(a*)*b", "(\\w+\\s?)*$", "((a+))+c", "(a|a)*$", "([a-z]+)*@", "(.*){1,30}x", "(x+x+)+y", "(\\d+)*\\.", "((ab)*)+$"];
+const PATHOLOGICAL_PATTERNS = [
+  "(a+)+$",
+  "(a*)*b",
+  "(\\w+\\s?)*$",
+  "((a+))+c",
+  "(a|a)*$",
+  "([a-z]+)*@",
+  "(.*){1,30}x",
+  "(x+x+)+y",
+  "(\\d+)*\\.",
+  "((ab)*)+$",
+];
 
 /** More shapes that blow up backtracking engines; with RE2 they are ordinary patterns. */
 const BACKTRACKING_PATTERNS = ["(.*a){12}", "(a|aa)*$", "^(a?){25}a{25}$"];
@@ -139,26 +168,78 @@ function badComponents(): [string, ComponentInit, RegExp][] {
     ["version with whitespace", sampleComponent({ version: " 1.0.0" }), /version/],
     ["version of 300 characters", sampleComponent({ version: `1.0.0-${at(294)}` }), /version/],
     ["empty version", sampleComponent({ version: "" }), /version/],
-    ["description past 4096 characters", sampleComponent({ description: at(LIMITS.descriptionLength + 1) }), /description/],
+    [
+      "description past 4096 characters",
+      sampleComponent({ description: at(LIMITS.descriptionLength + 1) }),
+      /description/,
+    ],
     ["65 labels", sampleComponent({ labels: manyLabels(LIMITS.labels + 1) }), /labels/],
     ["10000 labels", sampleComponent({ labels: manyLabels(10_000) }), /labels/],
     ["label value past 63 characters", sampleComponent({ labels: { team: at(64) } }), /labels/],
     ["label name past 63 characters", sampleComponent({ labels: { [at(64)]: "v" } }), /labels/],
     ["label prefix past 253 characters", sampleComponent({ labels: { [`${at(254)}/team`]: "v" } }), /labels/],
     ["257 inputs", sampleComponent({ inputs: manyInputs(LIMITS.elements + 1) }), /inputs/],
-    ["pattern past 1024 characters", sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern: at(LIMITS.patternLength + 1) } }] }), /pattern/],
-    ["pattern that does not compile", sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern: "([a-z" } }] }), /pattern/],
-    ["config nested 33 levels", sampleComponent({ deployment: { engine: "terraform", config: deepStruct(LIMITS.configDepth + 1) as never } }), /config/],
-    ["config nested 40 levels", sampleComponent({ deployment: { engine: "terraform", config: deepStruct(40) as never } }), /config/],
-    ["config past 256 KiB", sampleComponent({ deployment: { engine: "terraform", config: { blob: at(LIMITS.configBytes + 10) } as never } }), /config/],
-    ["engine version past 128 characters", sampleComponent({ deployment: { engine: "terraform", engineVersion: at(129), config: {} } }), /engine/i],
+    [
+      "pattern past 1024 characters",
+      sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern: at(LIMITS.patternLength + 1) } }] }),
+      /pattern/,
+    ],
+    [
+      "pattern that does not compile",
+      sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern: "([a-z" } }] }),
+      /pattern/,
+    ],
+    [
+      "config nested 33 levels",
+      sampleComponent({ deployment: { engine: "terraform", config: deepStruct(LIMITS.configDepth + 1) as never } }),
+      /config/,
+    ],
+    [
+      "config nested 40 levels",
+      sampleComponent({ deployment: { engine: "terraform", config: deepStruct(40) as never } }),
+      /config/,
+    ],
+    [
+      "config past 256 KiB",
+      sampleComponent({ deployment: { engine: "terraform", config: { blob: at(LIMITS.configBytes + 10) } as never } }),
+      /config/,
+    ],
+    [
+      "engine version past 128 characters",
+      sampleComponent({ deployment: { engine: "terraform", engineVersion: at(129), config: {} } }),
+      /engine/i,
+    ],
     ["missing deployment engine", sampleComponent({ deployment: { engine: "", config: {} } }), /engine/],
     ["unspecified input type", sampleComponent({ inputs: [{ name: "x", type: 0 }] }), /type/],
-    ["duplicate input names", sampleComponent({ inputs: [{ name: "x", type: 1 }, { name: "x", type: 1 }] }), /inputs/],
-    ["default of the wrong type", sampleComponent({ inputs: [{ name: "x", type: 2, defaultValue: { kind: { case: "stringValue", value: "ten" } } }] }), /inputs/],
+    [
+      "duplicate input names",
+      sampleComponent({
+        inputs: [
+          { name: "x", type: 1 },
+          { name: "x", type: 1 },
+        ],
+      }),
+      /inputs/,
+    ],
+    [
+      "default of the wrong type",
+      sampleComponent({
+        inputs: [{ name: "x", type: 2, defaultValue: { kind: { case: "stringValue", value: "ten" } } }],
+      }),
+      /inputs/,
+    ],
     ...PATHOLOGICAL_PATTERNS.map((pattern): [string, ComponentInit, RegExp] => [
       `pathological pattern ${pattern}`,
-      sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern }, defaultValue: { kind: { case: "stringValue", value: "a".repeat(40) + "!" } } }] }),
+      sampleComponent({
+        inputs: [
+          {
+            name: "x",
+            type: 1,
+            validation: { pattern },
+            defaultValue: { kind: { case: "stringValue", value: `${"a".repeat(40)}!` } },
+          },
+        ],
+      }),
       /backtrack|pattern/,
     ]),
     ...INJECTIONS.flatMap((text): [string, ComponentInit, RegExp][] => [
@@ -167,7 +248,11 @@ function badComponents(): [string, ComponentInit, RegExp][] {
       [`injection in provider: ${text}`, sampleComponent({ provider: text }), /provider/],
       [`injection in category: ${text}`, sampleComponent({ category: text }), /category/],
       [`injection in label key: ${text}`, sampleComponent({ labels: { [text]: "v" } }), /labels/],
-      [`injection in deployment engine: ${text}`, sampleComponent({ deployment: { engine: text, config: {} } }), /engine/],
+      [
+        `injection in deployment engine: ${text}`,
+        sampleComponent({ deployment: { engine: text, config: {} } }),
+        /engine/,
+      ],
       [`injection in input name: ${text}`, sampleComponent({ inputs: [{ name: text, type: 1 }] }), /inputs/],
     ]),
   ];
@@ -176,8 +261,18 @@ function badComponents(): [string, ComponentInit, RegExp][] {
 function typedCases(protocol: Protocol): HostileCase[] {
   const client = () => clients.clients[protocol];
   const cases: HostileCase[] = [];
-  const add = (label: string, send: () => Promise<unknown> | AsyncIterable<unknown>, expected: string[], message?: RegExp) =>
-    cases.push({ label: `${protocol}: ${label}`, send: () => outcomeOf(send()), expect: expected, ...(message ? { message } : {}) });
+  const add = (
+    label: string,
+    send: () => Promise<unknown> | AsyncIterable<unknown>,
+    expected: string[],
+    message?: RegExp,
+  ) =>
+    cases.push({
+      label: `${protocol}: ${label}`,
+      send: () => outcomeOf(send()),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
 
   for (const [label, component, message] of badComponents()) {
     add(`create with ${label}`, () => client().createComponent({ component }, admin), ["invalid_argument"], message);
@@ -187,31 +282,139 @@ function typedCases(protocol: Protocol): HostileCase[] {
     ["a 63-character name", sampleComponent({ name: "a".repeat(LIMITS.nameLength) })],
     ["64 labels", sampleComponent({ labels: manyLabels(LIMITS.labels) })],
     ["a 4096-character description", sampleComponent({ description: "d".repeat(LIMITS.descriptionLength) })],
-    ["config nested 30 levels", sampleComponent({ deployment: { engine: "terraform", config: deepStruct(LIMITS.configDepth - 2) as never } })],
+    [
+      "config nested 30 levels",
+      sampleComponent({ deployment: { engine: "terraform", config: deepStruct(LIMITS.configDepth - 2) as never } }),
+    ],
     ["256 inputs", sampleComponent({ inputs: manyInputs(LIMITS.elements) })],
   ];
   for (const [label, component] of atLimits) {
-    add(`validate-only create with ${label}`, () => client().createComponent({ component, validateOnly: true }, admin), ["ok"]);
+    add(
+      `validate-only create with ${label}`,
+      () => client().createComponent({ component, validateOnly: true }, admin),
+      ["ok"],
+    );
   }
   for (const text of INJECTIONS) {
-    add(`validate-only create with injection in description: ${text}`, () => client().createComponent({ component: sampleComponent({ name: "seed-new", description: text }), validateOnly: true }, admin), ["ok"]);
-    add(`get with injection in name: ${text}`, () => client().getComponent({ name: text, version: "1.0.0" }, admin), ["invalid_argument"], /name/);
-    add(`get with injection in version: ${text}`, () => client().getComponent({ name: "seed-mysql", version: text }, admin), ["invalid_argument"], /version/);
-    add(`list filtered by injected provider: ${text}`, () => expectNoItems(client().listComponents({ filter: { provider: text, category: text, deploymentEngine: text, labels: { team: text } } }, admin)), ["ok"]);
-    add(`list with injection in order_by: ${text}`, () => client().listComponents({ orderBy: text }, admin), ["invalid_argument"], /order_by/);
-    add(`list with injection in page_token: ${text}`, () => client().listComponents({ pageToken: text }, admin), ["invalid_argument"], /page_token/);
+    add(
+      `validate-only create with injection in description: ${text}`,
+      () =>
+        client().createComponent(
+          { component: sampleComponent({ name: "seed-new", description: text }), validateOnly: true },
+          admin,
+        ),
+      ["ok"],
+    );
+    add(
+      `get with injection in name: ${text}`,
+      () => client().getComponent({ name: text, version: "1.0.0" }, admin),
+      ["invalid_argument"],
+      /name/,
+    );
+    add(
+      `get with injection in version: ${text}`,
+      () => client().getComponent({ name: "seed-mysql", version: text }, admin),
+      ["invalid_argument"],
+      /version/,
+    );
+    add(
+      `list filtered by injected provider: ${text}`,
+      () =>
+        expectNoItems(
+          client().listComponents(
+            { filter: { provider: text, category: text, deploymentEngine: text, labels: { team: text } } },
+            admin,
+          ),
+        ),
+      ["ok"],
+    );
+    add(
+      `list with injection in order_by: ${text}`,
+      () => client().listComponents({ orderBy: text }, admin),
+      ["invalid_argument"],
+      /order_by/,
+    );
+    add(
+      `list with injection in page_token: ${text}`,
+      () => client().listComponents({ pageToken: text }, admin),
+      ["invalid_argument"],
+      /page_token/,
+    );
     // Search splits the query into words and matches them as text: "OR" finding "platform" is search, not injection.
     add(`search for injection: ${text}`, () => client().searchComponents({ query: text }, admin), ["ok"]);
-    add(`delete with injection in name: ${text}`, () => client().deleteComponent({ name: text, allVersions: true }, admin), ["invalid_argument"], /name/);
+    add(
+      `delete with injection in name: ${text}`,
+      () => client().deleteComponent({ name: text, allVersions: true }, admin),
+      ["invalid_argument"],
+      /name/,
+    );
   }
-  add("update of the deprecation message past 1024 characters", () => client().updateComponent({ component: { name: "seed-mysql", version: "1.0.0", deprecation: { deprecated: true, message: "m".repeat(LIMITS.deprecationMessageLength + 1) } } }, admin), ["invalid_argument"], /deprecation/);
-  add("update with 10000 labels", () => client().updateComponent({ component: { name: "seed-mysql", version: "1.0.0", labels: manyLabels(10_000) } }, admin), ["invalid_argument"], /labels/);
-  add("update with an unknown field mask path", () => client().updateComponent({ component: { name: "seed-mysql", version: "1.0.0" }, updateMask: { paths: ["provider"] } }, admin), ["invalid_argument"], /update_mask|provider/);
-  add("search with 17 terms", () => client().searchComponents({ query: Array.from({ length: 17 }, (_, i) => `t${i}`).join(" ") }, admin), ["invalid_argument"], /query/);
-  add("search with a 65-character term", () => client().searchComponents({ query: "q".repeat(65) }, admin), ["invalid_argument"], /query/);
-  add("list filtered by 65 labels", () => client().listComponents({ filter: { labels: manyLabels(65) } }, admin), ["invalid_argument"], /labels/);
-  add("list with a negative page size", () => client().listComponents({ pageSize: -1 }, admin), ["invalid_argument"], /page_size/);
-  add("watch from a negative revision", () => client().watchEvents({ startRevision: -5n }, admin), ["invalid_argument"], /start_revision/);
+  add(
+    "update of the deprecation message past 1024 characters",
+    () =>
+      client().updateComponent(
+        {
+          component: {
+            name: "seed-mysql",
+            version: "1.0.0",
+            deprecation: { deprecated: true, message: "m".repeat(LIMITS.deprecationMessageLength + 1) },
+          },
+        },
+        admin,
+      ),
+    ["invalid_argument"],
+    /deprecation/,
+  );
+  add(
+    "update with 10000 labels",
+    () =>
+      client().updateComponent(
+        { component: { name: "seed-mysql", version: "1.0.0", labels: manyLabels(10_000) } },
+        admin,
+      ),
+    ["invalid_argument"],
+    /labels/,
+  );
+  add(
+    "update with an unknown field mask path",
+    () =>
+      client().updateComponent(
+        { component: { name: "seed-mysql", version: "1.0.0" }, updateMask: { paths: ["provider"] } },
+        admin,
+      ),
+    ["invalid_argument"],
+    /update_mask|provider/,
+  );
+  add(
+    "search with 17 terms",
+    () => client().searchComponents({ query: Array.from({ length: 17 }, (_, i) => `t${i}`).join(" ") }, admin),
+    ["invalid_argument"],
+    /query/,
+  );
+  add(
+    "search with a 65-character term",
+    () => client().searchComponents({ query: "q".repeat(65) }, admin),
+    ["invalid_argument"],
+    /query/,
+  );
+  add(
+    "list filtered by 65 labels",
+    () => client().listComponents({ filter: { labels: manyLabels(65) } }, admin),
+    ["invalid_argument"],
+    /labels/,
+  );
+  add(
+    "list with a negative page size",
+    () => client().listComponents({ pageSize: -1 }, admin),
+    ["invalid_argument"],
+    /page_size/,
+  );
+  add(
+    "watch from a negative revision",
+    () => client().watchEvents({ startRevision: -5n }, admin),
+    ["invalid_argument"],
+    /start_revision/,
+  );
 
   // Credentials.
   const now = Math.floor(Date.now() / 1000);
@@ -225,17 +428,42 @@ function typedCases(protocol: Protocol): HostileCase[] {
   ];
   for (const [label, token, message] of tokens) {
     add(`list with ${label}`, () => client().listComponents({}, bearer(token)), ["unauthenticated"], message);
-    add(`create with ${label}`, () => client().createComponent({ component: sampleComponent({ name: "nope" }) }, bearer(token)), ["unauthenticated"], message);
+    add(
+      `create with ${label}`,
+      () => client().createComponent({ component: sampleComponent({ name: "nope" }) }, bearer(token)),
+      ["unauthenticated"],
+      message,
+    );
   }
-  add("create without credentials", () => client().createComponent({ component: sampleComponent({ name: "nope" }) }), ["unauthenticated"], /publisher role/);
+  add(
+    "create without credentials",
+    () => client().createComponent({ component: sampleComponent({ name: "nope" }) }),
+    ["unauthenticated"],
+    /publisher role/,
+  );
   const readerWrites: [string, () => Promise<unknown>][] = [
-    ["create", () => client().createComponent({ component: sampleComponent({ name: "seed-mysql", version: "9.0.0" }) }, reader)],
-    ["validate-only create", () => client().createComponent({ component: sampleComponent({ name: "seed-mysql", version: "9.0.0" }), validateOnly: true }, reader)],
-    ["update", () => client().updateComponent({ component: { name: "seed-mysql", version: "1.0.0", description: "pwned" } }, reader)],
+    [
+      "create",
+      () => client().createComponent({ component: sampleComponent({ name: "seed-mysql", version: "9.0.0" }) }, reader),
+    ],
+    [
+      "validate-only create",
+      () =>
+        client().createComponent(
+          { component: sampleComponent({ name: "seed-mysql", version: "9.0.0" }), validateOnly: true },
+          reader,
+        ),
+    ],
+    [
+      "update",
+      () =>
+        client().updateComponent({ component: { name: "seed-mysql", version: "1.0.0", description: "pwned" } }, reader),
+    ],
     ["delete", () => client().deleteComponent({ name: "seed-mysql", version: "1.0.0" }, reader)],
     ["delete all versions", () => client().deleteComponent({ name: "seed-network", allVersions: true }, reader)],
   ];
-  for (const [label, send] of readerWrites) add(`a reader's ${label}`, send, ["permission_denied"], /needs the publisher role/);
+  for (const [label, send] of readerWrites)
+    add(`a reader's ${label}`, send, ["permission_denied"], /needs the publisher role/);
   return cases;
 }
 
@@ -257,7 +485,10 @@ function randomBytesSeeded(seed: number, length: number): Buffer {
 
 /** A valid CreateComponent request with validate_only written first, so any prefix that still decodes writes nothing. */
 function validateOnlyRequestBytes(): Buffer {
-  const body = toBinary(CreateComponentRequestSchema, create(CreateComponentRequestSchema, { component: sampleComponent({ name: "truncated" }) }));
+  const body = toBinary(
+    CreateComponentRequestSchema,
+    create(CreateComponentRequestSchema, { component: sampleComponent({ name: "truncated" }) }),
+  );
   return Buffer.concat([Buffer.from([0x10, 0x01]), body]);
 }
 
@@ -286,8 +517,14 @@ function deeplyNestedCreateBytes(depth: number): Buffer {
     const entry = Buffer.concat([lengthDelimited(1, Buffer.from("n")), lengthDelimited(2, lengthDelimited(5, struct))]);
     struct = lengthDelimited(1, entry);
   }
-  const deployment = lengthDelimited(9, Buffer.concat([lengthDelimited(1, Buffer.from("terraform")), lengthDelimited(3, struct)]));
-  const component = lengthDelimited(1, Buffer.concat([lengthDelimited(1, Buffer.from("deep")), lengthDelimited(2, Buffer.from("1.0.0")), deployment]));
+  const deployment = lengthDelimited(
+    9,
+    Buffer.concat([lengthDelimited(1, Buffer.from("terraform")), lengthDelimited(3, struct)]),
+  );
+  const component = lengthDelimited(
+    1,
+    Buffer.concat([lengthDelimited(1, Buffer.from("deep")), lengthDelimited(2, Buffer.from("1.0.0")), deployment]),
+  );
   return Buffer.concat([Buffer.from([0x10, 0x01]), component]);
 }
 
@@ -321,53 +558,189 @@ function rawCases(): HostileCase[] {
   const auth = { authorization: admin.headers.authorization };
   const path = (method: string) => `${SERVICE}/${method}`;
   const overAll = (label: string, method: string, body: Buffer, expected: string[], message?: RegExp) => {
-    cases.push({ label: `grpc: ${label}`, send: () => rawGrpc.call(path(method), frame(body), auth), expect: expected, ...(message ? { message } : {}) });
-    cases.push({ label: `grpc-web: ${label}`, send: () => grpcWebCall(server.url, path(method), frame(body), auth), expect: expected, ...(message ? { message } : {}) });
-    cases.push({ label: `connect: ${label}`, send: () => connectCall(server.url, path(method), body, "application/proto", auth), expect: expected, ...(message ? { message } : {}) });
+    cases.push({
+      label: `grpc: ${label}`,
+      send: () => rawGrpc.call(path(method), frame(body), auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
+    cases.push({
+      label: `grpc-web: ${label}`,
+      send: () => grpcWebCall(server.url, path(method), frame(body), auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
+    cases.push({
+      label: `connect: ${label}`,
+      send: () => connectCall(server.url, path(method), body, "application/proto", auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
   };
   /** A server-streaming method: Connect sends it as an enveloped stream, not a unary body. */
   const overAllStreaming = (label: string, method: string, envelope: Buffer, expected: string[], message?: RegExp) => {
-    cases.push({ label: `grpc: ${label}`, send: () => rawGrpc.call(path(method), envelope, auth), expect: expected, ...(message ? { message } : {}) });
-    cases.push({ label: `grpc-web: ${label}`, send: () => grpcWebCall(server.url, path(method), envelope, auth), expect: expected, ...(message ? { message } : {}) });
-    cases.push({ label: `connect stream: ${label}`, send: () => connectStreamCall(server.url, path(method), envelope, auth), expect: expected, ...(message ? { message } : {}) });
+    cases.push({
+      label: `grpc: ${label}`,
+      send: () => rawGrpc.call(path(method), envelope, auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
+    cases.push({
+      label: `grpc-web: ${label}`,
+      send: () => grpcWebCall(server.url, path(method), envelope, auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
+    cases.push({
+      label: `connect stream: ${label}`,
+      send: () => connectStreamCall(server.url, path(method), envelope, auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
   };
 
   for (let i = 0; i < 12; i++) {
     const bytes = randomBytesSeeded(1000 + i, 1 + ((i * 37) % 300));
-    overAll(`random bytes #${i} as CreateComponent`, "CreateComponent", bytes, decodes(bytes) ? ["invalid_argument"] : UNDECODABLE, decodes(bytes) ? /component/ : undecodable("CreateComponentRequest"));
+    overAll(
+      `random bytes #${i} as CreateComponent`,
+      "CreateComponent",
+      bytes,
+      decodes(bytes) ? ["invalid_argument"] : UNDECODABLE,
+      decodes(bytes) ? /component/ : undecodable("CreateComponentRequest"),
+    );
   }
   const full = validateOnlyRequestBytes();
   const cuts = [...Array(full.length - 3).keys()].map((i) => i + 3).filter((cut) => !decodes(full.subarray(0, cut)));
   for (const cut of cuts.filter((_, i) => i % Math.max(1, Math.floor(cuts.length / 8)) === 0).slice(0, 8)) {
-    overAll(`CreateComponent truncated to ${cut} of ${full.length} bytes`, "CreateComponent", full.subarray(0, cut), UNDECODABLE, undecodable("CreateComponentRequest"));
+    overAll(
+      `CreateComponent truncated to ${cut} of ${full.length} bytes`,
+      "CreateComponent",
+      full.subarray(0, cut),
+      UNDECODABLE,
+      undecodable("CreateComponentRequest"),
+    );
   }
-  overAll("a string field that is not UTF-8", "GetComponent", invalidUtf8Get(), UNDECODABLE, undecodable("GetComponentRequest", /utf-8/i));
-  overAll("deployment.config nested 40 levels deep", "CreateComponent", deeplyNestedCreateBytes(40), ["invalid_argument"], /config must be nested at most/);
+  overAll(
+    "a string field that is not UTF-8",
+    "GetComponent",
+    invalidUtf8Get(),
+    UNDECODABLE,
+    undecodable("GetComponentRequest", /utf-8/i),
+  );
+  overAll(
+    "deployment.config nested 40 levels deep",
+    "CreateComponent",
+    deeplyNestedCreateBytes(40),
+    ["invalid_argument"],
+    /config must be nested at most/,
+  );
   // protobuf-es stops decoding at 100 levels, so deeper nesting never reaches validation (nor the stack's limit).
-  overAll("deployment.config nested 2000 levels deep", "CreateComponent", deeplyNestedCreateBytes(2000), UNDECODABLE, undecodable("CreateComponentRequest", /maximum recursion depth/));
+  overAll(
+    "deployment.config nested 2000 levels deep",
+    "CreateComponent",
+    deeplyNestedCreateBytes(2000),
+    UNDECODABLE,
+    undecodable("CreateComponentRequest", /maximum recursion depth/),
+  );
   cases.push({
     label: "connect: deployment.config nested 2000 levels deep as JSON",
-    send: () => connectCall(server.url, path("CreateComponent"), JSON.stringify({ validateOnly: true, component: { name: "deep", version: "1.0.0", deployment: { engine: "terraform", config: deepStruct(2000) } } }), "application/json", auth),
+    send: () =>
+      connectCall(
+        server.url,
+        path("CreateComponent"),
+        JSON.stringify({
+          validateOnly: true,
+          component: { name: "deep", version: "1.0.0", deployment: { engine: "terraform", config: deepStruct(2000) } },
+        }),
+        "application/json",
+        auth,
+      ),
     expect: ["invalid_argument"],
     message: /maximum recursion depth/,
   });
-  overAll("a field with a length past the end", "GetComponent", Buffer.from([0x0a, 0xff, 0xff, 0x03, 0x61]), UNDECODABLE, undecodable("GetComponentRequest"));
-  overAll("a wire type that does not exist", "ListComponents", Buffer.from([0x0f, 0x01]), UNDECODABLE, undecodable("ListComponentsRequest"));
-  overAll("a varint of 11 bytes", "ListComponents", Buffer.from([0x08, ...Array(10).fill(0xff), 0x01]), UNDECODABLE, undecodable("ListComponentsRequest"));
-  overAllStreaming("WatchEvents with a wire type that does not exist", "WatchEvents", frame(Buffer.from([0x0f, 0x01])), UNDECODABLE, undecodable("WatchEventsRequest"));
-  overAllStreaming("WatchEvents with a truncated field", "WatchEvents", frame(Buffer.from([0x0a, 0x05, 0x61])), UNDECODABLE, undecodable("WatchEventsRequest"));
+  overAll(
+    "a field with a length past the end",
+    "GetComponent",
+    Buffer.from([0x0a, 0xff, 0xff, 0x03, 0x61]),
+    UNDECODABLE,
+    undecodable("GetComponentRequest"),
+  );
+  overAll(
+    "a wire type that does not exist",
+    "ListComponents",
+    Buffer.from([0x0f, 0x01]),
+    UNDECODABLE,
+    undecodable("ListComponentsRequest"),
+  );
+  overAll(
+    "a varint of 11 bytes",
+    "ListComponents",
+    Buffer.from([0x08, ...Array(10).fill(0xff), 0x01]),
+    UNDECODABLE,
+    undecodable("ListComponentsRequest"),
+  );
+  overAllStreaming(
+    "WatchEvents with a wire type that does not exist",
+    "WatchEvents",
+    frame(Buffer.from([0x0f, 0x01])),
+    UNDECODABLE,
+    undecodable("WatchEventsRequest"),
+  );
+  overAllStreaming(
+    "WatchEvents with a truncated field",
+    "WatchEvents",
+    frame(Buffer.from([0x0a, 0x05, 0x61])),
+    UNDECODABLE,
+    undecodable("WatchEventsRequest"),
+  );
 
   // Oversize messages: a real body past server.maxRequestBytes, and an envelope that only claims to be huge.
-  const oversize = toBinary(GetComponentRequestSchema, create(GetComponentRequestSchema, { name: "x".repeat(MAX_REQUEST_BYTES + 1024), version: "1.0.0" }));
-  overAll("a message past maxRequestBytes", "GetComponent", Buffer.from(oversize), ["resource_exhausted"], /exceed|max|limit|size/i);
-  cases.push({ label: "grpc: an envelope claiming 4 GiB", send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 0xffffffff), auth), expect: ["resource_exhausted"] });
-  cases.push({ label: "grpc-web: an envelope claiming 4 GiB", send: () => grpcWebCall(server.url, path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 0xffffffff), auth), expect: ["resource_exhausted"] });
-  cases.push({ label: "grpc: an envelope claiming more bytes than sent", send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 400), auth), expect: ["invalid_argument"] });
+  const oversize = toBinary(
+    GetComponentRequestSchema,
+    create(GetComponentRequestSchema, { name: "x".repeat(MAX_REQUEST_BYTES + 1024), version: "1.0.0" }),
+  );
+  overAll(
+    "a message past maxRequestBytes",
+    "GetComponent",
+    Buffer.from(oversize),
+    ["resource_exhausted"],
+    /exceed|max|limit|size/i,
+  );
+  cases.push({
+    label: "grpc: an envelope claiming 4 GiB",
+    send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 0xffffffff), auth),
+    expect: ["resource_exhausted"],
+  });
+  cases.push({
+    label: "grpc-web: an envelope claiming 4 GiB",
+    send: () => grpcWebCall(server.url, path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 0xffffffff), auth),
+    expect: ["resource_exhausted"],
+  });
+  cases.push({
+    label: "grpc: an envelope claiming more bytes than sent",
+    send: () => rawGrpc.call(path("GetComponent"), frame(Buffer.from([0x0a, 0x01, 0x61]), 400), auth),
+    expect: ["invalid_argument"],
+  });
   // A protocol violation the gRPC spec answers INTERNAL (see callerFault in src/api/request-errors.ts); the message says what the caller did.
   const compressedWithoutEncoding = frame(Buffer.from([0x0a, 0x01, 0x61]), 3, 1);
-  cases.push({ label: "grpc: a compressed flag without grpc-encoding", send: () => rawGrpc.call(path("GetComponent"), compressedWithoutEncoding, auth), expect: ["internal"], message: /flagged compressed .*no grpc-encoding/ });
-  cases.push({ label: "grpc-web: a compressed flag without grpc-encoding", send: () => grpcWebCall(server.url, path("GetComponent"), compressedWithoutEncoding, auth), expect: ["internal"], message: /flagged compressed .*no grpc-encoding/ });
-  cases.push({ label: "connect stream: a compressed flag without connect-content-encoding", send: () => connectStreamCall(server.url, path("WatchEvents"), compressedWithoutEncoding, auth), expect: ["internal"], message: /flagged compressed .*no connect-content-encoding/ });
+  cases.push({
+    label: "grpc: a compressed flag without grpc-encoding",
+    send: () => rawGrpc.call(path("GetComponent"), compressedWithoutEncoding, auth),
+    expect: ["internal"],
+    message: /flagged compressed .*no grpc-encoding/,
+  });
+  cases.push({
+    label: "grpc-web: a compressed flag without grpc-encoding",
+    send: () => grpcWebCall(server.url, path("GetComponent"), compressedWithoutEncoding, auth),
+    expect: ["internal"],
+    message: /flagged compressed .*no grpc-encoding/,
+  });
+  cases.push({
+    label: "connect stream: a compressed flag without connect-content-encoding",
+    send: () => connectStreamCall(server.url, path("WatchEvents"), compressedWithoutEncoding, auth),
+    expect: ["internal"],
+    message: /flagged compressed .*no connect-content-encoding/,
+  });
 
   // Wrong content types.
   const valid = Buffer.from(toBinary(ListComponentsRequestSchema, create(ListComponentsRequestSchema, {})));
@@ -383,18 +756,57 @@ function rawCases(): HostileCase[] {
     ["application/json", '{"pageSize": 1, "unknownField": 1}', ["ok"]],
     ["application/json", '{"filter": {"labels": [1, 2]}}', ["invalid_argument"]],
     ["application/json", "[".repeat(5000), ["invalid_argument"]],
-    ["application/json", Buffer.from([0x7b, 0x22, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x42, 0x79, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), ["invalid_argument"]],
+    [
+      "application/json",
+      Buffer.from([0x7b, 0x22, 0x6f, 0x72, 0x64, 0x65, 0x72, 0x42, 0x79, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+      ["invalid_argument"],
+    ],
     ["application/json; charset=latin1", "{}", ["http_415", "invalid_argument"]],
   ];
   for (const [type, body, expected, message] of contentTypes) {
-    cases.push({ label: `connect: ListComponents as ${type ?? "no content type"} (${String(body).slice(0, 20)})`, send: () => connectCall(server.url, path("ListComponents"), body, type, auth), expect: expected, ...(message ? { message } : {}) });
+    cases.push({
+      label: `connect: ListComponents as ${type ?? "no content type"} (${String(body).slice(0, 20)})`,
+      send: () => connectCall(server.url, path("ListComponents"), body, type, auth),
+      expect: expected,
+      ...(message ? { message } : {}),
+    });
   }
-  cases.push({ label: "grpc: application/grpc+json carrying protobuf", send: () => rawGrpc.call(path("ListComponents"), frame(Buffer.from([0x08, 0x96, 0x01])), { ...auth, "content-type": "application/grpc+json" }), expect: ["invalid_argument"] });
+  cases.push({
+    label: "grpc: application/grpc+json carrying protobuf",
+    send: () =>
+      rawGrpc.call(path("ListComponents"), frame(Buffer.from([0x08, 0x96, 0x01])), {
+        ...auth,
+        "content-type": "application/grpc+json",
+      }),
+    expect: ["invalid_argument"],
+  });
   // A gRPC content type we do not serve is a gRPC status a gRPC client can read (a bare HTTP 415 reads as UNKNOWN).
-  cases.push({ label: "grpc: application/grpc+xml", send: () => rawGrpc.call(path("ListComponents"), frame(valid), { ...auth, "content-type": "application/grpc+xml" }), expect: ["unimplemented"], message: /application\/grpc\+xml is not served/ });
-  cases.push({ label: "grpc-web: application/grpc-web+xml", send: () => grpcWebCall(server.url, path("ListComponents"), frame(valid), { ...auth, "content-type": "application/grpc-web+xml" }), expect: ["unimplemented"], message: /application\/grpc-web\+xml is not served/ });
-  cases.push({ label: "grpc: an unknown method", send: () => rawGrpc.call(`${SERVICE}/DropAllTables`, frame(valid), auth), expect: ["unimplemented"] });
-  cases.push({ label: "connect: an unknown service", send: () => connectCall(server.url, "/evil.Service/Run", "{}", "application/json", auth), expect: ["unimplemented", "http_404"] });
+  cases.push({
+    label: "grpc: application/grpc+xml",
+    send: () => rawGrpc.call(path("ListComponents"), frame(valid), { ...auth, "content-type": "application/grpc+xml" }),
+    expect: ["unimplemented"],
+    message: /application\/grpc\+xml is not served/,
+  });
+  cases.push({
+    label: "grpc-web: application/grpc-web+xml",
+    send: () =>
+      grpcWebCall(server.url, path("ListComponents"), frame(valid), {
+        ...auth,
+        "content-type": "application/grpc-web+xml",
+      }),
+    expect: ["unimplemented"],
+    message: /application\/grpc-web\+xml is not served/,
+  });
+  cases.push({
+    label: "grpc: an unknown method",
+    send: () => rawGrpc.call(`${SERVICE}/DropAllTables`, frame(valid), auth),
+    expect: ["unimplemented"],
+  });
+  cases.push({
+    label: "connect: an unknown service",
+    send: () => connectCall(server.url, "/evil.Service/Run", "{}", "application/json", auth),
+    expect: ["unimplemented", "http_404"],
+  });
   return cases;
 }
 
@@ -421,16 +833,19 @@ describe("hostile inputs", () => {
         if (/\n\s+at /.test(outcome.message)) problems.push("stack trace in message");
         if (outcome.message.length > 4200) problems.push("message longer than a header line");
         if (c.message && !c.message.test(outcome.message)) problems.push(`message does not match ${c.message}`);
-        for (const secret of Object.values(keys.apiKeys)) if (outcome.message.includes(secret)) problems.push("message echoes an API key");
+        for (const secret of Object.values(keys.apiKeys))
+          if (outcome.message.includes(secret)) problems.push("message echoes an API key");
       }
-      if (problems.length > 0) failures.push(`${c.label}: ${problems.join("; ")} — ${JSON.stringify(outcome.message.slice(0, 300))}`);
+      if (problems.length > 0)
+        failures.push(`${c.label}: ${problems.join("; ")} — ${JSON.stringify(outcome.message.slice(0, 300))}`);
     }
     expect(failures, `${failures.length} of ${cases.length} cases`).toEqual([]);
 
     // Still up: health SERVING and an ordinary read works over every protocol.
     const health = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
     expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    for (const protocol of PROTOCOLS) await clients.clients[protocol].getComponent({ name: "seed-mysql", version: "1.0.0" }, reader);
+    for (const protocol of PROTOCOLS)
+      await clients.clients[protocol].getComponent({ name: "seed-mysql", version: "1.0.0" }, reader);
 
     const after = await heapAfterGc(gc);
     // Tolerance for allocator noise and connection pools; a leak of the corpus (oversize bodies alone are 2 MiB each) would exceed it.
@@ -445,7 +860,16 @@ describe("hostile inputs", () => {
 describe("patterns with bounded cost", () => {
   // A backtracking engine would hang the server on these; RE2 answers in linear time.
   it.each(BACKTRACKING_PATTERNS)("refuses or bounds the pathological pattern %s", async (pattern) => {
-    const component = sampleComponent({ inputs: [{ name: "x", type: 1, validation: { pattern }, defaultValue: { kind: { case: "stringValue", value: "a".repeat(40) + "!" } } }] });
+    const component = sampleComponent({
+      inputs: [
+        {
+          name: "x",
+          type: 1,
+          validation: { pattern },
+          defaultValue: { kind: { case: "stringValue", value: `${"a".repeat(40)}!` } },
+        },
+      ],
+    });
     const outcome = await outcomeOf(clients.clients.grpc.createComponent({ component, validateOnly: true }, admin));
     expect(outcome.code).toBe("invalid_argument");
   });

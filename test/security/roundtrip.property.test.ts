@@ -5,14 +5,16 @@
  * moto). Random contents come from catalog/content-fixtures' arbitrary,
  * kept to those validateComponent accepts.
  */
-import { randomBytes } from "node:crypto";
+
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { componentToWire, draftFromWire } from "../../src/api/convert.js";
 import { startCatalogServer } from "../../src/app.js";
 import { arbitraryContent } from "../../src/catalog/content-fixtures.js";
+import { effectiveRules } from "../../src/catalog/digest.js";
 import { validateComponent } from "../../src/catalog/validation.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
@@ -20,7 +22,6 @@ import type { ComponentContent, ComponentRecord } from "../../src/storage/record
 import { tempDir, testConfig } from "../api/harness.js";
 import { dropSchema, freshSchemaName, testConfig as postgresConfig } from "../storage/postgres.harness.js";
 import { protocolClients } from "./helpers.js";
-import { effectiveRules } from "../../src/catalog/digest.js";
 
 const MOTO = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "test";
@@ -42,20 +43,37 @@ const BACKENDS: Record<string, (config: CatalogConfig) => void> = {
   },
   dynamodb: (config) => {
     config.storage.type = "dynamodb";
-    config.storage.dynamodb = { ...config.storage.dynamodb, tableName, endpoint: MOTO, timeoutMs: 20_000, pollIntervalMs: 200, migrateOnStart: true };
+    config.storage.dynamodb = {
+      ...config.storage.dynamodb,
+      tableName,
+      endpoint: MOTO,
+      timeoutMs: 20_000,
+      pollIntervalMs: 200,
+      migrateOnStart: true,
+    };
   },
 };
 
 afterAll(async () => {
   dataDir.remove();
   await dropSchema(schema);
-  await new DynamoDBClient({ endpoint: MOTO, region: "us-east-1" }).send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+  await new DynamoDBClient({ endpoint: MOTO, region: "us-east-1" })
+    .send(new DeleteTableCommand({ TableName: tableName }))
+    .catch(() => undefined);
 });
 
-const labels = fc.dictionary(fc.constantFrom("team", "tier", "app.kubernetes.io/part-of"), fc.constantFrom("platform", "gold", "db-1", ""), { maxKeys: 3 });
+const labels = fc.dictionary(
+  fc.constantFrom("team", "tier", "app.kubernetes.io/part-of"),
+  fc.constantFrom("platform", "gold", "db-1", ""),
+  { maxKeys: 3 },
+);
 const description = fc.constantFrom("", "A component", "Ünïcödé ✓ — quotes ' \" and ; -- too");
 
-function recordOf(name: string, content: ComponentContent, extra: { description: string; labels: Record<string, string> }): ComponentRecord {
+function recordOf(
+  name: string,
+  content: ComponentContent,
+  extra: { description: string; labels: Record<string, string> },
+): ComponentRecord {
   return {
     ...content,
     name,
@@ -76,7 +94,8 @@ const isValid = (record: ComponentRecord) => validateComponent({ ...record }).le
 
 describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
   it("returns every valid component published through CreateComponent unchanged from GetComponent", async () => {
-    if (backend === "dynamodb") execFileSync("bash", ["scripts/services/moto.sh"], { stdio: ["ignore", "ignore", "inherit"] });
+    if (backend === "dynamodb")
+      execFileSync("bash", ["scripts/services/moto.sh"], { stdio: ["ignore", "ignore", "inherit"] });
     const server = await startCatalogServer(testConfig(BACKENDS[backend]!), silentLogger);
     const { clients, close } = protocolClients(server.url);
     let counter = 0;

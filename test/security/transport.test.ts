@@ -12,12 +12,21 @@ import * as tls from "node:tls";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey, isLoopbackHost } from "../../src/api/auth/index.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
 import { createLogger, silentLogger } from "../../src/logging/index.js";
 import { expectConnectError, repoRoot, sampleComponent, tempDir, testConfig } from "../api/harness.js";
-import { bearer, makeCertificates, makeKeyMaterial, PROTOCOLS, protocolClients, serverCertificate, withAuth, type Certificates } from "./helpers.js";
+import {
+  bearer,
+  type Certificates,
+  makeCertificates,
+  makeKeyMaterial,
+  PROTOCOLS,
+  protocolClients,
+  serverCertificate,
+  withAuth,
+} from "./helpers.js";
 
 const dir = tempDir("nestor-tls-");
 const certs: Certificates = makeCertificates(dir.path);
@@ -26,7 +35,13 @@ const keys = makeKeyMaterial(dir.path);
 function tlsConfig(adjust: (config: CatalogConfig) => void = () => {}): CatalogConfig {
   return testConfig((config) => {
     withAuth(keys)(config);
-    config.server.tls = { certFile: certs.certFile, keyFile: certs.keyFile, clientCaFile: certs.caFile, requireClientCert: false, reloadIntervalMs: 100 };
+    config.server.tls = {
+      certFile: certs.certFile,
+      keyFile: certs.keyFile,
+      clientCaFile: certs.caFile,
+      requireClientCert: false,
+      reloadIntervalMs: 100,
+    };
     config.auth.clientCertificates = [
       { subject: "spiffe://nestor.test/publisher", role: "publisher", namePrefixes: [], providers: [] },
     ];
@@ -44,30 +59,40 @@ describe("mTLS", () => {
   afterAll(() => server.shutdown());
 
   const ca = () => readFileSync(certs.caFile);
-  const withClientCert = () => ({ ca: ca(), cert: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) });
-
-  it.each(PROTOCOLS)("maps a verified client certificate's SAN to its identity over %s and records it on writes", async (protocol) => {
-    expect(server.url).toMatch(/^https:/);
-    const own = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
-    try {
-      const name = `mtls-${protocol}`;
-      const created = await own.clients[protocol].createComponent({ component: sampleComponent({ name }) });
-      const [event] = await server.store.readEvents(Number(created.revision) - 1, 1);
-      expect(event?.actor).toBe("cert:spiffe://nestor.test/publisher");
-    } finally {
-      own.close();
-    }
+  const withClientCert = () => ({
+    ca: ca(),
+    cert: readFileSync(certs.clientCertFile),
+    key: readFileSync(certs.clientKeyFile),
   });
 
-  it.each(PROTOCOLS)("treats a TLS client without a certificate as anonymous over %s (UNAUTHENTICATED), while bearer tokens still work", async (protocol) => {
-    const own = protocolClients(server.url, { ca: ca() });
-    try {
-      await expectConnectError(own.clients[protocol].listComponents({}), Code.Unauthenticated);
-      await own.clients[protocol].listComponents({}, bearer(keys.apiKeys.reader));
-    } finally {
-      own.close();
-    }
-  });
+  it.each(PROTOCOLS)(
+    "maps a verified client certificate's SAN to its identity over %s and records it on writes",
+    async (protocol) => {
+      expect(server.url).toMatch(/^https:/);
+      const own = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
+      try {
+        const name = `mtls-${protocol}`;
+        const created = await own.clients[protocol].createComponent({ component: sampleComponent({ name }) });
+        const [event] = await server.store.readEvents(Number(created.revision) - 1, 1);
+        expect(event?.actor).toBe("cert:spiffe://nestor.test/publisher");
+      } finally {
+        own.close();
+      }
+    },
+  );
+
+  it.each(PROTOCOLS)(
+    "treats a TLS client without a certificate as anonymous over %s (UNAUTHENTICATED), while bearer tokens still work",
+    async (protocol) => {
+      const own = protocolClients(server.url, { ca: ca() });
+      try {
+        await expectConnectError(own.clients[protocol].listComponents({}), Code.Unauthenticated);
+        await own.clients[protocol].listComponents({}, bearer(keys.apiKeys.reader));
+      } finally {
+        own.close();
+      }
+    },
+  );
 
   it("authenticates gRPC WatchEvents (served on the raw HTTP/2 stream) by the client certificate, and refuses it without one", async () => {
     const withCert = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
@@ -91,7 +116,11 @@ describe("mTLS", () => {
   });
 
   it("does not trust a certificate signed by another CA", async () => {
-    const own = protocolClients(server.url, { ca: ca(), cert: readFileSync(certs.strangerCertFile), key: readFileSync(certs.strangerKeyFile) });
+    const own = protocolClients(server.url, {
+      ca: ca(),
+      cert: readFileSync(certs.strangerCertFile),
+      key: readFileSync(certs.strangerKeyFile),
+    });
     try {
       await expectConnectError(own.clients.grpc.listComponents({}), Code.Unauthenticated);
     } finally {
@@ -109,11 +138,18 @@ describe("mTLS", () => {
 
 describe("required client certificates", () => {
   it("refuses a handshake without a client certificate and accepts one with it", async () => {
-    const server = await startCatalogServer(tlsConfig((config) => (config.server.tls.requireClientCert = true)), silentLogger);
+    const server = await startCatalogServer(
+      tlsConfig((config) => (config.server.tls.requireClientCert = true)),
+      silentLogger,
+    );
     try {
       const ca = readFileSync(certs.caFile);
       expect((await handshake(server.port, { ca, probe: true })).ok).toBe(false);
-      const own = protocolClients(server.url, { ca, cert: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) });
+      const own = protocolClients(server.url, {
+        ca,
+        cert: readFileSync(certs.clientCertFile),
+        key: readFileSync(certs.clientKeyFile),
+      });
       try {
         await own.clients.connect.listComponents({});
       } finally {
@@ -133,7 +169,11 @@ describe("certificate hot reload", () => {
       serverCertificate(own.path, "server", "ca", "before-rotation");
       const server = await startCatalogServer(
         tlsConfig((config) => {
-          config.server.tls = { ...config.server.tls, certFile: join(own.path, "server.crt"), keyFile: join(own.path, "server.key") };
+          config.server.tls = {
+            ...config.server.tls,
+            certFile: join(own.path, "server.crt"),
+            keyFile: join(own.path, "server.key"),
+          };
         }),
         silentLogger,
       );
@@ -158,7 +198,9 @@ describe("certificate hot reload", () => {
 describe("secure by default", () => {
   it("refuses to listen on a non-loopback address without authentication", async () => {
     const config = testConfig((c) => (c.server.host = "0.0.0.0"));
-    await expect(startCatalogServer(config, silentLogger)).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without authentication.*--insecure/);
+    await expect(startCatalogServer(config, silentLogger)).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without authentication.*--insecure/,
+    );
   });
 
   it("starts with --insecure and warns at every start", async () => {
@@ -177,7 +219,13 @@ describe("secure by default", () => {
   });
 
   it("listens anywhere once authentication is configured", async () => {
-    const server = await startCatalogServer(testConfig((c) => { withAuth(keys)(c); c.server.host = "0.0.0.0"; }), silentLogger);
+    const server = await startCatalogServer(
+      testConfig((c) => {
+        withAuth(keys)(c);
+        c.server.host = "0.0.0.0";
+      }),
+      silentLogger,
+    );
     await server.shutdown();
   });
 
@@ -189,7 +237,12 @@ describe("secure by default", () => {
 
 describe("nestor-catalog hash-key", () => {
   const cli = (args: string[], input?: string) =>
-    execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/main.ts"), ...args], { cwd: repoRoot, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    execFileSync(process.execPath, ["--import", "tsx", join(repoRoot, "src/main.ts"), ...args], {
+      cwd: repoRoot,
+      input,
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+    });
 
   it("prints a new key and the hash the config takes", () => {
     const out = cli(["hash-key"]);
@@ -222,23 +275,55 @@ auth:
     issuers:
       - { issuer: "https://id.example", audiences: [nestor], jwksFile: /etc/jwks.json }
 `);
-    expect(config.auth.apiKeys[0]).toEqual({ name: "ci", hash: hashApiKey("k"), role: "publisher", namePrefixes: ["team-a-"], providers: [] });
+    expect(config.auth.apiKeys[0]).toEqual({
+      name: "ci",
+      hash: hashApiKey("k"),
+      role: "publisher",
+      namePrefixes: ["team-a-"],
+      providers: [],
+    });
     expect(config.auth.jwt.issuers[0]?.algorithms).toEqual(["RS256", "ES256"]);
     expect(config.server.limits.maxStreamsPerIdentity).toBe(4);
   });
 
   it("reads API keys from NESTOR_AUTH_API_KEYS as JSON", () => {
-    const config = loadConfig({ env: { NESTOR_AUTH_API_KEYS: JSON.stringify([{ name: "ops", hash: hashApiKey("x"), role: "admin" }]) } });
+    const config = loadConfig({
+      env: { NESTOR_AUTH_API_KEYS: JSON.stringify([{ name: "ops", hash: hashApiKey("x"), role: "admin" }]) },
+    });
     expect(config.auth.apiKeys[0]?.role).toBe("admin");
   });
 
   it.each([
-    ["a plain key instead of a hash", `auth: { apiKeys: [ { name: a, hash: "secret-key" } ] }`, /hash must be "sha256:"/],
-    ["an unknown role", `auth: { apiKeys: [ { name: a, hash: "${hashApiKey("a")}", role: root } ] }`, /role must be one of reader, publisher, admin/],
-    ["an issuer without audiences", `auth: { jwt: { issuers: [ { issuer: x, jwksFile: f } ] } }`, /audiences must name at least one/],
-    ["an unsupported algorithm", `auth: { jwt: { issuers: [ { issuer: x, audiences: [a], jwksFile: f, algorithms: [none] } ] } }`, /"none" is not one of/],
-    ["client certificates without a client CA", `auth: { clientCertificates: [ { subject: x } ] }`, /needs server.tls.clientCaFile/],
-    ["an unknown key in an item", `auth: { apiKeys: [ { name: a, hash: "${hashApiKey("a")}", secret: y } ] }`, /unknown key "auth.apiKeys\[0\].secret"/],
+    [
+      "a plain key instead of a hash",
+      `auth: { apiKeys: [ { name: a, hash: "secret-key" } ] }`,
+      /hash must be "sha256:"/,
+    ],
+    [
+      "an unknown role",
+      `auth: { apiKeys: [ { name: a, hash: "${hashApiKey("a")}", role: root } ] }`,
+      /role must be one of reader, publisher, admin/,
+    ],
+    [
+      "an issuer without audiences",
+      `auth: { jwt: { issuers: [ { issuer: x, jwksFile: f } ] } }`,
+      /audiences must name at least one/,
+    ],
+    [
+      "an unsupported algorithm",
+      `auth: { jwt: { issuers: [ { issuer: x, audiences: [a], jwksFile: f, algorithms: [none] } ] } }`,
+      /"none" is not one of/,
+    ],
+    [
+      "client certificates without a client CA",
+      `auth: { clientCertificates: [ { subject: x } ] }`,
+      /needs server.tls.clientCaFile/,
+    ],
+    [
+      "an unknown key in an item",
+      `auth: { apiKeys: [ { name: a, hash: "${hashApiKey("a")}", secret: y } ] }`,
+      /unknown key "auth.apiKeys\[0\].secret"/,
+    ],
     ["a negative limit", `server: { limits: { burst: -1 } }`, /server.limits.burst must be 0/],
   ])("refuses %s", (_what, yaml, message) => {
     expect(() => load(yaml)).toThrow(ConfigError);
@@ -254,7 +339,13 @@ interface HandshakeOutcome {
 /** One TLS handshake to the server; with `probe`, also waits for the server's verdict on a missing client certificate (TLS 1.3 reports it after the handshake). */
 function handshake(port: number, options: tls.ConnectionOptions & { probe?: boolean }): Promise<HandshakeOutcome> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", ALPNProtocols: ["http/1.1"], ...options });
+    const socket = tls.connect({
+      host: "127.0.0.1",
+      port,
+      servername: "localhost",
+      ALPNProtocols: ["http/1.1"],
+      ...options,
+    });
     let settled = false;
     const done = (outcome: HandshakeOutcome) => {
       if (settled) return;

@@ -87,7 +87,12 @@ export class RawGrpc {
 }
 
 /** One gRPC-Web call over HTTP/1.1. */
-export async function grpcWebCall(baseUrl: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<Outcome> {
+export async function grpcWebCall(
+  baseUrl: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   const response = await fetch(baseUrl + path, {
     method: "POST",
     headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", ...headers },
@@ -111,7 +116,13 @@ export async function grpcWebCall(baseUrl: string, path: string, body: Buffer, h
 }
 
 /** One Connect unary call over HTTP/1.1 with any content type and body. */
-export async function connectCall(baseUrl: string, path: string, body: Buffer | string, contentType: string | undefined, headers: Record<string, string> = {}): Promise<Outcome> {
+export async function connectCall(
+  baseUrl: string,
+  path: string,
+  body: Buffer | string,
+  contentType: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   const response = await fetch(baseUrl + path, {
     method: "POST",
     headers: { ...(contentType !== undefined ? { "content-type": contentType } : {}), ...headers },
@@ -133,19 +144,29 @@ export async function connectCall(baseUrl: string, path: string, body: Buffer | 
  * stream (see frame). The outcome is the end-stream frame's error, "ok" when
  * it has none.
  */
-export async function connectStreamCall(baseUrl: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<Outcome> {
+export async function connectStreamCall(
+  baseUrl: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   const response = await fetch(baseUrl + path, {
     method: "POST",
     headers: { "content-type": "application/connect+proto", "connect-protocol-version": "1", ...headers },
     body,
   });
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (response.status !== 200) return { code: `http_${response.status}`, message: bytes.toString("utf8").slice(0, 500) };
+  if (response.status !== 200)
+    return { code: `http_${response.status}`, message: bytes.toString("utf8").slice(0, 500) };
   for (let at = 0; at + 5 <= bytes.length; ) {
     const length = bytes.readUInt32BE(at + 1);
     if (bytes[at]! & 0x02) {
-      const end = JSON.parse(bytes.subarray(at + 5, at + 5 + length).toString("utf8")) as { error?: { code?: string; message?: string } };
-      return end.error ? { code: end.error.code ?? "unknown", message: end.error.message ?? "" } : { code: "ok", message: "" };
+      const end = JSON.parse(bytes.subarray(at + 5, at + 5 + length).toString("utf8")) as {
+        error?: { code?: string; message?: string };
+      };
+      return end.error
+        ? { code: end.error.code ?? "unknown", message: end.error.message ?? "" }
+        : { code: "ok", message: "" };
     }
     at += 5 + length;
   }

@@ -13,8 +13,8 @@
  */
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeScopeAuthorizer } from "../../src/api/auth/interceptor.js";
 import type { Identity } from "../../src/api/auth/index.js";
+import { writeScopeAuthorizer } from "../../src/api/auth/interceptor.js";
 import { Manager, type WriteOptions } from "../../src/catalog/manager.js";
 import type { ComponentDraft } from "../../src/catalog/validation.js";
 import { CatalogError, isCatalogError } from "../../src/errors/index.js";
@@ -163,7 +163,15 @@ describe("a write's scope and compatibility are decided inside the store's write
 
     const err = await denialOf(
       manager.update(
-        { name, version: "1.0.0", description: "changed", labels: {}, deprecation: undefined, updateMask: ["description"], etag: "" },
+        {
+          name,
+          version: "1.0.0",
+          description: "changed",
+          labels: {},
+          deprecation: undefined,
+          updateMask: ["description"],
+          etag: "",
+        },
         TEAM_A_WRITES,
       ),
     );
@@ -241,7 +249,10 @@ describe("publisher scopes through a real server", () => {
     expect(byProvider.rawMessage).not.toContain(keys.apiKeys.scoped);
     // validateOnly writes nothing, but is answered by the same scope.
     await expectConnectError(
-      client().createComponent({ component: sampleComponent({ name: gcpName, provider: "gcp" }), validateOnly: true }, scoped()),
+      client().createComponent(
+        { component: sampleComponent({ name: gcpName, provider: "gcp" }), validateOnly: true },
+        scoped(),
+      ),
       Code.PermissionDenied,
     );
   });
@@ -250,7 +261,10 @@ describe("publisher scopes through a real server", () => {
     const foreign = fresh("team-a-foreign");
     await client().createComponent({ component: sampleComponent({ name: foreign, provider: "gcp" }) }, admin());
     const writes = [
-      client().createComponent({ component: sampleComponent({ name: foreign, version: "1.1.0", provider: "aws" }) }, scoped()),
+      client().createComponent(
+        { component: sampleComponent({ name: foreign, version: "1.1.0", provider: "aws" }) },
+        scoped(),
+      ),
       client().updateComponent({ component: { name: foreign, version: "1.0.0", description: "mine now" } }, scoped()),
       client().deleteComponent({ name: foreign, allVersions: true }, scoped()),
     ];
@@ -259,7 +273,9 @@ describe("publisher scopes through a real server", () => {
       expect(err.rawMessage).toContain(PROVIDER_DENIAL);
     }
     const stored = await auth.server.store.listVersions(foreign);
-    expect(stored.map((r) => [r.version, r.provider, r.description])).toEqual([["1.0.0", "gcp", sampleComponent().description]]);
+    expect(stored.map((r) => [r.version, r.provider, r.description])).toEqual([
+      ["1.0.0", "gcp", sampleComponent().description],
+    ]);
   });
 
   it("never leaves a scoped publisher's version on a name another provider already held, however publishes race", async () => {

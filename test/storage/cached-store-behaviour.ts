@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
-import { withCache, type CachedCatalogStore } from "../../src/storage/cached.js";
+import { type CachedCatalogStore, withCache } from "../../src/storage/cached.js";
 import type { Cache } from "../../src/storage/store.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
 import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";

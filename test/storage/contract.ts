@@ -15,7 +15,7 @@
  * - compact(n) with n >= current keeps the current revision's event.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CatalogError, isCatalogError, type ErrorCode } from "../../src/errors/index.js";
+import { CatalogError, type ErrorCode, isCatalogError } from "../../src/errors/index.js";
 import type { CatalogEvent, ComponentRecord, NewComponentRecord, WriteGuard } from "../../src/storage/records.js";
 import type { CatalogStore, ComponentFilter, ListQuery, OrderField } from "../../src/storage/store.js";
 import { metaClock, newRecord, uniqueName, uniqueToken } from "./fixtures.js";
@@ -225,14 +225,21 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         expect(created.component.updateActor).toBe("alice");
         expect(await store.getVersion(name, "1.0.0")).toMatchObject({ createActor: "alice", updateActor: "alice" });
 
-        const updated = await store.updateVersion(name, "1.0.0", { description: "by bob" }, { ...clock(), actor: "bob" });
+        const updated = await store.updateVersion(
+          name,
+          "1.0.0",
+          { description: "by bob" },
+          { ...clock(), actor: "bob" },
+        );
         expect(updated.actor).toBe("bob");
         expect(updated.component.createActor).toBe("alice");
         expect(updated.component.updateActor).toBe("bob");
         const stored = await store.getVersion(name, "1.0.0");
         expect(stored).toMatchObject({ createActor: "alice", updateActor: "bob" });
         expect(stored).toEqual(updated.component);
-        const events = (await store.readEvents(created.revision - 1, 100)).filter((event) => event.component.name === name);
+        const events = (await store.readEvents(created.revision - 1, 100)).filter(
+          (event) => event.component.name === name,
+        );
         expect(events.map((event) => [event.component.createActor, event.component.updateActor])).toEqual([
           ["alice", "alice"],
           ["alice", "bob"],
@@ -500,7 +507,11 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         for (const field of ["name", "updateTime"] as const) {
           for (const descending of [false, true]) {
             for (const allVersions of [false, true]) {
-              const query = { filter: { provider, includeDeprecated: true }, allVersions, orderBy: { field, descending } };
+              const query = {
+                filter: { provider, includeDeprecated: true },
+                allVersions,
+                orderBy: { field, descending },
+              };
               const whole = await listAll(query);
               expect(whole).toHaveLength(allVersions ? 16 : 8);
               const paged = await listAll(query, 3);
@@ -516,7 +527,8 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
       it("ends with no next cursor when the last page is exactly full", async () => {
         const provider = uniqueToken();
         const clock = metaClock();
-        for (let i = 0; i < 6; i++) await store.insertVersion(newRecord(uniqueName("exact"), "1.0.0", { provider }), clock());
+        for (let i = 0; i < 6; i++)
+          await store.insertVersion(newRecord(uniqueName("exact"), "1.0.0", { provider }), clock());
         const query = { filter: { provider, includeDeprecated: true }, allVersions: false, orderBy: byName };
         const first = await store.list({ ...query, pageSize: 3 });
         const second = await store.list({ ...query, pageSize: 3, cursor: first.nextCursor! });
@@ -538,7 +550,11 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         for (const descending of [false, true]) {
           for (const allVersions of [false, true]) {
             combo += 1;
-            const query = { filter: { provider, includeDeprecated: true }, allVersions, orderBy: { field: "name" as const, descending } };
+            const query = {
+              filter: { provider, includeDeprecated: true },
+              allVersions,
+              orderBy: { field: "name" as const, descending },
+            };
             const burst = async (round: number) => {
               if (round > 5) return;
               const fresh = `${stem}-${pad(round * 20 + 5)}-${combo}`;
@@ -585,7 +601,11 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         for (const descending of [false, true]) {
           for (const allVersions of [false, true]) {
             combo += 1;
-            const query = { filter: { provider, includeDeprecated: true }, allVersions, orderBy: { field: "updateTime" as const, descending } };
+            const query = {
+              filter: { provider, includeDeprecated: true },
+              allVersions,
+              orderBy: { field: "updateTime" as const, descending },
+            };
             const seen: string[] = [];
             let cursor: string | undefined;
             let round = 0;
@@ -594,10 +614,16 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
                 round < 4
                   ? Promise.all([
                       store.insertVersion(newRecord(uniqueName("live-time-new"), "1.0.0", { provider }), clock()),
-                      store.insertVersion(newRecord(existing[round]!, `1.${round + 1}.${combo}`, { provider }), clock()),
+                      store.insertVersion(
+                        newRecord(existing[round]!, `1.${round + 1}.${combo}`, { provider }),
+                        clock(),
+                      ),
                     ])
                   : Promise.resolve();
-              const [page] = await Promise.all([store.list({ ...query, pageSize: 3, ...(cursor ? { cursor } : {}) }), writes]);
+              const [page] = await Promise.all([
+                store.list({ ...query, pageSize: 3, ...(cursor ? { cursor } : {}) }),
+                writes,
+              ]);
               round += 1;
               seen.push(...page.items.map(rowKey));
               cursor = page.nextCursor;
@@ -651,7 +677,9 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         await put(labelHit, { labels: { owner: `team-${token}` } });
         const input = newRecord(inputHit, "1.0.0").inputs[0]!;
         await put(inputHit, { inputs: [{ ...input, name: `${token}_size` }] });
-        await put(outputHit, { outputs: [{ name: `${token}_arn`, type: "string", description: "", sensitive: false }] });
+        await put(outputHit, {
+          outputs: [{ name: `${token}_arn`, type: "string", description: "", sensitive: false }],
+        });
         await put(descHit, { description: `Mentions ${token.toUpperCase()} in prose` });
         await put(miss);
         return { token, exact, nameHit, labelHit, inputHit, outputHit, descHit, miss, clock };
@@ -673,7 +701,9 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         }
         for (let i = 1; i < page.items.length; i++) {
           const [prev, next] = [page.items[i - 1]!, page.items[i]!];
-          expect(prev.score > next.score || (prev.score === next.score && prev.component.name < next.component.name)).toBe(true);
+          expect(
+            prev.score > next.score || (prev.score === next.score && prev.component.name < next.component.name),
+          ).toBe(true);
         }
       });
 
@@ -847,7 +877,12 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         const before = await current();
         const error = refusal();
         await expect(
-          store.insertVersion(newRecord(name, "1.1.0"), { ...clock(), guard: () => { throw error; } }),
+          store.insertVersion(newRecord(name, "1.1.0"), {
+            ...clock(),
+            guard: () => {
+              throw error;
+            },
+          }),
         ).rejects.toBe(error);
         expect(await current()).toBe(before);
         expect(await store.readEvents(before, 10)).toEqual([]);
@@ -865,7 +900,9 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
         const guard = () => {
           throw error;
         };
-        await expect(store.updateVersion(name, "1.0.0", { description: "changed" }, { ...clock(), guard })).rejects.toBe(error);
+        await expect(
+          store.updateVersion(name, "1.0.0", { description: "changed" }, { ...clock(), guard }),
+        ).rejects.toBe(error);
         await expect(store.deleteVersions(name, ["1.0.0"], { ...clock(), guard })).rejects.toBe(error);
         await expect(store.deleteVersions(name, "all", { ...clock(), guard })).rejects.toBe(error);
         expect(await current()).toBe(before);
@@ -882,7 +919,9 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
           throw error;
         };
         await expect(store.insertVersion(newRecord(name, "1.0.0"), { ...clock(), guard })).rejects.toBe(error);
-        await expect(store.updateVersion(name, "9.9.9", { description: "x" }, { ...clock(), guard })).rejects.toBe(error);
+        await expect(store.updateVersion(name, "9.9.9", { description: "x" }, { ...clock(), guard })).rejects.toBe(
+          error,
+        );
         const unknown = uniqueName("guard-unknown");
         const seen: string[][] = [];
         await expect(
@@ -981,7 +1020,9 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
           return { ...clock(), signal: controller.signal, guard: () => controller.abort(reason) };
         };
         await expect(store.insertVersion(newRecord(name, "1.1.0"), abortingMeta())).rejects.toBe(reason);
-        await expect(store.updateVersion(name, "1.0.0", { description: "changed" }, abortingMeta())).rejects.toBe(reason);
+        await expect(store.updateVersion(name, "1.0.0", { description: "changed" }, abortingMeta())).rejects.toBe(
+          reason,
+        );
         await expect(store.deleteVersions(name, "all", abortingMeta())).rejects.toBe(reason);
         expect(await current()).toBe(before);
         expect(await store.readEvents(before, 10)).toEqual([]);

@@ -20,7 +20,10 @@ const CONSTRUCTORS: Array<{ pattern: RegExp; allowedIn: string }> = [
   { pattern: /new\s+pg\.(Pool|Client)\s*\(|new\s+(Pool|Client)\s*\(/, allowedIn: "src/storage/postgres/client.ts" },
   { pattern: /new\s+Redis\s*\(|new\s+Cluster\s*\(/, allowedIn: "src/storage/redis/client.ts" },
   { pattern: /new\s+DynamoDB(Document)?Client\s*\(/, allowedIn: "src/storage/dynamodb/client.ts" },
-  { pattern: /mysql\.create(Pool|Connection)\s*\(|\bcreate(Pool|Connection)\s*\(\s*\{/, allowedIn: "src/storage/mysql/client.ts" },
+  {
+    pattern: /mysql\.create(Pool|Connection)\s*\(|\bcreate(Pool|Connection)\s*\(\s*\{/,
+    allowedIn: "src/storage/mysql/client.ts",
+  },
 ];
 
 function sourceFiles(dir: string): string[] {

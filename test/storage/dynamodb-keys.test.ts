@@ -8,10 +8,12 @@ const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 const byteOrder = (a: string, b: string) => sign(Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
 
 const numericPart = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.nat({ max: Number.MAX_SAFE_INTEGER - 1 }));
-const alphanumericIdentifier = fc
-  .stringMatching(/^[0-9A-Za-z-]{1,8}$/)
-  .filter((id) => !/^[0-9]+$/.test(id));
-const identifier = fc.oneof(numericPart.map(String), alphanumericIdentifier, fc.constantFrom("alpha", "beta", "rc", "a-", "A", "0a"));
+const alphanumericIdentifier = fc.stringMatching(/^[0-9A-Za-z-]{1,8}$/).filter((id) => !/^[0-9]+$/.test(id));
+const identifier = fc.oneof(
+  numericPart.map(String),
+  alphanumericIdentifier,
+  fc.constantFrom("alpha", "beta", "rc", "a-", "A", "0a"),
+);
 const build = fc.option(fc.stringMatching(/^[0-9A-Za-z-]{1,6}(\.[0-9A-Za-z-]{1,6}){0,2}$/), { nil: undefined });
 
 const version = fc
@@ -30,7 +32,12 @@ const version = fc
 
 /** Pairs that share a prefix, so ties on major/minor/patch and pre-release prefixes are common. */
 const relatedPair = fc
-  .tuple(fc.constantFrom("1.0.0", "0.0.1", "10.2.3"), fc.array(identifier, { maxLength: 3 }), fc.array(identifier, { maxLength: 3 }), fc.array(identifier, { maxLength: 3 }))
+  .tuple(
+    fc.constantFrom("1.0.0", "0.0.1", "10.2.3"),
+    fc.array(identifier, { maxLength: 3 }),
+    fc.array(identifier, { maxLength: 3 }),
+    fc.array(identifier, { maxLength: 3 }),
+  )
   .map(([core, shared, a, b]) => {
     const make = (tail: string[]) => {
       const ids = [...shared, ...tail];
@@ -60,7 +67,20 @@ describe("sortableVersion (DynamoDB sort key encoding)", () => {
   });
 
   it("sorts the SemVer 2.0 specification's precedence example in order", () => {
-    const spec = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0", "2.1.0", "2.1.1", "10.0.0"];
+    const spec = [
+      "1.0.0-alpha",
+      "1.0.0-alpha.1",
+      "1.0.0-alpha.beta",
+      "1.0.0-beta",
+      "1.0.0-beta.2",
+      "1.0.0-beta.11",
+      "1.0.0-rc.1",
+      "1.0.0",
+      "2.0.0",
+      "2.1.0",
+      "2.1.1",
+      "10.0.0",
+    ];
     const shuffled = [...spec].reverse();
     expect(shuffled.sort((a, b) => byteOrder(sortableVersion(a), sortableVersion(b)))).toEqual(spec);
   });

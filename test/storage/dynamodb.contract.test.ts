@@ -12,8 +12,8 @@ import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_CONFIG, type DynamoDbConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { MAX_VERSIONS_PER_DELETE } from "../../src/storage/dynamodb/writes.js";
 import { migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
+import { MAX_VERSIONS_PER_DELETE } from "../../src/storage/dynamodb/writes.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract.js";
 
@@ -186,7 +186,10 @@ describe("DynamoDB store specifics", () => {
   }, 120_000);
 
   it("wakes a replica's onCommit listeners for writes made through another store on the same table", async () => {
-    const replica = await openDynamoStore(configFor({ tableName: specificsTable, migrateOnStart: false }), silentLogger);
+    const replica = await openDynamoStore(
+      configFor({ tableName: specificsTable, migrateOnStart: false }),
+      silentLogger,
+    );
     try {
       const seen: number[] = [];
       const unsubscribe = replica.onCommit((revision) => seen.push(revision));
@@ -202,14 +205,18 @@ describe("DynamoDB store specifics", () => {
 
   it("lands 50 concurrent writes from 10 stores on one table (as 10 replicas) with gap-free revisions", async () => {
     const replicas = await Promise.all(
-      Array.from({ length: 10 }, () => openDynamoStore(configFor({ tableName: specificsTable, migrateOnStart: false }), silentLogger)),
+      Array.from({ length: 10 }, () =>
+        openDynamoStore(configFor({ tableName: specificsTable, migrateOnStart: false }), silentLogger),
+      ),
     );
     try {
       const name = uniqueName("replicas");
       const clock = metaClock();
       const before = (await store.revisionBounds()).current;
       const events = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => replicas[i % replicas.length]!.insertVersion(newRecord(name, `2.${i}.0`), clock())),
+        Array.from({ length: 50 }, (_, i) =>
+          replicas[i % replicas.length]!.insertVersion(newRecord(name, `2.${i}.0`), clock()),
+        ),
       );
       const expected = Array.from({ length: 50 }, (_, i) => before + 1 + i);
       expect(events.map((e) => e.revision).sort((a, b) => a - b)).toEqual(expected);

@@ -43,5 +43,7 @@ export function defineCachedDynamoContract(modeName: CacheMode["name"]): void {
     timeoutMs: 10_000,
     pollIntervalMs: 50,
   };
-  defineStoreContract(`dynamodb+${modeName}`, { open: async () => mode.wrap(await openDynamoStore(config, silentLogger)) });
+  defineStoreContract(`dynamodb+${modeName}`, {
+    open: async () => mode.wrap(await openDynamoStore(config, silentLogger)),
+  });
 }

@@ -9,7 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
-import { openEmbeddedStore, SNAPSHOT_FILE, WAL_FILE, type EmbeddedCatalogStore } from "../../src/storage/embedded/catalog.js";
+import {
+  type EmbeddedCatalogStore,
+  openEmbeddedStore,
+  SNAPSHOT_FILE,
+  WAL_FILE,
+} from "../../src/storage/embedded/catalog.js";
 import { newRecord } from "./contract.js";
 
 let dataDir: string;
@@ -33,7 +38,13 @@ async function openStore(): Promise<EmbeddedCatalogStore> {
 
 /** A stored record as servers before actors wrote it: no createActor/updateActor keys. */
 function oldRecord(name: string, revision: number, time: string) {
-  return { ...newRecord(name, "1.0.0"), createTime: time, updateTime: time, createRevision: revision, updateRevision: revision };
+  return {
+    ...newRecord(name, "1.0.0"),
+    createTime: time,
+    updateTime: time,
+    createRevision: revision,
+    updateRevision: revision,
+  };
 }
 
 /** One log line of a single-event write, in the log's JSON-lines format. */
@@ -63,19 +74,32 @@ describe("embedded store with data written before versions carried actors", () =
       ["", ""],
     ]);
 
-    const next = await store.updateVersion("legacy-log", "1.0.0", { description: "again" }, { actor: "carol", time: "2030-01-01T00:00:03.000Z" });
+    const next = await store.updateVersion(
+      "legacy-log",
+      "1.0.0",
+      { description: "again" },
+      { actor: "carol", time: "2030-01-01T00:00:03.000Z" },
+    );
     expect(next.component).toMatchObject({ createActor: "", updateActor: "carol", updateRevision: 3 });
   });
 
   it("opens a snapshot whose records lack the actor fields, reading them as empty", async () => {
     const time = "2030-01-01T00:00:01.000Z";
     const header = JSON.stringify({ format: "nestor-embedded-snapshot/1", revision: 1, compacted: 1, records: 1 });
-    await writeFile(join(dataDir, SNAPSHOT_FILE), `${header}\n${JSON.stringify(oldRecord("legacy-snapshot", 1, time))}\n`);
+    await writeFile(
+      join(dataDir, SNAPSHOT_FILE),
+      `${header}\n${JSON.stringify(oldRecord("legacy-snapshot", 1, time))}\n`,
+    );
 
     const store = await openStore();
     expect(await store.revisionBounds()).toEqual({ current: 1, compacted: 1 });
     expect(await store.getVersion("legacy-snapshot", "1.0.0")).toMatchObject({ createActor: "", updateActor: "" });
-    const listed = await store.list({ filter: { includeDeprecated: true }, allVersions: true, orderBy: { field: "name", descending: false }, pageSize: 10 });
+    const listed = await store.list({
+      filter: { includeDeprecated: true },
+      allVersions: true,
+      orderBy: { field: "name", descending: false },
+      pageSize: 10,
+    });
     expect(listed.items.map((item) => [item.createActor, item.updateActor])).toEqual([["", ""]]);
   });
 });

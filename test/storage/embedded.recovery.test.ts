@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCatalogError } from "../../src/errors/index.js";
 import { createLogger, silentLogger } from "../../src/logging/index.js";
-import { openEmbeddedStore, SNAPSHOT_FILE, WAL_FILE, type EmbeddedCatalogStore } from "../../src/storage/embedded/catalog.js";
+import {
+  type EmbeddedCatalogStore,
+  openEmbeddedStore,
+  SNAPSHOT_FILE,
+  WAL_FILE,
+} from "../../src/storage/embedded/catalog.js";
 import { expectCode, metaClock, newRecord } from "./contract.js";
 
 let dataDir: string;
@@ -106,9 +111,9 @@ describe("embedded store recovery", () => {
     expect(lines).toHaveLength(6);
 
     for (const cut of [
-      lines.slice(0, 4).join("\n") + "\n", // one of three delete lines, newline-terminated
-      lines.slice(0, 5).join("\n") + "\n", // two of three
-      lines.slice(0, 5).join("\n") + "\n" + lines[5]!.slice(0, 20), // two and a half
+      `${lines.slice(0, 4).join("\n")}\n`, // one of three delete lines, newline-terminated
+      `${lines.slice(0, 5).join("\n")}\n`, // two of three
+      `${lines.slice(0, 5).join("\n")}\n${lines[5]!.slice(0, 20)}`, // two and a half
     ]) {
       await writeFile(walPath(), cut);
       const reopened = await openStore();
@@ -124,7 +129,7 @@ describe("embedded store recovery", () => {
     await closeStore(store);
     const lines = (await readFile(walPath(), "utf8")).trimEnd().split("\n");
     lines[1] = "{ this is not json";
-    await writeFile(walPath(), lines.join("\n") + "\n");
+    await writeFile(walPath(), `${lines.join("\n")}\n`);
 
     const err = await openEmbeddedStore({ dataDir, fsync: true }, silentLogger).then(
       () => undefined,

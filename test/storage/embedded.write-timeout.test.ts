@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isCatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { openEmbeddedStore, type EmbeddedCatalogStore } from "../../src/storage/embedded/catalog.js";
+import { type EmbeddedCatalogStore, openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
 import { tempDir } from "../api/harness.js";
 import { expectCode } from "./contract.js";
 import { metaClock, newRecord } from "./fixtures.js";
@@ -71,7 +71,10 @@ describe("embedded store write bound", () => {
     // What the answer did not know is on disk, in order, with no revision taken twice.
     const reopened = await reopen(store, dir);
     expect((await reopened.revisionBounds()).current).toBe(2);
-    expect((await reopened.readEvents(0, 10)).map((e) => `${e.revision}:${e.component.name}`)).toEqual(["1:stuck", "2:after"]);
+    expect((await reopened.readEvents(0, 10)).map((e) => `${e.revision}:${e.component.name}`)).toEqual([
+      "1:stuck",
+      "2:after",
+    ]);
   });
 
   it("applies nothing when the timed-out fsync finally fails, and the next write takes its revision", async () => {

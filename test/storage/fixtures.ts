@@ -59,4 +59,3 @@ export function metaClock(startIso = "2030-01-01T00:00:00.000Z"): () => WriteMet
     return { actor: "contract-test", time: new Date(ms).toISOString() };
   };
 }
-

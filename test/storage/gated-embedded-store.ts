@@ -4,9 +4,9 @@
  * it go through (`open`) or fail (`fail`), so a "stuck fsync" is made on
  * purpose instead of hoped for with sleeps.
  */
-import { open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
-import { silentLogger, type Logger } from "../../src/logging/index.js";
+import { type Logger, silentLogger } from "../../src/logging/index.js";
 import { EmbeddedCatalogStore, TIMEOUT_CONFIG_KEY, WAL_FILE } from "../../src/storage/embedded/catalog.js";
 import { acquireDirLock } from "../../src/storage/embedded/lock.js";
 import { CatalogState } from "../../src/storage/inprocess/state.js";

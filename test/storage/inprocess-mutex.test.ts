@@ -58,7 +58,14 @@ describe("Mutex", () => {
     const controller = new AbortController();
     controller.abort();
     let ran = false;
-    await expect(mutex.run(async () => void (ran = true), { signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      mutex.run(
+        async () => {
+          ran = true;
+        },
+        { signal: controller.signal },
+      ),
+    ).rejects.toMatchObject({
       name: "AbortError",
     });
     expect(ran).toBe(false);

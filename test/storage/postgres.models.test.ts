@@ -9,7 +9,13 @@ const identifier = fc.oneof(
   fc.stringMatching(/^[0-9A-Za-z-]{1,6}$/).filter((text) => !/^[0-9]+$/.test(text)),
 );
 const version = fc
-  .tuple(numeric, numeric, numeric, fc.array(identifier, { maxLength: 4 }), fc.option(fc.stringMatching(/^[0-9a-z]{1,4}$/)))
+  .tuple(
+    numeric,
+    numeric,
+    numeric,
+    fc.array(identifier, { maxLength: 4 }),
+    fc.option(fc.stringMatching(/^[0-9a-z]{1,4}$/)),
+  )
   .map(([major, minor, patch, pre, build]) => {
     const core = `${major}.${minor}.${patch}`;
     return `${core}${pre.length > 0 ? `-${pre.join(".")}` : ""}${build === null ? "" : `+${build}`}`;
@@ -31,7 +37,20 @@ describe("versionOrderKey", () => {
   });
 
   it("puts the spec's precedence example in order", () => {
-    const ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "2.0.0", "2.1.0", "2.1.1", "10.0.0"];
+    const ordered = [
+      "1.0.0-alpha",
+      "1.0.0-alpha.1",
+      "1.0.0-alpha.beta",
+      "1.0.0-beta",
+      "1.0.0-beta.2",
+      "1.0.0-beta.11",
+      "1.0.0-rc.1",
+      "1.0.0",
+      "2.0.0",
+      "2.1.0",
+      "2.1.1",
+      "10.0.0",
+    ];
     const keys = ordered.map(versionOrderKey);
     expect([...keys].sort(byteOrder)).toEqual(keys);
   });

@@ -8,9 +8,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore, type PostgresCatalogStore } from "../../src/storage/postgres/index.js";
+import { PrivatePostgres } from "../support/servers/private-postgres.js";
 import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract.js";
 import { testConfig } from "./postgres.harness.js";
-import { PrivatePostgres } from "../support/servers/private-postgres.js";
 
 describe("postgres on a private server that goes down", () => {
   // Never skipped: a machine without PostgreSQL's server binaries fails in create(), loudly.

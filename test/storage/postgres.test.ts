@@ -112,7 +112,11 @@ describe("postgres replicas sharing one schema", () => {
 
   it("does not wake replicas of another schema in the same database", async () => {
     const mySchema = newSchema();
-    const [mine, writer, other] = [await openReplica(mySchema), await openReplica(mySchema), await openReplica(newSchema())];
+    const [mine, writer, other] = [
+      await openReplica(mySchema),
+      await openReplica(mySchema),
+      await openReplica(newSchema()),
+    ];
     const [mineSeen, otherSeen]: number[][] = [[], []];
     mine.onCommit((revision) => mineSeen.push(revision));
     other.onCommit((revision) => otherSeen.push(revision));
@@ -143,15 +147,28 @@ describe("postgres input it cannot store", () => {
   it("rejects a cursor of another order with INVALID_ARGUMENT", async () => {
     const store = await openReplica(newSchema());
     const clock = metaClock();
-    for (const name of [uniqueName("cur"), uniqueName("cur")]) await store.insertVersion(newRecord(name, "1.0.0"), clock());
-    const byName = { filter: { includeDeprecated: true }, allVersions: false, orderBy: { field: "name" as const, descending: false } };
+    for (const name of [uniqueName("cur"), uniqueName("cur")])
+      await store.insertVersion(newRecord(name, "1.0.0"), clock());
+    const byName = {
+      filter: { includeDeprecated: true },
+      allVersions: false,
+      orderBy: { field: "name" as const, descending: false },
+    };
     const first = await store.list({ ...byName, pageSize: 1 });
     expect(first.nextCursor).toBeDefined();
     await expectCode(
-      store.list({ ...byName, orderBy: { field: "updateTime", descending: false }, pageSize: 1, cursor: first.nextCursor! }),
+      store.list({
+        ...byName,
+        orderBy: { field: "updateTime", descending: false },
+        pageSize: 1,
+        cursor: first.nextCursor!,
+      }),
       "INVALID_ARGUMENT",
     );
-    await expectCode(store.list({ ...byName, allVersions: true, pageSize: 1, cursor: first.nextCursor! }), "INVALID_ARGUMENT");
+    await expectCode(
+      store.list({ ...byName, allVersions: true, pageSize: 1, cursor: first.nextCursor! }),
+      "INVALID_ARGUMENT",
+    );
   });
 });
 

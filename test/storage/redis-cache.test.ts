@@ -6,13 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createLogger, silentLogger, type Logger } from "../../src/logging/index.js";
+import { createLogger, type Logger, silentLogger } from "../../src/logging/index.js";
 import { withCache } from "../../src/storage/cached.js";
 import { RedisCache } from "../../src/storage/redis/cache.js";
+import { PrivateRedis } from "../support/servers/private-redis.js";
 import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
 import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";
-import { PrivateRedis } from "../support/servers/private-redis.js";
 
 const REDIS_URL = process.env.NESTOR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const runPrefix = `nestor-test:${randomBytes(4).toString("hex")}:`;
@@ -142,10 +142,13 @@ describe("withCache when Redis goes away", () => {
     expect(warnings()[0]?.msg).toMatch(/redis cache unavailable/);
 
     await redis.start();
-    await vi.waitFor(() => expect(lines.some((line) => line.level === "info" && /reachable again/.test(line.msg))).toBe(true), {
-      timeout: 15_000,
-      interval: 50,
-    });
+    await vi.waitFor(
+      () => expect(lines.some((line) => line.level === "info" && /reachable again/.test(line.msg))).toBe(true),
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    );
     expect((await cached.getVersion(name, "1.0.0"))?.description).toBe("during the outage");
     expect((await cached.getVersion(name, "1.0.0"))?.description).toBe("during the outage");
     expect(store.reads.getVersion).toBe(8);

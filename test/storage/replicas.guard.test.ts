@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_CONFIG, type DynamoDbConfig } from "../../src/config/schema.js";
 import { CatalogError, isCatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { DynamoCatalogStore, migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { createDynamoClient } from "../../src/storage/dynamodb/client.js";
+import { DynamoCatalogStore, migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import type { ComponentRecord, WriteGuard } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
@@ -46,7 +46,8 @@ async function raceAcross(a: CatalogStore, b: CatalogStore, count: number): Prom
     ),
   );
   for (const result of results) {
-    if (result.status === "rejected") expect(isCatalogError(result.reason, "FAILED_PRECONDITION"), String(result.reason)).toBe(true);
+    if (result.status === "rejected")
+      expect(isCatalogError(result.reason, "FAILED_PRECONDITION"), String(result.reason)).toBe(true);
   }
   return { name, won: results.filter((r) => r.status === "fulfilled").length };
 }

@@ -35,7 +35,12 @@ sync:
     const config = loadConfig({ file, env: {} });
     expect(config.sync.cacheDir).toBe("/var/cache/nestor");
     expect(config.sync.repositories).toEqual([
-      { ...DEFAULT_SYNC_REPOSITORY, name: "components", url: "https://git.example.com/platform/components.git", paths: ["defs/**/*.yaml"] },
+      {
+        ...DEFAULT_SYNC_REPOSITORY,
+        name: "components",
+        url: "https://git.example.com/platform/components.git",
+        paths: ["defs/**/*.yaml"],
+      },
       {
         ...DEFAULT_SYNC_REPOSITORY,
         name: "extra-defs",
@@ -57,12 +62,24 @@ sync:
 
   it.each([
     [`sync: { repositories: [ { url: /a, branchh: main } ] }`, /unknown key "sync.repositories\[0\].branchh"/],
-    [`sync: { repositories: [ { url: /a, pollIntervalMs: soon } ] }`, /sync.repositories\[0\].*pollIntervalMs.*must be a number/],
-    [`sync: { repositories: [ { url: /a, onRemoval: delete } ] }`, /sync.repositories\[0\].onRemoval must be one of keep, deprecate/],
+    [
+      `sync: { repositories: [ { url: /a, pollIntervalMs: soon } ] }`,
+      /sync.repositories\[0\].*pollIntervalMs.*must be a number/,
+    ],
+    [
+      `sync: { repositories: [ { url: /a, onRemoval: delete } ] }`,
+      /sync.repositories\[0\].onRemoval must be one of keep, deprecate/,
+    ],
     [`sync: { repositories: [ { branch: main } ] }`, /sync.repositories\[0\].url is required/],
-    [`sync: { repositories: [ { url: /x/a }, { url: /y/a } ] }`, /sync.repositories\[1\].name "a" is already used by sync.repositories\[0\]/],
+    [
+      `sync: { repositories: [ { url: /x/a }, { url: /y/a } ] }`,
+      /sync.repositories\[1\].name "a" is already used by sync.repositories\[0\]/,
+    ],
     [`sync: { repositories: [ { url: "https://u:secret@host/r.git" } ] }`, /must not contain credentials/],
-    [`sync: { repositories: [ { url: /a, credentials: { passwordEnv: T, tokenFile: /t } } ] }`, /passwordEnv or tokenFile, not both/],
+    [
+      `sync: { repositories: [ { url: /a, credentials: { passwordEnv: T, tokenFile: /t } } ] }`,
+      /passwordEnv or tokenFile, not both/,
+    ],
     [`sync: { repositories: { url: /a } }`, /"sync.repositories" must be a list/],
     [`sync: { repositories: [ "/a" ] }`, /sync.repositories"\[0\] must be a mapping/],
     [`sync: { repositories: [ { url: /a, paths: "*.yaml" } ] }`, /paths" must be a list/],
@@ -73,8 +90,12 @@ sync:
   });
 
   it("takes repositories as a JSON list from the environment", () => {
-    const config = loadConfig({ env: { NESTOR_SYNC_REPOSITORIES: JSON.stringify([{ url: "file:///srv/defs.git", branch: "trunk" }]) } });
-    expect(config.sync.repositories).toEqual([{ ...DEFAULT_SYNC_REPOSITORY, name: "defs", url: "file:///srv/defs.git", branch: "trunk" }]);
+    const config = loadConfig({
+      env: { NESTOR_SYNC_REPOSITORIES: JSON.stringify([{ url: "file:///srv/defs.git", branch: "trunk" }]) },
+    });
+    expect(config.sync.repositories).toEqual([
+      { ...DEFAULT_SYNC_REPOSITORY, name: "defs", url: "file:///srv/defs.git", branch: "trunk" },
+    ]);
   });
 
   it("names repositories after the last path segment of their URL", () => {

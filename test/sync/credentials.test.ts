@@ -8,7 +8,7 @@ import { DEFAULT_SYNC_REPOSITORY, type SyncCredentialsConfig } from "../../src/c
 import { createLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
 import { definition, definitionYaml, GitFixture, tempDir } from "./git-fixture.js";
-import { startHttpGitServer, type HttpGitServer } from "./http-git-server.js";
+import { type HttpGitServer, startHttpGitServer } from "./http-git-server.js";
 
 const TOKEN = "s3cr3t-token-value-9f2c";
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -28,10 +28,22 @@ async function serveRepository(): Promise<{ repo: GitFixture; server: HttpGitSer
 
 async function syncWith(url: string, credentials: Partial<SyncCredentialsConfig>) {
   const lines: string[] = [];
-  const manager = new Manager(new MemoryCatalogStore(), systemClock, createLogger({ level: "debug", format: "json", write: (l) => lines.push(l) }));
+  const manager = new Manager(
+    new MemoryCatalogStore(),
+    systemClock,
+    createLogger({ level: "debug", format: "json", write: (l) => lines.push(l) }),
+  );
   const sync = new GitSync({
     config: {
-      repositories: [{ ...DEFAULT_SYNC_REPOSITORY, name: "remote", url, pollIntervalMs: 0, credentials: { ...DEFAULT_SYNC_REPOSITORY.credentials, ...credentials } }],
+      repositories: [
+        {
+          ...DEFAULT_SYNC_REPOSITORY,
+          name: "remote",
+          url,
+          pollIntervalMs: 0,
+          credentials: { ...DEFAULT_SYNC_REPOSITORY.credentials, ...credentials },
+        },
+      ],
       cacheDir: tempDir("nestor-sync-cache-"),
       leaseTtlMs: 60_000,
     },
@@ -55,7 +67,10 @@ describe("git sync over HTTPS-style authentication", () => {
       delete process.env.NESTOR_TEST_GIT_TOKEN;
     });
 
-    const { run, sync, manager, lines } = await syncWith(url, { usernameEnv: "NESTOR_TEST_GIT_USER", passwordEnv: "NESTOR_TEST_GIT_TOKEN" });
+    const { run, sync, manager, lines } = await syncWith(url, {
+      usernameEnv: "NESTOR_TEST_GIT_USER",
+      passwordEnv: "NESTOR_TEST_GIT_TOKEN",
+    });
 
     expect(run).toMatchObject({ state: "succeeded", counts: { created: 1 } });
     const { component } = await manager.get("aws-rds-mysql", "1.0.0");

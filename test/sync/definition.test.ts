@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactUrl } from "../../src/catalog/sync/git-repository.js";
 import { globToRegExp, pathMatcher } from "../../src/catalog/sync/globs.js";
-import { componentDefinitionSchemaText, parseDefinitionFile, SCHEMA_PATH, violationProblem } from "../../src/catalog/sync/index.js";
+import {
+  componentDefinitionSchemaText,
+  parseDefinitionFile,
+  SCHEMA_PATH,
+  violationProblem,
+} from "../../src/catalog/sync/index.js";
 import { validateComponent } from "../../src/catalog/validation.js";
 import { repoRoot } from "../api/harness.js";
 import { definition, definitionYaml } from "./git-fixture.js";
@@ -11,7 +16,10 @@ import { definition, definitionYaml } from "./git-fixture.js";
 describe("definition files", () => {
   it("parses every document of a YAML stream into a draft with the API's defaults", () => {
     const parsed = parseDefinitionFile(
-      definitionYaml(definition({ version: "1.0.0", inputs: [{ name: "size", type: "integer" }] }), definition({ version: "1.1.0" })),
+      definitionYaml(
+        definition({ version: "1.0.0", inputs: [{ name: "size", type: "integer" }] }),
+        definition({ version: "1.1.0" }),
+      ),
     );
     expect(parsed.problems).toEqual([]);
     expect(parsed.definitions.map((d) => d.draft.version)).toEqual(["1.0.0", "1.1.0"]);
@@ -23,7 +31,11 @@ describe("definition files", () => {
 
   it("parses JSON files", () => {
     const parsed = parseDefinitionFile(JSON.stringify(definition({ name: "aws-vpc" }), null, 2));
-    expect(parsed.definitions[0]!.draft).toMatchObject({ name: "aws-vpc", provider: "aws", deployment: { engine: "terraform" } });
+    expect(parsed.definitions[0]!.draft).toMatchObject({
+      name: "aws-vpc",
+      provider: "aws",
+      deployment: { engine: "terraform" },
+    });
   });
 
   it("reports unknown keys, wrong scalar types and missing fields at their lines", () => {
@@ -45,7 +57,10 @@ describe("definition files", () => {
     expect(parseDefinitionFile(text).problems).toEqual([
       { line: 1, message: 'apiVersion must be "catalog.nestor.io/v1", got "catalog.nestor.io/v2"' },
       { line: 5, message: 'metadata.version must be a string (quote it: "1.10"), got number 1.1' },
-      { line: 7, message: 'unknown key "metadata.catgory" (known keys here: name, version, provider, category, labels)' },
+      {
+        line: 7,
+        message: 'unknown key "metadata.catgory" (known keys here: name, version, provider, category, labels)',
+      },
       { line: 4, message: "metadata.category is required" },
       { line: 13, message: 'spec.inputs[0].required must be true or false, got the string "yes"' },
     ]);

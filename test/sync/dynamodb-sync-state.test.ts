@@ -57,7 +57,10 @@ defineSyncStateContract("dynamodb", openState, {
 
 describe("dynamodb sync state", () => {
   it("refuses to open on a missing table, telling the operator to run migrate", async () => {
-    const err = await DynamoSyncStateStore.open({ ...config, tableName: `${config.tableName}-absent` }, silentLogger).then(
+    const err = await DynamoSyncStateStore.open(
+      { ...config, tableName: `${config.tableName}-absent` },
+      silentLogger,
+    ).then(
       () => undefined,
       (e: unknown) => e,
     );

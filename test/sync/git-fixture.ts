@@ -17,11 +17,15 @@ export class GitFixture {
   }
 
   git(...args: string[]): string {
-    return execFileSync("git", ["-c", "user.name=Platform Team", "-c", "user.email=platform@example.com", "-c", "commit.gpgsign=false", ...args], {
-      cwd: this.dir,
-      encoding: "utf8",
-      env: { PATH: process.env.PATH ?? "", HOME: this.dir },
-    }).trim();
+    return execFileSync(
+      "git",
+      ["-c", "user.name=Platform Team", "-c", "user.email=platform@example.com", "-c", "commit.gpgsign=false", ...args],
+      {
+        cwd: this.dir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", HOME: this.dir },
+      },
+    ).trim();
   }
 
   write(path: string, text: string): this {
@@ -78,7 +82,11 @@ export function definition(options: DefinitionOptions = {}): Record<string, unkn
         { name: "storage_gb", type: "integer", default: 20, validation: { minimum: 20, maximum: 1000 } },
       ],
       outputs: options.outputs ?? [{ name: "endpoint", type: "string" }],
-      deployment: { engine: "terraform", engineVersion: ">= 1.5", config: { module: "git::https://example.com/rds.git" } },
+      deployment: {
+        engine: "terraform",
+        engineVersion: ">= 1.5",
+        config: { module: "git::https://example.com/rds.git" },
+      },
     },
   };
 }

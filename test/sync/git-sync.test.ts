@@ -28,14 +28,21 @@ function origin(): GitFixture {
 
 function replica(
   repo: GitFixture,
-  options: { repository?: Partial<SyncRepositoryConfig>; hooks?: SyncHooks; shared?: { store: CatalogStore; state: SyncStateStore }; holder?: string } = {},
+  options: {
+    repository?: Partial<SyncRepositoryConfig>;
+    hooks?: SyncHooks;
+    shared?: { store: CatalogStore; state: SyncStateStore };
+    holder?: string;
+  } = {},
 ): Replica {
   const store = options.shared?.store ?? new MemoryCatalogStore();
   const state = options.shared?.state ?? new InProcessSyncStateStore();
   const manager = new Manager(store, systemClock, silentLogger);
   const sync = new GitSync({
     config: {
-      repositories: [{ ...DEFAULT_SYNC_REPOSITORY, name: "defs", url: repo.dir, pollIntervalMs: 0, ...options.repository }],
+      repositories: [
+        { ...DEFAULT_SYNC_REPOSITORY, name: "defs", url: repo.dir, pollIntervalMs: 0, ...options.repository },
+      ],
       cacheDir: tempDir("nestor-sync-cache-"),
       leaseTtlMs: 60_000,
     },
@@ -58,7 +65,10 @@ async function createdEvents(store: CatalogStore): Promise<string[]> {
 describe("git sync", () => {
   it("publishes every definition of the first sync with its provenance", async () => {
     const repo = origin();
-    repo.write("databases/mysql.yaml", definitionYaml(definition({ version: "1.0.0" }), definition({ version: "1.1.0" })));
+    repo.write(
+      "databases/mysql.yaml",
+      definitionYaml(definition({ version: "1.0.0" }), definition({ version: "1.1.0" })),
+    );
     repo.write("network/vpc.json", JSON.stringify(definition({ name: "aws-vpc", version: "0.1.0" }), null, 2));
     repo.write("README.md", "not a definition");
     const head = repo.commit("initial definitions");
@@ -66,13 +76,29 @@ describe("git sync", () => {
 
     const run = await sync.syncNow("defs");
 
-    expect(run).toMatchObject({ state: "succeeded", commit: head, fullScan: true, counts: { created: 2, unchanged: 0, failed: 0, removed: 0 } });
+    expect(run).toMatchObject({
+      state: "succeeded",
+      commit: head,
+      fullScan: true,
+      counts: { created: 2, unchanged: 0, failed: 0, removed: 0 },
+    });
     const mysql = await manager.get("aws-rds-mysql", "1.1.0");
     expect(mysql.component.source).toEqual({ repository: repo.dir, commit: head, path: "databases/mysql.yaml" });
-    expect(mysql.component.inputs[1]).toMatchObject({ name: "storage_gb", type: "integer", default: 20, required: false });
+    expect(mysql.component.inputs[1]).toMatchObject({
+      name: "storage_gb",
+      type: "integer",
+      default: 20,
+      required: false,
+    });
     expect((await manager.get("aws-vpc", "0.1.0")).component.source?.path).toBe("network/vpc.json");
     const status = await sync.getStatus("defs");
-    expect(status).toMatchObject({ repository: "defs", url: repo.dir, branch: "main", lastSyncedCommit: head, fileErrors: [] });
+    expect(status).toMatchObject({
+      repository: "defs",
+      url: repo.dir,
+      branch: "main",
+      lastSyncedCommit: head,
+      fileErrors: [],
+    });
     expect(status.recentRuns[0]).toMatchObject({ id: run.id, state: "succeeded" });
   });
 
@@ -88,7 +114,12 @@ describe("git sync", () => {
     const head = repo.commit("comp-a 1.1.0");
     const run = await sync.syncNow("defs");
 
-    expect(run).toMatchObject({ state: "succeeded", commit: head, fullScan: false, counts: { created: 1, unchanged: 0, failed: 0 } });
+    expect(run).toMatchObject({
+      state: "succeeded",
+      commit: head,
+      fullScan: false,
+      counts: { created: 1, unchanged: 0, failed: 0 },
+    });
     expect((await manager.get("comp-a", "latest")).component.version).toBe("1.1.0");
     expect(await createdEvents(store)).toEqual(["comp-a@1.0.0", "comp-b@1.0.0", "comp-a@1.1.0"]);
     expect((await sync.syncNow("defs")).counts).toEqual({ created: 0, unchanged: 0, failed: 0, removed: 0 });
@@ -102,7 +133,17 @@ describe("git sync", () => {
     await sync.syncNow("defs");
     const before = (await manager.get("aws-rds-mysql", "1.0.0")).component;
 
-    repo.write("mysql.yaml", definitionYaml(definition({ outputs: [{ name: "endpoint", type: "string" }, { name: "port", type: "integer" }] })));
+    repo.write(
+      "mysql.yaml",
+      definitionYaml(
+        definition({
+          outputs: [
+            { name: "endpoint", type: "string" },
+            { name: "port", type: "integer" },
+          ],
+        }),
+      ),
+    );
     repo.write("vpc.yaml", definitionYaml(definition({ name: "aws-vpc" })));
     const head = repo.commit("edit a published version in place");
     const run = await sync.syncNow("defs");
@@ -111,7 +152,12 @@ describe("git sync", () => {
     const status = await sync.getStatus("defs");
     expect(status.lastSyncedCommit).toBe(head);
     expect(status.fileErrors).toEqual([
-      { path: "mysql.yaml", line: 1, commit: head, message: expect.stringMatching(/aws-rds-mysql 1\.0\.0 is already published with different content.*immutable/) },
+      {
+        path: "mysql.yaml",
+        line: 1,
+        commit: head,
+        message: expect.stringMatching(/aws-rds-mysql 1\.0\.0 is already published with different content.*immutable/),
+      },
     ]);
     expect((await manager.get("aws-rds-mysql", "1.0.0")).component).toEqual(before);
     expect((await manager.get("aws-vpc", "1.0.0")).component.source?.commit).toBe(head);
@@ -119,7 +165,10 @@ describe("git sync", () => {
 
   it("reports a YAML syntax error with its line and syncs the rest", async () => {
     const repo = origin();
-    repo.write("broken.yaml", "apiVersion: catalog.nestor.io/v1\nkind: ComponentDefinition\nmetadata:\n  name: [unclosed\n");
+    repo.write(
+      "broken.yaml",
+      "apiVersion: catalog.nestor.io/v1\nkind: ComponentDefinition\nmetadata:\n  name: [unclosed\n",
+    );
     repo.write("good.yaml", definitionYaml(definition()));
     const head = repo.commit("one broken file");
     const { sync, manager } = replica(repo);
@@ -135,7 +184,13 @@ describe("git sync", () => {
 
   it("names the file, line and field of every invalid field", async () => {
     const repo = origin();
-    const bad = definition({ name: "Bad_Name", inputs: [{ name: "ok", type: "string" }, { name: "2fast", type: "string" }] });
+    const bad = definition({
+      name: "Bad_Name",
+      inputs: [
+        { name: "ok", type: "string" },
+        { name: "2fast", type: "string" },
+      ],
+    });
     repo.write("defs/bad.yaml", definitionYaml(bad));
     repo.commit("invalid fields");
     const { sync } = replica(repo);
@@ -144,8 +199,16 @@ describe("git sync", () => {
 
     const errors = (await sync.getStatus("defs")).fileErrors;
     expect(errors).toEqual([
-      expect.objectContaining({ path: "defs/bad.yaml", line: 4, message: expect.stringMatching(/^metadata\.name: name "Bad_Name" must be a DNS-1123 label/) }),
-      expect.objectContaining({ path: "defs/bad.yaml", line: 15, message: expect.stringMatching(/^spec\.inputs\[1\]\.name: input name "2fast"/) }),
+      expect.objectContaining({
+        path: "defs/bad.yaml",
+        line: 4,
+        message: expect.stringMatching(/^metadata\.name: name "Bad_Name" must be a DNS-1123 label/),
+      }),
+      expect.objectContaining({
+        path: "defs/bad.yaml",
+        line: 15,
+        message: expect.stringMatching(/^spec\.inputs\[1\]\.name: input name "2fast"/),
+      }),
     ]);
   });
 
@@ -165,7 +228,12 @@ describe("git sync", () => {
     expect(run.counts).toMatchObject({ created: 1, failed: 1 });
     const errors = (await sync.getStatus("defs")).fileErrors;
     expect(errors).toEqual([
-      expect.objectContaining({ path: "mysql-1.1.yaml", message: expect.stringMatching(/publishing 1\.1\.0 would break consumers of 1\.0\.0.*endpoint.*bump the major version/) }),
+      expect.objectContaining({
+        path: "mysql-1.1.yaml",
+        message: expect.stringMatching(
+          /publishing 1\.1\.0 would break consumers of 1\.0\.0.*endpoint.*bump the major version/,
+        ),
+      }),
     ]);
     await expect(manager.get("aws-rds-mysql", "1.1.0")).rejects.toThrow(/no version 1\.1\.0/);
     expect((await manager.get("aws-rds-mysql", "latest")).component.version).toBe("2.0.0");
@@ -200,7 +268,10 @@ describe("git sync", () => {
 
     for (const version of ["1.0.0", "1.1.0"]) {
       const { deprecation } = (await manager.get("aws-rds-mysql", version)).component;
-      expect(deprecation).toMatchObject({ deprecated: true, message: `removed from ${repo.dir} (mysql.yaml) in commit ${removal}` });
+      expect(deprecation).toMatchObject({
+        deprecated: true,
+        message: `removed from ${repo.dir} (mysql.yaml) in commit ${removal}`,
+      });
     }
     expect((await manager.get("aws-vpc", "1.0.0")).component.deprecation.deprecated).toBe(false);
   });
@@ -233,7 +304,12 @@ describe("git sync", () => {
     const rewritten = repo.commit("c instead of b");
     const run = await sync.syncNow("defs");
 
-    expect(run).toMatchObject({ state: "succeeded", commit: rewritten, fullScan: true, counts: { created: 1, unchanged: 1, failed: 0, removed: 1 } });
+    expect(run).toMatchObject({
+      state: "succeeded",
+      commit: rewritten,
+      fullScan: true,
+      counts: { created: 1, unchanged: 1, failed: 0, removed: 1 },
+    });
     expect((await manager.get("comp-c", "1.0.0")).component.source?.commit).toBe(rewritten);
     expect((await manager.get("comp-b", "1.0.0")).component.deprecation.deprecated).toBe(true);
     expect(await createdEvents(store)).toEqual(["comp-a@1.0.0", "comp-b@1.0.0", "comp-c@1.0.0"]);
@@ -353,6 +429,8 @@ describe("git sync", () => {
 
   it("fails NOT_FOUND for a repository that is not configured", async () => {
     const { sync } = replica(origin());
-    expect(() => sync.requestSync("elsewhere")).toThrow(/repository "elsewhere" is not configured for sync \(configured: defs\)/);
+    expect(() => sync.requestSync("elsewhere")).toThrow(
+      /repository "elsewhere" is not configured for sync \(configured: defs\)/,
+    );
   });
 });

@@ -30,9 +30,13 @@ describe("postgres sync state", () => {
   it("decides lease expiry by the database's clock, whatever `now` the replicas pass", async () => {
     const [a, b] = [await openState(), await openState()];
     try {
-      expect(await a.acquireLease("repo-db-clock", "replica-a", 60_000, new Date("2000-01-01T00:00:00.000Z"))).toBe(true);
+      expect(await a.acquireLease("repo-db-clock", "replica-a", 60_000, new Date("2000-01-01T00:00:00.000Z"))).toBe(
+        true,
+      );
       // A replica whose clock runs far ahead still sees replica-a's lease as live.
-      expect(await b.acquireLease("repo-db-clock", "replica-b", 60_000, new Date("2999-01-01T00:00:00.000Z"))).toBe(false);
+      expect(await b.acquireLease("repo-db-clock", "replica-b", 60_000, new Date("2999-01-01T00:00:00.000Z"))).toBe(
+        false,
+      );
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -1,9 +1,14 @@
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { SyncRunState, SyncService, SyncTrigger, type SyncStatus } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
-import { startCatalogServer, type CatalogServer } from "../../src/app.js";
+import {
+  SyncRunState,
+  SyncService,
+  type SyncStatus,
+  SyncTrigger,
+} from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { testConfig } from "../api/harness.js";
@@ -59,7 +64,13 @@ describe("SyncService over gRPC", () => {
     const status = await finished(syncId);
 
     expect(syncId).not.toBe("");
-    expect(status).toMatchObject({ repository: "platform", url: repo.dir, branch: "main", lastSyncedCommit: head, fileErrors: [] });
+    expect(status).toMatchObject({
+      repository: "platform",
+      url: repo.dir,
+      branch: "main",
+      lastSyncedCommit: head,
+      fileErrors: [],
+    });
     expect(status.recentRuns.find((r) => r.syncId === syncId)).toMatchObject({
       trigger: SyncTrigger.API,
       state: SyncRunState.SUCCEEDED,
@@ -78,7 +89,14 @@ describe("SyncService over gRPC", () => {
     const status = await finished(syncId);
 
     expect(status.fileErrors).toEqual([
-      expect.objectContaining({ path: "broken.yaml", line: 5, commit: head, message: expect.stringMatching(/^metadata\.version: version "v1\.0\.0" must be SemVer 2\.0 without a leading 'v'/) }),
+      expect.objectContaining({
+        path: "broken.yaml",
+        line: 5,
+        commit: head,
+        message: expect.stringMatching(
+          /^metadata\.version: version "v1\.0\.0" must be SemVer 2\.0 without a leading 'v'/,
+        ),
+      }),
     ]);
     expect(status.recentRuns.find((r) => r.syncId === syncId)).toMatchObject({ filesFailed: 1 });
   });
@@ -90,7 +108,8 @@ describe("SyncService over gRPC", () => {
 
   it("fails NOT_FOUND for an unknown repository and INVALID_ARGUMENT without one", async () => {
     await expect(sync.syncRepository({ repository: "nope" })).rejects.toSatisfy(
-      (err: unknown) => err instanceof ConnectError && err.code === Code.NotFound && /not configured for sync/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConnectError && err.code === Code.NotFound && /not configured for sync/.test(err.message),
     );
     await expect(sync.getSyncStatus({ repository: "" })).rejects.toSatisfy(
       (err: unknown) => err instanceof ConnectError && err.code === Code.InvalidArgument,

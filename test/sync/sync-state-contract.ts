@@ -12,7 +12,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/catalog/clock.js";
 import { Manager } from "../../src/catalog/manager.js";
-import { GitSync, type RepositorySyncStatus, type SyncHooks, type SyncStateStore } from "../../src/catalog/sync/index.js";
+import {
+  GitSync,
+  type RepositorySyncStatus,
+  type SyncHooks,
+  type SyncStateStore,
+} from "../../src/catalog/sync/index.js";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";

@@ -11,7 +11,11 @@ const run = promisify(execFile);
 /** Runs `nestor-catalog validate <dir>` from the sources; resolves with the exit code and output. */
 async function validate(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", join(repoRoot, "src/main.ts"), "validate", dir], { cwd: repoRoot });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--import", "tsx", join(repoRoot, "src/main.ts"), "validate", dir],
+      { cwd: repoRoot },
+    );
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -50,7 +54,9 @@ describe("nestor-catalog validate", () => {
       "c-unknown.yaml": definitionYaml({ ...definition({ name: "aws-sqs" }), extra: true }),
       "d-mysql-1.0.yaml": definitionYaml(definition({ version: "1.0.0" })),
       "e-mysql-1.1.yaml": definitionYaml(definition({ version: "1.1.0", outputs: [] })),
-      "f-mysql-1.0-again.yaml": definitionYaml(definition({ version: "1.0.0", description: "same", outputs: [{ name: "host", type: "string" }] })),
+      "f-mysql-1.0-again.yaml": definitionYaml(
+        definition({ version: "1.0.0", description: "same", outputs: [{ name: "host", type: "string" }] }),
+      ),
     });
 
     const result = await validate(dir);
@@ -61,8 +67,14 @@ describe("nestor-catalog validate", () => {
       expect.stringMatching(new RegExp(`^${join(dir, "a-syntax.yaml")}:\\d+: syntax error`)),
       `${join(dir, "b-fields.yaml")}:5: metadata.version: version "1.0" must be a SemVer 2.0 version such as 1.2.0, 1.2.0-rc.1 or 1.2.0+build.5`,
       expect.stringMatching(new RegExp(`^${join(dir, "c-unknown.yaml")}:\\d+: unknown key "extra"`)),
-      expect.stringMatching(new RegExp(`^${join(dir, "e-mysql-1.1.yaml")}:1: publishing 1\\.1\\.0 would break consumers of 1\\.0\\.0`)),
-      expect.stringMatching(new RegExp(`^${join(dir, "f-mysql-1.0-again.yaml")}:1: aws-rds-mysql 1\\.0\\.0 is also defined in ${join(dir, "d-mysql-1.0.yaml")}:1 with different content`)),
+      expect.stringMatching(
+        new RegExp(`^${join(dir, "e-mysql-1.1.yaml")}:1: publishing 1\\.1\\.0 would break consumers of 1\\.0\\.0`),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^${join(dir, "f-mysql-1.0-again.yaml")}:1: aws-rds-mysql 1\\.0\\.0 is also defined in ${join(dir, "d-mysql-1.0.yaml")}:1 with different content`,
+        ),
+      ),
     ]);
   });
 

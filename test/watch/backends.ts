@@ -11,10 +11,10 @@ import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { startCatalogServer, type CatalogServer, type StartOptions } from "../../src/app.js";
+import { type CatalogServer, type StartOptions, startCatalogServer } from "../../src/app.js";
 import type { CatalogConfig, StorageType } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { tempDir, testConfig, type CatalogClient } from "../api/harness.js";
+import { type CatalogClient, tempDir, testConfig } from "../api/harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
 
 export const MOTO_ENDPOINT = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
@@ -34,7 +34,12 @@ export interface BackendPlace {
 export function freshPlace(type: StorageType): BackendPlace {
   switch (type) {
     case "memory":
-      return { configure: (c) => void (c.storage.type = "memory"), remove: async () => undefined };
+      return {
+        configure: (c) => {
+          c.storage.type = "memory";
+        },
+        remove: async () => undefined,
+      };
     case "embedded": {
       const dir = tempDir("nestor-watch-");
       return {
@@ -60,7 +65,13 @@ export function freshPlace(type: StorageType): BackendPlace {
       return {
         configure: (c) => {
           c.storage.type = "dynamodb";
-          c.storage.dynamodb = { ...c.storage.dynamodb, endpoint: MOTO_ENDPOINT, tableName, pollIntervalMs: 100, timeoutMs: 20_000 };
+          c.storage.dynamodb = {
+            ...c.storage.dynamodb,
+            endpoint: MOTO_ENDPOINT,
+            tableName,
+            pollIntervalMs: 100,
+            timeoutMs: 20_000,
+          };
         },
         remove: async () => {
           const client = new DynamoDBClient({ endpoint: MOTO_ENDPOINT, region: "us-east-1" });
@@ -106,7 +117,10 @@ export function droppableClient(baseUrl: string): { client: CatalogClient; disco
 
 export function grpcClient(baseUrl: string): { client: CatalogClient; close(): void } {
   const sessions = new Http2SessionManager(baseUrl);
-  return { client: createClient(CatalogService, createGrpcTransport({ baseUrl, sessionManager: sessions })), close: () => sessions.abort() };
+  return {
+    client: createClient(CatalogService, createGrpcTransport({ baseUrl, sessionManager: sessions })),
+    close: () => sessions.abort(),
+  };
 }
 
 export { type ServerProcess, spawnServer } from "../support/server-process.js";

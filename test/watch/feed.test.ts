@@ -18,7 +18,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function storeWithEvents(count: number, meta = metaClock()): Promise<{ store: MemoryCatalogStore; name: string }> {
+async function storeWithEvents(
+  count: number,
+  meta = metaClock(),
+): Promise<{ store: MemoryCatalogStore; name: string }> {
   const store = new MemoryCatalogStore();
   const name = uniqueName("feed");
   await store.insertVersion(newRecord(name, "1.0.0"), meta());
@@ -129,7 +132,10 @@ describe("EventFeed", () => {
     expect(((await watcher.next()).value as WatchBatch).revision).toBe(3);
     const pending = watcher.next();
     feed.close();
-    const err = (await pending.then(() => undefined, (e: unknown) => e)) as CatalogError;
+    const err = (await pending.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as CatalogError;
     expect(err.code).toBe("UNAVAILABLE");
     expect(err.message).toContain("start_revision 3");
   });
@@ -140,7 +146,9 @@ describe("retention", () => {
     const { store } = await storeWithEvents(30);
     expect(await compactByRetention(store, { maxEvents: 10, maxAgeHours: 0 }, new Date())).toBe(20);
     expect(await store.revisionBounds()).toEqual({ current: 30, compacted: 20 });
-    expect((await store.readEvents(20, 100)).map((e) => e.revision)).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
+    expect((await store.readEvents(20, 100)).map((e) => e.revision)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 21 + i),
+    );
     // Nothing more is due: a second pass changes nothing.
     expect(await compactByRetention(store, { maxEvents: 10, maxAgeHours: 0 }, new Date())).toBe(20);
   });

@@ -20,7 +20,7 @@ import type { Event } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { CatalogServer } from "../../src/app.js";
 import type { CatalogEvent, CatalogStore } from "../../src/storage/store.js";
 import { metaClock, newRecord, uniqueName } from "../storage/fixtures.js";
-import { BACKENDS, droppableClient, freshPlace, seededRandom, startServerOn, type BackendPlace } from "./backends.js";
+import { BACKENDS, type BackendPlace, droppableClient, freshPlace, seededRandom, startServerOn } from "./backends.js";
 
 /**
  * 2,000 by default; NESTOR_TEST_WATCH_EVENTS overrides. DynamoDB still runs
@@ -35,7 +35,9 @@ import { BACKENDS, droppableClient, freshPlace, seededRandom, startServerOn, typ
  * over 600 s where 300 take 75–90 s.
  */
 const DEFAULT_EVENTS = Number(process.env.NESTOR_TEST_WATCH_EVENTS ?? 2_000);
-const DYNAMODB_EVENTS = Number(process.env.NESTOR_TEST_WATCH_EVENTS_DYNAMODB ?? process.env.NESTOR_TEST_WATCH_EVENTS ?? 300);
+const DYNAMODB_EVENTS = Number(
+  process.env.NESTOR_TEST_WATCH_EVENTS_DYNAMODB ?? process.env.NESTOR_TEST_WATCH_EVENTS ?? 300,
+);
 const eventsFor = (backend: string) => (backend === "dynamodb" ? DYNAMODB_EVENTS : DEFAULT_EVENTS);
 const disconnectsFor = (events: number) => Math.max(5, Math.round(events / 80));
 /** Writes between compactions of the log behind the consumer. */
@@ -113,8 +115,10 @@ async function writeEvents(
   return reported;
 }
 
-const summary = (e: { revision: number | bigint; component?: { name: string; version: string; description: string } }) =>
-  `${e.revision}:${e.component?.name}@${e.component?.version}:${e.component?.description}`;
+const summary = (e: {
+  revision: number | bigint;
+  component?: { name: string; version: string; description: string };
+}) => `${e.revision}:${e.component?.name}@${e.component?.version}:${e.component?.description}`;
 
 describe.each(BACKENDS)("resume on %s", (backend) => {
   let place: BackendPlace;
@@ -123,7 +127,9 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
     place = freshPlace(backend);
     // One replica: its own commits wake its feed directly, so DynamoDB's poll for other
     // replicas' writes only adds requests to moto's one-at-a-time queue here.
-    server = await startServerOn(place, (c) => void (c.storage.dynamodb.pollIntervalMs = 2_000));
+    server = await startServerOn(place, (c) => {
+      c.storage.dynamodb.pollIntervalMs = 2_000;
+    });
   });
   afterAll(async () => {
     await server?.shutdown();
@@ -138,7 +144,9 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
       const random = seededRandom(seed);
       // start_revision 0 means "from now", so the watch starts after one event already logged.
       const start = (await server.store.insertVersion(newRecord(uniqueName("first"), "1.0.0"), metaClock()())).revision;
-      const cuts = Array.from({ length: disconnectsFor(EVENTS) }, () => start + 1 + Math.floor(random() * EVENTS)).sort((a, b) => a - b);
+      const cuts = Array.from({ length: disconnectsFor(EVENTS) }, () => start + 1 + Math.floor(random() * EVENTS)).sort(
+        (a, b) => a - b,
+      );
       const planned = cuts.length;
       const connection = droppableClient(server.url);
       const stop = new AbortController();
@@ -154,11 +162,16 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
         }
       };
       const log = new DrainedLog(server.store, start);
-      const writer = writeEvents(server.store, EVENTS, seededRandom(seed + 1), pace, () => log.compactThrough(lastDelivered));
-      void writer.then((reported) => {
-        lastWritten = reported.at(-1)!.revision;
-        writerDone = true;
-      }, () => undefined);
+      const writer = writeEvents(server.store, EVENTS, seededRandom(seed + 1), pace, () =>
+        log.compactThrough(lastDelivered),
+      );
+      void writer.then(
+        (reported) => {
+          lastWritten = reported.at(-1)!.revision;
+          writerDone = true;
+        },
+        () => undefined,
+      );
 
       const delivered: Event[] = [];
       let reconnects = 0;
@@ -194,10 +207,15 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
       expect(log.logged).toHaveLength(EVENTS);
       expect(reported.map(summary), "the writes reported what the log holds").toEqual(log.logged.map(summary));
       expect(delivered.map(summary), `seed ${seed}`).toEqual(log.logged.map(summary));
-      expect((await server.store.revisionBounds()).compacted, "the log was compacted behind the watcher").toBeGreaterThan(start);
+      expect(
+        (await server.store.revisionBounds()).compacted,
+        "the log was compacted behind the watcher",
+      ).toBeGreaterThan(start);
       // Every cut but possibly the last (made after the final delivery was already in the client's buffer) was resumed from.
       expect(reconnects, "the watch resumed after every cut").toBeGreaterThanOrEqual(disconnects - 1);
-      expect(disconnects, "most planned cuts were made (each waits for the resume before it)").toBeGreaterThanOrEqual(Math.ceil(planned / 2));
+      expect(disconnects, "most planned cuts were made (each waits for the resume before it)").toBeGreaterThanOrEqual(
+        Math.ceil(planned / 2),
+      );
     },
     // DynamoDB at 2,000 events (scripts/test-watch-dynamodb.sh) needs minutes on moto.
     Math.max(240_000, EVENTS * 500),

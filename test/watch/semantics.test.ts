@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { watchCatalog } from "../../gen/ts/src/client/watch-catalog.js";
 import {
   WatchEventsRequestSchema,
-  WatchEventsResponseSchema,
   type WatchEventsResponse,
+  WatchEventsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import { GrpcJsStreamReader, type GrpcJsWatchResponse, type Harness, startHarness } from "../api/harness.js";
 import { metaClock, newRecord, uniqueName } from "../storage/fixtures.js";
-import { GrpcJsStreamReader, startHarness, type GrpcJsWatchResponse, type Harness } from "../api/harness.js";
 
 type WatchRequest = Parameters<Harness["grpc"]["watchEvents"]>[0];
 
@@ -87,7 +87,8 @@ describe("on one server", () => {
     let bookmark: bigint;
     try {
       let last = 0;
-      for (let i = 0; i < 5; i++) last = (await h.server.store.insertVersion(newRecord(uniqueName("noise"), "1.0.0"), meta())).revision;
+      for (let i = 0; i < 5; i++)
+        last = (await h.server.store.insertVersion(newRecord(uniqueName("noise"), "1.0.0"), meta())).revision;
       const { messages } = await w.until(BigInt(last));
       expect(messages.every((m) => m.progress && m.events.length === 0)).toBe(true);
       bookmark = messages.at(-1)!.revision;
@@ -119,7 +120,10 @@ describe("on one server", () => {
       "content-type": "application/grpc",
       te: "trailers",
     });
-    const body = toBinary(WatchEventsRequestSchema, create(WatchEventsRequestSchema, { startRevision: BigInt(start), filter: { names: [name] } }));
+    const body = toBinary(
+      WatchEventsRequestSchema,
+      create(WatchEventsRequestSchema, { startRevision: BigInt(start), filter: { names: [name] } }),
+    );
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
     frame.set(body, 5);

@@ -17,7 +17,7 @@ export function hashApiKey(key: string): string {
 
 /** A new random API key: "nck_" and 43 base64url characters (256 bits). */
 export function generateApiKey(): string {
-  return "nck_" + randomBytes(32).toString("base64url");
+  return `nck_${randomBytes(32).toString("base64url")}`;
 }
 
 export class ApiKeyVerifier {

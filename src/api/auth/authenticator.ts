@@ -10,7 +10,7 @@ import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { ApiKeyVerifier } from "./api-keys.js";
 import { ClientCertificateMapper } from "./client-certificates.js";
-import { UNAUTHENTICATED_ADMIN, type Identity } from "./identity.js";
+import { type Identity, UNAUTHENTICATED_ADMIN } from "./identity.js";
 import { JwtVerifier, looksLikeJwt } from "./jwt.js";
 import type { Peer } from "./peer.js";
 
@@ -27,7 +27,12 @@ export class Authenticator {
 
   constructor(auth: AuthConfig, options: AuthenticatorOptions) {
     this.apiKeys = new ApiKeyVerifier(auth.apiKeys);
-    this.jwt = new JwtVerifier({ issuers: auth.jwt.issuers, clockSkewSeconds: auth.jwt.clockSkewSeconds, logger: options.logger, ...(options.now ? { now: options.now } : {}) });
+    this.jwt = new JwtVerifier({
+      issuers: auth.jwt.issuers,
+      clockSkewSeconds: auth.jwt.clockSkewSeconds,
+      logger: options.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.certificates = new ClientCertificateMapper(auth.clientCertificates);
   }
 
@@ -50,7 +55,11 @@ export class Authenticator {
     if (authorization !== null && authorization !== "") return this.bearer(authorization);
     if (peer.verifiedCertificate && this.certificates.configured) {
       const identity = this.certificates.identify(peer.verifiedCertificate);
-      if (!identity) throw new CatalogError("UNAUTHENTICATED", "the client certificate is valid but not mapped to an identity (auth.clientCertificates)");
+      if (!identity)
+        throw new CatalogError(
+          "UNAUTHENTICATED",
+          "the client certificate is valid but not mapped to an identity (auth.clientCertificates)",
+        );
       return identity;
     }
     return undefined;
@@ -61,7 +70,8 @@ export class Authenticator {
     if (!match) throw new CatalogError("UNAUTHENTICATED", 'the authorization header must be "Bearer <token>"');
     const token = match[1]!;
     if (looksLikeJwt(token)) {
-      if (!this.jwt.configured) throw new CatalogError("UNAUTHENTICATED", "invalid bearer token: this server accepts no JWTs");
+      if (!this.jwt.configured)
+        throw new CatalogError("UNAUTHENTICATED", "invalid bearer token: this server accepts no JWTs");
       return this.jwt.verify(token);
     }
     const identity = this.apiKeys.verify(token);

@@ -21,9 +21,12 @@ export function enforceBindPolicy(server: ServerConfig, authEnabled: boolean, lo
     return;
   }
   if (server.insecure) {
-    logger.warn("INSECURE: no authentication is configured and every caller may read and write the catalog (server.insecure / --insecure)", {
-      host: server.host,
-    });
+    logger.warn(
+      "INSECURE: no authentication is configured and every caller may read and write the catalog (server.insecure / --insecure)",
+      {
+        host: server.host,
+      },
+    );
     return;
   }
   if (!isLoopbackHost(server.host)) {

@@ -61,4 +61,9 @@ export function scopeViolation(identity: Identity, name: string, provider: strin
 }
 
 /** The anonymous caller of a server with no authentication configured: trusted as admin (loopback or --insecure only). */
-export const UNAUTHENTICATED_ADMIN: Identity = { name: "anonymous", kind: "anonymous", role: "admin", scope: UNRESTRICTED };
+export const UNAUTHENTICATED_ADMIN: Identity = {
+  name: "anonymous",
+  kind: "anonymous",
+  role: "admin",
+  scope: UNRESTRICTED,
+};

@@ -12,17 +12,17 @@ import { enforceBindPolicy } from "./bind-policy.js";
 import { authInterceptor } from "./interceptor.js";
 import { MethodPolicy } from "./policy.js";
 
-export { hashApiKey, generateApiKey, ApiKeyVerifier } from "./api-keys.js";
+export { ApiKeyVerifier, generateApiKey, hashApiKey } from "./api-keys.js";
 export { Authenticator } from "./authenticator.js";
-export { isLoopbackHost, enforceBindPolicy } from "./bind-policy.js";
-export { certificateNames, ClientCertificateMapper } from "./client-certificates.js";
-export { hasRole, scopeViolation, type Identity, type Role, type WriteScope } from "./identity.js";
-export { authInterceptor, type AuthInterceptorOptions } from "./interceptor.js";
-export { parseJwks, JwksKeySet } from "./jwks.js";
+export { enforceBindPolicy, isLoopbackHost } from "./bind-policy.js";
+export { ClientCertificateMapper, certificateNames } from "./client-certificates.js";
+export { hasRole, type Identity, type Role, scopeViolation, type WriteScope } from "./identity.js";
+export { type AuthInterceptorOptions, authInterceptor } from "./interceptor.js";
+export { JwksKeySet, parseJwks } from "./jwks.js";
 export { JwtVerifier, looksLikeJwt } from "./jwt.js";
 export { RateLimiter, StreamCounter } from "./limits.js";
-export { MethodPolicy, CATALOG_SERVICE } from "./policy.js";
-export { peerContextValues, peerKey, streamPeerContextValues, type Peer } from "./peer.js";
+export { type Peer, peerContextValues, peerKey, streamPeerContextValues } from "./peer.js";
+export { CATALOG_SERVICE, MethodPolicy } from "./policy.js";
 export { secureServerOptions, watchTlsFiles } from "./tls.js";
 
 export interface AuthorizationOptions {
@@ -38,7 +38,10 @@ export interface AuthorizationOptions {
  * caller is the anonymous admin and there is nothing to check or limit, so
  * no call pays for a layer that would only pass it on.
  */
-export async function prepareAuthorization(config: CatalogConfig, options: AuthorizationOptions): Promise<Interceptor[]> {
+export async function prepareAuthorization(
+  config: CatalogConfig,
+  options: AuthorizationOptions,
+): Promise<Interceptor[]> {
   const log = options.logger.child({ component: "auth" });
   const authenticator = new Authenticator(config.auth, { logger: log, ...(options.now ? { now: options.now } : {}) });
   enforceBindPolicy(config.server, authConfigured(config.auth), log);

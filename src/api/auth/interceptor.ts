@@ -18,12 +18,12 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { RetryInfoSchema } from "../../../gen/ts/src/google/rpc/error_details_pb.js";
+import type { WriteAuthorizer } from "../../catalog/manager.js";
 import type { CallLimitsConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
-import type { WriteAuthorizer } from "../../catalog/manager.js";
 import { actorKey, callLoggerKey, writeAuthorizerKey } from "../context.js";
 import type { Authenticator } from "./authenticator.js";
-import { hasRole, scopeViolation, type Identity } from "./identity.js";
+import { hasRole, type Identity, scopeViolation } from "./identity.js";
 import { RateLimiter, StreamCounter } from "./limits.js";
 import { peerKey } from "./peer.js";
 import type { MethodPolicy } from "./policy.js";
@@ -123,7 +123,10 @@ export function writeScopeAuthorizer(identity: Identity): WriteAuthorizer | unde
     const candidates = providers.length > 0 ? providers : [undefined];
     const problem = candidates.map((provider) => scopeViolation(identity, name, provider)).find((p) => p !== undefined);
     if (problem) {
-      throw new CatalogError("PERMISSION_DENIED", `${identity.name} may not write component ${JSON.stringify(name)}: it ${problem}`);
+      throw new CatalogError(
+        "PERMISSION_DENIED",
+        `${identity.name} may not write component ${JSON.stringify(name)}: it ${problem}`,
+      );
     }
   };
 }

@@ -55,7 +55,9 @@ export class JwksKeySet {
     if (!family) return [];
     this.refreshFile();
     const matching = () =>
-      [...this.fileKeys, ...this.urlKeys].filter((k) => k.family === family && (kid === undefined || k.kid === undefined || k.kid === kid));
+      [...this.fileKeys, ...this.urlKeys].filter(
+        (k) => k.family === family && (kid === undefined || k.kid === undefined || k.kid === kid),
+      );
     let found = matching();
     const now = (this.options.now ?? Date.now)();
     const stale = now - this.lastFetch > CACHE_TTL_MS;
@@ -130,7 +132,10 @@ export function parseJwks(text: string, source: string): VerificationKey[] {
   return out;
 }
 
-function toVerificationKey(jwk: JsonWebKey & { kid?: unknown; use?: unknown }, where: string): VerificationKey | undefined {
+function toVerificationKey(
+  jwk: JsonWebKey & { kid?: unknown; use?: unknown },
+  where: string,
+): VerificationKey | undefined {
   if (jwk.use !== undefined && jwk.use !== "sig") return undefined;
   const kid = typeof jwk.kid === "string" ? jwk.kid : undefined;
   try {

@@ -40,7 +40,12 @@ export class JwtVerifier {
   constructor(private readonly options: JwtVerifierOptions) {
     this.now = options.now ?? Date.now;
     for (const config of options.issuers) {
-      const keys = new JwksKeySet({ jwksFile: config.jwksFile, jwksUrl: config.jwksUrl, logger: options.logger, now: this.now });
+      const keys = new JwksKeySet({
+        jwksFile: config.jwksFile,
+        jwksUrl: config.jwksUrl,
+        logger: options.logger,
+        now: this.now,
+      });
       this.issuers.set(config.issuer, { config, keys });
     }
   }
@@ -63,18 +68,22 @@ export class JwtVerifier {
     const header = decodeJson(headerPart);
     const claims = decodeJson(payloadPart);
     if (!header || !claims) throw refused("the token's header or claims are not JSON objects");
-    if (header.crit !== undefined) throw refused("the token uses critical header extensions, which this server does not support");
+    if (header.crit !== undefined)
+      throw refused("the token uses critical header extensions, which this server does not support");
     const alg = header.alg;
     const issuer = typeof claims.iss === "string" ? this.issuers.get(claims.iss) : undefined;
     if (!issuer) throw refused("the token's issuer is not trusted by this server");
     if (typeof alg !== "string" || !issuer.config.algorithms.includes(alg)) {
-      throw refused(`the token's algorithm is not accepted for its issuer (accepted: ${issuer.config.algorithms.join(", ")})`);
+      throw refused(
+        `the token's algorithm is not accepted for its issuer (accepted: ${issuer.config.algorithms.join(", ")})`,
+      );
     }
     const kid = typeof header.kid === "string" ? header.kid : undefined;
     const signed = Buffer.from(`${headerPart}.${payloadPart}`, "ascii");
     const signature = Buffer.from(signaturePart, "base64url");
     const keys = await issuer.keys.candidates(kid, alg);
-    if (!keys.some((key) => signatureMatches(alg, key, signed, signature))) throw refused("the token's signature does not verify with the issuer's keys");
+    if (!keys.some((key) => signatureMatches(alg, key, signed, signature)))
+      throw refused("the token's signature does not verify with the issuer's keys");
     this.checkTimes(claims);
     checkAudience(claims, issuer.config.audiences);
     return identityOf(claims, issuer.config);
@@ -83,10 +92,12 @@ export class JwtVerifier {
   private checkTimes(claims: Claims): void {
     const now = this.now() / 1000;
     const skew = this.options.clockSkewSeconds;
-    if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) throw refused('the token has no expiry ("exp")');
+    if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp))
+      throw refused('the token has no expiry ("exp")');
     if (now > claims.exp + skew) throw refused("the token has expired");
     if (claims.nbf !== undefined) {
-      if (typeof claims.nbf !== "number" || !Number.isFinite(claims.nbf)) throw refused('the token\'s "nbf" is not a number');
+      if (typeof claims.nbf !== "number" || !Number.isFinite(claims.nbf))
+        throw refused('the token\'s "nbf" is not a number');
       if (now + skew < claims.nbf) throw refused("the token is not valid yet (nbf)");
     }
   }
@@ -112,7 +123,11 @@ function signatureMatches(alg: string, { family, key }: VerificationKey, signed:
         return family === "RSA" && verifySignature("sha256", signed, key, signature);
       case "ES256":
         // JWS carries ES256 signatures as r||s (IEEE P1363), 64 bytes.
-        return family === "EC" && signature.length === 64 && verifySignature("sha256", signed, { key, dsaEncoding: "ieee-p1363" }, signature);
+        return (
+          family === "EC" &&
+          signature.length === 64 &&
+          verifySignature("sha256", signed, { key, dsaEncoding: "ieee-p1363" }, signature)
+        );
       case "HS256": {
         if (family !== "oct") return false;
         const expected = createHmac("sha256", key).update(signed).digest();
@@ -128,18 +143,27 @@ function signatureMatches(alg: string, { family, key }: VerificationKey, signed:
 
 function checkAudience(claims: Claims, audiences: readonly string[]): void {
   const aud = claims.aud;
-  const presented = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : [];
+  const presented =
+    typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : [];
   if (!presented.some((a) => audiences.includes(a))) throw refused("the token is not meant for this server (audience)");
 }
 
 function identityOf(claims: Claims, config: JwtIssuerConfig): Identity {
   const subject = claims.sub;
-  if (typeof subject !== "string" || subject === "" || subject.length > MAX_CLAIM_CHARS || /[\u0000-\u001f\u007f]/.test(subject)) {
+  if (
+    typeof subject !== "string" ||
+    subject === "" ||
+    subject.length > MAX_CLAIM_CHARS ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+    /[\u0000-\u001f\u007f]/.test(subject)
+  ) {
     throw refused('the token has no usable subject ("sub")');
   }
   const rolesClaim = claims[config.rolesClaim];
-  const roleNames = typeof rolesClaim === "string" ? rolesClaim.split(/\s+/) : Array.isArray(rolesClaim) ? rolesClaim : [];
-  const role: Role | undefined = highestRole(roleNames) ?? (config.defaultRole === "" ? undefined : (config.defaultRole as Role));
+  const roleNames =
+    typeof rolesClaim === "string" ? rolesClaim.split(/\s+/) : Array.isArray(rolesClaim) ? rolesClaim : [];
+  const role: Role | undefined =
+    highestRole(roleNames) ?? (config.defaultRole === "" ? undefined : (config.defaultRole as Role));
   return {
     name: `jwt:${subject}@${config.issuer}`,
     kind: "jwt",
@@ -155,7 +179,11 @@ function identityOf(claims: Claims, config: JwtIssuerConfig): Identity {
 function stringList(value: unknown, claim: string): string[] {
   if (value === undefined) return [];
   const items = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(items) || items.length === 0 || !items.every((item) => typeof item === "string" && item !== "" && item.length <= MAX_CLAIM_CHARS)) {
+  if (
+    !Array.isArray(items) ||
+    items.length === 0 ||
+    !items.every((item) => typeof item === "string" && item !== "" && item.length <= MAX_CLAIM_CHARS)
+  ) {
     throw refused(`the token's "${claim}" claim must be a non-empty string or list of non-empty strings`);
   }
   return items as string[];

@@ -7,8 +7,8 @@
 import type * as http from "node:http";
 import * as http2 from "node:http2";
 import type * as net from "node:net";
-import { TLSSocket, type PeerCertificate } from "node:tls";
-import { createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
+import { type PeerCertificate, TLSSocket } from "node:tls";
+import { type ContextValues, createContextKey, createContextValues } from "@connectrpc/connect";
 
 export interface Peer {
   remoteAddress: string;
@@ -16,7 +16,10 @@ export interface Peer {
   verifiedCertificate: PeerCertificate | undefined;
 }
 
-export const peerKey = createContextKey<Peer>({ remoteAddress: "", verifiedCertificate: undefined }, { description: "transport peer" });
+export const peerKey = createContextKey<Peer>(
+  { remoteAddress: "", verifiedCertificate: undefined },
+  { description: "transport peer" },
+);
 
 /**
  * The adapter's `contextValues` hook: records the peer of each request. The

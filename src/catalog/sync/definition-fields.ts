@@ -32,10 +32,24 @@ const validationRules: ObjectShape = {
   kind: "object",
   description: "Rules a value for this input must satisfy.",
   fields: {
-    minLength: { kind: "number", integer: true, minimum: 0, description: "Minimum length of a string (characters) or list (elements)." },
-    maxLength: { kind: "number", integer: true, minimum: 0, description: "Maximum length of a string (characters) or list (elements)." },
+    minLength: {
+      kind: "number",
+      integer: true,
+      minimum: 0,
+      description: "Minimum length of a string (characters) or list (elements).",
+    },
+    maxLength: {
+      kind: "number",
+      integer: true,
+      minimum: 0,
+      description: "Maximum length of a string (characters) or list (elements).",
+    },
     pattern: { kind: "string", maxLength: 1024, description: "Regular expression the whole string value must match." },
-    allowedValues: { kind: "list", items: { kind: "json", description: "An allowed value." }, description: "The only values accepted." },
+    allowedValues: {
+      kind: "list",
+      items: { kind: "json", description: "An allowed value." },
+      description: "The only values accepted.",
+    },
     minimum: { kind: "number", description: "Smallest accepted number." },
     maximum: { kind: "number", description: "Largest accepted number." },
   },
@@ -46,7 +60,11 @@ const valueType = { kind: "string", enum: VALUE_TYPES, description: "Value type.
 /** The fields inputs and outputs share. */
 function elementFields(kind: "Input" | "Output"): Record<string, FieldShape> {
   return {
-    name: { kind: "string", pattern: "^[A-Za-z][A-Za-z0-9_]{0,127}$", description: `${kind} name, unique in the component.` },
+    name: {
+      kind: "string",
+      pattern: "^[A-Za-z][A-Za-z0-9_]{0,127}$",
+      description: `${kind} name, unique in the component.`,
+    },
     type: valueType,
     description: { kind: "string", maxLength: 2048, description: `What the ${kind.toLowerCase()} means.` },
     sensitive: { kind: "boolean", description: "True for secrets (default false)." },
@@ -85,9 +103,17 @@ export const DEFINITION_SHAPE: ObjectShape = {
       description: "Identity and classification of the version.",
       required: ["name", "version", "provider", "category"],
       fields: {
-        name: { kind: "string", pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", description: "Component name: a DNS-1123 label." },
+        name: {
+          kind: "string",
+          pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+          description: "Component name: a DNS-1123 label.",
+        },
         version: { kind: "string", description: "SemVer 2.0 version without a leading 'v', e.g. 1.2.0." },
-        provider: { kind: "string", pattern: "^[a-z0-9][a-z0-9\\-_.]{0,62}$", description: "Cloud or platform provider, e.g. aws." },
+        provider: {
+          kind: "string",
+          pattern: "^[a-z0-9][a-z0-9\\-_.]{0,62}$",
+          description: "Cloud or platform provider, e.g. aws.",
+        },
         category: { kind: "string", pattern: "^[a-z0-9][a-z0-9\\-_.]{0,62}$", description: "Category, e.g. database." },
         labels: { kind: "stringMap", description: "Labels for filtering (Kubernetes label rules)." },
       },
@@ -105,7 +131,11 @@ export const DEFINITION_SHAPE: ObjectShape = {
           description: "How the component is deployed.",
           required: ["engine"],
           fields: {
-            engine: { kind: "string", pattern: "^[a-z0-9][a-z0-9\\-_.]{0,62}$", description: "Deployment engine, e.g. terraform." },
+            engine: {
+              kind: "string",
+              pattern: "^[a-z0-9][a-z0-9\\-_.]{0,62}$",
+              description: "Deployment engine, e.g. terraform.",
+            },
             engineVersion: { kind: "string", maxLength: 128, description: "Engine version or constraint." },
             config: { kind: "jsonObject", description: "Engine-specific configuration (any JSON object)." },
           },

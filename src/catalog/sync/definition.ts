@@ -13,11 +13,18 @@
  */
 import { LineCounter, parseAllDocuments } from "yaml";
 import type { FieldViolation } from "../../errors/index.js";
-import type { InputSpec, JsonObject, JsonValue, OutputSpec, ValidationRules, ValueType } from "../../storage/records.js";
+import type {
+  InputSpec,
+  JsonObject,
+  JsonValue,
+  OutputSpec,
+  ValidationRules,
+  ValueType,
+} from "../../storage/records.js";
 import type { ComponentDraft } from "../validation.js";
 import { DEFINITION_SHAPE, DRAFT_FIELD_TO_DOCUMENT_PATH, type FieldShape } from "./definition-fields.js";
 import { parseSimpleYaml } from "./simple-yaml.js";
-import { fromYamlNode, nodeAt, toPlainValue, type SourceMap, type SourceNode } from "./source-tree.js";
+import { fromYamlNode, nodeAt, type SourceMap, type SourceNode, toPlainValue } from "./source-tree.js";
 
 /** One problem in a file; `line` is 1-based. */
 export interface DefinitionProblem {
@@ -57,7 +64,13 @@ function parsePlainDocument(root: SourceNode, text: string): ParsedFile {
   // same tree, lines included) rather than keeping ~100 nodes per file alive from parse to publish. The text
   // costs nothing extra: the draft's strings are slices of it.
   return {
-    definitions: [{ draft: draftOf(toPlainValue(root) as DefinitionDocument), line: root.line, locate: (field) => locateInText(text, field) }],
+    definitions: [
+      {
+        draft: draftOf(toPlainValue(root) as DefinitionDocument),
+        line: root.line,
+        locate: (field) => locateInText(text, field),
+      },
+    ],
     problems: [],
   };
 }
@@ -123,16 +136,23 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
   switch (shape.kind) {
     case "string":
       if (node?.kind !== "scalar" || typeof node.value !== "string") {
-        const hint = node?.kind === "scalar" && typeof node.value === "number" ? ` (quote it: "${String(node.source ?? node.value)}")` : "";
-        wrongType(problems, line, name, "a string" + hint, node);
+        const hint =
+          node?.kind === "scalar" && typeof node.value === "number"
+            ? ` (quote it: "${String(node.source ?? node.value)}")`
+            : "";
+        wrongType(problems, line, name, `a string${hint}`, node);
         return;
       }
       if (shape.enum && !shape.enum.includes(node.value)) {
-        problems.push({ line, message: `${name} must be ${shape.enum.map((v) => `"${v}"`).join(" or ")}, got "${node.value}"` });
+        problems.push({
+          line,
+          message: `${name} must be ${shape.enum.map((v) => `"${v}"`).join(" or ")}, got "${node.value}"`,
+        });
       }
       return;
     case "boolean":
-      if (node?.kind !== "scalar" || typeof node.value !== "boolean") wrongType(problems, line, name, "true or false", node);
+      if (node?.kind !== "scalar" || typeof node.value !== "boolean")
+        wrongType(problems, line, name, "true or false", node);
       return;
     case "number":
       if (node?.kind !== "scalar" || typeof node.value !== "number") wrongType(problems, line, name, "a number", node);
@@ -156,7 +176,8 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
       return;
     case "list":
       if (node?.kind !== "seq") return wrongType(problems, line, name, "a list", node);
-      for (let index = 0; index < node.items.length; index++) checkNode(node.items[index]!, shape.items, `${path}[${index}]`, problems);
+      for (let index = 0; index < node.items.length; index++)
+        checkNode(node.items[index]!, shape.items, `${path}[${index}]`, problems);
       return;
     case "object": {
       if (node?.kind !== "map") return wrongType(problems, line, name, "a mapping", node);
@@ -171,14 +192,18 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
         const child = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
         const childPath = path === "" ? key : `${path}.${key}`;
         if (!child) {
-          problems.push({ line: keyLine, message: `unknown key "${childPath}" (known keys here: ${Object.keys(shape.fields).join(", ")})` });
+          problems.push({
+            line: keyLine,
+            message: `unknown key "${childPath}" (known keys here: ${Object.keys(shape.fields).join(", ")})`,
+          });
           continue;
         }
         checkNode(pair.value, child, childPath, problems);
       }
       // A scan of the pairs, not a Set per mapping: required lists are short, and this runs for every mapping of every file.
       for (const key of shape.required ?? []) {
-        if (!hasPlainKey(node, key)) problems.push({ line, message: `${path === "" ? key : `${path}.${key}`} is required` });
+        if (!hasPlainKey(node, key))
+          problems.push({ line, message: `${path === "" ? key : `${path}.${key}`} is required` });
       }
       return;
     }
@@ -193,7 +218,13 @@ function hasPlainKey(node: SourceMap, key: string): boolean {
   return false;
 }
 
-function wrongType(problems: DefinitionProblem[], line: number, name: string, expected: string, node: SourceNode | null): void {
+function wrongType(
+  problems: DefinitionProblem[],
+  line: number,
+  name: string,
+  expected: string,
+  node: SourceNode | null,
+): void {
   problems.push({ line, message: `${name} must be ${expected}, got ${describeNode(node)}` });
 }
 

@@ -25,17 +25,28 @@ describe("reading files from the repository cache", () => {
     symlinkSync("dir/a.yaml", join(origin, "link.yaml"));
     many.forEach((path, i) => writeFileSync(join(origin, path), `n: ${i}\n`));
     writeFileSync(join(origin, "large.yaml"), large);
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: origin });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: origin });
     git("init", "-q", "-b", "main");
     git("add", "-A");
     git("commit", "-q", "-m", "files");
-    cache = new GitRepositoryCache(join(root, "cache"), { ...DEFAULT_SYNC_REPOSITORY, name: "r", url: origin }, silentLogger);
+    cache = new GitRepositoryCache(
+      join(root, "cache"),
+      { ...DEFAULT_SYNC_REPOSITORY, name: "r", url: origin },
+      silentLogger,
+    );
     head = await cache.update();
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("returns regular files and leaves symbolic links, directories and missing paths undefined, for a few paths", async () => {
-    const texts = await cache.readFilesAt(head, ["dir/a.yaml", "odd name*[x].yaml", "link.yaml", "dir", "missing.yaml"]);
+    const texts = await cache.readFilesAt(head, [
+      "dir/a.yaml",
+      "odd name*[x].yaml",
+      "link.yaml",
+      "dir",
+      "missing.yaml",
+    ]);
     expect(Object.fromEntries(texts)).toEqual({
       "dir/a.yaml": "a: 1\n",
       "odd name*[x].yaml": "odd: true\n",
@@ -47,7 +58,9 @@ describe("reading files from the repository cache", () => {
 
   it("reads every file a full listing names, by object id, and leaves the symbolic link undefined", async () => {
     const entries = await cache.listFiles(head);
-    expect(entries.map((e) => e.path).sort()).toEqual(["dir/a.yaml", "large.yaml", "link.yaml", ...many, "odd name*[x].yaml"].sort());
+    expect(entries.map((e) => e.path).sort()).toEqual(
+      ["dir/a.yaml", "large.yaml", "link.yaml", ...many, "odd name*[x].yaml"].sort(),
+    );
     const texts = await cache.readFiles(entries);
     expect(texts.get("many/file-42.yaml")).toBe("n: 42\n");
     expect(many.every((path, i) => texts.get(path) === `n: ${i}\n`)).toBe(true);
@@ -113,6 +126,11 @@ describe("splitting git cat-file --batch output", () => {
   });
 
   it("reports entries git never answered as missing", () => {
-    expect(read([output.subarray(0, 20)])).toEqual({ "a.yaml": "héllo\n", "gone.yaml": undefined, tree: undefined, "c.yaml": undefined });
+    expect(read([output.subarray(0, 20)])).toEqual({
+      "a.yaml": "héllo\n",
+      "gone.yaml": undefined,
+      tree: undefined,
+      "c.yaml": undefined,
+    });
   });
 });

@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { simpleGit, type SimpleGit } from "simple-git";
+import { type SimpleGit, simpleGit } from "simple-git";
 import type { SyncCredentialsConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 
@@ -36,8 +36,20 @@ export type FileChange = ({ change: "changed" } & TreeEntry) | { path: string; c
 
 /** What git needs from the server's environment to reach a remote (proxies, ssh agent); nothing else. */
 const PASSED_ENVIRONMENT = [
-  "PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND",
-  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+  "PATH",
+  "HOME",
+  "USER",
+  "LANG",
+  "LC_ALL",
+  "TMPDIR",
+  "SSH_AUTH_SOCK",
+  "GIT_SSH_COMMAND",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
 ] as const;
 
 const ASKPASS_SCRIPT = `#!/bin/sh
@@ -112,7 +124,6 @@ export class GitRepositoryCache {
     return (await this.git(env).revparse([`${ref}^{commit}`])).trim();
   }
 
-
   async hasCommit(commit: string): Promise<boolean> {
     // simple-git resolves a non-zero exit with an empty stderr, so ask for output rather than an exit code.
     try {
@@ -152,7 +163,9 @@ export class GitRepositoryCache {
   /** The text of each path at `commit` (see readFiles); for a few paths, such as a removed file's last version. */
   async readFilesAt(commit: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
     if (paths.length === 0) return new Map();
-    const entries = new Map(parseTreeListing(await this.git().raw(["ls-tree", "-z", commit, "--", ...paths])).map((e) => [e.path, e]));
+    const entries = new Map(
+      parseTreeListing(await this.git().raw(["ls-tree", "-z", commit, "--", ...paths])).map((e) => [e.path, e]),
+    );
     const result = await this.readFiles([...entries.values()]);
     for (const path of paths) if (!result.has(path)) result.set(path, undefined);
     return result;
@@ -179,7 +192,10 @@ export class GitRepositoryCache {
    * all of them. Every entry is reported exactly once; the promise settles
    * after the last one. An error thrown by `onFile` rejects the promise.
    */
-  async streamFiles(entries: readonly TreeEntry[], onFile: (path: string, text: string | undefined) => void): Promise<void> {
+  async streamFiles(
+    entries: readonly TreeEntry[],
+    onFile: (path: string, text: string | undefined) => void,
+  ): Promise<void> {
     const blobs: TreeEntry[] = [];
     for (const entry of entries) {
       if (/^100[0-7]{3}$/.test(entry.mode)) blobs.push(entry);
@@ -266,7 +282,8 @@ export class GitRepositoryCache {
     if (tokenFile !== "") return (await readFile(tokenFile, "utf8")).trim();
     if (passwordEnv !== "") {
       const value = process.env[passwordEnv];
-      if (value === undefined || value === "") throw new Error(`environment variable ${passwordEnv} (credentials.passwordEnv) is not set`);
+      if (value === undefined || value === "")
+        throw new Error(`environment variable ${passwordEnv} (credentials.passwordEnv) is not set`);
       return value;
     }
     return undefined;

@@ -8,8 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { CatalogError } from "../../errors/index.js";
 import type { SyncConfig, SyncRepositoryConfig } from "../../config/schema.js";
+import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import type { Clock } from "../clock.js";
 import type { Manager } from "../manager.js";
@@ -100,7 +100,10 @@ export class GitSync {
     const follower = this.followers.get(repository);
     if (!follower) {
       const known = [...this.followers.keys()].join(", ") || "none";
-      throw new CatalogError("NOT_FOUND", `repository "${repository}" is not configured for sync (configured: ${known})`);
+      throw new CatalogError(
+        "NOT_FOUND",
+        `repository "${repository}" is not configured for sync (configured: ${known})`,
+      );
     }
     return follower;
   }
@@ -114,7 +117,10 @@ export class GitSync {
   private request(follower: Follower, trigger: SyncRun["trigger"]): { id: string; done: Promise<SyncRun> } {
     if (this.closed) throw new CatalogError("UNAVAILABLE", "the server is shutting down");
     if (follower.queued) return follower.queued;
-    if (!follower.running) return (follower.running = this.launch(follower, newSyncId(), trigger));
+    if (!follower.running) {
+      follower.running = this.launch(follower, newSyncId(), trigger);
+      return follower.running;
+    }
     const id = newSyncId();
     const done = follower.running.done.then(() => {
       follower.queued = undefined;

@@ -1,6 +1,14 @@
 /** Git synchronisation: definition files in Git repositories published through the Manager. */
+
+export {
+  type DefinitionProblem,
+  isDefinitionFile,
+  type ParsedDefinition,
+  type ParsedFile,
+  parseDefinitionFile,
+  violationProblem,
+} from "./definition.js";
 export { DEFINITION_API_VERSION, DEFINITION_KIND, DEFINITION_SHAPE } from "./definition-fields.js";
-export { isDefinitionFile, parseDefinitionFile, violationProblem, type DefinitionProblem, type ParsedDefinition, type ParsedFile } from "./definition.js";
 export { redactUrl } from "./git-repository.js";
 export { GitSync, type GitSyncDeps } from "./git-sync.js";
 export { componentDefinitionSchemaText, SCHEMA_PATH } from "./json-schema.js";
@@ -13,4 +21,4 @@ export {
   type SyncRunCounts,
   type SyncStateStore,
 } from "./sync-state.js";
-export { formatProblem, validateTree, type TreeProblem, type TreeReport } from "./validate-tree.js";
+export { formatProblem, type TreeProblem, type TreeReport, validateTree } from "./validate-tree.js";

@@ -25,7 +25,10 @@ function schemaOf(shape: FieldShape): Schema {
     case "boolean":
       return described({ type: "boolean" });
     case "number":
-      return described({ type: shape.integer ? "integer" : "number", ...(shape.minimum !== undefined ? { minimum: shape.minimum } : {}) });
+      return described({
+        type: shape.integer ? "integer" : "number",
+        ...(shape.minimum !== undefined ? { minimum: shape.minimum } : {}),
+      });
     case "json":
       return described({});
     case "jsonObject":
@@ -52,5 +55,5 @@ export function componentDefinitionSchemaText(): string {
     title: "Nestor ComponentDefinition",
     ...schemaOf(DEFINITION_SHAPE),
   };
-  return JSON.stringify(schema, null, 2) + "\n";
+  return `${JSON.stringify(schema, null, 2)}\n`;
 }

@@ -12,14 +12,14 @@
  * compatibility) are per-file errors: the other files still sync.
  */
 import { performance } from "node:perf_hooks";
-import { CatalogError, isCatalogError } from "../../errors/index.js";
 import type { SyncRepositoryConfig } from "../../config/schema.js";
+import { CatalogError, isCatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { compareVersions } from "../../semver/index.js";
 import type { Clock } from "../clock.js";
 import type { Manager } from "../manager.js";
-import { isDefinitionFile, parseDefinitionFile, violationProblem, type ParsedDefinition } from "./definition.js";
-import { GitRepositoryCache, redactUrl, type FileChange, type TreeEntry } from "./git-repository.js";
+import { isDefinitionFile, type ParsedDefinition, parseDefinitionFile, violationProblem } from "./definition.js";
+import { type FileChange, GitRepositoryCache, redactUrl, type TreeEntry } from "./git-repository.js";
 import { pathMatcher } from "./globs.js";
 import { consumeInSlices } from "./sliced-consumer.js";
 import {
@@ -105,19 +105,27 @@ export class RepositorySync {
     }
     if (!leased) {
       this.logger.info("sync skipped: another replica holds the lease");
-      return { ...run, state: "skipped", endTime: clock.now().toISOString(), message: "another replica is syncing this repository" };
+      return {
+        ...run,
+        state: "skipped",
+        endTime: clock.now().toISOString(),
+        message: "another replica is syncing this repository",
+      };
     }
     let leaseLost = false;
-    const renew = setInterval(() => {
-      state.acquireLease(repository.name, holder, leaseTtlMs, clock.now()).then(
-        (held) => {
-          if (!held) leaseLost = true;
-        },
-        () => {
-          leaseLost = true;
-        },
-      );
-    }, Math.max(1, Math.floor(leaseTtlMs / 3)));
+    const renew = setInterval(
+      () => {
+        state.acquireLease(repository.name, holder, leaseTtlMs, clock.now()).then(
+          (held) => {
+            if (!held) leaseLost = true;
+          },
+          () => {
+            leaseLost = true;
+          },
+        );
+      },
+      Math.max(1, Math.floor(leaseTtlMs / 3)),
+    );
     renew.unref();
     // Stays undefined when the stored status could not be read, so a failure never overwrites it with a blank one.
     let status: RepositorySyncStatus | undefined;
@@ -147,12 +155,18 @@ export class RepositorySync {
       await state.releaseLease(repository.name, holder);
     } catch (err) {
       // The lease then simply expires; the next sync redoes this commit, which is a no-op for what was published.
-      this.logger.error("could not record the sync status or release the lease", { error: safeMessage(err, repository.url) });
+      this.logger.error("could not record the sync status or release the lease", {
+        error: safeMessage(err, repository.url),
+      });
     }
     return run;
   }
 
-  private async sync(run: SyncRun, status: RepositorySyncStatus, leaseLost: () => boolean): Promise<{ fileErrors: SyncFileError[] }> {
+  private async sync(
+    run: SyncRun,
+    status: RepositorySyncStatus,
+    leaseLost: () => boolean,
+  ): Promise<{ fileErrors: SyncFileError[] }> {
     const head = await this.cache.update();
     run.commit = head;
     const last = status.lastSyncedCommit;
@@ -169,11 +183,22 @@ export class RepositorySync {
       deleted = changes.filter((c) => c.change === "deleted").map((c) => c.path);
     } else {
       run.fullScan = true;
-      if (last !== "") this.logger.warn("history was rewritten or the last synced commit is gone: scanning every file", { last_synced_commit: last });
+      if (last !== "")
+        this.logger.warn("history was rewritten or the last synced commit is gone: scanning every file", {
+          last_synced_commit: last,
+        });
       changed = (await this.cache.listFiles(head)).filter((entry) => relevant(entry.path));
-      if (lastReadable) deleted = (await this.cache.changedFiles(last, head)).filter((c: FileChange) => c.change === "deleted" && relevant(c.path)).map((c) => c.path);
+      if (lastReadable)
+        deleted = (await this.cache.changedFiles(last, head))
+          .filter((c: FileChange) => c.change === "deleted" && relevant(c.path))
+          .map((c) => c.path);
     }
-    this.logger.info("sync started", { commit: head, files: changed.length, removed_files: deleted.length, full_scan: run.fullScan });
+    this.logger.info("sync started", {
+      commit: head,
+      files: changed.length,
+      removed_files: deleted.length,
+      full_scan: run.fullScan,
+    });
 
     // Each file is parsed as git hands it over, so parsing overlaps git reading the files after it; in slices
     // (see sliced-consumer.ts), so that git is not left waiting on a full pipe while a chunk is parsed.
@@ -198,13 +223,15 @@ export class RepositorySync {
     const published = deleted.length > 0 ? new Set<string>() : undefined;
     let processed = 0;
     for (const file of work) {
-      if (leaseLost()) throw new CatalogError("ABORTED", "the lease on this repository was lost; another replica will sync it");
+      if (leaseLost())
+        throw new CatalogError("ABORTED", "the lease on this repository was lost; another replica will sync it");
       const created = await this.publishFile(file, head, published);
       if (file.errors.length > 0) run.counts.failed++;
       else if (created) run.counts.created++;
       else run.counts.unchanged++;
       processed++;
-      if (processed % PROGRESS_EVERY_FILES === 0) this.logger.info("sync progress", { processed, total: work.length, ...run.counts });
+      if (processed % PROGRESS_EVERY_FILES === 0)
+        this.logger.info("sync progress", { processed, total: work.length, ...run.counts });
       const afterFile = this.deps.hooks?.afterFile;
       if (afterFile) await afterFile(file.path);
     }
@@ -215,7 +242,9 @@ export class RepositorySync {
 
     const touched = new Set([...changed.map((entry) => entry.path), ...deleted]);
     const carried = run.fullScan ? [] : status.fileErrors.filter((e) => !touched.has(e.path));
-    const fileErrors = [...carried, ...work.flatMap((f) => f.errors)].sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line);
+    const fileErrors = [...carried, ...work.flatMap((f) => f.errors)].sort(
+      (a, b) => a.path.localeCompare(b.path) || a.line - b.line,
+    );
     return { fileErrors };
   }
 
@@ -258,7 +287,8 @@ export class RepositorySync {
         if (isCatalogError(err, "NOT_FOUND") || isCatalogError(err, "INVALID_ARGUMENT")) continue;
         throw err;
       }
-      if (stored.source?.repository !== this.url || stored.source.path !== path || stored.deprecation.deprecated) continue;
+      if (stored.source?.repository !== this.url || stored.source.path !== path || stored.deprecation.deprecated)
+        continue;
       await manager.update(
         {
           name: stored.name,
@@ -271,15 +301,36 @@ export class RepositorySync {
         },
         { actor: `git-sync:${repository.name}` },
       );
-      this.logger.info("deprecated a version whose file was removed", { component: stored.name, version: stored.version, path, commit: head });
+      this.logger.info("deprecated a version whose file was removed", {
+        component: stored.name,
+        version: stored.version,
+        path,
+        commit: head,
+      });
     }
   }
 }
 
 function parseFile(path: string, text: string | undefined, commit: string): FileWork {
-  if (text === undefined) return { path, definitions: [], errors: [{ path, line: 0, message: "not a regular file (symbolic link or submodule)", commit }] };
+  if (text === undefined)
+    return {
+      path,
+      definitions: [],
+      errors: [{ path, line: 0, message: "not a regular file (symbolic link or submodule)", commit }],
+    };
   if (text.length > MAX_FILE_CHARS) {
-    return { path, definitions: [], errors: [{ path, line: 0, message: `file is larger than ${MAX_FILE_CHARS} characters; split it into smaller files`, commit }] };
+    return {
+      path,
+      definitions: [],
+      errors: [
+        {
+          path,
+          line: 0,
+          message: `file is larger than ${MAX_FILE_CHARS} characters; split it into smaller files`,
+          commit,
+        },
+      ],
+    };
   }
   const parsed = parseDefinitionFile(text);
   return {

@@ -4,12 +4,12 @@
  * must decline (undefined), never parse differently.
  */
 import fc from "fast-check";
-import { LineCounter, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
+import { LineCounter, parseAllDocuments } from "yaml";
 import { definitionText } from "../../../bench/sync/definition-text.js";
 import { parseDefinitionFile } from "./definition.js";
 import { parseSimpleYaml } from "./simple-yaml.js";
-import { fromYamlNode, toPlainValue, type SourceNode } from "./source-tree.js";
+import { fromYamlNode, type SourceNode, toPlainValue } from "./source-tree.js";
 
 /** What the full library makes of a text: its tree and value, or undefined when it is not one error-free document. */
 function libraryParse(text: string): { tree: SourceNode | null; value: unknown } | undefined {
@@ -47,14 +47,104 @@ function expectAgreement(text: string): boolean {
 }
 
 const TRICKY_SCALARS = [
-  "1", "-1", "+12", "007", "1.0", "1.10", "1.0.0", ".5", "1e3", "-2.5E-3", "0o17", "0o8", "0x1F", "0xG", ".inf", "-.Inf", "+.INF", ".nan", ".NaN",
-  "~", "null", "Null", "NULL", "nul", "true", "True", "TRUE", "tRue", "false", "yes", "no", "on",
-  "plain text", "a#b", "a #b", "a: b", "a:b", "a:", "git::https://x.y/z.git", ">= 1.5", "-x", "- x", "-", "?x", "? x", ":x", "x,y",
-  "'single'", "'it''s'", "''", "'a' #c", "'a'b", "\"double\"", "\"\"", "\"a\\nb\"", "\"a#b\"", "\"a\" b", "\"open",
-  "[a, b]", "[]", "[ ]", "[a, ]", "[a,b]", "[1, 2.5, true, ~]", "[a: b]", "[[a]]", "['q']", "{a: 1, b: two}", "{}", "{a: 1, a: 2}", "{a}", "{a:1}",
-  "&anchor x", "*alias", "!tag x", "|", ">", "%x", "@x", "`x", "é ü", "x  y",
+  "1",
+  "-1",
+  "+12",
+  "007",
+  "1.0",
+  "1.10",
+  "1.0.0",
+  ".5",
+  "1e3",
+  "-2.5E-3",
+  "0o17",
+  "0o8",
+  "0x1F",
+  "0xG",
+  ".inf",
+  "-.Inf",
+  "+.INF",
+  ".nan",
+  ".NaN",
+  "~",
+  "null",
+  "Null",
+  "NULL",
+  "nul",
+  "true",
+  "True",
+  "TRUE",
+  "tRue",
+  "false",
+  "yes",
+  "no",
+  "on",
+  "plain text",
+  "a#b",
+  "a #b",
+  "a: b",
+  "a:b",
+  "a:",
+  "git::https://x.y/z.git",
+  ">= 1.5",
+  "-x",
+  "- x",
+  "-",
+  "?x",
+  "? x",
+  ":x",
+  "x,y",
+  "'single'",
+  "'it''s'",
+  "''",
+  "'a' #c",
+  "'a'b",
+  '"double"',
+  '""',
+  '"a\\nb"',
+  '"a#b"',
+  '"a" b',
+  '"open',
+  "[a, b]",
+  "[]",
+  "[ ]",
+  "[a, ]",
+  "[a,b]",
+  "[1, 2.5, true, ~]",
+  "[a: b]",
+  "[[a]]",
+  "['q']",
+  "{a: 1, b: two}",
+  "{}",
+  "{a: 1, a: 2}",
+  "{a}",
+  "{a:1}",
+  "&anchor x",
+  "*alias",
+  "!tag x",
+  "|",
+  ">",
+  "%x",
+  "@x",
+  "`x",
+  "é ü",
+  "x  y",
 ];
-const KEYS = ["name", "version", "a", "b", "app.kubernetes.io/name", "true", "null", "__proto__", "_x", "\"q\"", "1", "a b", "a"];
+const KEYS = [
+  "name",
+  "version",
+  "a",
+  "b",
+  "app.kubernetes.io/name",
+  "true",
+  "null",
+  "__proto__",
+  "_x",
+  '"q"',
+  "1",
+  "a b",
+  "a",
+];
 
 describe("the fast YAML parser", () => {
   it("parses the benchmark's definition files exactly as the library does", () => {
@@ -111,7 +201,15 @@ describe("the fast YAML parser", () => {
     const [library] = parseDefinitionFile(`${text}...\n`).definitions;
     expect(fast!.draft).toEqual(library!.draft);
     expect(fast!.line).toBe(library!.line);
-    for (const field of ["component.name", "component.labels[\"team\"]", "component.inputs[1].validation.maximum", "component.inputs[1].default", "component.outputs[0]", "component.deployment.config", "component.nowhere"]) {
+    for (const field of [
+      "component.name",
+      'component.labels["team"]',
+      "component.inputs[1].validation.maximum",
+      "component.inputs[1].default",
+      "component.outputs[0]",
+      "component.deployment.config",
+      "component.nowhere",
+    ]) {
       expect(fast!.locate(field), field).toEqual(library!.locate(field));
     }
   });
@@ -128,30 +226,29 @@ describe("the fast YAML parser", () => {
     let accepted = 0;
     fc.assert(
       fc.property(fc.array(line, { minLength: 1, maxLength: 14 }), (lines) => {
-        const text =
-          lines
-            .map(({ indent, form, key, value, gap, comment }) => {
-              const pad = " ".repeat(indent);
-              switch (form) {
-                case "key":
-                  return `${pad}${key}:${comment}`;
-                case "key-value":
-                  return `${pad}${key}:${gap}${value}${comment}`;
-                case "entry":
-                  return `${pad}-${gap}${value}${comment}`;
-                case "entry-key":
-                  return `${pad}-${gap}${key}:${comment}`;
-                case "entry-key-value":
-                  return `${pad}-${gap}${key}: ${value}${comment}`;
-                case "comment":
-                  return `${pad}# a comment: with - things`;
-                case "blank":
-                  return pad;
-                case "marker":
-                  return "---";
-              }
-            })
-            .join("\n") + "\n";
+        const text = `${lines
+          .map(({ indent, form, key, value, gap, comment }) => {
+            const pad = " ".repeat(indent);
+            switch (form) {
+              case "key":
+                return `${pad}${key}:${comment}`;
+              case "key-value":
+                return `${pad}${key}:${gap}${value}${comment}`;
+              case "entry":
+                return `${pad}-${gap}${value}${comment}`;
+              case "entry-key":
+                return `${pad}-${gap}${key}:${comment}`;
+              case "entry-key-value":
+                return `${pad}-${gap}${key}: ${value}${comment}`;
+              case "comment":
+                return `${pad}# a comment: with - things`;
+              case "blank":
+                return pad;
+              case "marker":
+                return "---";
+            }
+          })
+          .join("\n")}\n`;
         if (expectAgreement(text)) accepted++;
       }),
       { numRuns: Number(process.env.YAML_RUNS ?? 4000) },
@@ -163,19 +260,49 @@ describe("the fast YAML parser", () => {
   it("agrees with the library on generated nested documents in different layouts", () => {
     // Mostly text the fast parser accepts, so the comparison runs; some of everything else.
     const scalar = fc.oneof(
-      { arbitrary: fc.constantFrom("1", "1.0", "1.0.0", "plain text", "'it''s'", '"double"', "[a, b]", "{a: 1, b: two}", "true", "~", ">= 1.5", "a#b", "-x"), weight: 6 },
+      {
+        arbitrary: fc.constantFrom(
+          "1",
+          "1.0",
+          "1.0.0",
+          "plain text",
+          "'it''s'",
+          '"double"',
+          "[a, b]",
+          "{a: 1, b: two}",
+          "true",
+          "~",
+          ">= 1.5",
+          "a#b",
+          "-x",
+        ),
+        weight: 6,
+      },
       { arbitrary: fc.constantFrom(...TRICKY_SCALARS), weight: 1 },
     );
-    const key = fc.oneof({ arbitrary: fc.constantFrom("name", "version", "a", "b", "c", "app.kubernetes.io/name"), weight: 8 }, { arbitrary: fc.constantFrom(...KEYS), weight: 1 });
+    const key = fc.oneof(
+      { arbitrary: fc.constantFrom("name", "version", "a", "b", "c", "app.kubernetes.io/name"), weight: 8 },
+      { arbitrary: fc.constantFrom(...KEYS), weight: 1 },
+    );
     type Tree = { scalar: string } | { map: Array<[string, Tree]> } | { seq: Tree[] };
     const { map } = fc.letrec<{ value: Tree; map: Tree; seq: Tree }>((tie) => ({
-      value: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar.map((text) => ({ scalar: text })), tie("map"), tie("seq")),
+      value: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        scalar.map((text) => ({ scalar: text })),
+        tie("map"),
+        tie("seq"),
+      ),
       map: fc
         .uniqueArray(fc.tuple(key, tie("value")), { minLength: 1, maxLength: 4, selector: ([k]) => k })
         .map((pairs) => ({ map: pairs })),
       seq: fc.array(tie("value"), { minLength: 1, maxLength: 4 }).map((items) => ({ seq: items })),
     }));
-    const layout = fc.record({ step: fc.constantFrom(2, 4), compact: fc.boolean(), gap: fc.constantFrom(1, 3), comments: fc.boolean() });
+    const layout = fc.record({
+      step: fc.constantFrom(2, 4),
+      compact: fc.boolean(),
+      gap: fc.constantFrom(1, 3),
+      comments: fc.boolean(),
+    });
     type Layout = { step: number; compact: boolean; gap: number; comments: boolean };
     const render = (tree: Tree, indent: number, how: Layout, out: string[], firstPrefix?: string): void => {
       const pad = " ".repeat(indent);
@@ -206,7 +333,7 @@ describe("the fast YAML parser", () => {
       fc.property(map, layout, (tree, how) => {
         const out: string[] = [];
         render(tree, 0, how, out);
-        if (expectAgreement(out.join("\n") + "\n")) accepted++;
+        if (expectAgreement(`${out.join("\n")}\n`)) accepted++;
       }),
       { numRuns: Number(process.env.YAML_RUNS ?? 3000) },
     );

@@ -28,9 +28,37 @@ interface Line {
 class Unsupported extends Error {}
 
 /** Keys the core schema would not resolve to the same string (or that are special on a JS object). */
-const NON_STRING_KEYS = new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "__proto__"]);
+const NON_STRING_KEYS = new Set([
+  "true",
+  "True",
+  "TRUE",
+  "false",
+  "False",
+  "FALSE",
+  "null",
+  "Null",
+  "NULL",
+  "__proto__",
+]);
 /** Characters that cannot start a plain scalar here (indicators, or constructs left to the full parser). */
-const PLAIN_START_INDICATORS = new Set(["&", "*", "!", "|", ">", "%", "@", "`", ",", "#", "]", "}", "[", "{", "'", '"']);
+const PLAIN_START_INDICATORS = new Set([
+  "&",
+  "*",
+  "!",
+  "|",
+  ">",
+  "%",
+  "@",
+  "`",
+  ",",
+  "#",
+  "]",
+  "}",
+  "[",
+  "{",
+  "'",
+  '"',
+]);
 
 /** The document's tree, or undefined when the text needs the full YAML parser. */
 export function parseSimpleYaml(text: string): SourceNode | undefined {
@@ -160,7 +188,8 @@ class BlockParser {
       if (rest === "" || rest.startsWith("#")) {
         const following = this.peek();
         if (following && following.indent > indent) value = this.node(following.indent);
-        else if (following && following.indent === indent && isSequenceEntry(following.content)) value = this.sequence(indent);
+        else if (following && following.indent === indent && isSequenceEntry(following.content))
+          value = this.sequence(indent);
         else value = { kind: "scalar", line: line.number, value: null, source: "" };
       } else {
         value = inlineValue(rest, line.number);
@@ -246,7 +275,8 @@ function plainScalar(text: string, line: number): SourceScalar {
   if (text === "") throw new Unsupported();
   const first = text[0]!;
   if (PLAIN_START_INDICATORS.has(first)) throw new Unsupported();
-  if ((first === "-" || first === "?" || first === ":") && (text.length === 1 || text[1] === " ")) throw new Unsupported();
+  if ((first === "-" || first === "?" || first === ":") && (text.length === 1 || text[1] === " "))
+    throw new Unsupported();
   // `a: b` in a value is a nested mapping (an error in block context); a trailing `:` likewise.
   if (text.includes(": ") || text.endsWith(":")) throw new Unsupported();
   return { kind: "scalar", line, value: resolvePlain(text), source: text };
@@ -284,7 +314,9 @@ function flowPlain(text: string, line: number): SourceScalar {
 }
 
 /** First characters (by code, ASCII) of the core schema's null, boolean, number, infinity and NaN forms. */
-const MAY_NOT_BE_STRING: boolean[] = Array.from({ length: 128 }, (_, code) => "~nNtTfF+-.0123456789".includes(String.fromCharCode(code)));
+const MAY_NOT_BE_STRING: boolean[] = Array.from({ length: 128 }, (_, code) =>
+  "~nNtTfF+-.0123456789".includes(String.fromCharCode(code)),
+);
 
 /** The YAML 1.2 core schema, in the order the `yaml` library tries its tags. */
 function resolvePlain(text: string): string | number | boolean | null {

@@ -21,9 +21,17 @@ describe("consumeInSlices", () => {
 
   it("consumes items pushed all at once and by a producer that pushes nothing", async () => {
     const seen: string[] = [];
-    await consumeInSlices<string>(async (push) => ["a", "b", "c"].forEach(push), (item) => seen.push(item));
+    await consumeInSlices<string>(
+      async (push) => ["a", "b", "c"].forEach(push),
+      (item) => seen.push(item),
+    );
     expect(seen).toEqual(["a", "b", "c"]);
-    await expect(consumeInSlices(async () => {}, () => {})).resolves.toBeUndefined();
+    await expect(
+      consumeInSlices(
+        async () => {},
+        () => {},
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it("gives the event loop back between slices while consuming", async () => {

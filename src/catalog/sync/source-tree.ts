@@ -48,13 +48,21 @@ export function fromYamlNode(node: unknown, lineAt: (offset: number) => number):
   const range = (node as YamlNode).range;
   const line = range ? lineAt(range[0]) : 1;
   if (isScalar(node)) {
-    return { kind: "scalar", line, value: node.value, ...(typeof node.source === "string" ? { source: node.source } : {}) };
+    return {
+      kind: "scalar",
+      line,
+      value: node.value,
+      ...(typeof node.source === "string" ? { source: node.source } : {}),
+    };
   }
   if (isMap(node)) {
     return {
       kind: "map",
       line,
-      pairs: node.items.map((pair) => ({ key: fromYamlNode(pair.key, lineAt), value: fromYamlNode(pair.value, lineAt) })),
+      pairs: node.items.map((pair) => ({
+        key: fromYamlNode(pair.key, lineAt),
+        value: fromYamlNode(pair.value, lineAt),
+      })),
     };
   }
   if (isSeq(node)) return { kind: "seq", line, items: node.items.map((item) => fromYamlNode(item, lineAt)) };
@@ -71,7 +79,8 @@ export function toPlainValue(node: SourceNode | null): unknown {
       return node.items.map(toPlainValue);
     case "map": {
       const out: Record<string, unknown> = {};
-      for (const pair of node.pairs) out[String(pair.key?.kind === "scalar" ? pair.key.value : "")] = toPlainValue(pair.value);
+      for (const pair of node.pairs)
+        out[String(pair.key?.kind === "scalar" ? pair.key.value : "")] = toPlainValue(pair.value);
       return out;
     }
     case "other":

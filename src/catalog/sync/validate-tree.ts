@@ -12,7 +12,7 @@ import { checkPublishCompatibility } from "../compatibility.js";
 import { contentDigest, describeContentDifferences } from "../digest.js";
 import { contentOf } from "../manager.js";
 import { validateComponent } from "../validation.js";
-import { isDefinitionFile, parseDefinitionFile, violationProblem, type ParsedDefinition } from "./definition.js";
+import { isDefinitionFile, type ParsedDefinition, parseDefinitionFile, violationProblem } from "./definition.js";
 import { pathMatcher } from "./globs.js";
 
 export interface TreeProblem {
@@ -36,7 +36,10 @@ export function formatProblem(problem: TreeProblem): string {
 
 export async function validateTree(dir: string, globs: readonly string[] = []): Promise<TreeReport> {
   const wanted = pathMatcher(globs);
-  const paths = (await walk(dir)).map((abs) => relative(dir, abs).split(sep).join("/")).filter((p) => isDefinitionFile(p) && wanted(p)).sort();
+  const paths = (await walk(dir))
+    .map((abs) => relative(dir, abs).split(sep).join("/"))
+    .filter((p) => isDefinitionFile(p) && wanted(p))
+    .sort();
   const problems: TreeProblem[] = [];
   const valid: Array<{ file: string; definition: ParsedDefinition }> = [];
   for (const path of paths) {
@@ -45,7 +48,8 @@ export async function validateTree(dir: string, globs: readonly string[] = []): 
     problems.push(...parsed.problems.map((p) => ({ file, ...p })));
     for (const definition of parsed.definitions) {
       const violations = validateComponent(definition.draft);
-      if (violations.length > 0) problems.push(...violations.map((v) => ({ file, ...violationProblem(definition, v) })));
+      if (violations.length > 0)
+        problems.push(...violations.map((v) => ({ file, ...violationProblem(definition, v) })));
       else valid.push({ file, definition });
     }
   }
@@ -80,7 +84,10 @@ function crossVersionProblems(valid: Array<{ file: string; definition: ParsedDef
   }
   for (const versions of byName.values()) {
     const entries = [...versions.values()];
-    const existing = entries.map((e) => ({ version: e.definition.draft.version, content: contentOf(e.definition.draft) }));
+    const existing = entries.map((e) => ({
+      version: e.definition.draft.version,
+      content: contentOf(e.definition.draft),
+    }));
     for (const entry of entries) {
       const { version } = entry.definition.draft;
       const check = checkPublishCompatibility(existing, version, contentOf(entry.definition.draft));

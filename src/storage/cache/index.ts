@@ -9,9 +9,9 @@ import { RedisCache } from "../redis/cache.js";
 import type { Cache, CatalogStore } from "../store.js";
 import { LruCache } from "./lru.js";
 
-export { LruCache } from "./lru.js";
+export { type CachedCatalogStore, type CacheOptions, withCache } from "../cached.js";
 export { RedisCache } from "../redis/cache.js";
-export { withCache, type CacheOptions, type CachedCatalogStore } from "../cached.js";
+export { LruCache } from "./lru.js";
 
 /** The Cache `config` asks for, or undefined for `type: none`. */
 export function createCache(config: CacheConfig, logger: Logger): Cache | undefined {

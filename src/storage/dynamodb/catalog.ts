@@ -8,16 +8,17 @@
 import { randomUUID } from "node:crypto";
 import {
   BatchWriteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
   UpdateItemCommand,
-  type DynamoDBClient,
-  type TransactWriteItem,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
+import { CommitNotifier } from "../commit-notifier.js";
 import { abortReason, Mutex } from "../inprocess/mutex.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
@@ -32,17 +33,16 @@ import type {
 import { call, createDynamoClient, mapDynamoError, missingTableError } from "./client.js";
 import { listPage, searchPage } from "./list.js";
 import { describe, isReady, migrateWith } from "./migrations.js";
-import { ATTR, EVENT_PK, eventSk, key, revisionKey, type Item } from "./models.js";
+import { ATTR, EVENT_PK, eventSk, type Item, key, revisionKey } from "./models.js";
 import {
+  type DynamoContext,
   eventKeysThrough,
   readEventItems,
   readRevisionBounds,
   readVersion,
   readVersions,
-  type DynamoContext,
 } from "./queries.js";
 import { checkTransactionSize, planDelete, planInsert, planUpdate, type WritePlan } from "./writes.js";
-import { CommitNotifier } from "../commit-notifier.js";
 
 /** Lost races a write tolerates before giving up; 50 writers contending need ~50 in the worst case. */
 const MAX_COMMIT_ATTEMPTS = 150;
@@ -261,9 +261,12 @@ export class DynamoCatalogStore implements CatalogStore {
       const lostRace = outcome.reasons[counterIndex] === "ConditionalCheckFailed";
       const transient = outcome.reasons.length === 0 || outcome.reasons.some((code) => TRANSIENT_REASONS.has(code));
       if (!lostRace && !transient) {
-        const failed = outcome.reasons.findIndex((code) => code === "ConditionalCheckFailed");
+        const failed = outcome.reasons.indexOf("ConditionalCheckFailed");
         if (failed !== -1) throw writePlan.conditionFailed(failed, outcome.oldItems[failed]);
-        throw new CatalogError("INTERNAL", `${what}: DynamoDB cancelled the transaction: ${outcome.reasons.join(", ")}`);
+        throw new CatalogError(
+          "INTERNAL",
+          `${what}: DynamoDB cancelled the transaction: ${outcome.reasons.join(", ")}`,
+        );
       }
       if (attempt >= MAX_COMMIT_ATTEMPTS) {
         throw new CatalogError(
@@ -288,13 +291,20 @@ export class DynamoCatalogStore implements CatalogStore {
     signal: AbortSignal | undefined,
   ): Promise<{ kind: "committed" } | { kind: "cancelled"; reasons: string[]; oldItems: (Item | undefined)[] }> {
     try {
-      await this.ctx.client.send(new TransactWriteItemsCommand({ TransactItems: items }), signal ? { abortSignal: signal } : {});
+      await this.ctx.client.send(
+        new TransactWriteItemsCommand({ TransactItems: items }),
+        signal ? { abortSignal: signal } : {},
+      );
       return { kind: "committed" };
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
       if (err instanceof Error && err.name === "TransactionCanceledException") {
         const reasons = cancellationReasons(err);
-        return { kind: "cancelled", reasons: reasons.map((r) => r.Code ?? "None"), oldItems: reasons.map((r) => r.Item) };
+        return {
+          kind: "cancelled",
+          reasons: reasons.map((r) => r.Code ?? "None"),
+          oldItems: reasons.map((r) => r.Item),
+        };
       }
       if (err instanceof Error && err.name === "TransactionConflictException") {
         return { kind: "cancelled", reasons: [], oldItems: [] };
@@ -319,7 +329,11 @@ export class DynamoCatalogStore implements CatalogStore {
     if (!first) return false;
     const out = await call(this.config, "checking whether a retried write landed", () =>
       this.ctx.client.send(
-        new GetItemCommand({ TableName: this.config.tableName, Key: key(EVENT_PK, eventSk(first.revision)), ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.config.tableName,
+          Key: key(EVENT_PK, eventSk(first.revision)),
+          ConsistentRead: true,
+        }),
       ),
     );
     return out.Item?.[ATTR.writeId]?.S === writeId;
@@ -370,16 +384,19 @@ export class DynamoCatalogStore implements CatalogStore {
   private startPolling(): void {
     if (this.poller || this.closed) return;
     let polling = false;
-    this.poller = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      readRevisionBounds(this.ctx)
-        .then(({ current }) => this.announce(current))
-        .catch((err: unknown) => this.logger.warn("polling the DynamoDB catalog revision failed", { err }))
-        .finally(() => {
-          polling = false;
-        });
-    }, Math.max(10, this.config.pollIntervalMs));
+    this.poller = setInterval(
+      () => {
+        if (polling) return;
+        polling = true;
+        readRevisionBounds(this.ctx)
+          .then(({ current }) => this.announce(current))
+          .catch((err: unknown) => this.logger.warn("polling the DynamoDB catalog revision failed", { err }))
+          .finally(() => {
+            polling = false;
+          });
+      },
+      Math.max(10, this.config.pollIntervalMs),
+    );
     this.poller.unref();
   }
 

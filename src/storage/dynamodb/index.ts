@@ -1,3 +1,3 @@
 export { DynamoCatalogStore, openDynamoStore } from "./catalog.js";
-export { migrateDynamoDb, type MigrationResult } from "./migrations.js";
+export { type MigrationResult, migrateDynamoDb } from "./migrations.js";
 export { sortableVersion } from "./models.js";

@@ -17,17 +17,17 @@ import {
   decodeSearchCursor,
   encodeListCursor,
   encodeSearchCursor,
-  rowComparator,
-  rowOf,
   type ListOrder,
   type Row,
   type RowKey,
+  rowComparator,
+  rowOf,
 } from "../inprocess/order.js";
 import { scoreRecord } from "../inprocess/search.js";
 import type { ComponentRecord } from "../records.js";
 import type { ComponentFilter, ListQuery, OrderField, Page, ScoredComponent, SearchQuery } from "../store.js";
-import { ATTR, INDEX, afterPrefix, recordOf, timeIndexPrefix, type RowKind } from "./models.js";
-import { queryItems, readLatest, readRevisionBounds, readVersions, type DynamoContext } from "./queries.js";
+import { ATTR, afterPrefix, INDEX, type RowKind, recordOf, timeIndexPrefix } from "./models.js";
+import { type DynamoContext, queryItems, readLatest, readRevisionBounds, readVersions } from "./queries.js";
 
 interface IndexSource {
   index: string;
@@ -43,19 +43,41 @@ function present(value: string | undefined): value is string {
 
 function indexSourceFor(filter: ComponentFilter, kind: RowKind, field: OrderField): IndexSource {
   if (present(filter.provider)) {
-    return { index: INDEX.byProvider, hashAttr: ATTR.provider, hashValue: `${kind}#${filter.provider}`, rangeAttr: ATTR.nameKey, sortedBy: "name" };
+    return {
+      index: INDEX.byProvider,
+      hashAttr: ATTR.provider,
+      hashValue: `${kind}#${filter.provider}`,
+      rangeAttr: ATTR.nameKey,
+      sortedBy: "name",
+    };
   }
   if (present(filter.category)) {
-    return { index: INDEX.byCategory, hashAttr: ATTR.category, hashValue: `${kind}#${filter.category}`, rangeAttr: ATTR.nameKey, sortedBy: "name" };
+    return {
+      index: INDEX.byCategory,
+      hashAttr: ATTR.category,
+      hashValue: `${kind}#${filter.category}`,
+      rangeAttr: ATTR.nameKey,
+      sortedBy: "name",
+    };
   }
   if (field === "updateTime") {
-    return { index: INDEX.byUpdateTime, hashAttr: ATTR.kind, hashValue: kind, rangeAttr: ATTR.timeKey, sortedBy: "updateTime" };
+    return {
+      index: INDEX.byUpdateTime,
+      hashAttr: ATTR.kind,
+      hashValue: kind,
+      rangeAttr: ATTR.timeKey,
+      sortedBy: "updateTime",
+    };
   }
   return { index: INDEX.byName, hashAttr: ATTR.kind, hashValue: kind, rangeAttr: ATTR.nameKey, sortedBy: "name" };
 }
 
 /** The key condition for `source`, starting at the cursor's primary value when the source is sorted by it. */
-function keyCondition(source: IndexSource, order: ListOrder, after: RowKey | undefined): Omit<QueryCommandInput, "TableName"> {
+function keyCondition(
+  source: IndexSource,
+  order: ListOrder,
+  after: RowKey | undefined,
+): Omit<QueryCommandInput, "TableName"> {
   if (!after || source.sortedBy !== order.field) {
     return {
       KeyConditionExpression: "#h = :h",
@@ -77,11 +99,22 @@ function keyCondition(source: IndexSource, order: ListOrder, after: RowKey | und
 
 /** Whether `row` comes strictly after `boundary` in the source's primary order. */
 function pastBoundary(row: Row, boundary: Row, order: ListOrder): boolean {
-  const cmp = order.field === "name" ? (row.name < boundary.name ? -1 : row.name > boundary.name ? 1 : 0) : row.updateMs - boundary.updateMs;
+  const cmp =
+    order.field === "name"
+      ? row.name < boundary.name
+        ? -1
+        : row.name > boundary.name
+          ? 1
+          : 0
+      : row.updateMs - boundary.updateMs;
   return order.descending ? cmp < 0 : cmp > 0;
 }
 
-async function rowsOfNames(ctx: DynamoContext, names: readonly string[], allVersions: boolean): Promise<ComponentRecord[]> {
+async function rowsOfNames(
+  ctx: DynamoContext,
+  names: readonly string[],
+  allVersions: boolean,
+): Promise<ComponentRecord[]> {
   const unique = [...new Set(names)];
   const perName = await Promise.all(
     unique.map(async (name) => {
@@ -98,7 +131,13 @@ async function rowsOfNames(ctx: DynamoContext, names: readonly string[], allVers
  * of them when that many exist, and every row that could sort before the
  * (pageSize + 1)-th.
  */
-async function candidateRows(ctx: DynamoContext, query: ListQuery, order: ListOrder, after: RowKey | undefined, pageSize: number): Promise<Row[]> {
+async function candidateRows(
+  ctx: DynamoContext,
+  query: ListQuery,
+  order: ListOrder,
+  after: RowKey | undefined,
+  pageSize: number,
+): Promise<Row[]> {
   const compare = rowComparator(order);
   const keep = (record: ComponentRecord): Row | undefined => {
     if (!matchesFilter(record, query.filter)) return undefined;

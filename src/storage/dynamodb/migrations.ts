@@ -7,10 +7,10 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  UpdateTableCommand,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
   type TableDescription,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
@@ -44,9 +44,15 @@ export const GLOBAL_INDEXES: readonly GlobalSecondaryIndex[] = [
   index(INDEX.byUpdateTime, ATTR.kind, ATTR.timeKey),
 ];
 
-const ATTRIBUTE_DEFINITIONS = [ATTR.pk, ATTR.sk, ATTR.provider, ATTR.category, ATTR.kind, ATTR.nameKey, ATTR.timeKey].map(
-  (name) => ({ AttributeName: name, AttributeType: "S" as const }),
-);
+const ATTRIBUTE_DEFINITIONS = [
+  ATTR.pk,
+  ATTR.sk,
+  ATTR.provider,
+  ATTR.category,
+  ATTR.kind,
+  ATTR.nameKey,
+  ATTR.timeKey,
+].map((name) => ({ AttributeName: name, AttributeType: "S" as const }));
 
 /** `nestor-catalog migrate` for DynamoDB. Safe to run any number of times, also concurrently. */
 export async function migrateDynamoDb(config: DynamoDbConfig, logger: Logger): Promise<MigrationResult> {

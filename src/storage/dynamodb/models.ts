@@ -146,7 +146,8 @@ export function eventItem(event: CatalogEvent): Item {
 
 function docOf(item: Item): string {
   const doc = item[ATTR.doc]?.S;
-  if (doc === undefined) throw new CatalogError("INTERNAL", `DynamoDB item ${describeKey(item)} has no "doc" attribute`);
+  if (doc === undefined)
+    throw new CatalogError("INTERNAL", `DynamoDB item ${describeKey(item)} has no "doc" attribute`);
   return doc;
 }
 

@@ -3,12 +3,7 @@
  * consistent (ConsistentRead) so a write is visible to the next read on any
  * replica; index reads are eventually consistent, as DynamoDB's GSIs are.
  */
-import {
-  GetItemCommand,
-  QueryCommand,
-  type DynamoDBClient,
-  type QueryCommandInput,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, GetItemCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { parseVersion } from "../../semver/index.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
@@ -16,18 +11,18 @@ import type { RevisionBounds } from "../store.js";
 import { call } from "./client.js";
 import {
   ATTR,
-  EVENT_PK,
-  LATEST_SK,
-  VERSION_PREFIX,
   componentPk,
+  EVENT_PK,
   eventOf,
   eventSk,
+  type Item,
   key,
+  LATEST_SK,
   numberAttr,
   recordOf,
   revisionKey,
+  VERSION_PREFIX,
   versionSk,
-  type Item,
 } from "./models.js";
 
 export interface DynamoContext {
@@ -64,7 +59,11 @@ export async function readRevisionBounds(ctx: DynamoContext): Promise<RevisionBo
 }
 
 /** The stored version whose versionKey equals versionKey(version); undefined for unknown or non-SemVer versions. */
-export async function readVersion(ctx: DynamoContext, name: string, version: string): Promise<ComponentRecord | undefined> {
+export async function readVersion(
+  ctx: DynamoContext,
+  name: string,
+  version: string,
+): Promise<ComponentRecord | undefined> {
   if (!parseVersion(version)) return undefined;
   const item = await getItem(ctx, `reading ${name} ${version}`, key(componentPk(name), versionSk(version)));
   return item ? recordOf(item) : undefined;
@@ -90,7 +89,11 @@ export async function readVersions(ctx: DynamoContext, name: string): Promise<Co
 }
 
 /** Logged events with revision > afterRevision, in revision order, at most `limit`. */
-export async function readEventItems(ctx: DynamoContext, afterRevision: number, limit: number): Promise<CatalogEvent[]> {
+export async function readEventItems(
+  ctx: DynamoContext,
+  afterRevision: number,
+  limit: number,
+): Promise<CatalogEvent[]> {
   const events: CatalogEvent[] = [];
   if (limit <= 0) return events;
   const items = queryItems(ctx, "reading the event log", {

@@ -16,10 +16,10 @@
  */
 import {
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
@@ -46,7 +46,10 @@ export class DynamoSyncStateStore<Status extends { repository: string }> {
   ) {}
 
   /** A client of its own; fails FAILED_PRECONDITION when the table is missing (run `nestor-catalog migrate`). */
-  static async open<Status extends { repository: string }>(config: DynamoDbConfig, _logger: Logger): Promise<DynamoSyncStateStore<Status>> {
+  static async open<Status extends { repository: string }>(
+    config: DynamoDbConfig,
+    _logger: Logger,
+  ): Promise<DynamoSyncStateStore<Status>> {
     const client = createDynamoClient(config);
     try {
       const table = await describe(client, config);
@@ -164,7 +167,8 @@ function key(repository: string, sk: string): Item {
 
 function parseStatus<Status>(item: Item): Status {
   const doc = item[ATTR.doc]?.S;
-  if (doc === undefined) throw new CatalogError("INTERNAL", `sync status item ${item[ATTR.pk]?.S ?? "?"} has no ${ATTR.doc}`);
+  if (doc === undefined)
+    throw new CatalogError("INTERNAL", `sync status item ${item[ATTR.pk]?.S ?? "?"} has no ${ATTR.doc}`);
   return JSON.parse(doc) as Status;
 }
 

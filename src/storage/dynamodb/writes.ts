@@ -8,21 +8,21 @@
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { CatalogError } from "../../errors/index.js";
 import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
+import { updatedRecord } from "../patch.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import {
   ATTR,
-  LATEST_SK,
-  LIMITS,
   componentPk,
   describeKey,
   eventItem,
+  type Item,
   itemSize,
   key,
+  LATEST_SK,
+  LIMITS,
   recordItem,
   versionSk,
-  type Item,
 } from "./models.js";
-import { updatedRecord } from "../patch.js";
 
 export interface WritePlan {
   events: CatalogEvent[];
@@ -61,12 +61,18 @@ function findVersion(versions: readonly ComponentRecord[], version: string): Com
 }
 
 function latestOf(versions: readonly ComponentRecord[]): ComponentRecord | undefined {
-  return pickLatest(versions, (r) => r.version, (r) => r.deprecation.deprecated);
+  return pickLatest(
+    versions,
+    (r) => r.version,
+    (r) => r.deprecation.deprecated,
+  );
 }
 
 function latestItem(name: string, versions: readonly ComponentRecord[]): TransactWriteItem {
   const latest = latestOf(versions);
-  return latest ? { Put: put(recordItem("LATEST", latest)) } : { Delete: { TableName: "", Key: key(componentPk(name), LATEST_SK) } };
+  return latest
+    ? { Put: put(recordItem("LATEST", latest)) }
+    : { Delete: { TableName: "", Key: key(componentPk(name), LATEST_SK) } };
 }
 
 function put(item: Item): { TableName: string; Item: Item } {
@@ -91,8 +97,17 @@ function checkItemSize(item: Item, what: string): void {
 
 function eventPut(event: CatalogEvent): TransactWriteItem {
   const item = eventItem(event);
-  checkItemSize(item, `component "${event.component.name}" version ${event.component.version} (as its ${event.type} event)`);
-  return { Put: { ...put(item), ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": ATTR.pk } } };
+  checkItemSize(
+    item,
+    `component "${event.component.name}" version ${event.component.version} (as its ${event.type} event)`,
+  );
+  return {
+    Put: {
+      ...put(item),
+      ConditionExpression: "attribute_not_exists(#pk)",
+      ExpressionAttributeNames: { "#pk": ATTR.pk },
+    },
+  };
 }
 
 function versionPut(record: ComponentRecord, condition: "absent" | { updateRevision: number }): TransactWriteItem {
@@ -138,12 +153,17 @@ export function planInsert(
     createActor: meta.actor,
     updateActor: meta.actor,
   };
-  const event: CatalogEvent = { revision: next, type: "created", time: meta.time, component: stored, actor: meta.actor };
+  const event: CatalogEvent = {
+    revision: next,
+    type: "created",
+    time: meta.time,
+    component: stored,
+    actor: meta.actor,
+  };
   return {
     events: [event],
     items: [versionPut(stored, "absent"), eventPut(event), latestItem(record.name, [...versions, stored])],
-    conditionFailed: (index) =>
-      index === 0 ? alreadyExists(record.name, record.version) : conflict(index),
+    conditionFailed: (index) => (index === 0 ? alreadyExists(record.name, record.version) : conflict(index)),
   };
 }
 
@@ -161,11 +181,21 @@ export function planUpdate(
   checkExpectedRevision(existing, expectedRevision);
   const next = revision + 1;
   const updated = updatedRecord(existing, structuredClone(patch), meta, next);
-  const event: CatalogEvent = { revision: next, type: "updated", time: meta.time, component: updated, actor: meta.actor };
+  const event: CatalogEvent = {
+    revision: next,
+    type: "updated",
+    time: meta.time,
+    component: updated,
+    actor: meta.actor,
+  };
   const remaining = versions.map((record) => (record === existing ? updated : record));
   return {
     events: [event],
-    items: [versionPut(updated, { updateRevision: existing.updateRevision }), eventPut(event), latestItem(name, remaining)],
+    items: [
+      versionPut(updated, { updateRevision: existing.updateRevision }),
+      eventPut(event),
+      latestItem(name, remaining),
+    ],
     conditionFailed: (index, oldItem) =>
       index !== 0 ? conflict(index) : oldItem ? staleRevision(existing, expectedRevision) : notFound(name, version),
   };
@@ -223,7 +253,12 @@ export function planDelete(
       eventPut(event),
     );
   });
-  items.push(latestItem(name, versions.filter((record) => !removed.has(record))));
+  items.push(
+    latestItem(
+      name,
+      versions.filter((record) => !removed.has(record)),
+    ),
+  );
   return {
     events,
     items,

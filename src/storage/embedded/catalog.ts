@@ -9,17 +9,17 @@
  *   <dataDir>/catalog.snapshot   written by compaction (see snapshot.ts)
  *   <dataDir>/LOCK               owner pid (see lock.ts)
  */
-import { mkdir, open, rm, truncate, type FileHandle } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rm, truncate } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DEFAULT_CONFIG, type EmbeddedConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-import type { CatalogEvent } from "../records.js";
 import { CatalogState } from "../inprocess/state.js";
 import { InProcessCatalogStore, type WriteBound } from "../inprocess/store.js";
+import type { CatalogEvent } from "../records.js";
 import { chunkLines, replaceFile, writeFully } from "./files.js";
 import { acquireDirLock, type DirLock } from "./lock.js";
-import { readSnapshot, writeSnapshot, type Snapshot } from "./snapshot.js";
+import { readSnapshot, type Snapshot, writeSnapshot } from "./snapshot.js";
 import { corruption, encodeWrite, readWal, walLines } from "./wal.js";
 
 export const WAL_FILE = "catalog.wal";
@@ -133,7 +133,12 @@ export async function openEmbeddedStore(config: EmbeddedConfig, logger: Logger):
     const log = await open(walPath, "a");
     logger.info("embedded store open", { dir, revision: state.revision, compacted: state.compacted });
     const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new EmbeddedCatalogStore(state, logger, { dir, fsync: config.fsync, lock, log, logSize }, { timeoutMs, configKey: TIMEOUT_CONFIG_KEY });
+    return new EmbeddedCatalogStore(
+      state,
+      logger,
+      { dir, fsync: config.fsync, lock, log, logSize },
+      { timeoutMs, configKey: TIMEOUT_CONFIG_KEY },
+    );
   } catch (err) {
     await lock.release();
     throw err;
@@ -141,7 +146,11 @@ export async function openEmbeddedStore(config: EmbeddedConfig, logger: Logger):
 }
 
 /** Rebuilds the catalog from the snapshot (if any) and the log, cutting off a torn tail. */
-async function recover(dir: string, walPath: string, logger: Logger): Promise<{ state: CatalogState; logSize: number }> {
+async function recover(
+  dir: string,
+  walPath: string,
+  logger: Logger,
+): Promise<{ state: CatalogState; logSize: number }> {
   const snapshotPath = join(dir, SNAPSHOT_FILE);
   const snapshot: Snapshot = (await readSnapshot(snapshotPath)) ?? { revision: 0, compacted: 0, records: [] };
   const wal = await readWal(walPath);
@@ -163,7 +172,11 @@ async function recover(dir: string, walPath: string, logger: Logger): Promise<{ 
   }
   const last = events.at(-1)?.revision ?? snapshot.compacted;
   if (last < snapshot.revision) {
-    throw corruption(walPath, events.length, `the log ends at revision ${last}, before the snapshot's ${snapshot.revision}`);
+    throw corruption(
+      walPath,
+      events.length,
+      `the log ends at revision ${last}, before the snapshot's ${snapshot.revision}`,
+    );
   }
   for (const event of events) {
     if (event.revision <= snapshot.revision) state.restoreEvent(event);

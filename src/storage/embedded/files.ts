@@ -1,5 +1,5 @@
 /** File helpers for the embedded store: durable writes and replace-by-rename. */
-import { open, rename, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, rename } from "node:fs/promises";
 
 export function isErrno(err: unknown, code: string): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
@@ -58,9 +58,9 @@ export function* chunkLines(lines: Iterable<string>, linesPerChunk = 1000): Iter
   for (const line of lines) {
     batch.push(line);
     if (batch.length >= linesPerChunk) {
-      yield batch.join("\n") + "\n";
+      yield `${batch.join("\n")}\n`;
       batch = [];
     }
   }
-  if (batch.length > 0) yield batch.join("\n") + "\n";
+  if (batch.length > 0) yield `${batch.join("\n")}\n`;
 }

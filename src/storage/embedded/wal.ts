@@ -24,7 +24,7 @@ export function walLines(events: readonly CatalogEvent[]): string[] {
 
 /** The bytes appended for one write: every line of the batch, newline-terminated. */
 export function encodeWrite(events: readonly CatalogEvent[]): Buffer {
-  return Buffer.from(walLines(events).join("\n") + "\n", "utf8");
+  return Buffer.from(`${walLines(events).join("\n")}\n`, "utf8");
 }
 
 export interface WalContents {
@@ -58,7 +58,12 @@ function parseEntry(text: string): WalEntry | string {
   }
   if (event === null || typeof event !== "object") return "missing event";
   const { revision, type, component } = event as Record<string, unknown>;
-  if (!Number.isSafeInteger(revision) || typeof type !== "string" || component === null || typeof component !== "object") {
+  if (
+    !Number.isSafeInteger(revision) ||
+    typeof type !== "string" ||
+    component === null ||
+    typeof component !== "object"
+  ) {
     return "the event lacks revision, type or component";
   }
   return { batch: batch as number, of: of as number, event: event as CatalogEvent };
@@ -107,7 +112,11 @@ export async function readWal(file: string): Promise<WalContents> {
     }
     const first = pending.entries[0] ?? entry;
     if (entry.batch !== first.batch || entry.of !== first.of) {
-      throw corruption(file, pending.line, `write at revision ${first.batch} has only ${pending.entries.length} of its ${first.of} lines`);
+      throw corruption(
+        file,
+        pending.line,
+        `write at revision ${first.batch} has only ${pending.entries.length} of its ${first.of} lines`,
+      );
     }
     if (entry.event.revision !== first.batch + pending.entries.length) {
       throw corruption(file, line, `event revision ${entry.event.revision} is out of sequence`);

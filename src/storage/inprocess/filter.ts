@@ -1,5 +1,5 @@
-import type { ComponentFilter } from "../store.js";
 import type { ComponentRecord } from "../records.js";
+import type { ComponentFilter } from "../store.js";
 
 /** Whether one version passes a ComponentFilter (the `names` entry is applied by the caller's row source). */
 export function matchesFilter(record: ComponentRecord, filter: ComponentFilter): boolean {

@@ -8,7 +8,20 @@ function record(version: string, deprecated: boolean): ComponentRecord {
   return { name: "db", version, deprecation: { deprecated, message: "" } } as unknown as ComponentRecord;
 }
 
-const VERSIONS = ["0.1.0", "1.0.0", "1.0.0-rc.1", "1.0.0-alpha", "1.0.0-alpha.beta", "1.2.3", "1.2.3+build.7", "2.0.0-0", "2.0.0", "10.0.0", "10.0.0-x-y", "3.0.0+a-b"];
+const VERSIONS = [
+  "0.1.0",
+  "1.0.0",
+  "1.0.0-rc.1",
+  "1.0.0-alpha",
+  "1.0.0-alpha.beta",
+  "1.2.3",
+  "1.2.3+build.7",
+  "2.0.0-0",
+  "2.0.0",
+  "10.0.0",
+  "10.0.0-x-y",
+  "3.0.0+a-b",
+];
 
 describe("latestOfDescending", () => {
   it("picks the highest release that is not deprecated, before any pre-release", () => {
@@ -35,7 +48,13 @@ describe("latestOfDescending", () => {
         // One record per version key, as a name's stored versions are.
         const byKey = new Map(entries.map((e) => [versionKey(e.version), record(e.version, e.deprecated)]));
         const sorted = sortDescending([...byKey.values()], (r) => r.version);
-        expect(latestOfDescending(sorted)).toBe(pickLatest(sorted, (r) => r.version, (r) => r.deprecation.deprecated));
+        expect(latestOfDescending(sorted)).toBe(
+          pickLatest(
+            sorted,
+            (r) => r.version,
+            (r) => r.deprecation.deprecated,
+          ),
+        );
       }),
       { numRuns: 500 },
     );

@@ -10,11 +10,11 @@ import { matchesFilter } from "./filter.js";
 import {
   decodeListCursor,
   encodeListCursor,
-  rowComparator,
-  rowOf,
   type ListOrder,
   type Row,
   type RowKey,
+  rowComparator,
+  rowOf,
 } from "./order.js";
 import type { CatalogState } from "./state.js";
 

@@ -5,10 +5,10 @@
  */
 import { CatalogError } from "../../errors/index.js";
 import { sortDescending, versionKey } from "../../semver/index.js";
+import { updatedRecord } from "../patch.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import { frozenCopy } from "./freeze.js";
 import type { CatalogState } from "./state.js";
-import { updatedRecord } from "../patch.js";
 
 export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
   const existing = state.getVersion(record.name, record.version);

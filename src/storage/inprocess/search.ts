@@ -4,12 +4,11 @@
  * it matches, and a component's score is the sum over its terms.
  */
 import type { ComponentRecord } from "../records.js";
-import type { Page, ScoredComponent, SearchQuery } from "../store.js";
 import { SEARCH_SCORES } from "../search-scores.js";
+import type { Page, ScoredComponent, SearchQuery } from "../store.js";
 import { matchesFilter } from "./filter.js";
 import { compareScored, decodeSearchCursor, encodeSearchCursor } from "./order.js";
 import type { CatalogState } from "./state.js";
-
 
 interface SearchText {
   name: string;

@@ -8,12 +8,12 @@
  */
 import { CatalogError } from "../../errors/index.js";
 import { compareVersions, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
+import { withActors } from "../patch.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 import type { RevisionBounds } from "../store.js";
 import { KeysetIndex } from "./keyset-index.js";
-import { withActors } from "../patch.js";
 import { eventWithActors } from "./legacy.js";
-import { compareNames, rowOf, type ListOrder, type Row } from "./order.js";
+import { compareNames, type ListOrder, type Row, rowOf } from "./order.js";
 import { SortedArray } from "./sorted-array.js";
 
 export interface NameEntry {
@@ -218,7 +218,11 @@ export class CatalogState {
 
 /** A name's "latest" from its SemVer-descending versions (the store keeps each name's `sorted` so). */
 export function pickLatestOf(sorted: readonly ComponentRecord[]): ComponentRecord | undefined {
-  return pickLatestOfDescending(sorted, (r) => r.version, (r) => r.deprecation.deprecated);
+  return pickLatestOfDescending(
+    sorted,
+    (r) => r.version,
+    (r) => r.deprecation.deprecated,
+  );
 }
 
 /** Index of the first version in a SemVer-descending array that is below `version`. */

@@ -7,6 +7,7 @@
  */
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
+import { CommitNotifier } from "../commit-notifier.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -20,10 +21,9 @@ import type {
 import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
 import { abortReason, Mutex, type Release } from "./mutex.js";
-import { CommitNotifier } from "../commit-notifier.js";
 import { planDelete, planInsert, planUpdate } from "./plan.js";
 import { searchComponents } from "./search.js";
-import { CatalogState } from "./state.js";
+import type { CatalogState } from "./state.js";
 
 /**
  * The bound on one write: how long it may wait for the write mutex, and

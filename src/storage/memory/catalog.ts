@@ -2,10 +2,10 @@
  * The memory backend: the in-process catalog with nothing to persist. For
  * unit tests and throwaway development servers; everything is lost on exit.
  */
-import { silentLogger, type Logger } from "../../logging/index.js";
-import type { CatalogEvent } from "../records.js";
+import { type Logger, silentLogger } from "../../logging/index.js";
 import { CatalogState } from "../inprocess/state.js";
 import { InProcessCatalogStore } from "../inprocess/store.js";
+import type { CatalogEvent } from "../records.js";
 
 export class MemoryCatalogStore extends InProcessCatalogStore {
   readonly kind = "memory";

@@ -11,6 +11,8 @@ import type { PostgresConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
+import { abortReason } from "../inprocess/mutex.js";
+import { applyPatch } from "../patch.js";
 import type {
   CatalogEvent,
   ComponentRecord,
@@ -28,22 +30,20 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
-import { abortReason } from "../inprocess/mutex.js";
 import { createPool, mapErrors, type Pool, type PoolClient, sqlState, withTransaction } from "./client.js";
 import { assertMigrated, migratePostgres } from "./migrations.js";
 import {
   type ComponentRow,
   contentOf,
-  eventFromRow,
   type EventRow,
+  eventFromRow,
   normalizeTime,
   recordFromRow,
   searchDocument,
   versionOrderKey,
 } from "./models.js";
-import { notificationPayload, CommitNotifier } from "./notifications.js";
+import { CommitNotifier, notificationPayload } from "./notifications.js";
 import { CatalogSql, type PageQuery, type SqlQuery } from "./queries.js";
-import { applyPatch } from "../patch.js";
 
 const UNIQUE_VIOLATION = "23505";
 
@@ -84,7 +84,7 @@ export class PostgresCatalogStore implements CatalogStore {
   constructor(
     private readonly pool: Pool,
     private readonly config: PostgresConfig,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     this.sql = new CatalogSql(config.schema);
     this.notifier = new CommitNotifier(config, logger, async () => (await this.revisionBounds()).current);
@@ -239,7 +239,10 @@ export class PostgresCatalogStore implements CatalogStore {
   }
 
   async revisionBounds(): Promise<RevisionBounds> {
-    const result = await this.query<{ current: string; compacted: string }>({ text: this.sql.revisionBounds(), values: [] });
+    const result = await this.query<{ current: string; compacted: string }>({
+      text: this.sql.revisionBounds(),
+      values: [],
+    });
     const row = result.rows[0];
     return { current: Number(row?.current ?? 0), compacted: Number(row?.compacted ?? 0) };
   }
@@ -358,7 +361,11 @@ export class PostgresCatalogStore implements CatalogStore {
     const result = await client.query<{ version_key: string; version: string; deprecated: boolean }>(
       this.sql.latestCandidates(name),
     );
-    const latest = pickLatest(result.rows, (row) => row.version, (row) => row.deprecated);
+    const latest = pickLatest(
+      result.rows,
+      (row) => row.version,
+      (row) => row.deprecated,
+    );
     // Touches only the rows whose marker changes.
     await client.query(this.sql.markLatest(name, latest?.version_key ?? null));
   }

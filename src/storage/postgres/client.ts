@@ -136,9 +136,14 @@ export function toStoreError(err: unknown): unknown {
   }
   const code = errorCode(err);
   if (code !== undefined && UNSTORABLE_TEXT_CODES.has(code)) {
-    return new CatalogError("INVALID_ARGUMENT", `postgres cannot store this text (NUL characters?): ${describe(err)}`, [], {
-      cause: err,
-    });
+    return new CatalogError(
+      "INVALID_ARGUMENT",
+      `postgres cannot store this text (NUL characters?): ${describe(err)}`,
+      [],
+      {
+        cause: err,
+      },
+    );
   }
   return err;
 }

@@ -131,9 +131,7 @@ export async function applyMigrations(pool: Pool, schema: string, logger: Logger
            applied_at timestamptz NOT NULL DEFAULT now()
          )`,
       );
-      const done = await client.query(`SELECT 1 FROM ${quotedSchema}.schema_migrations WHERE id = $1`, [
-        migration.id,
-      ]);
+      const done = await client.query(`SELECT 1 FROM ${quotedSchema}.schema_migrations WHERE id = $1`, [migration.id]);
       if (done.rowCount !== 0) return false;
       await client.query(`SET LOCAL search_path TO ${quotedSchema}`);
       await client.query(migration.sql);
@@ -159,10 +157,9 @@ export async function applyMigrations(pool: Pool, schema: string, logger: Logger
 /** Ids recorded in `schema`.schema_migrations; empty when the table does not exist yet. */
 export async function recordedMigrations(pool: Pool, schema: string): Promise<string[]> {
   return mapErrors(async () => {
-    const exists = await pool.query<{ present: boolean }>(
-    `SELECT to_regclass($1) IS NOT NULL AS present`,
-    [`${quoteIdentifier(schema)}.schema_migrations`],
-  );
+    const exists = await pool.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [
+      `${quoteIdentifier(schema)}.schema_migrations`,
+    ]);
     if (exists.rows[0]?.present !== true) return [];
     const result = await pool.query<{ id: string }>(
       `SELECT id FROM ${quoteIdentifier(schema)}.schema_migrations ORDER BY id`,

@@ -4,17 +4,17 @@
  * weighted search document.
  */
 import { parseVersion } from "../../semver/index.js";
+import { withActors } from "../patch.js";
 import type {
   CatalogEvent,
   ComponentRecord,
-  Deprecation,
   DeploymentSpec,
+  Deprecation,
   EventType,
   InputSpec,
   OutputSpec,
   SourceRef,
 } from "../records.js";
-import { withActors } from "../patch.js";
 
 /** A `component_versions` row as node-postgres returns it (int8 as string, jsonb parsed). */
 export interface ComponentRow {

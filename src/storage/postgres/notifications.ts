@@ -6,7 +6,7 @@
  * reconnect listeners get the current revision, since notifications sent
  * while it was down are lost (which only costs latency: the log is the truth).
  */
-import pg from "pg";
+import type pg from "pg";
 import type { PostgresConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 import { createClient } from "./client.js";

@@ -4,10 +4,10 @@
  * identifier, and fixed column/direction fragments chosen from closed sets.
  */
 import { CatalogError } from "../../errors/index.js";
+import { SEARCH_SCORES } from "../search-scores.js";
 import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
 import type { ComponentRow, SearchDocument } from "./models.js";
-import { SEARCH_SCORES } from "../search-scores.js";
 
 export interface SqlQuery {
   text: string;
@@ -39,7 +39,6 @@ const COMPONENT_COLUMNS = [
   "create_actor",
   "update_actor",
 ].join(", ");
-
 
 /** Collects parameters and hands out their `$n` placeholders. */
 class Parameters {
@@ -330,7 +329,9 @@ export class CatalogSql {
     };
   }
 
-  insertEvents(events: ReadonlyArray<{ revision: number; type: string; time: string; componentJson: string; actor: string }>): SqlQuery {
+  insertEvents(
+    events: ReadonlyArray<{ revision: number; type: string; time: string; componentJson: string; actor: string }>,
+  ): SqlQuery {
     return {
       text:
         `INSERT INTO ${this.events} (revision, type, time, component, actor) ` +

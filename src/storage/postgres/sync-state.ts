@@ -11,7 +11,7 @@
  */
 import type { PostgresConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
-import { createPool, mapErrors, quoteIdentifier, type Pool } from "./client.js";
+import { createPool, mapErrors, type Pool, quoteIdentifier } from "./client.js";
 import { assertMigrated } from "./migrations.js";
 
 export class PostgresSyncStateStore<Status extends { repository: string }> {
@@ -27,7 +27,10 @@ export class PostgresSyncStateStore<Status extends { repository: string }> {
   }
 
   /** A small pool of its own; fails FAILED_PRECONDITION when the schema lacks the sync tables. */
-  static async open<Status extends { repository: string }>(config: PostgresConfig, logger: Logger): Promise<PostgresSyncStateStore<Status>> {
+  static async open<Status extends { repository: string }>(
+    config: PostgresConfig,
+    logger: Logger,
+  ): Promise<PostgresSyncStateStore<Status>> {
     const pool = createPool(config, logger, { maxConnections: 2 });
     try {
       await assertMigrated(pool, config.schema);
@@ -54,12 +57,17 @@ export class PostgresSyncStateStore<Status extends { repository: string }> {
   }
 
   async releaseLease(repository: string, holder: string): Promise<void> {
-    await mapErrors(() => this.pool.query(`DELETE FROM ${this.leases} WHERE repository = $1 AND holder = $2`, [repository, holder]));
+    await mapErrors(() =>
+      this.pool.query(`DELETE FROM ${this.leases} WHERE repository = $1 AND holder = $2`, [repository, holder]),
+    );
   }
 
   async getStatus(repository: string): Promise<Status | undefined> {
     return mapErrors(async () => {
-      const result = await this.pool.query<{ status: Status }>(`SELECT status FROM ${this.statuses} WHERE repository = $1`, [repository]);
+      const result = await this.pool.query<{ status: Status }>(
+        `SELECT status FROM ${this.statuses} WHERE repository = $1`,
+        [repository],
+      );
       return result.rows[0]?.status;
     });
   }
@@ -76,7 +84,9 @@ export class PostgresSyncStateStore<Status extends { repository: string }> {
 
   async listStatuses(): Promise<Status[]> {
     return mapErrors(async () => {
-      const result = await this.pool.query<{ status: Status }>(`SELECT status FROM ${this.statuses} ORDER BY repository COLLATE "C"`);
+      const result = await this.pool.query<{ status: Status }>(
+        `SELECT status FROM ${this.statuses} ORDER BY repository COLLATE "C"`,
+      );
       return result.rows.map((row) => row.status);
     });
   }

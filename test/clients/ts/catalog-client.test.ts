@@ -6,10 +6,11 @@
  * The connection is dropped by a TCP relay between client and server, so
  * the client sees a real disconnect, not a polite stream end.
  */
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   backoffDelay,
+  type CatalogClient,
   Code,
   ConnectError,
   createCatalogClient,
@@ -19,12 +20,11 @@ import {
   fieldViolations,
   isRelistNeeded,
   listAllComponents,
-  watchCatalog,
   SyncService,
-  type CatalogClient,
   type WatchUpdate,
+  watchCatalog,
 } from "../../../gen/ts/src/client/index.js";
-import { startCatalogServer, type CatalogServer } from "../../../src/app.js";
+import { type CatalogServer, startCatalogServer } from "../../../src/app.js";
 import { DEFAULT_CONFIG } from "../../../src/config/schema.js";
 import { silentLogger } from "../../../src/logging/index.js";
 
@@ -110,22 +110,33 @@ async function takeEvents(updates: AsyncGenerator<WatchUpdate>, count: number) {
     const next = await updates.next();
     if (next.done) break;
     if (next.value.kind === "events") {
-      for (const e of next.value.events) events.push({ revision: e.revision, type: e.type, version: e.component?.version ?? "" });
+      for (const e of next.value.events)
+        events.push({ revision: e.revision, type: e.type, version: e.component?.version ?? "" });
     }
   }
   return events;
 }
 
 describe("createCatalogClient", () => {
-  test.each(["grpc", "connect", "grpc-web"] as const)("reaches the server over %s and sends the configured headers", async (protocol) => {
-    const client = createCatalogClient(server.url, { protocol, timeoutMs: 5_000, headers: async () => ({ "x-request-id": `hdr-${protocol}` }) });
-    let echoed: string | null = null;
-    const name = uniqueName("proto");
-    await publish(client, name, "1.0.0");
-    const got = await client.getComponent({ name, version: "latest" }, { onHeader: (h) => (echoed = h.get("x-request-id")) });
-    expect(got.component?.version).toBe("1.0.0");
-    expect(echoed).toBe(`hdr-${protocol}`);
-  });
+  test.each(["grpc", "connect", "grpc-web"] as const)(
+    "reaches the server over %s and sends the configured headers",
+    async (protocol) => {
+      const client = createCatalogClient(server.url, {
+        protocol,
+        timeoutMs: 5_000,
+        headers: async () => ({ "x-request-id": `hdr-${protocol}` }),
+      });
+      let echoed: string | null = null;
+      const name = uniqueName("proto");
+      await publish(client, name, "1.0.0");
+      const got = await client.getComponent(
+        { name, version: "latest" },
+        { onHeader: (h) => (echoed = h.get("x-request-id")) },
+      );
+      expect(got.component?.version).toBe("1.0.0");
+      expect(echoed).toBe(`hdr-${protocol}`);
+    },
+  );
 
   test("its transport serves the server's other services too", async () => {
     const sync = createClient(SyncService, createCatalogTransport(server.url));
@@ -143,7 +154,9 @@ describe("createCatalogClient", () => {
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.InvalidArgument);
     expect((err as ConnectError).rawMessage).toContain("component.name");
-    expect(fieldViolations(err).map((v) => v.field)).toEqual(expect.arrayContaining(["component.name", "component.version"]));
+    expect(fieldViolations(err).map((v) => v.field)).toEqual(
+      expect.arrayContaining(["component.name", "component.version"]),
+    );
     expect(isRelistNeeded(err)).toBe(false);
   });
 });

@@ -80,7 +80,8 @@ export class PrivatePostgres {
 
   private run(tool: string, args: string[]): void {
     const command = join(this.bin, tool);
-    if (process.getuid?.() === 0) execFileSync("runuser", ["-u", "postgres", "--", command, ...args], { stdio: "pipe" });
+    if (process.getuid?.() === 0)
+      execFileSync("runuser", ["-u", "postgres", "--", command, ...args], { stdio: "pipe" });
     else execFileSync(command, args, { stdio: "pipe" });
   }
 }
