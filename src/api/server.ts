@@ -43,6 +43,20 @@ export interface ServeOptions {
    * their memory per open stream (see grpc-server-streams.ts).
    */
   rawGrpcStreams?: MethodImplSpec[];
+  /**
+   * Plain HTTP routes on the same port (static assets, Server-Sent Events),
+   * asked in order for requests no RPC route serves; the first whose
+   * `matches` is true answers. RPC paths always take precedence.
+   */
+  httpRoutes?: HttpRoute[];
+}
+
+export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface HttpRoute {
+  matches(req: NodeRequest): boolean;
+  handle(req: NodeRequest, res: NodeResponse): void;
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
@@ -53,6 +67,7 @@ export async function serve({
   routes,
   interceptors = [],
   rawGrpcStreams = [],
+  httpRoutes = [],
 }: ServeOptions): Promise<RunningServer> {
   const callInterceptors = [callInterceptor(logger), ...interceptors];
   const handler = withSpecEncodedGrpcMessage(
@@ -61,8 +76,12 @@ export async function serve({
       readMaxBytes: config.maxRequestBytes,
       interceptors: callInterceptors,
       contextValues: peerContextValues,
-      // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
-      fallback: answerUnknownMethod,
+      // Plain HTTP routes next; unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
+      fallback: (req, res) => {
+        const route = httpRoutes.find((candidate) => candidate.matches(req));
+        if (route !== undefined) route.handle(req, res);
+        else answerUnknownMethod(req, res);
+      },
       logger,
     }),
   );
