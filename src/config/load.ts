@@ -1,54 +1,27 @@
 /**
- * The one config loader: defaults, then a YAML file (--config or
- * NESTOR_CONFIG), then environment overrides. Every key is checked against
- * the schema's defaults (unknown keys, wrong types, bad enum values) and a
- * problem is reported naming the key, so a bad config never starts a server.
+ * The one config loader: a YAML file (--config or NESTOR_CONFIG), then
+ * NESTOR_* environment overrides (src/config/env.ts), checked by the schema
+ * (src/config/schema.ts) and then by the rules that span several keys. A
+ * problem stops the server with a message naming the key and where it came
+ * from, so a bad config never starts a server.
  *
- * Environment overrides: NESTOR_ + the key path in upper snake case, e.g.
- * storage.type → NESTOR_STORAGE_TYPE, server.port → NESTOR_SERVER_PORT,
- * storage.postgres.poolSize → NESTOR_STORAGE_POSTGRES_POOL_SIZE.
+ * Keys may be written in camelCase (`tableName`) or snake_case
+ * (`table_name`, as the architecture note's examples do); one file uses one
+ * spelling per key, and both spellings of one key in one mapping is an error
+ * naming both.
  */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { AUTH_LIST_ITEM_DEFAULTS, AUTH_POSITIVE_INTEGERS, authConfigProblem } from "./auth-rules.js";
-import { type CatalogConfig, DEFAULT_CONFIG, DEFAULT_SYNC_REPOSITORY } from "./schema.js";
+import type { z } from "zod";
+import { authConfigProblem } from "./auth-rules.js";
+import { elementOf, envName, fromEnv, leavesOf, shapeOf } from "./env.js";
+import { type CatalogConfig, catalogConfigSchema } from "./schema.js";
+
+export { envName } from "./env.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
-
-const ENUMS: Record<string, readonly string[]> = {
-  "storage.type": ["memory", "embedded", "postgres", "dynamodb"],
-  "cache.type": ["none", "memory", "redis"],
-  "logging.level": ["debug", "info", "warn", "error"],
-  "logging.format": ["json", "text"],
-};
-
-/**
- * Lists of mappings, by key path, with the defaults each item starts from.
- * An item's keys are checked like any other key (unknown keys, types), under
- * a path such as sync.repositories[0].branch.
- */
-const LIST_ITEM_DEFAULTS: Record<string, Tree> = {
-  "sync.repositories": DEFAULT_SYNC_REPOSITORY as unknown as Tree,
-  ...AUTH_LIST_ITEM_DEFAULTS,
-};
-
-const POSITIVE_INTEGERS = new Set([
-  "server.maxRequestBytes",
-  "server.healthCheckIntervalMs",
-  "storage.embedded.timeoutMs",
-  "storage.postgres.poolSize",
-  "storage.postgres.timeoutMs",
-  "storage.dynamodb.timeoutMs",
-  "storage.dynamodb.pollIntervalMs",
-  "cache.ttlSeconds",
-  "cache.memory.maxEntries",
-  "cache.redis.timeoutMs",
-  "events.progressIntervalMs",
-  "sync.leaseTtlMs",
-  ...AUTH_POSITIVE_INTEGERS,
-]);
 
 type Tree = { [key: string]: unknown };
 
@@ -60,15 +33,29 @@ export interface LoadOptions {
 
 export function loadConfig(options: LoadOptions = {}): CatalogConfig {
   const env = options.env ?? process.env;
-  const config = structuredClone(DEFAULT_CONFIG) as unknown as Tree;
   const file = options.file ?? env.NESTOR_CONFIG;
-  if (file) mergeFile(config, file);
-  applyEnv(config, env);
-  checkRules(config);
-  return config as unknown as CatalogConfig;
+  const tree = file ? readFile(file) : {};
+  /** Where each key set from the environment came from, for messages. */
+  const fromEnvironment = new Map<string, string>();
+  for (const { path, kind } of leavesOf(catalogConfigSchema)) {
+    const raw = env[envName(path)];
+    if (raw === undefined) continue;
+    const variable = envName(path);
+    setPath(tree, path, normalizeValue(fromEnv(raw, kind), path, `environment variable ${variable}`));
+    fromEnvironment.set(path, variable);
+  }
+  const parsed = catalogConfigSchema.safeParse(tree, { reportInput: true });
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new ConfigError(describeIssue(issue!, file, fromEnvironment));
+  }
+  const config = parsed.data;
+  const problem = crossKeyProblem(config);
+  if (problem !== undefined) throw new ConfigError(problem);
+  return config;
 }
 
-function mergeFile(config: Tree, file: string): void {
+function readFile(file: string): Tree {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -81,173 +68,144 @@ function mergeFile(config: Tree, file: string): void {
   } catch (err) {
     throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
   }
-  if (parsed === null || parsed === undefined) return;
+  if (parsed === null || parsed === undefined) return {};
   if (!isTree(parsed)) throw new ConfigError(`config file ${file} must hold a mapping at the top level`);
-  mergeTree(config, parsed, "", file);
+  return camelCaseKeys(parsed, "", file);
 }
 
-function mergeTree(target: Tree, source: Tree, prefix: string, file: string): void {
-  for (const [key, value] of Object.entries(source)) {
-    const path = prefix + key;
-    if (!(key in target)) {
-      const known = Object.keys(target).join(", ");
-      throw new ConfigError(`${file}: unknown key "${path}" (known keys here: ${known})`);
-    }
-    const current = target[key];
-    if (Array.isArray(current)) {
-      target[key] = coerceList(value, current, path, `${file}: "${path}"`);
-    } else if (isTree(current)) {
-      if (!isTree(value)) throw new ConfigError(`${file}: "${path}" must be a mapping`);
-      mergeTree(current, value, `${path}.`, file);
-    } else {
-      target[key] = coerce(value, current, `${file}: "${path}"`);
-    }
-  }
-}
-
-function applyEnv(config: Tree, env: NodeJS.ProcessEnv): void {
-  for (const [path, holder, key] of leaves(config, "")) {
-    const name = envName(path);
-    const raw = env[name];
-    if (raw === undefined) continue;
-    const where = `environment variable ${name}`;
-    holder[key] = Array.isArray(holder[key])
-      ? coerceList(envList(raw, path, where), holder[key], path, where)
-      : coerce(raw, holder[key], where);
-  }
-}
-
-/** A list from the environment: JSON for lists of mappings, comma-separated otherwise. */
-function envList(raw: string, path: string, where: string): unknown {
-  if (!(path in LIST_ITEM_DEFAULTS))
-    return raw
-      .split(",")
-      .map((item) => item.trim())
-      .filter((item) => item !== "");
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new ConfigError(`${where} must be a JSON list (got ${show(raw)})`);
-  }
-}
-
-/**
- * A list value: each mapping item of a LIST_ITEM_DEFAULTS path is merged onto
- * a copy of its defaults; other lists hold scalars of their default's type.
- */
-function coerceList(value: unknown, template: unknown[], path: string, where: string): unknown[] {
-  if (!Array.isArray(value)) throw new ConfigError(`${where} must be a list (got ${show(value)})`);
-  const itemDefaults = LIST_ITEM_DEFAULTS[path];
-  return value.map((item: unknown, index) => {
-    const itemWhere = `${where}[${index}]`;
-    if (itemDefaults) {
-      if (!isTree(item)) throw new ConfigError(`${itemWhere} must be a mapping`);
-      const merged = structuredClone(itemDefaults);
-      mergeTree(merged, item, `${path}[${index}].`, where.replace(/: "[^"]*"$/, ""));
-      return merged;
-    }
-    return coerce(item, template[0] ?? "", itemWhere);
-  });
-}
-
-function* leaves(tree: Tree, prefix: string): Generator<[string, Tree, string]> {
+/** `tree` with snake_case keys spelled in camelCase, recursively; both spellings of one key is an error. */
+function camelCaseKeys(tree: Tree, prefix: string, source: string): Tree {
+  const out: Tree = {};
   for (const [key, value] of Object.entries(tree)) {
-    if (isTree(value)) yield* leaves(value, `${prefix + key}.`);
-    else yield [prefix + key, tree, key];
+    const camel = key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+    if (camel !== key && Object.hasOwn(tree, camel)) {
+      throw new ConfigError(
+        `${source}: "${prefix}${key}" and "${prefix}${camel}" are two spellings of one key; keep one`,
+      );
+    }
+    out[camel] = normalizeValue(value, `${prefix}${camel}`, source);
   }
+  return out;
 }
 
-export function envName(path: string): string {
-  return (
-    "NESTOR_" +
-    path
-      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-      .replace(/\./g, "_")
-      .toUpperCase()
-  );
-}
-
-function coerce(value: unknown, template: unknown, where: string): unknown {
-  if (typeof template === "number") {
-    const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-    if (typeof n !== "number" || !Number.isFinite(n))
-      throw new ConfigError(`${where} must be a number (got ${show(value)})`);
-    return n;
+function normalizeValue(value: unknown, path: string, source: string): unknown {
+  if (isTree(value)) return camelCaseKeys(value, `${path}.`, source);
+  if (Array.isArray(value)) {
+    return value.map((item, index) => (isTree(item) ? camelCaseKeys(item, `${path}[${index}].`, source) : item));
   }
-  if (typeof template === "boolean") {
-    if (typeof value === "boolean") return value;
-    if (value === "true" || value === "1") return true;
-    if (value === "false" || value === "0") return false;
-    throw new ConfigError(`${where} must be true or false (got ${show(value)})`);
-  }
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (typeof value !== "string") throw new ConfigError(`${where} must be a string (got ${show(value)})`);
   return value;
 }
 
-function checkRules(config: Tree): void {
-  for (const [path, holder, key] of leaves(config, "")) {
-    const value = holder[key];
-    const allowed = ENUMS[path];
-    if (allowed && !allowed.includes(String(value))) {
-      throw new ConfigError(`${path} must be one of ${allowed.join(", ")} (got ${show(value)}; env ${envName(path)})`);
-    }
-    if (POSITIVE_INTEGERS.has(path) && (!Number.isInteger(value) || (value as number) <= 0)) {
-      throw new ConfigError(`${path} must be a positive integer (got ${show(value)})`);
-    }
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let holder = tree;
+  for (const key of keys.slice(0, -1)) {
+    const next = holder[key];
+    if (!isTree(next)) holder[key] = {};
+    holder = holder[key] as Tree;
   }
-  const port = (config.server as Tree).port;
-  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) {
-    throw new ConfigError(`server.port must be an integer from 0 to 65535 (got ${show(port)})`);
-  }
-  const tls = (config.server as Tree).tls as Tree;
-  if ((tls.certFile === "") !== (tls.keyFile === "")) {
-    throw new ConfigError("server.tls.certFile and server.tls.keyFile must be set together");
-  }
-  const storage = config.storage as Tree;
-  if (storage.type === "embedded" && (storage.embedded as Tree).dataDir === "") {
-    throw new ConfigError("storage.embedded.dataDir must not be empty");
-  }
-  checkSyncRepositories(config.sync as Tree);
-  const authProblem = authConfigProblem(config as unknown as CatalogConfig);
-  if (authProblem) throw new ConfigError(authProblem);
+  holder[keys.at(-1)!] = value;
 }
 
-function checkSyncRepositories(sync: Tree): void {
-  const repositories = sync.repositories as Tree[];
-  if (repositories.length > 0 && sync.cacheDir === "") throw new ConfigError("sync.cacheDir must not be empty");
+type Issue = z.core.$ZodIssue;
+
+function describeIssue(issue: Issue, file: string | undefined, fromEnvironment: Map<string, string>): string {
+  const path = formatPath(issue.path);
+  const dotted = issue.path.filter((part) => typeof part === "string").join(".");
+  const variable = fromEnvironment.get(dotted);
+  const where = variable !== undefined ? `environment variable ${variable}` : (file ?? "defaults");
+  if (issue.code === "unrecognized_keys") {
+    const prefix = path === "" ? "" : `${path}.`;
+    const known = Object.keys(shapeAt(issue.path) ?? {}).join(", ");
+    return `${where}: unknown key "${prefix}${issue.keys[0]}" (known keys here: ${known})`;
+  }
+  return `${where}: ${path} ${problemOf(issue)} (got ${show(issue.input)})`;
+}
+
+function problemOf(issue: Issue): string {
+  // The schema's own wording, where it gives one ("must be a positive integer").
+  if (issue.message.startsWith("must ")) return issue.message;
+  switch (issue.code) {
+    case "invalid_type":
+      return mustBe(issue.expected);
+    case "invalid_union":
+      return "must be text";
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => (v === "" ? '""' : String(v))).join(", ")}`;
+    case "too_small":
+      return `must be at least ${issue.minimum}`;
+    case "too_big":
+      return `must be at most ${issue.maximum}`;
+    default:
+      return issue.message;
+  }
+}
+
+function mustBe(expected: string): string {
+  switch (expected) {
+    case "number":
+      return "must be a number";
+    case "boolean":
+      return "must be true or false";
+    case "array":
+      return "must be a list";
+    case "object":
+      return "must be a mapping";
+    default:
+      return "must be text";
+  }
+}
+
+/** The mapping schema at `path` (object keys and list indices), for naming the keys it knows. */
+function shapeAt(path: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
+  let schema: z.ZodType | undefined = catalogConfigSchema;
+  for (const part of path) {
+    if (schema === undefined) return undefined;
+    schema = typeof part === "number" ? elementOf(schema) : shapeOf(schema)?.[String(part)];
+  }
+  return schema === undefined ? undefined : shapeOf(schema);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, part) => {
+    if (typeof part === "number") return `${out}[${part}]`;
+    return out === "" ? String(part) : `${out}.${String(part)}`;
+  }, "");
+}
+
+/** Rules that span several keys, checked once every key has its type. */
+function crossKeyProblem(config: CatalogConfig): string | undefined {
+  const { tls } = config.server;
+  if ((tls.certFile === "") !== (tls.keyFile === "")) {
+    return "server.tls.certFile and server.tls.keyFile must be set together";
+  }
+  return syncProblem(config) ?? authConfigProblem(config);
+}
+
+function syncProblem({ sync }: CatalogConfig): string | undefined {
+  if (sync.repositories.length > 0 && sync.cacheDir === "") return "sync.cacheDir must not be empty";
   const names = new Map<string, number>();
-  repositories.forEach((repository, index) => {
+  for (const [index, repository] of sync.repositories.entries()) {
     const at = `sync.repositories[${index}]`;
-    const url = String(repository.url);
-    if (url === "") throw new ConfigError(`${at}.url is required`);
+    const url = repository.url;
+    if (url === "") return `${at}.url is required`;
     if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
-      throw new ConfigError(`${at}.url must not contain credentials; use ${at}.credentials`);
+      return `${at}.url must not contain credentials; use ${at}.credentials`;
     }
     if (repository.name === "") repository.name = repositoryNameFromUrl(url);
-    const name = String(repository.name);
+    const name = repository.name;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) {
-      throw new ConfigError(`${at}.name must be 1-100 letters, digits, '.', '_' or '-' (got ${show(name)})`);
+      return `${at}.name must be 1-100 letters, digits, '.', '_' or '-' (got ${show(name)})`;
     }
     const first = names.get(name);
-    if (first !== undefined)
-      throw new ConfigError(`${at}.name ${show(name)} is already used by sync.repositories[${first}]`);
+    if (first !== undefined) return `${at}.name ${show(name)} is already used by sync.repositories[${first}]`;
     names.set(name, index);
-    if (repository.branch === "") throw new ConfigError(`${at}.branch must not be empty`);
-    if (!["keep", "deprecate"].includes(String(repository.onRemoval))) {
-      throw new ConfigError(`${at}.onRemoval must be one of keep, deprecate (got ${show(repository.onRemoval)})`);
+    if (repository.branch === "") return `${at}.branch must not be empty`;
+    if (repository.credentials.passwordEnv !== "" && repository.credentials.tokenFile !== "") {
+      return `${at}.credentials: set passwordEnv or tokenFile, not both`;
     }
-    const interval = repository.pollIntervalMs;
-    if (!Number.isInteger(interval) || (interval as number) < 0) {
-      throw new ConfigError(
-        `${at}.pollIntervalMs must be a whole number of milliseconds, 0 to poll never (got ${show(interval)})`,
-      );
-    }
-    const credentials = repository.credentials as Tree;
-    if (credentials.passwordEnv !== "" && credentials.tokenFile !== "") {
-      throw new ConfigError(`${at}.credentials: set passwordEnv or tokenFile, not both`);
-    }
-  });
+  }
+  return undefined;
 }
 
 /** "https://git.example.com/platform/components.git" → "components". */
@@ -265,5 +223,6 @@ function isTree(value: unknown): value is Tree {
 }
 
 function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  const shown = JSON.stringify(value) ?? String(value);
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
 }

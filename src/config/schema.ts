@@ -1,309 +1,254 @@
 /**
- * The typed configuration of a catalog server. Loaded once at start by
- * src/config/load.ts from a YAML file plus NESTOR_* environment overrides;
- * every key below is documented in README.md ("Configuration").
+ * The configuration of a catalog server, declared once: each key's type,
+ * default and check live in the zod schema below, and everything else is
+ * derived from it: the TypeScript types, DEFAULT_CONFIG, the NESTOR_*
+ * environment variables (src/config/env.ts) and the loader's messages
+ * (src/config/load.ts). README.md ("Configuration") documents every key.
  */
-import type { LogLevel } from "../logging/index.js";
+import { z } from "zod";
 
-export type StorageType = "memory" | "embedded" | "postgres" | "dynamodb";
-export type CacheType = "none" | "memory" | "redis";
+/** Every storage backend, written once: config, factory and CLI all take it from here. */
+export const STORAGE_TYPES = ["memory", "embedded", "postgres", "dynamodb"] as const;
+export type StorageType = (typeof STORAGE_TYPES)[number];
+export const CACHE_TYPES = ["none", "memory", "redis"] as const;
+export type CacheType = (typeof CACHE_TYPES)[number];
+export const ROLES = ["reader", "publisher", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+export const JWT_ALGORITHMS = ["RS256", "ES256", "HS256"] as const;
 
-export interface EmbeddedConfig {
+const POSITIVE = "must be a positive integer";
+
+/** A duration, size or count that must be at least 1. */
+const positiveInt = (fallback: number) => z.number().int(POSITIVE).positive(POSITIVE).default(fallback);
+/** A count or duration where 0 means "none" or "unlimited". */
+const nonNegative = (fallback: number) => z.number().min(0, "must be 0 or more").default(fallback);
+const nonNegativeInt = (fallback: number) =>
+  z.number().int("must be a whole number").min(0, "must be 0 or more").default(fallback);
+/** A string key; numbers and booleans in YAML (a numeric password, a `yes`) are taken as their text. */
+const text = (fallback: string) =>
+  z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string()).default(fallback);
+const list = <T extends z.ZodType>(item: T, fallback: z.output<T>[] = []) => z.array(item).default(() => [...fallback]);
+/** A mapping whose absent keys take their defaults; unknown keys are refused. */
+const section = <T extends z.ZodRawShape>(shape: T) =>
+  z.strictObject(shape).prefault({} as z.input<z.ZodObject<T, z.core.$strict>>);
+
+const embedded = section({
   /** Directory holding the catalog's log and snapshot. */
-  dataDir: string;
+  dataDir: text("./data").pipe(z.string().min(1, "must not be empty")),
   /** fsync after every write (durable across power loss); false only for throwaway data. */
-  fsync: boolean;
-  /**
-   * Longest a write waits for the write lock, and (separately) for its log
-   * append and fsync, in milliseconds; past either it fails UNAVAILABLE.
-   * Loaded configs always have it (default 5000); optional so code that
-   * builds an EmbeddedConfig by hand gets the default.
-   */
-  timeoutMs?: number;
-}
+  fsync: z.boolean().default(true),
+  /** Longest a write waits for the write lock, and for its log append and fsync, in ms; past either UNAVAILABLE. */
+  timeoutMs: positiveInt(5_000),
+});
 
-export interface PostgresConfig {
+const postgres = section({
   /** postgres:// URL; overrides host/port/database/user/password when set. */
-  url: string;
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password: string;
+  url: text(""),
+  host: text("127.0.0.1"),
+  port: z.number().int().min(1).max(65_535).default(5432),
+  database: text("nestor"),
+  user: text("nestor"),
+  password: text(""),
   /** Maximum pooled connections. */
-  poolSize: number;
+  poolSize: positiveInt(10),
   /** Connect and statement timeout in milliseconds; a call past it fails UNAVAILABLE. */
-  timeoutMs: number;
+  timeoutMs: positiveInt(5_000),
   /** Apply pending migrations when the server starts (else run `nestor-catalog migrate`). */
-  migrateOnStart: boolean;
+  migrateOnStart: z.boolean().default(true),
   /** Schema holding the catalog's tables. */
-  schema: string;
-}
+  schema: text("public"),
+});
 
-export interface DynamoDbConfig {
-  tableName: string;
-  region: string;
+const dynamodb = section({
+  tableName: text("nestor-components"),
+  region: text("us-east-1"),
   /** Custom endpoint (moto, DynamoDB Local); empty for AWS. */
-  endpoint: string;
+  endpoint: text(""),
   /** Create the table and indexes when the server starts (else run `nestor-catalog migrate`). */
-  migrateOnStart: boolean;
-  timeoutMs: number;
+  migrateOnStart: z.boolean().default(true),
+  timeoutMs: positiveInt(5_000),
   /** How often replicas poll the event log for writes made elsewhere, in milliseconds. */
-  pollIntervalMs: number;
-}
+  pollIntervalMs: positiveInt(1_000),
+});
 
-export interface StorageConfig {
-  type: StorageType;
-  embedded: EmbeddedConfig;
-  postgres: PostgresConfig;
-  dynamodb: DynamoDbConfig;
-}
+const storage = section({
+  type: z.enum(STORAGE_TYPES).default("embedded"),
+  embedded,
+  postgres,
+  dynamodb,
+});
 
-export interface CacheConfig {
-  type: CacheType;
-  ttlSeconds: number;
-  memory: { maxEntries: number };
-  redis: { url: string; keyPrefix: string; timeoutMs: number };
-}
+const cache = section({
+  type: z.enum(CACHE_TYPES).default("none"),
+  /** Lifetime of every cached entry; also the bound on staleness when an invalidation is lost. */
+  ttlSeconds: positiveInt(300),
+  memory: section({ maxEntries: positiveInt(10_000) }),
+  redis: section({ url: text("redis://127.0.0.1:6379"), keyPrefix: text("nestor:"), timeoutMs: positiveInt(1_000) }),
+});
 
-export interface ServerConfig {
-  host: string;
-  port: number;
-  /** Largest accepted request message in bytes; larger ones fail RESOURCE_EXHAUSTED. */
-  maxRequestBytes: number;
-  /** How long SIGTERM waits for calls in flight before closing connections, in milliseconds. */
-  shutdownGraceMs: number;
-  /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
-  healthCheckIntervalMs: number;
-  tls: TlsConfig;
-  /** Allow a non-loopback host with no authentication configured (logs a warning at every start). */
-  insecure: boolean;
-  limits: CallLimitsConfig;
-}
-
-export interface TlsConfig {
-  certFile: string;
-  keyFile: string;
+const tls = section({
+  certFile: text(""),
+  keyFile: text(""),
   /** CA bundle for client certificates (mTLS); empty = no client certificates asked for. */
-  clientCaFile: string;
+  clientCaFile: text(""),
   /** Refuse TLS handshakes without a client certificate signed by clientCaFile. */
-  requireClientCert: boolean;
+  requireClientCert: z.boolean().default(false),
   /** How often the cert, key and CA files are checked for changes, in milliseconds. */
-  reloadIntervalMs: number;
-}
+  reloadIntervalMs: positiveInt(2_000),
+});
 
-/**
- * Per-identity limits (an anonymous caller is limited per remote address), applied when
- * authentication is configured. 0 = no limit.
- */
-export interface CallLimitsConfig {
+/** Per identity (an anonymous caller per remote address), when authentication is configured. 0 = no limit. */
+const limits = section({
   /** Token bucket refill rate, calls per second. */
-  requestsPerSecond: number;
+  requestsPerSecond: nonNegative(50),
   /** Token bucket size: calls allowed in a burst. */
-  burst: number;
+  burst: nonNegative(200),
   /** Server streams (WatchEvents, Health/Watch) one identity may hold open at once. */
-  maxStreamsPerIdentity: number;
-}
+  maxStreamsPerIdentity: nonNegativeInt(32),
+});
 
-// ---------------------------------------------------------------- auth (docs/security.md)
-
-export type Role = "reader" | "publisher" | "admin";
+const server = section({
+  host: text("127.0.0.1"),
+  port: z.number().int().min(0, "must be from 0 to 65535").max(65_535, "must be from 0 to 65535").default(8080),
+  /** Largest accepted request message in bytes; larger ones fail RESOURCE_EXHAUSTED. */
+  maxRequestBytes: positiveInt(4 * 1024 * 1024),
+  /** How long SIGTERM waits for calls in flight before closing connections, in milliseconds. */
+  shutdownGraceMs: nonNegativeInt(10_000),
+  /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
+  healthCheckIntervalMs: positiveInt(5_000),
+  tls,
+  /** Allow a non-loopback host with no authentication configured (logs a warning at every start). */
+  insecure: z.boolean().default(false),
+  limits,
+});
 
 /** What a publisher may write; an empty list does not restrict. */
-export interface WriteScopeConfig {
+const writeScope = {
   /** Component names the caller may write must start with one of these. */
-  namePrefixes: string[];
+  namePrefixes: list(z.string()),
   /** Component providers the caller may write. */
-  providers: string[];
-}
+  providers: list(z.string()),
+};
 
-/** One static API key (an item of auth.apiKeys). Only the hash is configured, never the key. */
-export interface ApiKeyConfig extends WriteScopeConfig {
+const apiKey = z.strictObject({
   /** Identity recorded on writes and in logs, e.g. "ci-publisher". */
-  name: string;
+  name: text(""),
   /** "sha256:<hex>" of the key, as printed by `nestor-catalog hash-key`. */
-  hash: string;
-  role: Role;
-}
+  hash: text(""),
+  role: z.enum(ROLES).default("reader"),
+  ...writeScope,
+});
 
-/** One trusted JWT issuer (an item of auth.jwt.issuers). */
-export interface JwtIssuerConfig {
+const jwtIssuer = z.strictObject({
   /** Expected "iss" claim. */
-  issuer: string;
+  issuer: text(""),
   /** The token's "aud" must contain one of these. */
-  audiences: string[];
+  audiences: list(z.string()),
   /** JWKS file (RSA, P-256 EC and "oct" keys), re-read when it changes. */
-  jwksFile: string;
+  jwksFile: text(""),
   /** JWKS URL, fetched at start and when a token names an unknown key id. */
-  jwksUrl: string;
-  /** Accepted "alg" values; RS256, ES256, HS256. */
-  algorithms: string[];
+  jwksUrl: text(""),
+  /** Accepted "alg" values. */
+  algorithms: list(z.enum(JWT_ALGORITHMS), ["RS256", "ES256"]),
   /** Claim holding the role names (string or list). */
-  rolesClaim: string;
+  rolesClaim: text("roles"),
   /** Role for a valid token whose roles claim names none; "" = none (reads and writes denied). */
-  defaultRole: string;
-  namePrefixesClaim: string;
-  providersClaim: string;
-}
+  defaultRole: z.enum(["", ...ROLES]).default(""),
+  namePrefixesClaim: text("nestor_name_prefixes"),
+  providersClaim: text("nestor_providers"),
+});
 
-/** A client certificate identity (an item of auth.clientCertificates). */
-export interface ClientCertificateConfig extends WriteScopeConfig {
+const clientCertificate = z.strictObject({
   /** Matches the verified certificate's subject CN or any subjectAltName value (DNS, URI, email, IP). */
-  subject: string;
-  role: Role;
-}
+  subject: text(""),
+  role: z.enum(ROLES).default("reader"),
+  ...writeScope,
+});
 
-export interface AuthConfig {
-  apiKeys: ApiKeyConfig[];
-  jwt: { issuers: JwtIssuerConfig[]; clockSkewSeconds: number };
-  clientCertificates: ClientCertificateConfig[];
+const auth = section({
+  apiKeys: list(apiKey),
+  jwt: section({ issuers: list(jwtIssuer), clockSkewSeconds: z.number().min(0).max(3600).default(60) }),
+  clientCertificates: list(clientCertificate),
   /** Methods callable without credentials ("package.Service/Method" or "package.Service/*"). */
-  openMethods: string[];
-}
+  openMethods: list(z.string(), [
+    "grpc.health.v1.Health/*",
+    "grpc.reflection.v1.ServerReflection/*",
+    "grpc.reflection.v1alpha.ServerReflection/*",
+  ]),
+});
 
-export interface EventsConfig {
+const events = section({
   /** Progress message interval on idle WatchEvents streams, in milliseconds. */
-  progressIntervalMs: number;
+  progressIntervalMs: positiveInt(10_000),
   /** Keep at most this many events in the log (0 = unlimited). */
-  retentionMaxEvents: number;
+  retentionMaxEvents: nonNegativeInt(0),
   /** Drop events older than this many hours (0 = unlimited). */
-  retentionMaxAgeHours: number;
-}
+  retentionMaxAgeHours: nonNegative(0),
+});
 
-export interface LoggingConfig {
-  level: LogLevel;
-  format: "json" | "text";
-}
-
-export type SyncRemovalPolicy = "keep" | "deprecate";
+const logging = section({
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  format: z.enum(["json", "text"]).default("json"),
+});
 
 /** Where Git credentials come from; they are never logged, stored or returned by an API. */
-export interface SyncCredentialsConfig {
+const syncCredentials = section({
   /** Environment variable holding the HTTPS user name (default "x-access-token" when a secret is set). */
-  usernameEnv: string;
+  usernameEnv: text(""),
   /** Environment variable holding the HTTPS password or access token. */
-  passwordEnv: string;
+  passwordEnv: text(""),
   /** File holding an access token (read at every fetch, so it can be rotated); instead of passwordEnv. */
-  tokenFile: string;
-}
+  tokenFile: text(""),
+});
 
-/** One Git repository the catalog follows (an item of sync.repositories). */
-export interface SyncRepositoryConfig {
+const syncRepository = z.strictObject({
   /** Name in sync statuses and SyncRepository calls; defaults to the URL's last path segment without ".git". */
-  name: string;
+  name: text(""),
   /** https://, ssh://, scp-like git@host:org/repo, file:// or a local path. */
-  url: string;
-  branch: string;
+  url: text(""),
+  branch: text("main"),
   /** Globs of definition files to read, relative to the repository root. */
-  paths: string[];
+  paths: list(z.string(), ["**/*.yaml", "**/*.yml", "**/*.json"]),
   /** Poll interval in milliseconds; 0 syncs only at start and on SyncRepository calls. */
-  pollIntervalMs: number;
-  credentials: SyncCredentialsConfig;
+  pollIntervalMs: z.number().int("must be a whole number of milliseconds, 0 to poll never").min(0).default(60_000),
+  credentials: syncCredentials,
   /** What happens to published versions whose file is removed from Git. */
-  onRemoval: SyncRemovalPolicy;
-}
+  onRemoval: z.enum(["keep", "deprecate"]).default("keep"),
+});
 
-export interface SyncConfig {
-  repositories: SyncRepositoryConfig[];
+const sync = section({
+  repositories: list(syncRepository),
   /** One clone per repository is kept here and fetched after. */
-  cacheDir: string;
+  cacheDir: text("./data/git-cache"),
   /** How long a replica's lease on a repository lasts without renewal, in milliseconds. */
-  leaseTtlMs: number;
-}
+  leaseTtlMs: positiveInt(60_000),
+});
 
-export interface CatalogConfig {
-  server: ServerConfig;
-  storage: StorageConfig;
-  cache: CacheConfig;
-  events: EventsConfig;
-  logging: LoggingConfig;
-  sync: SyncConfig;
-  auth: AuthConfig;
-}
+export const catalogConfigSchema = z.strictObject({ server, storage, cache, events, logging, sync, auth });
 
-/** Defaults for each item of sync.repositories; the loader fills absent keys from it. */
-export const DEFAULT_SYNC_REPOSITORY: SyncRepositoryConfig = {
-  name: "",
-  url: "",
-  branch: "main",
-  paths: ["**/*.yaml", "**/*.yml", "**/*.json"],
-  pollIntervalMs: 60_000,
-  credentials: { usernameEnv: "", passwordEnv: "", tokenFile: "" },
-  onRemoval: "keep",
-};
+export type CatalogConfig = z.output<typeof catalogConfigSchema>;
+export type ServerConfig = CatalogConfig["server"];
+export type TlsConfig = ServerConfig["tls"];
+export type CallLimitsConfig = ServerConfig["limits"];
+export type StorageConfig = CatalogConfig["storage"];
+export type EmbeddedConfig = StorageConfig["embedded"];
+export type PostgresConfig = StorageConfig["postgres"];
+export type DynamoDbConfig = StorageConfig["dynamodb"];
+export type CacheConfig = CatalogConfig["cache"];
+export type EventsConfig = CatalogConfig["events"];
+export type LoggingConfig = CatalogConfig["logging"];
+export type SyncConfig = CatalogConfig["sync"];
+export type SyncRepositoryConfig = z.output<typeof syncRepository>;
+export type SyncCredentialsConfig = SyncRepositoryConfig["credentials"];
+export type SyncRemovalPolicy = SyncRepositoryConfig["onRemoval"];
+export type AuthConfig = CatalogConfig["auth"];
+export type ApiKeyConfig = z.output<typeof apiKey>;
+export type JwtIssuerConfig = z.output<typeof jwtIssuer>;
+export type ClientCertificateConfig = z.output<typeof clientCertificate>;
+export type WriteScopeConfig = Pick<ApiKeyConfig, "namePrefixes" | "providers">;
 
-export const DEFAULT_CONFIG: CatalogConfig = {
-  server: {
-    host: "127.0.0.1",
-    port: 8080,
-    maxRequestBytes: 4 * 1024 * 1024,
-    shutdownGraceMs: 10_000,
-    healthCheckIntervalMs: 5_000,
-    tls: { certFile: "", keyFile: "", clientCaFile: "", requireClientCert: false, reloadIntervalMs: 2_000 },
-    insecure: false,
-    limits: { requestsPerSecond: 50, burst: 200, maxStreamsPerIdentity: 32 },
-  },
-  storage: {
-    type: "embedded",
-    embedded: { dataDir: "./data", fsync: true, timeoutMs: 5_000 },
-    postgres: {
-      url: "",
-      host: "127.0.0.1",
-      port: 5432,
-      database: "nestor",
-      user: "nestor",
-      password: "",
-      poolSize: 10,
-      timeoutMs: 5_000,
-      migrateOnStart: true,
-      schema: "public",
-    },
-    dynamodb: {
-      tableName: "nestor-components",
-      region: "us-east-1",
-      endpoint: "",
-      migrateOnStart: true,
-      timeoutMs: 5_000,
-      pollIntervalMs: 1_000,
-    },
-  },
-  cache: {
-    type: "none",
-    ttlSeconds: 300,
-    memory: { maxEntries: 10_000 },
-    redis: { url: "redis://127.0.0.1:6379", keyPrefix: "nestor:", timeoutMs: 1_000 },
-  },
-  events: { progressIntervalMs: 10_000, retentionMaxEvents: 0, retentionMaxAgeHours: 0 },
-  logging: { level: "info", format: "json" },
-  sync: { repositories: [], cacheDir: "./data/git-cache", leaseTtlMs: 60_000 },
-  auth: {
-    apiKeys: [],
-    jwt: { issuers: [], clockSkewSeconds: 60 },
-    clientCertificates: [],
-    openMethods: [
-      "grpc.health.v1.Health/*",
-      "grpc.reflection.v1.ServerReflection/*",
-      "grpc.reflection.v1alpha.ServerReflection/*",
-    ],
-  },
-};
+/** Every default, as loaded from an empty file and environment. */
+export const DEFAULT_CONFIG: CatalogConfig = catalogConfigSchema.parse({});
 
-/** Defaults for the items of auth.apiKeys, auth.jwt.issuers and auth.clientCertificates. */
-export const DEFAULT_API_KEY: ApiKeyConfig = { name: "", hash: "", role: "reader", namePrefixes: [], providers: [] };
-export const DEFAULT_JWT_ISSUER: JwtIssuerConfig = {
-  issuer: "",
-  audiences: [],
-  jwksFile: "",
-  jwksUrl: "",
-  algorithms: ["RS256", "ES256"],
-  rolesClaim: "roles",
-  defaultRole: "",
-  namePrefixesClaim: "nestor_name_prefixes",
-  providersClaim: "nestor_providers",
-};
-export const DEFAULT_CLIENT_CERTIFICATE: ClientCertificateConfig = {
-  subject: "",
-  role: "reader",
-  namePrefixes: [],
-  providers: [],
-};
+/** Defaults for each item of sync.repositories, as the loader fills absent keys. */
+export const DEFAULT_SYNC_REPOSITORY: SyncRepositoryConfig = syncRepository.parse({});

@@ -35,7 +35,7 @@ const BACKENDS: Record<string, (config: CatalogConfig) => void> = {
   memory: (config) => (config.storage.type = "memory"),
   embedded: (config) => {
     config.storage.type = "embedded";
-    config.storage.embedded = { dataDir: dataDir.path, fsync: false };
+    config.storage.embedded = { ...config.storage.embedded, dataDir: dataDir.path, fsync: false };
   },
   postgres: (config) => {
     config.storage.type = "postgres";

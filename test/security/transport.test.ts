@@ -312,7 +312,7 @@ auth:
     [
       "an unsupported algorithm",
       `auth: { jwt: { issuers: [ { issuer: x, audiences: [a], jwksFile: f, algorithms: [none] } ] } }`,
-      /"none" is not one of/,
+      /algorithms\[0\] must be one of RS256, ES256, HS256 \(got "none"\)/,
     ],
     [
       "client certificates without a client CA",

@@ -80,9 +80,9 @@ sync:
       `sync: { repositories: [ { url: /a, credentials: { passwordEnv: T, tokenFile: /t } } ] }`,
       /passwordEnv or tokenFile, not both/,
     ],
-    [`sync: { repositories: { url: /a } }`, /"sync.repositories" must be a list/],
-    [`sync: { repositories: [ "/a" ] }`, /sync.repositories"\[0\] must be a mapping/],
-    [`sync: { repositories: [ { url: /a, paths: "*.yaml" } ] }`, /paths" must be a list/],
+    [`sync: { repositories: { url: /a } }`, /sync.repositories must be a list/],
+    [`sync: { repositories: [ "/a" ] }`, /sync.repositories\[0\] must be a mapping/],
+    [`sync: { repositories: [ { url: /a, paths: "*.yaml" } ] }`, /sync.repositories\[0\].paths must be a list/],
   ])("rejects %s", (yaml, message) => {
     const file = configFile(yaml);
     expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);

@@ -12,7 +12,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { type CatalogServer, type StartOptions, startCatalogServer } from "../../src/app.js";
-import type { CatalogConfig, StorageType } from "../../src/config/schema.js";
+import { type CatalogConfig, STORAGE_TYPES, type StorageType } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { type CatalogClient, tempDir, testConfig } from "../api/harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
@@ -22,7 +22,7 @@ process.env.AWS_ACCESS_KEY_ID ??= "test";
 process.env.AWS_SECRET_ACCESS_KEY ??= "test";
 process.env.AWS_REGION ??= "us-east-1";
 
-export const BACKENDS: readonly StorageType[] = ["memory", "embedded", "postgres", "dynamodb"];
+export const BACKENDS: readonly StorageType[] = STORAGE_TYPES;
 
 /** Where one backend keeps its data for a test file, and how to remove it afterwards. */
 export interface BackendPlace {
@@ -45,7 +45,7 @@ export function freshPlace(type: StorageType): BackendPlace {
       return {
         configure: (c) => {
           c.storage.type = "embedded";
-          c.storage.embedded = { dataDir: dir.path, fsync: false };
+          c.storage.embedded = { ...c.storage.embedded, dataDir: dir.path, fsync: false };
         },
         remove: async () => dir.remove(),
       };

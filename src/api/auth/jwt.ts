@@ -73,7 +73,7 @@ export class JwtVerifier {
     const alg = header.alg;
     const issuer = typeof claims.iss === "string" ? this.issuers.get(claims.iss) : undefined;
     if (!issuer) throw refused("the token's issuer is not trusted by this server");
-    if (typeof alg !== "string" || !issuer.config.algorithms.includes(alg)) {
+    if (typeof alg !== "string" || !(issuer.config.algorithms as readonly string[]).includes(alg)) {
       throw refused(
         `the token's algorithm is not accepted for its issuer (accepted: ${issuer.config.algorithms.join(", ")})`,
       );

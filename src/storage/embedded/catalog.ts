@@ -26,7 +26,7 @@ export const WAL_FILE = "catalog.wal";
 export const SNAPSHOT_FILE = "catalog.snapshot";
 export const TIMEOUT_CONFIG_KEY = "storage.embedded.timeoutMs";
 /** The write bound when the config leaves it out (DEFAULT_CONFIG always has it). */
-const DEFAULT_TIMEOUT_MS = DEFAULT_CONFIG.storage.embedded.timeoutMs ?? 5_000;
+const DEFAULT_TIMEOUT_MS = DEFAULT_CONFIG.storage.embedded.timeoutMs;
 
 export interface EmbeddedFiles {
   dir: string;
@@ -115,7 +115,10 @@ export class EmbeddedCatalogStore extends InProcessCatalogStore {
   }
 }
 
-export async function openEmbeddedStore(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedCatalogStore> {
+/** Embedded settings; timeoutMs may be left out by code that opens a store directly (benchmarks, tests). */
+export type EmbeddedStoreOptions = Omit<EmbeddedConfig, "timeoutMs"> & Partial<Pick<EmbeddedConfig, "timeoutMs">>;
+
+export async function openEmbeddedStore(config: EmbeddedStoreOptions, logger: Logger): Promise<EmbeddedCatalogStore> {
   const dir = resolve(config.dataDir);
   try {
     await mkdir(dir, { recursive: true });
