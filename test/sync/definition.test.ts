@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactUrl } from "../../src/catalog/sync/git-repository.js";
-import { globToRegExp, pathMatcher } from "../../src/catalog/sync/globs.js";
+import { pathMatcher } from "../../src/catalog/sync/globs.js";
 import {
   componentDefinitionSchemaText,
   parseDefinitionFile,
@@ -101,7 +101,14 @@ describe("path globs", () => {
     const matches = pathMatcher(["components/**/*.{yaml,yml}", "top.json"]);
     expect(["components/a.yaml", "components/db/b.yml", "top.json"].every(matches)).toBe(true);
     expect(["examples/a.yaml", "components/a.json", "x/top.json"].some(matches)).toBe(false);
-    expect(globToRegExp("*.yaml").test("dir/a.yaml")).toBe(false);
+    expect(pathMatcher(["*.yaml"])("dir/a.yaml")).toBe(false);
+  });
+
+  it("let ** match no directory, ? one character, and dot directories like any other", () => {
+    const matches = pathMatcher(["**/*.yaml", "./c?.json"]);
+    expect(["a.yaml", "x/y/z.yaml", ".platform/db.yaml", "c1.json"].every(matches)).toBe(true);
+    expect(["c12.json", "x/c1.json", "a.yml"].some(matches)).toBe(false);
+    expect(pathMatcher([])("anything/at/all")).toBe(true);
   });
 });
 

@@ -18,7 +18,7 @@ export { enforceBindPolicy, isLoopbackHost } from "./bind-policy.js";
 export { ClientCertificateMapper, certificateNames } from "./client-certificates.js";
 export { hasRole, type Identity, type Role, scopeViolation, type WriteScope } from "./identity.js";
 export { type AuthInterceptorOptions, authInterceptor } from "./interceptor.js";
-export { JwksKeySet, parseJwks } from "./jwks.js";
+export { IssuerKeys, parseJwks } from "./jwks.js";
 export { JwtVerifier, looksLikeJwt } from "./jwt.js";
 export { RateLimiter, StreamCounter } from "./limits.js";
 export { type Peer, peerContextValues, peerKey, streamPeerContextValues } from "./peer.js";

@@ -1,120 +1,151 @@
 /**
- * Verification keys for one JWT issuer, from a JWKS file (re-read when its
- * modification time changes, so keys rotate without a restart) and/or a JWKS
- * URL (fetched with a deadline, cached, re-fetched every CACHE_TTL_MS and when a
- * token names a key id not seen yet, at most once per REFETCH_INTERVAL_MS).
- *
- * Each key keeps its family: RSA keys verify only RS256, P-256 keys only
- * ES256, "oct" secrets only HS256, so a public key can never be used as an
- * HMAC secret (the classic algorithm-confusion attack).
+ * The verification keys of one JWT issuer, as a jose key resolver: a JWKS
+ * file (re-read when its modification time or size changes, so keys rotate
+ * without a restart) and/or a JWKS URL (jose's remote key set: fetched with a
+ * deadline, cached for CACHE_MAX_AGE_MS, fetched again when a token names a
+ * key it has not seen, at most once per COOLDOWN_MS). When the URL cannot be
+ * fetched, the keys fetched before still verify: an issuer outage must not
+ * log everybody out. Keys too weak to trust (RSA under 2048 bits, HMAC
+ * secrets under 32 bytes) stop the file from loading.
  */
-import { createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  type FlattenedJWSInput,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type JWTVerifyGetKey,
+  type RemoteJWKSet,
+} from "jose";
+import type { JwtIssuerConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 
-export type KeyFamily = "RSA" | "EC" | "oct";
-
-export interface VerificationKey {
-  kid: string | undefined;
-  family: KeyFamily;
-  key: KeyObject;
-}
-
-export const FAMILY_OF_ALG: Record<string, KeyFamily> = { RS256: "RSA", ES256: "EC", HS256: "oct" };
-
 const FETCH_TIMEOUT_MS = 5_000;
-const REFETCH_INTERVAL_MS = 30_000;
-const CACHE_TTL_MS = 10 * 60_000;
+const COOLDOWN_MS = 30_000;
+const CACHE_MAX_AGE_MS = 10 * 60_000;
 const MAX_JWKS_BYTES = 1024 * 1024;
 
-export interface KeySetOptions {
-  jwksFile: string;
-  jwksUrl: string;
-  logger: Logger;
-  now?: () => number;
+type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
+/** A file's keys: public keys as jose's local key set, HMAC secrets by key id (jose's sets take no secrets). */
+interface FileKeys {
+  version: string;
+  keys: LocalKeySet;
+  secrets: Array<{ kid: string | undefined; secret: Uint8Array }>;
 }
 
-export class JwksKeySet {
-  private fileKeys: VerificationKey[] = [];
-  private fileVersion = "";
-  private urlKeys: VerificationKey[] = [];
-  private lastFetch = Number.NEGATIVE_INFINITY;
-  private fetching: Promise<void> | undefined;
+export class IssuerKeys {
+  private file: FileKeys | undefined;
+  private readonly remote: RemoteJWKSet | undefined;
+  /** The resolver jwtVerify asks for the key of each token. */
+  readonly resolver: JWTVerifyGetKey = (header, token) => this.keyFor(header, token);
 
-  constructor(private readonly options: KeySetOptions) {}
+  constructor(
+    private readonly config: Pick<JwtIssuerConfig, "jwksFile" | "jwksUrl">,
+    private readonly logger: Logger,
+  ) {
+    this.remote =
+      config.jwksUrl === ""
+        ? undefined
+        : createRemoteJWKSet(new URL(config.jwksUrl), {
+            timeoutDuration: FETCH_TIMEOUT_MS,
+            cooldownDuration: COOLDOWN_MS,
+            cacheMaxAge: CACHE_MAX_AGE_MS,
+            [customFetch]: boundedFetch,
+          });
+  }
 
-  /** Loads the file and URL once, so a bad JWKS is reported at start. */
+  /** Reads the file and fetches the URL once, so a bad JWKS file is reported at start. */
   async load(): Promise<void> {
     this.refreshFile();
-    if (this.options.jwksUrl !== "") await this.refreshUrl();
-  }
-
-  /** Keys that may have signed a token with this `kid` and algorithm. */
-  async candidates(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
-    const family = FAMILY_OF_ALG[alg];
-    if (!family) return [];
-    this.refreshFile();
-    const matching = () =>
-      [...this.fileKeys, ...this.urlKeys].filter(
-        (k) => k.family === family && (kid === undefined || k.kid === undefined || k.kid === kid),
-      );
-    let found = matching();
-    const now = (this.options.now ?? Date.now)();
-    const stale = now - this.lastFetch > CACHE_TTL_MS;
-    const unknownKey = found.length === 0 && now - this.lastFetch > REFETCH_INTERVAL_MS;
-    if (this.options.jwksUrl !== "" && (stale || unknownKey)) {
-      await this.refreshUrl();
-      found = matching();
+    if (this.remote === undefined) return;
+    try {
+      await this.remote.reload();
+      this.logger.info("JWKS fetched", { url: this.config.jwksUrl, keys: this.remote.jwks()?.keys.length ?? 0 });
+    } catch (err) {
+      this.logger.warn("JWKS fetch failed; tokens from this issuer fail until it succeeds", {
+        url: this.config.jwksUrl,
+        err,
+      });
     }
-    return found;
   }
 
-  private refreshFile(): void {
-    const file = this.options.jwksFile;
-    if (file === "") return;
+  private async keyFor(header: JWSHeaderParameters, token: FlattenedJWSInput) {
+    const file = this.refreshFile();
+    if (header.alg === "HS256") return secretFor(header, file?.secrets ?? []);
+    if (file !== undefined) {
+      try {
+        return await file.keys(header, token);
+      } catch (err) {
+        if (!(err instanceof errors.JWKSNoMatchingKey) || this.remote === undefined) throw err;
+      }
+    }
+    if (this.remote === undefined) throw new errors.JWKSNoMatchingKey();
+    try {
+      return await this.remote(header, token);
+    } catch (err) {
+      const cached = this.remote.jwks();
+      if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || !cached)
+        throw err;
+      this.logger.warn("JWKS fetch failed; verifying with the keys fetched before", { url: this.config.jwksUrl, err });
+      return createLocalJWKSet(cached)(header, token);
+    }
+  }
+
+  /** The file's key set, read again when the file changed; keeps the last good one while a rotation is half done. */
+  private refreshFile(): FileKeys | undefined {
+    const path = this.config.jwksFile;
+    if (path === "") return undefined;
     let version: string;
     try {
-      const stat = statSync(file);
+      const stat = statSync(path);
       version = `${stat.mtimeMs}:${stat.size}`;
     } catch (err) {
-      if (this.fileVersion === "") throw new Error(`JWKS file ${file} cannot be read: ${(err as Error).message}`);
-      return; // Keep the keys last read; a rotation may be replacing the file.
+      if (this.file === undefined) throw new Error(`JWKS file ${path} cannot be read: ${(err as Error).message}`);
+      return this.file;
     }
-    if (version === this.fileVersion) return;
+    if (version === this.file?.version) return this.file;
     try {
-      this.fileKeys = parseJwks(readFileSync(file, "utf8"), file);
-      this.fileVersion = version;
-      this.options.logger.info("JWKS file loaded", { file, keys: this.fileKeys.length });
+      const jwks = parseJwks(readFileSync(path, "utf8"), path);
+      const publicKeys = jwks.keys.filter((jwk) => jwk.kty !== "oct");
+      const secrets = jwks.keys
+        .filter((jwk) => jwk.kty === "oct" && (jwk.use === undefined || jwk.use === "sig"))
+        .map((jwk) => ({ kid: jwk.kid, secret: Buffer.from(jwk.k ?? "", "base64url") }));
+      this.file = { version, keys: createLocalJWKSet({ keys: publicKeys }), secrets };
+      this.logger.info("JWKS file loaded", { file: path, keys: jwks.keys.length });
     } catch (err) {
-      if (this.fileVersion === "") throw err;
-      this.options.logger.warn("JWKS file changed but cannot be used; keeping the keys read before", { file, err });
+      if (this.file === undefined) throw err;
+      this.logger.warn("JWKS file changed but cannot be used; keeping the keys read before", { file: path, err });
     }
-  }
-
-  private refreshUrl(): Promise<void> {
-    this.fetching ??= (async () => {
-      const url = this.options.jwksUrl;
-      this.lastFetch = (this.options.now ?? Date.now)();
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "error" });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const text = await response.text();
-        if (text.length > MAX_JWKS_BYTES) throw new Error(`larger than ${MAX_JWKS_BYTES} bytes`);
-        this.urlKeys = parseJwks(text, url);
-        this.options.logger.info("JWKS fetched", { url, keys: this.urlKeys.length });
-      } catch (err) {
-        // Keep the keys fetched before: an issuer outage must not log everybody out.
-        this.options.logger.warn("JWKS fetch failed; keeping the keys fetched before", { url, err });
-      } finally {
-        this.fetching = undefined;
-      }
-    })();
-    return this.fetching;
+    return this.file;
   }
 }
 
-/** The usable keys of a JWKS document; keys of other types or curves are skipped, a malformed document throws. */
-export function parseJwks(text: string, source: string): VerificationKey[] {
+/**
+ * The HMAC secret for an HS256 token: the one whose "kid" the token names,
+ * or, without one, each secret in turn (thrown as jose's multiple-keys error,
+ * which the verifier iterates). Only "oct" keys are ever secrets.
+ */
+function secretFor(header: JWSHeaderParameters, secrets: FileKeys["secrets"]): Uint8Array {
+  const matching = secrets.filter(
+    (entry) => header.kid === undefined || entry.kid === undefined || entry.kid === header.kid,
+  );
+  if (matching.length === 0) throw new errors.JWKSNoMatchingKey();
+  if (matching.length === 1) return matching[0]!.secret;
+  const several = new errors.JWKSMultipleMatchingKeys();
+  Object.defineProperty(several, Symbol.asyncIterator, {
+    value: async function* () {
+      for (const entry of matching) yield entry.secret;
+    },
+  });
+  throw several;
+}
+
+/** A JWKS document, checked: JSON with a "keys" list of objects, no key too weak to trust. */
+export function parseJwks(text: string, source: string): JSONWebKeySet {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -123,42 +154,32 @@ export function parseJwks(text: string, source: string): VerificationKey[] {
   }
   const keys = (document as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new Error(`JWKS ${source} has no "keys" list`);
-  const out: VerificationKey[] = [];
   for (const [index, jwk] of keys.entries()) {
     if (typeof jwk !== "object" || jwk === null) throw new Error(`JWKS ${source}: keys[${index}] is not an object`);
-    const key = toVerificationKey(jwk as JsonWebKey & { kid?: unknown; use?: unknown }, `${source} keys[${index}]`);
-    if (key) out.push(key);
+    const weakness = weakKeyProblem(jwk as Record<string, unknown>);
+    if (weakness !== undefined) throw new Error(`JWKS ${source} keys[${index}]: ${weakness}`);
   }
-  return out;
+  return document as JSONWebKeySet;
 }
 
-function toVerificationKey(
-  jwk: JsonWebKey & { kid?: unknown; use?: unknown },
-  where: string,
-): VerificationKey | undefined {
-  if (jwk.use !== undefined && jwk.use !== "sig") return undefined;
-  const kid = typeof jwk.kid === "string" ? jwk.kid : undefined;
-  try {
-    if (jwk.kty === "RSA") {
-      const { n, e } = jwk;
-      const key = createPublicKey({ key: { kty: "RSA", n, e }, format: "jwk" });
-      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (bits < 2048) throw new Error(`RSA key of ${bits} bits; at least 2048 are required`);
-      return { kid, family: "RSA", key };
-    }
-    if (jwk.kty === "EC") {
-      if (jwk.crv !== "P-256") return undefined;
-      const { x, y } = jwk;
-      return { kid, family: "EC", key: createPublicKey({ key: { kty: "EC", crv: "P-256", x, y }, format: "jwk" }) };
-    }
-    if (jwk.kty === "oct") {
-      if (typeof jwk.k !== "string") throw new Error(`"oct" key without "k"`);
-      const secret = Buffer.from(jwk.k, "base64url");
-      if (secret.length < 32) throw new Error(`HS256 secret of ${secret.length} bytes; at least 32 are required`);
-      return { kid, family: "oct", key: createSecretKey(secret) };
-    }
-  } catch (err) {
-    throw new Error(`JWKS ${where}: ${(err as Error).message}`);
+function weakKeyProblem(jwk: Record<string, unknown>): string | undefined {
+  if (jwk.kty === "RSA" && typeof jwk.n === "string") {
+    const bits = Buffer.from(jwk.n, "base64url").length * 8;
+    if (bits < 2048) return `RSA key of ${bits} bits; at least 2048 are required`;
+  }
+  if (jwk.kty === "oct") {
+    if (typeof jwk.k !== "string") return `"oct" key without "k"`;
+    const bytes = Buffer.from(jwk.k, "base64url").length;
+    if (bytes < 32) return `HS256 secret of ${bytes} bytes; at least 32 are required`;
   }
   return undefined;
+}
+
+/** fetch for the remote key set: no redirects, and a JWKS larger than MAX_JWKS_BYTES is refused. */
+async function boundedFetch(url: string, options: RequestInit): Promise<Response> {
+  const response = await fetch(url, { ...options, redirect: "error" });
+  const text = await response.text();
+  if (Buffer.byteLength(text) > MAX_JWKS_BYTES)
+    throw new Error(`JWKS at ${url} is larger than ${MAX_JWKS_BYTES} bytes`);
+  return new Response(text, { status: response.status, headers: response.headers });
 }

@@ -1,19 +1,21 @@
 /**
- * JWT verification with node:crypto: compact JWS only, RS256 / ES256 /
- * HS256, against the configured issuers, each with its audiences and keys.
- * Expiry ("exp", required) and not-before ("nbf") allow the configured clock
- * skew. Failure messages say what was wrong without repeating any part of
- * the token.
+ * JWT verification for the configured issuers, on `jose`: compact JWS with
+ * the algorithms each issuer allows (RS256, ES256, HS256), signature against
+ * the issuer's keys (jwks.ts), "exp" required, "nbf", "iss" and "aud"
+ * checked with the configured clock skew. jose picks keys by the token's
+ * "alg" and key type, so a public key is never taken as an HMAC secret.
+ * What is ours: finding the issuer, the claims that make an Identity (role,
+ * write scope), and refusal messages that say what was wrong without
+ * repeating any part of the token.
  */
-import { createHmac, timingSafeEqual, verify as verifySignature } from "node:crypto";
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { JwtIssuerConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { highestRole, type Identity, type Role } from "./identity.js";
-import { JwksKeySet, type VerificationKey } from "./jwks.js";
+import { IssuerKeys } from "./jwks.js";
 
 const MAX_TOKEN_CHARS = 16 * 1024;
-const SEGMENT = /^[A-Za-z0-9_-]*$/;
 const MAX_CLAIM_CHARS = 256;
 
 export interface JwtVerifierOptions {
@@ -24,29 +26,24 @@ export interface JwtVerifierOptions {
   now?: () => number;
 }
 
-type Claims = Record<string, unknown>;
-
 /** A compact JWS: three base64url segments whose header decodes to JSON naming an "alg". */
 export function looksLikeJwt(token: string): boolean {
-  const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return false;
-  return typeof decodeJson(parts[0]!)?.alg === "string";
+  if (token.split(".").length !== 3) return false;
+  try {
+    return typeof decodeProtectedHeader(token).alg === "string";
+  } catch {
+    return false;
+  }
 }
 
 export class JwtVerifier {
-  private readonly issuers = new Map<string, { config: JwtIssuerConfig; keys: JwksKeySet }>();
+  private readonly issuers = new Map<string, { config: JwtIssuerConfig; keys: IssuerKeys }>();
   private readonly now: () => number;
 
   constructor(private readonly options: JwtVerifierOptions) {
     this.now = options.now ?? Date.now;
     for (const config of options.issuers) {
-      const keys = new JwksKeySet({
-        jwksFile: config.jwksFile,
-        jwksUrl: config.jwksUrl,
-        logger: options.logger,
-        now: this.now,
-      });
-      this.issuers.set(config.issuer, { config, keys });
+      this.issuers.set(config.issuer, { config, keys: new IssuerKeys(config, options.logger) });
     }
   }
 
@@ -62,44 +59,50 @@ export class JwtVerifier {
   /** The identity a valid token carries; CatalogError UNAUTHENTICATED otherwise. */
   async verify(token: string): Promise<Identity> {
     if (token.length > MAX_TOKEN_CHARS) throw refused(`the token is longer than ${MAX_TOKEN_CHARS} characters`);
-    const parts = token.split(".");
-    if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) throw refused("the token is not a compact JWT");
-    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-    const header = decodeJson(headerPart);
-    const claims = decodeJson(payloadPart);
-    if (!header || !claims) throw refused("the token's header or claims are not JSON objects");
-    if (header.crit !== undefined)
-      throw refused("the token uses critical header extensions, which this server does not support");
-    const alg = header.alg;
-    const issuer = typeof claims.iss === "string" ? this.issuers.get(claims.iss) : undefined;
-    if (!issuer) throw refused("the token's issuer is not trusted by this server");
-    if (typeof alg !== "string" || !(issuer.config.algorithms as readonly string[]).includes(alg)) {
-      throw refused(
-        `the token's algorithm is not accepted for its issuer (accepted: ${issuer.config.algorithms.join(", ")})`,
-      );
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      throw refused("the token is not a compact JWT");
     }
-    const kid = typeof header.kid === "string" ? header.kid : undefined;
-    const signed = Buffer.from(`${headerPart}.${payloadPart}`, "ascii");
-    const signature = Buffer.from(signaturePart, "base64url");
-    const keys = await issuer.keys.candidates(kid, alg);
-    if (!keys.some((key) => signatureMatches(alg, key, signed, signature)))
-      throw refused("the token's signature does not verify with the issuer's keys");
-    this.checkTimes(claims);
-    checkAudience(claims, issuer.config.audiences);
-    return identityOf(claims, issuer.config);
+    const issuer = typeof unverified.iss === "string" ? this.issuers.get(unverified.iss) : undefined;
+    if (issuer === undefined) throw refused("the token's issuer is not trusted by this server");
+    const { config, keys } = issuer;
+    const options: JWTVerifyOptions = {
+      issuer: config.issuer,
+      audience: config.audiences,
+      algorithms: config.algorithms,
+      clockTolerance: this.options.clockSkewSeconds,
+      requiredClaims: ["exp"],
+      currentDate: new Date(this.now()),
+    };
+    try {
+      const { payload } = await jwtVerify(token, keys.resolver, options);
+      return identityOf(payload, config);
+    } catch (err) {
+      if (err instanceof CatalogError) throw err;
+      if (err instanceof errors.JWKSMultipleMatchingKeys) return this.verifyWithEach(token, err, options, config);
+      throw refusalFor(err, config, this.options.logger);
+    }
   }
 
-  private checkTimes(claims: Claims): void {
-    const now = this.now() / 1000;
-    const skew = this.options.clockSkewSeconds;
-    if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp))
-      throw refused('the token has no expiry ("exp")');
-    if (now > claims.exp + skew) throw refused("the token has expired");
-    if (claims.nbf !== undefined) {
-      if (typeof claims.nbf !== "number" || !Number.isFinite(claims.nbf))
-        throw refused('the token\'s "nbf" is not a number');
-      if (now + skew < claims.nbf) throw refused("the token is not valid yet (nbf)");
+  /** Several of the issuer's keys fit the token's header (no "kid"): it verifies if any one of them signed it. */
+  private async verifyWithEach(
+    token: string,
+    candidates: errors.JWKSMultipleMatchingKeys,
+    options: JWTVerifyOptions,
+    config: JwtIssuerConfig,
+  ): Promise<Identity> {
+    let last: unknown;
+    for await (const key of candidates) {
+      try {
+        return identityOf((await jwtVerify(token, key, options)).payload, config);
+      } catch (err) {
+        if (err instanceof CatalogError) throw err;
+        last = err;
+      }
     }
+    throw refusalFor(last, config, this.options.logger);
   }
 }
 
@@ -107,48 +110,45 @@ function refused(reason: string): CatalogError {
   return new CatalogError("UNAUTHENTICATED", `invalid bearer token: ${reason}`);
 }
 
-function decodeJson(segment: string): Claims | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Claims) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function signatureMatches(alg: string, { family, key }: VerificationKey, signed: Buffer, signature: Buffer): boolean {
-  try {
-    switch (alg) {
-      case "RS256":
-        return family === "RSA" && verifySignature("sha256", signed, key, signature);
-      case "ES256":
-        // JWS carries ES256 signatures as r||s (IEEE P1363), 64 bytes.
-        return (
-          family === "EC" &&
-          signature.length === 64 &&
-          verifySignature("sha256", signed, { key, dsaEncoding: "ieee-p1363" }, signature)
+/** What jose found wrong, in words that never quote the token. */
+function refusalFor(err: unknown, config: JwtIssuerConfig, logger: Logger): CatalogError {
+  if (err instanceof errors.JWTExpired) return refused("the token has expired");
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    switch (err.claim) {
+      case "exp":
+        return refused('the token has no expiry ("exp")');
+      case "nbf":
+        return refused(
+          err.reason === "check_failed" ? "the token is not valid yet (nbf)" : 'the token\'s "nbf" is not a number',
         );
-      case "HS256": {
-        if (family !== "oct") return false;
-        const expected = createHmac("sha256", key).update(signed).digest();
-        return signature.length === expected.length && timingSafeEqual(signature, expected);
-      }
+      case "aud":
+        return refused("the token is not meant for this server (audience)");
+      case "iss":
+        return refused("the token's issuer is not trusted by this server");
       default:
-        return false;
+        return refused(`the token's "${err.claim}" claim is not valid`);
     }
-  } catch {
-    return false;
   }
+  if (err instanceof errors.JOSEAlgNotAllowed || (err instanceof errors.JOSENotSupported && /alg/i.test(err.message))) {
+    return refused(`the token's algorithm is not accepted for its issuer (accepted: ${config.algorithms.join(", ")})`);
+  }
+  if (err instanceof errors.JOSENotSupported) {
+    return refused("the token uses critical header extensions, which this server does not support");
+  }
+  if (
+    err instanceof errors.JWSSignatureVerificationFailed ||
+    err instanceof errors.JWKSNoMatchingKey ||
+    err instanceof errors.JWKSMultipleMatchingKeys
+  ) {
+    return refused("the token's signature does not verify with the issuer's keys");
+  }
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid)
+    return refused("the token is not a compact JWT");
+  logger.warn("JWT verification failed unexpectedly", { issuer: config.issuer, err });
+  return refused("the token cannot be verified with the issuer's keys");
 }
 
-function checkAudience(claims: Claims, audiences: readonly string[]): void {
-  const aud = claims.aud;
-  const presented =
-    typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : [];
-  if (!presented.some((a) => audiences.includes(a))) throw refused("the token is not meant for this server (audience)");
-}
-
-function identityOf(claims: Claims, config: JwtIssuerConfig): Identity {
+function identityOf(claims: JWTPayload, config: JwtIssuerConfig): Identity {
   const subject = claims.sub;
   if (
     typeof subject !== "string" ||
@@ -162,8 +162,7 @@ function identityOf(claims: Claims, config: JwtIssuerConfig): Identity {
   const rolesClaim = claims[config.rolesClaim];
   const roleNames =
     typeof rolesClaim === "string" ? rolesClaim.split(/\s+/) : Array.isArray(rolesClaim) ? rolesClaim : [];
-  const role: Role | undefined =
-    highestRole(roleNames) ?? (config.defaultRole === "" ? undefined : (config.defaultRole as Role));
+  const role: Role | undefined = highestRole(roleNames) ?? (config.defaultRole === "" ? undefined : config.defaultRole);
   return {
     name: `jwt:${subject}@${config.issuer}`,
     kind: "jwt",

@@ -1,9 +1,9 @@
 /**
- * An in-process Cache: least-recently-used eviction past `maxEntries`, and a
- * TTL per entry. A Map iterates in insertion order, so re-inserting a key on
- * every hit keeps the least recently used entry first: get, set and eviction
- * are all O(1).
+ * An in-process Cache on `lru-cache`: least-recently-used eviction past
+ * `maxEntries` and a TTL per entry: an entry is returned until its TTL has
+ * passed (strictly), never after.
  */
+import { LRUCache } from "lru-cache";
 import type { Cache } from "../store.js";
 
 export interface LruCacheOptions {
@@ -13,22 +13,20 @@ export interface LruCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
-  value: string;
-  expiresAt: number;
-}
-
 export class LruCache implements Cache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  private readonly entries: LRUCache<string, string>;
 
   constructor(options: LruCacheOptions) {
     if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
       throw new RangeError(`maxEntries must be a positive integer, got ${options.maxEntries}`);
     }
-    this.maxEntries = options.maxEntries;
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
+    this.entries = new LRUCache<string, string>({
+      max: options.maxEntries,
+      // The clock is read on every access (no cached "now"), through `perf` so tests can move time.
+      ttlResolution: 0,
+      perf: { now },
+    });
   }
 
   /** Entries currently held, expired ones included until they are touched or evicted. */
@@ -37,24 +35,16 @@ export class LruCache implements Cache {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return undefined;
-    this.entries.set(key, entry);
-    return entry.value;
+    return this.entries.get(key);
   }
 
   /** A non-positive TTL stores nothing: the value would already be expired. */
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.entries.delete(key);
-    if (!(ttlSeconds > 0)) return;
-    this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done === true) break;
-      this.entries.delete(oldest.value);
+    if (!(ttlSeconds > 0)) {
+      this.entries.delete(key);
+      return;
     }
+    this.entries.set(key, value, { ttl: ttlSeconds * 1000 });
   }
 
   async delete(keys: readonly string[]): Promise<void> {
