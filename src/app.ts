@@ -1,7 +1,9 @@
 /**
- * The composition root as a library: config → logger → store (+ cache) →
- * manager → event feed → server. src/main.ts wraps it in a CLI; tests call it
- * to run a real server on a free port.
+ * The composition root as a library: config → logger → telemetry → store
+ * (+ cache) → manager → event feed → Git sync → server. Each piece registers
+ * how it stops on one cleanup stack, so a refused start and a shutdown undo
+ * the same steps in reverse. src/main.ts wraps it in a CLI; tests call it to
+ * run a real server on a free port.
  */
 import { type ConnectRouter, createMethodImplSpec } from "@connectrpc/connect";
 import { file_google_rpc_error_details } from "../gen/ts/src/google/rpc/error_details_pb.js";
@@ -15,11 +17,11 @@ import { prepareAuthorization } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, StoreHealthMonitor } from "./api/health.js";
 import { registerReflection } from "./api/reflection.js";
-import { type RunningServer, serve } from "./api/server.js";
+import { serve } from "./api/server.js";
 import { syncServiceHandlers } from "./api/sync-service.js";
 import { type Clock, systemClock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
-import { type RetentionLoop, retentionEnabled, startRetentionLoop } from "./catalog/retention.js";
+import { retentionEnabled, startRetentionLoop } from "./catalog/retention.js";
 import {
   GitSync,
   InProcessSyncStateStore,
@@ -27,6 +29,7 @@ import {
   type SyncStateStore,
 } from "./catalog/sync/index.js";
 import { EventFeed } from "./catalog/watch.js";
+import { CleanupStack } from "./cleanup-stack.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
 import { DynamoSyncStateStore } from "./storage/dynamodb/sync-state.js";
@@ -34,6 +37,7 @@ import { openStore } from "./storage/factory.js";
 import { observeStore } from "./storage/observed.js";
 import { PostgresSyncStateStore } from "./storage/postgres/sync-state.js";
 import type { CatalogStore } from "./storage/store.js";
+import { openTelemetry } from "./telemetry.js";
 
 export interface CatalogServer {
   readonly url: string;
@@ -54,6 +58,8 @@ export interface StartOptions {
   retentionIntervalMs?: number;
   /** Share Git sync leases and statuses with other servers in this process (tests); default in-process. */
   syncState?: SyncStateStore;
+  /** OTEL_* variables for tracing; process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startCatalogServer(
@@ -61,107 +67,139 @@ export async function startCatalogServer(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<CatalogServer> {
+  const cleanup = new CleanupStack();
+  try {
+    return await assemble(config, logger, options, cleanup);
+  } catch (err) {
+    await cleanup.close();
+    throw err;
+  }
+}
+
+/** Starts each piece in order, registering how it stops; the last registered stops first. */
+async function assemble(
+  config: CatalogConfig,
+  logger: Logger,
+  options: StartOptions,
+  cleanup: CleanupStack,
+): Promise<CatalogServer> {
+  const clock = options.clock ?? systemClock;
+  const telemetry = openTelemetry(config, logger, options.env ?? process.env, cleanup);
   const health = new HealthStatusBoard();
+  const opened = options.store ?? (await openStore(config.storage, config.cache, logger));
+  cleanup.defer(() => opened.close());
   const monitor = new StoreHealthMonitor(health, () => opened.health(), logger.child({ component: "health" }), {
     intervalMs: config.server.healthCheckIntervalMs,
   });
-  const opened = options.store ?? (await openStore(config.storage, config.cache, logger));
-  const store = observeStore(opened, monitor);
-  const manager = new Manager(store, options.clock ?? systemClock, logger.child({ component: "manager" }));
+  const store = observeStore(opened, [monitor, ...telemetry.storeObservers(opened.kind)]);
+  const manager = new Manager(store, clock, logger.child({ component: "manager" }));
   const feed = await EventFeed.start(store, logger.child({ component: "events" }), {
     progressIntervalMs: config.events.progressIntervalMs,
   });
-  // ---- Git sync (docs/git-sync.md). Leases and statuses are shared through postgres or DynamoDB when
-  // the catalog is there, in-process otherwise (memory, embedded: one replica by nature).
-  let sharedSyncState: SharedSyncState | undefined;
-  if (!options.syncState && config.sync.repositories.length > 0) {
-    try {
-      sharedSyncState = await openSharedSyncState(config, logger);
-    } catch (err) {
-      feed.close();
-      await store.close();
-      throw err;
-    }
-  }
-  const gitSync = new GitSync({
-    config: config.sync,
-    manager,
-    state: options.syncState ?? sharedSyncState ?? new InProcessSyncStateStore(),
-    clock: options.clock ?? systemClock,
-    logger: logger.child({ component: "git-sync" }),
-  });
-  // ---- end Git sync
-  monitor.start();
-  const stopProbe = () => monitor.stop();
+  cleanup.defer(() => feed.close());
+  const gitSync = await startGitSync(config, logger, options, manager, cleanup);
+  monitor.startPolling();
+  cleanup.defer(() => monitor.stop());
+  telemetry.metrics?.track({ health, feed });
   const catalogHandlers = catalogServiceHandlers({ manager, feed });
-  const routes = (router: ConnectRouter) => {
-    router.service(CatalogService, catalogHandlers);
-    router.service(SyncService, syncServiceHandlers(gitSync));
-    registerHealth(router, health);
-    // error_details lets reflection clients decode the google.rpc.BadRequest details of errors.
-    registerReflection(router, [
-      file_nestor_catalog_v1_catalog_service,
-      file_nestor_catalog_v1_sync_service,
-      file_grpc_health_v1_health,
-      file_google_rpc_error_details,
-    ]);
-  };
-  let server: RunningServer;
-  try {
-    // Bind policy and key material are checked here, so a refused start closes the store too.
-    const authorization = await prepareAuthorization(config, { logger });
-    server = await serve({
-      config: config.server,
-      logger,
-      routes,
-      interceptors: authorization,
-      // WatchEvents streams idle for hours: over gRPC they skip connect-node's per-stream objects.
-      rawGrpcStreams: [createMethodImplSpec(CatalogService.method.watchEvents, catalogHandlers.watchEvents)],
-    });
-  } catch (err) {
-    stopProbe();
+  // Bind policy and key material are checked here, so a refused start closes the store too.
+  const authorization = await prepareAuthorization(config, { logger });
+  const server = await serve({
+    config: config.server,
+    logger,
+    routes: (router) => registerServices(router, catalogHandlers, gitSync, health),
+    interceptors: [...telemetry.interceptors, ...authorization],
+    // WatchEvents streams idle for hours: over gRPC they skip connect-node's per-stream objects.
+    rawGrpcStreams: [createMethodImplSpec(CatalogService.method.watchEvents, catalogHandlers.watchEvents)],
+  });
+  cleanup.defer(() => server.close(config.server.shutdownGraceMs));
+  await telemetry.startAdmin(cleanup);
+  startRetention(config, store, logger, options, clock, cleanup);
+  // Runs first at shutdown: health says NOT_SERVING and watches end UNAVAILABLE before connections drain.
+  cleanup.defer(() => {
+    logger.info("shutting down", { grace_ms: config.server.shutdownGraceMs });
+    monitor.stop();
+    health.shutdown();
     feed.close();
-    await sharedSyncState?.close();
-    await store.close();
-    throw err;
-  }
-  // Event log retention: every replica compacts by count/age; compaction is idempotent.
-  const retentionPolicy = {
-    maxEvents: config.events.retentionMaxEvents,
-    maxAgeHours: config.events.retentionMaxAgeHours,
-  };
-  const retention: RetentionLoop | undefined = retentionEnabled(retentionPolicy)
-    ? startRetentionLoop(store, retentionPolicy, logger.child({ component: "retention" }), {
-        intervalMs: options.retentionIntervalMs ?? 60_000,
-        clock: options.clock ?? systemClock,
-      })
-    : undefined;
-
+  });
   gitSync.start();
-
-  let stopping: Promise<void> | undefined;
   return {
     url: server.url,
     port: server.address.port,
     store,
     manager,
     sync: gitSync,
-    shutdown() {
-      stopping ??= (async () => {
-        logger.info("shutting down", { grace_ms: config.server.shutdownGraceMs });
-        stopProbe();
-        health.shutdown();
-        feed.close();
-        await server.close(config.server.shutdownGraceMs);
-        await gitSync.close();
-        await sharedSyncState?.close();
-        await retention?.stop();
-        await store.close();
-        logger.info("stopped");
-      })();
-      return stopping;
+    shutdown: async () => {
+      await cleanup.close();
+      logger.info("stopped");
     },
   };
+}
+
+function registerServices(
+  router: ConnectRouter,
+  catalogHandlers: ReturnType<typeof catalogServiceHandlers>,
+  gitSync: GitSync,
+  health: HealthStatusBoard,
+): void {
+  router.service(CatalogService, catalogHandlers);
+  router.service(SyncService, syncServiceHandlers(gitSync));
+  registerHealth(router, health);
+  // error_details lets reflection clients decode the google.rpc.BadRequest details of errors.
+  registerReflection(router, [
+    file_nestor_catalog_v1_catalog_service,
+    file_nestor_catalog_v1_sync_service,
+    file_grpc_health_v1_health,
+    file_google_rpc_error_details,
+  ]);
+}
+
+/**
+ * Git sync (docs/git-sync.md). Leases and statuses are shared through postgres or DynamoDB when the
+ * catalog is there, in-process otherwise (memory, embedded: one replica by nature).
+ */
+async function startGitSync(
+  config: CatalogConfig,
+  logger: Logger,
+  options: StartOptions,
+  manager: Manager,
+  cleanup: CleanupStack,
+): Promise<GitSync> {
+  let state = options.syncState;
+  if (state === undefined && config.sync.repositories.length > 0) {
+    const shared = await openSharedSyncState(config, logger);
+    if (shared !== undefined) {
+      cleanup.defer(() => shared.close());
+      state = shared;
+    }
+  }
+  const gitSync = new GitSync({
+    config: config.sync,
+    manager,
+    state: state ?? new InProcessSyncStateStore(),
+    clock: options.clock ?? systemClock,
+    logger: logger.child({ component: "git-sync" }),
+  });
+  cleanup.defer(() => gitSync.close());
+  return gitSync;
+}
+
+/** Event log retention: every replica compacts by count/age; compaction is idempotent. */
+function startRetention(
+  config: CatalogConfig,
+  store: CatalogStore,
+  logger: Logger,
+  options: StartOptions,
+  clock: Clock,
+  cleanup: CleanupStack,
+): void {
+  const policy = { maxEvents: config.events.retentionMaxEvents, maxAgeHours: config.events.retentionMaxAgeHours };
+  if (!retentionEnabled(policy)) return;
+  const loop = startRetentionLoop(store, policy, logger.child({ component: "retention" }), {
+    intervalMs: options.retentionIntervalMs ?? 60_000,
+    clock,
+  });
+  cleanup.defer(() => loop.stop());
 }
 
 type SharedSyncState = PostgresSyncStateStore<RepositorySyncStatus> | DynamoSyncStateStore<RepositorySyncStatus>;

@@ -2,7 +2,6 @@
  * The nestor-catalog command: serve, migrate, help. Reads the config once,
  * builds the logger, and hands over to src/app.ts.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -14,6 +13,7 @@ import { ConfigError, loadConfig } from "./config/load.js";
 import type { CatalogConfig } from "./config/schema.js";
 import { createLogger } from "./logging/index.js";
 import { migrateStore } from "./storage/factory.js";
+import { packageVersion } from "./version.js";
 
 const USAGE = `nestor-catalog — the Nestor component catalog (gRPC, gRPC-Web and Connect on one port)
 
@@ -185,11 +185,6 @@ async function validateDefinitions(dir: string | undefined): Promise<number> {
     `${report.files} files, ${report.definitions} valid definitions, ${count} problem${count === 1 ? "" : "s"}\n`,
   );
   return count > 0 ? 1 : 0;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 main(process.argv.slice(2)).then(

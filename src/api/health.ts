@@ -15,7 +15,7 @@ import {
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { CatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
-import type { StoreObserver } from "../storage/observed.js";
+import { type Settle, STORE_WRITES, type StoreObserver, type StoreOperation } from "../storage/observed.js";
 
 export { ServingStatus };
 
@@ -161,7 +161,7 @@ export interface StoreHealthMonitorOptions {
  *     last one left it.
  * Each transition is logged once: a store outage at warn, writes going down
  * at error (data cannot be published), recoveries at info.
- * The constructor starts nothing: `check()` is one step; `start()` polls.
+ * The constructor starts nothing: `check()` is one step; `startPolling()` polls.
  */
 export class StoreHealthMonitor implements StoreObserver {
   private storeOk: boolean | undefined;
@@ -192,7 +192,7 @@ export class StoreHealthMonitor implements StoreObserver {
   }
 
   /** Checks now, then every intervalMs (and sooner when calls fail) until stop(). */
-  start(): void {
+  startPolling(): void {
     this.schedule(0);
   }
 
@@ -202,15 +202,24 @@ export class StoreHealthMonitor implements StoreObserver {
     this.timer = undefined;
   }
 
-  writeSucceeded(): void {
-    this.setWrites(true, "a write committed");
+  /** StoreObserver: writes are watched both ways, reads only for outages. */
+  start(operation: StoreOperation): Settle {
+    return STORE_WRITES.has(operation) ? this.settleWrite : this.settleRead;
   }
 
-  failed(operation: string, error: unknown): void {
-    if (!(error instanceof CatalogError) || error.code !== "UNAVAILABLE") return;
-    if (operation === "insertVersion" || operation === "updateVersion" || operation === "deleteVersions") {
+  private readonly settleWrite: Settle = (error) => {
+    if (error === undefined) this.setWrites(true, "a write committed");
+    else if (isOutage(error)) {
       this.setWrites(false, error.message);
+      this.checkSoon();
     }
+  };
+
+  private readonly settleRead: Settle = (error) => {
+    if (error !== undefined && isOutage(error)) this.checkSoon();
+  };
+
+  private checkSoon(): void {
     if (!this.stopped) this.schedule(Math.max(0, this.lastCheckAt + this.minGapMs - performance.now()));
   }
 
@@ -262,4 +271,8 @@ export class StoreHealthMonitor implements StoreObserver {
     }, delayMs);
     this.timer.unref();
   }
+}
+
+function isOutage(error: unknown): error is CatalogError {
+  return error instanceof CatalogError && error.code === "UNAVAILABLE";
 }

@@ -117,6 +117,8 @@ const server = section({
   /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
   healthCheckIntervalMs: positiveInt(5_000),
   tls,
+  /** The admin listener: Prometheus metrics at GET /metrics (loopback by default; port 0 = off). */
+  admin: section({ host: text("127.0.0.1"), port: z.number().int().min(0).max(65_535).default(0) }),
   /** Allow a non-loopback host with no authentication configured (logs a warning at every start). */
   insecure: z.boolean().default(false),
   limits,

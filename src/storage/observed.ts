@@ -1,12 +1,15 @@
 /**
- * A CatalogStore that tells an observer how its calls end, for what watches
+ * A CatalogStore that tells observers how each call ends, for what watches
  * the store from outside: health (a write failing UNAVAILABLE takes the
- * writes health service down at once, instead of at the next probe) and,
- * through the same hook, metrics. The store's answers pass through
- * untouched: the observer sees a settled call, it never changes one.
+ * writes health service down at once, instead of at the next probe),
+ * metrics (latency and errors by operation) and tracing (a span per call).
+ * The store's answers pass through untouched: an observer sees a call start
+ * and settle, it never changes one.
  *
- * Reads are observed only when they fail (their success needs no action and
- * costs nothing but the original promise); writes both ways.
+ * An observer's start() returns what to call when the operation settles, or
+ * undefined when it has nothing to do for that operation (health ignores
+ * successful reads), so a store with only the health observer costs a read
+ * one extra settlement handler.
  */
 import type { ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
 import type {
@@ -22,16 +25,19 @@ import type {
 
 export type StoreWrite = "insertVersion" | "updateVersion" | "deleteVersions";
 export type StoreRead = "getVersion" | "listVersions" | "list" | "search" | "readEvents" | "revisionBounds" | "compact";
+export type StoreOperation = StoreWrite | StoreRead;
+
+export const STORE_WRITES: ReadonlySet<StoreOperation> = new Set(["insertVersion", "updateVersion", "deleteVersions"]);
+
+/** Called once when the operation settles: `error` is what the caller receives, undefined on success. */
+export type Settle = (error: unknown) => void;
 
 export interface StoreObserver {
-  /** A write committed. */
-  writeSucceeded(operation: StoreWrite): void;
-  /** A call failed; `error` is what the caller receives. */
-  failed(operation: StoreWrite | StoreRead, error: unknown): void;
+  start(operation: StoreOperation): Settle | undefined;
 }
 
-export function observeStore(store: CatalogStore, observer: StoreObserver): CatalogStore {
-  return new ObservedStore(store, observer);
+export function observeStore(store: CatalogStore, observers: readonly StoreObserver[]): CatalogStore {
+  return new ObservedStore(store, observers);
 }
 
 class ObservedStore implements CatalogStore {
@@ -39,21 +45,21 @@ class ObservedStore implements CatalogStore {
 
   constructor(
     private readonly store: CatalogStore,
-    private readonly observer: StoreObserver,
+    private readonly observers: readonly StoreObserver[],
   ) {
     this.kind = store.kind;
   }
 
   getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
-    return this.read("getVersion", this.store.getVersion(name, version));
+    return this.observe("getVersion", () => this.store.getVersion(name, version));
   }
 
   listVersions(name: string): Promise<ComponentRecord[]> {
-    return this.read("listVersions", this.store.listVersions(name));
+    return this.observe("listVersions", () => this.store.listVersions(name));
   }
 
   insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
-    return this.write("insertVersion", () => this.store.insertVersion(record, meta));
+    return this.observe("insertVersion", () => this.store.insertVersion(record, meta));
   }
 
   updateVersion(
@@ -63,7 +69,7 @@ class ObservedStore implements CatalogStore {
     meta: WriteMeta,
     expectedRevision?: number,
   ): Promise<CatalogEvent> {
-    return this.write("updateVersion", () => this.store.updateVersion(name, version, patch, meta, expectedRevision));
+    return this.observe("updateVersion", () => this.store.updateVersion(name, version, patch, meta, expectedRevision));
   }
 
   deleteVersions(
@@ -72,23 +78,23 @@ class ObservedStore implements CatalogStore {
     meta: WriteMeta,
     expectedRevision?: number,
   ): Promise<CatalogEvent[]> {
-    return this.write("deleteVersions", () => this.store.deleteVersions(name, versions, meta, expectedRevision));
+    return this.observe("deleteVersions", () => this.store.deleteVersions(name, versions, meta, expectedRevision));
   }
 
   list(query: ListQuery): Promise<Page<ComponentRecord>> {
-    return this.read("list", this.store.list(query));
+    return this.observe("list", () => this.store.list(query));
   }
 
   search(query: SearchQuery): Promise<Page<ScoredComponent>> {
-    return this.read("search", this.store.search(query));
+    return this.observe("search", () => this.store.search(query));
   }
 
   readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
-    return this.read("readEvents", this.store.readEvents(afterRevision, limit));
+    return this.observe("readEvents", () => this.store.readEvents(afterRevision, limit));
   }
 
   revisionBounds(): Promise<RevisionBounds> {
-    return this.read("revisionBounds", this.store.revisionBounds());
+    return this.observe("revisionBounds", () => this.store.revisionBounds());
   }
 
   onCommit(listener: (revision: number) => void): () => void {
@@ -96,7 +102,7 @@ class ObservedStore implements CatalogStore {
   }
 
   compact(throughRevision: number): Promise<void> {
-    return this.read("compact", this.store.compact(throughRevision));
+    return this.observe("compact", () => this.store.compact(throughRevision));
   }
 
   health(): Promise<HealthStatus> {
@@ -107,20 +113,24 @@ class ObservedStore implements CatalogStore {
     return this.store.close();
   }
 
-  /** The store's own promise, with the observer told of a failure on the side. */
-  private read<T>(operation: StoreRead, answer: Promise<T>): Promise<T> {
-    answer.then(undefined, (error: unknown) => this.observer.failed(operation, error));
-    return answer;
-  }
-
-  private async write<T>(operation: StoreWrite, call: () => Promise<T>): Promise<T> {
-    try {
-      const result = await call();
-      this.observer.writeSucceeded(operation);
-      return result;
-    } catch (error) {
-      this.observer.failed(operation, error);
-      throw error;
+  /** The store's own promise, with the observers told when it settles. */
+  private observe<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
+    let settles: Settle[] | undefined;
+    for (const observer of this.observers) {
+      const settle = observer.start(operation);
+      if (settle !== undefined) (settles ??= []).push(settle);
     }
+    const answer = call();
+    if (settles === undefined) return answer;
+    const done = settles;
+    answer.then(
+      () => {
+        for (const settle of done) settle(undefined);
+      },
+      (error: unknown) => {
+        for (const settle of done) settle(error);
+      },
+    );
+    return answer;
   }
 }

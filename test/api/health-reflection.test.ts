@@ -317,18 +317,18 @@ describe("health board", () => {
     });
     await monitor.check();
     const full = new CatalogError("UNAVAILABLE", "embedded store cannot write to ./data: ENOSPC");
-    monitor.failed("insertVersion", full);
-    monitor.failed("updateVersion", full);
+    monitor.start("insertVersion")(full);
+    monitor.start("updateVersion")(full);
     // Reads failing, or writes failing for the caller's own reasons, say nothing about writes.
-    monitor.failed("getVersion", new CatalogError("UNAVAILABLE", "read timed out"));
-    monitor.failed("insertVersion", new CatalogError("ALREADY_EXISTS", "taken"));
+    monitor.start("getVersion")(new CatalogError("UNAVAILABLE", "read timed out"));
+    monitor.start("insertVersion")(new CatalogError("ALREADY_EXISTS", "taken"));
     expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.NOT_SERVING);
     expect(board.get(CATALOG)).toBe(ServingStatus.SERVING);
     expect(board.get("")).toBe(ServingStatus.SERVING);
     // The store's check passing (reads work) does not bring writes back: only a committed write does.
     await monitor.check();
     expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.NOT_SERVING);
-    monitor.writeSucceeded();
+    monitor.start("deleteVersions")(undefined);
     expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.SERVING);
     monitor.stop();
     const writeLines = logged().filter((entry) => entry.msg.startsWith("writes"));

@@ -1,0 +1,143 @@
+/**
+ * Prometheus metrics on the admin listener of a real server: RPC metrics in
+ * go-grpc-prometheus names for every protocol, catalog metrics, bounded
+ * label values under hostile names, and an exposition `promtool check
+ * metrics` accepts.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Code, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
+import { type CatalogServer, startCatalogServer } from "../../src/app.js";
+import { silentLogger } from "../../src/logging/index.js";
+import { expectConnectError, repoRoot, sampleComponent, testConfig } from "../api/harness.js";
+import { PROTOCOLS, protocolClients } from "../security/helpers.js";
+import { freePort } from "../support/ports.js";
+
+const run = promisify(execFile);
+
+/** The samples of `name` in a text exposition, as label objects with values. */
+export function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
+  const out: Array<{ labels: Record<string, string>; value: number }> = [];
+  for (const line of text.split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
+    out.push({ labels, value: Number(match[3]) });
+  }
+  return out;
+}
+
+function valueOf(text: string, name: string, labels: Record<string, string>): number {
+  const found = samples(text, name).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  return found.reduce((sum, s) => sum + s.value, 0);
+}
+
+describe("metrics on the admin listener", () => {
+  let server: CatalogServer;
+  let adminUrl: string;
+  beforeAll(async () => {
+    const adminPort = await freePort();
+    adminUrl = `http://127.0.0.1:${adminPort}/metrics`;
+    server = await startCatalogServer(
+      testConfig((c) => {
+        c.server.admin = { host: "127.0.0.1", port: adminPort };
+      }),
+      silentLogger,
+    );
+  });
+  afterAll(() => server?.shutdown());
+  const scrape = async () => {
+    const response = await fetch(adminUrl);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    return response.text();
+  };
+
+  it("counts calls on every protocol by method and code, and times unary calls only", async () => {
+    const { clients, close } = protocolClients(server.url);
+    try {
+      for (const protocol of PROTOCOLS) {
+        await clients[protocol].createComponent({ component: sampleComponent({ name: `metrics-${protocol}` }) });
+        await clients[protocol].getComponent({ name: `metrics-${protocol}`, version: "1.0.0" });
+        await expectConnectError(
+          clients[protocol].getComponent({ name: "metrics-absent", version: "1.0.0" }),
+          Code.NotFound,
+        );
+      }
+    } finally {
+      close();
+    }
+    const text = await scrape();
+    const get = { grpc_type: "unary", grpc_service: "nestor.catalog.v1.CatalogService", grpc_method: "GetComponent" };
+    expect(valueOf(text, "grpc_server_started_total", get)).toBe(6);
+    expect(valueOf(text, "grpc_server_handled_total", { ...get, grpc_code: "OK" })).toBe(3);
+    expect(valueOf(text, "grpc_server_handled_total", { ...get, grpc_code: "NotFound" })).toBe(3);
+    expect(valueOf(text, "grpc_server_msg_received_total", get)).toBe(6);
+    expect(valueOf(text, "grpc_server_msg_sent_total", get)).toBe(3);
+    expect(valueOf(text, "grpc_server_handling_seconds_count", get)).toBe(6);
+    const create = { ...get, grpc_method: "CreateComponent" };
+    expect(valueOf(text, "grpc_server_handled_total", { ...create, grpc_code: "OK" })).toBe(3);
+    expect(valueOf(text, "nestor_catalog_revision", {})).toBe(3);
+    expect(valueOf(text, "nestor_health_serving", { service: "nestor.catalog.v1.CatalogService/writes" })).toBe(1);
+    expect(
+      valueOf(text, "nestor_store_operation_seconds_count", { backend: "memory", operation: "insertVersion" }),
+    ).toBe(3);
+  });
+
+  it("counts a server stream's messages and records its code when it ends, with no latency histogram", async () => {
+    const client = createClient(Health, createGrpcTransport({ baseUrl: server.url }));
+    const controller = new AbortController();
+    for await (const _ of client.watch({ service: "" }, { signal: controller.signal })) break;
+    const watch = { grpc_type: "server_stream", grpc_service: "grpc.health.v1.Health", grpc_method: "Watch" };
+    await expect.poll(async () => valueOf(await scrape(), "grpc_server_handled_total", watch)).toBe(1);
+    const text = await scrape();
+    expect(valueOf(text, "grpc_server_msg_sent_total", watch)).toBe(1);
+    expect(samples(text, "grpc_server_handling_seconds_count").filter((s) => s.labels.grpc_method === "Watch")).toEqual(
+      [],
+    );
+  });
+
+  it("keeps the series count fixed when callers send hostile names", async () => {
+    const { clients, close } = protocolClients(server.url);
+    // Process metrics (GC kinds, handle types) come and go on their own; the catalog's series must not.
+    const catalogSeries = async () =>
+      (await scrape()).split("\n").filter((line) => /^(grpc|nestor)_/.test(line)).length;
+    const hostile = (i: number) => [`x${i}`, `${"a".repeat(64)}${i}`, `\u00e9${i}`, `../../${i}`, `{label="${i}"}`];
+    const round = async (i: number) => {
+      for (const name of hostile(i)) {
+        await clients.grpc.getComponent({ name, version: "1.0.0" }).catch(() => undefined);
+        await clients.connect
+          .listComponents({ filter: { provider: name, labels: { [name]: name } } })
+          .catch(() => undefined);
+      }
+    };
+    try {
+      await round(0);
+      const before = await catalogSeries();
+      for (let i = 1; i <= 40; i++) await round(i);
+      const text = await scrape();
+      expect(text).not.toContain("x39");
+      expect(await catalogSeries()).toBe(before);
+    } finally {
+      close();
+    }
+  });
+
+  it("serves an exposition promtool accepts", async () => {
+    const bin = (await run("bash", [`${repoRoot}scripts/services/prometheus.sh`])).stdout.trim();
+    const text = await scrape();
+    const check = run(`${bin}/promtool`, ["check", "metrics"], { maxBuffer: 16 * 1024 * 1024 });
+    check.child.stdin?.end(text);
+    const { stdout, stderr } = await check.catch((err: { stdout: string; stderr: string }) => err);
+    // promtool lints help texts and names; it reports nothing for a clean exposition.
+    expect(`${stdout}${stderr}`.trim()).toBe("");
+  }, 120_000);
+
+  it("answers 404 for anything but GET /metrics", async () => {
+    const response = await fetch(adminUrl.replace("/metrics", "/debug"));
+    expect(response.status).toBe(404);
+  });
+});
