@@ -28,6 +28,7 @@ import {
   type RepositorySyncStatus,
   type SyncStateStore,
 } from "./catalog/sync/index.js";
+import type { SyncHooks } from "./catalog/sync/repository-sync.js";
 import { EventFeed } from "./catalog/watch.js";
 import { CleanupStack } from "./cleanup-stack.js";
 import type { CatalogConfig } from "./config/schema.js";
@@ -97,7 +98,7 @@ async function assemble(
     progressIntervalMs: config.events.progressIntervalMs,
   });
   cleanup.defer(() => feed.close());
-  const gitSync = await startGitSync(config, logger, options, manager, cleanup);
+  const gitSync = await startGitSync(config, logger, options, manager, telemetry.syncHooks, cleanup);
   monitor.startPolling();
   cleanup.defer(() => monitor.stop());
   telemetry.metrics?.track({ health, feed });
@@ -163,6 +164,7 @@ async function startGitSync(
   logger: Logger,
   options: StartOptions,
   manager: Manager,
+  hooks: SyncHooks,
   cleanup: CleanupStack,
 ): Promise<GitSync> {
   let state = options.syncState;
@@ -179,6 +181,7 @@ async function startGitSync(
     state: state ?? new InProcessSyncStateStore(),
     clock: options.clock ?? systemClock,
     logger: logger.child({ component: "git-sync" }),
+    hooks,
   });
   cleanup.defer(() => gitSync.close());
   return gitSync;

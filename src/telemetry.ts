@@ -10,6 +10,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { startAdminServer } from "./api/admin-server.js";
 import { metricsInterceptor } from "./api/metrics-interceptor.js";
 import { tracingInterceptor } from "./api/tracing-interceptor.js";
+import type { SyncHooks } from "./catalog/sync/repository-sync.js";
 import type { CleanupStack } from "./cleanup-stack.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
@@ -23,6 +24,8 @@ export interface Telemetry {
   /** Interceptors to run inside the call interceptor, outermost first. */
   readonly interceptors: Interceptor[];
   storeObservers(backend: string): StoreObserver[];
+  /** What Git sync tells metrics and tracing. */
+  readonly syncHooks: SyncHooks;
   /** Starts the admin listener (when on) and registers its close. */
   startAdmin(cleanup: CleanupStack): Promise<void>;
 }
@@ -46,6 +49,10 @@ export function openTelemetry(
       ...(metrics !== undefined ? [metrics.storeObserver(backend)] : []),
       ...(tracing !== undefined ? [tracing.storeObserver(backend)] : []),
     ],
+    syncHooks: {
+      ...(tracing !== undefined ? { around: tracing.around } : {}),
+      ...(metrics !== undefined ? { finished: (repository, run) => metrics.syncFinished(repository, run) } : {}),
+    },
     async startAdmin(stack) {
       if (metrics === undefined) return;
       const admin = await startAdminServer(config.server.admin, metrics, logger.child({ component: "admin" }));

@@ -15,6 +15,7 @@
  * so a call pays an increment, not a label hash.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { SyncRun } from "../catalog/sync/sync-state.js";
 import { CatalogError } from "../errors/index.js";
 import type { Settle, StoreObserver, StoreOperation } from "../storage/observed.js";
 
@@ -166,6 +167,15 @@ export class CatalogMetrics {
   /** Reads the revision and the health statuses from these at each scrape. */
   track(sources: MetricSources): void {
     this.sources = sources;
+  }
+
+  /** Git sync runs: count by result, time of the last success, files read by the last run. */
+  syncFinished(repository: string, run: SyncRun): void {
+    const result = run.state === "succeeded" ? "success" : run.state === "skipped" ? "skipped" : "failure";
+    this.syncRuns.labels({ repository, result }).inc();
+    if (run.state !== "succeeded") return;
+    this.syncLastSuccess.labels({ repository }).set(Date.parse(run.endTime ?? run.startTime) / 1000);
+    this.syncFiles.labels({ repository }).set(run.counts.created + run.counts.unchanged + run.counts.failed);
   }
 
   /** Times every operation of the store of `backend` (a StoreObserver for storage/observed.ts). */

@@ -23,6 +23,8 @@ import type { Settle, StoreObserver } from "../storage/observed.js";
 
 export interface Tracing {
   readonly tracer: Tracer;
+  /** A span around a Git sync run ("sync") or one of its steps, in the run's trace. */
+  around<T>(step: string, repository: string, work: () => Promise<T>): Promise<T>;
   /** Spans around store operations, children of the call's span. */
   storeObserver(backend: string): StoreObserver;
   /** Sends what is buffered and stops. */
@@ -67,6 +69,22 @@ export function openTracing(env: NodeJS.ProcessEnv, logger: Logger, version: str
   return {
     tracer,
     storeObserver: (backend) => storeSpans(tracer, backend),
+    around: (step, repository, work) =>
+      tracer.startActiveSpan(
+        step === "sync" ? `git-sync ${repository}` : `git-sync ${step}`,
+        { kind: SpanKind.INTERNAL, attributes: { "nestor.sync.repository": repository } },
+        (span) =>
+          work().then(
+            (result) => {
+              endSpan(span, undefined);
+              return result;
+            },
+            (error: unknown) => {
+              endSpan(span, error);
+              throw error;
+            },
+          ),
+      ),
     shutdown: () => provider.shutdown(),
   };
 }

@@ -5,16 +5,19 @@
  * metrics` accepts.
  */
 import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import { promisify } from "node:util";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
+import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { expectConnectError, repoRoot, sampleComponent, testConfig } from "../api/harness.js";
 import { PROTOCOLS, protocolClients } from "../security/helpers.js";
 import { freePort } from "../support/ports.js";
+import { definition, definitionYaml, GitFixture, tempDir } from "../sync/git-fixture.js";
 
 const run = promisify(execFile);
 
@@ -39,17 +42,30 @@ function valueOf(text: string, name: string, labels: Record<string, string>): nu
 describe("metrics on the admin listener", () => {
   let server: CatalogServer;
   let adminUrl: string;
+  const repo = new GitFixture();
+  const cacheDir = tempDir("nestor-metrics-git-");
   beforeAll(async () => {
+    repo.write(
+      "components/db.yaml",
+      definitionYaml(definition({ name: "synced-db" }), definition({ name: "synced-cache" })),
+    );
+    repo.commit("two definitions");
     const adminPort = await freePort();
     adminUrl = `http://127.0.0.1:${adminPort}/metrics`;
     server = await startCatalogServer(
       testConfig((c) => {
         c.server.admin = { host: "127.0.0.1", port: adminPort };
+        c.sync.cacheDir = cacheDir;
+        c.sync.repositories = [{ ...DEFAULT_SYNC_REPOSITORY, name: "platform", url: repo.dir, pollIntervalMs: 0 }];
       }),
       silentLogger,
     );
   });
-  afterAll(() => server?.shutdown());
+  afterAll(async () => {
+    await server?.shutdown();
+    repo.cleanup();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
   const scrape = async () => {
     const response = await fetch(adminUrl);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -80,11 +96,13 @@ describe("metrics on the admin listener", () => {
     expect(valueOf(text, "grpc_server_handling_seconds_count", get)).toBe(6);
     const create = { ...get, grpc_method: "CreateComponent" };
     expect(valueOf(text, "grpc_server_handled_total", { ...create, grpc_code: "OK" })).toBe(3);
-    expect(valueOf(text, "nestor_catalog_revision", {})).toBe(3);
+    // Every write so far is an insert (three here, the rest from the Git sync at start): one revision each.
+    const revision = (await server.store.revisionBounds()).current;
+    expect(valueOf(text, "nestor_catalog_revision", {})).toBe(revision);
     expect(valueOf(text, "nestor_health_serving", { service: "nestor.catalog.v1.CatalogService/writes" })).toBe(1);
     expect(
       valueOf(text, "nestor_store_operation_seconds_count", { backend: "memory", operation: "insertVersion" }),
-    ).toBe(3);
+    ).toBe(revision);
   });
 
   it("counts a server stream's messages and records its code when it ends, with no latency histogram", async () => {
@@ -135,6 +153,20 @@ describe("metrics on the admin listener", () => {
     // promtool lints help texts and names; it reports nothing for a clean exposition.
     expect(`${stdout}${stderr}`.trim()).toBe("");
   }, 120_000);
+
+  it("counts Git sync runs by result, with the files read and the time of the last success", async () => {
+    repo.write("components/extra.yaml", definitionYaml(definition({ name: "synced-extra" })));
+    repo.commit("one more");
+    const run = await server.sync.syncNow("platform");
+    expect(run.state).toBe("succeeded");
+    const text = await scrape();
+    expect(
+      valueOf(text, "nestor_sync_runs_total", { repository: "platform", result: "success" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(valueOf(text, "nestor_sync_files", { repository: "platform" })).toBe(1);
+    const last = valueOf(text, "nestor_sync_last_success_timestamp_seconds", { repository: "platform" });
+    expect(last).toBe(Date.parse(run.endTime!) / 1000);
+  });
 
   it("answers 404 for anything but GET /metrics", async () => {
     const response = await fetch(adminUrl.replace("/metrics", "/debug"));

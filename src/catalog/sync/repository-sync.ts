@@ -33,6 +33,13 @@ import {
 /** Test seams: a hook that throws simulates a crash at that point. */
 export interface SyncHooks {
   afterFile?(path: string): void | Promise<void>;
+  /**
+   * Runs a whole sync ("sync") and each of its steps ("fetch", "read", "publish", "remove") inside
+   * whatever the observer wants around them (a trace span); returns what `work` returns.
+   */
+  around?<T>(step: string, repository: string, work: () => Promise<T>): Promise<T>;
+  /** Told of every run that ended (succeeded, failed or skipped), for metrics. */
+  finished?(repository: string, run: SyncRun): void;
 }
 
 export interface RepositorySyncDeps {
@@ -84,6 +91,17 @@ export class RepositorySync {
 
   /** Runs one sync; never throws: the outcome is in the returned run (and the shared status). */
   async run(id: string, trigger: SyncRun["trigger"]): Promise<SyncRun> {
+    const run = await this.step("sync", () => this.attempt(id, trigger));
+    this.deps.hooks?.finished?.(this.deps.repository.name, run);
+    return run;
+  }
+
+  private step<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const around = this.deps.hooks?.around;
+    return around === undefined ? work() : around(name, this.deps.repository.name, work);
+  }
+
+  private async attempt(id: string, trigger: SyncRun["trigger"]): Promise<SyncRun> {
     const { repository, state, clock, holder, leaseTtlMs } = this.deps;
     const run: SyncRun = {
       id,
@@ -167,7 +185,7 @@ export class RepositorySync {
     status: RepositorySyncStatus,
     leaseLost: () => boolean,
   ): Promise<{ fileErrors: SyncFileError[] }> {
-    const head = await this.cache.update();
+    const head = await this.step("fetch", () => this.cache.update());
     run.commit = head;
     const last = status.lastSyncedCommit;
     if (last === head) return { fileErrors: status.fileErrors };
@@ -205,13 +223,15 @@ export class RepositorySync {
     const readStart = performance.now();
     const parsed = new Map<string, FileWork>();
     let parseMs = 0;
-    await consumeInSlices<{ path: string; text: string | undefined }>(
-      (push) => this.cache.streamFiles(changed, (path, text) => push({ path, text })),
-      ({ path, text }) => {
-        const parseStart = performance.now();
-        parsed.set(path, parseFile(path, text, head));
-        parseMs += performance.now() - parseStart;
-      },
+    await this.step("read", () =>
+      consumeInSlices<{ path: string; text: string | undefined }>(
+        (push) => this.cache.streamFiles(changed, (path, text) => push({ path, text })),
+        ({ path, text }) => {
+          const parseStart = performance.now();
+          parsed.set(path, parseFile(path, text, head));
+          parseMs += performance.now() - parseStart;
+        },
+      ),
     );
     const work = orderForPublishing(changed.map(({ path }) => parsed.get(path) ?? parseFile(path, undefined, head)));
     this.logger.info("sync read and parsed the files", {
@@ -221,6 +241,29 @@ export class RepositorySync {
     });
     // What applyRemoval must not deprecate; only removals read it, so a sync without any keeps no set.
     const published = deleted.length > 0 ? new Set<string>() : undefined;
+    await this.step("publish", () => this.publishAll(work, run, head, published, leaseLost));
+    await this.step("remove", async () => {
+      for (const path of deleted) {
+        await this.applyRemoval(path, last, head, published ?? new Set());
+        run.counts.removed++;
+      }
+    });
+
+    const touched = new Set([...changed.map((entry) => entry.path), ...deleted]);
+    const carried = run.fullScan ? [] : status.fileErrors.filter((e) => !touched.has(e.path));
+    const fileErrors = [...carried, ...work.flatMap((f) => f.errors)].sort(
+      (a, b) => a.path.localeCompare(b.path) || a.line - b.line,
+    );
+    return { fileErrors };
+  }
+
+  private async publishAll(
+    work: FileWork[],
+    run: SyncRun,
+    head: string,
+    published: Set<string> | undefined,
+    leaseLost: () => boolean,
+  ): Promise<void> {
     let processed = 0;
     for (const file of work) {
       if (leaseLost())
@@ -235,17 +278,6 @@ export class RepositorySync {
       const afterFile = this.deps.hooks?.afterFile;
       if (afterFile) await afterFile(file.path);
     }
-    for (const path of deleted) {
-      await this.applyRemoval(path, last, head, published ?? new Set());
-      run.counts.removed++;
-    }
-
-    const touched = new Set([...changed.map((entry) => entry.path), ...deleted]);
-    const carried = run.fullScan ? [] : status.fileErrors.filter((e) => !touched.has(e.path));
-    const fileErrors = [...carried, ...work.flatMap((f) => f.errors)].sort(
-      (a, b) => a.path.localeCompare(b.path) || a.line - b.line,
-    );
-    return { fileErrors };
   }
 
   /** Publishes every definition of a file; true when any version was created. */
