@@ -16,6 +16,7 @@ import { file_nestor_catalog_v1_sync_service, SyncService } from "../gen/ts/src/
 import { prepareAuthorization } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, StoreHealthMonitor } from "./api/health.js";
+import { meteredFeed } from "./api/metered-feed.js";
 import { registerReflection } from "./api/reflection.js";
 import { serve } from "./api/server.js";
 import { syncServiceHandlers } from "./api/sync-service.js";
@@ -102,7 +103,8 @@ async function assemble(
   monitor.startPolling();
   cleanup.defer(() => monitor.stop());
   telemetry.metrics?.track({ health, feed });
-  const catalogHandlers = catalogServiceHandlers({ manager, feed });
+  const watchFeed = telemetry.metrics !== undefined ? meteredFeed(feed, telemetry.metrics) : feed;
+  const catalogHandlers = catalogServiceHandlers({ manager, feed: watchFeed });
   // Bind policy and key material are checked here, so a refused start closes the store too.
   const authorization = await prepareAuthorization(config, { logger });
   const server = await serve({

@@ -22,7 +22,7 @@ import {
 import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { Manager, WriteOptions } from "../catalog/manager.js";
 import { isComponentName } from "../catalog/validation.js";
-import type { EventFeed, WatchBatch } from "../catalog/watch.js";
+import type { WatchBatch, WatchFeed } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
 import type { CatalogEvent, EventType } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
@@ -45,7 +45,7 @@ const LIST_COMPONENTS_FIELD = ListComponentsResponseSchema.field.components.numb
 
 export interface CatalogServiceDeps {
   manager: Manager;
-  feed: EventFeed;
+  feed: WatchFeed;
 }
 
 const actor = (context: HandlerContext) => context.values.get(actorKey);

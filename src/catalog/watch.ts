@@ -32,6 +32,12 @@ export interface WatchBatch {
   progress: boolean;
 }
 
+/** What a watch endpoint needs of the feed (WatchEvents, Server-Sent Events): the feed itself or a wrapper. */
+export interface WatchFeed {
+  readonly headRevision: number;
+  watch(startRevision: number, filter: WatchFilter, signal: AbortSignal, resume?: boolean): AsyncIterable<WatchBatch>;
+}
+
 export interface EventFeedOptions {
   progressIntervalMs: number;
   /** Events kept in memory for synced watchers. */

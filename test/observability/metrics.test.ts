@@ -11,6 +11,7 @@ import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
+import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
@@ -116,6 +117,25 @@ describe("metrics on the admin listener", () => {
     expect(samples(text, "grpc_server_handling_seconds_count").filter((s) => s.labels.grpc_method === "Watch")).toEqual(
       [],
     );
+  });
+
+  it("counts open watch streams, events sent and how far behind each batch was", async () => {
+    const client = createClient(CatalogService, createGrpcTransport({ baseUrl: server.url }));
+    const controller = new AbortController();
+    const stream = client.watchEvents({ startRevision: 0n, resume: true }, { signal: controller.signal });
+    const head = (await server.store.revisionBounds()).current;
+    let seen = 0;
+    let openWhileWatching = 0;
+    for await (const message of stream) {
+      if (seen === 0) openWhileWatching = valueOf(await scrape(), "nestor_watch_streams_open", {});
+      seen += message.events.length;
+      if (message.revision >= BigInt(head)) break;
+    }
+    expect(openWhileWatching).toBe(1);
+    const text = await scrape();
+    expect(valueOf(text, "nestor_watch_events_sent_total", {})).toBeGreaterThanOrEqual(seen);
+    expect(valueOf(text, "nestor_watch_lag_revisions_count", {})).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => valueOf(await scrape(), "nestor_watch_streams_open", {})).toBe(0);
   });
 
   it("keeps the series count fixed when callers send hostile names", async () => {
