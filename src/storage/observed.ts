@@ -118,7 +118,9 @@ class ObservedStore implements CatalogStore {
     let settles: Settle[] | undefined;
     for (const observer of this.observers) {
       const settle = observer.start(operation);
-      if (settle !== undefined) (settles ??= []).push(settle);
+      if (settle === undefined) continue;
+      settles ??= [];
+      settles.push(settle);
     }
     const answer = call();
     if (settles === undefined) return answer;

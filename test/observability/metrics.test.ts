@@ -23,7 +23,7 @@ import { definition, definitionYaml, GitFixture, tempDir } from "../sync/git-fix
 const run = promisify(execFile);
 
 /** The samples of `name` in a text exposition, as label objects with values. */
-export function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
+function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
   const out: Array<{ labels: Record<string, string>; value: number }> = [];
   for (const line of text.split("\n")) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
@@ -35,7 +35,7 @@ export function samples(text: string, name: string): Array<{ labels: Record<stri
   return out;
 }
 
-function valueOf(text: string, name: string, labels: Record<string, string>): number {
+function sampleValue(text: string, name: string, labels: Record<string, string>): number {
   const found = samples(text, name).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return found.reduce((sum, s) => sum + s.value, 0);
 }
@@ -89,20 +89,20 @@ describe("metrics on the admin listener", () => {
     }
     const text = await scrape();
     const get = { grpc_type: "unary", grpc_service: "nestor.catalog.v1.CatalogService", grpc_method: "GetComponent" };
-    expect(valueOf(text, "grpc_server_started_total", get)).toBe(6);
-    expect(valueOf(text, "grpc_server_handled_total", { ...get, grpc_code: "OK" })).toBe(3);
-    expect(valueOf(text, "grpc_server_handled_total", { ...get, grpc_code: "NotFound" })).toBe(3);
-    expect(valueOf(text, "grpc_server_msg_received_total", get)).toBe(6);
-    expect(valueOf(text, "grpc_server_msg_sent_total", get)).toBe(3);
-    expect(valueOf(text, "grpc_server_handling_seconds_count", get)).toBe(6);
+    expect(sampleValue(text, "grpc_server_started_total", get)).toBe(6);
+    expect(sampleValue(text, "grpc_server_handled_total", { ...get, grpc_code: "OK" })).toBe(3);
+    expect(sampleValue(text, "grpc_server_handled_total", { ...get, grpc_code: "NotFound" })).toBe(3);
+    expect(sampleValue(text, "grpc_server_msg_received_total", get)).toBe(6);
+    expect(sampleValue(text, "grpc_server_msg_sent_total", get)).toBe(3);
+    expect(sampleValue(text, "grpc_server_handling_seconds_count", get)).toBe(6);
     const create = { ...get, grpc_method: "CreateComponent" };
-    expect(valueOf(text, "grpc_server_handled_total", { ...create, grpc_code: "OK" })).toBe(3);
+    expect(sampleValue(text, "grpc_server_handled_total", { ...create, grpc_code: "OK" })).toBe(3);
     // Every write so far is an insert (three here, the rest from the Git sync at start): one revision each.
     const revision = (await server.store.revisionBounds()).current;
-    expect(valueOf(text, "nestor_catalog_revision", {})).toBe(revision);
-    expect(valueOf(text, "nestor_health_serving", { service: "nestor.catalog.v1.CatalogService/writes" })).toBe(1);
+    expect(sampleValue(text, "nestor_catalog_revision", {})).toBe(revision);
+    expect(sampleValue(text, "nestor_health_serving", { service: "nestor.catalog.v1.CatalogService/writes" })).toBe(1);
     expect(
-      valueOf(text, "nestor_store_operation_seconds_count", { backend: "memory", operation: "insertVersion" }),
+      sampleValue(text, "nestor_store_operation_seconds_count", { backend: "memory", operation: "insertVersion" }),
     ).toBe(revision);
   });
 
@@ -111,9 +111,9 @@ describe("metrics on the admin listener", () => {
     const controller = new AbortController();
     for await (const _ of client.watch({ service: "" }, { signal: controller.signal })) break;
     const watch = { grpc_type: "server_stream", grpc_service: "grpc.health.v1.Health", grpc_method: "Watch" };
-    await expect.poll(async () => valueOf(await scrape(), "grpc_server_handled_total", watch)).toBe(1);
+    await expect.poll(async () => sampleValue(await scrape(), "grpc_server_handled_total", watch)).toBe(1);
     const text = await scrape();
-    expect(valueOf(text, "grpc_server_msg_sent_total", watch)).toBe(1);
+    expect(sampleValue(text, "grpc_server_msg_sent_total", watch)).toBe(1);
     expect(samples(text, "grpc_server_handling_seconds_count").filter((s) => s.labels.grpc_method === "Watch")).toEqual(
       [],
     );
@@ -127,15 +127,15 @@ describe("metrics on the admin listener", () => {
     let seen = 0;
     let openWhileWatching = 0;
     for await (const message of stream) {
-      if (seen === 0) openWhileWatching = valueOf(await scrape(), "nestor_watch_streams_open", {});
+      if (seen === 0) openWhileWatching = sampleValue(await scrape(), "nestor_watch_streams_open", {});
       seen += message.events.length;
       if (message.revision >= BigInt(head)) break;
     }
     expect(openWhileWatching).toBe(1);
     const text = await scrape();
-    expect(valueOf(text, "nestor_watch_events_sent_total", {})).toBeGreaterThanOrEqual(seen);
-    expect(valueOf(text, "nestor_watch_lag_revisions_count", {})).toBeGreaterThanOrEqual(1);
-    await expect.poll(async () => valueOf(await scrape(), "nestor_watch_streams_open", {})).toBe(0);
+    expect(sampleValue(text, "nestor_watch_events_sent_total", {})).toBeGreaterThanOrEqual(seen);
+    expect(sampleValue(text, "nestor_watch_lag_revisions_count", {})).toBeGreaterThanOrEqual(1);
+    await expect.poll(async () => sampleValue(await scrape(), "nestor_watch_streams_open", {})).toBe(0);
   });
 
   it("keeps the series count fixed when callers send hostile names", async () => {
@@ -181,10 +181,10 @@ describe("metrics on the admin listener", () => {
     expect(run.state).toBe("succeeded");
     const text = await scrape();
     expect(
-      valueOf(text, "nestor_sync_runs_total", { repository: "platform", result: "success" }),
+      sampleValue(text, "nestor_sync_runs_total", { repository: "platform", result: "success" }),
     ).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, "nestor_sync_files", { repository: "platform" })).toBe(1);
-    const last = valueOf(text, "nestor_sync_last_success_timestamp_seconds", { repository: "platform" });
+    expect(sampleValue(text, "nestor_sync_files", { repository: "platform" })).toBe(1);
+    const last = sampleValue(text, "nestor_sync_last_success_timestamp_seconds", { repository: "platform" });
     expect(last).toBe(Date.parse(run.endTime!) / 1000);
   });
 
