@@ -56,9 +56,19 @@ export function labelList(labels: Record<string, string>): TemplateResult | type
   </ul>`;
 }
 
-/** Sets the tab title and moves focus to the view's heading, so keyboard and screen reader users land there. */
+let firstView = true;
+
+/**
+ * Sets the tab title and, after an in-app navigation, moves focus to the new
+ * view's heading, so keyboard and screen reader users land there (a page
+ * load starts at the top, with the skip link, as any page does).
+ */
 export function announceView(title: string): void {
   document.title = `${title} · Nestor Catalog`;
+  if (firstView) {
+    firstView = false;
+    return;
+  }
   const heading = document.querySelector<HTMLElement>("main h1");
   if (heading && document.activeElement !== heading) {
     heading.tabIndex = -1;

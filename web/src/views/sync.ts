@@ -103,7 +103,7 @@ function repository(status: SyncStatus): TemplateResult {
                   <td data-label="State"><span class=${`badge badge-run-${syncRunStateName(run.state)}`}>${syncRunStateName(run.state)}</span></td>
                   <td data-label="Commit"><code title=${run.commit}>${shortCommit(run.commit)}</code></td>
                   <td data-label="Files">${run.filesCreated} created, ${run.filesUnchanged} unchanged, ${run.filesFailed} failed, ${run.filesRemoved} removed</td>
-                  <td data-label="Message">${run.message}</td>
+                  <td data-label="Message">${run.message || html`<span class="muted">none</span>`}</td>
                 </tr>`,
               )}
             </tbody>
