@@ -198,18 +198,20 @@ describe("a component", () => {
     await page.locator("table.inputs-table").waitFor();
     expect(await page.locator("#detail-heading").textContent()).toContain("Version 2.0.0");
     const cells = async (input: string) =>
-      page
-        .locator(`tr[data-input="${input}"] td`)
-        .evaluateAll((tds) =>
-          Object.fromEntries(
-            tds.map((td) => [td.getAttribute("data-label"), (td as unknown as { innerText: string }).innerText.trim()]),
-          ),
-        );
+      page.locator(`tr[data-input="${input}"] td`).evaluateAll((tds) =>
+        Object.fromEntries(
+          tds.map((td) => {
+            // A cell holding a list reads as its items joined by " | ".
+            const items = [...td.querySelectorAll("li")].map((li) => li.textContent?.trim());
+            return [td.getAttribute("data-label"), items.length > 0 ? items.join(" | ") : td.textContent?.trim()];
+          }),
+        ),
+      );
     expect(await cells("identifier")).toMatchObject({
       Type: "string",
       Required: "required",
       Default: "none",
-      Validation: "at most 63 characters long\nmatches the pattern [a-z][a-z0-9-]* in full",
+      Validation: "at most 63 characters long | matches the pattern [a-z][a-z0-9-]* in full",
     });
     expect(await cells("size")).toMatchObject({
       Type: "integer",

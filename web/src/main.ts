@@ -3,6 +3,7 @@
  * and one view at a time in <main>, chosen by the URL.
  */
 import { html, nothing, render } from "lit-html";
+import { live } from "lit-html/directives/live.js";
 import { storedToken, storeToken } from "./api.js";
 import { type Route, startRouter } from "./router.js";
 import "./styles.css";
@@ -56,6 +57,7 @@ function markNavigation(route: Route): void {
   }
 }
 
+/** `open` is checked against the live element: the user opens and closes <details> without telling lit-html. */
 function drawCredentials(open = false): void {
   const inUse = storedToken() !== "";
   const save = (event: SubmitEvent) => {
@@ -72,7 +74,7 @@ function drawCredentials(open = false): void {
     if (currentRoute) show(currentRoute);
   };
   render(
-    html`<details class="credentials" ?open=${open}>
+    html`<details class="credentials" ?open=${live(open)}>
       <summary>Credentials <span class="token-state" data-token=${inUse ? "set" : "none"}>${inUse ? "(token in use)" : "(none)"}</span></summary>
       <form @submit=${save}>
         <label for="token">API key or bearer token</label>
