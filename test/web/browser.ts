@@ -6,7 +6,8 @@
  * test/web/screenshots/ (gitignored; README "Web catalog browser").
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -79,4 +80,22 @@ export async function listedRevisions(page: Page): Promise<number[]> {
   return page
     .locator("li.event")
     .evaluateAll((items) => items.map((item) => Number(item.getAttribute("data-revision"))));
+}
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core's WCAG 2.1 A and AA checks (labels, contrast, names, landmarks,
+ * ARIA use) on the page as it stands, one line per violated rule with the
+ * elements at fault. Evaluated through the DevTools protocol, which the
+ * page's Content-Security-Policy does not govern.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  return page.evaluate<string[]>(`
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+      .then((result) => result.violations.map((violation) =>
+        violation.id + ": " + violation.help + " (" + violation.nodes.map((node) => node.target.join(" ")).join(", ") + ")"))
+  `);
 }
