@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import * as http2 from "node:http2";
 import net from "node:net";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
@@ -92,6 +93,22 @@ describe("serving the web app at /", () => {
     expect(head.headers.get("content-length")).toBe(get.headers.get("content-length"));
     expect(head.headers.get("etag")).toBe(get.headers.get("etag"));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("serves the app over HTTP/2 as well (what browsers negotiate over TLS), HEAD without a body", async () => {
+    const session = http2.connect(h.server.url);
+    try {
+      const get = await h2Request(session, { ":path": "/activity", "accept-encoding": "identity" });
+      expect(get.headers[":status"]).toBe(200);
+      expect(get.headers["cache-control"]).toBe("no-cache");
+      expect(get.body.toString("utf8")).toBe(readFileSync(join(web.dir, "index.html"), "utf8"));
+      const head = await h2Request(session, { ":method": "HEAD", ":path": scriptPath });
+      expect(head.headers[":status"]).toBe(200);
+      expect(head.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+      expect(head.body.length).toBe(0);
+    } finally {
+      session.close();
+    }
   });
 
   it("answers 304 Not Modified to a matching If-None-Match", async () => {
@@ -219,5 +236,22 @@ async function rawRequest(
     });
     req.on("error", reject);
     req.end();
+  });
+}
+
+async function h2Request(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+): Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers, { endStream: true });
+    let responseHeaders: http2.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on("response", (received) => {
+      responseHeaders = received;
+    });
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => resolve({ headers: responseHeaders, body: Buffer.concat(chunks) }));
+    stream.on("error", reject);
   });
 }
