@@ -203,6 +203,22 @@ describe("a component", () => {
     expect(await page.locator('li[data-version="1.1.0"] .badge').count()).toBe(0);
   });
 
+  it("loads more versions on demand, in SemVer order (1.10.0 above 1.9.0)", async () => {
+    for (let minor = 0; minor < 60; minor++) {
+      await h.grpc.createComponent({ component: sampleComponent({ name: "many-versions", version: `1.${minor}.0` }) });
+    }
+    await page.goto(`${h.server.url}/components/many-versions`);
+    const versions = () =>
+      page.locator("ol.version-list li").evaluateAll((items) => items.map((item) => item.getAttribute("data-version")));
+    await expect.poll(versions, WAIT).toHaveLength(50);
+    const more = page.getByRole("button", { name: "Load more versions" });
+    await more.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(versions, WAIT).toHaveLength(60);
+    expect(await versions()).toEqual(Array.from({ length: 60 }, (_, i) => `1.${59 - i}.0`));
+    expect(await more.count()).toBe(0);
+  });
+
   it("shows a version's inputs with type, requirement, default, rules in words and sensitivity", async () => {
     await page.goto(`${h.server.url}/components/aws-rds-mysql`);
     await page.locator("table.inputs-table").waitFor();
