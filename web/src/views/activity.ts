@@ -80,8 +80,9 @@ export function activityView(main: HTMLElement): View {
   async function start() {
     try {
       const page = await catalog.listComponents({ pageSize: 1, filter: { includeDeprecated: true } }, { signal });
-      const from = page.revision > HISTORY ? page.revision - HISTORY : 0n;
-      await follow(from, true);
+      // An empty catalog has no history: "from now" gets the server's progress message (and "Live") at once.
+      if (page.revision === 0n) await follow(0n, false);
+      else await follow(page.revision > HISTORY ? page.revision - HISTORY : 0n, true);
     } catch (err) {
       if (isAbort(err) || signal.aborted) return;
       state.error = err;
