@@ -93,7 +93,7 @@ export function webAppRoute(dir: string, logger: Logger): HttpRoute {
         (err: unknown) => {
           logger.error("web app could not be read", { dir: root, error: String(err) });
           loading = undefined;
-          sendText(res, 500, "the web app could not be read; see the server log\n");
+          sendText(req, res, 500, "the web app could not be read; see the server log\n");
         },
       );
     },
@@ -141,12 +141,12 @@ async function loadAsset(file: string, urlPath: string): Promise<Asset> {
 
 function answer(app: WebApp, req: NodeRequest, res: NodeResponse): void {
   if (!app.built) {
-    return sendText(res, 404, `the web app is not built: run \`npm run build\` (no index.html in ${app.dir})\n`);
+    return sendText(req, res, 404, `the web app is not built: run \`npm run build\` (no index.html in ${app.dir})\n`);
   }
   const path = decodedPath(req.url ?? "/");
-  if (path === undefined) return sendText(res, 400, "the request path is not valid percent-encoded UTF-8\n");
+  if (path === undefined) return sendText(req, res, 400, "the request path is not valid percent-encoded UTF-8\n");
   const asset = app.assets.get(path) ?? (path.startsWith("/assets/") ? undefined : app.index);
-  if (asset === undefined) return sendText(res, 404, `no such file in the web app: ${printable(path)}\n`);
+  if (asset === undefined) return sendText(req, res, 404, `no such file in the web app: ${printable(path)}\n`);
   const headers: Record<string, string> = {
     "content-type": asset.type,
     "cache-control": asset.cacheControl,
@@ -158,12 +158,12 @@ function answer(app: WebApp, req: NodeRequest, res: NodeResponse): void {
     headers["content-security-policy"] = CONTENT_SECURITY_POLICY;
     headers["referrer-policy"] = "no-referrer";
   }
-  if (matchesEtag(req.headers["if-none-match"], asset.etag)) return respond(res, 304, headers);
+  if (matchesEtag(req.headers["if-none-match"], asset.etag)) return respond(req, res, 304, headers);
   const encoding = chooseEncoding(String(req.headers["accept-encoding"] ?? ""), asset);
   const body = encoding === "identity" ? asset.identity : asset[encoding]!;
   if (encoding !== "identity") headers["content-encoding"] = encoding;
   headers["content-length"] = String(body.length);
-  respond(res, 200, headers, req.method === "HEAD" ? undefined : body);
+  respond(req, res, 200, headers, body);
 }
 
 function pathOf(url: string): string {
@@ -199,17 +199,26 @@ function chooseEncoding(acceptEncoding: string, asset: Asset): "br" | "gzip" | "
   return "identity";
 }
 
-function sendText(res: NodeResponse, status: number, text: string): void {
+function sendText(req: NodeRequest, res: NodeResponse, status: number, text: string): void {
   const body = Buffer.from(text);
   const headers = { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" };
-  respond(res, status, { ...headers, "content-length": String(body.length) }, body);
+  respond(req, res, status, { ...headers, "content-length": String(body.length) }, body);
 }
 
-/** The HTTP/1.1 and HTTP/2 compatibility responses share this much; TypeScript cannot call their union directly. */
-function respond(res: NodeResponse, status: number, headers: Record<string, string>, body?: Buffer): void {
+/**
+ * Writes the response (HEAD gets the headers only). The HTTP/1.1 and HTTP/2 compatibility responses share this
+ * much; TypeScript cannot call their union directly.
+ */
+function respond(
+  req: NodeRequest,
+  res: NodeResponse,
+  status: number,
+  headers: Record<string, string>,
+  body?: Buffer,
+): void {
   const response = res as http.ServerResponse;
   response.writeHead(status, headers);
-  response.end(body);
+  response.end(req.method === "HEAD" ? undefined : body);
 }
 
 function printable(text: string): string {

@@ -106,6 +106,11 @@ describe("serving the web app at /", () => {
       expect(head.headers[":status"]).toBe(200);
       expect(head.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
       expect(head.body.length).toBe(0);
+      const missing = await h2Request(session, { ":method": "HEAD", ":path": "/assets/missing.js" });
+      expect(missing.headers[":status"]).toBe(404);
+      expect(missing.body.length).toBe(0);
+      const served = await h2Request(session, { ":path": "/assets/missing.js" });
+      expect(served.body.toString("utf8")).toContain("no such file in the web app: /assets/missing.js");
     } finally {
       session.close();
     }
