@@ -7,17 +7,8 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValueType } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
-import {
-  type Harness,
-  sampleComponent,
-  startHarness,
-  steppingClock,
-  tempDir,
-  withExtraOptionalInput,
-  withoutPortOutput,
-} from "../api/harness.js";
+import { type Harness, sampleComponent, startHarness, steppingClock, tempDir } from "../api/harness.js";
 import { definition, definitionYaml, GitFixture } from "../sync/git-fixture.js";
 import {
   accessibilityViolations,
@@ -29,6 +20,7 @@ import {
   PHONE,
   screenshot,
 } from "./browser.js";
+import { seedCatalog } from "./catalog-fixture.js";
 
 const FILLERS = 55;
 const WAIT = { timeout: 15_000, interval: 50 };
@@ -56,7 +48,7 @@ beforeAll(async () => {
     },
     { clock: steppingClock() },
   );
-  await seed();
+  await seedCatalog(h.grpc, FILLERS);
   // The server syncs every repository once at start; let that finish first.
   while ((await h.server.sync.getStatus("platform")).lastSyncedCommit !== head) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,35 +64,6 @@ afterAll(async () => {
   repo?.cleanup();
   cache?.remove();
 });
-
-/** aws-rds-mysql in four versions (one pre-release, one deprecated, a breaking 2.0.0) and FILLERS small ones. */
-async function seed(): Promise<void> {
-  const v1 = sampleComponent({ version: "1.0.0" });
-  const v11 = withExtraOptionalInput({ ...v1, version: "1.1.0" });
-  const rc = withoutPortOutput({ ...v11, version: "2.0.0-rc.1" });
-  const v2 = {
-    ...rc,
-    version: "2.0.0",
-    inputs: [
-      ...(rc.inputs ?? []),
-      { name: "master_password", type: ValueType.STRING, description: "Admin password", sensitive: true },
-    ],
-  };
-  for (const component of [v1, v11, rc, v2]) await h.grpc.createComponent({ component });
-  await h.grpc.updateComponent({
-    component: { name: "aws-rds-mysql", version: "1.0.0", deprecation: { deprecated: true, message: "use 1.1.0" } },
-    updateMask: { paths: ["deprecation"] },
-  });
-  for (let i = 0; i < FILLERS; i++) {
-    const name = `svc-${String(i).padStart(3, "0")}`;
-    await h.grpc.createComponent({
-      component: {
-        ...sampleComponent({ name, provider: "gcp", category: "network", description: `Filler service ${i}` }),
-        labels: { tier: i % 5 === 0 ? "gold" : "silver" },
-      },
-    });
-  }
-}
 
 const rowNames = (p: Page) =>
   p
@@ -355,7 +318,8 @@ describe("keyboard and narrow screens", () => {
     await page.keyboard.press("Tab");
     const focused = () =>
       page.evaluate<{ text: string; outline: string }>(
-        "({ text: document.activeElement.textContent.trim(), outline: getComputedStyle(document.activeElement).outlineStyle })",
+        `({ text: document.activeElement.textContent.trim(),
+            outline: getComputedStyle(document.activeElement).outlineStyle })`,
       );
     expect(await focused()).toEqual({ text: "Skip to content", outline: "solid" });
     await page.keyboard.press("Tab");

@@ -96,6 +96,7 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`
     axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
       .then((result) => result.violations.map((violation) =>
-        violation.id + ": " + violation.help + " (" + violation.nodes.map((node) => node.target.join(" ")).join(", ") + ")"))
+        violation.id + ": " + violation.help +
+        " (" + violation.nodes.map((node) => node.target.join(" ")).join(", ") + ")"))
   `);
 }

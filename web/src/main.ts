@@ -75,11 +75,16 @@ function drawCredentials(open = false): void {
   };
   render(
     html`<details class="credentials" ?open=${live(open)}>
-      <summary>Credentials <span class="token-state" data-token=${inUse ? "set" : "none"}>${inUse ? "(token in use)" : "(none)"}</span></summary>
+      <summary>
+        Credentials
+        <span class="token-state" data-token=${inUse ? "set" : "none"}>${inUse ? "(token in use)" : "(none)"}</span>
+      </summary>
       <form @submit=${save}>
         <label for="token">API key or bearer token</label>
         <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required />
-        <p class="hint">Kept for this browser tab only (sessionStorage) and sent as <code>authorization: Bearer …</code>.</p>
+        <p class="hint">
+          Kept for this browser tab only (sessionStorage) and sent as <code>authorization: Bearer …</code>.
+        </p>
         <div class="buttons">
           <button type="submit">Use token</button>
           ${inUse ? html`<button type="button" class="secondary" @click=${forget}>Forget token</button>` : nothing}

@@ -42,7 +42,9 @@ export function versionBadges(component: Component): TemplateResult {
   ${
     deprecation?.deprecated
       ? html`<span class="badge badge-deprecated" title=${deprecation.message || "deprecated"}
-          >deprecated${deprecation.message ? html`<span class="visually-hidden">: ${deprecation.message}</span>` : nothing}</span
+          >deprecated${
+            deprecation.message ? html`<span class="visually-hidden">: ${deprecation.message}</span>` : nothing
+          }</span
         >`
       : nothing
   }`;
@@ -54,6 +56,15 @@ export function labelList(labels: Record<string, string>): TemplateResult | type
   return html`<ul class="labels" aria-label="Labels">
     ${entries.map(([key, value]) => html`<li class="label">${key}=${value}</li>`)}
   </ul>`;
+}
+
+/** A table's header row: one column header per name. */
+export function tableHead(...names: string[]): TemplateResult {
+  return html`<thead>
+    <tr>
+      ${names.map((name) => html`<th scope="col">${name}</th>`)}
+    </tr>
+  </thead>`;
 }
 
 let firstView = true;

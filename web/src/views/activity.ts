@@ -100,7 +100,12 @@ export function activityView(main: HTMLElement): View {
 function template(state: State): TemplateResult {
   return html`
     <h1>Activity</h1>
-    <p class=${`stream-status status-${state.status.kind}`} role="status" aria-live="polite" data-status=${state.status.kind}>
+    <p
+      class=${`stream-status status-${state.status.kind}`}
+      role="status"
+      aria-live="polite"
+      data-status=${state.status.kind}
+    >
       ${statusText(state.status)}
     </p>
     ${state.note ? html`<p class="notice">${state.note}</p>` : nothing}
@@ -122,7 +127,10 @@ function statusText(status: Status): string {
     case "live":
       return `Live: showing changes as they happen (up to revision ${status.revision})`;
     case "reconnecting":
-      return `Connection lost; reconnecting (attempt ${status.attempt}, next try in ${(status.delayMs / 1000).toFixed(1)} s). Will resume after revision ${status.revision}.`;
+      return (
+        `Connection lost; reconnecting (attempt ${status.attempt}, next try in ` +
+        `${(status.delayMs / 1000).toFixed(1)} s). Will resume after revision ${status.revision}.`
+      );
     case "resuming":
       return `Reconnecting: waiting for the catalog to answer. Will resume after revision ${status.revision}.`;
     case "stopped":

@@ -9,7 +9,7 @@ import type { CompareComponentVersionsResponse } from "../../../gen/ts/src/nesto
 import { catalog, isAbort } from "../api.js";
 import { bumpName } from "../format.js";
 import { navigate, paths } from "../router.js";
-import { announceView, errorPanel, loading } from "../ui.js";
+import { announceView, errorPanel, loading, tableHead } from "../ui.js";
 import type { View } from "./view.js";
 
 interface State {
@@ -70,7 +70,9 @@ function template(
   submit: (event: SubmitEvent) => void,
 ): TemplateResult {
   return html`
-    <p class="breadcrumbs"><a href="/">Components</a> / <a href=${paths.component(name)}>${name}</a> / <span>Compare</span></p>
+    <p class="breadcrumbs">
+      <a href="/">Components</a> / <a href=${paths.component(name)}>${name}</a> / <span>Compare</span>
+    </p>
     <h1>Compare versions of ${name}</h1>
     <form class="filters" aria-label="Versions to compare" @submit=${submit}>
       <div class="field">
@@ -104,7 +106,7 @@ function diffResult(base: string, target: string, state: State): TemplateResult 
       <dt>Bump required</dt><dd><span class="badge badge-bump">${bumpName(diff.requiredBump)}</span></dd>
       <dt>Version bump</dt>
       <dd class=${diff.bumpSufficient ? "" : "breaking-text"}>
-        ${diff.bumpSufficient ? `sufficient (${target} is at least a ${bumpName(diff.requiredBump)} bump)` : `insufficient: ${target} needs at least a ${bumpName(diff.requiredBump)} bump from ${base}`}
+        ${bumpVerdict(diff, base, target)}
       </dd>
     </dl>
     ${
@@ -112,13 +114,15 @@ function diffResult(base: string, target: string, state: State): TemplateResult 
         ? html`<p class="empty">No differences in the spec.</p>`
         : html`<table class="stack changes-table">
             <caption class="visually-hidden">Changes from ${base} to ${target}</caption>
-            <thead><tr><th scope="col">Path</th><th scope="col">Change</th><th scope="col">Breaking</th><th scope="col">Bump</th></tr></thead>
+            ${tableHead("Path", "Change", "Breaking", "Bump")}
             <tbody>
               ${diff.changes.map(
                 (change) => html`<tr class=${change.breaking ? "breaking" : ""} data-path=${change.path}>
                   <th scope="row" data-label="Path"><code class="wrap">${change.path}</code></th>
                   <td data-label="Change">${change.description}</td>
-                  <td data-label="Breaking">${change.breaking ? html`<span class="badge badge-breaking">breaking</span>` : "no"}</td>
+                  <td data-label="Breaking">${
+                    change.breaking ? html`<span class="badge badge-breaking">breaking</span>` : "no"
+                  }</td>
                   <td data-label="Bump">${bumpName(change.bump)}</td>
                 </tr>`,
               )}
@@ -126,4 +130,11 @@ function diffResult(base: string, target: string, state: State): TemplateResult 
           </table>`
     }
   `;
+}
+
+function bumpVerdict(diff: CompareComponentVersionsResponse, base: string, target: string): string {
+  const bump = bumpName(diff.requiredBump);
+  return diff.bumpSufficient
+    ? `sufficient (${target} is at least a ${bump} bump)`
+    : `insufficient: ${target} needs at least a ${bump} bump from ${base}`;
 }

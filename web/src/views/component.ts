@@ -9,7 +9,7 @@ import type { Component } from "../../../gen/ts/src/nestor/catalog/v1/component_
 import { catalog, isAbort } from "../api.js";
 import { isoTime, structText, timeText, validationRules, valueText, valueTypeName } from "../format.js";
 import { paths } from "../router.js";
-import { announceView, errorPanel, labelList, loading, versionBadges } from "../ui.js";
+import { announceView, errorPanel, labelList, loading, tableHead, versionBadges } from "../ui.js";
 import type { View } from "./view.js";
 
 const VERSIONS_PAGE = 50;
@@ -121,7 +121,7 @@ function versionDetail(component: Component, versions: Component[]): TemplateRes
   const pair = comparePair(component.version, versions);
   return html`
     <h2 id="detail-heading">Version ${component.version} ${versionBadges(component)}</h2>
-    ${component.deprecation?.deprecated ? html`<p class="notice">Deprecated${component.deprecation.message ? `: ${component.deprecation.message}` : ""}</p>` : nothing}
+    ${deprecationNotice(component)}
     <p class="description">${component.description}</p>
     ${labelList(component.labels)}
     ${
@@ -173,10 +173,7 @@ function inputsTable(component: Component): TemplateResult {
   if (component.inputs.length === 0) return html`<h3>Inputs</h3><p class="muted">No inputs.</p>`;
   return html`<h3 id="inputs-heading">Inputs</h3>
     <table class="stack inputs-table" aria-labelledby="inputs-heading">
-      <thead>
-        <tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Required</th>
-        <th scope="col">Default</th><th scope="col">Validation</th><th scope="col">Description</th></tr>
-      </thead>
+      ${tableHead("Name", "Type", "Required", "Default", "Validation", "Description")}
       <tbody>
         ${component.inputs.map((input) => {
           const rules = validationRules(input.validation, input.type);
@@ -185,8 +182,16 @@ function inputsTable(component: Component): TemplateResult {
               ${input.sensitive ? html`<span class="badge badge-sensitive">sensitive</span>` : nothing}</th>
             <td data-label="Type">${valueTypeName(input.type)}</td>
             <td data-label="Required">${input.required ? html`<strong>required</strong>` : "optional"}</td>
-            <td data-label="Default">${input.defaultValue ? html`<code>${valueText(input.defaultValue)}</code>` : html`<span class="muted">none</span>`}</td>
-            <td data-label="Validation">${rules.length === 0 ? html`<span class="muted">none</span>` : html`<ul class="rules">${rules.map((rule) => html`<li>${rule}</li>`)}</ul>`}</td>
+            <td data-label="Default">${
+              input.defaultValue
+                ? html`<code>${valueText(input.defaultValue)}</code>`
+                : html`<span class="muted">none</span>`
+            }</td>
+            <td data-label="Validation">${
+              rules.length === 0
+                ? html`<span class="muted">none</span>`
+                : html`<ul class="rules">${rules.map((rule) => html`<li>${rule}</li>`)}</ul>`
+            }</td>
             <td data-label="Description">${input.description}</td>
           </tr>`;
         })}
@@ -198,7 +203,7 @@ function outputsTable(component: Component): TemplateResult {
   if (component.outputs.length === 0) return html`<h3>Outputs</h3><p class="muted">No outputs.</p>`;
   return html`<h3 id="outputs-heading">Outputs</h3>
     <table class="stack outputs-table" aria-labelledby="outputs-heading">
-      <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead>
+      ${tableHead("Name", "Type", "Description")}
       <tbody>
         ${component.outputs.map(
           (output) => html`<tr data-output=${output.name}>
@@ -210,4 +215,10 @@ function outputsTable(component: Component): TemplateResult {
         )}
       </tbody>
     </table>`;
+}
+
+function deprecationNotice(component: Component): TemplateResult | typeof nothing {
+  const deprecation = component.deprecation;
+  if (!deprecation?.deprecated) return nothing;
+  return html`<p class="notice">Deprecated${deprecation.message ? `: ${deprecation.message}` : ""}</p>`;
 }

@@ -10,7 +10,7 @@ import type { Component } from "../../../gen/ts/src/nestor/catalog/v1/component_
 import { catalog, isAbort } from "../api.js";
 import { parseLabels, timeText } from "../format.js";
 import { navigate, paths } from "../router.js";
-import { announceView, errorPanel, labelList, loading, versionBadges } from "../ui.js";
+import { announceView, errorPanel, labelList, loading, tableHead, versionBadges } from "../ui.js";
 import type { View } from "./view.js";
 
 export const PAGE_SIZE = 25;
@@ -168,7 +168,13 @@ function template(filters: Filters, state: PageState, badLabel: string | undefin
       </div>
       <div class="field field-actions"><button type="submit">Apply</button></div>
     </form>
-    ${badLabel === undefined ? nothing : html`<div class="error" role="alert"><p class="error-title">The label filter "${badLabel}" is not key=value</p></div>`}
+    ${
+      badLabel === undefined
+        ? nothing
+        : html`<div class="error" role="alert">
+            <p class="error-title">The label filter "${badLabel}" is not key=value</p>
+          </div>`
+    }
     <h2 id="results-heading" tabindex="-1">${filters.q ? `Results for "${filters.q}"` : "Latest versions"}</h2>
     ${results(state)}
     ${pager(state, actions)}
@@ -181,10 +187,7 @@ function results(state: PageState) {
   if (state.components.length === 0) return html`<p class="empty">No components match.</p>`;
   return html`<table class="stack components-table">
     <caption class="visually-hidden">Page ${state.index + 1}, catalog revision ${state.revision}</caption>
-    <thead>
-      <tr><th scope="col">Name</th><th scope="col">Latest</th><th scope="col">Provider</th>
-      <th scope="col">Category</th><th scope="col">Description</th><th scope="col">Updated</th></tr>
-    </thead>
+    ${tableHead("Name", "Latest", "Provider", "Category", "Description", "Updated")}
     <tbody>
       ${state.components.map(
         (component) => html`<tr data-component=${component.name}>

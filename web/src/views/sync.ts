@@ -4,10 +4,10 @@
  * the recent runs. Read-only: nothing here starts a sync.
  */
 import { html, nothing, render, type TemplateResult } from "lit-html";
-import type { SyncStatus } from "../../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
+import type { SyncRun, SyncStatus } from "../../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import { isAbort, sync } from "../api.js";
 import { isoTime, shortCommit, syncRunStateName, syncTriggerName, timeText } from "../format.js";
-import { announceView, errorPanel, loading } from "../ui.js";
+import { announceView, errorPanel, loading, tableHead } from "../ui.js";
 import type { View } from "./view.js";
 
 interface State {
@@ -67,22 +67,29 @@ function repository(status: SyncStatus): TemplateResult {
       <dt>URL</dt><dd><code class="wrap">${status.url}</code></dd>
       <dt>Branch</dt><dd>${status.branch}</dd>
       <dt>Last synced commit</dt>
-      <dd>${status.lastSyncedCommit ? html`<code title=${status.lastSyncedCommit}>${shortCommit(status.lastSyncedCommit)}</code>` : html`<span class="muted">not synced yet</span>`}</dd>
-      <dt>Last synced</dt><dd><time datetime=${isoTime(status.lastSyncTime)}>${timeText(status.lastSyncTime)}</time></dd>
+      <dd>
+        ${
+          status.lastSyncedCommit
+            ? commitCode(status.lastSyncedCommit)
+            : html`<span class="muted">not synced yet</span>`
+        }
+      </dd>
+      <dt>Last synced</dt>
+      <dd><time datetime=${isoTime(status.lastSyncTime)}>${timeText(status.lastSyncTime)}</time></dd>
     </dl>
     <h3>File errors (${status.fileErrors.length})</h3>
     ${
       status.fileErrors.length === 0
         ? html`<p class="muted">Every definition file is valid.</p>`
         : html`<table class="stack file-errors">
-            <thead><tr><th scope="col">File</th><th scope="col">Line</th><th scope="col">Problem</th><th scope="col">Commit</th></tr></thead>
+            ${tableHead("File", "Line", "Problem", "Commit")}
             <tbody>
               ${status.fileErrors.map(
                 (error) => html`<tr data-path=${error.path} data-line=${error.line}>
                   <th scope="row" data-label="File"><code class="wrap">${error.path}</code></th>
                   <td data-label="Line">${error.line === 0 ? html`<span class="muted">none</span>` : error.line}</td>
                   <td data-label="Problem">${error.message}</td>
-                  <td data-label="Commit"><code title=${error.commit}>${shortCommit(error.commit)}</code></td>
+                  <td data-label="Commit">${commitCode(error.commit)}</td>
                 </tr>`,
               )}
             </tbody>
@@ -93,16 +100,21 @@ function repository(status: SyncStatus): TemplateResult {
       status.recentRuns.length === 0
         ? html`<p class="muted">No runs yet.</p>`
         : html`<table class="stack runs">
-            <thead><tr><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">State</th>
-              <th scope="col">Commit</th><th scope="col">Files</th><th scope="col">Message</th></tr></thead>
+            ${tableHead("Started", "Trigger", "State", "Commit", "Files", "Message")}
             <tbody>
               ${status.recentRuns.map(
                 (run) => html`<tr data-sync-id=${run.syncId}>
-                  <th scope="row" data-label="Started"><time datetime=${isoTime(run.startTime)}>${timeText(run.startTime)}</time></th>
-                  <td data-label="Trigger">${syncTriggerName(run.trigger)}${run.fullScan ? " (full scan)" : nothing}</td>
-                  <td data-label="State"><span class=${`badge badge-run-${syncRunStateName(run.state)}`}>${syncRunStateName(run.state)}</span></td>
-                  <td data-label="Commit"><code title=${run.commit}>${shortCommit(run.commit)}</code></td>
-                  <td data-label="Files">${run.filesCreated} created, ${run.filesUnchanged} unchanged, ${run.filesFailed} failed, ${run.filesRemoved} removed</td>
+                  <th scope="row" data-label="Started">
+                    <time datetime=${isoTime(run.startTime)}>${timeText(run.startTime)}</time>
+                  </th>
+                  <td data-label="Trigger">
+                    ${syncTriggerName(run.trigger)}${run.fullScan ? " (full scan)" : nothing}
+                  </td>
+                  <td data-label="State">
+                    ${runState(run)}
+                  </td>
+                  <td data-label="Commit">${commitCode(run.commit)}</td>
+                  <td data-label="Files">${fileCounts(run)}</td>
                   <td data-label="Message">${run.message || html`<span class="muted">none</span>`}</td>
                 </tr>`,
               )}
@@ -110,4 +122,18 @@ function repository(status: SyncStatus): TemplateResult {
           </table>`
     }
   </section>`;
+}
+
+function commitCode(commit: string): TemplateResult {
+  return html`<code title=${commit}>${shortCommit(commit)}</code>`;
+}
+
+function fileCounts(run: SyncRun): string {
+  const { filesCreated, filesUnchanged, filesFailed, filesRemoved } = run;
+  return `${filesCreated} created, ${filesUnchanged} unchanged, ${filesFailed} failed, ${filesRemoved} removed`;
+}
+
+function runState(run: SyncRun): TemplateResult {
+  const state = syncRunStateName(run.state);
+  return html`<span class=${`badge badge-run-${state}`}>${state}</span>`;
 }
