@@ -8,7 +8,9 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY gen/ts/src ./gen/ts/src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY web ./web
+# The server (dist/src) and the web app it serves at / (dist/web).
+RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 # The container listens on 0.0.0.0, so `serve` refuses to start until

@@ -18,6 +18,9 @@ bash scripts/services/postgres.sh
 bash scripts/services/redis.sh
 bash scripts/services/moto.sh
 
+step "browser: chromium (the web app's tests, test/web/)"
+export NESTOR_CHROMIUM="$(bash scripts/services/chromium.sh)"
+
 step "tools: grpcurl"
 export NESTOR_GRPCURL="$(bash scripts/tools/install-grpcurl.sh)"
 

@@ -20,6 +20,7 @@ import { meteredFeed } from "./api/metered-feed.js";
 import { registerReflection } from "./api/reflection.js";
 import { serve } from "./api/server.js";
 import { syncServiceHandlers } from "./api/sync-service.js";
+import { webAppRoute } from "./api/web-app.js";
 import { type Clock, systemClock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
 import { retentionEnabled, startRetentionLoop } from "./catalog/retention.js";
@@ -114,6 +115,7 @@ async function assemble(
     interceptors: [...telemetry.interceptors, ...authorization],
     // WatchEvents streams idle for hours: over gRPC they skip connect-node's per-stream objects.
     rawGrpcStreams: [createMethodImplSpec(CatalogService.method.watchEvents, catalogHandlers.watchEvents)],
+    httpRoutes: [webAppRoute(config.server.webAppDir, logger.child({ component: "web-app" }))],
   });
   cleanup.defer(() => server.close(config.server.shutdownGraceMs));
   await telemetry.startAdmin(cleanup);

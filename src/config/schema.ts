@@ -122,6 +122,8 @@ const server = section({
   /** Allow a non-loopback host with no authentication configured (logs a warning at every start). */
   insecure: z.boolean().default(false),
   limits,
+  /** Directory of the built web app served at / (index.html and assets); "" = dist/web of this package. */
+  webAppDir: text(""),
 });
 
 /** What a publisher may write; an empty list does not restrict. */

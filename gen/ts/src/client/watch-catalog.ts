@@ -7,9 +7,15 @@
  * it is delivered as a "relist" update and the watch ends.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import type { CatalogService } from "../nestor/catalog/v1/catalog_service_pb.js";
 import type { Event, EventFilterSchema } from "../nestor/catalog/v1/events_pb.js";
-import type { CatalogClient } from "./create-catalog-client.js";
+
+/**
+ * Any CatalogService client: createCatalogClient's, or one over Connect-Web in
+ * a browser (this module needs nothing from Node).
+ */
+export type WatchingClient = Pick<Client<typeof CatalogService>, "watchEvents">;
 
 export type WatchUpdate =
   /** Events in revision order; `revision` is where a resume would start. */
@@ -66,7 +72,7 @@ const PERMANENT = new Set<Code>([
   Code.Unimplemented,
 ]);
 
-export async function* watchCatalog(client: CatalogClient, options: WatchOptions): AsyncGenerator<WatchUpdate, void, undefined> {
+export async function* watchCatalog(client: WatchingClient, options: WatchOptions): AsyncGenerator<WatchUpdate, void, undefined> {
   let revision = options.startRevision;
   // Once a revision is known (given, or learned from the first message), reconnects take it literally.
   let resume = options.resume ?? revision > 0n;

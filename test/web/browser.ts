@@ -1,0 +1,102 @@
+/**
+ * Shared setup for the web app suites: a fresh build of web/ (Vite, into a
+ * temp dir the server is pointed at with server.webAppDir, so the tests see
+ * the current source and never touch dist/), Debian's chromium driven by
+ * playwright-core, and screenshots for a reviewer under
+ * test/web/screenshots/ (gitignored; README "Web catalog browser").
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { build } from "vite";
+import { repoRoot } from "../api/harness.js";
+
+export const SCREENSHOT_DIR = join(repoRoot, "test/web/screenshots");
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 360, height: 740 };
+
+/** The chromium binary: scripts/services/chromium.sh installs it when missing (as root) and prints its path. */
+export function chromiumPath(): string {
+  try {
+    return execFileSync("bash", [join(repoRoot, "scripts/services/chromium.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? String(err);
+    throw new Error(
+      `The browser tests need Debian's chromium (/usr/bin/chromium) and could not install it: ${stderr.trim()}\n` +
+        "Install it with `apt-get install -y chromium` (as root), or set NESTOR_CHROMIUM to a Chromium binary.",
+    );
+  }
+}
+
+/** Headless chromium with the flags this machine needs (no sandbox as root, no background network). */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Builds web/ into a new temp dir; remove() deletes it. */
+export async function buildWebApp(): Promise<{ dir: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), "nestor-web-"));
+  await build({
+    configFile: join(repoRoot, "web/vite.config.ts"),
+    logLevel: "warn",
+    build: { outDir: dir, emptyOutDir: true },
+  });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes `<name>-<width>.png` for a reviewer (full page). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const width = page.viewportSize()?.width ?? 0;
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${width}.png`), fullPage: true });
+}
+
+/** How far the page is wider than the viewport (0 when nothing scrolls sideways). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+}
+
+/** The revisions of the events the activity page lists, top (newest) first. */
+export async function listedRevisions(page: Page): Promise<number[]> {
+  return page
+    .locator("li.event")
+    .evaluateAll((items) => items.map((item) => Number(item.getAttribute("data-revision"))));
+}
+
+let axeSource: string | undefined;
+
+/**
+ * axe-core's WCAG 2.1 A and AA checks (labels, contrast, names, landmarks,
+ * ARIA use) on the page as it stands, one line per violated rule with the
+ * elements at fault. Evaluated through the DevTools protocol, which the
+ * page's Content-Security-Policy does not govern.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  return page.evaluate<string[]>(`
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+      .then((result) => result.violations.map((violation) =>
+        violation.id + ": " + violation.help +
+        " (" + violation.nodes.map((node) => node.target.join(" ")).join(", ") + ")"))
+  `);
+}
