@@ -5,8 +5,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"regexp"
+	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
 
 // labelValues is Grafana's Prometheus variable query label_values(selector, label).
@@ -15,6 +22,9 @@ var labelValues = regexp.MustCompile(`^\s*label_values\(\s*(.+?)\s*,\s*([a-zA-Z_
 func (c *metricCatalog) checkDashboard(path string) ([]string, int, error) {
 	doc, err := decodeJSONFile(path)
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkDashboardSchema(path); err != nil {
 		return nil, 0, err
 	}
 	datasourceVariable, problems := findDatasourceVariable(path, doc)
@@ -51,6 +61,39 @@ func (c *metricCatalog) checkDashboard(path string) ([]string, int, error) {
 	walk(panels)
 	found, variables := c.checkQueryVariables(path, doc)
 	return append(problems, found...), checked + variables, nil
+}
+
+// checkDashboardSchema decodes the dashboard with the Grafana Foundation SDK's
+// strict decoder (the dashboard schema Grafana publishes, with the panel and
+// Prometheus query schemas registered): unknown fields, wrong types and
+// missing required fields fail, then the SDK's own validation runs.
+func checkDashboardSchema(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	plugins.RegisterDefaultPlugins()
+	var board dashboard.Dashboard
+	if err := sdkError(board.UnmarshalJSONStrict(raw)); err != nil {
+		return fmt.Errorf("%s: not a valid Grafana dashboard:\n%w", path, err)
+	}
+	if err := sdkError(board.Validate()); err != nil {
+		return fmt.Errorf("%s: not a valid Grafana dashboard:\n%w", path, err)
+	}
+	return nil
+}
+
+// sdkError maps the SDK's empty error list (it returns a nil cog.BuildErrors
+// as a non-nil error) to nil.
+func sdkError(err error) error {
+	var list cog.BuildErrors
+	if errors.As(err, &list) && len(list) == 0 {
+		return nil
+	}
+	if err != nil && strings.TrimSpace(err.Error()) == "" {
+		return fmt.Errorf("%T without a message", err)
+	}
+	return err
 }
 
 // findDatasourceVariable returns "${name}" of the dashboard's Prometheus datasource variable.

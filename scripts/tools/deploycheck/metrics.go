@@ -88,7 +88,7 @@ var grafanaIntervals = regexp.MustCompile(`\$\{?__(rate_interval|interval|range)
 func (c *metricCatalog) checkExpr(where, expr string) []string {
 	parsed, err := parser.NewParser(parser.Options{}).ParseExpr(grafanaIntervals.ReplaceAllString(expr, "5m"))
 	if err != nil {
-		return []string{fmt.Sprintf("%s: %q does not parse: %v", where, expr, err)}
+		return []string{fmt.Sprintf("%s: %q does not parse: %v", where, strings.Join(strings.Fields(expr), " "), err)}
 	}
 	var problems []string
 	inScope := map[string]bool{}
@@ -114,10 +114,13 @@ func (c *metricCatalog) checkExpr(where, expr string) []string {
 		}
 		return nil
 	})
+	if len(problems) > 0 {
+		return problems // an unknown metric leaves its labels unknown too: one message is enough
+	}
 	for _, label := range grouping {
 		if !inScope[label] {
 			problems = append(problems, fmt.Sprintf("%s: groups or matches by label %q, which no metric in %q has",
-				where, label, expr))
+				where, label, strings.Join(strings.Fields(expr), " ")))
 		}
 	}
 	return problems
@@ -231,7 +234,7 @@ func readYAML(path string, into any) error {
 	if err != nil {
 		return err
 	}
-	if err := yaml.UnmarshalStrict(raw, into); err != nil {
+	if err := yaml.Unmarshal(raw, into); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
