@@ -5,22 +5,21 @@
 #     it passes kubeconform -strict (Kubernetes and ServiceMonitor schemas:
 #     scripts/tools/install-deploy-tools.sh), and no manifest is left out of
 #     every kustomization;
-#   - the alert rules pass `promtool check rules` and their unit tests
-#     `promtool test rules`;
+#   - the alert rules pass `promtool check rules`;
 #   - the alert rules, their tests and the Grafana dashboards name only
 #     metrics and labels in prometheus/metrics.txt, and each dashboard passes
-#     Grafana's schema.
+#     Grafana's schema;
+#   - the alert rules pass their unit tests (`promtool test rules`).
 # Exits non-zero on the first check that fails. test/deploy runs it.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 deploy_dir="$(cd "${1:-${repo_root}/deploy}" && pwd)"
-bin_dir="${repo_root}/.tools/bin"
 
 step() { printf '==> %s\n' "$*"; }
 
-schemas="$(bash "${repo_root}/scripts/tools/install-deploy-tools.sh")"
-promtool="$(command -v promtool || echo "${bin_dir}/promtool")"
+tools="$(bash "${repo_root}/scripts/tools/install-deploy-tools.sh")"
+eval "${tools}"
 
 step "kubernetes: every manifest is part of a kustomization"
 k8s_dir="${deploy_dir}/kubernetes"
@@ -41,7 +40,7 @@ for kustomization in "${k8s_dir}"/*/kustomization.yaml; do
   [[ "${variant}" == "base" ]] && continue
   variants+=("${variant}")
   step "kubernetes/${variant}: kustomize build"
-  "${bin_dir}/kustomize" build "$(dirname "${kustomization}")" >"${rendered}/${variant}.yaml"
+  "${KUSTOMIZE}" build "$(dirname "${kustomization}")" >"${rendered}/${variant}.yaml"
 done
 if [[ ${#variants[@]} -eq 0 ]]; then
   echo "no variant under ${k8s_dir} (a directory with a kustomization.yaml besides base)" >&2
@@ -49,22 +48,24 @@ if [[ ${#variants[@]} -eq 0 ]]; then
 fi
 
 step "kubernetes: kubeconform -strict (${variants[*]})"
-"${bin_dir}/kubeconform" -strict -summary \
-  -schema-location "${schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+"${KUBECONFORM}" -strict -summary \
+  -schema-location "${DEPLOY_SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
   "${rendered}"/*.yaml
 
-step "prometheus: promtool check rules, promtool test rules"
-"${promtool}" check rules "${deploy_dir}/prometheus/alerts.yaml"
-"${promtool}" test rules "${deploy_dir}/prometheus/alerts.test.yaml"
+step "prometheus: promtool check rules"
+"${PROMTOOL}" check rules "${deploy_dir}/prometheus/alerts.yaml"
 
 step "metric names in rules, rule tests and dashboards; Grafana dashboard schema"
 dashboards=()
 for dashboard in "${deploy_dir}"/grafana/*.json; do
   dashboards+=(-dashboard "${dashboard}")
 done
-"${bin_dir}/deploycheck" metrics -metrics "${deploy_dir}/prometheus/metrics.txt" \
+"${DEPLOYCHECK}" metrics -metrics "${deploy_dir}/prometheus/metrics.txt" \
   -rules "${deploy_dir}/prometheus/alerts.yaml" \
   -rule-tests "${deploy_dir}/prometheus/alerts.test.yaml" \
   "${dashboards[@]}"
+
+step "prometheus: promtool test rules"
+"${PROMTOOL}" test rules "${deploy_dir}/prometheus/alerts.test.yaml"
 
 step "deploy: every check passed"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what scripts/check-deploy.sh runs into <repo>/.tools (idempotent;
-# a second run only checks versions) and prints the schema location
-# kubeconform validates against:
+# a second run only checks versions) and prints, for `eval`, where each tool
+# is (KUBECONFORM, KUSTOMIZE, PROMTOOL, DEPLOYCHECK) and the schema location
+# kubeconform validates against (DEPLOY_SCHEMAS):
 #   - kubeconform and kustomize, pinned, from the Go module proxy;
-#   - deploycheck (scripts/tools/deploycheck), rebuilt when its sources change;
+#   - deploycheck (scripts/tools/deploycheck), built once per version of its
+#     sources (.tools may be shared by several checkouts);
 #   - promtool: the one on PATH (Debian's `prometheus` package), else the
 #     binary taken out of that package with apt-get download, no root needed;
 #   - strict JSON schemas: the Kubernetes definitions kubeconform's module
@@ -42,21 +44,33 @@ install_go_binary() {
   fi
 }
 
-install_deploycheck() {
-  local target="${bin_dir}/deploycheck"
-  if [[ -x "${target}" && -z "$(find "${deploycheck_dir}" -newer "${target}" -type f -print -quit)" ]]; then
-    return 0
-  fi
-  say "building deploycheck"
-  go build -C "${deploycheck_dir}" -o "${target}" . >&2
+# Prints a short hash of the files given.
+content_key() {
+  cat "$@" | sha256sum | cut -c1-16
 }
 
+# Prints the path of deploycheck built from the current sources; builds of
+# other versions are removed (the Go build cache makes a rebuild cheap).
+install_deploycheck() {
+  local key
+  key="$(find "${deploycheck_dir}" -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)"
+  local target="${tools_dir}/deploycheck/${key}/deploycheck"
+  if [[ ! -x "${target}" ]]; then
+    say "building deploycheck"
+    find "${tools_dir}/deploycheck" -mindepth 1 -maxdepth 1 -type d ! -name "${key}" -exec rm -rf {} + 2>/dev/null || true
+    go build -C "${deploycheck_dir}" -o "${target}" . >&2
+  fi
+  echo "${target}"
+}
+
+# Prints the path of promtool.
 install_promtool() {
-  if command -v promtool >/dev/null 2>&1; then
+  if command -v promtool; then
     return 0
   fi
   local target="${bin_dir}/promtool"
   if [[ -x "${target}" ]]; then
+    echo "${target}"
     return 0
   fi
   say "promtool not on PATH: taking it from Debian's prometheus package"
@@ -70,21 +84,21 @@ install_promtool() {
   dpkg-deb -x "${work}"/prometheus_*.deb "${work}/root"
   install -m 0755 "${work}/root/usr/bin/promtool" "${target}"
   rm -rf "${work}"
+  echo "${target}"
 }
 
 # Prints the directory holding the strict schemas, generating it when the
 # pinned versions or the generator changed.
 build_schemas() {
-  local key
-  key="$(cat "${deploycheck_dir}/go.sum" "${deploycheck_dir}/schemas.go" <(echo "${KUBECONFORM_VERSION}") |
-    sha256sum | cut -c1-16)"
+  local deploycheck="$1" key
+  key="$(content_key "${deploycheck_dir}/go.sum" "${deploycheck_dir}/schemas.go" <(echo "${KUBECONFORM_VERSION}"))"
   local out="${tools_dir}/deploy-schemas/${key}"
   if [[ -f "${out}/.complete" ]]; then
     echo "${out}"
     return 0
   fi
   say "generating schemas into ${out}"
-  rm -rf "${out}"
+  find "${tools_dir}/deploy-schemas" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} + 2>/dev/null || true
   mkdir -p "${out}"
   local kubeconform_dir
   kubeconform_dir="$(go mod download -json "github.com/yannh/kubeconform@${KUBECONFORM_VERSION}" |
@@ -93,8 +107,8 @@ build_schemas() {
   go -C "${deploycheck_dir}" tool controller-gen crd:crdVersions=v1 \
     paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 \
     "output:crd:dir=${crd_dir}" >&2
-  "${bin_dir}/deploycheck" schemas -k8s-fixtures "${kubeconform_dir}/fixtures/cache" \
-    -crd "${crd_dir}/monitoring.coreos.com_servicemonitors.yaml" -out "${out}"
+  "${deploycheck}" schemas -k8s-fixtures "${kubeconform_dir}/fixtures/cache" \
+    -crd "${crd_dir}/monitoring.coreos.com_servicemonitors.yaml" -out "${out}" >&2
   touch "${out}/.complete"
   echo "${out}"
 }
@@ -108,6 +122,8 @@ install_go_binary kubeconform github.com/yannh/kubeconform \
   github.com/yannh/kubeconform/cmd/kubeconform "${KUBECONFORM_VERSION}"
 install_go_binary kustomize sigs.k8s.io/kustomize/kustomize/v5 \
   sigs.k8s.io/kustomize/kustomize/v5 "${KUSTOMIZE_VERSION}"
-install_deploycheck
-install_promtool
-build_schemas
+deploycheck="$(install_deploycheck)"
+promtool="$(install_promtool)"
+schemas="$(build_schemas "${deploycheck}")"
+printf 'KUBECONFORM=%q\nKUSTOMIZE=%q\nPROMTOOL=%q\nDEPLOYCHECK=%q\nDEPLOY_SCHEMAS=%q\n' \
+  "${bin_dir}/kubeconform" "${bin_dir}/kustomize" "${promtool}" "${deploycheck}" "${schemas}"

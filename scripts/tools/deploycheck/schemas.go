@@ -8,10 +8,12 @@
 //     controller-gen generates from the prometheus-operator Go types.
 //
 // Both are made strict the way kubeconform's openapi2jsonschema.py and the
-// "-strict" schemas of kubernetes-json-schema are: every object that lists
-// its properties refuses any other. Each kind gets a file named the way
-// kubeconform's schema-location template `{{ .ResourceKind }}{{ .KindSuffix }}.json`
-// spells it (deployment-apps-v1.json, service-v1.json, servicemonitor-monitoring-v1.json).
+// "-standalone-strict" schemas of kubernetes-json-schema are: every object
+// that lists its properties refuses any other. Each kind gets a standalone
+// file (its schema plus the definitions it refers to, so kubeconform parses
+// kilobytes per kind rather than the whole API) named the way kubeconform's
+// schema-location template `{{ .ResourceKind }}{{ .KindSuffix }}.json` spells
+// it (deployment-apps-v1.json, service-v1.json, servicemonitor-monitoring-v1.json).
 package main
 
 import (
@@ -26,11 +28,11 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-const definitionsFile = "_definitions.json"
+const definitionsPrefix = "#/definitions/"
 
-// objectMetaRef is the Kubernetes ObjectMeta definition; a CRD schema leaves
+// objectMeta is the Kubernetes ObjectMeta definition; a CRD schema leaves
 // metadata open, the API server checks it as ObjectMeta.
-const objectMetaRef = definitionsFile + "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+const objectMeta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 type groupVersionKind struct {
 	Group   string `json:"group"`
@@ -53,12 +55,19 @@ func runSchemas(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	written, err := writeKubernetesSchemas(*fixtures, *out)
+	definitions, err := findDefinitions(*fixtures)
+	if err != nil {
+		return err
+	}
+	for _, definition := range definitions {
+		denyAdditionalProperties(definition)
+	}
+	written, err := writeKubernetesSchemas(definitions, *out)
 	if err != nil {
 		return err
 	}
 	for _, crd := range crds {
-		names, err := writeCRDSchemas(crd, *out)
+		names, err := writeCRDSchemas(crd, definitions, *out)
 		if err != nil {
 			return fmt.Errorf("%s: %w", crd, err)
 		}
@@ -96,28 +105,52 @@ func findDefinitions(dir string) (map[string]any, error) {
 	return nil, fmt.Errorf("no file in %s holds Kubernetes definitions (io.k8s.api.apps.v1.Deployment)", dir)
 }
 
-func writeKubernetesSchemas(fixtures, out string) (int, error) {
-	definitions, err := findDefinitions(fixtures)
-	if err != nil {
-		return 0, err
-	}
-	for _, definition := range definitions {
-		denyAdditionalProperties(definition)
-	}
-	if err := writeJSON(filepath.Join(out, definitionsFile), map[string]any{"definitions": definitions}); err != nil {
-		return 0, err
-	}
+func writeKubernetesSchemas(definitions map[string]any, out string) (int, error) {
 	written := 0
-	for name, definition := range definitions {
+	for _, definition := range definitions {
 		for _, gvk := range gvksOf(definition) {
-			ref := map[string]any{"$ref": definitionsFile + "#/definitions/" + name}
-			if err := writeJSON(filepath.Join(out, kindFileName(gvk)), ref); err != nil {
+			if err := writeJSON(filepath.Join(out, kindFileName(gvk)), standalone(definition, definitions)); err != nil {
 				return written, err
 			}
 			written++
 		}
 	}
 	return written, nil
+}
+
+// standalone returns schema with the definitions it refers to, directly or
+// not, under "definitions" (its references are all "#/definitions/...").
+func standalone(schema any, definitions map[string]any) map[string]any {
+	needed := map[string]any{}
+	var collect func(node any)
+	collect = func(node any) {
+		switch value := node.(type) {
+		case map[string]any:
+			for key, child := range value {
+				ref, isRef := child.(string)
+				if key == "$ref" && isRef && strings.HasPrefix(ref, definitionsPrefix) {
+					name := strings.TrimPrefix(ref, definitionsPrefix)
+					if _, seen := needed[name]; !seen {
+						needed[name] = definitions[name]
+						collect(definitions[name])
+					}
+					continue
+				}
+				collect(child)
+			}
+		case []any:
+			for _, child := range value {
+				collect(child)
+			}
+		}
+	}
+	collect(schema)
+	out := map[string]any{}
+	for key, value := range schema.(map[string]any) {
+		out[key] = value
+	}
+	out["definitions"] = needed
+	return out
 }
 
 func gvksOf(definition any) []groupVersionKind {
@@ -162,7 +195,7 @@ type customResourceDefinition struct {
 	} `json:"spec"`
 }
 
-func writeCRDSchemas(path, out string) ([]string, error) {
+func writeCRDSchemas(path string, definitions map[string]any, out string) ([]string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -182,10 +215,10 @@ func writeCRDSchemas(path, out string) ([]string, error) {
 		}
 		denyAdditionalProperties(schema)
 		if properties, ok := schema["properties"].(map[string]any); ok {
-			properties["metadata"] = map[string]any{"$ref": objectMetaRef}
+			properties["metadata"] = map[string]any{"$ref": definitionsPrefix + objectMeta}
 		}
 		name := kindFileName(groupVersionKind{Group: crd.Spec.Group, Version: version.Name, Kind: crd.Spec.Names.Kind})
-		if err := writeJSON(filepath.Join(out, name), schema); err != nil {
+		if err := writeJSON(filepath.Join(out, name), standalone(schema, definitions)); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
