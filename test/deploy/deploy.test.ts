@@ -7,37 +7,24 @@
  * config agree (ports, drain timing, the config loading with the catalog's
  * own loader).
  */
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
-
-const repoRoot = join(import.meta.dirname, "../..");
-const deployDir = join(repoRoot, "deploy");
-const VARIANTS = ["postgres", "dynamodb"] as const;
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
-  });
-}
+import {
+  catalogContainer,
+  deployDir,
+  deployTools,
+  INSTALL_TIMEOUT_MS,
+  type Manifest,
+  podSpec,
+  render,
+  repoRoot,
+  run,
+  VARIANTS,
+  writePodConfig,
+} from "./harness.js";
 
 const checkDeploy = (dir: string) => run("bash", [join(repoRoot, "scripts/check-deploy.sh"), dir]);
 
@@ -45,17 +32,8 @@ let tools: Record<string, string> = {};
 const scratch = mkdtempSync(join(tmpdir(), "nestor-deploy-"));
 
 beforeAll(async () => {
-  // The first run installs kubeconform, kustomize, deploycheck and the schemas into .tools (minutes); later runs reuse them.
-  const installed = await run("bash", [join(repoRoot, "scripts/tools/install-deploy-tools.sh")]);
-  expect(installed.code, installed.output).toBe(0);
-  tools = Object.fromEntries(
-    installed.output
-      .split("\n")
-      .map((line) => /^([A-Z_]+)=(\S+)$/.exec(line))
-      .filter((match) => match !== null)
-      .map((match) => [match[1]!, match[2]!]),
-  );
-}, 900_000);
+  tools = await deployTools();
+}, INSTALL_TIMEOUT_MS);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -146,41 +124,10 @@ describe("scripts/check-deploy.sh", () => {
   );
 });
 
-interface Manifest {
-  kind: string;
-  metadata: { name: string };
-  spec?: unknown;
-  data?: Record<string, string>;
-}
-
-async function render(variant: string): Promise<Manifest[]> {
-  const rendered = await run(tools.KUSTOMIZE!, ["build", join(deployDir, "kubernetes", variant)]);
-  expect(rendered.code, rendered.output).toBe(0);
-  return parseAllDocuments(rendered.output).map((doc) => doc.toJS() as Manifest);
-}
-
-interface Probe {
-  grpc: { port: number; service: string };
-}
-interface Container {
-  name: string;
-  ports: Array<{ name: string; containerPort: number }>;
-  env: Array<{ name: string; value?: string }>;
-  readinessProbe: Probe;
-  livenessProbe: Probe;
-  lifecycle: { preStop: { exec: { command: string[] } } };
-}
-interface PodSpec {
-  terminationGracePeriodSeconds: number;
-  containers: Container[];
-}
-
 describe.each(VARIANTS)("deploy/kubernetes/%s", (variant) => {
   /** The variant's config.yaml as the pod sees it, with a valid API key hash in place of the placeholder. */
   function podConfig(manifests: Manifest[]) {
-    const configMap = manifests.find((m) => m.kind === "ConfigMap")!;
-    const file = join(scratch, `${variant}-config.yaml`);
-    writeFileSync(file, configMap.data!["config.yaml"]!);
+    const file = writePodConfig(manifests, join(scratch, `${variant}-config.yaml`));
     const apiKeys = JSON.stringify([{ name: "processors", hash: `sha256:${"ab".repeat(32)}`, role: "reader" }]);
     return loadConfig({
       env: {
@@ -192,10 +139,9 @@ describe.each(VARIANTS)("deploy/kubernetes/%s", (variant) => {
   }
 
   it("holds a config the catalog loads, on its backend, listening where the probes and Service look", async () => {
-    const manifests = await render(variant);
+    const manifests = await render(tools.KUSTOMIZE!, variant);
     const config = podConfig(manifests);
-    const pod = (manifests.find((m) => m.kind === "Deployment")!.spec as { template: { spec: PodSpec } }).template.spec;
-    const container = pod.containers.find((c) => c.name === "catalog")!;
+    const container = catalogContainer(manifests);
     const port = (name: string) => container.ports.find((p) => p.name === name)!.containerPort;
 
     expect(config.storage.type).toBe(variant);
@@ -208,21 +154,20 @@ describe.each(VARIANTS)("deploy/kubernetes/%s", (variant) => {
   });
 
   it("drains within the termination grace period: preStop sleep plus shutdownGraceMs", async () => {
-    const manifests = await render(variant);
+    const manifests = await render(tools.KUSTOMIZE!, variant);
     const config = podConfig(manifests);
-    const pod = (manifests.find((m) => m.kind === "Deployment")!.spec as { template: { spec: PodSpec } }).template.spec;
-    const [sleep, seconds] = pod.containers[0]!.lifecycle.preStop.exec.command;
+    const pod = podSpec(manifests);
+    const [sleep, seconds] = catalogContainer(manifests).lifecycle.preStop.exec.command;
     expect(sleep).toBe("sleep");
     const drainMs = Number(seconds) * 1000 + config.server.shutdownGraceMs;
     expect(drainMs).toBeLessThan(pod.terminationGracePeriodSeconds * 1000);
   });
 
   it("refuses to start until the placeholder API key hash is replaced, naming the key", async () => {
-    const manifests = await render(variant);
+    const manifests = await render(tools.KUSTOMIZE!, variant);
     const secret = manifests.find((m) => m.kind === "Secret" && m.metadata.name === "nestor-catalog-auth")!;
-    const apiKeys = (secret as unknown as { stringData: Record<string, string> }).stringData["api-keys.json"]!;
-    const file = join(scratch, `${variant}-placeholder.yaml`);
-    writeFileSync(file, manifests.find((m) => m.kind === "ConfigMap")!.data!["config.yaml"]!);
+    const apiKeys = secret.stringData!["api-keys.json"]!;
+    const file = writePodConfig(manifests, join(scratch, `${variant}-placeholder.yaml`));
     const load = () => loadConfig({ env: { NESTOR_CONFIG: file, NESTOR_AUTH_API_KEYS: apiKeys } });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/auth\.apiKeys\[0\]\.hash/);
