@@ -118,6 +118,9 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 mkdir -p "${bin_dir}"
+# Test files run in parallel and .tools may be shared by several checkouts: one installer at a time.
+exec 9>"${tools_dir}/.install-deploy-tools.lock"
+flock 9
 install_go_binary kubeconform github.com/yannh/kubeconform \
   github.com/yannh/kubeconform/cmd/kubeconform "${KUBECONFORM_VERSION}"
 install_go_binary kustomize sigs.k8s.io/kustomize/kustomize/v5 \
