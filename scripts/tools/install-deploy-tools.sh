@@ -57,7 +57,8 @@ install_deploycheck() {
   local target="${tools_dir}/deploycheck/${key}/deploycheck"
   if [[ ! -x "${target}" ]]; then
     say "building deploycheck"
-    find "${tools_dir}/deploycheck" -mindepth 1 -maxdepth 1 -type d ! -name "${key}" -exec rm -rf {} + 2>/dev/null || true
+    find "${tools_dir}/deploycheck" -mindepth 1 -maxdepth 1 -type d ! -name "${key}" \
+      -exec rm -rf {} + 2>/dev/null || true
     go build -C "${deploycheck_dir}" -o "${target}" . >&2
   fi
   echo "${target}"
@@ -78,7 +79,8 @@ install_promtool() {
   work="$(mktemp -d)"
   if ! (cd "${work}" && apt-get download prometheus >/dev/null 2>&1); then
     rm -rf "${work}"
-    say "could not download Debian's prometheus package: install it (apt-get install prometheus) or put promtool on PATH"
+    say "could not download Debian's prometheus package:" \
+      "install it (apt-get install prometheus) or put promtool on PATH"
     exit 1
   fi
   dpkg-deb -x "${work}"/prometheus_*.deb "${work}/root"
