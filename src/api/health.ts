@@ -150,8 +150,11 @@ export interface StoreHealthMonitorOptions {
 /**
  * Keeps the board in step with the store. Two sources:
  *   - the store's own health check, polled every intervalMs and also soon
- *     after any store call fails UNAVAILABLE: it sets the server ("") and
- *     the catalog service; when it fails, writes are down too;
+ *     after any store call fails UNAVAILABLE: it sets the catalog service
+ *     (readiness: can the catalog answer?); when it fails, writes are down
+ *     too. The server itself ("") stays SERVING until shutdown: it says the
+ *     process is alive, so a liveness probe never restarts a replica for a
+ *     store outage that a restart cannot cure;
  *   - how writes end (this is a StoreObserver, see storage/observed.ts): a
  *     write that fails UNAVAILABLE takes WRITES_HEALTH down at once (a full
  *     disk under the embedded store, a primary that refuses writes), a write
@@ -233,7 +236,6 @@ export class StoreHealthMonitor implements StoreObserver {
     }
     if (this.stopped || this.board.isShutDown) return;
     const status = health.ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    this.board.set(OVERALL_HEALTH, status);
     this.board.set(CatalogService.typeName, status);
     const recovered = health.ok && this.storeOk === false;
     if (health.ok !== this.storeOk) {

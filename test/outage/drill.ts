@@ -7,8 +7,9 @@
  *   - a call that fails, fails with UNAVAILABLE within the call deadline
  *     (never INTERNAL, never DEADLINE_EXCEEDED: a hang), or, for a
  *     dependency the catalog can do without (a cache), no call fails at all;
- *   - health follows: the catalog's service goes NOT_SERVING while its store
- *     is down and back to SERVING by itself;
+ *   - health follows: the catalog's service (readiness) goes NOT_SERVING
+ *     while its store is down and back to SERVING by itself, while the
+ *     server's own status (liveness) stays SERVING;
  *   - writes resume without a restart;
  *   - every acknowledged write is present afterwards, and the event log is
  *     gapless (revisions 1..head, each acknowledged write's event in it).
@@ -64,6 +65,8 @@ type Phase = "before" | "down" | "after";
 
 interface HealthSample {
   phase: Phase;
+  /** The server's own status (""): liveness. */
+  server: Serving | "unreachable";
   catalog: Serving | "unreachable";
   writes: Serving | "unreachable";
 }
@@ -167,8 +170,12 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
     };
     while (running) {
       const samplePhase = phase;
-      const [catalogStatus, writesStatus] = await Promise.all([statusOf(CATALOG_SERVICE), statusOf(WRITES_SERVICE)]);
-      report.health.push({ phase: samplePhase, catalog: catalogStatus, writes: writesStatus });
+      const [serverStatus, catalogStatus, writesStatus] = await Promise.all([
+        statusOf(""),
+        statusOf(CATALOG_SERVICE),
+        statusOf(WRITES_SERVICE),
+      ]);
+      report.health.push({ phase: samplePhase, server: serverStatus, catalog: catalogStatus, writes: writesStatus });
       await sleep(100);
     }
   };
@@ -236,6 +243,8 @@ function checkHealth(report: DrillReport, options: DrillOptions): void {
   const down = report.health.filter((s) => s.phase === "down");
   const last = report.health.at(-1);
   expect(report.health.filter((s) => s.catalog === "unreachable" || s.writes === "unreachable")).toEqual([]);
+  // Liveness: the process is up throughout, so no orchestrator restarts it for an outage a restart cannot cure.
+  expect(report.health.filter((s) => s.server !== Serving.SERVING)).toEqual([]);
   expect(last?.catalog).toBe(Serving.SERVING);
   if (options.duringOutage === "unaffected") {
     expect(down.filter((s) => s.catalog !== Serving.SERVING || s.writes !== Serving.SERVING)).toEqual([]);
