@@ -21,11 +21,15 @@ bash scripts/services/moto.sh
 step "browser: chromium (the web app's tests, test/web/)"
 export NESTOR_CHROMIUM="$(bash scripts/services/chromium.sh)"
 
-step "tools: grpcurl"
+step "tools: grpcurl, Prometheus (promtool), the deploy checks' tools (kubeconform, kustomize, deploycheck)"
 export NESTOR_GRPCURL="$(bash scripts/tools/install-grpcurl.sh)"
+bash scripts/services/prometheus.sh >/dev/null
+# Built before vitest runs, so the first build (minutes on a fresh machine) never meets a test timeout.
+bash scripts/tools/install-deploy-tools.sh >/dev/null
 
 step "typecheck"
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p web/tsconfig.json
 
 step "vitest"
 report="$(mktemp)"
