@@ -147,7 +147,7 @@ async function writeBatches(
 ): Promise<boolean> {
   let batch = first;
   for (;;) {
-    const written = res.write(batchFrame(batch));
+    const written = writeBatch(res, batch);
     // Backpressure: the next batch is pulled once the socket has taken this one.
     if (!written && !(await drained(res))) return false;
     if (call.signal.aborted) return false;
@@ -180,11 +180,21 @@ function eventFrame(event: CatalogEvent): Buffer {
   return frame;
 }
 
-/** The batch's messages; a progress message carries the position as its id, so a reconnect resumes from it. */
-function batchFrame(batch: WatchBatch): Buffer | string {
-  if (batch.progress) return `id: ${batch.revision}\nevent: progress\ndata: {"revision":"${batch.revision}"}\n\n`;
-  if (batch.events.length === 1) return eventFrame(batch.events[0]!);
-  return Buffer.concat(batch.events.map(eventFrame));
+/**
+ * Writes the batch's messages; false when the response wants the writer to wait for 'drain'. A progress
+ * message carries the position as its id, so a reconnect resumes from it. Events are written frame by
+ * frame, so what a slow reader leaves queued is the shared frames (Node coalesces the writes of one turn
+ * into one socket write).
+ */
+function writeBatch(res: http.ServerResponse, batch: WatchBatch): boolean {
+  if (batch.progress) return res.write(progressFrame(batch.revision));
+  let written = true;
+  for (const event of batch.events) written = res.write(eventFrame(event));
+  return written;
+}
+
+function progressFrame(revision: number): string {
+  return `id: ${revision}\nevent: progress\ndata: {"revision":"${revision}"}\n\n`;
 }
 
 /** The `end` event: why the server ended the stream, in the same JSON form as an error answered before it. */
