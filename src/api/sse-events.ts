@@ -21,6 +21,7 @@
  * revision still held), 401/403/429 from the interceptors. The feed
  * announces the start (a progress message when there is nothing to
  * replay), so the status is known without waiting for the first event.
+ * UNAVAILABLE is never a status: EventSource would give up for good.
  *
  * Backpressure as on the raw gRPC path: the next batch is pulled only once
  * the socket has taken the last one, so a reader that stops reading holds
@@ -109,7 +110,16 @@ async function serveEventStream(
       batches = response.message[Symbol.asyncIterator]();
       first = await batches.next();
     } catch (err) {
-      if (!call.signal.aborted) answerError(res, err, decoded.startSource, call.responseHeader);
+      if (call.signal.aborted) return;
+      const error = ConnectError.from(err);
+      // EventSource gives up on any status but 200. A stream that cannot start for a passing reason (the
+      // server is shutting down, the store is unreachable) starts and ends at once with that reason, so
+      // the client retries after `retry:`, with its Last-Event-ID, like a stream the server ended.
+      if (error.code !== Code.Unavailable) answerError(res, error, decoded.startSource, call.responseHeader);
+      else {
+        startStream(res, call.responseHeader);
+        res.end(endFrame(error));
+      }
       return;
     }
     if (first.done === true || call.signal.aborted) {
@@ -117,14 +127,7 @@ async function serveEventStream(
       res.end();
       return;
     }
-    res.writeHead(200, {
-      ...Object.fromEntries(call.responseHeader),
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      // Reverse proxies (nginx) would otherwise buffer the stream.
-      "x-accel-buffering": "no",
-    });
-    res.write(`retry: ${Math.round(RETRY_MS * (0.5 + Math.random()))}\n\n`);
+    startStream(res, call.responseHeader);
     completed = await writeBatches(res, call, batches, first.value as WatchBatch);
   } catch (err) {
     // After the headers: the reason goes out as an event of its own (shutdown: UNAVAILABLE, resume with
@@ -136,6 +139,18 @@ async function serveEventStream(
     // Left early (the caller went away): the implementation's and the interceptors' cleanup runs now.
     if (!completed) await batches?.return?.().catch(() => undefined);
   }
+}
+
+/** The stream's headers and its `retry:`. */
+function startStream(res: http.ServerResponse, responseHeader: Headers): void {
+  res.writeHead(200, {
+    ...Object.fromEntries(responseHeader),
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    // Reverse proxies (nginx) would otherwise buffer the stream.
+    "x-accel-buffering": "no",
+  });
+  res.write(`retry: ${Math.round(RETRY_MS * (0.5 + Math.random()))}\n\n`);
 }
 
 /** Writes batches until the stream ends (true) or the caller goes away (false); throws the stream's error. */
@@ -206,11 +221,10 @@ function endFrame(err: unknown): string {
 
 function answerError(
   res: NodeResponse,
-  err: unknown,
+  error: ConnectError,
   startSource: ReturnType<typeof decodeEventStreamRequest>["startSource"],
   responseHeader: Headers,
 ): void {
-  const error = ConnectError.from(err);
   const compacted = error.cause instanceof EventsCompactedError;
   const status = compacted ? 410 : codeToHttpStatus(error.code);
   const headers: Record<string, string> = Object.fromEntries(responseHeader);

@@ -8,6 +8,8 @@
  * ending the stream with a reason to resume. Ordering and counts only; no
  * wall-clock assertions.
  */
+import { once } from "node:events";
+import * as net from "node:net";
 import { fromJsonString } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EventSchema, EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
@@ -333,5 +335,29 @@ describe("shutdown", () => {
     } finally {
       await stream.close();
     }
+  });
+
+  test("a stream asked for while the server shuts down starts and ends at once with its end event (never a 503)", async () => {
+    // EventSource gives up for good on any status but 200; a 200 that ends makes it retry after `retry:`.
+    const h = await startHarness();
+    const { revision } = await h.grpc.createComponent({ component: sampleComponent({ name: uniqueName("late") }) });
+    // A connection opened (its request begun) before the shutdown, as a browser's pooled connection is.
+    const socket = net.connect(h.server.port, "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(`GET /v1/events?start_revision=${revision}&resume=true HTTP/1.1\r\nHost: catalog\r\n`);
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    const closed = h.close();
+    socket.end("\r\n");
+    await once(socket, "close");
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(answer).toMatch(/content-type: text\/event-stream/i);
+    expect(answer).toMatch(/retry: \d+/);
+    expect(answer).toContain("event: end");
+    expect(answer).toContain(`resume the watch with start_revision ${revision}`);
   });
 });
