@@ -50,6 +50,7 @@ import { reclassifyGrpcTrailer } from "./request-errors.js";
 import {
   callServerStream,
   type DecodedRequest,
+  drained,
   type ServerStreamCall,
   type ServerStreamImpl,
   webHeaders,
@@ -321,22 +322,6 @@ function frameOf(desc: DescMessage, message: Message): Uint8Array {
     frames.set(message, framed);
   }
   return framed;
-}
-
-/** Resolves true when the stream can take more, false when it closed first. */
-function drained(stream: http2.ServerHttp2Stream): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      stream.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      stream.off("drain", onDrain);
-      resolve(false);
-    };
-    stream.once("drain", onDrain);
-    stream.once("close", onClose);
-  });
 }
 
 function nodeHeaders(headers: Headers): http2.OutgoingHttpHeaders {

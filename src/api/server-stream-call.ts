@@ -114,3 +114,22 @@ export function webHeaders(headers: IncomingHttpHeaders): Headers {
   }
   return out;
 }
+
+/**
+ * Backpressure for a response stream (an HTTP/2 stream, an HTTP/1.1 response): resolves true when it can
+ * take more, false when it closed first.
+ */
+export function drained(stream: NodeJS.EventEmitter): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onDrain = () => {
+      stream.off("close", onClose);
+      resolve(true);
+    };
+    const onClose = () => {
+      stream.off("drain", onDrain);
+      resolve(false);
+    };
+    stream.once("drain", onDrain);
+    stream.once("close", onClose);
+  });
+}

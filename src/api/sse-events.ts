@@ -43,7 +43,13 @@ import type { CatalogEvent } from "../storage/records.js";
 import { peerContextValues } from "./auth/index.js";
 import { eventToWire } from "./convert.js";
 import type { HttpRoute, NodeRequest, NodeResponse } from "./server.js";
-import { callServerStream, type ServerStreamCall, type ServerStreamImpl, webHeaders } from "./server-stream-call.js";
+import {
+  callServerStream,
+  drained,
+  type ServerStreamCall,
+  type ServerStreamImpl,
+  webHeaders,
+} from "./server-stream-call.js";
 import { decodeEventStreamRequest, LAST_EVENT_ID } from "./sse-request.js";
 import { watchBatches } from "./watch-request.js";
 
@@ -294,20 +300,4 @@ class EventStreamCall implements ServerStreamCall {
   done(): void {
     this.abort(new ConnectError("the call ended", Code.Canceled));
   }
-}
-
-/** Resolves true when the response can take more, false when it closed first. */
-function drained(res: NodeResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      res.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      res.off("drain", onDrain);
-      resolve(false);
-    };
-    res.once("drain", onDrain);
-    res.once("close", onClose);
-  });
 }

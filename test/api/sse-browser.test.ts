@@ -8,15 +8,11 @@
  * reconnects by itself with Last-Event-ID to the restarted server, missing
  * nothing and repeating nothing.
  */
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { type Browser, launchChromium } from "../support/chromium.js";
-import { restartablePort } from "../support/ports.js";
-import { type ServerProcess, spawnServer } from "../support/server-process.js";
-import { sampleComponent, tempDir, uniqueName } from "./harness.js";
+import { RestartableCatalog } from "../support/restartable-catalog.js";
+import { tempDir } from "./harness.js";
 
 /** What the page records, as `globalThis.followed`. */
 interface Followed {
@@ -29,7 +25,7 @@ interface Followed {
 type MessageLike = { data: string; lastEventId: string };
 
 const dataDir = tempDir("nestor-sse-browser-");
-let server: ServerProcess | undefined;
+let catalog: RestartableCatalog | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
@@ -38,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await server?.stop();
+  await catalog?.stop();
   dataDir.remove();
 });
 
@@ -68,32 +64,21 @@ function eventsReceived(page: Page, count: number): Promise<unknown> {
 }
 
 test("EventSource receives replayed and live events and resumes by itself after the server restarts", async () => {
-  const env = {
-    NESTOR_SERVER_PORT: String(await restartablePort()),
-    NESTOR_STORAGE_TYPE: "embedded",
-    NESTOR_STORAGE_EMBEDDED_DATA_DIR: dataDir.path,
-    NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "300",
-  };
-  server = await spawnServer(env);
-  const publish = async (count: number) => {
-    // A client per server: connections to the stopped server are gone.
-    const client = createClient(CatalogService, createConnectTransport({ baseUrl: server!.url, httpVersion: "1.1" }));
-    for (let i = 0; i < count; i++) {
-      await client.createComponent({ component: sampleComponent({ name: uniqueName("eventsource") }) });
-    }
-  };
+  catalog = await RestartableCatalog.create(dataDir.path, { NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "300" });
+  await catalog.start();
+  const publish = (count: number) => catalog!.publish(count, "eventsource");
   await publish(2);
 
   const page = await browser!.context.newPage();
-  await page.goto(`${server.url}/a-page-of-the-catalog-origin`);
+  await page.goto(`${catalog.url}/a-page-of-the-catalog-origin`);
   await page.evaluate(follow, "/v1/events?start_revision=0&resume=true");
   await eventsReceived(page, 2);
   await publish(1);
   await eventsReceived(page, 3);
 
-  await server.stop();
+  await catalog.stop();
   await page.waitForFunction(() => (globalThis as unknown as { followed: Followed }).followed.ends.length > 0);
-  server = await spawnServer(env);
+  await catalog.start();
   await publish(2);
   await eventsReceived(page, 5);
   await publish(1);

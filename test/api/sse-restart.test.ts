@@ -6,49 +6,31 @@
  * one received gets every later event (replayed, then live) with no gap and
  * no duplicate.
  */
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, expect, test } from "vitest";
-import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { restartablePort } from "../support/ports.js";
-import { type ServerProcess, spawnServer } from "../support/server-process.js";
+import { RestartableCatalog } from "../support/restartable-catalog.js";
 import { CurlEventStream, type SseMessage } from "../support/sse-curl.js";
-import { sampleComponent, tempDir, uniqueName } from "./harness.js";
+import { tempDir } from "./harness.js";
 
 const dataDir = tempDir("nestor-sse-restart-");
-let server: ServerProcess | undefined;
+let catalog: RestartableCatalog | undefined;
 afterAll(async () => {
-  await server?.stop();
+  await catalog?.stop();
   dataDir.remove();
 });
 
 const eventIds = (messages: SseMessage[]) => messages.filter((m) => m.event !== "progress").map((m) => Number(m.id));
 
 test("a stream ended by a restart resumes from its Last-Event-ID with no gap and no duplicate", async () => {
-  const env = {
-    NESTOR_SERVER_PORT: String(await restartablePort()),
-    NESTOR_STORAGE_TYPE: "embedded",
-    NESTOR_STORAGE_EMBEDDED_DATA_DIR: dataDir.path,
-    NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "300",
-  };
-  server = await spawnServer(env);
-  const publish = async (count: number) => {
-    // A client per server: connections to the stopped server are gone.
-    const client = createClient(CatalogService, createConnectTransport({ baseUrl: server!.url, httpVersion: "1.1" }));
-    let revision = 0n;
-    for (let i = 0; i < count; i++) {
-      revision = (await client.createComponent({ component: sampleComponent({ name: uniqueName("restart") }) }))
-        .revision;
-    }
-    return Number(revision);
-  };
+  catalog = await RestartableCatalog.create(dataDir.path, { NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "300" });
+  await catalog.start();
+  const publish = (count: number) => catalog!.publish(count);
 
   const replayed = await publish(3);
-  const before = new CurlEventStream(`${server.url}/v1/events?start_revision=0&resume=true`);
+  const before = new CurlEventStream(`${catalog.url}/v1/events?start_revision=0&resume=true`);
   const firstRun = await before.untilRevision(replayed);
   const live = await publish(2);
   firstRun.push(...(await before.untilRevision(live)));
-  await server.stop();
+  await catalog.stop();
   const end = await before.next();
   expect(end.event).toBe("end");
   expect(JSON.parse(end.data)).toMatchObject({ code: "unavailable" });
@@ -56,9 +38,9 @@ test("a stream ended by a restart resumes from its Last-Event-ID with no gap and
   const lastEventId = [...firstRun].reverse().find((m) => m.id !== undefined)?.id;
   expect(lastEventId).toBe(String(live));
 
-  server = await spawnServer(env);
+  await catalog.start();
   const whileAway = await publish(2);
-  const after = new CurlEventStream(`${server.url}/v1/events?start_revision=0&resume=true`, {
+  const after = new CurlEventStream(`${catalog.url}/v1/events?start_revision=0&resume=true`, {
     headers: { "Last-Event-ID": lastEventId! },
   });
   try {

@@ -12,7 +12,7 @@ import type { CallLimitsConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { expectConnectError, tempDir, testConfig, useAuthenticatedServer } from "../api/harness.js";
 import { CurlEventStream, curlOnce } from "../support/sse-curl.js";
-import { bearer, makeKeyMaterial, protocolClients, signJwt, withAuth } from "./helpers.js";
+import { bearer, eventually, makeKeyMaterial, protocolClients, signJwt, withAuth } from "./helpers.js";
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -147,14 +147,3 @@ describe("limits", () => {
     }
   });
 });
-
-async function eventually(check: () => Promise<void>, attempts = 50): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
