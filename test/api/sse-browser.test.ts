@@ -1,16 +1,16 @@
 /**
  * A browser's own EventSource following GET /v1/events: Debian's chromium,
  * driven by playwright-core, against a server process on the embedded store.
- * The page is a document of the catalog's own origin (any path the catalog
- * answers, here a 404), since the stream sends no CORS headers: browsers
+ * The page is a document of the catalog's own origin (a path under /v1/ that
+ * nothing serves: a 404), since the stream sends no CORS headers: browsers
  * follow it from the same origin (docs/events-sse.md). The EventSource
  * receives replayed and live events, sees the restart's `end` event, and
  * reconnects by itself with Last-Event-ID to the restarted server, missing
  * nothing and repeating nothing.
  */
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Browser, launchChromium } from "../support/chromium.js";
+import { launchBrowser } from "../support/chromium.js";
 import { RestartableCatalog } from "../support/restartable-catalog.js";
 import { tempDir } from "./harness.js";
 
@@ -29,7 +29,7 @@ let catalog: RestartableCatalog | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  browser = await launchChromium();
+  browser = await launchBrowser();
 }, 600_000);
 
 afterAll(async () => {
@@ -69,8 +69,8 @@ test("EventSource receives replayed and live events and resumes by itself after 
   const publish = (count: number) => catalog!.publish(count, "eventsource");
   await publish(2);
 
-  const page = await browser!.context.newPage();
-  await page.goto(`${catalog.url}/a-page-of-the-catalog-origin`);
+  const page = await browser!.newPage();
+  await page.goto(`${catalog.url}/v1/blank`);
   await page.evaluate(follow, "/v1/events?start_revision=0&resume=true");
   await eventsReceived(page, 2);
   await publish(1);

@@ -1,41 +1,38 @@
 /**
  * A real browser for tests: Debian's chromium, driven by playwright-core.
- * The binary is installed with apt-get when missing (idempotent; root, as in
- * CI), never downloaded by playwright. Each launch gets a fresh profile
- * directory, removed when the browser closes.
+ * scripts/services/chromium.sh installs it when missing (as root, never a
+ * browser build of playwright's own) and prints its path. Each launch gets
+ * a fresh profile. Used by the web app's suites (test/web/) and the
+ * EventSource test of GET /v1/events.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
+import { repoRoot } from "../api/harness.js";
 
-export const CHROMIUM = process.env.NESTOR_CHROMIUM ?? "/usr/bin/chromium";
-
-/** Installs Debian's chromium unless CHROMIUM is there already. Takes minutes the first time. */
-export function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
-  execFileSync("bash", ["-c", "apt-get update -qq && apt-get install -y -qq chromium >/dev/null"], {
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    stdio: "inherit",
-  });
-  if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium, but ${CHROMIUM} is not there`);
+/** The chromium binary: scripts/services/chromium.sh installs it when missing (as root) and prints its path. */
+export function chromiumPath(): string {
+  try {
+    return execFileSync("bash", [join(repoRoot, "scripts/services/chromium.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? String(err);
+    throw new Error(
+      `The browser tests need Debian's chromium (/usr/bin/chromium) and could not install it: ${stderr.trim()}\n` +
+        "Install it with `apt-get install -y chromium` (as root), or set NESTOR_CHROMIUM to a Chromium binary.",
+    );
+  }
 }
 
-export interface Browser {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-
-/** Headless chromium with nothing of its own on the network (no updates, sync, QUIC or background fetches). */
-export async function launchChromium(): Promise<Browser> {
-  ensureChromium();
-  const profile = mkdtempSync(join(tmpdir(), "nestor-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+/** Headless chromium with the flags this machine needs (no sandbox as root, no background network). */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
     headless: true,
+    // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
     args: [
-      "--headless",
       "--no-sandbox",
       "--disable-gpu",
       "--disable-quic",
@@ -45,11 +42,4 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
-  return {
-    context,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
 }
