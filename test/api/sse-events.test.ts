@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EventSchema, EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { RETRY_MS } from "../../src/api/sse-events.js";
 import { metaClock, newRecord } from "../storage/fixtures.js";
+import { freePort } from "../support/ports.js";
 import { CurlEventStream, curlOnce, type SseMessage } from "../support/sse-curl.js";
 import { type Harness, sampleComponent, startHarness, uniqueName, useHarness } from "./harness.js";
 
@@ -317,6 +318,32 @@ describe("compaction", () => {
       await healthy.close();
     }
   }, 120_000);
+});
+
+describe("metrics", () => {
+  test("an event stream is counted as the WatchEvents call it is, and as an open watch stream", async () => {
+    const adminPort = await freePort();
+    const h = await startHarness((config) => {
+      config.server.admin = { host: "127.0.0.1", port: adminPort };
+    });
+    const scrape = async () => (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const sample = (text: string, series: RegExp) => Number(series.exec(text)?.[1] ?? Number.NaN);
+    const stream = new CurlEventStream(`${h.server.url}/v1/events`);
+    try {
+      await stream.next();
+      const { revision } = await h.grpc.createComponent({
+        component: sampleComponent({ name: uniqueName("metered") }),
+      });
+      await stream.untilRevision(Number(revision));
+      const text = await scrape();
+      expect(sample(text, /^nestor_watch_streams_open (\d+)/m)).toBe(1);
+      expect(sample(text, /^nestor_watch_events_sent_total (\d+)/m)).toBe(1);
+      expect(sample(text, /^grpc_server_started_total\{[^}]*grpc_method="WatchEvents"[^}]*\} (\d+)/m)).toBe(1);
+    } finally {
+      await stream.close();
+      await h.close();
+    }
+  });
 });
 
 describe("shutdown", () => {
