@@ -16,9 +16,11 @@ import { file_nestor_catalog_v1_sync_service, SyncService } from "../gen/ts/src/
 import { prepareAuthorization } from "./api/auth/index.js";
 import { catalogServiceHandlers } from "./api/catalog-service.js";
 import { HealthStatusBoard, registerHealth, StoreHealthMonitor } from "./api/health.js";
+import { withCallInterceptor } from "./api/interceptors.js";
 import { meteredFeed } from "./api/metered-feed.js";
 import { registerReflection } from "./api/reflection.js";
 import { serve } from "./api/server.js";
+import { serverSentEventsRoute } from "./api/sse-events.js";
 import { syncServiceHandlers } from "./api/sync-service.js";
 import { webAppRoute } from "./api/web-app.js";
 import { type Clock, systemClock } from "./catalog/clock.js";
@@ -49,7 +51,7 @@ export interface CatalogServer {
   readonly manager: Manager;
   /** Git synchronisation of sync.repositories. */
   readonly sync: GitSync;
-  /** Drains and stops: health NOT_SERVING, watches end UNAVAILABLE, GOAWAY, then the store closes. */
+  /** Drains and stops: health NOT_SERVING, watches and event streams end UNAVAILABLE, GOAWAY, then the store closes. */
   shutdown(): Promise<void>;
 }
 
@@ -108,14 +110,19 @@ async function assemble(
   const catalogHandlers = catalogServiceHandlers({ manager, feed: watchFeed });
   // Bind policy and key material are checked here, so a refused start closes the store too.
   const authorization = await prepareAuthorization(config, { logger });
+  const interceptors = [...telemetry.interceptors, ...authorization];
   const server = await serve({
     config: config.server,
     logger,
     routes: (router) => registerServices(router, catalogHandlers, gitSync, health),
-    interceptors: [...telemetry.interceptors, ...authorization],
+    interceptors,
     // WatchEvents streams idle for hours: over gRPC they skip connect-node's per-stream objects.
     rawGrpcStreams: [createMethodImplSpec(CatalogService.method.watchEvents, catalogHandlers.watchEvents)],
-    httpRoutes: [webAppRoute(config.server.webAppDir, logger.child({ component: "web-app" }))],
+    // GET /v1/events: WatchEvents as Server-Sent Events, behind the same interceptor instances (shared limits).
+    httpRoutes: [
+      serverSentEventsRoute({ feed: watchFeed, logger, interceptors: withCallInterceptor(logger, interceptors) }),
+      webAppRoute(config.server.webAppDir, logger.child({ component: "web-app" })),
+    ],
   });
   cleanup.defer(() => server.close(config.server.shutdownGraceMs));
   await telemetry.startAdmin(cleanup);

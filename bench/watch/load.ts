@@ -1,9 +1,10 @@
 /**
  * One load-generator worker of bench/watch, forked by run.ts (several of
  * them, so no single process holds every client stream): opens its share of
- * WatchEvents streams, ~perConnection per HTTP/2 connection, and records when
- * each stream receives each revision. Driven over IPC:
- *   { type: "open", url, streams, perConnection, epoch } → { type: "opened", streams, failures }
+ * WatchEvents streams, ~perConnection per HTTP/2 connection (or, with
+ * protocol "sse", GET /v1/events streams, one HTTP/1.1 connection each), and
+ * records when each stream receives each revision. Driven over IPC:
+ *   { type: "open", url, streams, perConnection, epoch, protocol } → { type: "opened", streams, failures }
  *   { type: "await", revisions, keepTimes }              → { type: "delivered", stats, failures }
  *   { type: "memory" }                                   → { type: "memory", rssKiB, heapUsedKiB }
  *   { type: "close" }                                    → exits
@@ -12,12 +13,14 @@
  * writer's acknowledgement in run.ts and every worker's deliveries are on
  * one time line.
  */
+import * as http from "node:http";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { createParser } from "eventsource-parser";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 
 export type WorkerCommand =
-  | { type: "open"; url: string; streams: number; perConnection: number; epoch: string }
+  | { type: "open"; url: string; streams: number; perConnection: number; epoch: string; protocol: "grpc" | "sse" }
   | { type: "await"; revisions: number[]; keepTimes: boolean }
   | { type: "memory" }
   | { type: "close" };
@@ -98,29 +101,66 @@ async function follow(
       for (const event of message.events) record(Number(event.revision), at);
     }
   } catch (err) {
-    if (!closing) {
-      failures += 1;
-      if (failures <= 3) process.stderr.write(`load: stream failed: ${String(err)}\n`);
-      settle();
-    }
+    failed(err);
   }
 }
 
-async function open(url: string, count: number, perConnection: number): Promise<void> {
+function failed(err: unknown): void {
+  if (closing) return;
+  failures += 1;
+  if (failures <= 3) process.stderr.write(`load: stream failed: ${String(err)}\n`);
+  settle();
+}
+
+/** One GET /v1/events stream from now, on a connection of its own; progress events are not deliveries. */
+function followEvents(url: string, ready: () => void): void {
+  const stream = new AbortController();
+  streams.push(stream);
+  let first = true;
+  const parser = createParser({
+    onEvent: (message) => {
+      if (first) {
+        first = false;
+        ready();
+      }
+      if (message.event === "progress" || message.event === "end" || message.id === undefined) return;
+      record(Number(message.id), now());
+    },
+  });
+  const request = http.get(`${url}/v1/events`, { signal: stream.signal }, (res) => {
+    if (res.statusCode !== 200) {
+      failed(new Error(`HTTP ${res.statusCode}`));
+      res.resume();
+      return;
+    }
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => parser.feed(chunk));
+    res.on("end", () => failed(new Error("the stream ended")));
+    res.on("error", failed);
+  });
+  request.on("error", failed);
+}
+
+async function open(url: string, count: number, perConnection: number, protocol: "grpc" | "sse"): Promise<void> {
   const connections = Math.ceil(count / perConnection);
   let ready = 0;
   if (count === 0) return;
   await new Promise<void>((resolve) => {
+    const onReady = () => {
+      ready += 1;
+      opened += 1;
+      if (ready === count) resolve();
+    };
+    if (protocol === "sse") {
+      for (let s = 0; s < count; s++) followEvents(url, onReady);
+      return;
+    }
     for (let c = 0; c < connections; c++) {
       const sessionManager = new Http2SessionManager(url, { idleConnectionTimeoutMs: 3_600_000 });
       sessions.push(sessionManager);
       const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager }));
       for (let s = 0; s < perConnection && c * perConnection + s < count; s++) {
-        void follow(client, () => {
-          ready += 1;
-          opened += 1;
-          if (ready === count) resolve();
-        });
+        void follow(client, onReady);
       }
     }
   });
@@ -131,7 +171,7 @@ process.on("message", (command: WorkerCommand) => {
     switch (command.type) {
       case "open":
         epoch = BigInt(command.epoch);
-        await open(command.url, command.streams, command.perConnection);
+        await open(command.url, command.streams, command.perConnection, command.protocol);
         process.send?.({ type: "opened", streams: opened, failures });
         return;
       case "await":

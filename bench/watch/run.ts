@@ -7,6 +7,7 @@
  *                              [--server-cpus 0 --load-cpus 1] [--server-prof DIR]
  *                              [--server catalog|bare|http2] [--client node|go]
  *                              [--server-node-options=--max-old-space-size=1024] [--retention-events 500]
+ *                              [--protocol grpc|sse]
  *
  * For each stream count: a fresh `nestor-catalog serve` process and N
  * load-generator worker processes (load.ts; default one per 2,500 streams),
@@ -51,6 +52,10 @@
  * Node/V8 flags to the server (a heap cap, say) to compare runs;
  * --retention-events bounds the server's event log (compacted once a minute)
  * so that a long run measures the server, not the log it keeps.
+ * --protocol sse follows GET /v1/events (Server-Sent Events, src/api/sse-events.ts)
+ * instead of WatchEvents: one HTTP/1.1 connection per stream (--per-connection does
+ * not apply), Node workers only (load.ts parses the stream with eventsource-parser),
+ * the catalog only; the same columns, so its rows stand beside the gRPC streams'.
  * Then, in this process, the serialise-once baseline (--baseline): encoding
  * one response per stream the old way (toBinary of the full message) against
  * the way WatchEvents does it now (pre-encoded event bytes).
@@ -100,6 +105,8 @@ const { values } = parseArgs({
     server: { type: "string", default: "catalog" },
     /** "node" (load.ts, forked) or "go" (bench/watch/load-go, built once and spawned): the load generator's workers. */
     client: { type: "string", default: "node" },
+    /** "grpc" (WatchEvents over HTTP/2) or "sse" (GET /v1/events over HTTP/1.1, one connection per stream). */
+    protocol: { type: "string", default: "grpc" },
   },
 });
 /**
@@ -122,6 +129,11 @@ if (!serverScript)
   throw new Error(`--server must be one of ${Object.keys(SERVER_SCRIPTS).join(", ")}, not ${values.server}`);
 if (values.client !== "node" && values.client !== "go")
   throw new Error(`--client must be node or go, not ${values.client}`);
+if (values.protocol !== "grpc" && values.protocol !== "sse")
+  throw new Error(`--protocol must be grpc or sse, not ${values.protocol}`);
+const protocol = values.protocol;
+if (protocol === "sse" && (values.client !== "node" || values.server !== "catalog"))
+  throw new Error("--protocol sse runs with --client node and --server catalog only");
 if (values.server === "catalog") {
   process.stderr.write("bench/watch: building dist/ (npm run build)...\n");
   execFileSync("npm", ["run", "--silent", "build"], {
@@ -130,7 +142,8 @@ if (values.server === "catalog") {
   });
 }
 const streamCounts = values.streams.split(",").map(Number);
-const perConnection = Number(values["per-connection"]);
+/** Streams per connection: HTTP/1.1 carries one event stream per connection. */
+const perConnection = protocol === "sse" ? 1 : Number(values["per-connection"]);
 const trials = Number(values.trials);
 const burst = Number(values.burst);
 const durationSeconds = Number(values.duration);
@@ -331,7 +344,7 @@ class LoadGenerator {
     const replies = await Promise.all(
       this.workers.map((worker, i) =>
         worker.ask<{ streams: number }>(
-          { type: "open", url, streams: shares[i]!, perConnection, epoch: String(epoch) },
+          { type: "open", url, streams: shares[i]!, perConnection, epoch: String(epoch), protocol },
           "opened",
         ),
       ),
@@ -648,13 +661,15 @@ const pinning =
   values["server-cpus"] || values["load-cpus"]
     ? `server pinned to CPU ${values["server-cpus"] || "any"}, load workers to CPU ${values["load-cpus"] || "any"}`
     : "nothing pinned";
-console.log(
-  `\nWatchEvents fan-out, one server process (${SERVER_LABELS[values.server]}), ${perConnection} streams per HTTP/2 connection, loopback; ${pinning}`,
-);
+const fanOut =
+  protocol === "sse"
+    ? "GET /v1/events (Server-Sent Events) fan-out, one HTTP/1.1 connection per stream"
+    : `WatchEvents fan-out, ${perConnection} streams per HTTP/2 connection`;
+console.log(`\n${fanOut}, one server process (${SERVER_LABELS[values.server]}), loopback; ${pinning}`);
 const loadLabel =
   values.client === "go"
     ? "Go load generator (bench/watch/load-go, grpc-go)"
-    : "Node load generator (bench/watch/load.ts, Connect-ES)";
+    : `Node load generator (bench/watch/load.ts, ${protocol === "sse" ? "node:http + eventsource-parser" : "Connect-ES"})`;
 console.log(`${loadLabel}; one-event latency over ${trials} trials; burst of ${burst} events\n`);
 console.log(
   "| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | write→ack p50 | write→last stream p50 | p99 | burst delivered events/s | worker RSS MiB |",

@@ -21,10 +21,9 @@ import {
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { Manager, WriteOptions } from "../catalog/manager.js";
-import { isComponentName } from "../catalog/validation.js";
 import type { WatchBatch, WatchFeed } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
-import type { CatalogEvent, EventType } from "../storage/records.js";
+import type { CatalogEvent } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey, writeAuthorizerKey } from "./context.js";
 import {
@@ -32,12 +31,11 @@ import {
   componentToWire,
   draftFromWire,
   eventToWire,
-  eventTypeFromWire,
-  revisionFromWire,
   wireFieldPath,
   withWireFieldPaths,
 } from "./convert.js";
 import { respondsInBinary, storedComponentAsField, storedComponentToWire } from "./stored-components.js";
+import { watchBatches } from "./watch-request.js";
 
 /** Field numbers of the Component fields that reads fill with pre-encoded bytes. */
 const GET_COMPONENT_FIELD = GetComponentResponseSchema.field.component.number;
@@ -197,40 +195,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     },
 
     async *watchEvents(request, context) {
-      const startRevision = revisionFromWire(request.startRevision);
-      if (startRevision === undefined) {
-        throw CatalogError.invalid([
-          { field: "start_revision", description: `must be between 0 and ${Number.MAX_SAFE_INTEGER}`, reason: "RANGE" },
-        ]);
-      }
-      const filter = request.filter;
-      const types: EventType[] = [];
-      for (const [index, type] of (filter?.types ?? []).entries()) {
-        const domain = eventTypeFromWire(type);
-        if (!domain) {
-          throw CatalogError.invalid([
-            { field: `filter.types[${index}]`, description: `${type} is not an event type`, reason: "ENUM" },
-          ]);
-        }
-        types.push(domain);
-      }
-      const names = filter?.names ?? [];
-      const badName = names.findIndex((name) => !isComponentName(name));
-      if (badName !== -1) {
-        throw CatalogError.invalid([
-          {
-            field: `filter.names[${badName}]`,
-            description: `"${names[badName]}" is not a DNS-1123 label`,
-            reason: "DNS1123_LABEL",
-          },
-        ]);
-      }
-      const batches = feed.watch(
-        startRevision,
-        { names, provider: filter?.provider ?? "", category: filter?.category ?? "", types },
-        context.signal,
-        request.resume,
-      );
+      const batches = watchBatches(feed, request, context.signal);
       const json = /[+/]json\s*(;|$)/i.test(context.requestHeader.get("content-type") ?? "");
       for await (const batch of batches) {
         if (json) {

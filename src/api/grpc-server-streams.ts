@@ -27,21 +27,12 @@ import * as http2 from "node:http2";
 import {
   create,
   type DescMessage,
-  type DescMethod,
+  type DescMethodServerStreaming,
   type DescService,
   type Message,
   toBinary,
 } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  type ContextValues,
-  type HandlerContext,
-  type Interceptor,
-  type MethodImplSpec,
-  type StreamRequest,
-  type StreamResponse,
-} from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
 import {
   type Compression,
   compressionNegotiate,
@@ -56,6 +47,14 @@ import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grp
 import type { Logger } from "../logging/index.js";
 import { grpcMessageHeaderValue } from "./errors.js";
 import { reclassifyGrpcTrailer } from "./request-errors.js";
+import {
+  callServerStream,
+  type DecodedRequest,
+  drained,
+  type ServerStreamCall,
+  type ServerStreamImpl,
+  webHeaders,
+} from "./server-stream-call.js";
 
 /** gRPC with the protobuf codec; the JSON codec and gRPC-Web stay on connect-node. */
 const GRPC_PROTO = /^application\/grpc(?:\+proto)?(?:;|$)/i;
@@ -137,51 +136,12 @@ async function serveCall(
   // The request is read whole before the call starts, so nothing of the reading stays referenced
   // while the stream idles; its errors are raised inside the call, where the interceptors see them.
   const request = await readRequest(route, stream, call, options);
-  const invoke: StreamingNext = async (req) => {
-    if (request.error !== undefined) throw request.error;
-    // Written out (not a spread of the call): a fixed-shape object, kept for the stream's whole life.
-    const context: HandlerContext = {
-      method: call.method,
-      service: req.service,
-      signal: req.signal,
-      timeoutMs: call.timeoutMs,
-      requestMethod: call.requestMethod,
-      requestHeader: req.header,
-      responseHeader: call.responseHeader,
-      responseTrailer: call.responseTrailer,
-      protocolName: call.protocolName,
-      values: req.contextValues,
-      url: call.url,
-    };
-    const message = spec.impl(request.message as Message, context) as AsyncIterable<Message>;
-    return {
-      stream: true,
-      service: spec.method.parent,
-      method: spec.method,
-      header: call.responseHeader,
-      trailer: call.responseTrailer,
-      message,
-    } as StreamResponse;
-  };
-  let next = invoke;
-  for (const interceptor of [...options.interceptors].reverse()) next = interceptor(next as never) as StreamingNext;
-
   let headersSent = false;
   let completed = false;
   let failure: ConnectError | undefined;
   let output: AsyncIterator<unknown> | undefined;
   try {
-    const response = await next({
-      stream: true,
-      service: spec.method.parent,
-      method: spec.method,
-      requestMethod: "POST",
-      url: call.url,
-      signal: call.signal,
-      header: call.requestHeader,
-      contextValues: call.values,
-      message: once(request.message as Message),
-    });
+    const response = await callServerStream(spec.impl as ServerStreamImpl, options.interceptors, call, request);
     copyHeaders(response.header, call.responseHeader);
     output = response.message[Symbol.asyncIterator]();
     for (;;) {
@@ -229,16 +189,14 @@ async function serveCall(
   stream.end();
 }
 
-type StreamingNext = (req: StreamRequest) => Promise<StreamResponse>;
-
 /**
  * The handler context of one call, with what connect's gives the
  * implementation (deadline, headers, values), but one abort controller for
  * the caller's cancellation, the deadline and the end of the call alike.
  */
-class CallContext {
+class CallContext implements ServerStreamCall {
   readonly service: DescService;
-  readonly method: DescMethod;
+  readonly method: DescMethodServerStreaming;
   readonly protocolName = PROTOCOL;
   readonly requestMethod = "POST";
   readonly url: string;
@@ -297,18 +255,13 @@ class CallContext {
   }
 }
 
-interface ReadRequest {
-  message: unknown;
-  error: unknown;
-}
-
 /** Reads the one request message with connect's own envelope, size, decompression and decoding rules. */
 async function readRequest(
   route: Route,
   stream: http2.ServerHttp2Stream,
   call: CallContext,
   options: GrpcServerStreamOptions,
-): Promise<ReadRequest> {
+): Promise<DecodedRequest> {
   const compression = compressionNegotiate(
     options.acceptCompression,
     call.requestHeader.get("grpc-encoding"),
@@ -346,22 +299,6 @@ async function readRequest(
   return { message: messages[0], error: undefined };
 }
 
-/** An async iterable of one value. */
-function once<T>(value: T): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      let done = false;
-      return {
-        next: () => {
-          if (done) return Promise.resolve({ done: true, value: undefined });
-          done = true;
-          return Promise.resolve({ done: false, value });
-        },
-      };
-    },
-  };
-}
-
 function copyHeaders(from: Headers, to: Headers): void {
   if (from === to) return;
   from.forEach((value, name) => to.set(name, value));
@@ -385,32 +322,6 @@ function frameOf(desc: DescMessage, message: Message): Uint8Array {
     frames.set(message, framed);
   }
   return framed;
-}
-
-/** Resolves true when the stream can take more, false when it closed first. */
-function drained(stream: http2.ServerHttp2Stream): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      stream.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      stream.off("drain", onDrain);
-      resolve(false);
-    };
-    stream.once("drain", onDrain);
-    stream.once("close", onClose);
-  });
-}
-
-function webHeaders(headers: http2.IncomingHttpHeaders): Headers {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.append(name, v);
-    else out.append(name, String(value));
-  }
-  return out;
 }
 
 function nodeHeaders(headers: Headers): http2.OutgoingHttpHeaders {

@@ -114,6 +114,16 @@ export function callInterceptor(logger: Logger): Interceptor {
   };
 }
 
+/**
+ * The interceptors of every call the server runs, in order: the call
+ * interceptor around `inner` (authorization, limits), so their errors are
+ * mapped and logged. The RPC routes and the transports beside them
+ * (Server-Sent Events) run the same list, with the same `inner` instances.
+ */
+export function withCallInterceptor(logger: Logger, inner: readonly Interceptor[]): Interceptor[] {
+  return [callInterceptor(logger), ...inner];
+}
+
 function elapsedMs(started: number): number {
   return Math.round((performance.now() - started) * 1000) / 1000;
 }

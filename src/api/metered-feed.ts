@@ -4,7 +4,7 @@
  * (nestor_watch_lag_revisions). Installed only when metrics are on; batches
  * pass through a forwarding iterator, one counter update per batch.
  */
-import type { WatchBatch, WatchFeed, WatchFilter } from "../catalog/watch.js";
+import type { WatchBatch, WatchFeed, WatchFilter, WatchOptions } from "../catalog/watch.js";
 import type { CatalogMetrics } from "../observability/metrics.js";
 import { observeStream } from "./stream-end.js";
 
@@ -17,9 +17,9 @@ export function meteredFeed(feed: WatchFeed, metrics: CatalogMetrics): WatchFeed
       startRevision: number,
       filter: WatchFilter,
       signal: AbortSignal,
-      resume?: boolean,
+      options?: WatchOptions,
     ): AsyncIterable<WatchBatch> {
-      const batches = feed.watch(startRevision, filter, signal, resume);
+      const batches = feed.watch(startRevision, filter, signal, options);
       return {
         [Symbol.asyncIterator]() {
           metrics.watchStreams.inc();

@@ -17,7 +17,7 @@ import type { Logger } from "../logging/index.js";
 import { peerContextValues, secureServerOptions, streamPeerContextValues, watchTlsFiles } from "./auth/index.js";
 import { grpcMessageHeaderValue } from "./errors.js";
 import { grpcServerStreamRouter } from "./grpc-server-streams.js";
-import { callInterceptor } from "./interceptors.js";
+import { withCallInterceptor } from "./interceptors.js";
 import { ACCEPT_COMPRESSION, type NodeRequestHandler as RequestHandler, rpcRequestHandler } from "./node-adapter.js";
 
 export interface RunningServer {
@@ -69,7 +69,7 @@ export async function serve({
   rawGrpcStreams = [],
   httpRoutes = [],
 }: ServeOptions): Promise<RunningServer> {
-  const callInterceptors = [callInterceptor(logger), ...interceptors];
+  const callInterceptors = withCallInterceptor(logger, interceptors);
   const handler = withSpecEncodedGrpcMessage(
     rpcRequestHandler({
       routes,

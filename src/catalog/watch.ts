@@ -35,7 +35,26 @@ export interface WatchBatch {
 /** What a watch endpoint needs of the feed (WatchEvents, Server-Sent Events): the feed itself or a wrapper. */
 export interface WatchFeed {
   readonly headRevision: number;
-  watch(startRevision: number, filter: WatchFilter, signal: AbortSignal, resume?: boolean): AsyncIterable<WatchBatch>;
+  watch(
+    startRevision: number,
+    filter: WatchFilter,
+    signal: AbortSignal,
+    options?: WatchOptions,
+  ): AsyncIterable<WatchBatch>;
+}
+
+export interface WatchOptions {
+  /** Take `startRevision` literally, 0 included (WatchEventsRequest.resume). */
+  resume?: boolean;
+  /**
+   * Send the first message at once: the first replayed events, or a progress
+   * message at the start position when there is nothing to replay. Without
+   * it a resumed watch with nothing to replay is silent until its first
+   * event or progress interval; a transport that answers start errors with
+   * a status of its own (Server-Sent Events) needs to know the start was
+   * taken before it sends its headers.
+   */
+  announceStart?: boolean;
 }
 
 export interface EventFeedOptions {
@@ -94,8 +113,8 @@ export class EventFeed {
 
   /**
    * Replays matching events after `startRevision`, then follows live ones.
-   * startRevision 0 without `resume` starts from now with a progress
-   * message; with `resume`, 0 is taken literally (every event). A start
+   * startRevision 0 without `options.resume` starts from now with a
+   * progress message; with it, 0 is taken literally (every event). A start
    * ahead of the catalog's current revision is OUT_OF_RANGE: the events up
    * to it do not exist yet, and claiming them would skip them. Ends when
    * `signal` aborts; throws UNAVAILABLE on shutdown (or when the log cannot
@@ -106,11 +125,12 @@ export class EventFeed {
     startRevision: number,
     filter: WatchFilter,
     signal: AbortSignal,
-    resume = false,
+    options: WatchOptions = {},
   ): AsyncGenerator<WatchBatch> {
     const matches = compileFilter(filter);
     let position: number;
-    if (startRevision <= 0 && !resume) {
+    const fromNow = startRevision <= 0 && options.resume !== true;
+    if (fromNow) {
       await this.refresh();
       position = this.head;
       yield { events: [], revision: position, progress: true };
@@ -132,7 +152,8 @@ export class EventFeed {
     };
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      let idleSince = Date.now();
+      // A watch that announces its start is "idle" from the beginning of time: nothing to replay, progress at once.
+      let idleSince = options.announceStart === true && !fromNow ? Number.NEGATIVE_INFINITY : Date.now();
       // `parked.aborted`, not `signal.aborted`: the signal's getter validates its receiver, per stream per event.
       while (!parked.aborted) {
         if (this.closed) throw shuttingDown(position);
@@ -326,12 +347,27 @@ function compileFilter(filter: WatchFilter): ((event: CatalogEvent) => boolean) 
     (filter.category === "" || event.component.category === filter.category);
 }
 
+/**
+ * OUT_OF_RANGE for a position the event log has compacted away: the watcher
+ * lists the catalog again. `oldestRevision` is the oldest start still
+ * accepted, for transports that report it on its own (HTTP 410 Gone).
+ */
+export class EventsCompactedError extends CatalogError {
+  constructor(
+    readonly requestedRevision: number,
+    readonly oldestRevision: number,
+  ) {
+    super(
+      "OUT_OF_RANGE",
+      `start_revision ${requestedRevision} is older than the event log holds: the oldest available revision is ` +
+        `${oldestRevision} (the oldest event kept is ${oldestRevision + 1}); list the catalog again and watch from ` +
+        "the revision the list returns",
+    );
+  }
+}
+
 function compactedError(requested: number, compacted: number): CatalogError {
-  return new CatalogError(
-    "OUT_OF_RANGE",
-    `start_revision ${requested} is older than the event log holds: the oldest available revision is ${compacted} ` +
-      `(the oldest event kept is ${compacted + 1}); list the catalog again and watch from the revision the list returns`,
-  );
+  return new EventsCompactedError(requested, compacted);
 }
 
 function aheadError(requested: number, current: number): CatalogError {

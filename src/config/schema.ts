@@ -182,7 +182,7 @@ const auth = section({
 });
 
 const events = section({
-  /** Progress message interval on idle WatchEvents streams, in milliseconds. */
+  /** Progress message interval on idle WatchEvents and /v1/events streams, in milliseconds. */
   progressIntervalMs: positiveInt(10_000),
   /** Keep at most this many events in the log (0 = unlimited). */
   retentionMaxEvents: nonNegativeInt(0),

@@ -23,6 +23,7 @@ import { expectConnectError, sampleComponent, tempDir, testConfig } from "../api
 import {
   AUDIENCE,
   bearer,
+  eventually,
   ISSUER,
   type KeyMaterial,
   makeKeyMaterial,
@@ -309,17 +310,6 @@ describe("limits", () => {
 
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of stream) return;
-}
-
-async function eventually(check: () => Promise<void>, attempts = 50): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 describe("JWKS URL", () => {

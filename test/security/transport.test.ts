@@ -20,6 +20,7 @@ import { expectConnectError, repoRoot, sampleComponent, tempDir, testConfig } fr
 import {
   bearer,
   type Certificates,
+  eventually,
   makeCertificates,
   makeKeyMaterial,
   PROTOCOLS,
@@ -181,7 +182,10 @@ describe("certificate hot reload", () => {
         const ca = readFileSync(certs.caFile);
         expect((await handshake(server.port, { ca })).subjectCn).toBe("before-rotation");
         serverCertificate(own.path, "server", "ca", "after-rotation");
-        await eventually(async () => expect((await handshake(server.port, { ca })).subjectCn).toBe("after-rotation"));
+        await eventually(
+          async () => expect((await handshake(server.port, { ca })).subjectCn).toBe("after-rotation"),
+          60,
+        );
         // A broken rotation (a key that does not match) keeps the previous certificate.
         writeFileSync(join(own.path, "server.key"), readFileSync(certs.clientKeyFile));
         await new Promise((resolve) => setTimeout(resolve, 400));
@@ -363,15 +367,4 @@ function handshake(port: number, options: tls.ConnectionOptions & { probe?: bool
     });
     socket.once("error", () => done({ ok: false, subjectCn: undefined }));
   });
-}
-
-async function eventually(check: () => Promise<void>, attempts = 60): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }

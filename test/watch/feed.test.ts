@@ -6,7 +6,13 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { compactByRetention, retentionCutoff, startRetentionLoop } from "../../src/catalog/retention.js";
-import { EventFeed, WAKE_SLICE, type WatchBatch, type WatchFilter } from "../../src/catalog/watch.js";
+import {
+  EventFeed,
+  EventsCompactedError,
+  WAKE_SLICE,
+  type WatchBatch,
+  type WatchFilter,
+} from "../../src/catalog/watch.js";
 import { CatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
@@ -78,6 +84,43 @@ describe("EventFeed", () => {
     expect(err).toBeInstanceOf(CatalogError);
     expect((err as CatalogError).code).toBe("OUT_OF_RANGE");
     expect((err as CatalogError).message).toContain("oldest available revision is 15");
+  });
+
+  test("a watch that announces its start says so at once when there is nothing to replay; one that does not waits", async () => {
+    const { store, name } = await storeWithEvents(3);
+    const feed = await startFeed(store, 8);
+    const signal = watchSignal();
+    const quiet = feed.watch(3, everything, signal, { resume: true });
+    const announced = feed.watch(3, everything, signal, { resume: true, announceStart: true });
+    const replaying = feed.watch(1, everything, signal, { resume: true, announceStart: true });
+    expect((await announced.next()).value).toEqual({ events: [], revision: 3, progress: true });
+    // With something to replay, the first message is the replay itself.
+    expect(((await replaying.next()).value as WatchBatch).events.map((e) => e.revision)).toEqual([2, 3]);
+    // The quiet one's first message is the next event (its progress interval is a minute away).
+    let first: WatchBatch | undefined;
+    const next = quiet.next().then((result) => {
+      first = result.value as WatchBatch;
+    });
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(first).toBeUndefined();
+    await store.updateVersion(name, "1.0.0", { description: "later" }, metaClock("2031-01-01T00:00:00Z")());
+    await next;
+    expect(first).toMatchObject({ progress: false, revision: 4 });
+  });
+
+  test("a compacted start is an EventsCompactedError carrying the oldest revision held", async () => {
+    const { store } = await storeWithEvents(10);
+    await store.compact(6);
+    const feed = await startFeed(store, 8);
+    const err = await feed
+      .watch(2, everything, watchSignal(), { resume: true })
+      .next()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(EventsCompactedError);
+    expect(err).toMatchObject({ code: "OUT_OF_RANGE", requestedRevision: 2, oldestRevision: 6 });
   });
 
   test("a commit is fanned out on the next turn of the event loop, after the writer's own continuation", async () => {

@@ -2,55 +2,22 @@
  * Shared setup for the web app suites: a fresh build of web/ (Vite, into a
  * temp dir the server is pointed at with server.webAppDir, so the tests see
  * the current source and never touch dist/), Debian's chromium driven by
- * playwright-core, and screenshots for a reviewer under
+ * playwright-core (test/support/chromium.ts), and screenshots for a reviewer under
  * test/web/screenshots/ (gitignored; README "Web catalog browser").
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { build } from "vite";
 import { repoRoot } from "../api/harness.js";
+
+export { launchBrowser } from "../support/chromium.js";
 
 export const SCREENSHOT_DIR = join(repoRoot, "test/web/screenshots");
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 360, height: 740 };
-
-/** The chromium binary: scripts/services/chromium.sh installs it when missing (as root) and prints its path. */
-export function chromiumPath(): string {
-  try {
-    return execFileSync("bash", [join(repoRoot, "scripts/services/chromium.sh")], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? String(err);
-    throw new Error(
-      `The browser tests need Debian's chromium (/usr/bin/chromium) and could not install it: ${stderr.trim()}\n` +
-        "Install it with `apt-get install -y chromium` (as root), or set NESTOR_CHROMIUM to a Chromium binary.",
-    );
-  }
-}
-
-/** Headless chromium with the flags this machine needs (no sandbox as root, no background network). */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
 
 /** Builds web/ into a new temp dir; remove() deletes it. */
 export async function buildWebApp(): Promise<{ dir: string; remove(): void }> {
