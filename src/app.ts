@@ -37,10 +37,8 @@ import { EventFeed } from "./catalog/watch.js";
 import { CleanupStack } from "./cleanup-stack.js";
 import type { CatalogConfig } from "./config/schema.js";
 import type { Logger } from "./logging/index.js";
-import { DynamoSyncStateStore } from "./storage/dynamodb/sync-state.js";
-import { openStore } from "./storage/factory.js";
+import { openSharedSyncState, openStore } from "./storage/factory.js";
 import { observeStore } from "./storage/observed.js";
-import { PostgresSyncStateStore } from "./storage/postgres/sync-state.js";
 import type { CatalogStore } from "./storage/store.js";
 import { openTelemetry } from "./telemetry.js";
 
@@ -167,8 +165,8 @@ function registerServices(
 }
 
 /**
- * Git sync (docs/git-sync.md). Leases and statuses are shared through postgres or DynamoDB when the
- * catalog is there, in-process otherwise (memory, embedded: one replica by nature).
+ * Git sync (docs/git-sync.md). Leases and statuses are shared through the catalog's database
+ * (storage/factory.ts), in-process for the backends that serve one replica by nature.
  */
 async function startGitSync(
   config: CatalogConfig,
@@ -180,7 +178,7 @@ async function startGitSync(
 ): Promise<GitSync> {
   let state = options.syncState;
   if (state === undefined && config.sync.repositories.length > 0) {
-    const shared = await openSharedSyncState(config, logger);
+    const shared = await openSharedSyncState<RepositorySyncStatus>(config.storage, logger);
     if (shared !== undefined) {
       cleanup.defer(() => shared.close());
       state = shared;
@@ -214,15 +212,4 @@ function startRetention(
     clock,
   });
   cleanup.defer(() => loop.stop());
-}
-
-type SharedSyncState = PostgresSyncStateStore<RepositorySyncStatus> | DynamoSyncStateStore<RepositorySyncStatus>;
-
-/** The sync lease and status store shared by every replica on the catalog's database; none for in-process stores. */
-async function openSharedSyncState(config: CatalogConfig, logger: Logger): Promise<SharedSyncState | undefined> {
-  if (config.storage.type === "postgres")
-    return PostgresSyncStateStore.open<RepositorySyncStatus>(config.storage.postgres, logger);
-  if (config.storage.type === "dynamodb")
-    return DynamoSyncStateStore.open<RepositorySyncStatus>(config.storage.dynamodb, logger);
-  return undefined;
 }

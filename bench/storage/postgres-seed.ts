@@ -10,7 +10,8 @@
  */
 import pg from "pg";
 import { pickLatest, versionKey } from "../../src/semver/index.js";
-import { contentOf, searchDocument, versionOrderKey } from "../../src/storage/postgres/models.js";
+import { searchDocument } from "../../src/storage/core/search.js";
+import { contentOf, versionOrderKey } from "../../src/storage/postgres/models.js";
 import type { ComponentRecord } from "../../src/storage/records.js";
 import { benchRecord, catalogEntries, metaFor, VERSIONS } from "../unary/catalog-data.js";
 

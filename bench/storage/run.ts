@@ -36,11 +36,13 @@ import { Manager } from "../../src/catalog/manager.js";
 import type { ComponentDraft } from "../../src/catalog/validation.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { LruCache, RedisCache, withCache } from "../../src/storage/cache/index.js";
+import { LruCache } from "../../src/storage/cache/lru.js";
+import { withCache } from "../../src/storage/cached.js";
 import { openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
+import { RedisCache } from "../../src/storage/redis/cache.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import {
   benchRecord,

@@ -1,7 +1,8 @@
 /**
  * The event feed behind WatchEvents, modelled on etcd's watchable store.
  *
- * One follower per process tails the store's event log: it wakes on the
+ * One follower per process tails the store's event log (the shared tail,
+ * src/storage/core/event-tail.ts): it wakes on the
  * store's commit notifications (and on a periodic resync, so a lost
  * notification costs latency, never an event), reads new events in revision
  * order and keeps the most recent ones in a ring. Each watcher pulls at its
@@ -14,6 +15,7 @@
  */
 import { CatalogError, isCatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
+import { EventTail, type EventTailSink } from "../storage/core/event-tail.js";
 import type { CatalogEvent, EventType } from "../storage/records.js";
 import type { EventLog } from "../storage/store.js";
 
@@ -69,8 +71,7 @@ export class EventFeed {
   private head = 0;
   private ring: CatalogEvent[] = [];
   private readonly waiters = new Set<() => void>();
-  private refreshing: Promise<void> | undefined;
-  private refreshRequested = false;
+  private readonly tail: EventTail;
   private refreshScheduled = false;
   private closed = false;
   private readonly unsubscribe: () => void;
@@ -87,6 +88,7 @@ export class EventFeed {
     this.head = head;
     this.ringSize = options.ringSize ?? 4096;
     this.batchSize = options.batchSize ?? 500;
+    this.tail = new EventTail(log, this.tailSink(), head, this.batchSize);
     this.unsubscribe = log.onCommit(() => this.scheduleRefresh());
     this.resyncTimer = setInterval(() => this.requestRefresh(), Math.max(50, options.progressIntervalMs));
     this.resyncTimer.unref();
@@ -269,59 +271,35 @@ export class EventFeed {
   }
 
   private requestRefresh(): void {
-    if (this.refreshing) {
-      this.refreshRequested = true;
-      return;
-    }
-    void this.refresh();
+    void this.tail.wake();
   }
 
-  /** Reads the log past the head until caught up; one refresh at a time. */
+  /** Reads the log past the head until caught up (the shared event-log tail; one catch-up at a time). */
   private refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshRequested = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshRequested = false;
-          await this.readToEnd();
-        } while (this.refreshRequested && !this.closed);
-      } catch (err) {
-        this.logger.warn("event feed could not read the event log; retrying on the next wake-up", { err });
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.tail.wake();
   }
 
-  private async readToEnd(): Promise<void> {
-    for (;;) {
-      let events: CatalogEvent[];
-      try {
-        events = await this.log.readEvents(this.head, this.batchSize);
-      } catch (err) {
-        if (err instanceof CatalogError && err.code === "OUT_OF_RANGE") {
-          // The log was compacted past our head: skip to what remains.
-          const { current } = await this.log.revisionBounds();
-          this.ring = [];
-          this.head = current;
-          this.wakeAll();
-          return;
-        }
-        throw err;
-      }
-      if (events.length === 0) return;
-      const last = this.ring[this.ring.length - 1];
-      if (last !== undefined && events[0]!.revision !== last.revision + 1) this.ring = [];
-      this.ring.push(...events);
-      if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
-      this.head = events[events.length - 1]!.revision;
-      this.wakeAll();
-      if (events.length < this.batchSize) return;
-    }
+  /** The tail's sink: new events go into the ring and wake the parked watchers. */
+  private tailSink(): EventTailSink {
+    return {
+      apply: (events) => {
+        const last = this.ring[this.ring.length - 1];
+        if (last !== undefined && events[0]!.revision !== last.revision + 1) this.ring = [];
+        this.ring.push(...events);
+        if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+        this.head = events[events.length - 1]!.revision;
+        this.wakeAll();
+      },
+      // The log was compacted past our head: skip to what remains.
+      skipped: (_after, bounds) => {
+        this.ring = [];
+        this.head = bounds.current;
+        this.wakeAll();
+      },
+      failed: (err) => {
+        this.logger.warn("event feed could not read the event log; retrying on the next wake-up", { err });
+      },
+    };
   }
 }
 

@@ -1,17 +1,24 @@
 /**
- * Builds the configured CatalogStore, wrapped in the configured cache. The
- * only place that knows every backend.
+ * The one place that knows every backend: builds the configured CatalogStore
+ * (wrapped in the configured cache), applies a backend's migrations, and
+ * opens the Git sync state shared by replicas on the catalog's database.
+ * Adding a backend adds one case to each switch below (see README.md beside
+ * this file, "Adding a backend").
  */
 import type { CacheConfig, StorageConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
-import { withConfiguredCache } from "./cache/index.js";
+import { LruCache } from "./cache/lru.js";
+import { withCache } from "./cached.js";
 import { openDynamoStore } from "./dynamodb/catalog.js";
 import { migrateDynamoDb } from "./dynamodb/migrations.js";
+import { DynamoSyncStateStore } from "./dynamodb/sync-state.js";
 import { openEmbeddedStore } from "./embedded/catalog.js";
 import { MemoryCatalogStore } from "./memory/catalog.js";
 import { openPostgresStore } from "./postgres/catalog.js";
 import { migratePostgres } from "./postgres/migrations.js";
-import type { CatalogStore } from "./store.js";
+import { PostgresSyncStateStore } from "./postgres/sync-state.js";
+import { RedisCache } from "./redis/cache.js";
+import type { Cache, CatalogStore, SharedSyncState } from "./store.js";
 
 export async function openStore(storage: StorageConfig, cache: CacheConfig, logger: Logger): Promise<CatalogStore> {
   const log = logger.child({ component: "storage", backend: storage.type });
@@ -52,4 +59,42 @@ export async function migrateStore(storage: StorageConfig, logger: Logger): Prom
     case "embedded":
       return `storage.type ${storage.type} needs no migrations`;
   }
+}
+
+/**
+ * The Git sync lease and status store shared by every replica on the
+ * catalog's database; undefined for the in-process backends (memory,
+ * embedded), which serve one replica by nature.
+ */
+export async function openSharedSyncState<Status extends { repository: string }>(
+  storage: StorageConfig,
+  logger: Logger,
+): Promise<SharedSyncState<Status> | undefined> {
+  switch (storage.type) {
+    case "postgres":
+      return PostgresSyncStateStore.open<Status>(storage.postgres, logger);
+    case "dynamodb":
+      return DynamoSyncStateStore.open<Status>(storage.dynamodb, logger);
+    case "memory":
+    case "embedded":
+      return undefined;
+  }
+}
+
+/** The Cache `config` asks for, or undefined for `type: none`. */
+export function createCache(config: CacheConfig, logger: Logger): Cache | undefined {
+  switch (config.type) {
+    case "none":
+      return undefined;
+    case "memory":
+      return new LruCache({ maxEntries: config.memory.maxEntries });
+    case "redis":
+      return new RedisCache(config.redis, logger.child({ cache: "redis" }));
+  }
+}
+
+/** `store` behind the configured cache; closing the result closes both. */
+export function withConfiguredCache(store: CatalogStore, config: CacheConfig, logger: Logger): CatalogStore {
+  const cache = createCache(config, logger);
+  return cache === undefined ? store : withCache(store, cache, { ttlSeconds: config.ttlSeconds }, logger);
 }

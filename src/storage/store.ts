@@ -1,7 +1,6 @@
 /**
  * The storage contract. Every backend implements CatalogStore and passes the
- * shared contract suite (test/storage/contract.test.ts) against its real
- * server. Stores are pure persistence: no validation, no compatibility rules,
+ * shared contract suite (test/storage/contract/) against its real server. Stores are pure persistence: no validation, no compatibility rules,
  * no resolution of "latest" for reads by version (the Manager does that).
  *
  * Errors: stores throw CatalogError (src/errors) with these codes only:
@@ -193,5 +192,23 @@ export interface Cache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Git sync leases and statuses shared by every replica on one database: the
+ * storage side of src/catalog/sync's SyncStateStore (storage does not import
+ * the catalog, so a status is an opaque JSON document keyed by its
+ * `repository`; the type parameter gives it back its type). A lease is
+ * taken when absent, expired, or already held by the same holder.
+ */
+export interface SharedSyncState<Status extends { repository: string }> {
+  /** True when `holder` holds the lease afterwards, until `now` + ttlMs (the backend's clock may decide). */
+  acquireLease(repository: string, holder: string, ttlMs: number, now: Date): Promise<boolean>;
+  releaseLease(repository: string, holder: string): Promise<void>;
+  getStatus(repository: string): Promise<Status | undefined>;
+  putStatus(status: Status): Promise<void>;
+  /** Every status, by repository name in byte order. */
+  listStatuses(): Promise<Status[]>;
   close(): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { withConfiguredCache } from "../../src/storage/cache/index.js";
 import { LruCache } from "../../src/storage/cache/lru.js";
 import { withCache } from "../../src/storage/cached.js";
+import { withConfiguredCache } from "../../src/storage/factory.js";
 import { defineCachedStoreBehaviour } from "./cached-store-behaviour.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
 import { InstrumentedMemoryStore } from "./instrumented-memory-store.js";

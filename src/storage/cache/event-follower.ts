@@ -1,14 +1,12 @@
 /**
  * Follows a store's event log from the revision it was current at when
  * following started, and reports the component names each batch of events
- * changed. Woken by onCommit; the log is the truth, so a coalesced or late
- * wake-up loses nothing, it only delays. One catch-up runs at a time.
+ * changed, for the read-through cache's invalidation. Woken by onCommit; the
+ * reading itself is the shared event-log tail (core/event-tail.ts).
  */
-import { isCatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
+import { EventTail, type EventTailSink } from "../core/event-tail.js";
 import type { EventLog } from "../store.js";
-
-const BATCH = 500;
 
 export interface EventFollowerHandlers {
   /** Names changed by events after the last applied revision. Must not throw. */
@@ -18,10 +16,8 @@ export interface EventFollowerHandlers {
 }
 
 export class EventFollower {
-  private lastApplied: number | undefined;
+  private tail: EventTail | undefined;
   private starting: Promise<void> | undefined;
-  private running: Promise<void> | undefined;
-  private wakeAgain = false;
   private unsubscribe: (() => void) | undefined;
   private failing = false;
 
@@ -37,7 +33,7 @@ export class EventFollower {
    * Starts (or retries starting) on first call; never throws.
    */
   isFollowing(): boolean {
-    if (this.lastApplied !== undefined) return true;
+    if (this.tail !== undefined) return true;
     this.starting ??= this.start().finally(() => {
       this.starting = undefined;
     });
@@ -48,88 +44,48 @@ export class EventFollower {
   async started(): Promise<boolean> {
     if (this.isFollowing()) return true;
     await this.starting;
-    return this.lastApplied !== undefined;
+    return this.tail !== undefined;
   }
 
   /** Resolves when every event committed before the call has been applied. For tests and shutdown. */
   async caughtUp(): Promise<void> {
-    this.wake();
-    while (this.running !== undefined) await this.running;
+    await this.tail?.wake();
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     await this.starting;
-    while (this.running !== undefined) await this.running;
+    await this.tail?.idle();
   }
 
   private async start(): Promise<void> {
     // Subscribe before reading the bounds: a commit in between then wakes a
     // catch-up that finds its event, rather than being missed.
-    this.unsubscribe ??= this.log.onCommit(() => this.wake());
+    this.unsubscribe ??= this.log.onCommit(() => void this.tail?.wake());
     try {
       const bounds = await this.log.revisionBounds();
       this.recovered();
-      this.lastApplied ??= bounds.current;
-      this.wake();
+      this.tail ??= new EventTail(this.log, this.sink(), bounds.current);
+      void this.tail.wake();
     } catch (err) {
       this.failed(err);
     }
   }
 
-  private wake(): void {
-    if (this.lastApplied === undefined) return;
-    if (this.running !== undefined) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  private async drain(): Promise<void> {
-    do {
-      this.wakeAgain = false;
-      await this.catchUp();
-    } while (this.wakeAgain);
-  }
-
-  private async catchUp(): Promise<void> {
-    for (;;) {
-      const after = this.lastApplied;
-      if (after === undefined) return;
-      try {
-        const events = await this.log.readEvents(after, BATCH);
-        this.recovered();
-        if (events.length === 0) return;
-        await this.handlers.changed([...new Set(events.map((event) => event.component.name))]);
-        this.lastApplied = events[events.length - 1]!.revision;
-        if (events.length < BATCH) return;
-      } catch (err) {
-        if (isCatalogError(err, "OUT_OF_RANGE") && (await this.recoverFromGap(after))) continue;
-        this.failed(err);
-        return;
-      }
-    }
-  }
-
-  /** Invalidates everything and skips to the current revision; false when the store cannot say where that is. */
-  private async recoverFromGap(after: number): Promise<boolean> {
-    try {
-      const bounds = await this.log.revisionBounds();
-      this.logger.warn("event log compacted past the cache's position; invalidating every cached name", {
-        appliedRevision: after,
-        compactedRevision: bounds.compacted,
-      });
-      await this.handlers.gap();
-      this.lastApplied = bounds.current;
-      return true;
-    } catch (err) {
-      this.failed(err);
-      return false;
-    }
+  private sink(): EventTailSink {
+    return {
+      apply: (events) => this.handlers.changed([...new Set(events.map((event) => event.component.name))]),
+      skipped: async (after, bounds) => {
+        this.logger.warn("event log compacted past the cache's position; invalidating every cached name", {
+          appliedRevision: after,
+          compactedRevision: bounds.compacted,
+        });
+        await this.handlers.gap();
+      },
+      failed: (err) => this.failed(err),
+      succeeded: () => this.recovered(),
+    };
   }
 
   private failed(err: unknown): void {

@@ -18,8 +18,9 @@ import {
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-import { CommitNotifier } from "../commit-notifier.js";
-import { abortReason, Mutex } from "../inprocess/mutex.js";
+import { CommitNotifier } from "../core/commit-notifier.js";
+import { compactedAway, storeClosed } from "../core/errors.js";
+import { abortReason, Mutex } from "../core/mutex.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -130,13 +131,7 @@ export class DynamoCatalogStore implements CatalogStore {
     const events = await readEventItems(this.ctx, after, limit);
     // Compaction raises `compacted` before deleting, so checking after the read catches any event it took.
     const { compacted } = await readRevisionBounds(this.ctx);
-    if (afterRevision < compacted) {
-      throw new CatalogError(
-        "OUT_OF_RANGE",
-        `events after revision ${afterRevision} were compacted away; the oldest event held is revision ` +
-          `${compacted + 1}, so read from revision ${compacted} or later (or re-list)`,
-      );
-    }
+    if (afterRevision < compacted) throw compactedAway(afterRevision, compacted);
     return events;
   }
 
@@ -407,7 +402,7 @@ export class DynamoCatalogStore implements CatalogStore {
 
   private assertOpen(): void {
     if (this.closed) {
-      throw CatalogError.unavailable(`dynamodb store (table ${this.config.tableName})`, "it is closed");
+      throw storeClosed(`dynamodb store (table ${this.config.tableName})`);
     }
   }
 }

@@ -1,3 +1,2 @@
 export { DynamoCatalogStore, openDynamoStore } from "./catalog.js";
 export { type MigrationResult, migrateDynamoDb } from "./migrations.js";
-export { sortableVersion } from "./models.js";

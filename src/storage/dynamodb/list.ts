@@ -6,24 +6,14 @@
  * requested field, the read starts at the cursor and stops as soon as the
  * page is decided; otherwise the whole source partition is read and sorted
  * in process. README.md beside this file gives the cost of each case.
- * Order, filter, cursor and scoring are the ones the in-process backends use,
- * so every backend pages identically.
+ * Order, filter, cursor and scoring come from core/, so every backend pages
+ * identically.
  */
 import type { QueryCommandInput } from "@aws-sdk/client-dynamodb";
-import { matchesFilter } from "../inprocess/filter.js";
-import {
-  compareScored,
-  decodeListCursor,
-  decodeSearchCursor,
-  encodeListCursor,
-  encodeSearchCursor,
-  type ListOrder,
-  type Row,
-  type RowKey,
-  rowComparator,
-  rowOf,
-} from "../inprocess/order.js";
-import { scoreRecord } from "../inprocess/search.js";
+import { decodeListCursor, encodeListCursor, pageSizeOf } from "../core/cursor.js";
+import { isSet, matchesFilter } from "../core/filter.js";
+import { type ListOrder, type Row, type RowKey, rowComparator, rowOf } from "../core/ordering.js";
+import { searchPage as rankedPage } from "../core/search.js";
 import type { ComponentRecord } from "../records.js";
 import type { ComponentFilter, ListQuery, OrderField, Page, ScoredComponent, SearchQuery } from "../store.js";
 import { ATTR, afterPrefix, INDEX, type RowKind, recordOf, timeIndexPrefix } from "./models.js";
@@ -37,12 +27,8 @@ interface IndexSource {
   sortedBy: OrderField;
 }
 
-function present(value: string | undefined): value is string {
-  return value !== undefined && value !== "";
-}
-
 function indexSourceFor(filter: ComponentFilter, kind: RowKind, field: OrderField): IndexSource {
-  if (present(filter.provider)) {
+  if (isSet(filter.provider)) {
     return {
       index: INDEX.byProvider,
       hashAttr: ATTR.provider,
@@ -51,7 +37,7 @@ function indexSourceFor(filter: ComponentFilter, kind: RowKind, field: OrderFiel
       sortedBy: "name",
     };
   }
-  if (present(filter.category)) {
+  if (isSet(filter.category)) {
     return {
       index: INDEX.byCategory,
       hashAttr: ATTR.category,
@@ -172,7 +158,7 @@ async function candidateRows(
 export async function listPage(ctx: DynamoContext, query: ListQuery): Promise<Page<ComponentRecord>> {
   const order: ListOrder = { ...query.orderBy, allVersions: query.allVersions };
   const after = query.cursor ? decodeListCursor(query.cursor, order) : undefined;
-  const pageSize = Math.max(1, Math.floor(query.pageSize));
+  const pageSize = pageSizeOf(query.pageSize);
   const { current } = await readRevisionBounds(ctx);
   const rows = await candidateRows(ctx, query, order, after, pageSize);
   rows.sort(rowComparator(order));
@@ -183,35 +169,19 @@ export async function listPage(ctx: DynamoContext, query: ListQuery): Promise<Pa
   return page;
 }
 
-/** Search reads every LATEST item (or the named ones) and scores in process: DynamoDB has no text index. */
+/** Search reads every LATEST item (or the named ones) and ranks in process: DynamoDB has no text index. */
 export async function searchPage(ctx: DynamoContext, query: SearchQuery): Promise<Page<ScoredComponent>> {
-  const after = query.cursor ? decodeSearchCursor(query.cursor) : undefined;
-  const pageSize = Math.max(1, Math.floor(query.pageSize));
   const { current } = await readRevisionBounds(ctx);
-  const hits: ScoredComponent[] = [];
-  const consider = (latest: ComponentRecord) => {
-    if (!matchesFilter(latest, query.filter)) return;
-    const score = scoreRecord(latest, query.terms);
-    if (score === undefined) return;
-    if (after && compareScored({ score, name: latest.name }, after) <= 0) return;
-    hits.push({ component: latest, score });
-  };
   if (query.filter.names !== undefined) {
-    for (const latest of await rowsOfNames(ctx, query.filter.names, false)) consider(latest);
-  } else {
-    const items = queryItems(ctx, "searching components", {
-      IndexName: INDEX.byName,
-      KeyConditionExpression: "#h = :h",
-      ExpressionAttributeNames: { "#h": ATTR.kind },
-      ExpressionAttributeValues: { ":h": { S: "LATEST" } },
-    });
-    for await (const item of items) consider(recordOf(item));
+    return rankedPage(await rowsOfNames(ctx, query.filter.names, false), query, current);
   }
-  const keyOf = (hit: ScoredComponent) => ({ score: hit.score, name: hit.component.name });
-  hits.sort((a, b) => compareScored(keyOf(a), keyOf(b)));
-  const items = hits.slice(0, pageSize);
-  const page: Page<ScoredComponent> = { items, revision: current };
-  const last = items.at(-1);
-  if (hits.length > pageSize && last) page.nextCursor = encodeSearchCursor(keyOf(last));
-  return page;
+  const latest: ComponentRecord[] = [];
+  const items = queryItems(ctx, "searching components", {
+    IndexName: INDEX.byName,
+    KeyConditionExpression: "#h = :h",
+    ExpressionAttributeNames: { "#h": ATTR.kind },
+    ExpressionAttributeValues: { ":h": { S: "LATEST" } },
+  });
+  for await (const item of items) latest.push(recordOf(item));
+  return rankedPage(latest, query, current);
 }

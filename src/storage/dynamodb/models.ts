@@ -7,9 +7,8 @@
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { CatalogError } from "../../errors/index.js";
-import { parseVersion } from "../../semver/index.js";
-import { timeKey } from "../inprocess/order.js";
-import { withActors } from "../patch.js";
+import { pad, sortableVersion, timeKey } from "../core/ordering.js";
+import { withActors } from "../core/patch.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 
 export type Item = Record<string, AttributeValue>;
@@ -58,41 +57,8 @@ export const LIMITS = {
   transactionBytes: 4 * 1024 * 1024,
 } as const;
 
-const NUMBER_WIDTH = 16; // Number.MAX_SAFE_INTEGER has 16 digits; semver refuses larger parts.
 const REVISION_WIDTH = 16;
 const TIME_WIDTH = 15; // milliseconds since 1970 stay under 15 digits until the year 33658
-
-/**
- * A string whose lexical (UTF-8 byte) order is SemVer precedence. Build
- * metadata is ignored, as precedence ignores it.
- *
- *   <major>.<minor>.<patch>   each zero-padded to 16 digits
- *   then "~" for a release, or "-" + identifiers for a pre-release
- *   ("-" < "~": a pre-release sorts below its release)
- *   identifier: numeric → "1" + 3-digit length + digits (longer number = larger);
- *               other   → "2" + the identifier (numeric < alphanumeric; ASCII order otherwise)
- *   each identifier is followed by "!", which sorts below every identifier
- *   character, so a shorter identifier list that is a prefix sorts first.
- */
-export function sortableVersion(version: string): string {
-  const parsed = parseVersion(version);
-  if (!parsed) throw new CatalogError("INVALID_ARGUMENT", `"${version}" is not a SemVer version`);
-  const triple = [parsed.major, parsed.minor, parsed.patch].map((n) => pad(n, NUMBER_WIDTH)).join(".");
-  if (parsed.prerelease.length === 0) return `${triple}~`;
-  return `${triple}-${parsed.prerelease.map((id) => `${encodeIdentifier(String(id))}!`).join("")}`;
-}
-
-function encodeIdentifier(id: string): string {
-  if (/^[0-9]+$/.test(id)) {
-    const digits = id.replace(/^0+(?=.)/, "");
-    return `1${pad(digits.length, 3)}${digits}`;
-  }
-  return `2${id}`;
-}
-
-function pad(value: number | string, width: number): string {
-  return String(value).padStart(width, "0");
-}
 
 export function componentPk(name: string): string {
   return `${COMPONENT_PREFIX}${name}`;

@@ -8,7 +8,14 @@
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { CatalogError } from "../../errors/index.js";
 import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
-import { updatedRecord } from "../patch.js";
+import {
+  checkExpectedRevision,
+  componentNotFound,
+  versionNotFound as notFound,
+  staleRevision,
+  versionExists,
+} from "../core/errors.js";
+import { updatedRecord } from "../core/patch.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import {
   ATTR,
@@ -21,6 +28,7 @@ import {
   LATEST_SK,
   LIMITS,
   recordItem,
+  recordOf,
   versionSk,
 } from "./models.js";
 
@@ -36,24 +44,6 @@ export interface WritePlan {
 const ITEMS_PER_DELETED_VERSION = 2;
 const FIXED_ITEMS = 2;
 export const MAX_VERSIONS_PER_DELETE = Math.floor((LIMITS.transactionItems - FIXED_ITEMS) / ITEMS_PER_DELETED_VERSION);
-
-function notFound(name: string, version: string): CatalogError {
-  return new CatalogError("NOT_FOUND", `component "${name}" version ${version} not found`);
-}
-
-function staleRevision(record: ComponentRecord, expectedRevision: number | undefined): CatalogError {
-  return new CatalogError(
-    "ABORTED",
-    `component "${record.name}" version ${record.version} is at revision ${record.updateRevision}, ` +
-      `not the expected ${expectedRevision ?? "(read)"}; re-read it and retry`,
-  );
-}
-
-function checkExpectedRevision(record: ComponentRecord, expectedRevision: number | undefined): void {
-  if (expectedRevision !== undefined && expectedRevision !== record.updateRevision) {
-    throw staleRevision(record, expectedRevision);
-  }
-}
 
 function findVersion(versions: readonly ComponentRecord[], version: string): ComponentRecord | undefined {
   const wanted = versionKey(version);
@@ -125,7 +115,11 @@ interface ItemCondition {
 
 function versionCondition(condition: "absent" | { updateRevision: number }): ItemCondition {
   if (condition === "absent") {
-    return { ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": ATTR.pk } };
+    return {
+      ConditionExpression: "attribute_not_exists(#pk)",
+      ExpressionAttributeNames: { "#pk": ATTR.pk },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    };
   }
   return {
     ConditionExpression: "attribute_exists(#pk) AND #rev = :rev",
@@ -142,7 +136,7 @@ export function planInsert(
   meta: WriteMeta,
 ): WritePlan {
   const existing = findVersion(versions, record.version);
-  if (existing) throw alreadyExists(record.name, existing.version, existing.updateRevision);
+  if (existing) throw versionExists(existing);
   const next = revision + 1;
   const stored: ComponentRecord = {
     ...structuredClone(record),
@@ -163,7 +157,7 @@ export function planInsert(
   return {
     events: [event],
     items: [versionPut(stored, "absent"), eventPut(event), latestItem(record.name, [...versions, stored])],
-    conditionFailed: (index) => (index === 0 ? alreadyExists(record.name, record.version) : conflict(index)),
+    conditionFailed: (index, oldItem) => (index === 0 && oldItem ? versionExists(recordOf(oldItem)) : conflict(index)),
   };
 }
 
@@ -197,7 +191,11 @@ export function planUpdate(
       latestItem(name, remaining),
     ],
     conditionFailed: (index, oldItem) =>
-      index !== 0 ? conflict(index) : oldItem ? staleRevision(existing, expectedRevision) : notFound(name, version),
+      index !== 0
+        ? conflict(index)
+        : oldItem
+          ? changedSinceRead(existing, expectedRevision, index)
+          : notFound(name, version),
   };
 }
 
@@ -211,7 +209,7 @@ export function planDelete(
 ): WritePlan {
   let targets: ComponentRecord[];
   if (selection === "all") {
-    if (versions.length === 0) throw new CatalogError("NOT_FOUND", `component "${name}" not found`);
+    if (versions.length === 0) throw componentNotFound(name);
     targets = sortDescending(versions, (r) => r.version);
   } else {
     const byKey = new Map<string, ComponentRecord>();
@@ -265,14 +263,14 @@ export function planDelete(
     conditionFailed: (index, oldItem) => {
       const target = index % ITEMS_PER_DELETED_VERSION === 0 ? targets[index / ITEMS_PER_DELETED_VERSION] : undefined;
       if (!target) return conflict(index);
-      return oldItem ? staleRevision(target, expectedRevision) : notFound(name, target.version);
+      return oldItem ? changedSinceRead(target, expectedRevision, index) : notFound(name, target.version);
     },
   };
 }
 
-function alreadyExists(name: string, version: string, revision?: number): CatalogError {
-  const at = revision !== undefined ? ` (revision ${revision})` : "";
-  return new CatalogError("ALREADY_EXISTS", `component "${name}" version ${version} already exists${at}`);
+/** A version changed between this write's read and its commit: stale for a caller that named a revision. */
+function changedSinceRead(record: ComponentRecord, expectedRevision: number | undefined, index: number): CatalogError {
+  return expectedRevision !== undefined ? staleRevision(record, expectedRevision) : conflict(index);
 }
 
 /** A condition that only a write outside this store's protocol can fail (e.g. an event slot already taken). */

@@ -5,7 +5,7 @@
  * a row with the newest updateTime, is an append rather than an insert at
  * the front of a large array.
  */
-import { type ListOrder, type Row, type RowKey, rowComparator } from "./order.js";
+import { type ListOrder, type Row, type RowKey, rowComparator } from "../core/ordering.js";
 import { SortedArray } from "./sorted-array.js";
 
 export class KeysetIndex {

@@ -4,24 +4,17 @@
  * O(log N + rows scanned) rather than a sort of the catalog.
  */
 import { compareVersions } from "../../semver/index.js";
+import { decodeListCursor, encodeListCursor, pageSizeOf } from "../core/cursor.js";
+import { matchesFilter } from "../core/filter.js";
+import { type ListOrder, type Row, type RowKey, rowComparator, rowOf } from "../core/ordering.js";
 import type { ComponentRecord } from "../records.js";
 import type { ListQuery, Page } from "../store.js";
-import { matchesFilter } from "./filter.js";
-import {
-  decodeListCursor,
-  encodeListCursor,
-  type ListOrder,
-  type Row,
-  type RowKey,
-  rowComparator,
-  rowOf,
-} from "./order.js";
 import type { CatalogState } from "./state.js";
 
 export function listComponents(state: CatalogState, query: ListQuery): Page<ComponentRecord> {
   const order: ListOrder = { ...query.orderBy, allVersions: query.allVersions };
   const after = query.cursor ? decodeListCursor(query.cursor, order) : undefined;
-  const pageSize = Math.max(1, Math.floor(query.pageSize));
+  const pageSize = pageSizeOf(query.pageSize);
   const items: ComponentRecord[] = [];
   let more = false;
   for (const record of rowsAfter(state, order, after, query.filter.names)) {

@@ -3,21 +3,16 @@
  * build its events (with their revisions and full records) without changing
  * anything. The caller persists the events, then applies them.
  */
-import { CatalogError } from "../../errors/index.js";
 import { sortDescending, versionKey } from "../../semver/index.js";
-import { updatedRecord } from "../patch.js";
+import { checkExpectedRevision, componentNotFound, versionExists, versionNotFound } from "../core/errors.js";
+import { updatedRecord } from "../core/patch.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import { frozenCopy } from "./freeze.js";
 import type { CatalogState } from "./state.js";
 
 export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
   const existing = state.getVersion(record.name, record.version);
-  if (existing) {
-    throw new CatalogError(
-      "ALREADY_EXISTS",
-      `component "${record.name}" version ${existing.version} already exists (revision ${existing.updateRevision})`,
-    );
-  }
+  if (existing) throw versionExists(existing);
   const revision = state.revision + 1;
   const stored: ComponentRecord = {
     ...frozenCopy(record),
@@ -56,7 +51,7 @@ export function planDelete(
   let targets: ComponentRecord[];
   if (versions === "all") {
     const entry = state.entry(name);
-    if (!entry || entry.sorted.length === 0) throw new CatalogError("NOT_FOUND", `component "${name}" not found`);
+    if (!entry || entry.sorted.length === 0) throw componentNotFound(name);
     targets = [...entry.sorted];
   } else {
     const byKey = new Map<string, ComponentRecord>();
@@ -75,16 +70,6 @@ export function planDelete(
 
 function requireVersion(state: CatalogState, name: string, version: string): ComponentRecord {
   const record = state.getVersion(name, version);
-  if (!record) throw new CatalogError("NOT_FOUND", `component "${name}" version ${version} not found`);
+  if (!record) throw versionNotFound(name, version);
   return record;
-}
-
-function checkExpectedRevision(record: ComponentRecord, expectedRevision: number | undefined): void {
-  if (expectedRevision !== undefined && expectedRevision !== record.updateRevision) {
-    throw new CatalogError(
-      "ABORTED",
-      `component "${record.name}" version ${record.version} is at revision ${record.updateRevision}, ` +
-        `not the expected ${expectedRevision}; re-read it and retry`,
-    );
-  }
 }

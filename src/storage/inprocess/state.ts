@@ -6,14 +6,14 @@
  * State never mutates a record or event it holds; the store freezes them on
  * the way out (freezing 100k recovered records up front would slow cold start).
  */
-import { CatalogError } from "../../errors/index.js";
 import { compareVersions, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
-import { withActors } from "../patch.js";
+import { compactedAway } from "../core/errors.js";
+import { compareNames, type ListOrder, type Row, rowOf } from "../core/ordering.js";
+import { withActors } from "../core/patch.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 import type { RevisionBounds } from "../store.js";
 import { KeysetIndex } from "./keyset-index.js";
 import { eventWithActors } from "./legacy.js";
-import { compareNames, type ListOrder, type Row, rowOf } from "./order.js";
 import { SortedArray } from "./sorted-array.js";
 
 export interface NameEntry {
@@ -58,13 +58,7 @@ export class CatalogState {
   }
 
   readEvents(afterRevision: number, limit: number): CatalogEvent[] {
-    if (afterRevision < this.compacted) {
-      throw new CatalogError(
-        "OUT_OF_RANGE",
-        `events after revision ${afterRevision} were compacted away; the oldest event held is revision ` +
-          `${this.compacted + 1}, so read from revision ${this.compacted} or later (or re-list)`,
-      );
-    }
+    if (afterRevision < this.compacted) throw compactedAway(afterRevision, this.compacted);
     if (limit <= 0) return [];
     const start = afterRevision - this.compacted;
     return this.events.slice(start, start + limit);
@@ -73,6 +67,22 @@ export class CatalogState {
   /** Events after `afterRevision` without the compaction check (for persisting a compacted log). */
   eventsAfter(afterRevision: number): CatalogEvent[] {
     return this.events.slice(Math.max(0, afterRevision - this.compacted));
+  }
+
+  /** The latest version of each of `names` (or of every component, by name), for search. */
+  *latestRecords(names?: readonly string[]): Iterable<ComponentRecord> {
+    if (names !== undefined) {
+      for (const name of new Set(names)) {
+        const latest = this.entries.get(name)?.latest;
+        if (latest) yield latest;
+      }
+      return;
+    }
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names.at(i);
+      const latest = name === undefined ? undefined : this.entries.get(name)?.latest;
+      if (latest) yield latest;
+    }
   }
 
   /** Every stored record (for snapshots), in no particular order. */

@@ -7,7 +7,10 @@
  */
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-import { CommitNotifier } from "../commit-notifier.js";
+import { CommitNotifier } from "../core/commit-notifier.js";
+import { storeClosed } from "../core/errors.js";
+import { abortReason, Mutex, type Release } from "../core/mutex.js";
+import { searchPage } from "../core/search.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -20,9 +23,7 @@ import type {
 } from "../store.js";
 import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
-import { abortReason, Mutex, type Release } from "./mutex.js";
 import { planDelete, planInsert, planUpdate } from "./plan.js";
-import { searchComponents } from "./search.js";
 import type { CatalogState } from "./state.js";
 
 /**
@@ -83,7 +84,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
 
   async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
     this.assertOpen();
-    const page = searchComponents(this.state, query);
+    const page = searchPage(this.state.latestRecords(query.filter.names), query, this.state.revision);
     for (const hit of page.items) deepFreeze(hit.component);
     return page;
   }
@@ -240,7 +241,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw CatalogError.unavailable(`${this.kind} store (${this.describe()})`, "it is closed");
+    if (this.closed) throw storeClosed(`${this.kind} store (${this.describe()})`);
   }
 
   private assertWritable(): void {

@@ -8,11 +8,18 @@
  */
 import type { QueryResult, QueryResultRow } from "pg";
 import type { PostgresConfig } from "../../config/schema.js";
-import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
-import { abortReason } from "../inprocess/mutex.js";
-import { applyPatch } from "../patch.js";
+import {
+  checkExpectedRevision,
+  compactedAway,
+  componentNotFound,
+  versionExists,
+  versionNotFound,
+} from "../core/errors.js";
+import { abortReason } from "../core/mutex.js";
+import { applyPatch } from "../core/patch.js";
+import { searchDocument } from "../core/search.js";
 import type {
   CatalogEvent,
   ComponentRecord,
@@ -30,7 +37,7 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
-import { createPool, mapErrors, type Pool, type PoolClient, sqlState, withTransaction } from "./client.js";
+import { createPool, mapErrors, type Pool, type PoolClient, withTransaction } from "./client.js";
 import { assertMigrated, migratePostgres } from "./migrations.js";
 import {
   type ComponentRow,
@@ -39,13 +46,10 @@ import {
   eventFromRow,
   normalizeTime,
   recordFromRow,
-  searchDocument,
   versionOrderKey,
 } from "./models.js";
 import { CommitNotifier, notificationPayload } from "./notifications.js";
 import { CatalogSql, type PageQuery, type SqlQuery } from "./queries.js";
-
-const UNIQUE_VIOLATION = "23505";
 
 /** The open transaction of one write: hands out revisions and collects the events to log. */
 class WriteTransaction {
@@ -106,43 +110,36 @@ export class PostgresCatalogStore implements CatalogStore {
     return this.write(meta.signal, async (tx) => {
       await this.checkGuard(tx, record.name, meta);
       const revision = tx.nextRevision();
-      let row: ComponentRow | undefined;
-      try {
-        const result = await tx.client.query<ComponentRow>(
-          this.sql.insertVersion({
-            name: record.name,
-            versionKey: versionKey(record.version),
-            version: record.version,
-            versionOrder: versionOrderKey(record.version),
-            provider: record.provider,
-            category: record.category,
-            deploymentEngine: record.deployment.engine,
-            description: record.description,
-            labelsJson: JSON.stringify(record.labels),
-            contentJson: JSON.stringify(contentOf(record)),
-            sourceJson: record.source === undefined ? null : JSON.stringify(record.source),
-            deprecated: record.deprecation.deprecated,
-            deprecationJson: JSON.stringify(record.deprecation),
-            contentDigest: record.contentDigest,
-            time,
-            revision,
-            actor: meta.actor,
-            search: searchDocument(record),
-          }),
-        );
-        row = result.rows[0];
-      } catch (err) {
-        if (sqlState(err) === UNIQUE_VIOLATION) {
-          throw new CatalogError(
-            "ALREADY_EXISTS",
-            `component "${record.name}" version ${versionKey(record.version)} already exists`,
-            [],
-            { cause: err },
-          );
-        }
-        throw err;
+      const key = versionKey(record.version);
+      const result = await tx.client.query<ComponentRow>(
+        this.sql.insertVersion({
+          name: record.name,
+          versionKey: key,
+          version: record.version,
+          versionOrder: versionOrderKey(record.version),
+          provider: record.provider,
+          category: record.category,
+          deploymentEngine: record.deployment.engine,
+          description: record.description,
+          labelsJson: JSON.stringify(record.labels),
+          contentJson: JSON.stringify(contentOf(record)),
+          sourceJson: record.source === undefined ? null : JSON.stringify(record.source),
+          deprecated: record.deprecation.deprecated,
+          deprecationJson: JSON.stringify(record.deprecation),
+          contentDigest: record.contentDigest,
+          time,
+          revision,
+          actor: meta.actor,
+          search: searchDocument(record),
+        }),
+      );
+      const row = result.rows[0];
+      if (row === undefined) {
+        // ON CONFLICT DO NOTHING: the version is taken (writers are serialised, so it is still there).
+        const taken = await tx.client.query<ComponentRow>(this.sql.getVersion(record.name, key));
+        const existing = taken.rows[0];
+        throw existing ? versionExists(recordFromRow(existing)) : new Error("INSERT returned no row and none exists");
       }
-      if (row === undefined) throw new Error("INSERT ... RETURNING returned no row");
       const event = tx.record("created", revision, recordFromRow(row), meta);
       await this.refreshLatest(tx.client, record.name);
       return event;
@@ -162,7 +159,7 @@ export class PostgresCatalogStore implements CatalogStore {
       await this.checkGuard(tx, name, meta);
       const found = await tx.client.query<ComponentRow>(this.sql.getVersion(name, key, true));
       const current = found.rows[0];
-      if (current === undefined) throw notFound(name, version);
+      if (current === undefined) throw versionNotFound(name, version);
       const existing = recordFromRow(current);
       checkExpectedRevision(existing, expectedRevision);
       const patched = applyPatch(existing, patch);
@@ -201,11 +198,11 @@ export class PostgresCatalogStore implements CatalogStore {
       const result = await tx.client.query<ComponentRow>(this.sql.deleteVersions(name, keys));
       const deleted = result.rows.map(recordFromRow);
       if (keys === undefined) {
-        if (deleted.length === 0) throw new CatalogError("NOT_FOUND", `component "${name}" not found`);
+        if (deleted.length === 0) throw componentNotFound(name);
       } else {
         const gone = new Set(deleted.map((record) => versionKey(record.version)));
         const missing = keys.find((key) => !gone.has(key));
-        if (missing !== undefined) throw notFound(name, missing);
+        if (missing !== undefined) throw versionNotFound(name, missing);
       }
       if (versions !== "all" && versions.length === 1 && deleted[0] !== undefined) {
         checkExpectedRevision(deleted[0], expectedRevision);
@@ -229,12 +226,7 @@ export class PostgresCatalogStore implements CatalogStore {
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
     const result = await this.query<EventRow & { compacted: string }>(this.sql.readEvents(afterRevision, limit));
     const compacted = Number(result.rows[0]?.compacted ?? 0);
-    if (afterRevision < compacted) {
-      throw new CatalogError(
-        "OUT_OF_RANGE",
-        `events after revision ${afterRevision} were compacted; the oldest available revision is ${compacted + 1}`,
-      );
-    }
+    if (afterRevision < compacted) throw compactedAway(afterRevision, compacted);
     return result.rows.map(eventFromRow);
   }
 
@@ -368,20 +360,6 @@ export class PostgresCatalogStore implements CatalogStore {
     );
     // Touches only the rows whose marker changes.
     await client.query(this.sql.markLatest(name, latest?.version_key ?? null));
-  }
-}
-
-function notFound(name: string, version: string): CatalogError {
-  return new CatalogError("NOT_FOUND", `component "${name}" version ${version} not found`);
-}
-
-function checkExpectedRevision(record: ComponentRecord, expectedRevision: number | undefined): void {
-  if (expectedRevision !== undefined && expectedRevision !== record.updateRevision) {
-    throw new CatalogError(
-      "ABORTED",
-      `component "${record.name}" version ${record.version} is at revision ${record.updateRevision}, ` +
-        `not the expected ${expectedRevision}`,
-    );
   }
 }
 

@@ -4,7 +4,7 @@
  * weighted search document.
  */
 import { parseVersion } from "../../semver/index.js";
-import { withActors } from "../patch.js";
+import { withActors } from "../core/patch.js";
 import type {
   CatalogEvent,
   ComponentRecord,
@@ -125,27 +125,4 @@ export function eventFromRow(row: EventRow): CatalogEvent {
 
 export function contentOf(record: Pick<ComponentRecord, "inputs" | "outputs" | "deployment">): StoredContent {
   return { inputs: record.inputs, outputs: record.outputs, deployment: record.deployment };
-}
-
-/** The lower-cased text search matches terms against, stored beside each version. */
-export interface SearchDocument {
-  name: string;
-  /** Label keys and values, input names, output names. */
-  fields: string[];
-  description: string;
-}
-
-export function searchDocument(
-  record: Pick<ComponentRecord, "name" | "labels" | "inputs" | "outputs" | "description">,
-): SearchDocument {
-  const fields = [
-    ...Object.entries(record.labels).flat(),
-    ...record.inputs.map((input) => input.name),
-    ...record.outputs.map((output) => output.name),
-  ];
-  return {
-    name: record.name.toLowerCase(),
-    fields: fields.map((field) => field.toLowerCase()),
-    description: record.description.toLowerCase(),
-  };
 }

@@ -3,11 +3,18 @@
  * only text spliced into statements is the schema name, quoted as an
  * identifier, and fixed column/direction fragments chosen from closed sets.
  */
-import { CatalogError } from "../../errors/index.js";
-import { SEARCH_SCORES } from "../search-scores.js";
+import {
+  decodeListCursor,
+  decodeSearchCursor,
+  encodeListCursor,
+  encodeSearchCursor,
+  pageSizeOf,
+} from "../core/cursor.js";
+import { timeKey } from "../core/ordering.js";
+import { SEARCH_SCORES, type SearchDocument } from "../core/search.js";
 import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
-import type { ComponentRow, SearchDocument } from "./models.js";
+import { type ComponentRow, versionOrderKey } from "./models.js";
 
 export interface SqlQuery {
   text: string;
@@ -93,47 +100,13 @@ const VERSION_DESCENDING: OrderKey = { expression: "version_order", direction: "
  * has no version: a name whose latest version changes between pages does not
  * repeat.
  */
-function listOrder(query: ListQuery): { id: string; keys: OrderKey[] } {
+function listOrder(query: ListQuery): OrderKey[] {
   const direction: Direction = query.orderBy.descending ? "DESC" : "ASC";
   const primary: OrderKey[] =
     query.orderBy.field === "name"
       ? [{ ...NAME, direction }]
       : [{ expression: "update_time", direction, cast: "timestamptz" }, NAME];
-  const keys = query.allVersions ? [...primary, VERSION_DESCENDING] : primary;
-  return { id: `${query.orderBy.field}:${direction}:${query.allVersions ? "all" : "latest"}`, keys };
-}
-
-/** A keyset cursor: which order it belongs to and the last row's key values. */
-interface CursorPayload {
-  order: string;
-  keys: Array<string | number>;
-}
-
-function encodeCursor(payload: CursorPayload): string {
-  return Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
-}
-
-/** A key value the database can cast to `key.cast` without failing. */
-function validKeyValue(key: OrderKey, value: unknown): boolean {
-  if (key.cast === "float8") return typeof value === "number" && Number.isFinite(value);
-  if (typeof value !== "string") return false;
-  return key.cast !== "timestamptz" || !Number.isNaN(Date.parse(value));
-}
-
-/** The key values of a cursor this order issued; INVALID_ARGUMENT for anything else. */
-function decodeCursor(cursor: string, order: string, keys: readonly OrderKey[]): Array<string | number> {
-  const invalid = () => new CatalogError("INVALID_ARGUMENT", `page cursor is not valid for this query`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  if (typeof parsed !== "object" || parsed === null) throw invalid();
-  const { order: cursorOrder, keys: values } = parsed as Record<string, unknown>;
-  if (cursorOrder !== order || !Array.isArray(values) || values.length !== keys.length) throw invalid();
-  if (!keys.every((key, i) => validKeyValue(key, values[i]))) throw invalid();
-  return values as Array<string | number>;
+  return query.allVersions ? [...primary, VERSION_DESCENDING] : primary;
 }
 
 /** A page query: fetches one row more than the page to know whether another page follows. */
@@ -142,11 +115,6 @@ export interface PageQuery<R> {
   pageSize: number;
   /** The cursor that continues after `row`. */
   cursorAfter(row: R): string;
-}
-
-/** Callers may pass any page size; the store serves at least one row per page, as the in-process stores do. */
-function effectivePageSize(pageSize: number): number {
-  return Math.max(1, Math.floor(pageSize));
 }
 
 function filterConditions(filter: ComponentFilter, latestOnly: boolean, params: Parameters): string[] {
@@ -241,7 +209,8 @@ export class CatalogSql {
         `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, ` +
         `create_actor, update_actor) ` +
         `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12, $13::jsonb, $14, ` +
-        `$15, $15, $16, $16, $17, $18::text[], $19, $20, $20) RETURNING ${COMPONENT_COLUMNS}`,
+        `$15, $15, $16, $16, $17, $18::text[], $19, $20, $20) ON CONFLICT (name, version_key) DO NOTHING ` +
+        `RETURNING ${COMPONENT_COLUMNS}`,
       values: [
         row.name,
         row.versionKey,
@@ -371,10 +340,17 @@ export class CatalogSql {
   /** One page of a list query, in keyset order. */
   list(query: ListQuery): PageQuery<ComponentRow> {
     const params = new Parameters();
-    const { id, keys } = listOrder(query);
+    const keys = listOrder(query);
     const conditions = filterConditions(query.filter, !query.allVersions, params);
-    if (query.cursor !== undefined) conditions.push(keysetAfter(keys, decodeCursor(query.cursor, id, keys), params));
-    const pageSize = effectivePageSize(query.pageSize);
+    const order = { ...query.orderBy, allVersions: query.allVersions };
+    if (query.cursor !== undefined) {
+      const after = decodeListCursor(query.cursor, order);
+      const primary =
+        query.orderBy.field === "name" ? [after.name] : [new Date(after.updateMs).toISOString(), after.name];
+      const values = query.allVersions ? [...primary, versionOrderKey(after.version)] : primary;
+      conditions.push(keysetAfter(keys, values, params));
+    }
+    const pageSize = pageSizeOf(query.pageSize);
     const limit = params.add(pageSize + 1);
     return {
       sql: {
@@ -384,10 +360,12 @@ export class CatalogSql {
         values: params.values,
       },
       pageSize,
-      cursorAfter: (row) => {
-        const primary = query.orderBy.field === "name" ? [row.name] : [row.update_time.toISOString(), row.name];
-        return encodeCursor({ order: id, keys: query.allVersions ? [...primary, row.version_order] : primary });
-      },
+      cursorAfter: (row) =>
+        encodeListCursor(order, {
+          updateMs: timeKey(row.update_time.toISOString()),
+          name: row.name,
+          version: row.version,
+        }),
     };
   }
 
@@ -413,10 +391,12 @@ export class CatalogSql {
     });
     const score = termScores.length === 0 ? "0" : termScores.join(" + ");
     const keys: OrderKey[] = [{ expression: "score", direction: "DESC", cast: "float8" }, NAME];
-    const order = "score:DESC";
     const outer = ["score IS NOT NULL"];
-    if (query.cursor !== undefined) outer.push(keysetAfter(keys, decodeCursor(query.cursor, order, keys), params));
-    const pageSize = effectivePageSize(query.pageSize);
+    if (query.cursor !== undefined) {
+      const after = decodeSearchCursor(query.cursor);
+      outer.push(keysetAfter(keys, [after.score, after.name], params));
+    }
+    const pageSize = pageSizeOf(query.pageSize);
     const limit = params.add(pageSize + 1);
     return {
       sql: {
@@ -426,7 +406,7 @@ export class CatalogSql {
         values: params.values,
       },
       pageSize,
-      cursorAfter: (row) => encodeCursor({ order, keys: [row.score, row.name] }),
+      cursorAfter: (row) => encodeSearchCursor({ score: row.score, name: row.name }),
     };
   }
 }

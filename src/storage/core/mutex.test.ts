@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Mutex, type Release } from "../../src/storage/inprocess/mutex.js";
+import { Mutex, type Release } from "./mutex.js";
 
 /** A section that runs until the test lets it finish. */
 function blocker() {

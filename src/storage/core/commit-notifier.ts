@@ -1,4 +1,8 @@
-import type { Logger } from "../logging/index.js";
+/**
+ * The in-process commit wake-ups behind EventLog.onCommit, for backends
+ * whose writes this process makes or polls for.
+ */
+import type { Logger } from "../../logging/index.js";
 
 /**
  * Commit wake-ups for EventLog.onCommit. Listeners run in a microtask after

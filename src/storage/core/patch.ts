@@ -2,7 +2,7 @@
  * What UpdateComponent does to a stored record, defined once for every
  * backend: absent patch fields keep their value.
  */
-import type { ComponentRecord, MutablePatch, WriteMeta } from "./records.js";
+import type { ComponentRecord, MutablePatch, WriteMeta } from "../records.js";
 
 export function applyPatch(record: ComponentRecord, patch: MutablePatch): ComponentRecord {
   return {

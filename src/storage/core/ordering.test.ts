@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareVersions, isValidVersion } from "../../src/semver/index.js";
-import { sortableVersion } from "../../src/storage/dynamodb/models.js";
+import { compareVersions, isValidVersion } from "../../semver/index.js";
+import { sortableVersion } from "./ordering.js";
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 /** DynamoDB orders string sort keys by their UTF-8 bytes. */
