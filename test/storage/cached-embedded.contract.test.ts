@@ -5,7 +5,7 @@ import { afterAll } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
 import { CACHE_MODES } from "./cache-modes.js";
-import { defineStoreContract } from "./contract.js";
+import { defineStoreContract } from "./contract/index.js";
 
 const dirs: string[] = [];
 

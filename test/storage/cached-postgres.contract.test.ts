@@ -2,7 +2,7 @@ import { afterAll } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import { CACHE_MODES } from "./cache-modes.js";
-import { defineStoreContract } from "./contract.js";
+import { defineStoreContract } from "./contract/index.js";
 import { dropSchema, freshSchemaName, testConfig } from "./postgres.harness.js";
 
 const schemas: string[] = [];

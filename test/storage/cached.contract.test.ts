@@ -4,7 +4,7 @@
  */
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
 import { CACHE_MODES } from "./cache-modes.js";
-import { defineStoreContract } from "./contract.js";
+import { defineStoreContract } from "./contract/index.js";
 
 for (const mode of CACHE_MODES) {
   defineStoreContract(`memory+${mode.name}`, { open: async () => mode.wrap(new MemoryCatalogStore()) });

@@ -15,7 +15,7 @@ import { silentLogger } from "../../src/logging/index.js";
 import { migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { MAX_VERSIONS_PER_DELETE } from "../../src/storage/dynamodb/writes.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract.js";
+import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 
 // moto copies the whole table on every TransactWriteItems, so writes slow down as the suite's table grows.
 vi.setConfig({ testTimeout: 180_000 });

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { CACHE_MODES, type CacheMode } from "./cache-modes.js";
-import { defineStoreContract } from "./contract.js";
+import { defineStoreContract } from "./contract/index.js";
 
 export const TEST_DYNAMODB_ENDPOINT = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
-import { defineStoreContract } from "./contract.js";
+import { defineStoreContract } from "./contract/index.js";
 
 const dirs: string[] = [];
 

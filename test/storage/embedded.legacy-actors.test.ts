@@ -15,7 +15,7 @@ import {
   SNAPSHOT_FILE,
   WAL_FILE,
 } from "../../src/storage/embedded/catalog.js";
-import { newRecord } from "./contract.js";
+import { newRecord } from "./contract/index.js";
 
 let dataDir: string;
 let opened: EmbeddedCatalogStore[] = [];

@@ -11,7 +11,7 @@ import {
   SNAPSHOT_FILE,
   WAL_FILE,
 } from "../../src/storage/embedded/catalog.js";
-import { expectCode, metaClock, newRecord } from "./contract.js";
+import { expectCode, metaClock, newRecord } from "./contract/index.js";
 
 let dataDir: string;
 let opened: EmbeddedCatalogStore[] = [];

@@ -9,7 +9,7 @@ import { isCatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { type EmbeddedCatalogStore, openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
 import { tempDir } from "../api/harness.js";
-import { expectCode } from "./contract.js";
+import { expectCode } from "./contract/index.js";
 import { metaClock, newRecord } from "./fixtures.js";
 import { openGatedEmbeddedStore } from "./gated-embedded-store.js";
 

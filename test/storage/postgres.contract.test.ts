@@ -1,7 +1,7 @@
 import { afterAll } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
-import { defineStoreContract } from "./contract.js";
+import { defineStoreContract } from "./contract/index.js";
 import { dropSchema, freshSchemaName, testConfig } from "./postgres.harness.js";
 
 // The outage test of the suite runs in postgres.outage.test.ts against a

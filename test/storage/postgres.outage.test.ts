@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore, type PostgresCatalogStore } from "../../src/storage/postgres/index.js";
 import { PrivatePostgres } from "../support/servers/private-postgres.js";
-import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract.js";
+import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 import { testConfig } from "./postgres.harness.js";
 
 describe("postgres on a private server that goes down", () => {

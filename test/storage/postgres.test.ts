@@ -12,7 +12,7 @@ import {
   openPostgresStore,
   type PostgresCatalogStore,
 } from "../../src/storage/postgres/index.js";
-import { eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract.js";
+import { eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 import { adminQuery, dropSchema, freshSchemaName, testConfig } from "./postgres.harness.js";
 
 const schemas: string[] = [];

@@ -17,9 +17,9 @@ import { silentLogger } from "../../src/logging/index.js";
 import { migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { DynamoSyncStateStore } from "../../src/storage/dynamodb/sync-state.js";
 import { testConfig } from "../api/harness.js";
+import { defineSyncStateContract } from "../storage/contract/sync-state.js";
 import { TEST_DYNAMODB_ENDPOINT } from "../storage/dynamodb.harness.js";
 import { definition, definitionYaml, GitFixture, tempDir } from "./git-fixture.js";
-import { defineSyncStateContract } from "./sync-state-contract.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 process.env.AWS_ACCESS_KEY_ID ??= "test";

@@ -4,7 +4,7 @@
  * several GitSyncs run in one process.
  */
 import { InProcessSyncStateStore } from "../../src/catalog/sync/index.js";
-import { defineSyncStateContract } from "./sync-state-contract.js";
+import { defineSyncStateContract } from "../storage/contract/sync-state.js";
 
 const shared = new InProcessSyncStateStore();
 

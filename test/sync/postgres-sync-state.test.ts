@@ -9,8 +9,8 @@ import type { RepositorySyncStatus } from "../../src/catalog/sync/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { migratePostgres } from "../../src/storage/postgres/migrations.js";
 import { PostgresSyncStateStore } from "../../src/storage/postgres/sync-state.js";
+import { defineSyncStateContract } from "../storage/contract/sync-state.js";
 import { dropSchema, freshSchemaName, testConfig } from "../storage/postgres.harness.js";
-import { defineSyncStateContract } from "./sync-state-contract.js";
 
 const schema = freshSchemaName();
 const config = testConfig(schema);

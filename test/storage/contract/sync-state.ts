@@ -10,19 +10,19 @@
  * sync case expects `openCatalog` to start empty of other components.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/catalog/clock.js";
-import { Manager } from "../../src/catalog/manager.js";
+import { systemClock } from "../../../src/catalog/clock.js";
+import { Manager } from "../../../src/catalog/manager.js";
 import {
   GitSync,
   type RepositorySyncStatus,
   type SyncHooks,
   type SyncStateStore,
-} from "../../src/catalog/sync/index.js";
-import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
-import { silentLogger } from "../../src/logging/index.js";
-import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
-import type { CatalogStore } from "../../src/storage/store.js";
-import { definition, definitionYaml, GitFixture, tempDir } from "./git-fixture.js";
+} from "../../../src/catalog/sync/index.js";
+import { DEFAULT_SYNC_REPOSITORY } from "../../../src/config/schema.js";
+import { silentLogger } from "../../../src/logging/index.js";
+import { MemoryCatalogStore } from "../../../src/storage/memory/index.js";
+import type { CatalogStore } from "../../../src/storage/store.js";
+import { definition, definitionYaml, GitFixture, tempDir } from "../../sync/git-fixture.js";
 
 /** A handle on the shared state; the shared backends hold a pool or client that close() gives back. */
 export type SyncStateHandle = SyncStateStore & { close?(): Promise<void> };
