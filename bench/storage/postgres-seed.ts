@@ -2,17 +2,18 @@
  * Bulk seeding for the PostgreSQL benchmark only: the store's write path
  * commits (and flushes) every version on its own, ~35 writes/s here, so
  * 100,000 versions would take most of an hour. This writes the same rows the
- * store would (src/storage/postgres/queries.ts insertVersion and
- * insertEvents, values from models.ts) with one INSERT ... SELECT FROM
+ * store would (src/storage/postgres/statements.ts insertVersion and
+ * appendEvents, values from src/storage/sql/columns.ts) with one INSERT ... SELECT FROM
  * unnest(...) per 1,000 versions, then marks each name's latest version and
  * sets the revision. The store is not involved, so it is opened first (to
  * migrate the schema) and reads the rows afterwards like any other.
  */
 import pg from "pg";
 import { pickLatest, versionKey } from "../../src/semver/index.js";
+import { sortableVersion } from "../../src/storage/core/ordering.js";
 import { searchDocument } from "../../src/storage/core/search.js";
-import { contentOf, versionOrderKey } from "../../src/storage/postgres/models.js";
 import type { ComponentRecord } from "../../src/storage/records.js";
+import { contentOf } from "../../src/storage/sql/columns.js";
 import { benchRecord, catalogEntries, metaFor, VERSIONS } from "../unary/catalog-data.js";
 
 const BATCH = 1_000;
@@ -82,7 +83,7 @@ async function insertBatch(
       col((r) => r.name),
       col((r) => versionKey(r.version)),
       col((r) => r.version),
-      col((r) => versionOrderKey(r.version)),
+      col((r) => sortableVersion(r.version)),
       col((r) => r.provider),
       col((r) => r.category),
       col((r) => r.deployment.engine),

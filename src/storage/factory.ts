@@ -15,7 +15,7 @@ import { DynamoSyncStateStore } from "./dynamodb/sync-state.js";
 import { openEmbeddedStore } from "./embedded/catalog.js";
 import { MemoryCatalogStore } from "./memory/catalog.js";
 import { openPostgresStore } from "./postgres/catalog.js";
-import { migratePostgres } from "./postgres/migrations.js";
+import { migratePostgres } from "./postgres/migrate.js";
 import { PostgresSyncStateStore } from "./postgres/sync-state.js";
 import { RedisCache } from "./redis/cache.js";
 import type { Cache, CatalogStore, SharedSyncState } from "./store.js";

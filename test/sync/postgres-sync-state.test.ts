@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RepositorySyncStatus } from "../../src/catalog/sync/index.js";
 import { silentLogger } from "../../src/logging/index.js";
-import { migratePostgres } from "../../src/storage/postgres/migrations.js";
+import { migratePostgres } from "../../src/storage/postgres/migrate.js";
 import { PostgresSyncStateStore } from "../../src/storage/postgres/sync-state.js";
 import { defineSyncStateContract } from "../storage/contract/sync-state.js";
 import { dropSchema, freshSchemaName, testConfig } from "../storage/postgres.harness.js";

@@ -7,6 +7,7 @@ import pg from "pg";
 import type { PostgresConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
+import type { SqlDatabase, SqlSession, Statement } from "../sql/dialect.js";
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -193,4 +194,44 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
 
 export function quoteIdentifier(name: string): string {
   return pg.escapeIdentifier(name);
+}
+
+/** A session on one client or on the pool: statements run with their values, errors mapped. */
+export function sessionOn(client: pg.Pool | pg.PoolClient | pg.Client): SqlSession {
+  return {
+    rows: async <R>(statement: Statement) => {
+      const result = await mapErrors(() => client.query(statement.text, [...statement.values]));
+      return result.rows as R[];
+    },
+    run: async (statement: Statement) => {
+      const result = await mapErrors(() => client.query(statement.text, [...statement.values]));
+      return result.rowCount ?? 0;
+    },
+  };
+}
+
+/** The pool as the shared SQL operations see it. */
+export function postgresDatabase(pool: Pool): SqlDatabase {
+  const session = sessionOn(pool);
+  return {
+    rows: session.rows,
+    run: session.run,
+    transaction: async <T>(work: (tx: SqlSession) => Promise<{ value: T; rollback?: boolean }>) =>
+      withTransaction(pool, async (client) => {
+        const outcome = await work(sessionOn(client));
+        if (outcome.rollback === true) throw new RolledBack(outcome.value);
+        return outcome.value;
+      }).catch((err: unknown) => {
+        if (err instanceof RolledBack) return err.value as T;
+        throw err;
+      }),
+    close: () => pool.end(),
+  };
+}
+
+/** Carries a transaction's value out through the ROLLBACK of withTransaction. */
+class RolledBack extends Error {
+  constructor(readonly value: unknown) {
+    super("rolled back: the transaction wrote nothing");
+  }
 }

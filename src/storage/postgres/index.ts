@@ -1,2 +1,2 @@
 export { openPostgresStore, PostgresCatalogStore } from "./catalog.js";
-export { MIGRATIONS, type Migration, type MigrationResult, migratePostgres } from "./migrations.js";
+export { MIGRATIONS, type MigrationResult, migratePostgres } from "./migrate.js";

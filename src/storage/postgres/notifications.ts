@@ -10,7 +10,9 @@ import type pg from "pg";
 import type { PostgresConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 import { createClient } from "./client.js";
-import { NOTIFY_CHANNEL } from "./queries.js";
+
+/** The channel every store LISTENs on; payloads name the schema. */
+export const NOTIFY_CHANNEL = "nestor_catalog_events";
 
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 5_000;

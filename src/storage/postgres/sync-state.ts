@@ -12,7 +12,7 @@
 import type { PostgresConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 import { createPool, mapErrors, type Pool, quoteIdentifier } from "./client.js";
-import { assertMigrated } from "./migrations.js";
+import { assertMigrated } from "./migrate.js";
 
 export class PostgresSyncStateStore<Status extends { repository: string }> {
   private readonly leases: string;

@@ -1,0 +1,334 @@
+/**
+ * The PostgreSQL statements behind the shared SQL operations
+ * (../sql/operations), hand-written: a query builder cost more than the
+ * exact-get budget allows (measured; ../README.md, "Shared SQL"). Values always travel
+ * as parameters; the only text spliced in is the schema name, quoted as an
+ * identifier, and fixed fragments from closed sets.
+ */
+import type { ScoreKey } from "../core/cursor.js";
+import type { RowKey } from "../core/ordering.js";
+import { withActors } from "../core/patch.js";
+import type { CatalogEvent, ComponentRecord, EventType } from "../records.js";
+import { contentOf } from "../sql/columns.js";
+import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
+import {
+  filterConditions,
+  type Grammar,
+  keysetAfter,
+  listKeyValues,
+  listOrderKeys,
+  orderBy,
+  Params,
+  SEARCH_ORDER,
+  searchScore,
+  where,
+} from "../sql/query-parts.js";
+import type { ListQuery, RevisionBounds, SearchQuery } from "../store.js";
+import { quoteIdentifier } from "./client.js";
+import { NOTIFY_CHANNEL, notificationPayload } from "./notifications.js";
+
+const COMPONENT_COLUMNS = [
+  "name",
+  "version_key",
+  "version",
+  "version_order",
+  "provider",
+  "category",
+  "deployment_engine",
+  "description",
+  "labels",
+  "content",
+  "source",
+  "deprecated",
+  "deprecation",
+  "content_digest",
+  "create_time",
+  "update_time",
+  "create_revision",
+  "update_revision",
+  "create_actor",
+  "update_actor",
+].join(", ");
+
+/** A `component_versions` row as node-postgres returns it (int8 as string, jsonb parsed). */
+interface ComponentRow {
+  name: string;
+  version: string;
+  provider: string;
+  category: string;
+  description: string;
+  labels: Record<string, string>;
+  content: Pick<ComponentRecord, "inputs" | "outputs" | "deployment">;
+  source: ComponentRecord["source"] | null;
+  deprecation: ComponentRecord["deprecation"];
+  content_digest: string;
+  create_time: Date;
+  update_time: Date;
+  create_revision: string;
+  update_revision: string;
+  create_actor: string;
+  update_actor: string;
+  score?: number;
+}
+
+interface EventRow {
+  compacted: string;
+  revision: string | null;
+  type: EventType;
+  time: Date;
+  component: ComponentRecord;
+  actor: string;
+}
+
+const CASTS = {
+  text: "text",
+  time: "timestamptz",
+  number: "float8",
+  integer: "int",
+  json: "jsonb",
+  textList: "text[]",
+} as const;
+
+const GRAMMAR: Grammar = {
+  placeholder: (index, cast) => `$${index}::${CASTS[cast]}`,
+  labelsContain: (parameter) => `labels @> ${parameter}`,
+  nameIn: (params, names) => `name = ANY(${params.add([...names], "textList")})`,
+  position: (parameter, column) => `strpos(${column}, ${parameter})`,
+  fieldContains: (params, term) =>
+    `EXISTS (SELECT 1 FROM unnest(search_fields) field WHERE strpos(field, ${params.add(term)}) > 0)`,
+};
+
+export class PostgresStatements implements SqlStatements {
+  private readonly versions: string;
+  private readonly events: string;
+  private readonly revision: string;
+
+  constructor(readonly schema: string) {
+    const quoted = quoteIdentifier(schema);
+    this.versions = `${quoted}.component_versions`;
+    this.events = `${quoted}.catalog_events`;
+    this.revision = `${quoted}.catalog_revision`;
+  }
+
+  reserveRevision(): Statement[] {
+    return [{ text: `UPDATE ${this.revision} SET current = current + 1 RETURNING current, compacted`, values: [] }];
+  }
+
+  advanceRevision(by: number): Statement {
+    return { text: `UPDATE ${this.revision} SET current = current + $1`, values: [by] };
+  }
+
+  revisionBounds(): Statement {
+    return { text: `SELECT current, compacted FROM ${this.revision}`, values: [] };
+  }
+
+  lockRevisionBounds(): Statement {
+    return { text: `SELECT current, compacted FROM ${this.revision} FOR UPDATE`, values: [] };
+  }
+
+  getVersion(name: string, versionKey: string): Statement {
+    return {
+      text: `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = $1 AND version_key = $2`,
+      values: [name, versionKey],
+    };
+  }
+
+  listVersions(name: string): Statement {
+    return {
+      text: `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = $1 ORDER BY version_order DESC`,
+      values: [name],
+    };
+  }
+
+  insertVersion({ record, versionKey, versionOrder, search }: VersionColumns): Statement {
+    return {
+      text:
+        `INSERT INTO ${this.versions} (name, version_key, version, version_order, provider, category, ` +
+        `deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, ` +
+        `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, ` +
+        `create_actor, update_actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, ` +
+        `$12, $13::jsonb, $14, $15, $16, $17, $18, $19, $20::text[], $21, $22, $23)`,
+      values: [
+        record.name,
+        versionKey,
+        record.version,
+        versionOrder,
+        record.provider,
+        record.category,
+        record.deployment.engine,
+        record.description,
+        JSON.stringify(record.labels),
+        JSON.stringify(contentOf(record)),
+        record.source === undefined ? null : JSON.stringify(record.source),
+        record.deprecation.deprecated,
+        JSON.stringify(record.deprecation),
+        record.contentDigest,
+        record.createTime,
+        record.updateTime,
+        record.createRevision,
+        record.updateRevision,
+        search.name,
+        search.fields,
+        search.description,
+        record.createActor,
+        record.updateActor,
+      ],
+    };
+  }
+
+  updateVersion({ record, versionKey, search }: VersionColumns): Statement {
+    return {
+      text:
+        `UPDATE ${this.versions} SET description = $3, labels = $4::jsonb, deprecated = $5, ` +
+        `deprecation = $6::jsonb, update_time = $7, update_revision = $8, search_name = $9, ` +
+        `search_fields = $10::text[], search_description = $11, update_actor = $12 ` +
+        `WHERE name = $1 AND version_key = $2`,
+      values: [
+        record.name,
+        versionKey,
+        record.description,
+        JSON.stringify(record.labels),
+        record.deprecation.deprecated,
+        JSON.stringify(record.deprecation),
+        record.updateTime,
+        record.updateRevision,
+        search.name,
+        search.fields,
+        search.description,
+        record.updateActor,
+      ],
+    };
+  }
+
+  deleteVersions(name: string, versionKeys: readonly string[]): Statement {
+    return {
+      text: `DELETE FROM ${this.versions} WHERE name = $1 AND version_key = ANY($2::text[])`,
+      values: [name, [...versionKeys]],
+    };
+  }
+
+  markLatest(name: string, versionKey: string | null): Statement {
+    return {
+      text:
+        `UPDATE ${this.versions} SET is_latest = (version_key IS NOT DISTINCT FROM $2::text) ` +
+        `WHERE name = $1 AND is_latest <> (version_key IS NOT DISTINCT FROM $2::text)`,
+      values: [name, versionKey],
+    };
+  }
+
+  appendEvents(events: readonly CatalogEvent[]): Statement {
+    return {
+      text:
+        `INSERT INTO ${this.events} (revision, type, time, component, actor) ` +
+        `SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[])`,
+      values: [
+        events.map((event) => event.revision),
+        events.map((event) => event.type),
+        events.map((event) => event.time),
+        events.map((event) => JSON.stringify(event.component)),
+        events.map((event) => event.actor),
+      ],
+    };
+  }
+
+  readEvents(afterRevision: number, limit: number): Statement {
+    return {
+      text:
+        `SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor FROM ${this.revision} r ` +
+        `LEFT JOIN LATERAL (SELECT * FROM ${this.events} WHERE revision > $1 ORDER BY revision LIMIT $2) e ON true ` +
+        `ORDER BY e.revision`,
+      values: [afterRevision, limit],
+    };
+  }
+
+  compactEvents(throughRevision: number): Statement[] {
+    return [
+      { text: `DELETE FROM ${this.events} WHERE revision <= $1`, values: [throughRevision] },
+      { text: `UPDATE ${this.revision} SET compacted = $1`, values: [throughRevision] },
+    ];
+  }
+
+  committed(lastRevision: number): Statement[] {
+    return [
+      { text: `SELECT pg_notify($1, $2)`, values: [NOTIFY_CHANNEL, notificationPayload(this.schema, lastRevision)] },
+    ];
+  }
+
+  listPage(query: ListQuery, after: RowKey | undefined, limit: number): Statement {
+    const params = new Params(GRAMMAR);
+    const keys = listOrderKeys(query);
+    const conditions = filterConditions(query.filter, !query.allVersions, params, GRAMMAR);
+    if (after !== undefined) conditions.push(keysetAfter(keys, listKeyValues(query, after), params));
+    const text =
+      `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} ${where(conditions)} ` +
+      `ORDER BY ${orderBy(keys)} LIMIT ${params.add(limit, "integer")}`;
+    return { text, values: params.values };
+  }
+
+  searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement {
+    const params = new Params(GRAMMAR);
+    const conditions = filterConditions(query.filter, true, params, GRAMMAR);
+    const score = searchScore(query.terms, params, GRAMMAR);
+    const outer = ["score IS NOT NULL"];
+    if (after !== undefined) outer.push(keysetAfter(SEARCH_ORDER, [after.score, after.name], params));
+    const text =
+      `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, (${score})::float8 AS score FROM ${this.versions} ` +
+      `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderBy(SEARCH_ORDER)} ` +
+      `LIMIT ${params.add(limit, "integer")}`;
+    return { text, values: params.values };
+  }
+
+  record(raw: unknown): ComponentRecord {
+    const row = raw as ComponentRow;
+    const record: ComponentRecord = {
+      name: row.name,
+      version: row.version,
+      provider: row.provider,
+      category: row.category,
+      description: row.description,
+      labels: row.labels,
+      inputs: row.content.inputs,
+      outputs: row.content.outputs,
+      deployment: row.content.deployment,
+      deprecation: row.deprecation,
+      contentDigest: row.content_digest,
+      createTime: row.create_time.toISOString(),
+      updateTime: row.update_time.toISOString(),
+      createRevision: Number(row.create_revision),
+      updateRevision: Number(row.update_revision),
+      createActor: row.create_actor,
+      updateActor: row.update_actor,
+    };
+    if (row.source !== null) record.source = row.source;
+    return record;
+  }
+
+  event(raw: unknown): CatalogEvent {
+    const row = raw as EventRow;
+    return {
+      revision: Number(row.revision),
+      type: row.type,
+      time: row.time.toISOString(),
+      // Events logged before versions carried actors hold components without them.
+      component: withActors(row.component),
+      actor: row.actor,
+    };
+  }
+
+  bounds(raw: unknown): RevisionBounds {
+    const row = raw as { current: string; compacted: string };
+    return { current: Number(row.current), compacted: Number(row.compacted) };
+  }
+
+  compactedOf(raw: unknown): number {
+    return Number((raw as EventRow).compacted);
+  }
+
+  hasEvent(raw: unknown): boolean {
+    return (raw as EventRow).revision !== null;
+  }
+
+  score(raw: unknown): number {
+    return Number((raw as ComponentRow).score);
+  }
+}

@@ -1,0 +1,7 @@
+/** Logs a write's events (revision, type, time, the component after the change, actor) in one statement. */
+import type { CatalogEvent } from "../../records.js";
+import type { SqlSession, SqlStatements } from "../dialect.js";
+
+export async function appendEvents(tx: SqlSession, sql: SqlStatements, events: readonly CatalogEvent[]): Promise<void> {
+  if (events.length > 0) await tx.run(sql.appendEvents(events));
+}

@@ -1,0 +1,22 @@
+/**
+ * Moves a name's latest marker (semver.pickLatest over its versions after
+ * the write) so that list pages in latest mode read one indexed row per
+ * component. Touches only the rows whose marker changes.
+ */
+import { pickLatest, versionKey } from "../../../semver/index.js";
+import type { ComponentRecord } from "../../records.js";
+import type { SqlSession, SqlStatements } from "../dialect.js";
+
+export async function refreshLatest(
+  tx: SqlSession,
+  sql: SqlStatements,
+  name: string,
+  versions: readonly ComponentRecord[],
+): Promise<void> {
+  const latest = pickLatest(
+    versions,
+    (record) => record.version,
+    (record) => record.deprecation.deprecated,
+  );
+  await tx.run(sql.markLatest(name, latest === undefined ? null : versionKey(latest.version)));
+}

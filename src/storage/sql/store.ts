@@ -1,0 +1,137 @@
+/**
+ * CatalogStore over any SQL dialect: each method is one operation
+ * (operations/), run on the dialect's database with its statements. What a
+ * backend adds is the database (pool, transactions, error mapping), the
+ * statements, and how other replicas' commits wake this one (PostgreSQL:
+ * LISTEN/NOTIFY; MySQL: polling).
+ */
+import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import type {
+  CatalogStore,
+  HealthStatus,
+  ListQuery,
+  Page,
+  RevisionBounds,
+  ScoredComponent,
+  SearchQuery,
+} from "../store.js";
+import type { SqlDatabase, SqlStatements } from "./dialect.js";
+import { commitWrite, type WriteStep } from "./operations/commit-write.js";
+import { compactEvents } from "./operations/compact-events.js";
+import { deleteVersions } from "./operations/delete-versions.js";
+import { getVersion } from "./operations/get-version.js";
+import { insertVersion } from "./operations/insert-version.js";
+import { listPage } from "./operations/list-page.js";
+import { listVersions } from "./operations/list-versions.js";
+import { readEvents } from "./operations/read-events.js";
+import { revisionBounds } from "./operations/revision-bounds.js";
+import { searchPage } from "./operations/search-page.js";
+import { updateVersion } from "./operations/update-version.js";
+
+/** Commit wake-ups: this process's own commits, and (however the dialect learns of them) other replicas'. */
+export interface CommitWakeups {
+  subscribe(listener: (revision: number) => void): () => void;
+  /** This process committed `revision`: wake local listeners now. */
+  emit(revision: number): void;
+  close(): Promise<void>;
+}
+
+export interface SqlStoreParts {
+  kind: string;
+  /** Where the data lives, for health and errors, e.g. `postgres (schema "nestor")`. */
+  where: string;
+  db: SqlDatabase;
+  sql: SqlStatements;
+  wakeups: CommitWakeups;
+}
+
+export class SqlCatalogStore implements CatalogStore {
+  readonly kind: string;
+  private readonly db: SqlDatabase;
+  private readonly sql: SqlStatements;
+
+  constructor(private readonly parts: SqlStoreParts) {
+    this.kind = parts.kind;
+    this.db = parts.db;
+    this.sql = parts.sql;
+  }
+
+  getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
+    return getVersion(this.db, this.sql, name, version);
+  }
+
+  listVersions(name: string): Promise<ComponentRecord[]> {
+    return listVersions(this.db, this.sql, name);
+  }
+
+  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+    const [event] = await this.write(record.name, meta, insertVersion(this.sql, record, meta));
+    return event as CatalogEvent;
+  }
+
+  async updateVersion(
+    name: string,
+    version: string,
+    patch: MutablePatch,
+    meta: WriteMeta,
+    expectedRevision?: number,
+  ): Promise<CatalogEvent> {
+    const [event] = await this.write(name, meta, updateVersion(this.sql, name, version, patch, meta, expectedRevision));
+    return event as CatalogEvent;
+  }
+
+  deleteVersions(
+    name: string,
+    versions: readonly string[] | "all",
+    meta: WriteMeta,
+    expectedRevision?: number,
+  ): Promise<CatalogEvent[]> {
+    return this.write(name, meta, deleteVersions(this.sql, name, versions, meta, expectedRevision));
+  }
+
+  list(query: ListQuery): Promise<Page<ComponentRecord>> {
+    return listPage(this.db, this.sql, query);
+  }
+
+  search(query: SearchQuery): Promise<Page<ScoredComponent>> {
+    return searchPage(this.db, this.sql, query);
+  }
+
+  readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
+    return readEvents(this.db, this.sql, afterRevision, limit);
+  }
+
+  revisionBounds(): Promise<RevisionBounds> {
+    return revisionBounds(this.db, this.sql);
+  }
+
+  onCommit(listener: (revision: number) => void): () => void {
+    return this.parts.wakeups.subscribe(listener);
+  }
+
+  compact(throughRevision: number): Promise<void> {
+    return compactEvents(this.db, this.sql, throughRevision);
+  }
+
+  async health(): Promise<HealthStatus> {
+    try {
+      const { current } = await revisionBounds(this.db, this.sql);
+      return { ok: true, detail: `${this.parts.where}: ok at revision ${current}` };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, detail: message.startsWith(this.kind) ? message : `${this.parts.where}: ${message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.parts.wakeups.close();
+    await this.db.close();
+  }
+
+  private async write(name: string, meta: WriteMeta, step: WriteStep): Promise<CatalogEvent[]> {
+    const events = await commitWrite(this.db, this.sql, name, meta, step);
+    const last = events.at(-1);
+    if (last !== undefined) this.parts.wakeups.emit(last.revision);
+    return events;
+  }
+}
