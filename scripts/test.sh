@@ -11,12 +11,13 @@ step() { printf '\n==> %s\n' "$*"; }
 # else Node 24 LTS installed into .tools/ from the npm registry.
 eval "$(bash scripts/tools/ensure-node.sh --export)"
 
-step "services: PostgreSQL, Redis, moto (DynamoDB)"
+step "services: PostgreSQL, Redis, moto (DynamoDB), MariaDB (MySQL)"
 # Each script prints its URL; tests read NESTOR_TEST_* variables whose
 # defaults match what these scripts start.
 bash scripts/services/postgres.sh
 bash scripts/services/redis.sh
 bash scripts/services/moto.sh
+bash scripts/services/mariadb.sh
 
 step "browser: chromium (the web app's tests, test/web/)"
 export NESTOR_CHROMIUM="$(bash scripts/services/chromium.sh)"

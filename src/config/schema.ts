@@ -8,7 +8,7 @@
 import { z } from "zod";
 
 /** Every storage backend, written once: config, factory and CLI all take it from here. */
-export const STORAGE_TYPES = ["memory", "embedded", "postgres", "dynamodb"] as const;
+export const STORAGE_TYPES = ["memory", "embedded", "postgres", "dynamodb", "mysql"] as const;
 export type StorageType = (typeof STORAGE_TYPES)[number];
 export const CACHE_TYPES = ["none", "memory", "redis"] as const;
 export type CacheType = (typeof CACHE_TYPES)[number];
@@ -71,11 +71,32 @@ const dynamodb = section({
   pollIntervalMs: positiveInt(1_000),
 });
 
+/** MySQL 8.0+ or MariaDB 10.11+ (src/storage/mysql). */
+const mysql = section({
+  /** mysql:// URL; overrides host/port/database/user/password when set. */
+  url: text(""),
+  host: text("127.0.0.1"),
+  port: z.number().int().min(1).max(65_535).default(3306),
+  /** The database holding the catalog's tables (it must exist). */
+  database: text("nestor"),
+  user: text("nestor"),
+  password: text(""),
+  /** Maximum pooled connections. */
+  poolSize: positiveInt(10),
+  /** Connect and query timeout in milliseconds; a call past it fails UNAVAILABLE. */
+  timeoutMs: positiveInt(5_000),
+  /** Apply pending migrations when the server starts (else run `nestor-catalog migrate`). */
+  migrateOnStart: z.boolean().default(true),
+  /** How often replicas poll the revision for writes made elsewhere, in milliseconds. */
+  pollIntervalMs: positiveInt(1_000),
+});
+
 const storage = section({
   type: z.enum(STORAGE_TYPES).default("embedded"),
   embedded,
   postgres,
   dynamodb,
+  mysql,
 });
 
 const cache = section({
@@ -238,6 +259,7 @@ export type StorageConfig = CatalogConfig["storage"];
 export type EmbeddedConfig = StorageConfig["embedded"];
 export type PostgresConfig = StorageConfig["postgres"];
 export type DynamoDbConfig = StorageConfig["dynamodb"];
+export type MysqlConfig = StorageConfig["mysql"];
 export type CacheConfig = CatalogConfig["cache"];
 export type EventsConfig = CatalogConfig["events"];
 export type LoggingConfig = CatalogConfig["logging"];

@@ -14,6 +14,9 @@ import { migrateDynamoDb } from "./dynamodb/migrations.js";
 import { DynamoSyncStateStore } from "./dynamodb/sync-state.js";
 import { openEmbeddedStore } from "./embedded/catalog.js";
 import { MemoryCatalogStore } from "./memory/catalog.js";
+import { openMysqlStore } from "./mysql/catalog.js";
+import { migrateMysql } from "./mysql/migrate.js";
+import { MysqlSyncStateStore } from "./mysql/sync-state.js";
 import { openPostgresStore } from "./postgres/catalog.js";
 import { migratePostgres } from "./postgres/migrate.js";
 import { PostgresSyncStateStore } from "./postgres/sync-state.js";
@@ -36,6 +39,8 @@ function openBackend(storage: StorageConfig, logger: Logger): Promise<CatalogSto
       return openPostgresStore(storage.postgres, logger);
     case "dynamodb":
       return openDynamoStore(storage.dynamodb, logger);
+    case "mysql":
+      return openMysqlStore(storage.mysql, logger);
   }
 }
 
@@ -54,6 +59,12 @@ export async function migrateStore(storage: StorageConfig, logger: Logger): Prom
         `dynamodb: table ${storage.dynamodb.tableName} ${result.tableCreated ? "created" : "exists"}` +
         (result.indexesCreated.length > 0 ? `, indexes created: ${result.indexesCreated.join(", ")}` : "")
       );
+    }
+    case "mysql": {
+      const result = await migrateMysql(storage.mysql, logger);
+      return result.applied.length > 0
+        ? `mysql: applied ${result.applied.join(", ")}`
+        : `mysql: schema up to date (${result.present.length} migrations)`;
     }
     case "memory":
     case "embedded":
@@ -75,6 +86,8 @@ export async function openSharedSyncState<Status extends { repository: string }>
       return PostgresSyncStateStore.open<Status>(storage.postgres, logger);
     case "dynamodb":
       return DynamoSyncStateStore.open<Status>(storage.dynamodb, logger);
+    case "mysql":
+      return MysqlSyncStateStore.open<Status>(storage.mysql, logger);
     case "memory":
     case "embedded":
       return undefined;

@@ -10,9 +10,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
+import { createPool as createMysqlPool } from "../../src/storage/mysql/client.js";
 import { createClient, createPool } from "../../src/storage/postgres/client.js";
 import { createRedisClient } from "../../src/storage/redis/client.js";
 import { repoRoot } from "../api/harness.js";
+import { testConfig as mysqlTestConfig } from "./mysql.harness.js";
 import { testConfig } from "./postgres.harness.js";
 
 /** Constructors of driver clients, and the one module allowed to call each. */
@@ -65,6 +67,33 @@ describe("driver clients", () => {
     const client = createClient(testConfig("public"), (err) => errors.push(err));
     expect(() => client.emit("error", new Error("test: lost"))).not.toThrow();
     expect(errors).toHaveLength(1);
+  });
+
+  it("mysql: every pooled connection listens for 'error' from creation, and the pool survives one", async () => {
+    const pool = createMysqlPool(mysqlTestConfig("nestor"), silentLogger, { maxConnections: 1 });
+    try {
+      const connection = await pool.getConnection();
+      const core = connection.connection;
+      // The pool's own listener is a once; ours stays for the connection's life.
+      expect(core.listenerCount("error")).toBeGreaterThan(1);
+      expect(() => core.emit("error", new Error("test: connection lost mid-transaction"))).not.toThrow();
+      expect(() => core.emit("error", new Error("test: lost again"))).not.toThrow();
+      connection.destroy();
+      const [rows] = await pool.query("SELECT 1 AS one");
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("mysql: a pool whose server is unreachable fails calls instead of emitting errors", async () => {
+    const config = { ...mysqlTestConfig("nestor"), url: "mysql://nestor:nestor@127.0.0.1:1/nestor", timeoutMs: 1_000 };
+    const pool = createMysqlPool(config, silentLogger, { maxConnections: 1 });
+    try {
+      await expect(pool.query("SELECT 1")).rejects.toThrow();
+    } finally {
+      await pool.end();
+    }
   });
 
   it("redis: a client listens from construction, before it has connected", async () => {

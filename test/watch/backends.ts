@@ -1,8 +1,9 @@
 /**
  * WatchEvents suites run against every backend: a real catalog server
  * (src/app.ts) on a free port over memory, embedded (a temporary data dir),
- * postgres (a fresh schema on the scripts/services/postgres.sh server) or
- * dynamodb (a fresh table on the scripts/services/moto.sh server), and the
+ * postgres (a fresh schema on the scripts/services/postgres.sh server),
+ * dynamodb (a fresh table on the scripts/services/moto.sh server) or mysql
+ * (a fresh database on the scripts/services/mariadb.sh server), and the
  * NESTOR_* variables that give a server process (test/support/server-process.ts)
  * the same storage, for the replica tests.
  */
@@ -15,6 +16,7 @@ import { type CatalogServer, type StartOptions, startCatalogServer } from "../..
 import { type CatalogConfig, STORAGE_TYPES, type StorageType } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { type CatalogClient, tempDir, testConfig } from "../api/harness.js";
+import { createDatabase, databaseUrl, dropDatabase, freshDatabaseName } from "../storage/mysql.harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
 
 export const MOTO_ENDPOINT = process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
@@ -27,10 +29,16 @@ export const BACKENDS: readonly StorageType[] = STORAGE_TYPES;
 /** Where one backend keeps its data for a test file, and how to remove it afterwards. */
 export interface BackendPlace {
   configure(config: CatalogConfig): void;
+  /** Creates what must exist before a server opens the place (a MySQL database); idempotent. */
+  prepare?(): Promise<void>;
   remove(): Promise<void>;
 }
 
-/** A fresh, empty place for `type`: a data dir, a schema or a table of its own. */
+/**
+ * A fresh, empty place for `type`: a data dir, a schema, a table or a
+ * database of its own. A MySQL database must exist before a server opens it:
+ * `prepare()` creates it.
+ */
 export function freshPlace(type: StorageType): BackendPlace {
   switch (type) {
     case "memory":
@@ -80,6 +88,17 @@ export function freshPlace(type: StorageType): BackendPlace {
         },
       };
     }
+    case "mysql": {
+      const database = freshDatabaseName();
+      return {
+        configure: (c) => {
+          c.storage.type = "mysql";
+          c.storage.mysql = { ...c.storage.mysql, url: databaseUrl(database), timeoutMs: 20_000, pollIntervalMs: 100 };
+        },
+        prepare: () => createDatabase(database),
+        remove: () => dropDatabase(database),
+      };
+    }
   }
 }
 
@@ -93,6 +112,7 @@ export async function startServerOn(
     place.configure(c);
     adjust?.(c);
   });
+  await place.prepare?.();
   return startCatalogServer(config, silentLogger, options);
 }
 
@@ -133,6 +153,10 @@ export function storageEnv(place: BackendPlace): Record<string, string> {
   if (s.type === "postgres") {
     env.NESTOR_STORAGE_POSTGRES_URL = s.postgres.url;
     env.NESTOR_STORAGE_POSTGRES_SCHEMA = s.postgres.schema;
+  }
+  if (s.type === "mysql") {
+    env.NESTOR_STORAGE_MYSQL_URL = s.mysql.url;
+    env.NESTOR_STORAGE_MYSQL_POLL_INTERVAL_MS = String(s.mysql.pollIntervalMs);
   }
   if (s.type === "dynamodb") {
     env.NESTOR_STORAGE_DYNAMODB_ENDPOINT = s.dynamodb.endpoint;

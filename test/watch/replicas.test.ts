@@ -1,7 +1,7 @@
 /**
  * Live delivery across replicas: two `nestor-catalog serve` processes on one
- * Postgres schema (LISTEN/NOTIFY wake-ups) and two on one DynamoDB table
- * (polling wake-ups). Writes go through one, a watch runs on the other;
+ * Postgres schema (LISTEN/NOTIFY wake-ups), two on one DynamoDB table and
+ * two on one MySQL database (polling wake-ups). Writes go through one, a watch runs on the other;
  * every acknowledged write arrives, once, in revision order.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -11,12 +11,13 @@ import { type BackendPlace, freshPlace, grpcClient, type ServerProcess, spawnSer
 
 const WRITES = 120;
 
-describe.each(["postgres", "dynamodb"] as const)("two replicas on one %s", (backend) => {
+describe.each(["postgres", "dynamodb", "mysql"] as const)("two replicas on one %s", (backend) => {
   let place: BackendPlace;
   let writer: ServerProcess;
   let watcher: ServerProcess;
   beforeAll(async () => {
     place = freshPlace(backend);
+    await place.prepare?.();
     const env = { ...storageEnv(place), NESTOR_EVENTS_PROGRESS_INTERVAL_MS: "500" };
     // One after the other: the first creates the schema or table.
     writer = await spawnServer(env);

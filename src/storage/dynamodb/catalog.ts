@@ -18,9 +18,10 @@ import {
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-import { CommitNotifier } from "../core/commit-notifier.js";
+
 import { compactedAway, storeClosed } from "../core/errors.js";
 import { abortReason, Mutex } from "../core/mutex.js";
+import { PollingWakeups } from "../core/polling-wakeups.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -56,11 +57,9 @@ const TRANSIENT_REASONS = new Set(["TransactionConflict", "ThrottlingError", "Pr
 export class DynamoCatalogStore implements CatalogStore {
   readonly kind = "dynamodb";
   private readonly ctx: DynamoContext;
-  private readonly notifier: CommitNotifier;
+  private readonly wakeups: PollingWakeups;
   /** Writes of this process queue here, so they race only writers of other processes at DynamoDB. */
   private readonly writeLock = new Mutex();
-  private poller: NodeJS.Timeout | undefined;
-  private lastAnnounced = 0;
   private closed = false;
 
   constructor(
@@ -69,7 +68,13 @@ export class DynamoCatalogStore implements CatalogStore {
     private readonly logger: Logger,
   ) {
     this.ctx = { client, config };
-    this.notifier = new CommitNotifier(logger);
+    // Writes made by other replicas are only visible in the counter: it is polled while anyone listens.
+    this.wakeups = new PollingWakeups(
+      async () => (await readRevisionBounds(this.ctx)).current,
+      config.pollIntervalMs,
+      logger,
+      "DynamoDB",
+    );
   }
 
   async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
@@ -141,12 +146,7 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   onCommit(listener: (revision: number) => void): () => void {
-    const unsubscribe = this.notifier.subscribe(listener);
-    this.startPolling();
-    return () => {
-      unsubscribe();
-      if (this.notifier.size === 0) this.stopPolling();
-    };
+    return this.wakeups.subscribe(listener);
   }
 
   async compact(throughRevision: number): Promise<void> {
@@ -200,8 +200,7 @@ export class DynamoCatalogStore implements CatalogStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.stopPolling();
-    this.notifier.clear();
+    await this.wakeups.close();
     this.ctx.client.destroy();
   }
 
@@ -249,7 +248,7 @@ export class DynamoCatalogStore implements CatalogStore {
       if (signal?.aborted) throw abortReason(signal);
       const outcome = await this.send(what, items, signal);
       if (outcome.kind === "committed" || (await this.landedEarlier(writePlan.events, writeId))) {
-        this.announce(last.revision);
+        this.wakeups.emit(last.revision);
         return writePlan.events;
       }
       const counterIndex = items.length - 1;
@@ -366,38 +365,6 @@ export class DynamoCatalogStore implements CatalogStore {
       pending = out.UnprocessedItems?.[this.config.tableName] ?? [];
       if (pending.length > 0) await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
     }
-  }
-
-  /** Wakes listeners for a revision not announced yet (local commit or seen by the poller). */
-  private announce(revision: number): void {
-    if (revision <= this.lastAnnounced) return;
-    this.lastAnnounced = revision;
-    this.notifier.notify(revision);
-  }
-
-  /** Writes made by other replicas are only visible in the counter: poll it while anyone listens. */
-  private startPolling(): void {
-    if (this.poller || this.closed) return;
-    let polling = false;
-    this.poller = setInterval(
-      () => {
-        if (polling) return;
-        polling = true;
-        readRevisionBounds(this.ctx)
-          .then(({ current }) => this.announce(current))
-          .catch((err: unknown) => this.logger.warn("polling the DynamoDB catalog revision failed", { err }))
-          .finally(() => {
-            polling = false;
-          });
-      },
-      Math.max(10, this.config.pollIntervalMs),
-    );
-    this.poller.unref();
-  }
-
-  private stopPolling(): void {
-    if (this.poller) clearInterval(this.poller);
-    this.poller = undefined;
   }
 
   private assertOpen(): void {

@@ -267,8 +267,9 @@ export class PostgresStatements implements SqlStatements {
 
   searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement {
     const params = new Params(GRAMMAR);
-    const conditions = filterConditions(query.filter, true, params, GRAMMAR);
+    // The score's parameters first: it comes first in the text (positional placeholders follow text order).
     const score = searchScore(query.terms, params, GRAMMAR);
+    const conditions = filterConditions(query.filter, true, params, GRAMMAR);
     const outer = ["score IS NOT NULL"];
     if (after !== undefined) outer.push(keysetAfter(SEARCH_ORDER, [after.score, after.name], params));
     const text =

@@ -99,10 +99,11 @@ export function keysetAfter(keys: readonly OrderKey[], values: readonly unknown[
 function strictlyAfter(keys: readonly OrderKey[], values: readonly unknown[], params: Params): string {
   const [first, ...rest] = keys;
   if (first === undefined) return "1 = 0";
-  const value = params.add(values[0], first.cast);
-  const beyond = `${first.column} ${first.descending ? "<" : ">"} ${value}`;
+  // Each use gets a parameter of its own: positional `?` placeholders cannot be reused.
+  const beyond = `${first.column} ${first.descending ? "<" : ">"} ${params.add(values[0], first.cast)}`;
   if (rest.length === 0) return beyond;
-  return `(${beyond} OR (${first.column} = ${value} AND ${strictlyAfter(rest, values.slice(1), params)}))`;
+  const equal = `${first.column} = ${params.add(values[0], first.cast)}`;
+  return `(${beyond} OR (${equal} AND ${strictlyAfter(rest, values.slice(1), params)}))`;
 }
 
 export function orderBy(keys: readonly OrderKey[]): string {

@@ -1,0 +1,3 @@
+export { openMysqlStore } from "./catalog.js";
+export { MIGRATIONS, migrateMysql } from "./migrate.js";
+export { MysqlSyncStateStore } from "./sync-state.js";

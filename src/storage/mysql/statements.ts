@@ -1,0 +1,324 @@
+/**
+ * The MySQL / MariaDB statements behind the shared SQL operations
+ * (../sql/operations), hand-written like PostgreSQL's (../README.md, "Shared
+ * SQL"). Tables live in the connection's database. The revision counter row
+ * moves with `UPDATE ... SET current = LAST_INSERT_ID(current + 1)`: the
+ * update locks the row until the transaction ends, and LAST_INSERT_ID hands
+ * the new value back on this connection; AUTO_INCREMENT ids are not in commit
+ * order on InnoDB, so they are never revisions. Names and versions compare
+ * byte-wise (utf8mb4_bin), as everywhere else.
+ */
+import type { ScoreKey } from "../core/cursor.js";
+import type { RowKey } from "../core/ordering.js";
+import { withActors } from "../core/patch.js";
+import type { CatalogEvent, ComponentRecord, EventType } from "../records.js";
+import { contentOf } from "../sql/columns.js";
+import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
+import {
+  filterConditions,
+  type Grammar,
+  keysetAfter,
+  listKeyValues,
+  listOrderKeys,
+  orderBy,
+  Params,
+  SEARCH_ORDER,
+  searchScore,
+  where,
+} from "../sql/query-parts.js";
+import type { ListQuery, RevisionBounds, SearchQuery } from "../store.js";
+
+const COMPONENT_COLUMNS = [
+  "name",
+  "version_key",
+  "version",
+  "version_order",
+  "provider",
+  "category",
+  "deployment_engine",
+  "description",
+  "labels",
+  "content",
+  "source",
+  "deprecated",
+  "deprecation",
+  "content_digest",
+  "create_time",
+  "update_time",
+  "create_revision",
+  "update_revision",
+  "create_actor",
+  "update_actor",
+].join(", ");
+
+/** JSON columns: parsed by mysql2 on MySQL, plain text on MariaDB (where JSON is LONGTEXT). */
+type Json<T> = T | string;
+
+interface ComponentRow {
+  name: string;
+  version: string;
+  provider: string;
+  category: string;
+  description: string;
+  labels: Json<Record<string, string>>;
+  content: Json<Pick<ComponentRecord, "inputs" | "outputs" | "deployment">>;
+  source: Json<ComponentRecord["source"]> | null;
+  deprecation: Json<ComponentRecord["deprecation"]>;
+  content_digest: string;
+  create_time: Date;
+  update_time: Date;
+  create_revision: number | string;
+  update_revision: number | string;
+  create_actor: string;
+  update_actor: string;
+  score?: number | string;
+}
+
+interface EventRow {
+  compacted: number | string;
+  revision: number | string | null;
+  type: EventType;
+  time: Date;
+  component: Json<ComponentRecord>;
+  actor: string;
+}
+
+function json<T>(value: Json<T>): T {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
+
+/** A LIKE pattern matching `term` anywhere, with LIKE's own characters taken literally (escape `\`). */
+function containing(term: string): string {
+  return `%${term.replace(/[\\%_]/g, "\\$&")}%`;
+}
+
+const GRAMMAR: Grammar = {
+  placeholder: () => "?",
+  labelsContain: (parameter) => `JSON_CONTAINS(labels, ${parameter})`,
+  nameIn: (params, names) => `name IN (${names.map((name) => params.add(name)).join(", ")})`,
+  position: (parameter, column) => `LOCATE(${parameter}, ${column})`,
+  fieldContains: (params, term) => `JSON_SEARCH(search_fields, 'one', ${params.add(containing(term))}) IS NOT NULL`,
+};
+
+export class MysqlStatements implements SqlStatements {
+  reserveRevision(): Statement[] {
+    return [
+      { text: "UPDATE catalog_revision SET current = LAST_INSERT_ID(current + 1)", values: [] },
+      { text: "SELECT LAST_INSERT_ID() AS current, compacted FROM catalog_revision", values: [] },
+    ];
+  }
+
+  advanceRevision(by: number): Statement {
+    return { text: "UPDATE catalog_revision SET current = current + ?", values: [by] };
+  }
+
+  revisionBounds(): Statement {
+    return { text: "SELECT current, compacted FROM catalog_revision", values: [] };
+  }
+
+  lockRevisionBounds(): Statement {
+    return { text: "SELECT current, compacted FROM catalog_revision FOR UPDATE", values: [] };
+  }
+
+  getVersion(name: string, versionKey: string): Statement {
+    return {
+      text: `SELECT ${COMPONENT_COLUMNS} FROM component_versions WHERE name = ? AND version_key = ?`,
+      values: [name, versionKey],
+    };
+  }
+
+  listVersions(name: string): Statement {
+    return {
+      text: `SELECT ${COMPONENT_COLUMNS} FROM component_versions WHERE name = ? ORDER BY version_order DESC`,
+      values: [name],
+    };
+  }
+
+  insertVersion({ record, versionKey, versionOrder, search }: VersionColumns): Statement {
+    return {
+      text:
+        "INSERT INTO component_versions (name, version_key, version, version_order, provider, category, " +
+        "deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, " +
+        "create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, " +
+        "create_actor, update_actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      values: [
+        record.name,
+        versionKey,
+        record.version,
+        versionOrder,
+        record.provider,
+        record.category,
+        record.deployment.engine,
+        record.description,
+        JSON.stringify(record.labels),
+        JSON.stringify(contentOf(record)),
+        record.source === undefined ? null : JSON.stringify(record.source),
+        record.deprecation.deprecated,
+        JSON.stringify(record.deprecation),
+        record.contentDigest,
+        new Date(record.createTime),
+        new Date(record.updateTime),
+        record.createRevision,
+        record.updateRevision,
+        search.name,
+        JSON.stringify(search.fields),
+        search.description,
+        record.createActor,
+        record.updateActor,
+      ],
+    };
+  }
+
+  updateVersion({ record, versionKey, search }: VersionColumns): Statement {
+    return {
+      text:
+        "UPDATE component_versions SET description = ?, labels = ?, deprecated = ?, deprecation = ?, " +
+        "update_time = ?, update_revision = ?, search_name = ?, search_fields = ?, search_description = ?, " +
+        "update_actor = ? WHERE name = ? AND version_key = ?",
+      values: [
+        record.description,
+        JSON.stringify(record.labels),
+        record.deprecation.deprecated,
+        JSON.stringify(record.deprecation),
+        new Date(record.updateTime),
+        record.updateRevision,
+        search.name,
+        JSON.stringify(search.fields),
+        search.description,
+        record.updateActor,
+        record.name,
+        versionKey,
+      ],
+    };
+  }
+
+  deleteVersions(name: string, versionKeys: readonly string[]): Statement {
+    return {
+      text: `DELETE FROM component_versions WHERE name = ? AND version_key IN (${versionKeys.map(() => "?").join(", ")})`,
+      values: [name, ...versionKeys],
+    };
+  }
+
+  markLatest(name: string, versionKey: string | null): Statement {
+    return {
+      text:
+        "UPDATE component_versions SET is_latest = (version_key <=> ?) " +
+        "WHERE name = ? AND is_latest <> (version_key <=> ?)",
+      values: [versionKey, name, versionKey],
+    };
+  }
+
+  appendEvents(events: readonly CatalogEvent[]): Statement {
+    return {
+      text: `INSERT INTO catalog_events (revision, type, time, component, actor) VALUES ${events.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+      values: events.flatMap((event) => [
+        event.revision,
+        event.type,
+        new Date(event.time),
+        JSON.stringify(event.component),
+        event.actor,
+      ]),
+    };
+  }
+
+  readEvents(afterRevision: number, limit: number): Statement {
+    return {
+      text:
+        "SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor FROM catalog_revision r " +
+        "LEFT JOIN (SELECT revision, type, time, component, actor FROM catalog_events WHERE revision > ? " +
+        "ORDER BY revision LIMIT ?) e ON 1 = 1 ORDER BY e.revision",
+      values: [afterRevision, limit],
+    };
+  }
+
+  compactEvents(throughRevision: number): Statement[] {
+    return [
+      { text: "DELETE FROM catalog_events WHERE revision <= ?", values: [throughRevision] },
+      { text: "UPDATE catalog_revision SET compacted = ?", values: [throughRevision] },
+    ];
+  }
+
+  committed(): Statement[] {
+    return [];
+  }
+
+  listPage(query: ListQuery, after: RowKey | undefined, limit: number): Statement {
+    const params = new Params(GRAMMAR);
+    const keys = listOrderKeys(query);
+    const conditions = filterConditions(query.filter, !query.allVersions, params, GRAMMAR);
+    if (after !== undefined) conditions.push(keysetAfter(keys, listKeyValues(query, after), params));
+    const text =
+      `SELECT ${COMPONENT_COLUMNS} FROM component_versions ${where(conditions)} ` +
+      `ORDER BY ${orderBy(keys)} LIMIT ${params.add(limit, "integer")}`;
+    return { text, values: params.values };
+  }
+
+  searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement {
+    const params = new Params(GRAMMAR);
+    // The score's parameters first: it comes first in the text (positional placeholders follow text order).
+    const score = searchScore(query.terms, params, GRAMMAR);
+    const conditions = filterConditions(query.filter, true, params, GRAMMAR);
+    const outer = ["score IS NOT NULL"];
+    if (after !== undefined) outer.push(keysetAfter(SEARCH_ORDER, [after.score, after.name], params));
+    const text =
+      `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, (${score}) AS score FROM component_versions ` +
+      `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderBy(SEARCH_ORDER)} ` +
+      `LIMIT ${params.add(limit, "integer")}`;
+    return { text, values: params.values };
+  }
+
+  record(raw: unknown): ComponentRecord {
+    const row = raw as ComponentRow;
+    const content = json(row.content);
+    const record: ComponentRecord = {
+      name: row.name,
+      version: row.version,
+      provider: row.provider,
+      category: row.category,
+      description: row.description,
+      labels: json(row.labels),
+      inputs: content.inputs,
+      outputs: content.outputs,
+      deployment: content.deployment,
+      deprecation: json(row.deprecation),
+      contentDigest: row.content_digest,
+      createTime: row.create_time.toISOString(),
+      updateTime: row.update_time.toISOString(),
+      createRevision: Number(row.create_revision),
+      updateRevision: Number(row.update_revision),
+      createActor: row.create_actor,
+      updateActor: row.update_actor,
+    };
+    const source = row.source === null ? undefined : json(row.source);
+    if (source !== undefined && source !== null) record.source = source;
+    return record;
+  }
+
+  event(raw: unknown): CatalogEvent {
+    const row = raw as EventRow;
+    return {
+      revision: Number(row.revision),
+      type: row.type,
+      time: row.time.toISOString(),
+      component: withActors(json(row.component)),
+      actor: row.actor,
+    };
+  }
+
+  bounds(raw: unknown): RevisionBounds {
+    const row = raw as { current: number | string; compacted: number | string };
+    return { current: Number(row.current), compacted: Number(row.compacted) };
+  }
+
+  compactedOf(raw: unknown): number {
+    return Number((raw as EventRow).compacted);
+  }
+
+  hasEvent(raw: unknown): boolean {
+    return (raw as EventRow).revision !== null;
+  }
+
+  score(raw: unknown): number {
+    return Number((raw as ComponentRow).score);
+  }
+}
