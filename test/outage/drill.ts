@@ -1,7 +1,7 @@
 /**
  * The outage drill, one suite for every network dependency: a catalog
  * server process under write and read load while the dependency is stopped
- * hard (SIGKILL, `pg_ctl -m immediate`), held down for a few seconds, and
+ * hard (SIGKILL, `pg_ctl -m immediate`; MySQL: SIGKILL of mariadbd), held down for a few seconds, and
  * started again. It checks what an operator is promised:
  *   - the process never exits (no unhandled driver 'error' event);
  *   - a call that fails, fails with UNAVAILABLE within the call deadline
