@@ -9,18 +9,19 @@
  *   list-page        Manager.list, provider filter, 50 per page, pages 1-3 chained by token (per page)
  *   create           Manager.publish of a new component (validation, compatibility, the write)
  * Baselines: a bare `pg` primary-key SELECT on the same table; a bare
- * `ioredis` GET of a value the size of a cached record. Backends: memory,
- * embedded, postgres, dynamodb (moto), memory + Redis cache (where a read of
- * a warm key is a cache hit).
+ * `mysql2` query by key on the same MySQL table; a bare `ioredis` GET of a
+ * value the size of a cached record. Backends: memory, embedded, postgres,
+ * mysql (MariaDB from scripts/services/mariadb.sh), dynamodb (moto), memory
+ * + Redis cache (where a read of a warm key is a cache hit).
  *
  * Seeding: memory and embedded get the full catalog (default 10,000 x 10);
- * postgres gets it through a bulk INSERT written here (the store's write path
- * flushes every write: ~35 writes/s); DynamoDB on moto gets a smaller catalog
+ * postgres and mysql get it through bulk INSERTs written here (the store's
+ * write path flushes every write: ~35 writes/s); DynamoDB on moto gets a smaller catalog
  * through the store (--dynamo-components, default 50 x 10), as moto serialises
  * and copies the table per transaction.
  *
  *   npx tsx bench/storage/run.ts [--components 10000] [--duration-ms 2000]
- *     [--backends memory,embedded,postgres,dynamodb,memory+redis] [--summary file.json]
+ *     [--backends memory,embedded,postgres,mysql,dynamodb,memory+redis] [--summary file.json]
  */
 
 import { randomBytes } from "node:crypto";
@@ -30,6 +31,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
+import mysql from "mysql2/promise";
 import pg from "pg";
 import { systemClock } from "../../src/catalog/clock.js";
 import { Manager } from "../../src/catalog/manager.js";
@@ -41,6 +43,7 @@ import { withCache } from "../../src/storage/cached.js";
 import { openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { openEmbeddedStore } from "../../src/storage/embedded/catalog.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
+import { openMysqlStore } from "../../src/storage/mysql/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import { RedisCache } from "../../src/storage/redis/cache.js";
 import type { CatalogStore } from "../../src/storage/store.js";
@@ -54,6 +57,7 @@ import {
   writeEmbeddedLog,
 } from "../unary/catalog-data.js";
 import { fmt, ratio, summarize, table } from "../unary/stats.js";
+import { bulkSeedMysql } from "./mysql-seed.js";
 import { bulkSeedPostgres } from "./postgres-seed.js";
 
 const { values: args } = parseArgs({
@@ -61,7 +65,7 @@ const { values: args } = parseArgs({
     components: { type: "string", default: "10000" },
     "dynamo-components": { type: "string", default: "50" },
     "duration-ms": { type: "string", default: "2000" },
-    backends: { type: "string", default: "memory,embedded,postgres,dynamodb,memory+redis" },
+    backends: { type: "string", default: "memory,embedded,postgres,mysql,dynamodb,memory+redis" },
     summary: { type: "string" },
   },
 });
@@ -71,14 +75,19 @@ const POSTGRES_URL =
   process.env.NESTOR_BENCH_POSTGRES_URL ??
   process.env.NESTOR_TEST_POSTGRES_URL ??
   "postgres://nestor:nestor@127.0.0.1:5432/nestor";
+const MYSQL_URL =
+  process.env.NESTOR_BENCH_MYSQL_URL ??
+  process.env.NESTOR_TEST_MYSQL_URL ??
+  "mysql://nestor:nestor@127.0.0.1:3306/nestor";
 const REDIS_URL = process.env.NESTOR_BENCH_REDIS_URL ?? process.env.NESTOR_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const DYNAMO_ENDPOINT =
   process.env.NESTOR_BENCH_DYNAMODB_ENDPOINT ?? process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "bench";
-/** The columns the postgres store reads (queries.ts COMPONENT_COLUMNS), for the bare SELECT. */
+/** The columns the SQL stores read (postgres/ and mysql/ statements.ts COMPONENT_COLUMNS), for the bare SELECT. */
 const ROW_COLUMNS =
   "name, version_key, version, version_order, provider, category, deployment_engine, description, labels, content, " +
-  "source, deprecated, deprecation, content_digest, create_time, update_time, create_revision, update_revision";
+  "source, deprecated, deprecation, content_digest, create_time, update_time, create_revision, update_revision, " +
+  "create_actor, update_actor";
 process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
 
 export interface StorageRow {
@@ -303,6 +312,11 @@ async function main(): Promise<void> {
             rec(performance.now() - t0);
           },
         };
+      } else if (backend === "mysql") {
+        const opened = await openBenchMysql(`nestor_bench_${run}`, components);
+        cleanups.push(...opened.cleanups);
+        store = opened.store;
+        baseline = opened.baseline;
       } else if (backend === "dynamodb") {
         catalogComponents = Number(args["dynamo-components"]);
         const tableName = `nestor-bench-${run}`;
@@ -370,6 +384,44 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A fresh database seeded in bulk, the store on it, and the bare-client baseline: a mysql2 query by key. */
+async function openBenchMysql(
+  database: string,
+  components: number,
+): Promise<{ store: CatalogStore; baseline: { name: string; op: Op }; cleanups: (() => Promise<unknown>)[] }> {
+  const admin = await mysql.createConnection({ uri: MYSQL_URL });
+  await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.end();
+  const url = new URL(MYSQL_URL);
+  url.pathname = `/${database}`;
+  const cleanups: (() => Promise<unknown>)[] = [
+    async () => {
+      const dropper = await mysql.createConnection({ uri: MYSQL_URL });
+      await dropper.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await dropper.end();
+    },
+  ];
+  const store = await openMysqlStore(
+    { ...DEFAULT_CONFIG.storage.mysql, url: url.toString(), timeoutMs: 30_000, migrateOnStart: true },
+    silentLogger,
+  );
+  await bulkSeedMysql(url.toString(), components);
+  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 2, timezone: "Z" });
+  cleanups.push(() => pool.end());
+  const baseline = {
+    name: "mysql2 query by key",
+    op: async (i: number, rec: (ms: number) => void) => {
+      const t0 = performance.now();
+      await pool.query(`SELECT ${ROW_COLUMNS} FROM component_versions WHERE name = ? AND version_key = ?`, [
+        stride(i, components),
+        EXACT_VERSION,
+      ]);
+      rec(performance.now() - t0);
+    },
+  };
+  return { store, baseline, cleanups };
 }
 
 async function deleteDynamoTable(tableName: string): Promise<void> {

@@ -98,6 +98,8 @@ const GRAMMAR: Grammar = {
   nameIn: (params, names) => `name IN (${names.map((name) => params.add(name)).join(", ")})`,
   position: (parameter, column) => `LOCATE(${parameter}, ${column})`,
   fieldContains: (params, term) => `JSON_SEARCH(search_fields, 'one', ${params.add(containing(term))}) IS NOT NULL`,
+  // An equality, so the (provider, is_latest, name)-style indexes serve filtered, name-ordered pages.
+  flag: (column, value) => `${column} = ${value ? 1 : 0}`,
 };
 
 export class MysqlStatements implements SqlStatements {

@@ -96,6 +96,8 @@ const GRAMMAR: Grammar = {
   position: (parameter, column) => `strpos(${column}, ${parameter})`,
   fieldContains: (params, term) =>
     `EXISTS (SELECT 1 FROM unnest(search_fields) field WHERE strpos(field, ${params.add(term)}) > 0)`,
+  // The partial indexes are declared WHERE is_latest: the predicate must read the same.
+  flag: (column, value) => (value ? column : `NOT ${column}`),
 };
 
 export class PostgresStatements implements SqlStatements {

@@ -23,6 +23,8 @@ export interface Grammar {
   position(parameter: string, column: string): string;
   /** Some entry of search_fields contains the term. */
   fieldContains(params: Params, term: string): string;
+  /** A boolean column is true (or false), spelled so an index on it can be used. */
+  flag(column: "is_latest" | "deprecated", value: boolean): string;
 }
 
 /** Collects parameter values and hands out their placeholders. */
@@ -37,8 +39,8 @@ export class Params {
 
 export function filterConditions(filter: ComponentFilter, latestOnly: boolean, params: Params, g: Grammar): string[] {
   const conditions: string[] = [];
-  if (latestOnly) conditions.push("is_latest");
-  if (!filter.includeDeprecated) conditions.push("NOT deprecated");
+  if (latestOnly) conditions.push(g.flag("is_latest", true));
+  if (!filter.includeDeprecated) conditions.push(g.flag("deprecated", false));
   // An empty string is the proto's "unset", so it filters nothing.
   if (filter.provider) conditions.push(`provider = ${params.add(filter.provider)}`);
   if (filter.category) conditions.push(`category = ${params.add(filter.category)}`);
