@@ -15,6 +15,11 @@
  * the snapshot; and the same under tsx (`node --import tsx src/main.ts`),
  * which also transpiles every module at start, for comparison.
  *
+ * Memory beside each cold start: the server's RSS once it has answered
+ * (the lower of two samples a second apart), less an empty server's, per
+ * stored version (`rssKiBPerVersion`); and in the open-only child, RSS after
+ * a full collection less its RSS before opening, per version.
+ *
  *   npx tsx bench/embedded/cold-start.ts [versions] [versionsPerComponent]
  *     [--data unary]   the bench/unary catalog instead (its records are larger: 163 MiB for 100,000)
  *     [--no-tsx]       time only the compiled server
@@ -22,6 +27,7 @@
  *   (KEEP_DATA_DIR=1 keeps the generated data directory for profiling)
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,6 +100,15 @@ async function main(): Promise<void> {
         : { name: nameOf(totalVersions - 1), version: `1.${(totalVersions - 1) % perComponent}.0` };
 
     // Each open runs in a fresh process: a cold start, not a warm heap that already holds the catalog.
+    const emptyDir = await mkdtemp(join(tmpdir(), "nestor-cold-start-empty-"));
+    const emptyServer = await serverColdStart(
+      [compiledMainArgs()].flat(),
+      emptyDir,
+      { name: "none", version: "1.0.0" },
+      0,
+    );
+    await rm(emptyDir, { recursive: true, force: true });
+    emptyRssMiB = emptyServer.rssMiB;
     const fromLog = openInChild(dataDir, "open");
     const serverFromLog = await serverColdStarts(dataDir, lookup, "log");
     const compacted = openInChild(dataDir, "compact");
@@ -106,6 +121,7 @@ async function main(): Promise<void> {
         {
           versions: totalVersions,
           data: options.data,
+          emptyServerRssMiB: emptyRssMiB,
           events,
           logMiB: Number(mb(logBytes)),
           generateMs: Math.round(generateMs),
@@ -161,6 +177,24 @@ async function writeColdStartLog(dataDir: string): Promise<void> {
   }
 }
 
+let emptyRssMiB = 0;
+
+function compiledMainArgs(): string[] {
+  ensureBuilt();
+  return [compiledMain];
+}
+
+/** Resident set size of a process, from /proc (Linux), in MiB. */
+function rssMiBOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    return kib / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface ServerColdStart {
   /** Spawn to the "listening" log line. */
   listeningMs: number;
@@ -168,6 +202,10 @@ interface ServerColdStart {
   firstAnswerMs: number;
   /** The server's CPU time (user + system) up to its first answer: what wall time would be on an idle machine. */
   cpuToFirstAnswerMs: number;
+  /** RSS once it has answered: the lower of two samples a second apart. */
+  rssMiB: number;
+  /** (rssMiB - an empty server's) per stored version. */
+  rssKiBPerVersion?: number;
 }
 
 /** The production server (compiled) and, unless --no-tsx, the same under tsx, each from spawn to first answer. */
@@ -182,10 +220,15 @@ async function serverColdStarts(
     ? ["--cpu-prof", "--cpu-prof-dir", options["server-prof"], "--cpu-prof-name", `server-${from}.cpuprofile`]
     : [];
   const result: Record<string, ServerColdStart> = {
-    compiled: await serverColdStart([...prof, ...compiled], dataDir, lookup),
+    compiled: await serverColdStart([...prof, ...compiled], dataDir, lookup, totalVersions),
   };
   if (!options["no-tsx"])
-    result.tsx = await serverColdStart(["--import", "tsx", join(repoRoot, "src/main.ts")], dataDir, lookup);
+    result.tsx = await serverColdStart(
+      ["--import", "tsx", join(repoRoot, "src/main.ts")],
+      dataDir,
+      lookup,
+      totalVersions,
+    );
   return result;
 }
 
@@ -193,6 +236,7 @@ async function serverColdStart(
   nodeArgs: string[],
   dataDir: string,
   lookup: { name: string; version: string },
+  versions: number,
 ): Promise<ServerColdStart> {
   const started = performance.now();
   const child = spawn(
@@ -225,17 +269,25 @@ async function serverColdStart(
   const listeningMs = performance.now() - started;
   const sessions = new Http2SessionManager(url);
   const client = createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions }));
-  await client.getComponent(lookup);
+  await client.getComponent(lookup).catch((err: unknown) => {
+    if (versions > 0) throw err;
+  });
   const firstAnswerMs = performance.now() - started;
   const cpuToFirstAnswerMs = processCpuMicros(child.pid!) / 1000;
+  const firstRss = rssMiBOf(child.pid!);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const rssMiB = Math.min(firstRss, rssMiBOf(child.pid!));
   sessions.abort();
   child.kill("SIGTERM");
   await exited;
-  return {
+  const timing: ServerColdStart = {
     listeningMs: Math.round(listeningMs),
     firstAnswerMs: Math.round(firstAnswerMs),
     cpuToFirstAnswerMs: Math.round(cpuToFirstAnswerMs),
+    rssMiB: Math.round(rssMiB),
   };
+  if (versions > 0) timing.rssKiBPerVersion = Number((((rssMiB - emptyRssMiB) * 1024) / versions).toFixed(2));
+  return timing;
 }
 
 interface OpenTiming {
@@ -245,19 +297,29 @@ interface OpenTiming {
   firstListPageMs: number;
   compactMs?: number;
   heapUsedMiB: number;
+  /** RSS after opening and a full collection, less the RSS before opening. */
+  rssDeltaMiB: number;
+  /** rssDeltaMiB per stored version (set by the parent, which knows the count). */
+  rssKiBPerVersion?: number;
 }
 
 function openInChild(dataDir: string, mode: "open" | "compact"): OpenTiming {
-  const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), `--${mode}`, dataDir], {
+  const args = ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), `--${mode}`, dataDir];
+  const child = spawnSync(process.execPath, args, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
   if (child.status !== 0) throw new Error(`${mode} run failed with status ${child.status}`);
-  return JSON.parse(child.stdout) as OpenTiming;
+  const timing = JSON.parse(child.stdout) as OpenTiming;
+  timing.rssKiBPerVersion = Number(((timing.rssDeltaMiB * 1024) / totalVersions).toFixed(2));
+  return timing;
 }
 
 /** The child side: open the store, read one page, optionally compact, report timings. */
 async function timeOpen(dataDir: string, compact: boolean): Promise<void> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  collect?.();
+  const rssBefore = process.memoryUsage().rss;
   const openStart = performance.now();
   const cpuStart = process.cpuUsage();
   const store = await openEmbeddedStore({ dataDir, fsync: true }, silentLogger);
@@ -270,10 +332,13 @@ async function timeOpen(dataDir: string, compact: boolean): Promise<void> {
     orderBy: { field: "updateTime", descending: true },
     pageSize: 100,
   });
+  const firstListPageMs = Number((performance.now() - readStart).toFixed(2));
+  collect?.();
   const timing: OpenTiming = {
+    rssDeltaMiB: Number(((process.memoryUsage().rss - rssBefore) / 1024 / 1024).toFixed(1)),
     openMs: Math.round(openMs),
     openCpuMs: Math.round((cpu.user + cpu.system) / 1000),
-    firstListPageMs: Number((performance.now() - readStart).toFixed(2)),
+    firstListPageMs,
     heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
   };
   if (compact) {

@@ -57,7 +57,11 @@ function documentOf(record: ComponentRecord): SearchDocument {
 
 /** The score of `record` for `terms`, or undefined when some term matches nowhere. */
 export function scoreRecord(record: ComponentRecord, terms: readonly string[]): number | undefined {
-  const text = documentOf(record);
+  return scoreDocument(documentOf(record), terms);
+}
+
+/** The score of a search document for `terms`, or undefined when some term matches nowhere. */
+export function scoreDocument(text: SearchDocument, terms: readonly string[]): number | undefined {
   let score = 0;
   for (const rawTerm of terms) {
     const term = rawTerm.toLowerCase();
@@ -75,30 +79,51 @@ export function compareScored(a: ScoreKey, b: ScoreKey): number {
   return a.score !== b.score ? b.score - a.score : compareNames(a.name, b.name);
 }
 
+/** How a search reads its candidates (records, or an engine's compact rows). */
+export interface SearchCandidates<T> {
+  items: Iterable<T>;
+  name(item: T): string;
+  document(item: T): SearchDocument;
+  matches(item: T, filter: SearchQuery["filter"]): boolean;
+  record(item: T): ComponentRecord;
+}
+
 /** One page of a search over `latest` (each component's latest version), ranked in process. */
 export function searchPage(
   latest: Iterable<ComponentRecord>,
   query: SearchQuery,
   revision: number,
 ): Page<ScoredComponent> {
-  const after = query.cursor ? decodeSearchCursor(query.cursor) : undefined;
-  const pageSize = pageSizeOf(query.pageSize);
-  const hits: ScoredComponent[] = [];
-  for (const record of latest) {
-    if (!matchesFilter(record, query.filter)) continue;
-    const score = scoreRecord(record, query.terms);
-    if (score === undefined) continue;
-    if (after && compareScored({ score, name: record.name }, after) <= 0) continue;
-    hits.push({ component: record, score });
-  }
-  hits.sort((a, b) => compareScored(keyOf(a), keyOf(b)));
-  const items = hits.slice(0, pageSize);
-  const page: Page<ScoredComponent> = { items, revision };
-  const last = items.at(-1);
-  if (hits.length > pageSize && last) page.nextCursor = encodeSearchCursor(keyOf(last));
-  return page;
+  return rankedPage(
+    { items: latest, name: (r) => r.name, document: documentOf, matches: matchesFilter, record: (r) => r },
+    query,
+    revision,
+  );
 }
 
-function keyOf(hit: ScoredComponent): ScoreKey {
-  return { score: hit.score, name: hit.component.name };
+/** One page of a ranked search over any candidates; only the page's items become records. */
+export function rankedPage<T>(
+  candidates: SearchCandidates<T>,
+  query: SearchQuery,
+  revision: number,
+): Page<ScoredComponent> {
+  const after = query.cursor ? decodeSearchCursor(query.cursor) : undefined;
+  const pageSize = pageSizeOf(query.pageSize);
+  const hits: Array<{ item: T; key: ScoreKey }> = [];
+  for (const item of candidates.items) {
+    if (!candidates.matches(item, query.filter)) continue;
+    const score = scoreDocument(candidates.document(item), query.terms);
+    if (score === undefined) continue;
+    const key = { score, name: candidates.name(item) };
+    if (after && compareScored(key, after) <= 0) continue;
+    hits.push({ item, key });
+  }
+  hits.sort((a, b) => compareScored(a.key, b.key));
+  const items = hits
+    .slice(0, pageSize)
+    .map((hit) => ({ component: candidates.record(hit.item), score: hit.key.score }));
+  const page: Page<ScoredComponent> = { items, revision };
+  const last = hits[Math.min(pageSize, hits.length) - 1];
+  if (hits.length > pageSize && last) page.nextCursor = encodeSearchCursor(last.key);
+  return page;
 }

@@ -73,11 +73,16 @@ export class EmbeddedCatalogStore extends InProcessCatalogStore {
     const { dir, fsync } = this.files;
     await writeSnapshot(
       join(dir, SNAPSHOT_FILE),
-      { revision: this.state.revision, compacted: throughRevision, records: this.state.records() },
+      {
+        revision: this.state.revision,
+        compacted: throughRevision,
+        slots: this.state.slots(),
+        count: this.state.versionCount,
+      },
       { dir, fsync },
     );
     // The snapshot alone is already a consistent state: recovery skips log events it covers.
-    const kept = this.state.eventsAfter(throughRevision);
+    const kept = this.state.eventsAfter(throughRevision).map((event) => this.eventOf(event));
     const walPath = join(dir, WAL_FILE);
     await this.files.log.close();
     try {
@@ -155,7 +160,12 @@ async function recover(
   logger: Logger,
 ): Promise<{ state: CatalogState; logSize: number }> {
   const snapshotPath = join(dir, SNAPSHOT_FILE);
-  const snapshot: Snapshot = (await readSnapshot(snapshotPath)) ?? { revision: 0, compacted: 0, records: [] };
+  const snapshot: Snapshot = (await readSnapshot(snapshotPath)) ?? {
+    revision: 0,
+    compacted: 0,
+    slots: [],
+    sorted: true,
+  };
   const wal = await readWal(walPath);
   if (wal.tornTail) {
     logger.warn("cutting off a torn tail of the embedded store's log (a write interrupted by a crash)", {
@@ -166,7 +176,7 @@ async function recover(
   }
   const state = new CatalogState();
   state.beginBulkLoad();
-  state.restoreSnapshot(snapshot.revision, snapshot.compacted, snapshot.records);
+  state.restoreSnapshot(snapshot.revision, snapshot.compacted, snapshot.slots, snapshot.sorted);
   // A crash between writing the snapshot and rewriting the log leaves events the snapshot compacted.
   const events = wal.events.filter((event) => event.revision > snapshot.compacted);
   const first = events[0];

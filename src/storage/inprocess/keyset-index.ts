@@ -5,20 +5,20 @@
  * a row with the newest updateTime, is an append rather than an insert at
  * the front of a large array.
  */
-import { type ListOrder, type Row, type RowKey, rowComparator } from "../core/ordering.js";
+import { type ListOrder, type RowKey, rowComparator } from "../core/ordering.js";
 import { SortedArray } from "./sorted-array.js";
 
-export class KeysetIndex {
-  private readonly rows: SortedArray<Row, RowKey>;
+export class KeysetIndex<T extends RowKey> {
+  private readonly rows: SortedArray<T, RowKey>;
   private readonly walkBackwards: boolean;
 
   constructor(order: ListOrder) {
     const compare = rowComparator(order);
     this.walkBackwards = order.descending;
-    this.rows = new SortedArray<Row, RowKey>(this.walkBackwards ? (a, b) => compare(b, a) : compare);
+    this.rows = new SortedArray<T, RowKey>(this.walkBackwards ? (a, b) => compare(b, a) : compare);
   }
 
-  insert(row: Row): void {
+  insert(row: T): void {
     this.rows.insert(row);
   }
 
@@ -26,17 +26,17 @@ export class KeysetIndex {
     this.rows.remove(key);
   }
 
-  reset(rows: Row[]): void {
+  reset(rows: T[]): void {
     this.rows.reset(rows);
   }
 
   /** Rows strictly after `after` in the index's list order. */
-  *after(after: RowKey | undefined): Iterable<Row> {
+  *after(after: RowKey | undefined): Iterable<T> {
     const rows = this.rows;
     if (this.walkBackwards) {
-      for (let i = (after ? rows.lowerBound(after) : rows.length) - 1; i >= 0; i--) yield rows.at(i) as Row;
+      for (let i = (after ? rows.lowerBound(after) : rows.length) - 1; i >= 0; i--) yield rows.at(i) as T;
     } else {
-      for (let i = after ? rows.upperBound(after) : 0; i < rows.length; i++) yield rows.at(i) as Row;
+      for (let i = after ? rows.upperBound(after) : 0; i < rows.length; i++) yield rows.at(i) as T;
     }
   }
 }

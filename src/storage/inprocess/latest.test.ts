@@ -1,11 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
-import type { ComponentRecord } from "../records.js";
 import { pickLatestOf as latestOfDescending } from "./state.js";
 
-function record(version: string, deprecated: boolean): ComponentRecord {
-  return { name: "db", version, deprecation: { deprecated, message: "" } } as unknown as ComponentRecord;
+function record(version: string, deprecated: boolean): { name: string; version: string; deprecated: boolean } {
+  return { name: "db", version, deprecated };
 }
 
 const VERSIONS = [
@@ -52,7 +51,7 @@ describe("latestOfDescending", () => {
           pickLatest(
             sorted,
             (r) => r.version,
-            (r) => r.deprecation.deprecated,
+            (r) => r.deprecated,
           ),
         );
       }),

@@ -1,45 +1,50 @@
 /**
  * ComponentSearcher.list over CatalogState. Rows come from the maintained
  * indexes starting right after the cursor key, so a page costs
- * O(log N + rows scanned) rather than a sort of the catalog.
+ * O(log N + rows scanned) rather than a sort of the catalog; rows are
+ * filtered on their slots and only the page's versions are decoded.
  */
 import { compareVersions } from "../../semver/index.js";
 import { decodeListCursor, encodeListCursor, pageSizeOf } from "../core/cursor.js";
-import { matchesFilter } from "../core/filter.js";
-import { type ListOrder, type Row, type RowKey, rowComparator, rowOf } from "../core/ordering.js";
+import { matchesFilterFields } from "../core/filter.js";
+import { type ListOrder, type RowKey, rowComparator } from "../core/ordering.js";
 import type { ComponentRecord } from "../records.js";
 import type { ListQuery, Page } from "../store.js";
-import type { CatalogState } from "./state.js";
+import type { CatalogState, VersionSlot } from "./state.js";
 
-export function listComponents(state: CatalogState, query: ListQuery): Page<ComponentRecord> {
+export function listComponents(
+  state: CatalogState,
+  query: ListQuery,
+  decode: (slot: VersionSlot) => ComponentRecord,
+): Page<ComponentRecord> {
   const order: ListOrder = { ...query.orderBy, allVersions: query.allVersions };
   const after = query.cursor ? decodeListCursor(query.cursor, order) : undefined;
   const pageSize = pageSizeOf(query.pageSize);
-  const items: ComponentRecord[] = [];
+  const rows: VersionSlot[] = [];
   let more = false;
-  for (const record of rowsAfter(state, order, after, query.filter.names)) {
-    if (!matchesFilter(record, query.filter)) continue;
-    if (items.length === pageSize) {
+  for (const slot of rowsAfter(state, order, after, query.filter.names)) {
+    if (!matchesFilterFields(slot, query.filter)) continue;
+    if (rows.length === pageSize) {
       more = true;
       break;
     }
-    items.push(record);
+    rows.push(slot);
   }
-  const last = items.at(-1);
-  const page: Page<ComponentRecord> = { items, revision: state.revision };
-  if (more && last) page.nextCursor = encodeListCursor(order, rowOf(last));
+  const last = rows.at(-1);
+  const page: Page<ComponentRecord> = { items: rows.map(decode), revision: state.revision };
+  if (more && last) page.nextCursor = encodeListCursor(order, last);
   return page;
 }
 
-/** The records of the ordered row sequence strictly after `after`. */
+/** The ordered row sequence strictly after `after`. */
 function rowsAfter(
   state: CatalogState,
   order: ListOrder,
   after: RowKey | undefined,
   names: readonly string[] | undefined,
-): Iterable<ComponentRecord> {
+): Iterable<VersionSlot> {
   if (names !== undefined) return rowsOfNames(state, order, after, names);
-  if (order.field === "updateTime") return rowsByTime(state, order, after);
+  if (order.field === "updateTime") return state.timeIndex(order).after(after);
   return rowsByName(state, order, after);
 }
 
@@ -49,26 +54,22 @@ function* rowsOfNames(
   order: ListOrder,
   after: RowKey | undefined,
   names: readonly string[],
-): Iterable<ComponentRecord> {
+): Iterable<VersionSlot> {
   const compare = rowComparator(order);
-  const rows: Row[] = [];
+  const rows: VersionSlot[] = [];
   for (const name of new Set(names)) {
     const entry = state.entry(name);
     if (!entry) continue;
-    if (order.allVersions) for (const record of entry.sorted) rows.push(rowOf(record));
-    else if (entry.latest) rows.push(rowOf(entry.latest));
+    if (order.allVersions) rows.push(...entry.sorted);
+    else if (entry.latest) rows.push(entry.latest);
   }
   rows.sort(compare);
   for (const row of rows) {
-    if (after === undefined || compare(row, after) > 0) yield row.record;
+    if (after === undefined || compare(row, after) > 0) yield row;
   }
 }
 
-function* rowsByTime(state: CatalogState, order: ListOrder, after: RowKey | undefined): Iterable<ComponentRecord> {
-  for (const row of state.timeIndex(order).after(after)) yield row.record;
-}
-
-function* rowsByName(state: CatalogState, order: ListOrder, after: RowKey | undefined): Iterable<ComponentRecord> {
+function* rowsByName(state: CatalogState, order: ListOrder, after: RowKey | undefined): Iterable<VersionSlot> {
   const names = state.names;
   const step = order.descending ? -1 : 1;
   let i: number;
@@ -78,7 +79,7 @@ function* rowsByName(state: CatalogState, order: ListOrder, after: RowKey | unde
   // In all-versions mode the cursor's own name may still hold versions below the cursor's.
   if (after !== undefined && order.allVersions) {
     const entry = state.entry(after.name);
-    if (entry) for (const record of entry.sorted) if (compareVersions(record.version, after.version) < 0) yield record;
+    if (entry) for (const slot of entry.sorted) if (compareVersions(slot.version, after.version) < 0) yield slot;
   }
   for (; i >= 0 && i < names.length; i += step) {
     const name = names.at(i);

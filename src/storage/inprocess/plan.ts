@@ -8,10 +8,13 @@ import { checkExpectedRevision, componentNotFound, versionExists, versionNotFoun
 import { updatedRecord } from "../core/patch.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import { frozenCopy } from "./freeze.js";
-import type { CatalogState } from "./state.js";
+import type { CatalogState, VersionSlot } from "./state.js";
+
+/** A slot's record, decoded (the store's RecordDecoder). */
+export type Decode = (slot: VersionSlot) => ComponentRecord;
 
 export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
-  const existing = state.getVersion(record.name, record.version);
+  const existing = state.getSlot(record.name, record.version);
   if (existing) throw versionExists(existing);
   const revision = state.revision + 1;
   const stored: ComponentRecord = {
@@ -28,13 +31,14 @@ export function planInsert(state: CatalogState, record: NewComponentRecord, meta
 
 export function planUpdate(
   state: CatalogState,
+  decode: Decode,
   name: string,
   version: string,
   patch: MutablePatch,
   meta: WriteMeta,
   expectedRevision: number | undefined,
 ): CatalogEvent {
-  const existing = requireVersion(state, name, version);
+  const existing = decode(requireVersion(state, name, version));
   checkExpectedRevision(existing, expectedRevision);
   const revision = state.revision + 1;
   const updated = updatedRecord(existing, frozenCopy(patch), meta, revision);
@@ -43,6 +47,7 @@ export function planUpdate(
 
 export function planDelete(
   state: CatalogState,
+  decode: Decode,
   name: string,
   versions: readonly string[] | "all",
   meta: WriteMeta,
@@ -52,10 +57,10 @@ export function planDelete(
   if (versions === "all") {
     const entry = state.entry(name);
     if (!entry || entry.sorted.length === 0) throw componentNotFound(name);
-    targets = [...entry.sorted];
+    targets = entry.sorted.map(decode);
   } else {
     const byKey = new Map<string, ComponentRecord>();
-    for (const version of versions) byKey.set(versionKey(version), requireVersion(state, name, version));
+    for (const version of versions) byKey.set(versionKey(version), decode(requireVersion(state, name, version)));
     targets = sortDescending([...byKey.values()], (r) => r.version);
     if (versions.length === 1 && targets[0]) checkExpectedRevision(targets[0], expectedRevision);
   }
@@ -68,8 +73,8 @@ export function planDelete(
   }));
 }
 
-function requireVersion(state: CatalogState, name: string, version: string): ComponentRecord {
-  const record = state.getVersion(name, version);
-  if (!record) throw versionNotFound(name, version);
-  return record;
+function requireVersion(state: CatalogState, name: string, version: string): VersionSlot {
+  const slot = state.getSlot(name, version);
+  if (!slot) throw versionNotFound(name, version);
+  return slot;
 }

@@ -1,54 +1,69 @@
 /**
- * The catalog held in memory: records per name, the event log, the revision,
- * and the sorted indexes that keep list reads proportional to the page.
- * Every change goes through `apply(event)`: the event carries the full record,
- * so the same path serves live writes and replay of a persisted log.
- * State never mutates a record or event it holds; the store freezes them on
- * the way out (freezing 100k recovered records up front would slow cold start).
+ * The catalog held in memory: a compact slot per stored version (slot.ts:
+ * the record's compact form plus what indexes read), the event log
+ * (event-log.ts), the revision, and the sorted indexes that keep list reads
+ * proportional to the page. Every change goes through `apply(event)`: the
+ * event carries the full record, so the same path serves live writes and
+ * replay of a persisted log. Records are decoded only when a read hands one
+ * out (the store's RecordDecoder).
  */
 import { compareVersions, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
 import { compactedAway } from "../core/errors.js";
-import { compareNames, type ListOrder, type Row, rowOf } from "../core/ordering.js";
+import { compareNames, type ListOrder } from "../core/ordering.js";
 import { withActors } from "../core/patch.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import type { CatalogEvent } from "../records.js";
 import type { RevisionBounds } from "../store.js";
+import { EventLogArrays, type LoggedEvent } from "./event-log.js";
 import { KeysetIndex } from "./keyset-index.js";
-import { eventWithActors } from "./legacy.js";
+import { encodeRecord } from "./record-codec.js";
+import { Interner, slotOf, type VersionSlot } from "./slot.js";
 import { SortedArray } from "./sorted-array.js";
 
+export type { VersionSlot } from "./slot.js";
+
 export interface NameEntry {
-  readonly byKey: Map<string, ComponentRecord>;
+  readonly name: string;
   /** SemVer-descending. */
-  sorted: ComponentRecord[];
-  latest: ComponentRecord | undefined;
+  sorted: VersionSlot[];
+  latest: VersionSlot | undefined;
 }
 
-function timeIndex(descending: boolean, allVersions: boolean): KeysetIndex {
-  return new KeysetIndex({ field: "updateTime", descending, allVersions });
+function timeIndex(descending: boolean, allVersions: boolean): KeysetIndex<VersionSlot> {
+  return new KeysetIndex<VersionSlot>({ field: "updateTime", descending, allVersions });
 }
 
 export class CatalogState {
   revision = 0;
-  compacted = 0;
   private readonly entries = new Map<string, NameEntry>();
   readonly names = new SortedArray<string>(compareNames);
   private readonly latestByTime = { asc: timeIndex(false, false), desc: timeIndex(true, false) };
   private readonly versionsByTime = { asc: timeIndex(false, true), desc: timeIndex(true, true) };
-  /** Events compacted+1 ..revision, contiguous: events[i].revision === compacted + 1 + i. */
-  private events: CatalogEvent[] = [];
+  private readonly log = new EventLogArrays();
+  private readonly strings = new Interner();
   /** While bulk loading, indexes are rebuilt once at the end instead of per event. */
   private bulkLoading = false;
+  /** Entries whose versions a bulk load appended out of order (the others came sorted from a snapshot). */
+  private readonly unsorted = new Set<NameEntry>();
+
+  /** Highest revision whose event was compacted away. */
+  get compacted(): number {
+    return this.log.before;
+  }
 
   entry(name: string): NameEntry | undefined {
     return this.entries.get(name);
   }
 
-  getVersion(name: string, version: string): ComponentRecord | undefined {
-    return this.entries.get(name)?.byKey.get(versionKey(version));
+  /** The slot whose key equals versionKey(version), or undefined. */
+  getSlot(name: string, version: string): VersionSlot | undefined {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return undefined;
+    const key = versionKey(version);
+    return entry.sorted.find((slot) => slot.key === key);
   }
 
   /** The time index for an updateTime-ordered list. */
-  timeIndex(order: ListOrder): KeysetIndex {
+  timeIndex(order: ListOrder): KeysetIndex<VersionSlot> {
     const pair = order.allVersions ? this.versionsByTime : this.latestByTime;
     return order.descending ? pair.desc : pair.asc;
   }
@@ -57,20 +72,36 @@ export class CatalogState {
     return { current: this.revision, compacted: this.compacted };
   }
 
-  readEvents(afterRevision: number, limit: number): CatalogEvent[] {
+  readEvents(afterRevision: number, limit: number): LoggedEvent[] {
     if (afterRevision < this.compacted) throw compactedAway(afterRevision, this.compacted);
     if (limit <= 0) return [];
     const start = afterRevision - this.compacted;
-    return this.events.slice(start, start + limit);
+    return this.log.slice(start, start + limit);
   }
 
   /** Events after `afterRevision` without the compaction check (for persisting a compacted log). */
-  eventsAfter(afterRevision: number): CatalogEvent[] {
-    return this.events.slice(Math.max(0, afterRevision - this.compacted));
+  eventsAfter(afterRevision: number): LoggedEvent[] {
+    return this.log.slice(Math.max(0, afterRevision - this.compacted), this.log.length);
+  }
+
+  /** How many versions are stored. */
+  get versionCount(): number {
+    let count = 0;
+    for (const entry of this.entries.values()) count += entry.sorted.length;
+    return count;
+  }
+
+  /** Every stored version (for snapshots), by name, SemVer-descending within a name. */
+  *slots(): Iterable<VersionSlot> {
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names.at(i);
+      const entry = name === undefined ? undefined : this.entries.get(name);
+      if (entry !== undefined) yield* entry.sorted;
+    }
   }
 
   /** The latest version of each of `names` (or of every component, by name), for search. */
-  *latestRecords(names?: readonly string[]): Iterable<ComponentRecord> {
+  *latestSlots(names?: readonly string[]): Iterable<VersionSlot> {
     if (names !== undefined) {
       for (const name of new Set(names)) {
         const latest = this.entries.get(name)?.latest;
@@ -85,11 +116,6 @@ export class CatalogState {
     }
   }
 
-  /** Every stored record (for snapshots), in no particular order. */
-  *records(): Iterable<ComponentRecord> {
-    for (const entry of this.entries.values()) yield* entry.byKey.values();
-  }
-
   /** The highest revision compact(throughRevision) may drop: never the current revision's event. */
   compactionTarget(throughRevision: number): number {
     return Math.min(Math.floor(throughRevision), this.revision - 1);
@@ -97,39 +123,54 @@ export class CatalogState {
 
   compact(throughRevision: number): void {
     const target = this.compactionTarget(throughRevision);
-    if (target <= this.compacted) return;
-    this.events = this.events.slice(target - this.compacted);
-    this.compacted = target;
-  }
-
-  /** Commits one event: the record change, the log entry and the revision. Takes ownership of `event`. */
-  apply(applied: CatalogEvent): void {
-    if (applied.revision !== this.revision + 1) {
-      throw new Error(`event revision ${applied.revision} does not follow catalog revision ${this.revision}`);
-    }
-    const event = eventWithActors(applied);
-    this.applyRecordChange(event);
-    this.events.push(event);
-    this.revision = event.revision;
+    if (target > this.compacted) this.log.dropThrough(target);
   }
 
   /**
-   * Recovery from a snapshot: records at `revision`, events up to it already
-   * reflected. Call inside a bulk load, before any restoreEvent/apply.
+   * Commits one event: the version change, the log entry and the revision.
+   * Returns the compact form of the event's component (shared with the
+   * version it wrote), so the caller can cache the record it already holds.
    */
-  restoreSnapshot(revision: number, compacted: number, records: Iterable<ComponentRecord>): void {
-    for (const record of records) this.putRecord(withActors(record));
-    this.revision = revision;
-    this.compacted = compacted;
+  apply(applied: CatalogEvent): string {
+    if (applied.revision !== this.revision + 1) {
+      throw new Error(`event revision ${applied.revision} does not follow catalog revision ${this.revision}`);
+    }
+    const blob = this.applyVersionChange(applied);
+    this.log.push({ revision: applied.revision, type: applied.type, time: applied.time, actor: applied.actor, blob });
+    this.revision = applied.revision;
+    return blob;
   }
 
-  /** Recovery: an event already reflected in the snapshot's records, kept for readEvents. */
+  /**
+   * Recovery from a snapshot: versions at `revision`, events up to it
+   * already reflected; `sorted` when they come by name, SemVer-descending
+   * within a name (as slots() yields them). Call inside a bulk load, before
+   * any restoreEvent/apply.
+   */
+  restoreSnapshot(revision: number, compacted: number, slots: Iterable<SnapshotSlot>, sorted: boolean): void {
+    for (const stored of slots) {
+      const entry = this.entryFor(stored.name);
+      entry.sorted.push(this.internSlot(stored, entry.name));
+      if (!sorted) this.unsorted.add(entry);
+    }
+    this.revision = revision;
+    this.log.reset(compacted);
+  }
+
+  /** Recovery: an event already reflected in the snapshot's versions, kept for readEvents. */
   restoreEvent(event: CatalogEvent): void {
-    const expected = this.compacted + this.events.length + 1;
+    const expected = this.compacted + this.log.length + 1;
     if (event.revision !== expected) {
       throw new Error(`event revision ${event.revision} is not the expected ${expected}`);
     }
-    this.events.push(eventWithActors(event));
+    const component = withActors(event.component);
+    // The version as the snapshot holds it is often exactly this event's component: share its form.
+    const current = this.getSlot(component.name, component.version);
+    const blob =
+      current !== undefined && current.updateRevision === component.updateRevision
+        ? current.blob
+        : encodeRecord(component);
+    this.log.push({ revision: event.revision, type: event.type, time: event.time, actor: event.actor, blob });
   }
 
   beginBulkLoad(): void {
@@ -139,72 +180,103 @@ export class CatalogState {
   /** Rebuilds every index with one sort each. */
   endBulkLoad(): void {
     this.bulkLoading = false;
-    const latestRows: Row[] = [];
-    const versionRows: Row[] = [];
+    const latest: VersionSlot[] = [];
+    const versions: VersionSlot[] = [];
+    const names: string[] = [];
     for (const entry of this.entries.values()) {
-      entry.sorted = sortDescending([...entry.byKey.values()], (r) => r.version);
+      if (entry.sorted.length === 0) continue;
+      if (this.unsorted.has(entry)) entry.sorted = sortDescending(entry.sorted, (slot) => slot.version);
       entry.latest = pickLatestOf(entry.sorted);
-      if (entry.latest) latestRows.push(rowOf(entry.latest));
-      for (const record of entry.sorted) versionRows.push(rowOf(record));
+      names.push(entry.name);
+      if (entry.latest) latest.push(entry.latest);
+      for (const slot of entry.sorted) versions.push(slot);
     }
-    this.names.reset([...this.entries.keys()]);
-    this.latestByTime.asc.reset([...latestRows]);
-    this.latestByTime.desc.reset(latestRows);
-    this.versionsByTime.asc.reset([...versionRows]);
-    this.versionsByTime.desc.reset(versionRows);
+    this.unsorted.clear();
+    this.names.reset(names);
+    this.latestByTime.asc.reset([...latest]);
+    this.latestByTime.desc.reset(latest);
+    this.versionsByTime.asc.reset([...versions]);
+    this.versionsByTime.desc.reset(versions);
   }
 
-  private applyRecordChange(event: CatalogEvent): void {
-    const record = event.component;
-    if (event.type === "deleted") this.removeRecord(record.name, record.version);
-    else this.putRecord(record);
+  private entryFor(name: string): NameEntry {
+    let entry = this.entries.get(name);
+    if (entry === undefined) {
+      entry = { name, sorted: [], latest: undefined };
+      this.entries.set(name, entry);
+      if (!this.bulkLoading) this.names.insert(name);
+    }
+    return entry;
   }
 
-  private putRecord(record: ComponentRecord): void {
-    const key = versionKey(record.version);
-    let entry = this.entries.get(record.name);
-    if (!entry) {
-      entry = { byKey: new Map(), sorted: [], latest: undefined };
-      this.entries.set(record.name, entry);
-      if (!this.bulkLoading) this.names.insert(record.name);
+  private internSlot(stored: SnapshotSlot, name: string): VersionSlot {
+    const key = versionKey(stored.version);
+    return {
+      name,
+      version: stored.version,
+      key: key === stored.version ? stored.version : key,
+      updateMs: stored.updateMs,
+      updateRevision: stored.updateRevision,
+      deprecated: stored.deprecated,
+      provider: this.strings.intern(stored.provider),
+      category: this.strings.intern(stored.category),
+      engine: this.strings.intern(stored.engine),
+      labels: this.strings.labels(stored.labels),
+      blob: stored.blob,
+    };
+  }
+
+  /** The version change of one event; the compact form the log keeps for it. */
+  private applyVersionChange(event: CatalogEvent): string {
+    const record = withActors(event.component);
+    if (event.type === "deleted") {
+      const existing = this.getSlot(record.name, record.version);
+      const blob =
+        existing !== undefined && existing.updateRevision === record.updateRevision
+          ? existing.blob
+          : encodeRecord(record);
+      if (existing !== undefined) this.removeSlot(existing);
+      return blob;
     }
-    const previous = entry.byKey.get(key);
-    entry.byKey.set(key, record);
-    if (this.bulkLoading) return;
-    if (previous) {
-      entry.sorted[indexOfVersion(entry.sorted, previous.version)] = record;
-      this.removeVersionRow(previous);
+    const blob = encodeRecord(record);
+    const entry = this.entryFor(record.name);
+    this.putSlot(entry, slotOf(record, blob, entry.name, this.strings));
+    return blob;
+  }
+
+  private putSlot(entry: NameEntry, slot: VersionSlot): void {
+    const index = entry.sorted.findIndex((stored) => stored.key === slot.key);
+    const previous = index === -1 ? undefined : entry.sorted[index];
+    if (this.bulkLoading) {
+      if (previous !== undefined) entry.sorted[index] = slot;
+      else {
+        entry.sorted.push(slot);
+        this.unsorted.add(entry);
+      }
+      return;
+    }
+    if (previous !== undefined) {
+      entry.sorted[index] = slot;
+      this.versionsByTime.asc.remove(previous);
+      this.versionsByTime.desc.remove(previous);
     } else {
-      entry.sorted.splice(insertionIndex(entry.sorted, record.version), 0, record);
+      entry.sorted.splice(insertionIndex(entry.sorted, slot.version), 0, slot);
     }
-    this.addVersionRow(record);
+    this.versionsByTime.asc.insert(slot);
+    this.versionsByTime.desc.insert(slot);
     this.refreshLatest(entry);
   }
 
-  private removeRecord(name: string, version: string): void {
-    const entry = this.entries.get(name);
-    const key = versionKey(version);
-    const previous = entry?.byKey.get(key);
-    if (!entry || !previous) return;
-    entry.byKey.delete(key);
-    if (entry.byKey.size === 0) this.entries.delete(name);
+  private removeSlot(slot: VersionSlot): void {
+    const entry = this.entries.get(slot.name);
+    if (entry === undefined) return;
+    entry.sorted = entry.sorted.filter((stored) => stored !== slot);
+    if (entry.sorted.length === 0) this.entries.delete(slot.name);
     if (this.bulkLoading) return;
-    entry.sorted.splice(indexOfVersion(entry.sorted, previous.version), 1);
-    this.removeVersionRow(previous);
-    if (entry.byKey.size === 0) this.names.remove(name);
+    this.versionsByTime.asc.remove(slot);
+    this.versionsByTime.desc.remove(slot);
+    if (entry.sorted.length === 0) this.names.remove(slot.name);
     this.refreshLatest(entry);
-  }
-
-  private addVersionRow(record: ComponentRecord): void {
-    const row = rowOf(record);
-    this.versionsByTime.asc.insert(row);
-    this.versionsByTime.desc.insert(row);
-  }
-
-  private removeVersionRow(record: ComponentRecord): void {
-    const row = rowOf(record);
-    this.versionsByTime.asc.remove(row);
-    this.versionsByTime.desc.remove(row);
   }
 
   /** Moves the name's row in the latest-mode time indexes when its latest version changed. */
@@ -213,44 +285,48 @@ export class CatalogState {
     const previous = entry.latest;
     if (next === previous) return;
     if (previous) {
-      const row = rowOf(previous);
-      this.latestByTime.asc.remove(row);
-      this.latestByTime.desc.remove(row);
+      this.latestByTime.asc.remove(previous);
+      this.latestByTime.desc.remove(previous);
     }
     if (next) {
-      const row = rowOf(next);
-      this.latestByTime.asc.insert(row);
-      this.latestByTime.desc.insert(row);
+      this.latestByTime.asc.insert(next);
+      this.latestByTime.desc.insert(next);
     }
     entry.latest = next;
   }
 }
 
+/** A version as a snapshot stores it (embedded/snapshot.ts): the slot's fields without the interning. */
+export interface SnapshotSlot {
+  name: string;
+  version: string;
+  updateMs: number;
+  updateRevision: number;
+  deprecated: boolean;
+  provider: string;
+  category: string;
+  engine: string;
+  labels: Record<string, string>;
+  blob: string;
+}
+
 /** A name's "latest" from its SemVer-descending versions (the store keeps each name's `sorted` so). */
-export function pickLatestOf(sorted: readonly ComponentRecord[]): ComponentRecord | undefined {
+export function pickLatestOf<T extends { version: string; deprecated: boolean }>(sorted: readonly T[]): T | undefined {
   return pickLatestOfDescending(
     sorted,
-    (r) => r.version,
-    (r) => r.deprecation.deprecated,
+    (slot) => slot.version,
+    (slot) => slot.deprecated,
   );
 }
 
 /** Index of the first version in a SemVer-descending array that is below `version`. */
-function insertionIndex(sorted: readonly ComponentRecord[], version: string): number {
+function insertionIndex(sorted: readonly VersionSlot[], version: string): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (compareVersions((sorted[mid] as ComponentRecord).version, version) >= 0) low = mid + 1;
+    if (compareVersions((sorted[mid] as VersionSlot).version, version) >= 0) low = mid + 1;
     else high = mid;
   }
   return low;
-}
-
-function indexOfVersion(sorted: readonly ComponentRecord[], version: string): number {
-  const index = insertionIndex(sorted, version) - 1;
-  if (index < 0 || compareVersions((sorted[index] as ComponentRecord).version, version) !== 0) {
-    throw new Error(`version ${version} is missing from its sorted index`);
-  }
-  return index;
 }

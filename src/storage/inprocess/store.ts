@@ -1,6 +1,7 @@
 /**
  * The CatalogStore shared by the in-process backends (memory, embedded):
- * reads come straight from CatalogState; each write is planned under a
+ * reads come straight from CatalogState, versions decoded from their compact
+ * form through a cache of frozen records; each write is planned under a
  * mutex, handed to `persist` (a no-op in memory, a log append on disk),
  * applied, then announced to onCommit listeners. Records and events leave
  * the store deep-frozen, so callers share them without being able to change them.
@@ -9,8 +10,9 @@ import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { CommitNotifier } from "../core/commit-notifier.js";
 import { storeClosed } from "../core/errors.js";
+import { matchesFilterFields } from "../core/filter.js";
 import { abortReason, Mutex, type Release } from "../core/mutex.js";
-import { searchPage } from "../core/search.js";
+import { rankedPage, type SearchDocument, searchDocument } from "../core/search.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
@@ -21,10 +23,12 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
+import type { LoggedEvent } from "./event-log.js";
 import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
-import { planDelete, planInsert, planUpdate } from "./plan.js";
-import type { CatalogState } from "./state.js";
+import { type Decode, planDelete, planInsert, planUpdate } from "./plan.js";
+import { RecordDecoder } from "./record-codec.js";
+import type { CatalogState, VersionSlot } from "./state.js";
 
 /**
  * The bound on one write: how long it may wait for the write mutex, and
@@ -44,6 +48,9 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   private readonly writeLock = new Mutex();
   private readonly notifier: CommitNotifier;
   private closed = false;
+  /** Decoded records by compact form: the same frozen record while it stays cached. */
+  private readonly records = new RecordDecoder();
+  private readonly decode: Decode = (slot) => this.records.record(slot.blob);
   /** Set when persistence failed in a way that leaves the store unable to write safely. */
   protected failure: string | undefined;
 
@@ -67,26 +74,33 @@ export abstract class InProcessCatalogStore implements CatalogStore {
 
   async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
     this.assertOpen();
-    return deepFreeze(this.state.getVersion(name, version));
+    const slot = this.state.getSlot(name, version);
+    return slot === undefined ? undefined : this.decode(slot);
   }
 
   async listVersions(name: string): Promise<ComponentRecord[]> {
     this.assertOpen();
-    return (this.state.entry(name)?.sorted ?? []).map(deepFreeze);
+    return (this.state.entry(name)?.sorted ?? []).map(this.decode);
   }
 
   async list(query: ListQuery): Promise<Page<ComponentRecord>> {
     this.assertOpen();
-    const page = listComponents(this.state, query);
-    page.items.forEach(deepFreeze);
-    return page;
+    return listComponents(this.state, query, this.decode);
   }
 
   async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
     this.assertOpen();
-    const page = searchPage(this.state.latestRecords(query.filter.names), query, this.state.revision);
-    for (const hit of page.items) deepFreeze(hit.component);
-    return page;
+    return rankedPage<VersionSlot>(
+      {
+        items: this.state.latestSlots(query.filter.names),
+        name: (slot) => slot.name,
+        document: (slot) => documentOf(slot, this.decode),
+        matches: matchesFilterFields,
+        record: this.decode,
+      },
+      query,
+      this.state.revision,
+    );
   }
 
   async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
@@ -102,7 +116,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     expectedRevision?: number,
   ): Promise<CatalogEvent> {
     const [event] = await this.commit(name, meta, (state) => [
-      planUpdate(state, name, version, patch, meta, expectedRevision),
+      planUpdate(state, this.decode, name, version, patch, meta, expectedRevision),
     ]);
     return event as CatalogEvent;
   }
@@ -113,12 +127,23 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     meta: WriteMeta,
     expectedRevision?: number,
   ): Promise<CatalogEvent[]> {
-    return this.commit(name, meta, (state) => planDelete(state, name, versions, meta, expectedRevision));
+    return this.commit(name, meta, (state) => planDelete(state, this.decode, name, versions, meta, expectedRevision));
   }
 
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
     this.assertOpen();
-    return this.state.readEvents(afterRevision, limit).map(deepFreeze);
+    return this.state.readEvents(afterRevision, limit).map((event) => this.eventOf(event));
+  }
+
+  /** A logged event as callers see it, its component decoded (frozen). */
+  protected eventOf(event: LoggedEvent): CatalogEvent {
+    return Object.freeze({
+      revision: event.revision,
+      type: event.type,
+      time: event.time,
+      component: this.records.record(event.blob),
+      actor: event.actor,
+    });
   }
 
   async revisionBounds(): Promise<RevisionBounds> {
@@ -184,7 +209,7 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     try {
       if (meta.signal?.aborted) throw abortReason(meta.signal);
       this.assertWritable();
-      meta.guard?.((this.state.entry(name)?.sorted ?? []).map(deepFreeze));
+      meta.guard?.((this.state.entry(name)?.sorted ?? []).map(this.decode));
       const events = plan(this.state);
       if (events.length === 0) return events;
       // The last point where giving up leaves nothing behind.
@@ -208,7 +233,10 @@ export abstract class InProcessCatalogStore implements CatalogStore {
 
   /** Applies persisted events in memory and tells listeners. */
   private apply(events: readonly CatalogEvent[]): void {
-    for (const event of events) this.state.apply(deepFreeze(event));
+    for (const event of events) {
+      const frozen = deepFreeze(event);
+      this.records.remember(this.state.apply(frozen), frozen.component);
+    }
     const last = events.at(-1);
     if (last) this.notifier.notify(last.revision);
   }
@@ -267,4 +295,16 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<typ
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Search documents of latest versions, made on first search; slots never change, so entries never go stale. */
+const documents = new WeakMap<VersionSlot, SearchDocument>();
+
+function documentOf(slot: VersionSlot, decode: Decode): SearchDocument {
+  let document = documents.get(slot);
+  if (document === undefined) {
+    document = searchDocument(decode(slot));
+    documents.set(slot, document);
+  }
+  return document;
 }
