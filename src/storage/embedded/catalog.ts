@@ -19,8 +19,8 @@ import { InProcessCatalogStore, type WriteBound } from "../inprocess/store.js";
 import type { CatalogEvent } from "../records.js";
 import { chunkLines, replaceFile, writeFully } from "./files.js";
 import { acquireDirLock, type DirLock } from "./lock.js";
-import { readSnapshot, type Snapshot, writeSnapshot } from "./snapshot.js";
-import { corruption, encodeWrite, readWal, walLines } from "./wal.js";
+import { readSnapshot, writeSnapshot } from "./snapshot.js";
+import { corruption, encodeWrite, scanWal, walLines } from "./wal.js";
 
 export const WAL_FILE = "catalog.wal";
 export const SNAPSHOT_FILE = "catalog.snapshot";
@@ -153,47 +153,50 @@ export async function openEmbeddedStore(config: EmbeddedStoreOptions, logger: Lo
   }
 }
 
-/** Rebuilds the catalog from the snapshot (if any) and the log, cutting off a torn tail. */
+/**
+ * Rebuilds the catalog from the snapshot (if any) and the log, both read a
+ * chunk at a time and applied as they are read, cutting off a torn tail.
+ */
 async function recover(
   dir: string,
   walPath: string,
   logger: Logger,
 ): Promise<{ state: CatalogState; logSize: number }> {
-  const snapshotPath = join(dir, SNAPSHOT_FILE);
-  const snapshot: Snapshot = (await readSnapshot(snapshotPath)) ?? {
-    revision: 0,
-    compacted: 0,
-    slots: [],
-    sorted: true,
-  };
-  const wal = await readWal(walPath);
+  const state = new CatalogState();
+  state.beginBulkLoad();
+  const snapshot = (await readSnapshot(
+    join(dir, SNAPSHOT_FILE),
+    (header) => state.beginSnapshot(header.revision, header.compacted, header.sorted),
+    (slot) => state.restoreSlot(slot),
+  )) ?? { revision: 0, compacted: 0 };
+  // A crash between writing the snapshot and rewriting the log leaves events the snapshot compacted.
+  let last = snapshot.compacted;
+  let count = 0;
+  const wal = await scanWal(walPath, (events) => {
+    for (const event of events) {
+      if (event.revision <= snapshot.compacted) continue;
+      count += 1;
+      if (count === 1 && event.revision !== snapshot.compacted + 1) {
+        throw corruption(
+          walPath,
+          1,
+          `the log starts at revision ${event.revision}, expected ${snapshot.compacted + 1}`,
+        );
+      }
+      if (event.revision <= snapshot.revision) state.restoreEvent(event);
+      else state.apply(event);
+      last = event.revision;
+    }
+  });
+  if (last < snapshot.revision) {
+    throw corruption(walPath, count, `the log ends at revision ${last}, before the snapshot's ${snapshot.revision}`);
+  }
   if (wal.tornTail) {
     logger.warn("cutting off a torn tail of the embedded store's log (a write interrupted by a crash)", {
       file: walPath,
       ...wal.tornTail,
     });
     await truncate(walPath, wal.validBytes);
-  }
-  const state = new CatalogState();
-  state.beginBulkLoad();
-  state.restoreSnapshot(snapshot.revision, snapshot.compacted, snapshot.slots, snapshot.sorted);
-  // A crash between writing the snapshot and rewriting the log leaves events the snapshot compacted.
-  const events = wal.events.filter((event) => event.revision > snapshot.compacted);
-  const first = events[0];
-  if (first && first.revision !== snapshot.compacted + 1) {
-    throw corruption(walPath, 1, `the log starts at revision ${first.revision}, expected ${snapshot.compacted + 1}`);
-  }
-  const last = events.at(-1)?.revision ?? snapshot.compacted;
-  if (last < snapshot.revision) {
-    throw corruption(
-      walPath,
-      events.length,
-      `the log ends at revision ${last}, before the snapshot's ${snapshot.revision}`,
-    );
-  }
-  for (const event of events) {
-    if (event.revision <= snapshot.revision) state.restoreEvent(event);
-    else state.apply(event);
   }
   state.endBulkLoad();
   return { state, logSize: wal.validBytes };

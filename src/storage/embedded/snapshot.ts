@@ -11,29 +11,29 @@
  * versions open in seconds. JSON text never holds a raw tab, so the first
  * tab ends the prefix. The file replaces the events it covers, so it is
  * written to a temporary file and renamed into place. It is read in chunks
- * (a million versions are larger than one JavaScript string may be).
+ * and handed over a version at a time (a million versions are larger than
+ * one JavaScript string may be, and nothing of a line outlives it but the
+ * version the engine keeps).
  * Format 1 (one JSON record per line) is still read.
  */
-import { open } from "node:fs/promises";
 import { timeKey } from "../core/ordering.js";
 import { withActors } from "../core/patch.js";
 import { encodeRecord } from "../inprocess/record-codec.js";
 import type { SnapshotSlot, VersionSlot } from "../inprocess/state.js";
 import type { ComponentRecord } from "../records.js";
-import { chunkLines, isErrno, replaceFile } from "./files.js";
+import { chunkLines, type Line, readLines, replaceFile } from "./files.js";
 import { corruption } from "./wal.js";
 
 const FORMAT = "nestor-embedded-snapshot/2";
 const FORMAT_RECORDS = "nestor-embedded-snapshot/1";
-const READ_CHUNK = 16 * 1024 * 1024;
 
-export interface Snapshot {
+/** What a snapshot's header says. */
+export interface SnapshotHeader {
   /** The catalog revision the versions reflect. */
   revision: number;
   /** Events with revision <= compacted are gone from the log. */
   compacted: number;
-  slots: SnapshotSlot[];
-  /** Whether the versions come by name, SemVer-descending within a name. */
+  /** Whether the versions come by name, SemVer-descending within a name (format 2). */
   sorted: boolean;
 }
 
@@ -68,89 +68,37 @@ export async function writeSnapshot(
   await replaceFile(file, chunkLines(lines()), options);
 }
 
-export async function readSnapshot(file: string): Promise<Snapshot | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, "r");
-  } catch (err) {
-    if (isErrno(err, "ENOENT")) return undefined;
-    throw err;
-  }
-  try {
-    let header: Record<string, unknown> | undefined;
-    let count = 0;
-    const slots: SnapshotSlot[] = [];
-    for await (const line of linesOf(handle)) {
-      if (header === undefined) {
-        header = parseHeader(file, line.text());
-        count = header.records as number;
-        continue;
-      }
-      slots.push(header.format === FORMAT ? slotOfLine(file, line) : slotOfRecordLine(file, line.number, line.text()));
-    }
-    if (header === undefined) throw corruption(file, 1, "the header is missing");
-    if (slots.length !== count) {
-      throw corruption(file, slots.length + 1, `the header promises ${count} records but ${slots.length} follow`);
-    }
-    return {
-      revision: header.revision as number,
-      compacted: header.compacted as number,
-      slots,
-      sorted: header.format === FORMAT,
-    };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** One line of the file: its bytes in the read buffer, decoded on demand (each decode is a fresh, flat string). */
-interface Line {
-  number: number;
-  buffer: Buffer;
-  start: number;
-  end: number;
-  text(from?: number, to?: number): string;
-}
-
-/** The file's lines (without newlines), a chunk of bytes at a time. */
-async function* linesOf(handle: Awaited<ReturnType<typeof open>>): AsyncIterable<Line> {
-  let buffer = Buffer.allocUnsafe(READ_CHUNK);
-  let filled = 0;
-  let number = 0;
-  for (;;) {
-    if (filled === buffer.length) {
-      // A line longer than the buffer: grow it.
-      const larger = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(larger, 0, 0, filled);
-      buffer = larger;
-    }
-    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
-    const end = filled + bytesRead;
-    let start = 0;
-    for (let newline = buffer.indexOf(0x0a, start); newline !== -1 && newline < end; ) {
-      number += 1;
-      yield lineOf(buffer, start, newline, number);
-      start = newline + 1;
-      newline = buffer.indexOf(0x0a, start);
-      if (newline >= end) break;
-    }
-    if (bytesRead === 0) {
-      if (start < end) yield lineOf(buffer, start, end, number + 1);
+/**
+ * Reads the snapshot, handing its header to `onHeader` and then each version
+ * to `onSlot` as it is read; undefined when there is none.
+ */
+export async function readSnapshot(
+  file: string,
+  onHeader: (header: SnapshotHeader) => void,
+  onSlot: (slot: SnapshotSlot) => void,
+): Promise<SnapshotHeader | undefined> {
+  let header: SnapshotHeader | undefined;
+  let format: unknown;
+  let promised = 0;
+  let count = 0;
+  const found = await readLines(file, (line) => {
+    if (header === undefined) {
+      const raw = parseHeader(file, line.text());
+      format = raw.format;
+      promised = raw.records as number;
+      header = { revision: raw.revision as number, compacted: raw.compacted as number, sorted: format === FORMAT };
+      onHeader(header);
       return;
     }
-    buffer.copy(buffer, 0, start, end);
-    filled = end - start;
+    count += 1;
+    onSlot(format === FORMAT ? slotOfLine(file, line) : slotOfRecordLine(file, line.number, line.text()));
+  });
+  if (!found) return undefined;
+  if (header === undefined) throw corruption(file, 1, "the header is missing");
+  if (count !== promised) {
+    throw corruption(file, count + 1, `the header promises ${promised} records but ${count} follow`);
   }
-}
-
-function lineOf(buffer: Buffer, start: number, end: number, number: number): Line {
-  return {
-    number,
-    buffer,
-    start,
-    end,
-    text: (from = start, to = end) => buffer.toString("utf8", from, to),
-  };
+  return header;
 }
 
 function parseHeader(file: string, line: string): Record<string, unknown> {
@@ -168,11 +116,11 @@ function parseHeader(file: string, line: string): Record<string, unknown> {
 }
 
 function slotOfLine(file: string, line: Line): SnapshotSlot {
-  const tab = line.buffer.indexOf(0x09, line.start);
-  if (tab === -1 || tab >= line.end) throw corruption(file, line.number, "the version has no record after its prefix");
+  const tab = line.indexOf(0x09);
+  if (tab === -1) throw corruption(file, line.number, "the version has no record after its prefix");
   let prefix: unknown;
   try {
-    prefix = JSON.parse(line.text(line.start, tab));
+    prefix = JSON.parse(line.text(0, tab));
   } catch {
     throw corruption(file, line.number, "the version's prefix is not JSON");
   }
@@ -190,7 +138,7 @@ function slotOfLine(file: string, line: Line): SnapshotSlot {
     category,
     engine,
     labels,
-    blob: line.text(tab + 1, line.end),
+    blob: line.text(tab + 1),
   };
 }
 

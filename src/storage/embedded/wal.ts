@@ -5,10 +5,9 @@
  * when all k of its lines are present, so a torn multi-version delete is
  * dropped whole instead of half-applied.
  */
-import { readFile } from "node:fs/promises";
 import { CatalogError } from "../../errors/index.js";
 import type { CatalogEvent } from "../records.js";
-import { isErrno } from "./files.js";
+import { readLines } from "./files.js";
 
 interface WalEntry {
   batch: number;
@@ -69,46 +68,52 @@ function parseEntry(text: string): WalEntry | string {
   return { batch: batch as number, of: of as number, event: event as CatalogEvent };
 }
 
+/** What scanning the log found besides its writes. */
+export interface WalScan {
+  /** Byte length of the log up to the end of the last complete write. */
+  validBytes: number;
+  /** Set when a torn tail follows the last complete write and must be cut off. */
+  tornTail?: { line: number; reason: string; bytes: number };
+}
+
 /**
- * Reads the log. A damaged tail (an unterminated or unparseable last line,
- * or a write missing some of its lines at the end) is reported in
- * `tornTail`; damage followed by intact lines throws a corruption error
- * naming the file and line.
+ * Reads the log a chunk at a time, handing each complete write's events to
+ * `onWrite` in order (nothing of a line outlives it but what `onWrite`
+ * keeps). A damaged tail (an unterminated or unparseable last line, or a
+ * write missing some of its lines at the end) is reported in `tornTail`;
+ * damage followed by intact lines throws a corruption error naming the file
+ * and line.
  */
-export async function readWal(file: string): Promise<WalContents> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (err) {
-    if (isErrno(err, "ENOENT")) return { events: [], validBytes: 0 };
-    throw err;
-  }
-  const events: CatalogEvent[] = [];
+export async function scanWal(file: string, onWrite: (events: CatalogEvent[]) => void): Promise<WalScan> {
   let validBytes = 0;
+  let size = 0;
+  let lastRevision: number | undefined;
   let pending: { entries: WalEntry[]; line: number } | undefined;
   let damage: { line: number; reason: string } | undefined;
-  let position = 0;
-  let line = 0;
-  while (position < data.length) {
-    line += 1;
-    const end = data.indexOf(0x0a, position);
-    if (end === -1) {
-      damage ??= { line, reason: "the last line is unterminated" };
-      break;
+  let lastLine = 0;
+  await readLines(file, (line) => {
+    lastLine = line.number;
+    size = line.next;
+    if (!line.terminated) {
+      damage ??= { line: line.number, reason: "the last line is unterminated" };
+      return;
     }
     if (damage) throw corruption(file, damage.line, damage.reason);
-    const entry = parseEntry(data.toString("utf8", position, end));
-    position = end + 1;
+    const entry = parseEntry(line.text());
     if (typeof entry === "string") {
-      damage = { line, reason: entry };
-      continue;
+      damage = { line: line.number, reason: entry };
+      return;
     }
     if (!pending) {
-      const expected = (events.at(-1)?.revision ?? entry.batch - 1) + 1;
+      const expected = (lastRevision ?? entry.batch - 1) + 1;
       if (entry.batch !== expected) {
-        throw corruption(file, line, `write at revision ${entry.batch} does not follow revision ${expected - 1}`);
+        throw corruption(
+          file,
+          line.number,
+          `write at revision ${entry.batch} does not follow revision ${expected - 1}`,
+        );
       }
-      pending = { entries: [], line };
+      pending = { entries: [], line: line.number };
     }
     const first = pending.entries[0] ?? entry;
     if (entry.batch !== first.batch || entry.of !== first.of) {
@@ -119,26 +124,36 @@ export async function readWal(file: string): Promise<WalContents> {
       );
     }
     if (entry.event.revision !== first.batch + pending.entries.length) {
-      throw corruption(file, line, `event revision ${entry.event.revision} is out of sequence`);
+      throw corruption(file, line.number, `event revision ${entry.event.revision} is out of sequence`);
     }
     pending.entries.push(entry);
     if (pending.entries.length === first.of) {
-      for (const complete of pending.entries) events.push(complete.event);
-      validBytes = position;
+      onWrite(pending.entries.map((complete) => complete.event));
+      lastRevision = entry.event.revision;
+      validBytes = line.next;
       pending = undefined;
     }
-  }
+  });
   if (pending && !damage) {
     const first = pending.entries[0] as WalEntry;
     damage = { line: pending.line, reason: `the last write has ${pending.entries.length} of its ${first.of} lines` };
   }
-  const result: WalContents = { events, validBytes };
-  if (validBytes < data.length) {
+  const result: WalScan = { validBytes };
+  if (validBytes < size) {
     result.tornTail = {
-      line: pending?.line ?? damage?.line ?? line,
+      line: pending?.line ?? damage?.line ?? lastLine,
       reason: damage?.reason ?? "trailing bytes",
-      bytes: data.length - validBytes,
+      bytes: size - validBytes,
     };
   }
   return result;
+}
+
+/** The whole log at once (tools and tests; the store streams it with scanWal). */
+export async function readWal(file: string): Promise<WalContents> {
+  const events: CatalogEvent[] = [];
+  const scan = await scanWal(file, (write) => {
+    for (const event of write) events.push(event);
+  });
+  return { events, ...scan };
 }

@@ -44,6 +44,7 @@ export class CatalogState {
   private bulkLoading = false;
   /** Entries whose versions a bulk load appended out of order (the others came sorted from a snapshot). */
   private readonly unsorted = new Set<NameEntry>();
+  private snapshotSorted = true;
 
   /** Highest revision whose event was compacted away. */
   get compacted(): number {
@@ -144,17 +145,19 @@ export class CatalogState {
   /**
    * Recovery from a snapshot: versions at `revision`, events up to it
    * already reflected; `sorted` when they come by name, SemVer-descending
-   * within a name (as slots() yields them). Call inside a bulk load, before
-   * any restoreEvent/apply.
+   * within a name (as slots() yields them). Call inside a bulk load, then
+   * restoreSlot for each version, before any restoreEvent/apply.
    */
-  restoreSnapshot(revision: number, compacted: number, slots: Iterable<SnapshotSlot>, sorted: boolean): void {
-    for (const stored of slots) {
-      const entry = this.entryFor(stored.name);
-      entry.sorted.push(this.internSlot(stored, entry.name));
-      if (!sorted) this.unsorted.add(entry);
-    }
+  beginSnapshot(revision: number, compacted: number, sorted: boolean): void {
     this.revision = revision;
     this.log.reset(compacted);
+    this.snapshotSorted = sorted;
+  }
+
+  restoreSlot(stored: SnapshotSlot): void {
+    const entry = this.entryFor(stored.name);
+    entry.sorted.push(this.internSlot(stored, entry.name));
+    if (!this.snapshotSorted) this.unsorted.add(entry);
   }
 
   /** Recovery: an event already reflected in the snapshot's versions, kept for readEvents. */
