@@ -21,6 +21,7 @@ import { chunkLines, replaceFile, writeFully } from "./files.js";
 import { acquireDirLock, type DirLock } from "./lock.js";
 import { readSnapshot, writeSnapshot } from "./snapshot.js";
 import { corruption, encodeWrite, scanWal, walLines } from "./wal.js";
+import { withYoungGenerationHeld } from "./young-generation.js";
 
 export const WAL_FILE = "catalog.wal";
 export const SNAPSHOT_FILE = "catalog.snapshot";
@@ -137,7 +138,7 @@ export async function openEmbeddedStore(config: EmbeddedStoreOptions, logger: Lo
     await rm(join(dir, `${SNAPSHOT_FILE}.tmp`), { force: true });
     await rm(join(dir, `${WAL_FILE}.tmp`), { force: true });
     const walPath = join(dir, WAL_FILE);
-    const { state, logSize } = await recover(dir, walPath, logger);
+    const { state, logSize } = await withYoungGenerationHeld(() => recover(dir, walPath, logger));
     const log = await open(walPath, "a");
     logger.info("embedded store open", { dir, revision: state.revision, compacted: state.compacted });
     const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
