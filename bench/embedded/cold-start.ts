@@ -146,8 +146,12 @@ function nameOf(i: number): string {
 }
 
 async function countEvents(dataDir: string): Promise<number> {
-  const { readWal } = await import("../../src/storage/embedded/wal.js");
-  return (await readWal(join(dataDir, WAL_FILE))).events.length;
+  const { scanWal } = await import("../../src/storage/embedded/wal.js");
+  let events = 0;
+  await scanWal(join(dataDir, WAL_FILE), (write) => {
+    events += write.length;
+  });
+  return events;
 }
 
 /** The cold-start catalog: every 10th version also updated once, through the memory store's write path. */
