@@ -94,7 +94,7 @@ describe("config loader", () => {
     [
       "an unknown backend",
       "storage:\n  type: mongo\n",
-      /storage.type must be one of memory, embedded, postgres, dynamodb \(got "mongo"\)/,
+      /storage.type must be one of memory, embedded, postgres, dynamodb, mysql \(got "mongo"\)/,
     ],
     ["a word where a number goes", "server:\n  port: eighty\n", /server.port must be a number \(got "eighty"\)/],
     ["a port out of range", "server:\n  port: 70000\n", /server.port must be from 0 to 65535 \(got 70000\)/],
