@@ -46,6 +46,7 @@ import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import { openMysqlStore } from "../../src/storage/mysql/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import { RedisCache } from "../../src/storage/redis/cache.js";
+import { COMPONENT_COLUMNS } from "../../src/storage/sql/rows.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import {
   benchRecord,
@@ -83,11 +84,8 @@ const REDIS_URL = process.env.NESTOR_BENCH_REDIS_URL ?? process.env.NESTOR_TEST_
 const DYNAMO_ENDPOINT =
   process.env.NESTOR_BENCH_DYNAMODB_ENDPOINT ?? process.env.NESTOR_TEST_DYNAMODB_ENDPOINT ?? "http://127.0.0.1:5005";
 process.env.AWS_ACCESS_KEY_ID ??= "bench";
-/** The columns the SQL stores read (postgres/ and mysql/ statements.ts COMPONENT_COLUMNS), for the bare SELECT. */
-const ROW_COLUMNS =
-  "name, version_key, version, version_order, provider, category, deployment_engine, description, labels, content, " +
-  "source, deprecated, deprecation, content_digest, create_time, update_time, create_revision, update_revision, " +
-  "create_actor, update_actor";
+/** The columns the SQL stores read, for the bare SELECTs. */
+const ROW_COLUMNS = COMPONENT_COLUMNS;
 process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
 
 export interface StorageRow {

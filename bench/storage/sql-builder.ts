@@ -21,6 +21,7 @@ import pg from "pg";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
+import { COMPONENT_COLUMN_NAMES } from "../../src/storage/sql/rows.js";
 import { componentName, EXACT_VERSION } from "../unary/catalog-data.js";
 import { fmt, ratio, summarize, table } from "../unary/stats.js";
 import { bulkSeedPostgres } from "./postgres-seed.js";
@@ -39,28 +40,7 @@ const URL =
   process.env.NESTOR_BENCH_POSTGRES_URL ??
   process.env.NESTOR_TEST_POSTGRES_URL ??
   "postgres://nestor:nestor@127.0.0.1:5432/nestor";
-const COLUMNS = [
-  "name",
-  "version_key",
-  "version",
-  "version_order",
-  "provider",
-  "category",
-  "deployment_engine",
-  "description",
-  "labels",
-  "content",
-  "source",
-  "deprecated",
-  "deprecation",
-  "content_digest",
-  "create_time",
-  "update_time",
-  "create_revision",
-  "update_revision",
-  "create_actor",
-  "update_actor",
-] as const;
+const COLUMNS = COMPONENT_COLUMN_NAMES;
 
 type Row = Record<(typeof COLUMNS)[number], unknown>;
 interface Database {

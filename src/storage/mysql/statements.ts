@@ -10,82 +10,12 @@
  */
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
-import { withActors } from "../core/patch.js";
-import type { CatalogEvent, ComponentRecord, EventType } from "../records.js";
+import type { CatalogEvent } from "../records.js";
 import { contentOf } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
-import {
-  filterConditions,
-  type Grammar,
-  keysetAfter,
-  listKeyValues,
-  listOrderKeys,
-  orderBy,
-  Params,
-  SEARCH_ORDER,
-  searchScore,
-  where,
-} from "../sql/query-parts.js";
-import type { ListQuery, RevisionBounds, SearchQuery } from "../store.js";
-
-const COMPONENT_COLUMNS = [
-  "name",
-  "version_key",
-  "version",
-  "version_order",
-  "provider",
-  "category",
-  "deployment_engine",
-  "description",
-  "labels",
-  "content",
-  "source",
-  "deprecated",
-  "deprecation",
-  "content_digest",
-  "create_time",
-  "update_time",
-  "create_revision",
-  "update_revision",
-  "create_actor",
-  "update_actor",
-].join(", ");
-
-/** JSON columns: parsed by mysql2 on MySQL, plain text on MariaDB (where JSON is LONGTEXT). */
-type Json<T> = T | string;
-
-interface ComponentRow {
-  name: string;
-  version: string;
-  provider: string;
-  category: string;
-  description: string;
-  labels: Json<Record<string, string>>;
-  content: Json<Pick<ComponentRecord, "inputs" | "outputs" | "deployment">>;
-  source: Json<ComponentRecord["source"]> | null;
-  deprecation: Json<ComponentRecord["deprecation"]>;
-  content_digest: string;
-  create_time: Date;
-  update_time: Date;
-  create_revision: number | string;
-  update_revision: number | string;
-  create_actor: string;
-  update_actor: string;
-  score?: number | string;
-}
-
-interface EventRow {
-  compacted: number | string;
-  revision: number | string | null;
-  type: EventType;
-  time: Date;
-  component: Json<ComponentRecord>;
-  actor: string;
-}
-
-function json<T>(value: Json<T>): T {
-  return typeof value === "string" ? (JSON.parse(value) as T) : value;
-}
+import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
+import { COMPONENT_COLUMNS, ROW_READERS } from "../sql/rows.js";
+import type { ListQuery, SearchQuery } from "../store.js";
 
 /** A LIKE pattern matching `term` anywhere, with LIKE's own characters taken literally (escape `\`). */
 function containing(term: string): string {
@@ -99,6 +29,7 @@ const GRAMMAR: Grammar = {
   position: (parameter, column) => `LOCATE(${parameter}, ${column})`,
   fieldContains: (params, term) => `JSON_SEARCH(search_fields, 'one', ${params.add(containing(term))}) IS NOT NULL`,
   // An equality, so the (provider, is_latest, name)-style indexes serve filtered, name-ordered pages.
+  scoreColumn: (expression) => `(${expression})`,
   flag: (column, value) => `${column} = ${value ? 1 : 0}`,
 };
 
@@ -245,82 +176,17 @@ export class MysqlStatements implements SqlStatements {
   }
 
   listPage(query: ListQuery, after: RowKey | undefined, limit: number): Statement {
-    const params = new Params(GRAMMAR);
-    const keys = listOrderKeys(query);
-    const conditions = filterConditions(query.filter, !query.allVersions, params, GRAMMAR);
-    if (after !== undefined) conditions.push(keysetAfter(keys, listKeyValues(query, after), params));
-    const text =
-      `SELECT ${COMPONENT_COLUMNS} FROM component_versions ${where(conditions)} ` +
-      `ORDER BY ${orderBy(keys)} LIMIT ${params.add(limit, "integer")}`;
-    return { text, values: params.values };
+    return listPageStatement("component_versions", query, after, limit, GRAMMAR);
   }
 
   searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement {
-    const params = new Params(GRAMMAR);
-    // The score's parameters first: it comes first in the text (positional placeholders follow text order).
-    const score = searchScore(query.terms, params, GRAMMAR);
-    const conditions = filterConditions(query.filter, true, params, GRAMMAR);
-    const outer = ["score IS NOT NULL"];
-    if (after !== undefined) outer.push(keysetAfter(SEARCH_ORDER, [after.score, after.name], params));
-    const text =
-      `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, (${score}) AS score FROM component_versions ` +
-      `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderBy(SEARCH_ORDER)} ` +
-      `LIMIT ${params.add(limit, "integer")}`;
-    return { text, values: params.values };
+    return searchPageStatement("component_versions", query, after, limit, GRAMMAR);
   }
 
-  record(raw: unknown): ComponentRecord {
-    const row = raw as ComponentRow;
-    const content = json(row.content);
-    const record: ComponentRecord = {
-      name: row.name,
-      version: row.version,
-      provider: row.provider,
-      category: row.category,
-      description: row.description,
-      labels: json(row.labels),
-      inputs: content.inputs,
-      outputs: content.outputs,
-      deployment: content.deployment,
-      deprecation: json(row.deprecation),
-      contentDigest: row.content_digest,
-      createTime: row.create_time.toISOString(),
-      updateTime: row.update_time.toISOString(),
-      createRevision: Number(row.create_revision),
-      updateRevision: Number(row.update_revision),
-      createActor: row.create_actor,
-      updateActor: row.update_actor,
-    };
-    const source = row.source === null ? undefined : json(row.source);
-    if (source !== undefined && source !== null) record.source = source;
-    return record;
-  }
-
-  event(raw: unknown): CatalogEvent {
-    const row = raw as EventRow;
-    return {
-      revision: Number(row.revision),
-      type: row.type,
-      time: row.time.toISOString(),
-      component: withActors(json(row.component)),
-      actor: row.actor,
-    };
-  }
-
-  bounds(raw: unknown): RevisionBounds {
-    const row = raw as { current: number | string; compacted: number | string };
-    return { current: Number(row.current), compacted: Number(row.compacted) };
-  }
-
-  compactedOf(raw: unknown): number {
-    return Number((raw as EventRow).compacted);
-  }
-
-  hasEvent(raw: unknown): boolean {
-    return (raw as EventRow).revision !== null;
-  }
-
-  score(raw: unknown): number {
-    return Number((raw as ComponentRow).score);
-  }
+  readonly record = ROW_READERS.record;
+  readonly event = ROW_READERS.event;
+  readonly bounds = ROW_READERS.bounds;
+  readonly compactedOf = ROW_READERS.compactedOf;
+  readonly hasEvent = ROW_READERS.hasEvent;
+  readonly score = ROW_READERS.score;
 }

@@ -7,78 +7,14 @@
  */
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
-import { withActors } from "../core/patch.js";
-import type { CatalogEvent, ComponentRecord, EventType } from "../records.js";
+import type { CatalogEvent } from "../records.js";
 import { contentOf } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
-import {
-  filterConditions,
-  type Grammar,
-  keysetAfter,
-  listKeyValues,
-  listOrderKeys,
-  orderBy,
-  Params,
-  SEARCH_ORDER,
-  searchScore,
-  where,
-} from "../sql/query-parts.js";
-import type { ListQuery, RevisionBounds, SearchQuery } from "../store.js";
+import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
+import { COMPONENT_COLUMNS, ROW_READERS } from "../sql/rows.js";
+import type { ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
 import { NOTIFY_CHANNEL, notificationPayload } from "./notifications.js";
-
-const COMPONENT_COLUMNS = [
-  "name",
-  "version_key",
-  "version",
-  "version_order",
-  "provider",
-  "category",
-  "deployment_engine",
-  "description",
-  "labels",
-  "content",
-  "source",
-  "deprecated",
-  "deprecation",
-  "content_digest",
-  "create_time",
-  "update_time",
-  "create_revision",
-  "update_revision",
-  "create_actor",
-  "update_actor",
-].join(", ");
-
-/** A `component_versions` row as node-postgres returns it (int8 as string, jsonb parsed). */
-interface ComponentRow {
-  name: string;
-  version: string;
-  provider: string;
-  category: string;
-  description: string;
-  labels: Record<string, string>;
-  content: Pick<ComponentRecord, "inputs" | "outputs" | "deployment">;
-  source: ComponentRecord["source"] | null;
-  deprecation: ComponentRecord["deprecation"];
-  content_digest: string;
-  create_time: Date;
-  update_time: Date;
-  create_revision: string;
-  update_revision: string;
-  create_actor: string;
-  update_actor: string;
-  score?: number;
-}
-
-interface EventRow {
-  compacted: string;
-  revision: string | null;
-  type: EventType;
-  time: Date;
-  component: ComponentRecord;
-  actor: string;
-}
 
 const CASTS = {
   text: "text",
@@ -97,6 +33,7 @@ const GRAMMAR: Grammar = {
   fieldContains: (params, term) =>
     `EXISTS (SELECT 1 FROM unnest(search_fields) field WHERE strpos(field, ${params.add(term)}) > 0)`,
   // The partial indexes are declared WHERE is_latest: the predicate must read the same.
+  scoreColumn: (expression) => `(${expression})::float8`,
   flag: (column, value) => (value ? column : `NOT ${column}`),
 };
 
@@ -257,81 +194,17 @@ export class PostgresStatements implements SqlStatements {
   }
 
   listPage(query: ListQuery, after: RowKey | undefined, limit: number): Statement {
-    const params = new Params(GRAMMAR);
-    const keys = listOrderKeys(query);
-    const conditions = filterConditions(query.filter, !query.allVersions, params, GRAMMAR);
-    if (after !== undefined) conditions.push(keysetAfter(keys, listKeyValues(query, after), params));
-    const text =
-      `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} ${where(conditions)} ` +
-      `ORDER BY ${orderBy(keys)} LIMIT ${params.add(limit, "integer")}`;
-    return { text, values: params.values };
+    return listPageStatement(this.versions, query, after, limit, GRAMMAR);
   }
 
   searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement {
-    const params = new Params(GRAMMAR);
-    // The score's parameters first: it comes first in the text (positional placeholders follow text order).
-    const score = searchScore(query.terms, params, GRAMMAR);
-    const conditions = filterConditions(query.filter, true, params, GRAMMAR);
-    const outer = ["score IS NOT NULL"];
-    if (after !== undefined) outer.push(keysetAfter(SEARCH_ORDER, [after.score, after.name], params));
-    const text =
-      `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, (${score})::float8 AS score FROM ${this.versions} ` +
-      `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderBy(SEARCH_ORDER)} ` +
-      `LIMIT ${params.add(limit, "integer")}`;
-    return { text, values: params.values };
+    return searchPageStatement(this.versions, query, after, limit, GRAMMAR);
   }
 
-  record(raw: unknown): ComponentRecord {
-    const row = raw as ComponentRow;
-    const record: ComponentRecord = {
-      name: row.name,
-      version: row.version,
-      provider: row.provider,
-      category: row.category,
-      description: row.description,
-      labels: row.labels,
-      inputs: row.content.inputs,
-      outputs: row.content.outputs,
-      deployment: row.content.deployment,
-      deprecation: row.deprecation,
-      contentDigest: row.content_digest,
-      createTime: row.create_time.toISOString(),
-      updateTime: row.update_time.toISOString(),
-      createRevision: Number(row.create_revision),
-      updateRevision: Number(row.update_revision),
-      createActor: row.create_actor,
-      updateActor: row.update_actor,
-    };
-    if (row.source !== null) record.source = row.source;
-    return record;
-  }
-
-  event(raw: unknown): CatalogEvent {
-    const row = raw as EventRow;
-    return {
-      revision: Number(row.revision),
-      type: row.type,
-      time: row.time.toISOString(),
-      // Events logged before versions carried actors hold components without them.
-      component: withActors(row.component),
-      actor: row.actor,
-    };
-  }
-
-  bounds(raw: unknown): RevisionBounds {
-    const row = raw as { current: string; compacted: string };
-    return { current: Number(row.current), compacted: Number(row.compacted) };
-  }
-
-  compactedOf(raw: unknown): number {
-    return Number((raw as EventRow).compacted);
-  }
-
-  hasEvent(raw: unknown): boolean {
-    return (raw as EventRow).revision !== null;
-  }
-
-  score(raw: unknown): number {
-    return Number((raw as ComponentRow).score);
-  }
+  readonly record = ROW_READERS.record;
+  readonly event = ROW_READERS.event;
+  readonly bounds = ROW_READERS.bounds;
+  readonly compactedOf = ROW_READERS.compactedOf;
+  readonly hasEvent = ROW_READERS.hasEvent;
+  readonly score = ROW_READERS.score;
 }

@@ -5,9 +5,12 @@
  * conditions and orders, and the search score. The score tiers are
  * core/search.ts's, so SQL ranks exactly as the in-process backends do.
  */
-import { sortableVersion } from "../core/ordering.js";
+import type { ScoreKey } from "../core/cursor.js";
+import { type RowKey, sortableVersion } from "../core/ordering.js";
 import { SEARCH_SCORES } from "../core/search.js";
-import type { ComponentFilter, ListQuery } from "../store.js";
+import type { ComponentFilter, ListQuery, SearchQuery } from "../store.js";
+import type { Statement } from "./dialect.js";
+import { COMPONENT_COLUMNS } from "./rows.js";
 
 /** The kind of a parameter's value, for dialects that spell a cast per placeholder. */
 export type Cast = "text" | "time" | "number" | "integer" | "json" | "textList";
@@ -25,6 +28,8 @@ export interface Grammar {
   fieldContains(params: Params, term: string): string;
   /** A boolean column is true (or false), spelled so an index on it can be used. */
   flag(column: "is_latest" | "deprecated", value: boolean): string;
+  /** The score expression as a column of a type both the keyset and the cursor agree on. */
+  scoreColumn(expression: string): string;
 }
 
 /** Collects parameter values and hands out their placeholders. */
@@ -130,4 +135,43 @@ export function searchScore(terms: readonly string[], params: Params, g: Grammar
       );
     })
     .join(" + ");
+}
+
+/** One page (plus one row) of a list from `table` in keyset order, after `after`. */
+export function listPageStatement(
+  table: string,
+  query: ListQuery,
+  after: RowKey | undefined,
+  limit: number,
+  g: Grammar,
+): Statement {
+  const params = new Params(g);
+  const keys = listOrderKeys(query);
+  const conditions = filterConditions(query.filter, !query.allVersions, params, g);
+  if (after !== undefined) conditions.push(keysetAfter(keys, listKeyValues(query, after), params));
+  const text =
+    `SELECT ${COMPONENT_COLUMNS} FROM ${table} ${where(conditions)} ` +
+    `ORDER BY ${orderBy(keys)} LIMIT ${params.add(limit, "integer")}`;
+  return { text, values: params.values };
+}
+
+/** One page (plus one row) of a ranked search over the latest versions in `table`, after `after`. */
+export function searchPageStatement(
+  table: string,
+  query: SearchQuery,
+  after: ScoreKey | undefined,
+  limit: number,
+  g: Grammar,
+): Statement {
+  const params = new Params(g);
+  // The score's parameters first: it comes first in the text (positional placeholders follow text order).
+  const score = searchScore(query.terms, params, g);
+  const conditions = filterConditions(query.filter, true, params, g);
+  const outer = ["score IS NOT NULL"];
+  if (after !== undefined) outer.push(keysetAfter(SEARCH_ORDER, [after.score, after.name], params));
+  const text =
+    `SELECT * FROM (SELECT ${COMPONENT_COLUMNS}, ${g.scoreColumn(score)} AS score FROM ${table} ` +
+    `${where(conditions)}) ranked ${where(outer)} ORDER BY ${orderBy(SEARCH_ORDER)} ` +
+    `LIMIT ${params.add(limit, "integer")}`;
+  return { text, values: params.values };
 }
