@@ -27,6 +27,8 @@ if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
   log "installing mariadb-server"
   as_root apt-get update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server
+  # The package may start the system service on the same port; this script runs its own server instead.
+  as_root sh -c 'if command -v service >/dev/null 2>&1; then service mariadb stop; fi' >/dev/null 2>&1 || true
 fi
 MARIADBD="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
 
