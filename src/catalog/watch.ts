@@ -2,10 +2,10 @@
  * The event feed behind WatchEvents, modelled on etcd's watchable store.
  *
  * One follower per process tails the store's event log (the shared tail,
- * src/storage/core/event-tail.ts): it wakes on the
- * store's commit notifications (and on a periodic resync, so a lost
- * notification costs latency, never an event), reads new events in revision
- * order and keeps the most recent ones in a ring. Each watcher pulls at its
+ * src/storage/core/event-tail.ts): it wakes on the store's commit
+ * notifications (and on a periodic resync, so a lost notification costs
+ * latency, never an event), reads new events in revision order and keeps
+ * the most recent ones in a ring. Each watcher pulls at its
  * own pace from a position (the last revision it has seen): from the ring
  * when the ring still covers its position ("synced"), otherwise straight from
  * the log ("unsynced", catching up). Nothing is pushed into per-stream
