@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in bench/ and prints one summary table.
  *   bench/unary            catalog server vs a bare Connect-Node server (issue 8)
- *   bench/storage          backends vs bare pg / ioredis clients (issue 3)
+ *   bench/storage          backends vs bare pg / mysql2 / ioredis clients
  *   bench/embedded         embedded store cold start on 100,000 versions
  * Each runs in its own process; unary and storage hand their rows back as
  * JSON (--summary). Arguments after `--` are not used; set BENCH_QUICK=1 for
@@ -108,10 +108,12 @@ for (const row of storage?.rows ?? []) {
   let goal = "";
   let ok = "";
   if (row.baseline && row.op === "store-get-exact") {
-    goal = "≤1.5x baseline p50";
-    ok = (row.p50Ratio ?? Infinity) <= 1.5 ? "yes" : "NO";
+    // PostgreSQL's exact get is held to 1.1x its bare SELECT (the shared SQL layer's budget), the others to 1.5x.
+    const limit = row.backend === "postgres" ? 1.1 : 1.5;
+    goal = `≤${limit}x baseline p50`;
+    ok = (row.p50Ratio ?? Infinity) <= limit ? "yes" : "NO";
   }
-  if (row.backend === "postgres" && row.op === "list-page") {
+  if ((row.backend === "postgres" || row.backend === "mysql") && row.op === "list-page") {
     goal = "p99 < 20 ms";
     ok = row.p99Ms < 20 ? "yes" : "NO";
   }
