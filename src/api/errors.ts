@@ -1,12 +1,21 @@
 /**
- * The one mapping from errors to status codes. Handlers throw CatalogError
- * (or let one through from the Manager); everything else is INTERNAL and is
- * logged, never shown to the caller.
+ * The one mapping from errors to status codes, and the bounds every status
+ * answered by this server keeps. Handlers throw CatalogError (or let one
+ * through from the Manager); everything else is INTERNAL and is logged,
+ * never shown to the caller.
+ *
+ * Bounds: a status travels in header lines (grpc-message and
+ * grpc-status-details-bin, which repeats the message), and a gRPC client
+ * that receives a header list larger than it accepts gets a reset stream
+ * instead of a status (grpc-java accepts 8 KiB of metadata in all). So the
+ * message is printable ASCII of at most MAX_MESSAGE_CHARS, and the
+ * google.rpc.BadRequest detail holds at most MAX_VIOLATIONS short
+ * violations: together about 4 KiB at worst, typically a few hundred bytes.
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
-import { CatalogError, type ErrorCode } from "../errors/index.js";
+import { CatalogError, type ErrorCode, type FieldViolation } from "../errors/index.js";
 
 const CODES: Record<ErrorCode, Code> = {
   INVALID_ARGUMENT: Code.InvalidArgument,
@@ -23,63 +32,64 @@ const CODES: Record<ErrorCode, Code> = {
   INTERNAL: Code.Internal,
 };
 
+export const MAX_MESSAGE_CHARS = 1024;
+export const MAX_VIOLATIONS = 8;
+const MAX_FIELD_CHARS = 128;
+const MAX_DESCRIPTION_CHARS = 200;
+const MAX_REASON_CHARS = 64;
+
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+
 /**
  * A status message fit for one line of a header, and the same in every
  * client: printable ASCII only. Every other UTF-16 code unit (a newline or
  * other control character, "é", each half of an emoji's surrogate pair) is
  * written as a JSON-style escape, `\u00e9`, so user input echoed in a message
  * reads alike in grpc-go, grpcio, grpc-js and curl, and cannot break a log
- * line or a terminal. Very long messages are cut.
+ * line or a terminal. Messages past `max` characters are cut, saying so.
  */
-export function headerSafeMessage(message: string): string {
-  const ascii = message.replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return ascii.length > 4096 ? `${ascii.slice(0, 4093)}...` : ascii;
+export function headerSafeMessage(message: string, max = MAX_MESSAGE_CHARS): string {
+  const ascii = NOT_PRINTABLE_ASCII.test(message)
+    ? message.replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    : message;
+  if (ascii.length <= max) return ascii;
+  const suffix = `... (cut from ${ascii.length} characters)`;
+  // Never half an escape: a cut \u00e9 would read as different text.
+  return ascii.slice(0, max - suffix.length).replace(/\\(u[0-9a-f]{0,3})?$/, "") + suffix;
 }
 
-/**
- * The `grpc-message` header value for a message, percent-encoded as the gRPC
- * spec asks: only bytes outside printable ASCII, and '%' itself, are escaped.
- * Connect-ES encodes with encodeURIComponent, which also escapes ':', ';',
- * ',', '/' and other reserved characters; @grpc/grpc-js decodes with
- * decodeURI, which leaves exactly those escaped, so its users would read
- * "invalid request%3A name%3A ...". `value` is the header as Connect wrote it.
- */
-export function grpcMessageHeaderValue(value: string): string {
-  let message: string;
-  try {
-    message = decodeURIComponent(value);
-  } catch {
-    message = value;
-  }
-  let out = "";
-  for (const byte of Buffer.from(message, "utf8")) {
-    out +=
-      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
-        ? String.fromCharCode(byte)
-        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
+/** Whether a message already keeps the bounds (the common case: nothing to copy). */
+function isHeaderSafe(message: string): boolean {
+  return message.length <= MAX_MESSAGE_CHARS && !NOT_PRINTABLE_ASCII.test(message);
+}
+
+/** `err` within the bounds: itself when it already is, else a copy with the message made safe. */
+export function boundedConnectError(err: ConnectError): ConnectError {
+  if (isHeaderSafe(err.rawMessage)) return err;
+  const bounded = new ConnectError(headerSafeMessage(err.rawMessage), err.code, err.metadata, undefined, err.cause);
+  bounded.details = err.details;
+  return bounded;
+}
+
+/** The google.rpc.BadRequest detail for `violations`: the first MAX_VIOLATIONS, each cut short. */
+export function badRequestDetail(violations: readonly FieldViolation[]) {
+  return {
+    desc: BadRequestSchema,
+    value: create(BadRequestSchema, {
+      fieldViolations: violations.slice(0, MAX_VIOLATIONS).map((v) => ({
+        field: headerSafeMessage(v.field, MAX_FIELD_CHARS),
+        description: headerSafeMessage(v.description, MAX_DESCRIPTION_CHARS),
+        reason: headerSafeMessage(v.reason ?? "", MAX_REASON_CHARS),
+      })),
+    }),
+  };
 }
 
 /** The ConnectError for `err`; `onInternal` is told of errors that are not CatalogErrors. */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) return boundedConnectError(err);
   if (err instanceof CatalogError) {
-    const details =
-      err.fieldViolations.length > 0
-        ? [
-            {
-              desc: BadRequestSchema,
-              value: create(BadRequestSchema, {
-                fieldViolations: err.fieldViolations.map((v) => ({
-                  field: v.field,
-                  description: headerSafeMessage(v.description),
-                  reason: v.reason ?? "",
-                })),
-              }),
-            },
-          ]
-        : [];
+    const details = err.fieldViolations.length > 0 ? [badRequestDetail(err.fieldViolations)] : [];
     return new ConnectError(headerSafeMessage(err.message), CODES[err.code], undefined, details, err);
   }
   onInternal(err);

@@ -13,40 +13,45 @@
  * deadline, and the same interceptors in the same order (call logging and
  * error mapping, authentication, rate and stream limits) around the same
  * implementation — and replaces only the response pipeline: each message is
- * encoded and framed in one buffer and written straight to the stream.
+ * framed once (wire-cache.ts) and written straight to the stream.
+ *
+ * Writes respect backpressure: a frame goes out in slices of at most one
+ * HTTP/2 DATA frame (16 KiB), the next only once the stream has drained.
+ * Node counts every byte handed to a stream against its session's memory
+ * budget (server.ts, maxSessionMemory) until the peer's flow control lets
+ * it out, so a replay of 1 MiB responses to 1,000 streams on one connection
+ * would otherwise hold ~1 GiB there and get new streams refused.
  *
  * Scope: application/grpc and application/grpc+proto requests for the
  * methods given (WatchEvents). gRPC-Web, Connect and gRPC+JSON keep the
  * connect-node path. Responses are not compressed, whatever the client
- * accepts: an event is encoded once for every stream (see
- * catalog-service.ts), and compressing it per stream would undo that; gRPC
- * lets a server answer uncompressed (identity) to any client. Compressed
- * requests (gzip, br) are accepted as before.
+ * accepts: an event is encoded once for every stream, and compressing it
+ * per stream would undo that; gRPC lets a server answer uncompressed
+ * (identity) to any client. Compressed requests (gzip, br) are accepted.
  */
 import * as http2 from "node:http2";
+import type { DescMethodServerStreaming, DescService, Message } from "@bufbuild/protobuf";
 import {
-  create,
-  type DescMessage,
-  type DescMethodServerStreaming,
-  type DescService,
-  type Message,
-  toBinary,
-} from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type Interceptor, type MethodImplSpec } from "@connectrpc/connect";
+  Code,
+  ConnectError,
+  type ContextValues,
+  type Interceptor,
+  type MethodImplSpec,
+  type StreamResponse,
+} from "@connectrpc/connect";
 import {
   type Compression,
   compressionNegotiate,
   createMethodSerializationLookup,
-  encodeEnvelope,
   pipe,
   transformDecompressEnvelope,
   transformParseEnvelope,
   transformSplitEnvelope,
 } from "@connectrpc/connect/protocol";
-import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import type { Logger } from "../logging/index.js";
-import { grpcMessageHeaderValue } from "./errors.js";
-import { reclassifyGrpcTrailer } from "./request-errors.js";
+import { parsePracticalGrpcTimeout } from "./deadlines.js";
+import { grpcMessageHeaderValue } from "./grpc-message.js";
 import {
   callServerStream,
   type DecodedRequest,
@@ -55,10 +60,13 @@ import {
   type ServerStreamImpl,
   webHeaders,
 } from "./server-stream-call.js";
+import { frameOf } from "./wire-cache.js";
 
 /** gRPC with the protobuf codec; the JSON codec and gRPC-Web stay on connect-node. */
 const GRPC_PROTO = /^application\/grpc(?:\+proto)?(?:;|$)/i;
 const PROTOCOL = "grpc";
+/** One HTTP/2 DATA frame at the default SETTINGS_MAX_FRAME_SIZE, and Node's default stream highWaterMark. */
+const WRITE_SLICE_BYTES = 16 * 1024;
 
 export interface GrpcServerStreamOptions {
   /** Server-streaming method implementations to serve here. */
@@ -67,19 +75,19 @@ export interface GrpcServerStreamOptions {
   interceptors: Interceptor[];
   readMaxBytes: number;
   acceptCompression: Compression[];
-  /** Per-call context values (the transport peer) from the call's HTTP/2 stream. */
-  contextValues: (stream: http2.ServerHttp2Stream) => ContextValues;
+  /** Per-call context values (the transport peer, the credentials sent) from the call's stream and raw headers. */
+  contextValues: (stream: http2.ServerHttp2Stream, rawHeaders: string[]) => ContextValues;
   logger: Logger;
 }
 
-/**
- * Returns a router for HTTP/2 streams: it serves the stream and returns
- * true when the stream is a gRPC call to one of `methods`, else returns
- * false and leaves the stream alone.
- */
-export function grpcServerStreamRouter(
-  options: GrpcServerStreamOptions,
-): (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean {
+/** Serves the stream and returns true when it is a gRPC call to one of the methods, else returns false. */
+export type StreamRoute = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  rawHeaders: string[],
+) => boolean;
+
+export function grpcServerStreamRouter(options: GrpcServerStreamOptions): StreamRoute {
   const routes = new Map<string, Route>();
   const accepted = options.acceptCompression.map((c) => c.name).join(",");
   for (const spec of options.methods) {
@@ -95,12 +103,12 @@ export function grpcServerStreamRouter(
       accepted,
     });
   }
-  return (stream, headers) => {
+  return (stream, headers, rawHeaders) => {
     const route = routes.get(String(headers[":path"] ?? ""));
     if (route === undefined || headers[":method"] !== "POST" || !GRPC_PROTO.test(String(headers["content-type"] ?? "")))
       return false;
     // The call context takes what it needs from the headers here, so the idle call does not keep them.
-    const call = new CallContext(route.spec, headers, options.contextValues(stream), route.accepted);
+    const call = new CallContext(route.spec, headers, options.contextValues(stream, rawHeaders), route.accepted);
     void serveCall(route, stream, call, options).catch((reason: unknown) => {
       options.logger.error("grpc stream handler failed", { method: route.spec.method.name, err: reason });
       if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
@@ -117,76 +125,110 @@ interface Route {
   accepted: string;
 }
 
+/** How a call's response stream ended: whether messages went out, and the error it ended with. */
+interface Outcome {
+  headersSent: boolean;
+  failure: ConnectError | undefined;
+}
+
 async function serveCall(
   route: Route,
   stream: http2.ServerHttp2Stream,
   call: CallContext,
   options: GrpcServerStreamOptions,
 ): Promise<void> {
-  const { spec } = route;
-  // The caller cancelled, reset the stream or lost the connection: the call's signal says so.
-  const onClose = () => {
-    if (!call.signal.aborted) call.abort(new ConnectError("the caller closed the stream", Code.Canceled));
-  };
+  const stopWatching = abortWhenClosed(stream, call);
+  // Read whole before the call starts, so nothing of the reading stays referenced while the stream idles;
+  // its errors are raised inside the call, where the interceptors see (and map) them.
+  const request = await readRequest(route, stream, call, options);
+  let outcome: Outcome;
+  try {
+    const start = () => callServerStream(route.spec.impl as ServerStreamImpl, options.interceptors, call, request);
+    outcome = await respond(start, route.spec, stream, call);
+  } finally {
+    call.done();
+    stopWatching();
+  }
+  if (!stream.destroyed && !stream.closed) sendStatus(stream, call, outcome);
+}
+
+/** The caller cancelled, reset the stream or lost the connection: the call's signal says so. */
+function abortWhenClosed(stream: http2.ServerHttp2Stream, call: CallContext): () => void {
+  const onClose = () => call.abort(new ConnectError("the caller closed the stream", Code.Canceled));
   stream.once("close", onClose);
   // A reset or a session torn down with an error (the client's GOAWAY) errors the stream, then closes it;
   // the close aborts the call. Without a listener the error would be thrown at the process.
   stream.on("error", ignoreStreamError);
+  return () => stream.off("close", onClose);
+}
 
-  // The request is read whole before the call starts, so nothing of the reading stays referenced
-  // while the stream idles; its errors are raised inside the call, where the interceptors see them.
-  const request = await readRequest(route, stream, call, options);
-  let headersSent = false;
-  let completed = false;
-  let failure: ConnectError | undefined;
+/** Runs the call through the interceptors and writes its messages; errors become the outcome's failure. */
+async function respond(
+  start: () => Promise<StreamResponse>,
+  spec: ServerStreamingSpec,
+  stream: http2.ServerHttp2Stream,
+  call: CallContext,
+): Promise<Outcome> {
+  const outcome: Outcome = { headersSent: false, failure: undefined };
   let output: AsyncIterator<unknown> | undefined;
+  let completed = false;
   try {
-    const response = await callServerStream(spec.impl as ServerStreamImpl, options.interceptors, call, request);
+    const response = await start();
     copyHeaders(response.header, call.responseHeader);
     output = response.message[Symbol.asyncIterator]();
-    for (;;) {
-      const result = await output.next();
+    for (let result = await output.next(); ; result = await output.next()) {
       if (result.done === true) {
         completed = true;
         break;
       }
       if (stream.destroyed) break;
-      if (!headersSent) {
-        headersSent = true;
+      if (!outcome.headersSent) {
+        outcome.headersSent = true;
         stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader) }, { waitForTrailers: true });
       }
-      const written = stream.write(frameOf(spec.method.output, result.value as Message));
-      // Backpressure: a slow reader holds this loop, and with it the implementation (the feed moves it to catch-up).
-      if (!written && !(await drained(stream))) break;
+      // Not awaited when the stream took the frame: no extra turn per message on a fan-out.
+      const written = write(stream, frameOf(spec.method.output, result.value as Message));
+      if (written !== true && !(await written)) break;
     }
     copyHeaders(response.trailer, call.responseTrailer);
   } catch (err) {
-    failure = ConnectError.from(err);
-  } finally {
-    call.done();
-    stream.off("close", onClose);
-    // Left early (the stream went away, with or without its close event yet): the implementation's and the
-    // interceptors' cleanup (finally blocks) runs now rather than never.
-    if (!completed && failure === undefined) await output?.return?.().catch(() => undefined);
+    outcome.failure = ConnectError.from(err);
   }
-  if (stream.destroyed || stream.closed) return;
+  // Left early (the stream went away): the implementation's and interceptors' cleanup runs now rather than never.
+  if (!completed && outcome.failure === undefined) await output?.return?.().catch(() => undefined);
+  return outcome;
+}
+
+/** The call's status: in the trailers after its messages, or trailers-only (one HEADERS frame) when there were none. */
+function sendStatus(stream: http2.ServerHttp2Stream, call: CallContext, { headersSent, failure }: Outcome): void {
   const trailer = new Headers(call.responseTrailer);
-  if (failure !== undefined) {
-    setTrailerStatus(trailer, failure);
-    reclassifyGrpcTrailer(trailer, spec.method.input.typeName);
-  }
+  if (failure !== undefined) setTrailerStatus(trailer, failure);
   const message = trailer.get("grpc-message");
   if (message !== null) trailer.set("grpc-message", grpcMessageHeaderValue(message));
   if (!headersSent) {
-    // Trailers-only: one HEADERS frame with the status ends the call.
-    stream.respond(
-      { ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) },
-      { endStream: true },
-    );
+    stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) }, { endStream: true });
     return;
   }
   stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
   stream.end();
+}
+
+/**
+ * Writes one frame; resolves false when the stream closed first. A frame
+ * that fits one slice is written at once (the common case: a live event);
+ * a larger one slice by slice, each after the stream drained.
+ */
+function write(stream: http2.ServerHttp2Stream, frame: Uint8Array): boolean | Promise<boolean> {
+  if (frame.byteLength <= WRITE_SLICE_BYTES) return stream.write(frame) || drained(stream);
+  return writeSlices(stream, frame);
+}
+
+async function writeSlices(stream: http2.ServerHttp2Stream, frame: Uint8Array): Promise<boolean> {
+  for (let at = 0; at < frame.byteLength; at += WRITE_SLICE_BYTES) {
+    if (stream.destroyed) return false;
+    if (!stream.write(frame.subarray(at, at + WRITE_SLICE_BYTES)) && !(await drained(stream))) return false;
+  }
+  return true;
 }
 
 /**
@@ -217,7 +259,7 @@ class CallContext implements ServerStreamCall {
     acceptedEncodings: string,
   ) {
     this.service = spec.method.parent;
-    this.method = spec.method;
+    this.method = spec.method as DescMethodServerStreaming;
     this.url = `http://${String(headers[":authority"] ?? "localhost")}${String(headers[":path"])}`;
     this.requestHeader = webHeaders(headers);
     this.responseHeader = new Headers({
@@ -225,7 +267,7 @@ class CallContext implements ServerStreamCall {
       "grpc-accept-encoding": acceptedEncodings,
     });
     this.values = values;
-    const timeout = parseTimeout(this.requestHeader.get("grpc-timeout"), Number.MAX_SAFE_INTEGER);
+    const timeout = parsePracticalGrpcTimeout(this.requestHeader.get("grpc-timeout"));
     this.timeoutError = timeout.error;
     if (timeout.timeoutMs === undefined) {
       this.timeoutMs = () => undefined;
@@ -251,7 +293,7 @@ class CallContext implements ServerStreamCall {
   /** The call is over: stop the deadline and let anything still listening to the signal go. */
   done(): void {
     clearTimeout(this.deadline);
-    if (!this.controller.signal.aborted) this.controller.abort(new ConnectError("the call ended", Code.Canceled));
+    this.abort(new ConnectError("the call ended", Code.Canceled));
   }
 }
 
@@ -283,19 +325,11 @@ async function readRequest(
     return { message: undefined, error: err };
   }
   // connect's messages for a server-streaming call with no or several request messages.
-  if (messages.length === 0)
-    return {
-      message: undefined,
-      error: new ConnectError("protocol error: missing input message for server-streaming method", Code.Unimplemented),
-    };
-  if (messages.length > 1)
-    return {
-      message: undefined,
-      error: new ConnectError(
-        "protocol error: received extra input message for server-streaming method",
-        Code.Unimplemented,
-      ),
-    };
+  if (messages.length !== 1) {
+    const problem = messages.length === 0 ? "missing input message" : "received extra input message";
+    const error = new ConnectError(`protocol error: ${problem} for server-streaming method`, Code.Unimplemented);
+    return { message: undefined, error };
+  }
   return { message: messages[0], error: undefined };
 }
 
@@ -305,24 +339,6 @@ function copyHeaders(from: Headers, to: Headers): void {
 }
 
 function ignoreStreamError(): void {}
-
-/**
- * Frames by message object: an implementation that sends one message object
- * on many streams (WatchEvents shares each live event's response) has it
- * encoded and framed once, and every stream writes the same buffer.
- * Messages are not changed after they are yielded.
- */
-const frames = new WeakMap<object, Uint8Array>();
-
-function frameOf(desc: DescMessage, message: Message): Uint8Array {
-  let framed = frames.get(message);
-  if (framed === undefined) {
-    // Flag 0: uncompressed. create() returns a message of the type as it is (implementations may yield init objects).
-    framed = encodeEnvelope(0, toBinary(desc, create(desc, message as never)));
-    frames.set(message, framed);
-  }
-  return framed;
-}
 
 function nodeHeaders(headers: Headers): http2.OutgoingHttpHeaders {
   const out: http2.OutgoingHttpHeaders = {};

@@ -7,18 +7,37 @@
  * HTTP/2 server when they are the HTTP/2 preface ("PRI * HTTP/2.0"), else to
  * the HTTP/1.1 server. TLS: ALPN chooses, and the HTTP/2 server takes
  * HTTP/1.1 with allowHTTP1.
+ *
+ * RPCs go to connect-node's stock adapter, with every handler guarded
+ * (protocol-edge.ts) and grpc-message written as the gRPC spec has it
+ * (grpc-message.ts); WatchEvents over gRPC is served on the raw stream
+ * (grpc-server-streams.ts). Stalled connections and streams are cut
+ * (connection-deadlines.ts).
+ *
+ * HTTP/2 session limits, per connection: at most MAX_CONCURRENT_STREAMS
+ * streams (SETTINGS_MAX_CONCURRENT_STREAMS; clients queue calls beyond it),
+ * and MAX_SESSION_MEMORY_MB of memory in Node's accounting, which counts
+ * every byte written to a stream until flow control lets it out. The raw
+ * stream path keeps at most about two 16 KiB slices in flight per stream
+ * (32 KiB), so every stream of a full connection can be replaying at once;
+ * past the budget Node refuses new streams (ENHANCE_YOUR_CALM).
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor, MethodImplSpec } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
 import { peerContextValues, secureServerOptions, streamPeerContextValues, watchTlsFiles } from "./auth/index.js";
-import { grpcMessageHeaderValue } from "./errors.js";
-import { grpcServerStreamRouter } from "./grpc-server-streams.js";
+import { CleanupStack } from "./cleanup-stack.js";
+import { ACCEPT_COMPRESSION } from "./compression.js";
+import { applyHttp1Deadlines, startHttp1Deadlines, trackHttp2Deadlines } from "./connection-deadlines.js";
+import { headerSafeMessage } from "./errors.js";
+import { withSpecEncodedGrpcMessage } from "./grpc-message.js";
+import { grpcServerStreamRouter, type StreamRoute } from "./grpc-server-streams.js";
 import { withCallInterceptor } from "./interceptors.js";
-import { ACCEPT_COMPRESSION, type NodeRequestHandler as RequestHandler, rpcRequestHandler } from "./node-adapter.js";
+import { guardRoutes } from "./protocol-edge.js";
 
 export interface RunningServer {
   /** The bound address, e.g. 127.0.0.1:8080 (port resolved when 0 was asked). */
@@ -53,6 +72,7 @@ export interface ServeOptions {
 
 export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
+type NodeHandler = (req: NodeRequest, res: NodeResponse) => void;
 
 export interface HttpRoute {
   matches(req: NodeRequest): boolean;
@@ -60,120 +80,112 @@ export interface HttpRoute {
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+const MAX_CONCURRENT_STREAMS = 2_048;
+const MAX_SESSION_MEMORY_MB = 64;
 
-export async function serve({
-  config,
-  logger,
-  routes,
-  interceptors = [],
-  rawGrpcStreams = [],
-  httpRoutes = [],
-}: ServeOptions): Promise<RunningServer> {
-  const callInterceptors = withCallInterceptor(logger, interceptors);
-  const handler = withSpecEncodedGrpcMessage(
-    rpcRequestHandler({
-      routes,
-      readMaxBytes: config.maxRequestBytes,
-      interceptors: callInterceptors,
+/** The listening servers: `outer` accepts connections; `h1` is the cleartext HTTP/1.1 server, if any. */
+interface Servers {
+  outer: net.Server;
+  h2: http2.Http2Server | http2.Http2SecureServer;
+  h1: http.Server | undefined;
+  tls: boolean;
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const { config, logger } = options;
+  const cleanup = new CleanupStack();
+  try {
+    const callInterceptors = withCallInterceptor(logger, options.interceptors ?? []);
+    const servers = createServers(config, rpcHandler(options, callInterceptors), logger, cleanup);
+    const rawStreams = rawStreamRoute(options, callInterceptors);
+    const deadlines = trackHttp2Deadlines(servers.h2, config);
+    cleanup.defer(() => deadlines.stop());
+    routeStreams(servers.h2, (stream, headers, rawHeaders) => {
+      deadlines.streamOpened(stream);
+      return rawStreams?.(stream, headers, rawHeaders) ?? false;
+    });
+    const connections = trackConnections(servers);
+    await listen(servers.outer, config);
+    const address = { host: config.host, port: (servers.outer.address() as net.AddressInfo).port };
+    const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
+    const url = `${servers.tls ? "https" : "http"}://${hostForUrl}:${address.port}`;
+    logger.info("listening", {
+      url,
+      protocols: ["grpc", "grpc-web", "connect"],
+      tls: servers.tls,
+      mtls: servers.tls && config.tls.clientCaFile !== "",
+    });
+    return {
+      address,
+      url,
+      async close(graceMs) {
+        await connections.drain(graceMs);
+        await cleanup.run();
+      },
+    };
+  } catch (err) {
+    await cleanup.run();
+    throw err;
+  }
+}
+
+/** The Node handler for RPCs: connect-node's adapter over guarded routes; plain HTTP routes next. */
+function rpcHandler(options: ServeOptions, interceptors: Interceptor[]): NodeHandler {
+  const httpRoutes = options.httpRoutes ?? [];
+  const readMaxBytes = options.config.maxRequestBytes;
+  return withSpecEncodedGrpcMessage(
+    connectNodeAdapter({
+      routes: guardRoutes(options.routes, { acceptCompression: ACCEPT_COMPRESSION, readMaxBytes }),
+      readMaxBytes,
+      acceptCompression: ACCEPT_COMPRESSION,
+      interceptors,
       contextValues: peerContextValues,
-      // Plain HTTP routes next; unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
-      fallback: (req, res) => {
+      // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
+      fallback: (nodeReq, nodeRes) => {
+        const [req, res] = [nodeReq as NodeRequest, nodeRes as unknown as NodeResponse];
         const route = httpRoutes.find((candidate) => candidate.matches(req));
         if (route !== undefined) route.handle(req, res);
         else answerUnknownMethod(req, res);
       },
-      logger,
     }),
   );
+}
 
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.Http2Session>();
-  const tls = config.tls.certFile !== "" && config.tls.keyFile !== "";
-  let outer: net.Server;
-  let h2: http2.Http2Server | http2.Http2SecureServer;
-  let h1: http.Server | undefined;
-  let stopWatchingTls = () => {};
+function rawStreamRoute(options: ServeOptions, interceptors: Interceptor[]): StreamRoute | undefined {
+  if ((options.rawGrpcStreams ?? []).length === 0) return undefined;
+  return grpcServerStreamRouter({
+    methods: options.rawGrpcStreams ?? [],
+    interceptors,
+    readMaxBytes: options.config.maxRequestBytes,
+    acceptCompression: ACCEPT_COMPRESSION,
+    contextValues: streamPeerContextValues,
+    logger: options.logger,
+  });
+}
 
-  if (tls) {
-    const secure = http2.createSecureServer(secureServerOptions(config.tls), handler);
-    stopWatchingTls = watchTlsFiles(secure, config.tls, logger);
-    h2 = secure;
-    outer = h2 as unknown as net.Server;
-  } else {
-    h2 = http2.createServer({}, handler);
-    h1 = http.createServer(handler);
-    h1.keepAliveTimeout = 65_000;
-    const plainH1 = h1;
-    const plainH2 = h2;
-    outer = net.createServer((socket) => {
-      sniffProtocol(socket, (isHttp2) => (isHttp2 ? plainH2 : plainH1).emit("connection", socket));
-    });
-  }
-  if (rawGrpcStreams.length > 0) {
-    routeRawStreams(
-      h2,
-      grpcServerStreamRouter({
-        methods: rawGrpcStreams,
-        interceptors: callInterceptors,
-        readMaxBytes: config.maxRequestBytes,
-        acceptCompression: ACCEPT_COMPRESSION,
-        contextValues: streamPeerContextValues,
-        logger,
-      }),
+function createServers(config: ServerConfig, handler: NodeHandler, logger: Logger, cleanup: CleanupStack): Servers {
+  const settings = { maxConcurrentStreams: MAX_CONCURRENT_STREAMS };
+  if (config.tls.certFile !== "" && config.tls.keyFile !== "") {
+    const secure = http2.createSecureServer(
+      {
+        ...secureServerOptions(config.tls),
+        handshakeTimeout: config.prefaceTimeoutMs,
+        maxSessionMemory: MAX_SESSION_MEMORY_MB,
+        settings,
+      },
+      handler,
     );
+    applyHttp1Deadlines(secure, config);
+    cleanup.defer(watchTlsFiles(secure, config.tls, logger));
+    return { outer: secure as unknown as net.Server, h2: secure, h1: undefined, tls: true };
   }
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+  const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB, settings }, handler);
+  const h1 = http.createServer(handler);
+  cleanup.defer(startHttp1Deadlines(h1, config));
+  const outer = net.createServer((socket) => {
+    sniffProtocol(socket, (isHttp2) => (isHttp2 ? h2 : h1).emit("connection", socket), config.prefaceTimeoutMs);
   });
-  outer.on("connection", (socket: net.Socket) => {
-    // Stream messages are small writes: without this, Nagle's algorithm holds them back for ACKs.
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => {
-      stopWatchingTls();
-      reject(err);
-    };
-    outer.once("error", onError);
-    outer.listen(config.port, config.host, () => {
-      outer.off("error", onError);
-      resolve();
-    });
-  });
-  const bound = outer.address() as net.AddressInfo;
-  const address = { host: config.host, port: bound.port };
-  const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host;
-  const url = `${tls ? "https" : "http"}://${hostForUrl}:${address.port}`;
-  logger.info("listening", {
-    url,
-    protocols: ["grpc", "grpc-web", "connect"],
-    tls,
-    mtls: tls && config.tls.clientCaFile !== "",
-  });
-
-  return {
-    address,
-    url,
-    async close(graceMs) {
-      stopWatchingTls();
-      const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
-      for (const session of sessions) session.close();
-      h1?.closeIdleConnections();
-      const deadline = setTimeout(() => {
-        for (const session of sessions) session.destroy();
-        for (const socket of sockets) socket.destroy();
-      }, graceMs);
-      deadline.unref();
-      const idle = setInterval(() => h1?.closeIdleConnections(), 100);
-      await closed;
-      clearInterval(idle);
-      clearTimeout(deadline);
-    },
-  };
+  return { outer, h2, h1, tls: false };
 }
 
 /**
@@ -182,10 +194,7 @@ export async function serve({
  * request/response objects first, so that listener is taken out and called
  * only for the streams `route` leaves alone.
  */
-function routeRawStreams(
-  h2: http2.Http2Server | http2.Http2SecureServer,
-  route: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => boolean,
-): void {
+function routeStreams(h2: http2.Http2Server | http2.Http2SecureServer, route: StreamRoute): void {
   type StreamListener = (
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
@@ -197,39 +206,51 @@ function routeRawStreams(
     throw new Error(`expected one HTTP/2 stream listener (Node's compatibility layer), found ${compat.length}`);
   const [toCompat] = compat as [StreamListener];
   h2.removeListener("stream", toCompat);
-  h2.on(
-    "stream",
-    (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
-      if (!route(stream, headers)) toCompat.call(h2, stream, headers, flags, rawHeaders);
-    },
-  );
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, raw: string[]) => {
+    if (!route(stream, headers, raw)) toCompat.call(h2, stream, headers, flags, raw);
+  });
 }
 
-type HeaderBag = Record<string, unknown>;
+/** The open sockets and HTTP/2 sessions, and the graceful drain that ends them. */
+function trackConnections({ outer, h2, h1 }: Servers): { drain(graceMs: number): Promise<void> } {
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.Http2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  outer.on("connection", (socket: net.Socket) => {
+    // Stream messages are small writes: without this, Nagle's algorithm holds them back for ACKs.
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return {
+    async drain(graceMs) {
+      const closed = new Promise<void>((resolve) => outer.close(() => resolve()));
+      for (const session of sessions) session.close();
+      h1?.closeIdleConnections();
+      const idle = setInterval(() => h1?.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => {
+        for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      deadline.unref();
+      await closed;
+      clearInterval(idle);
+      clearTimeout(deadline);
+    },
+  };
+}
 
-/**
- * Rewrites `grpc-message` (in headers for trailers-only responses, else in
- * trailers) to the gRPC spec's percent-encoding, so that @grpc/grpc-js shows
- * messages as written (see grpcMessageHeaderValue).
- */
-function withSpecEncodedGrpcMessage(handler: RequestHandler): RequestHandler {
-  const reencode = (headers: unknown): unknown => {
-    if (typeof headers !== "object" || headers === null || Array.isArray(headers)) return headers;
-    const message = (headers as HeaderBag)["grpc-message"];
-    if (typeof message !== "string") return headers;
-    return { ...(headers as HeaderBag), "grpc-message": grpcMessageHeaderValue(message) };
-  };
-  return (req, res) => {
-    const response = res as unknown as {
-      writeHead: (...args: unknown[]) => unknown;
-      addTrailers: (headers: unknown) => void;
-    };
-    const writeHead = response.writeHead.bind(res);
-    const addTrailers = response.addTrailers.bind(res);
-    response.writeHead = (...args: unknown[]) => writeHead(...args.map(reencode));
-    response.addTrailers = (headers: unknown) => addTrailers(reencode(headers));
-    handler(req, res);
-  };
+async function listen(outer: net.Server, config: ServerConfig): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    outer.once("error", reject);
+    outer.listen(config.port, config.host, () => {
+      outer.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -238,23 +259,18 @@ function withSpecEncodedGrpcMessage(handler: RequestHandler): RequestHandler {
  * grpc-js, and breaks grpcurl's reflection fallback); Connect clients
  * expect a JSON error body.
  */
-function answerUnknownMethod(
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-): void {
+function answerUnknownMethod(req: NodeRequest, res: NodeResponse): void {
   const path = (req.url ?? "").split("?")[0] ?? "";
-  const message = `unknown method ${path.replace(/[^\x20-\x7e]|%/g, "?")}`;
+  const message = headerSafeMessage(`unknown method ${path.length > 200 ? `${path.slice(0, 200)}...` : path}`);
   const contentType = String(req.headers["content-type"] ?? "");
   if (contentType.startsWith("application/grpc")) {
-    const grpcType = contentType.startsWith("application/grpc-web") ? contentType : "application/grpc";
+    const grpcType = contentType.startsWith("application/grpc-web") ? contentType.slice(0, 100) : "application/grpc";
+    const status = { "content-type": grpcType, "grpc-status": "12", "grpc-message": message };
     if (res instanceof http2.Http2ServerResponse) {
-      res.stream.respond(
-        { ":status": 200, "content-type": grpcType, "grpc-status": "12", "grpc-message": message },
-        { endStream: true },
-      );
+      res.stream.respond({ ":status": 200, ...status }, { endStream: true });
       return;
     }
-    res.writeHead(200, { "content-type": grpcType, "grpc-status": "12", "grpc-message": message });
+    res.writeHead(200, status);
     res.end();
     return;
   }
@@ -266,10 +282,17 @@ function answerUnknownMethod(
 /**
  * Reads the first bytes without consuming them and says whether they are the
  * HTTP/2 preface. The socket is read in paused mode so the bytes can be put
- * back before the chosen server attaches to it.
+ * back before the chosen server attaches to it. A socket that has not sent
+ * enough to tell within `timeoutMs` is closed.
  */
-export function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => void): void {
+export function sniffProtocol(
+  socket: net.Socket,
+  route: (isHttp2: boolean) => void,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): void {
   let seen = Buffer.alloc(0);
+  const deadline = Number.isFinite(timeoutMs) ? setTimeout(() => socket.destroy(), timeoutMs) : undefined;
+  deadline?.unref();
   const onReadable = () => {
     for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) {
       seen = Buffer.concat([seen, chunk]);
@@ -277,10 +300,12 @@ export function sniffProtocol(socket: net.Socket, route: (isHttp2: boolean) => v
     const n = Math.min(seen.length, PREFACE.length);
     const prefixMatches = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (prefixMatches && seen.length < PREFACE.length) return;
+    clearTimeout(deadline);
     socket.off("readable", onReadable);
     socket.unshift(seen);
     route(prefixMatches);
   };
   socket.on("readable", onReadable);
   socket.once("error", () => socket.destroy());
+  socket.once("close", () => clearTimeout(deadline));
 }

@@ -137,6 +137,14 @@ const server = section({
   shutdownGraceMs: nonNegativeInt(10_000),
   /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
   healthCheckIntervalMs: positiveInt(5_000),
+  /** Time a new connection has to send its first bytes (the HTTP/2 preface, an HTTP/1.1 request line, a TLS handshake), in milliseconds. */
+  prefaceTimeoutMs: positiveInt(10_000),
+  /** Time an HTTP/1.1 request has to send its headers, in milliseconds. */
+  headersTimeoutMs: positiveInt(20_000),
+  /** Time a request has to arrive whole (an HTTP/1.1 body; the client's side of an HTTP/2 stream), in milliseconds. */
+  requestTimeoutMs: positiveInt(60_000),
+  /** A connection with no call in flight is closed after this long, in milliseconds. */
+  idleTimeoutMs: positiveInt(65_000),
   tls,
   /** The admin listener: Prometheus metrics at GET /metrics (loopback by default; port 0 = off). */
   admin: section({ host: text("127.0.0.1"), port: z.number().int().min(0).max(65_535).default(0) }),

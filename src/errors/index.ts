@@ -36,16 +36,37 @@ export class CatalogError extends Error {
     super(message, options);
   }
 
-  /** An INVALID_ARGUMENT error whose message lists every violation. */
+  /**
+   * An INVALID_ARGUMENT error whose message lists the violations (the first
+   * few when there are many: the message is one header line; every one is in
+   * `fieldViolations`).
+   */
   static invalid(violations: readonly FieldViolation[]): CatalogError {
-    const summary = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
-    return new CatalogError("INVALID_ARGUMENT", `invalid request: ${summary}`, violations);
+    const shown = violations.slice(0, MAX_VIOLATIONS_IN_MESSAGE).map((v) => `${v.field}: ${v.description}`);
+    if (violations.length > MAX_VIOLATIONS_IN_MESSAGE)
+      shown.push(`and ${violations.length - MAX_VIOLATIONS_IN_MESSAGE} more violations`);
+    return new CatalogError("INVALID_ARGUMENT", `invalid request: ${shown.join("; ")}`, violations);
   }
 
   static unavailable(what: string, cause: unknown): CatalogError {
     const detail = cause instanceof Error ? cause.message : String(cause);
     return new CatalogError("UNAVAILABLE", `${what} is unavailable: ${detail}`, [], { cause });
   }
+}
+
+const MAX_VIOLATIONS_IN_MESSAGE = 8;
+/** How many characters of a caller's value a message shows. */
+const QUOTED_CHARS = 64;
+
+/**
+ * A caller's value as an error message shows it: in double quotes, at most
+ * its first 64 characters, and then how long it was, e.g.
+ * `"aaaa..." (1048576 characters)`. Messages travel in one header line
+ * (grpc-message), so they never echo input whole.
+ */
+export function quoted(value: string): string {
+  if (value.length <= QUOTED_CHARS) return `"${value}"`;
+  return `"${value.slice(0, QUOTED_CHARS)}..." (${value.length} characters)`;
 }
 
 export function isCatalogError(err: unknown, code?: ErrorCode): err is CatalogError {
