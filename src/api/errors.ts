@@ -39,6 +39,13 @@ const MAX_DESCRIPTION_CHARS = 200;
 const MAX_REASON_CHARS = 64;
 
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+const LONG_RUN_CHARS = 64;
+const LONG_RUN = new RegExp(`[^ ]{${LONG_RUN_CHARS + 1},}`, "g");
+
+/** The start of a long run and its length; short enough that it is no long run itself. */
+function shortRun(run: string): string {
+  return `${run.slice(0, LONG_RUN_CHARS - 4)}... (${run.length} characters)`;
+}
 
 /**
  * A status message fit for one line of a header, and the same in every
@@ -46,27 +53,27 @@ const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
  * other control character, "é", each half of an emoji's surrogate pair) is
  * written as a JSON-style escape, `\u00e9`, so user input echoed in a message
  * reads alike in grpc-go, grpcio, grpc-js and curl, and cannot break a log
- * line or a terminal. Messages past `max` characters are cut, saying so.
+ * line or a terminal. A run of more than LONG_RUN_CHARS characters without
+ * a space (a caller's value echoed whole, wherever the message was written)
+ * keeps its start and says how long it was; messages still
+ * past `max` characters are cut, saying so.
  */
 export function headerSafeMessage(message: string, max = MAX_MESSAGE_CHARS): string {
-  const ascii = NOT_PRINTABLE_ASCII.test(message)
+  let ascii = NOT_PRINTABLE_ASCII.test(message)
     ? message.replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`)
     : message;
+  if (ascii.length > LONG_RUN_CHARS) ascii = ascii.replace(LONG_RUN, shortRun);
   if (ascii.length <= max) return ascii;
   const suffix = `... (cut from ${ascii.length} characters)`;
   // Never half an escape: a cut \u00e9 would read as different text.
   return ascii.slice(0, max - suffix.length).replace(/\\(u[0-9a-f]{0,3})?$/, "") + suffix;
 }
 
-/** Whether a message already keeps the bounds (the common case: nothing to copy). */
-function isHeaderSafe(message: string): boolean {
-  return message.length <= MAX_MESSAGE_CHARS && !NOT_PRINTABLE_ASCII.test(message);
-}
-
 /** `err` within the bounds: itself when it already is, else a copy with the message made safe. */
 export function boundedConnectError(err: ConnectError): ConnectError {
-  if (isHeaderSafe(err.rawMessage)) return err;
-  const bounded = new ConnectError(headerSafeMessage(err.rawMessage), err.code, err.metadata, undefined, err.cause);
+  const message = headerSafeMessage(err.rawMessage);
+  if (message === err.rawMessage) return err;
+  const bounded = new ConnectError(message, err.code, err.metadata, undefined, err.cause);
   bounded.details = err.details;
   return bounded;
 }

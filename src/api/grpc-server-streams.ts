@@ -206,7 +206,10 @@ function sendStatus(stream: http2.ServerHttp2Stream, call: CallContext, { header
   const message = trailer.get("grpc-message");
   if (message !== null) trailer.set("grpc-message", grpcMessageHeaderValue(message));
   if (!headersSent) {
-    stream.respond({ ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) }, { endStream: true });
+    stream.respond(
+      { ":status": 200, ...nodeHeaders(call.responseHeader), ...nodeHeaders(trailer) },
+      { endStream: true },
+    );
     return;
   }
   stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));

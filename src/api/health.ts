@@ -13,7 +13,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { CatalogError } from "../errors/index.js";
+import { CatalogError, quoted } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { type Settle, STORE_WRITES, type StoreObserver, type StoreOperation } from "../storage/observed.js";
 
@@ -120,7 +120,7 @@ export function registerHealth(router: ConnectRouter, board: HealthStatusBoard):
       const status = board.get(request.service);
       if (status === undefined) {
         // The spec: Check on a service the server does not know is NOT_FOUND.
-        throw new ConnectError(`unknown service ${JSON.stringify(request.service)}`, Code.NotFound);
+        throw new ConnectError(`unknown service ${quoted(request.service)}`, Code.NotFound);
       }
       return create(HealthCheckResponseSchema, { status });
     },

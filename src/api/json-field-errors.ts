@@ -20,7 +20,6 @@ import { type FieldViolation, quoted } from "../errors/index.js";
 const OPTIONS = { ignoreUnknownFields: true };
 /** Deeper than any request message of this API nests; a bound for recursive types. */
 const MAX_DEPTH = 32;
-const MAX_REASON_CHARS = 160;
 
 /** The violation naming the first field of `json` that `desc` does not decode, or undefined when it decodes. */
 export function jsonDecodeViolation(desc: DescMessage, json: JsonValue): FieldViolation | undefined {
@@ -98,10 +97,8 @@ function isWellKnown(desc: DescMessage): boolean {
   return desc.typeName.startsWith("google.protobuf.");
 }
 
-/** protobuf-es's reason without its "cannot decode X from JSON: " lead, shortened when it quotes a long value. */
+/** protobuf-es's reason without its "cannot decode X from JSON: " lead (messages bound long values, errors.ts). */
 function shortReason(reason: string): string {
   const lead = /^cannot decode .*? from JSON:? /.exec(reason);
-  const rest = lead === null ? reason : reason.slice(lead[0].length);
-  if (rest.length <= MAX_REASON_CHARS) return rest;
-  return `${rest.slice(0, MAX_REASON_CHARS)}... (${rest.length} characters)`;
+  return lead === null ? reason : reason.slice(lead[0].length);
 }

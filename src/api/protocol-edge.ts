@@ -50,7 +50,7 @@ import { findTrailerError, setTrailerStatus } from "@connectrpc/connect/protocol
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { dropImpracticalDeadline } from "./deadlines.js";
 import { boundedConnectError } from "./errors.js";
-import { jsonFieldError, type RequestJsonSource, readRequestJson } from "./request-json.js";
+import { jsonFieldError, queryMessageError, type RequestJsonSource, readRequestJson } from "./request-json.js";
 
 export interface GuardOptions {
   /** The compressions the router accepts, to read a compressed JSON request again. */
@@ -83,8 +83,10 @@ export function guardHandler(handler: UniversalHandler, options: GuardOptions): 
     dropImpracticalDeadline(request.header);
     const json = JSON_REQUEST.test(request.header.get("content-type") ?? "") ? captureBody(request) : undefined;
     const response = await handler(json === undefined ? request : { ...request, body: json.body });
-    const source: RequestJsonSource | undefined = json?.read ?? (request.method === "GET" ? { request } : undefined);
+    const source = json?.read ?? (request.method === "GET" ? { request } : undefined);
     const fix: Fix = async (error) => {
+      if (error.code === Code.Internal && request.method === "GET")
+        return boundedConnectError(queryMessageError(request) ?? error);
       if (error.code !== Code.InvalidArgument || source === undefined) return boundedConnectError(error);
       const requestJson = await readRequestJson(source, request, options);
       return boundedConnectError(jsonFieldError(error, handler.method.input, requestJson));
@@ -102,26 +104,25 @@ export function guardHandler(handler: UniversalHandler, options: GuardOptions): 
 }
 
 /**
- * The request with its body passed through, keeping a reference to each
- * chunk the handler reads; `read` holds them once the body was read to its
- * end (a request refused before its body was read has nothing to name).
+ * The request's body passed through, keeping a reference to each chunk the
+ * handler reads (a request refused before its body was read leaves none).
  */
 function captureBody(
   request: UniversalServerRequest,
-): { body: AsyncIterable<Uint8Array>; read: RequestJsonSource | undefined } | undefined {
+): { body: AsyncIterable<Uint8Array>; read: RequestJsonSource } | undefined {
   const body = request.body;
   if (typeof body !== "object" || body === null || !(Symbol.asyncIterator in body)) return undefined;
   const chunks: Uint8Array[] = [];
-  const capture: { body: AsyncIterable<Uint8Array>; read: RequestJsonSource | undefined } = {
-    read: undefined,
+  const iterable = body as AsyncIterable<Uint8Array>;
+  return {
+    read: { request, chunks },
     body: {
       [Symbol.asyncIterator]() {
-        const source = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+        const source = iterable[Symbol.asyncIterator]();
         return {
           next: () =>
             source.next().then((result) => {
-              if (result.done === true) capture.read = { request, chunks };
-              else chunks.push(result.value);
+              if (result.done !== true) chunks.push(result.value);
               return result;
             }),
           return: (value?: unknown) => source.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
@@ -129,7 +130,6 @@ function captureBody(
       },
     },
   };
-  return capture;
 }
 
 /** The response with the error it answers (if any) fixed; synchronous for a success. */
@@ -259,9 +259,9 @@ function mapFirstChunk(
         next() {
           if (!first) return source.next();
           first = false;
-          return source.next().then(async (result) =>
-            result.done === true ? result : { done: false, value: await map(result.value) },
-          );
+          return source
+            .next()
+            .then(async (result) => (result.done === true ? result : { done: false, value: await map(result.value) }));
         },
       };
       // The response writer reports write errors and its end through these; keep them reaching the handler.

@@ -10,6 +10,7 @@ import { create, type DescFile, type DescService } from "@bufbuild/protobuf";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import * as v1 from "../../gen/ts/src/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/ts/src/grpc/reflection/v1alpha/reflection_pb.js";
+import { quoted } from "../errors/index.js";
 import { buildReflectionIndex, type ReflectionIndex } from "./reflection-index.js";
 
 /** What a client asks; v1 and v1alpha requests have the same shape. */
@@ -64,19 +65,19 @@ function answerQuery(query: ReflectionQuery, index: ReflectionIndex, router: Con
         value: { service: servedServices(router).map((service) => ({ name: service.typeName })) },
       };
     case "fileByFilename":
-      return files(index.fileWithDependencies(query.value), `file ${JSON.stringify(query.value)} not found`);
+      return files(index.fileWithDependencies(query.value), `file ${quoted(query.value)} not found`);
     case "fileContainingSymbol":
-      return files(index.fileContainingSymbol(query.value), `symbol ${JSON.stringify(query.value)} not found`);
+      return files(index.fileContainingSymbol(query.value), `symbol ${quoted(query.value)} not found`);
     case "fileContainingExtension": {
       const { containingType, extensionNumber } = query.value;
       return files(
         index.fileContainingExtension(containingType, extensionNumber),
-        `extension ${extensionNumber} of ${JSON.stringify(containingType)} not found`,
+        `extension ${extensionNumber} of ${quoted(containingType)} not found`,
       );
     }
     case "allExtensionNumbersOfType": {
       const numbers = index.extensionNumbersOf(query.value);
-      if (numbers === undefined) return notFound(`type ${JSON.stringify(query.value)} not found`);
+      if (numbers === undefined) return notFound(`type ${quoted(query.value)} not found`);
       return { case: "allExtensionNumbersResponse", value: { baseTypeName: query.value, extensionNumber: numbers } };
     }
     case undefined:

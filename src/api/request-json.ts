@@ -27,7 +27,10 @@ export async function readRequestJson(
   options: ReadOptions,
 ): Promise<JsonValue | undefined> {
   try {
-    const bytes = source.chunks === undefined ? await queryMessage(request, options) : await bodyMessage(source.chunks, request, options);
+    const bytes =
+      source.chunks === undefined
+        ? await queryMessage(request, options)
+        : await bodyMessage(source.chunks, request, options);
     return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as JsonValue);
   } catch {
     return undefined;
@@ -47,6 +50,23 @@ export function jsonFieldError(error: ConnectError, desc: DescMessage, json: Jso
   );
 }
 
+/**
+ * Why a Connect GET's `message` query parameter flagged base64 does not
+ * decode (connect-es answers it with a bare "internal error"); undefined
+ * when it does. INTERNAL, as for any request bytes that do not decode.
+ */
+export function queryMessageError(request: UniversalServerRequest): ConnectError | undefined {
+  const query = new URL(request.url, "http://localhost").searchParams;
+  if (query.get("base64") !== "1") return undefined;
+  try {
+    base64Decode(query.get("message") ?? "");
+    return undefined;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return new ConnectError(`the query parameter "message" does not decode as base64: ${reason}`, Code.Internal);
+  }
+}
+
 async function bodyMessage(
   chunks: Uint8Array[],
   request: UniversalServerRequest,
@@ -57,7 +77,7 @@ async function bodyMessage(
   if (/^application\/json/i.test(contentType))
     return decompress(bytes, request.header.get("content-encoding"), options);
   // Enveloped (Connect streams, gRPC, gRPC-Web): the first message; flag bit 0 marks it compressed.
-  if (bytes.byteLength < 5) return undefined;
+  if (bytes.byteLength < 5 || bytes.byteLength < 5 + bytes.readUInt32BE(1)) return undefined;
   const message = bytes.subarray(5, 5 + bytes.readUInt32BE(1));
   if ((bytes[0]! & 1) === 0) return message;
   const encoding = /^application\/connect\+/i.test(contentType) ? "connect-content-encoding" : "grpc-encoding";

@@ -206,9 +206,12 @@ function routeStreams(h2: http2.Http2Server | http2.Http2SecureServer, route: St
     throw new Error(`expected one HTTP/2 stream listener (Node's compatibility layer), found ${compat.length}`);
   const [toCompat] = compat as [StreamListener];
   h2.removeListener("stream", toCompat);
-  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, raw: string[]) => {
-    if (!route(stream, headers, raw)) toCompat.call(h2, stream, headers, flags, raw);
-  });
+  h2.on(
+    "stream",
+    (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, raw: string[]) => {
+      if (!route(stream, headers, raw)) toCompat.call(h2, stream, headers, flags, raw);
+    },
+  );
 }
 
 /** The open sockets and HTTP/2 sessions, and the graceful drain that ends them. */

@@ -56,11 +56,11 @@ export class CatalogError extends Error {
 
 const MAX_VIOLATIONS_IN_MESSAGE = 8;
 /** How many characters of a caller's value a message shows. */
-const QUOTED_CHARS = 64;
+const QUOTED_CHARS = 48;
 
 /**
  * A caller's value as an error message shows it: in double quotes, at most
- * its first 64 characters, and then how long it was, e.g.
+ * its first 48 characters, and then how long it was, e.g.
  * `"aaaa..." (1048576 characters)`. Messages travel in one header line
  * (grpc-message), so they never echo input whole.
  */

@@ -10,11 +10,13 @@ import { createHmac, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RetryInfoSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
+import { CreateComponentRequestSchema } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { SyncService } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
@@ -28,11 +30,13 @@ import {
   type KeyMaterial,
   makeKeyMaterial,
   PROTOCOLS,
+  type Protocol,
   type ProtocolClients,
   protocolClients,
   signJwt,
   withAuth,
 } from "./helpers.js";
+import { connectOutcome, curlGrpcCall, frame, grpcWebOutcome, http1Request, type Outcome } from "./wire.js";
 
 const dir = tempDir("nestor-auth-");
 const keys: KeyMaterial = makeKeyMaterial(dir.path);
@@ -206,6 +210,65 @@ function confused(material: KeyMaterial): string {
   const signed = `${encode({ alg: "HS256", kid: "rsa-1" })}.${encode({ iss: ISSUER, aud: AUDIENCE, sub: "mallory", exp: now + 60, roles: ["admin"] })}`;
   return `${signed}.${createHmac("sha256", pem).update(signed).digest("base64url")}`;
 }
+
+describe("more than one credential", () => {
+  const CREATE = "/nestor.catalog.v1.CatalogService/CreateComponent";
+  const request = (name: string) => create(CreateComponentRequestSchema, { component: sampleComponent({ name }) });
+  const createBody = (name: string) => Buffer.from(toBinary(CreateComponentRequestSchema, request(name)));
+  /** A CreateComponent with these authorization headers, in this order, over one protocol. */
+  const senders: Record<Protocol, (name: string, values: string[]) => Promise<Outcome>> = {
+    grpc: (name, values) =>
+      curlGrpcCall(
+        server.url + CREATE,
+        frame(createBody(name)),
+        values.map((value) => ["authorization", value]),
+      ),
+    "grpc-web": async (name, values) => {
+      const answer = await http1Request(server.url + CREATE, frame(createBody(name)), {
+        "content-type": "application/grpc-web+proto",
+        authorization: values,
+      });
+      return grpcWebOutcome(answer.headers, answer.body);
+    },
+    connect: async (name, values) => {
+      const answer = await http1Request(
+        server.url + CREATE,
+        toJsonString(CreateComponentRequestSchema, request(name)),
+        {
+          "content-type": "application/json",
+          authorization: values,
+        },
+      );
+      return connectOutcome(answer.status, answer.body);
+    },
+  };
+  const orders: [string, (k: KeyMaterial["apiKeys"]) => [string, string]][] = [
+    ["a publisher key, then garbage", (k) => [`Bearer ${k.publisher}`, "Bearer garbage"]],
+    ["a publisher key, then a reader key", (k) => [`Bearer ${k.publisher}`, `Bearer ${k.reader}`]],
+    ["a reader key, then a publisher key", (k) => [`Bearer ${k.reader}`, `Bearer ${k.publisher}`]],
+    ["the same publisher key twice", (k) => [`Bearer ${k.publisher}`, `Bearer ${k.publisher}`]],
+  ];
+
+  it.each(PROTOCOLS.flatMap((protocol) => orders.map(([label, values]) => [protocol, label, values] as const)))(
+    "refuses two authorization headers over %s (%s) as UNAUTHENTICATED, writing nothing",
+    async (protocol, _label, values) => {
+      const name = fresh("two-keys");
+      const outcome = await senders[protocol](name, values(keys.apiKeys));
+      expect(outcome).toEqual({
+        code: "unauthenticated",
+        message: "the request carries 2 authorization headers; send exactly one credential",
+      });
+      await expectConnectError(clients.clients.grpc.getComponent({ name }, bearer(keys.apiKeys.reader)), Code.NotFound);
+    },
+  );
+
+  it.each(PROTOCOLS)("still takes one authorization header over %s", async (protocol) => {
+    const name = fresh("one-key");
+    const outcome = await senders[protocol](name, [`Bearer ${keys.apiKeys.publisher}`]);
+    expect(outcome.code).toBe("ok");
+    await clients.clients.grpc.getComponent({ name }, bearer(keys.apiKeys.reader));
+  });
+});
 
 describe("open and admin-only methods", () => {
   it("answers health checks without credentials", async () => {

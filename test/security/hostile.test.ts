@@ -619,13 +619,7 @@ function rawCases(): HostileCase[] {
       undecodable(),
     );
   }
-  overAll(
-    "a string field that is not UTF-8",
-    "GetComponent",
-    invalidUtf8Get(),
-    UNDECODABLE,
-    undecodable(/utf-8/i),
-  );
+  overAll("a string field that is not UTF-8", "GetComponent", invalidUtf8Get(), UNDECODABLE, undecodable(/utf-8/i));
   overAll(
     "deployment.config nested 40 levels deep",
     "CreateComponent",
@@ -664,13 +658,7 @@ function rawCases(): HostileCase[] {
     UNDECODABLE,
     undecodable(),
   );
-  overAll(
-    "a wire type that does not exist",
-    "ListComponents",
-    Buffer.from([0x0f, 0x01]),
-    UNDECODABLE,
-    undecodable(),
-  );
+  overAll("a wire type that does not exist", "ListComponents", Buffer.from([0x0f, 0x01]), UNDECODABLE, undecodable());
   overAll(
     "a varint of 11 bytes",
     "ListComponents",

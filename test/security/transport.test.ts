@@ -95,6 +95,27 @@ describe("mTLS", () => {
     },
   );
 
+  it.each(PROTOCOLS)(
+    "refuses a bearer token beside a client certificate mapped to an identity over %s (two credentials)",
+    async (protocol) => {
+      const own = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
+      try {
+        const name = `two-credentials-${protocol}`;
+        const err = await expectConnectError(
+          own.clients[protocol].createComponent({ component: sampleComponent({ name }) }, bearer(keys.apiKeys.reader)),
+          Code.Unauthenticated,
+        );
+        expect(err.rawMessage).toBe(
+          "the request carries two credentials, a bearer token and a client certificate mapped to " +
+            "cert:spiffe://nestor.test/publisher; send exactly one",
+        );
+        await expectConnectError(own.clients[protocol].getComponent({ name }), Code.NotFound);
+      } finally {
+        own.close();
+      }
+    },
+  );
+
   it("authenticates gRPC WatchEvents (served on the raw HTTP/2 stream) by the client certificate, and refuses it without one", async () => {
     const withCert = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
     const without = protocolClients(server.url, { ca: ca() });

@@ -6,7 +6,13 @@
  * a Connect code name ("invalid_argument", "ok", ...) or "http_<status>"
  * when the server answered below the RPC protocols.
  */
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import * as http from "node:http";
 import * as http2 from "node:http2";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 export interface Outcome {
@@ -179,4 +185,74 @@ function safeDecode(value: string): string {
   } catch {
     return value;
   }
+}
+
+/**
+ * One gRPC call over HTTP/2 sent by curl (built with nghttp2), for header
+ * lists Node's HTTP/2 client refuses to send: repeated `authorization`
+ * headers. The outcome is read from curl's verbose listing of the response
+ * headers and trailers.
+ */
+export async function curlGrpcCall(url: string, body: Buffer, headers: [string, string][]): Promise<Outcome> {
+  const file = join(tmpdir(), `nestor-curl-${process.pid}-${Math.random().toString(36).slice(2)}.bin`);
+  writeFileSync(file, body);
+  const args = ["-sS", "-v", "--http2-prior-knowledge", "-o", "/dev/null", "--data-binary", `@${file}`];
+  for (const [name, value] of [["content-type", "application/grpc"], ["te", "trailers"], ...headers])
+    args.push("-H", `${name}: ${value}`);
+  const { stderr } = await promisify(execFile)("curl", [...args, url]);
+  const header = (name: string) => new RegExp(`^< ${name}: ?(.*?)\r?$`, "im").exec(stderr)?.[1];
+  const status = header("grpc-status");
+  if (status === undefined) return { code: "transport_error", message: stderr.slice(-300) };
+  const message = safeDecode(header("grpc-message") ?? "");
+  return { code: status === "0" ? "ok" : codeName(Number(status) as Code), message };
+}
+
+/**
+ * One HTTP/1.1 request with header values as given, repeated headers
+ * included (fetch joins them into one line). Returns the status, headers
+ * and body.
+ */
+export function http1Request(
+  url: string,
+  body: Buffer | string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: "POST", headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+/** The outcome of a gRPC-Web answer (status in headers, or in the trailer frame of the body). */
+export function grpcWebOutcome(headers: http.IncomingHttpHeaders, body: Buffer): Outcome {
+  let status = headers["grpc-status"] as string | undefined;
+  let message = (headers["grpc-message"] as string | undefined) ?? "";
+  for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
+    if ((body[at]! & 0x80) === 0) continue;
+    const trailer = body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString("utf8");
+    status = /grpc-status:\s*(\d+)/i.exec(trailer)?.[1] ?? status;
+    message = /grpc-message:\s*([^\r\n]*)/i.exec(trailer)?.[1] ?? message;
+  }
+  if (status === undefined) return { code: "no_status", message: body.toString("utf8").slice(0, 300) };
+  return { code: status === "0" ? "ok" : codeName(Number(status) as Code), message: safeDecode(message) };
+}
+
+/** The outcome of a Connect unary answer. */
+export function connectOutcome(status: number, body: Buffer): Outcome {
+  if (status === 200) return { code: "ok", message: "" };
+  try {
+    const error = JSON.parse(body.toString("utf8")) as { code?: string; message?: string };
+    if (typeof error.code === "string") return { code: error.code, message: error.message ?? "" };
+  } catch {
+    // Not a Connect error body: report the HTTP status.
+  }
+  return { code: `http_${status}`, message: body.toString("utf8").slice(0, 300) };
 }

@@ -48,11 +48,32 @@ export class Authenticator {
 
   /**
    * The caller's identity; undefined when the call carries no credentials.
-   * Throws CatalogError UNAUTHENTICATED for credentials that do not verify.
+   * Throws CatalogError UNAUTHENTICATED for credentials that do not verify,
+   * and for a call that carries more than one (`authorizationHeaders`
+   * counted, or a bearer token beside a client certificate mapped to an
+   * identity): which one would count is the caller's to say, not ours.
    */
-  async authenticate(authorization: string | null, peer: Peer): Promise<Identity | undefined> {
+  async authenticate(
+    authorization: string | null,
+    peer: Peer,
+    authorizationHeaders = 1,
+  ): Promise<Identity | undefined> {
     if (!this.enabled) return UNAUTHENTICATED_ADMIN;
-    if (authorization !== null && authorization !== "") return this.bearer(authorization);
+    if (authorizationHeaders > 1)
+      throw new CatalogError(
+        "UNAUTHENTICATED",
+        `the request carries ${authorizationHeaders} authorization headers; send exactly one credential`,
+      );
+    if (authorization !== null && authorization !== "") {
+      const certified = peer.verifiedCertificate && this.certificates.identify(peer.verifiedCertificate);
+      if (certified)
+        throw new CatalogError(
+          "UNAUTHENTICATED",
+          `the request carries two credentials, a bearer token and a client certificate mapped to ${certified.name}; ` +
+            "send exactly one",
+        );
+      return this.bearer(authorization);
+    }
     if (peer.verifiedCertificate && this.certificates.configured) {
       const identity = this.certificates.identify(peer.verifiedCertificate);
       if (!identity)

@@ -21,7 +21,7 @@ export { type AuthInterceptorOptions, authInterceptor } from "./interceptor.js";
 export { IssuerKeys, parseJwks } from "./jwks.js";
 export { JwtVerifier, looksLikeJwt } from "./jwt.js";
 export { RateLimiter, StreamCounter } from "./limits.js";
-export { type Peer, peerContextValues, peerKey, streamPeerContextValues } from "./peer.js";
+export { type Peer, peerContextValues, peerKey, repeatedAuthorizationKey, streamPeerContextValues } from "./peer.js";
 export { CATALOG_SERVICE, MethodPolicy } from "./policy.js";
 export { secureServerOptions, watchTlsFiles } from "./tls.js";
 

@@ -11,7 +11,9 @@
  * write, would let another publisher's write land in between (e.g. create
  * the name's first version under another provider).
  *
- * UNAUTHENTICATED: no credentials, or credentials that do not verify.
+ * UNAUTHENTICATED: no credentials, credentials that do not verify, or more
+ * than one credential (two authorization headers; a bearer token beside a
+ * mapped client certificate).
  * PERMISSION_DENIED: a known caller without the role or outside its scope.
  * Messages name the role that is missing, never the token.
  */
@@ -25,7 +27,7 @@ import { actorKey, callLoggerKey, writeAuthorizerKey } from "../context.js";
 import type { Authenticator } from "./authenticator.js";
 import { hasRole, type Identity, scopeViolation } from "./identity.js";
 import { RateLimiter, StreamCounter } from "./limits.js";
-import { peerKey } from "./peer.js";
+import { peerKey, repeatedAuthorizationKey } from "./peer.js";
 import type { MethodPolicy } from "./policy.js";
 
 export interface AuthInterceptorOptions {
@@ -51,7 +53,8 @@ export function authInterceptor({ authenticator, policy, limits }: AuthIntercept
       identity = await authenticator.authenticate(req.header.get("authorization"), peer).catch(() => undefined);
     } else {
       try {
-        identity = await authenticator.authenticate(req.header.get("authorization"), peer);
+        const headers = req.contextValues.get(repeatedAuthorizationKey);
+        identity = await authenticator.authenticate(req.header.get("authorization"), peer, headers);
       } catch (err) {
         // Failed attempts spend the address's budget, which slows down guessing keys.
         throwIfLimited(rate.take(addressKey), "address");
