@@ -16,8 +16,9 @@ import type * as http2 from "node:http2";
 
 /**
  * The grpc-message header value for a message, percent-encoded as the gRPC
- * spec asks. `value` is the header as Connect wrote it (or the plain
- * message: decoding what is not percent-encoded leaves it as it is).
+ * spec asks, spaces at either end included. `value` is the header as
+ * Connect wrote it (or the plain message: decoding what is not
+ * percent-encoded leaves it as it is).
  */
 export function grpcMessageHeaderValue(value: string): string {
   let message: string;
@@ -33,7 +34,8 @@ export function grpcMessageHeaderValue(value: string): string {
         ? String.fromCharCode(byte)
         : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
-  return out;
+  // An HTTP/2 field value must not start or end with whitespace (RFC 9113, 8.2.1); Node drops such a header.
+  return out.replace(/^ +| +$/g, (spaces) => "%20".repeat(spaces.length));
 }
 
 type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;

@@ -91,7 +91,7 @@ export function guardHandler(handler: UniversalHandler, options: GuardOptions): 
       const requestJson = await readRequestJson(source, request, options);
       return boundedConnectError(jsonFieldError(error, handler.method.input, requestJson));
     };
-    return boundAnswer(request, response, fix);
+    return boundAnswer(request, response, fix, options);
   }
   return Object.assign(guarded, {
     service: handler.service,
@@ -137,6 +137,7 @@ function boundAnswer(
   request: UniversalServerRequest,
   response: UniversalServerResponse,
   fix: Fix,
+  options: GuardOptions,
 ): UniversalServerResponse | Promise<UniversalServerResponse> {
   // Only the gRPC handler keeps its trailer apart from the body.
   if (response.trailer !== undefined) {
@@ -152,7 +153,7 @@ function boundAnswer(
     return response;
   }
   if (response.status === 415) return unsupportedGrpcContentType(request) ?? response;
-  return fixConnectUnaryError(response, fix);
+  return fixConnectUnaryError(response, fix, options);
 }
 
 async function fixTrailer(response: UniversalServerResponse, trailer: Headers, fix: Fix) {
@@ -193,16 +194,28 @@ function envelopeData(chunk: Uint8Array, flags: number): Uint8Array | undefined 
   return length === chunk.byteLength - 5 ? chunk.subarray(5) : undefined;
 }
 
-/** A Connect unary error: connect writes it as one uncompressed JSON chunk (errors are never compressed). */
-async function fixConnectUnaryError(response: UniversalServerResponse, fix: Fix): Promise<UniversalServerResponse> {
-  if (response.body === undefined || response.header?.has("content-encoding") === true) return response;
+/**
+ * A Connect unary error: one JSON chunk, compressed when it is long and the
+ * caller accepts an encoding (a long message is exactly what gets fixed), so
+ * it is read back through that compression and answered uncompressed.
+ */
+async function fixConnectUnaryError(
+  response: UniversalServerResponse,
+  fix: Fix,
+  options: GuardOptions,
+): Promise<UniversalServerResponse> {
+  if (response.body === undefined) return response;
   const chunks: Uint8Array[] = [];
   for await (const chunk of response.body) chunks.push(chunk);
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const unchanged = { ...response, body: createAsyncIterable([bytes]) };
+  const encoding = response.header?.get("content-encoding") ?? null;
+  const compression = options.acceptCompression.find((c) => c.name === encoding);
+  if (encoding !== null && compression === undefined) return unchanged;
   let error: ConnectError;
   try {
-    error = errorFromJsonBytes(bytes, undefined, new ConnectError("", Code.Unknown));
+    const json = compression === undefined ? bytes : await compression.decompress(bytes, options.readMaxBytes);
+    error = errorFromJsonBytes(json, undefined, new ConnectError("", Code.Unknown));
   } catch {
     return unchanged;
   }
@@ -210,6 +223,7 @@ async function fixConnectUnaryError(response: UniversalServerResponse, fix: Fix)
   if (fixed === error) return unchanged;
   const body = errorToJsonBytes(fixed, undefined);
   const header = new Headers(response.header);
+  header.delete("content-encoding");
   header.set("content-length", String(body.byteLength));
   return { status: codeToHttpStatus(fixed.code), header, body: createAsyncIterable([body]) };
 }

@@ -46,6 +46,10 @@ describe("grpcMessageHeaderValue", () => {
   test("escapes only what the spec asks: bytes outside printable ASCII, and '%'", () => {
     expect(grpcMessageHeaderValue(encodeURIComponent("a: b; c/d é %"))).toBe("a: b; c/d %C3%A9 %25");
   });
+
+  test("escapes spaces at either end, which an HTTP/2 field value may not hold", () => {
+    expect(grpcMessageHeaderValue(encodeURIComponent("  value:  "))).toBe("%20%20value:%20%20");
+  });
 });
 
 describe("headerSafeMessage", () => {
@@ -59,10 +63,17 @@ describe("headerSafeMessage", () => {
     expect(headerSafeMessage(message)).toMatch(/^[\x20-\x7e]*$/);
   });
 
+  test("keeps the start of a long run of characters (a caller's value echoed whole) and says how long it was", () => {
+    expect(headerSafeMessage(`name "${"x".repeat(5_000)}" is invalid`)).toBe(
+      `name "${"x".repeat(59)}... (5002 characters) is invalid`,
+    );
+    expect(headerSafeMessage("é".repeat(5_000))).toBe(`${"\\u00e9".repeat(10)}... (30000 characters)`);
+  });
+
   test("cuts long messages to one short header line, saying how long they were", () => {
-    const cut = headerSafeMessage("é".repeat(5_000));
+    const cut = headerSafeMessage("word ".repeat(1_000));
     expect(cut.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
     expect(cut.length).toBeGreaterThan(MAX_MESSAGE_CHARS - 6);
-    expect(cut).toMatch(/^(\\u00e9)+\.\.\. \(cut from 30000 characters\)$/);
+    expect(cut).toMatch(/^(word )+(w|wo|wor|word)?\.\.\. \(cut from 5000 characters\)$/);
   });
 });

@@ -1,25 +1,36 @@
 /**
  * The hostile-input suite: hundreds of bad requests over gRPC, gRPC-Web and
  * Connect against one real server with authentication on. Every request
- * must get the right status with a clear message (no INTERNAL except the one
- * protocol violation the gRPC spec answers so, no stack trace, no echo of a
- * token); afterwards the server still answers, its heap
- * is back near where it started (after forced GC), and the catalog has the
- * same revision and content as before.
+ * must get the right status with a clear message: no INTERNAL except for
+ * bytes that do not decode (the gRPC convention), no stack trace, no echo
+ * of a token, and every message printable ASCII within one short header
+ * line (a caller's value quoted as a short prefix plus its length), so a
+ * gRPC client always receives a status. The corpus covers oversized values
+ * in every string field, header and path, huge and malformed grpc-timeout
+ * values, repeated credentials, and many streams replaying the event log on
+ * one connection. Afterwards the server still answers, its heap is back near
+ * where it started (after forced GC), and the catalog has the same revision
+ * and content as before. Companions: test/security/protocol-edge.test.ts
+ * (each protocol-edge rule per protocol), test/security/poison.property.test.ts
+ * (generated inputs that must not poison the catalog), and
+ * test/api/replay-one-connection.test.ts (1,000 replaying streams).
  */
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import {
   CreateComponentRequestSchema,
   GetComponentRequestSchema,
   ListComponentsRequestSchema,
+  WatchEventsRequestSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { SyncService } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
+import { MAX_MESSAGE_CHARS } from "../../src/api/errors.js";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { LIMITS } from "../../src/catalog/validation.js";
 import { silentLogger } from "../../src/logging/index.js";
@@ -35,7 +46,19 @@ import {
   signJwt,
   withAuth,
 } from "./helpers.js";
-import { connectCall, connectStreamCall, frame, grpcWebCall, type Outcome, outcomeOf, RawGrpc } from "./wire.js";
+import {
+  connectCall,
+  connectOutcome,
+  connectStreamCall,
+  curlGrpcCall,
+  frame,
+  grpcWebCall,
+  grpcWebOutcome,
+  http1Request,
+  type Outcome,
+  outcomeOf,
+  RawGrpc,
+} from "./wire.js";
 
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 const SERVICE = "/nestor.catalog.v1.CatalogService";
@@ -56,6 +79,17 @@ const reader = bearer(keys.apiKeys.reader);
 let server: CatalogServer;
 let clients: ProtocolClients;
 let rawGrpc: RawGrpc;
+let healthClients: Record<Protocol, Client<typeof Health>>;
+let syncClients: Record<Protocol, Client<typeof SyncService>>;
+
+/** One transport per protocol, as protocolClients makes them, for the services it has no client for. */
+function transports(baseUrl: string): Record<Protocol, Transport> {
+  return {
+    grpc: createGrpcTransport({ baseUrl }),
+    "grpc-web": createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
+    connect: createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false }),
+  };
+}
 
 function forceGc(): () => void {
   setFlagsFromString("--expose-gc");
@@ -89,6 +123,17 @@ beforeAll(async () => {
     silentLogger,
   );
   clients = protocolClients(server.url);
+  const byProtocol = transports(server.url);
+  healthClients = {
+    grpc: createClient(Health, byProtocol.grpc),
+    "grpc-web": createClient(Health, byProtocol["grpc-web"]),
+    connect: createClient(Health, byProtocol.connect),
+  };
+  syncClients = {
+    grpc: createClient(SyncService, byProtocol.grpc),
+    "grpc-web": createClient(SyncService, byProtocol["grpc-web"]),
+    connect: createClient(SyncService, byProtocol.connect),
+  };
   rawGrpc = new RawGrpc(server.url);
   for (const name of ["seed-mysql", "seed-network"]) {
     await clients.clients.grpc.createComponent(
@@ -797,11 +842,227 @@ function rawCases(): HostileCase[] {
   return cases;
 }
 
+// ---------------------------------------------------------------- oversized values, headers and paths
+
+/** Past every field's limit, under server.maxRequestBytes: the answer must still be one short header line. */
+const OVERSIZED = "o".repeat(256 * 1024);
+const OVERSIZED_MESSAGE = /\(26214\d characters\)/;
+
+/** A 256 KiB value in every string field of every request, over one typed client. */
+function oversizedFieldCases(protocol: Protocol): HostileCase[] {
+  const client = () => clients.clients[protocol];
+  const o = OVERSIZED;
+  const cases: HostileCase[] = [];
+  const add = (
+    label: string,
+    send: () => Promise<unknown> | AsyncIterable<unknown>,
+    expected: string[],
+    message: RegExp = OVERSIZED_MESSAGE,
+  ) =>
+    cases.push({ label: `${protocol}: oversized ${label}`, send: () => outcomeOf(send()), expect: expected, message });
+  const invalid = ["invalid_argument"];
+  const create = (component: ComponentInit) => () => client().createComponent({ component }, admin);
+  add("component.name", create(sampleComponent({ name: o })), invalid);
+  add("component.version", create(sampleComponent({ version: o })), invalid);
+  add("component.provider", create(sampleComponent({ provider: o })), invalid);
+  add("component.category", create(sampleComponent({ category: o })), invalid);
+  add("component.description", create(sampleComponent({ description: o })), invalid, /description.*262144/);
+  add("label key", create(sampleComponent({ labels: { [o]: "v" } })), invalid);
+  add("label value", create(sampleComponent({ labels: { team: o } })), invalid);
+  add("input name", create(sampleComponent({ inputs: [{ name: o, type: 1 }] })), invalid);
+  const input = (init: object) => create(sampleComponent({ inputs: [{ name: "x", type: 1, ...init }] }));
+  add("input description", input({ description: o }), invalid, /description.*262144/);
+  add("input pattern", input({ validation: { pattern: o } }), invalid, /pattern.*262144/);
+  add("output name", create(sampleComponent({ outputs: [{ name: o, type: 1 }] })), invalid);
+  add("deployment.engine", create(sampleComponent({ deployment: { engine: o, config: {} } })), invalid);
+  const engineVersion = { engine: "terraform", engineVersion: o, config: {} };
+  add("engine_version", create(sampleComponent({ deployment: engineVersion })), invalid, /engine_?[vV]ersion.*262144/);
+  add("source.commit", create(sampleComponent({ source: { commit: o } })), invalid);
+  add("GetComponent.name", () => client().getComponent({ name: o }, admin), invalid);
+  add(
+    "GetComponent.version",
+    () => client().getComponent({ name: "seed-mysql", version: o }, admin),
+    invalid,
+    /version/,
+  );
+  add("ListComponents.page_token", () => client().listComponents({ pageToken: o }, admin), invalid, /page_token/);
+  add("ListComponents.order_by", () => client().listComponents({ orderBy: o }, admin), invalid);
+  const filter = { provider: o, category: o, labels: { [o]: o } };
+  add("ListComponents filter values", () => client().listComponents({ filter }, admin), ["ok"]);
+  add("SearchComponents.query", () => client().searchComponents({ query: o }, admin), invalid, /query/);
+  add("ListComponentVersions.name", () => client().listComponentVersions({ name: o }, admin), invalid);
+  const compare = { name: "seed-mysql", baseVersion: o, targetVersion: "1.0.0" };
+  add("CompareComponentVersions.base_version", () => client().compareComponentVersions(compare, admin), invalid);
+  add("DeleteComponent.name", () => client().deleteComponent({ name: o, version: "1.0.0" }, admin), invalid);
+  const etag = { name: "seed-mysql", version: "1.0.0", etag: o };
+  add("DeleteComponent.etag", () => client().deleteComponent(etag, admin), invalid, /etag/);
+  const update = { component: { ...etag, description: "d" } };
+  add("UpdateComponent.component.etag", () => client().updateComponent(update, admin), invalid, /etag/);
+  add("WatchEvents.filter.names", () => client().watchEvents({ filter: { names: [o] } }, admin), invalid);
+  add("Health/Check.service", () => healthClients[protocol].check({ service: o }), ["not_found"]);
+  add("SyncService.repository", () => syncClients[protocol].getSyncStatus({ repository: o }, admin), ["not_found"]);
+  return cases;
+}
+
+/** Oversized headers and paths, over each protocol's transport: HTTP/2 takes a 64 KiB header list, HTTP/1.1 16 KiB. */
+function oversizedHeaderCases(): HostileCase[] {
+  const auth = { authorization: admin.headers.authorization };
+  const list = `${SERVICE}/ListComponents`;
+  const body = Buffer.from(toBinary(ListComponentsRequestSchema, create(ListComponentsRequestSchema, {})));
+  const cases: HostileCase[] = [];
+  const grpcSize = 48 * 1024;
+  const http1Size = 12 * 1024;
+  const headers: [string, (size: number) => Record<string, string>, string[]][] = [
+    ["grpc-timeout", (n) => ({ ...auth, "grpc-timeout": "9".repeat(n) }), ["invalid_argument"]],
+    ["grpc-encoding", (n) => ({ ...auth, "grpc-encoding": "x".repeat(n) }), ["unimplemented"]],
+    ["authorization", (n) => ({ authorization: `Bearer ${"k".repeat(n)}` }), ["unauthenticated"]],
+    ["x-request-id", (n) => ({ ...auth, "x-request-id": "r".repeat(n) }), ["ok"]],
+    ["a header of no meaning", (n) => ({ ...auth, "x-anything": "z".repeat(n) }), ["ok"]],
+  ];
+  for (const [label, make, expected] of headers) {
+    cases.push({
+      label: `grpc: a ${grpcSize}-byte ${label}`,
+      send: () => rawGrpc.call(list, frame(body), make(grpcSize)),
+      expect: expected,
+    });
+    cases.push({
+      label: `grpc-web: a ${http1Size}-byte ${label}`,
+      send: () => grpcWebCall(server.url, list, frame(body), make(http1Size)),
+      expect: expected,
+    });
+  }
+  cases.push({
+    label: `connect: a ${http1Size}-byte connect-timeout-ms`,
+    send: () =>
+      connectCall(server.url, list, "{}", "application/json", { ...auth, "connect-timeout-ms": "9".repeat(http1Size) }),
+    expect: ["invalid_argument"],
+  });
+  cases.push({
+    label: "connect: a 20 KiB header, past Node's HTTP/1.1 limit",
+    send: () =>
+      connectCall(server.url, list, "{}", "application/json", { ...auth, "x-anything": "z".repeat(20 * 1024) }),
+    expect: ["http_431"],
+  });
+  cases.push({
+    label: "grpc: a 30 KiB method path",
+    send: () => rawGrpc.call(`${SERVICE}/${"P".repeat(30 * 1024)}`, frame(body), auth),
+    expect: ["unimplemented"],
+    message: /unknown method/,
+  });
+  cases.push({
+    label: "connect: a 12 KiB method path",
+    send: () => connectCall(server.url, `${SERVICE}/${"P".repeat(12 * 1024)}`, "{}", "application/json", auth),
+    expect: ["unimplemented"],
+    message: /unknown method/,
+  });
+  return cases;
+}
+
+/** grpc-timeout values that do not parse are INVALID_ARGUMENT naming the header; long valid ones mean no deadline. */
+function grpcTimeoutCases(): HostileCase[] {
+  const auth = { authorization: admin.headers.authorization };
+  const list = `${SERVICE}/ListComponents`;
+  const body = Buffer.from(toBinary(ListComponentsRequestSchema, create(ListComponentsRequestSchema, {})));
+  const watch = frame(
+    Buffer.from(toBinary(WatchEventsRequestSchema, create(WatchEventsRequestSchema, { startRevision: -1n }))),
+  );
+  const malformed = ["", "S", "1", "-1S", "1.5S", "123456789S", "99999999X", "1s", `${"9".repeat(1000)}S`];
+  const cases: HostileCase[] = [];
+  for (const value of malformed) {
+    const shown = value.length > 20 ? `${value.length} characters` : JSON.stringify(value);
+    cases.push({
+      label: `grpc: grpc-timeout ${shown}`,
+      send: () => rawGrpc.call(list, frame(body), { ...auth, "grpc-timeout": value }),
+      expect: ["invalid_argument"],
+      message: /grpc timeout/,
+    });
+    cases.push({
+      label: `grpc: WatchEvents (raw stream path) with grpc-timeout ${shown}`,
+      send: () => rawGrpc.call(`${SERVICE}/WatchEvents`, watch, { ...auth, "grpc-timeout": value }),
+      expect: ["invalid_argument"],
+      message: /grpc timeout/,
+    });
+  }
+  for (const value of ["2147484S", "99999999S", "99999999H", "99999999M"]) {
+    cases.push({
+      label: `grpc: grpc-timeout ${value} (past what a timer holds: no deadline)`,
+      send: () => rawGrpc.call(list, frame(body), { ...auth, "grpc-timeout": value }),
+      expect: ["ok"],
+    });
+    cases.push({
+      label: `grpc: WatchEvents (raw stream path) with grpc-timeout ${value} fails only on its request`,
+      send: () => rawGrpc.call(`${SERVICE}/WatchEvents`, watch, { ...auth, "grpc-timeout": value }),
+      expect: ["invalid_argument"],
+      message: /start_revision/,
+    });
+  }
+  return cases;
+}
+
+/** Two credentials in one request: refused, whichever comes first. */
+function repeatedCredentialCases(): HostileCase[] {
+  const path = `${SERVICE}/CreateComponent`;
+  const request = create(CreateComponentRequestSchema, { component: sampleComponent({ name: "two-keys" }) });
+  const binary = Buffer.from(toBinary(CreateComponentRequestSchema, request));
+  const pairs: [string, [string, string]][] = [
+    ["admin key, then garbage", [admin.headers.authorization, "Bearer garbage"]],
+    ["admin key, then reader key", [admin.headers.authorization, reader.headers.authorization]],
+    ["reader key, then admin key", [reader.headers.authorization, admin.headers.authorization]],
+  ];
+  const cases: HostileCase[] = [];
+  const message = /2 authorization headers/;
+  for (const [label, values] of pairs) {
+    cases.push({
+      label: `grpc: two authorization headers (${label})`,
+      send: () =>
+        curlGrpcCall(
+          server.url + path,
+          frame(binary),
+          values.map((v) => ["authorization", v]),
+        ),
+      expect: ["unauthenticated"],
+      message,
+    });
+    cases.push({
+      label: `grpc-web: two authorization headers (${label})`,
+      send: async () => {
+        const answer = await http1Request(server.url + path, frame(binary), {
+          "content-type": "application/grpc-web+proto",
+          authorization: values,
+        });
+        return grpcWebOutcome(answer.headers, answer.body);
+      },
+      expect: ["unauthenticated"],
+      message,
+    });
+    cases.push({
+      label: `connect: two authorization headers (${label})`,
+      send: async () => {
+        const answer = await http1Request(server.url + path, binary, {
+          "content-type": "application/proto",
+          authorization: values,
+        });
+        return connectOutcome(answer.status, answer.body);
+      },
+      expect: ["unauthenticated"],
+      message,
+    });
+  }
+  return cases;
+}
+
 // ---------------------------------------------------------------- the run
 
 describe("hostile inputs", () => {
   it("answers every bad request with the right status and a clear message, stays up, frees its memory and leaves the catalog unchanged", async () => {
-    const cases = [...PROTOCOLS.flatMap(typedCases), ...rawCases()];
+    const cases = [
+      ...PROTOCOLS.flatMap(typedCases),
+      ...PROTOCOLS.flatMap(oversizedFieldCases),
+      ...rawCases(),
+      ...oversizedHeaderCases(),
+      ...grpcTimeoutCases(),
+      ...repeatedCredentialCases(),
+    ];
     expect(cases.length).toBeGreaterThanOrEqual(200);
     const gc = forceGc();
     const before = await catalogSnapshot(clients.clients.grpc);
@@ -818,7 +1079,8 @@ describe("hostile inputs", () => {
       if (outcome.code !== "ok" && !outcome.code.startsWith("http_")) {
         if (outcome.message.trim() === "") problems.push("empty message");
         if (/\n\s+at /.test(outcome.message)) problems.push("stack trace in message");
-        if (outcome.message.length > 4200) problems.push("message longer than a header line");
+        if (outcome.message.length > MAX_MESSAGE_CHARS) problems.push("message longer than one short header line");
+        if (!/^[\x20-\x7e]*$/.test(outcome.message)) problems.push("message not printable ASCII");
         if (c.message && !c.message.test(outcome.message)) problems.push(`message does not match ${c.message}`);
         for (const secret of Object.values(keys.apiKeys))
           if (outcome.message.includes(secret)) problems.push("message echoes an API key");

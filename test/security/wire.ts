@@ -14,10 +14,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { errorFromJson } from "@connectrpc/connect/protocol-connect";
+import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
+import { BadRequestSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 
 export interface Outcome {
   code: string;
   message: string;
+  /** The field paths of a google.rpc.BadRequest detail, when the answer carried one (raw calls only). */
+  fields?: string[];
+}
+
+/** The BadRequest field paths of an error decoded from the wire, or undefined without that detail. */
+function badRequestFields(error: ConnectError | undefined): string[] | undefined {
+  const [detail] = error?.findDetails(BadRequestSchema) ?? [];
+  return detail?.fieldViolations.map((v) => v.field);
+}
+
+function withFields(outcome: Outcome, error: ConnectError | undefined): Outcome {
+  const fields = badRequestFields(error);
+  return fields === undefined ? outcome : { ...outcome, fields };
 }
 
 /** Code.InvalidArgument → "invalid_argument". */
@@ -48,11 +64,16 @@ export function frame(message: Uint8Array, claimedLength = message.length, flags
 }
 
 export class RawGrpc {
-  private readonly session: http2.ClientHttp2Session;
+  private session: http2.ClientHttp2Session;
 
-  constructor(baseUrl: string) {
-    this.session = http2.connect(baseUrl);
-    this.session.on("error", () => {});
+  constructor(private readonly baseUrl: string) {
+    this.session = this.connect();
+  }
+
+  private connect(): http2.ClientHttp2Session {
+    const session = http2.connect(this.baseUrl);
+    session.on("error", () => {});
+    return session;
   }
 
   /** One gRPC call with `body` as the whole request stream. */
@@ -61,10 +82,14 @@ export class RawGrpc {
       let status: string | undefined;
       let message = "";
       let httpStatus = 0;
+      let error: ConnectError | undefined;
       const take = (h: http2.IncomingHttpHeaders) => {
         if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
         if (h["grpc-message"] !== undefined) message = decodeURIComponent(String(h["grpc-message"]));
+        if (h["grpc-status-details-bin"] !== undefined) error = findTrailerError(webHeaders(h));
       };
+      // A connection the server tore down (as it may for a broken frame) is replaced, so one case cannot hang the rest.
+      if (this.session.closed || this.session.destroyed) this.session = this.connect();
       const stream = this.session.request({
         ":method": "POST",
         ":path": path,
@@ -80,7 +105,8 @@ export class RawGrpc {
       stream.on("data", () => {});
       stream.on("error", () => {});
       stream.on("close", () => {
-        if (status !== undefined) resolve({ code: status === "0" ? "ok" : codeName(Number(status) as Code), message });
+        const code = status === "0" ? "ok" : codeName(Number(status) as Code);
+        if (status !== undefined) resolve(withFields({ code, message }, error));
         else resolve({ code: httpStatus ? `http_${httpStatus}` : "transport_error", message });
       });
       stream.end(body);
@@ -105,20 +131,9 @@ export async function grpcWebCall(
     body,
   });
   const bytes = Buffer.from(await response.arrayBuffer());
-  let status = response.headers.get("grpc-status") ?? undefined;
-  let message = response.headers.get("grpc-message") ?? "";
-  // Trailers travel in the body as a frame with flag 0x80.
-  for (let at = 0; at + 5 <= bytes.length; ) {
-    const length = bytes.readUInt32BE(at + 1);
-    if (bytes[at]! & 0x80) {
-      const trailer = bytes.subarray(at + 5, at + 5 + length).toString("utf8");
-      status = /grpc-status:\s*(\d+)/i.exec(trailer)?.[1] ?? status;
-      message = /grpc-message:\s*([^\r\n]*)/i.exec(trailer)?.[1] ?? message;
-    }
-    at += 5 + length;
-  }
-  if (status === undefined) return { code: `http_${response.status}`, message: bytes.toString("utf8").slice(0, 500) };
-  return { code: status === "0" ? "ok" : codeName(Number(status) as Code), message: safeDecode(message) };
+  const outcome = grpcWebOutcome(Object.fromEntries(response.headers), bytes);
+  if (outcome.code !== "no_status") return outcome;
+  return { code: `http_${response.status}`, message: bytes.toString("utf8").slice(0, 500) };
 }
 
 /** One Connect unary call over HTTP/1.1 with any content type and body. */
@@ -134,15 +149,7 @@ export async function connectCall(
     headers: { ...(contentType !== undefined ? { "content-type": contentType } : {}), ...headers },
     body,
   });
-  const text = await response.text();
-  if (response.status === 200) return { code: "ok", message: "" };
-  try {
-    const error = JSON.parse(text) as { code?: string; message?: string };
-    if (typeof error.code === "string") return { code: error.code, message: error.message ?? "" };
-  } catch {
-    // Not a Connect error body: report the HTTP status.
-  }
-  return { code: `http_${response.status}`, message: text.slice(0, 500) };
+  return connectOutcome(response.status, Buffer.from(await response.arrayBuffer()));
 }
 
 /**
@@ -170,13 +177,29 @@ export async function connectStreamCall(
       const end = JSON.parse(bytes.subarray(at + 5, at + 5 + length).toString("utf8")) as {
         error?: { code?: string; message?: string };
       };
-      return end.error
-        ? { code: end.error.code ?? "unknown", message: end.error.message ?? "" }
-        : { code: "ok", message: "" };
+      if (end.error === undefined) return { code: "ok", message: "" };
+      const outcome = { code: end.error.code ?? "unknown", message: end.error.message ?? "" };
+      return withFields(outcome, decodedConnectError(end.error));
     }
     at += 5 + length;
   }
   return { code: "no_end_stream", message: bytes.toString("utf8").slice(0, 500) };
+}
+
+/** A Connect error body (unary, or an end-stream's error) decoded as Connect-ES decodes it. */
+function decodedConnectError(json: unknown): ConnectError | undefined {
+  try {
+    return errorFromJson(json as never, undefined, new ConnectError("", Code.Unknown));
+  } catch {
+    return undefined;
+  }
+}
+
+function webHeaders(h: http2.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(h))
+    if (!name.startsWith(":") && value !== undefined) out.set(name, String(value));
+  return out;
 }
 
 function safeDecode(value: string): string {
@@ -235,14 +258,20 @@ export function http1Request(
 export function grpcWebOutcome(headers: http.IncomingHttpHeaders, body: Buffer): Outcome {
   let status = headers["grpc-status"] as string | undefined;
   let message = (headers["grpc-message"] as string | undefined) ?? "";
+  let details = headers["grpc-status-details-bin"] as string | undefined;
+  // Trailers travel in the body as a frame with flag 0x80.
   for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
     if ((body[at]! & 0x80) === 0) continue;
     const trailer = body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString("utf8");
     status = /grpc-status:\s*(\d+)/i.exec(trailer)?.[1] ?? status;
     message = /grpc-message:\s*([^\r\n]*)/i.exec(trailer)?.[1] ?? message;
+    details = /grpc-status-details-bin:\s*([^\r\n]*)/i.exec(trailer)?.[1] ?? details;
   }
   if (status === undefined) return { code: "no_status", message: body.toString("utf8").slice(0, 300) };
-  return { code: status === "0" ? "ok" : codeName(Number(status) as Code), message: safeDecode(message) };
+  const outcome = { code: status === "0" ? "ok" : codeName(Number(status) as Code), message: safeDecode(message) };
+  if (details === undefined) return outcome;
+  const trailer = new Headers({ "grpc-status": status, "grpc-status-details-bin": details });
+  return withFields(outcome, findTrailerError(trailer));
 }
 
 /** The outcome of a Connect unary answer. */
@@ -250,7 +279,8 @@ export function connectOutcome(status: number, body: Buffer): Outcome {
   if (status === 200) return { code: "ok", message: "" };
   try {
     const error = JSON.parse(body.toString("utf8")) as { code?: string; message?: string };
-    if (typeof error.code === "string") return { code: error.code, message: error.message ?? "" };
+    if (typeof error.code === "string")
+      return withFields({ code: error.code, message: error.message ?? "" }, decodedConnectError(error));
   } catch {
     // Not a Connect error body: report the HTTP status.
   }
