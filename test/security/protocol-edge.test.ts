@@ -196,7 +196,7 @@ describe("deadlines beyond what a timer holds mean no practical deadline", () =>
     ["gRPC-Web, grpc-timeout 2147484S", "application/grpc-web+proto", { "grpc-timeout": "2147484S" }],
     ["Connect, connect-timeout-ms 9999999999", "application/connect+proto", { "connect-timeout-ms": "9999999999" }],
   ])("a WatchEvents over %s stays open past its first messages", async (_label, contentType, headers) => {
-    const response = await fetch(server.url + `${SERVICE}/WatchEvents`, {
+    const response = await fetch(`${server.url}${SERVICE}/WatchEvents`, {
       method: "POST",
       headers: { "content-type": contentType, ...headers },
       body: frame(Buffer.alloc(0)),
