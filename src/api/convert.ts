@@ -2,7 +2,7 @@
  * Mapping between the wire types (gen/ts) and the domain records
  * (src/storage/records.ts). The only place that knows both.
  */
-import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import { create, fromJson } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromDate, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import {
@@ -144,23 +144,93 @@ function outputFromWire(output: Output): OutputSpec {
   };
 }
 
-/** The JSON of a Value, or undefined (with a violation at `path`) when a Value inside it has no kind set. */
+/**
+ * The JSON of a Value, or undefined (with a violation at `path`) when a
+ * Value inside it has no kind set. NaN and ±Infinity (a binary number_value
+ * can carry them) come through as numbers, for validation to refuse by path.
+ */
 function jsonFromValue(value: Value, path: string, violations: FieldViolation[]): JsonValue | undefined {
-  try {
-    return toJson(ValueSchema, value) as JsonValue;
-  } catch {
-    violations.push({
-      field: path,
-      description:
-        "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
-      reason: "VALUE_KIND_MISSING",
-    });
-    return undefined;
+  const json = valueToJson(value);
+  if (json !== undefined) return json;
+  violations.push({
+    field: path,
+    description:
+      "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
+    reason: "VALUE_KIND_MISSING",
+  });
+  return undefined;
+}
+
+function valueToJson(value: Value): JsonValue | undefined {
+  const kind = value.kind;
+  switch (kind.case) {
+    case "nullValue":
+      return null;
+    case "numberValue":
+    case "stringValue":
+    case "boolValue":
+      return kind.value;
+    case "structValue": {
+      const object: { [key: string]: JsonValue } = {};
+      for (const [key, member] of Object.entries(kind.value.fields)) {
+        const json = valueToJson(member);
+        if (json === undefined) return undefined;
+        setOwn(object, key, json);
+      }
+      return object;
+    }
+    case "listValue": {
+      const list: JsonValue[] = [];
+      for (const element of kind.value.values) {
+        const json = valueToJson(element);
+        if (json === undefined) return undefined;
+        list.push(json);
+      }
+      return list;
+    }
+    default:
+      return undefined;
   }
 }
 
+/**
+ * A stored JSON value as a google.protobuf.Value. JSON cannot write NaN or
+ * ±Infinity, so a number that is not finite (validation refuses them; a
+ * record stored before it did may hold one) is served as null, on every
+ * protocol alike, as JSON.stringify writes it and as the content digest
+ * already counts it.
+ */
 function valueFromJson(json: JsonValue): Value {
-  return fromJson(ValueSchema, json);
+  return fromJson(ValueSchema, finiteJson(json));
+}
+
+/** `json` itself when every number in it is finite (the rule), else a copy with null in their place. */
+export function finiteJson<T extends JsonValue>(json: T): T {
+  return allFinite(json) ? json : (withoutNonFinite(json) as T);
+}
+
+function allFinite(json: JsonValue): boolean {
+  if (typeof json === "number") return Number.isFinite(json);
+  if (json === null || typeof json !== "object") return true;
+  if (Array.isArray(json)) return json.every(allFinite);
+  for (const key of Object.keys(json)) if (!allFinite(json[key]!)) return false;
+  return true;
+}
+
+function withoutNonFinite(json: JsonValue): JsonValue {
+  if (typeof json === "number") return Number.isFinite(json) ? json : null;
+  if (json === null || typeof json !== "object") return json;
+  if (Array.isArray(json)) return json.map(withoutNonFinite);
+  const object: { [key: string]: JsonValue } = {};
+  for (const key of Object.keys(json)) setOwn(object, key, withoutNonFinite(json[key]!));
+  return object;
+}
+
+/** object[key] = value, as an own member even for the key "__proto__" (which assignment takes as the prototype). */
+function setOwn(object: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === "__proto__")
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }
 
 /** An ISO time as a wire Timestamp; absent stays absent. */
@@ -201,7 +271,7 @@ export function componentToWire(record: ComponentRecord): Component {
     deployment: {
       engine: record.deployment.engine,
       engineVersion: record.deployment.engineVersion,
-      config: record.deployment.config,
+      config: finiteJson(record.deployment.config),
     },
     ...(record.source ? { source: record.source } : {}),
     deprecation: {

@@ -6,7 +6,7 @@
  */
 import { compareVersions, parseVersion } from "../semver/index.js";
 import type { ComponentContent, InputSpec, JsonValue, OutputSpec, ValidationRules } from "../storage/records.js";
-import { canonicalJson, effectiveRules, jsonEquals, reorderedNames, showValue } from "./digest.js";
+import { canonicalJson, effectiveRules, jsonEquals, ownMember, reorderedNames, showValue } from "./digest.js";
 
 export type Bump = "patch" | "minor" | "major";
 
@@ -248,7 +248,7 @@ function compareConfig(
 ): void {
   if (jsonEquals(base, target)) return;
   const keys = [...new Set([...Object.keys(base), ...Object.keys(target)])].sort();
-  const changed = keys.filter((key) => !jsonEquals(base[key], target[key]));
+  const changed = keys.filter((key) => !jsonEquals(ownMember(base, key), ownMember(target, key)));
   change(out, "deployment.config", "minor", `deployment config changed in ${changed.join(", ")}`);
 }
 

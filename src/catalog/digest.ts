@@ -201,6 +201,8 @@ const MAX_CONFIG_DIFFERENCES = 10;
 /** A value for a message: JSON, shortened; "none" when absent. */
 export function showValue(value: JsonValue | undefined): string {
   if (value === undefined) return "none";
+  // JSON writes NaN and Infinity as null; say what they are.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   const text = canonicalJson(value);
   return text.length > MAX_SHOWN_VALUE ? `${text.slice(0, MAX_SHOWN_VALUE - 1)}…` : text;
 }
@@ -224,7 +226,16 @@ function jsonDifferencePaths(path: string, a: JsonValue | undefined, b: JsonValu
     return;
   }
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  for (const key of keys) jsonDifferencePaths(`${path}.${key}`, a[key], b[key], out);
+  for (const key of keys) jsonDifferencePaths(`${path}.${key}`, ownMember(a, key), ownMember(b, key), out);
+}
+
+/**
+ * The member `key` of a JSON object when it is the object's own, else
+ * undefined: user keys such as "toString" or "constructor" must not read
+ * what Object.prototype has under that name.
+ */
+export function ownMember(object: { [key: string]: JsonValue }, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 function byName<T extends { name: string }>(items: readonly T[]): Map<string, T> {

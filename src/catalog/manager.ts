@@ -603,7 +603,7 @@ function isNoOp(current: ComponentRecord, patch: MutablePatch): boolean {
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
 }
 
 function checkName(name: string, field: string): void {

@@ -52,6 +52,7 @@ export const REASONS = {
   jsonObject: "JSON_OBJECT",
   credentialsInUrl: "CREDENTIALS_IN_URL",
   commitHash: "COMMIT_HASH",
+  finiteNumber: "FINITE_NUMBER",
 } as const;
 export type ValidationReason = (typeof REASONS)[keyof typeof REASONS];
 
@@ -111,6 +112,31 @@ function describeJsonType(value: unknown): string {
   if (typeof value === "object") return "an object";
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return `a ${typeof value}`;
+}
+
+/** Non-finite numbers reported per value at most: one bad array should not flood the answer. */
+const MAX_NON_FINITE_REPORTED = 8;
+
+/**
+ * Refuses NaN and ±Infinity anywhere inside a JSON value: JSON cannot write
+ * them (so a stored one would fail every JSON read), yet `1e400` in a JSON
+ * request parses to Infinity and a binary google.protobuf.Value can carry
+ * either. Each is named by its path.
+ */
+function checkFinite(out: Violations, field: string, value: unknown): void {
+  let reported = 0;
+  const walk = (node: unknown, path: string, depth: number): void => {
+    if (reported >= MAX_NON_FINITE_REPORTED || depth > LIMITS.configDepth + 1) return;
+    if (typeof node === "number" && !Number.isFinite(node)) {
+      reported++;
+      violation(out, path, REASONS.finiteNumber, `must be a finite number, got ${node}`);
+    } else if (Array.isArray(node)) {
+      node.forEach((item, index) => walk(item, `${path}[${index}]`, depth + 1));
+    } else if (isPlainObject(node)) {
+      for (const key of Object.keys(node)) walk(node[key], `${path}.${key}`, depth + 1);
+    }
+  };
+  walk(value, field, 0);
 }
 
 function checkString(out: Violations, field: string, value: unknown, what: string): value is string {
@@ -368,7 +394,8 @@ function checkBound(out: Violations, field: string, value: unknown, kind: "lengt
     return false;
   }
   if (typeof value === "number" && Number.isFinite(value)) return true;
-  violation(out, field, REASONS.invalidBound, `must be a finite number, got ${showValue(value as JsonValue)}`);
+  const shown = typeof value === "number" ? String(value) : showValue(value as JsonValue);
+  violation(out, field, REASONS.invalidBound, `must be a finite number, got ${shown}`);
   return false;
 }
 
@@ -424,6 +451,7 @@ function checkAllowedValues(out: Violations, field: string, type: ValueType | un
   const seen = new Map<string, number>();
   values.forEach((value: JsonValue, index) => {
     const path = `${field}[${index}]`;
+    if (typeof value === "object") checkFinite(out, path, value);
     const problem = type === undefined ? undefined : valueTypeProblem(value, type);
     if (problem) violation(out, path, REASONS.allowedValueType, `allowed value ${showValue(value)} ${problem}`);
     const text = canonicalJson(value);
@@ -510,6 +538,8 @@ function checkElements<T extends InputSpec | OutputSpec>(
 function checkInputRest(out: Violations, path: string, input: InputSpec, type: ValueType | undefined): void {
   checkRules(out, `${path}.validation`, type, input.validation);
   if (input.default === undefined) return;
+  // A bare number is checked against the input's type below; numbers inside a list or object only here.
+  if (typeof input.default === "object") checkFinite(out, `${path}.default`, input.default);
   if (input.required === true) {
     violation(
       out,
@@ -649,6 +679,7 @@ function checkDeployment(out: Violations, field: string, deployment: unknown): v
       `config must be nested at most ${LIMITS.configDepth} levels deep`,
     );
   }
+  checkFinite(out, `${field}.config`, config);
   const size = sizeOver(config, LIMITS.configBytes);
   if (size.over) {
     violation(

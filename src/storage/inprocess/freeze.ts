@@ -25,7 +25,16 @@ export function frozenCopy<T>(value: T): T {
   // Object.keys rather than Object.entries: no pair array per member on the write path.
   for (const key of Object.keys(source)) {
     const child = source[key];
-    if (child !== undefined) copy[key] = frozenCopy(child);
+    if (child === undefined) continue;
+    // Assigning "__proto__" (a config key, say) would set the copy's prototype instead of a member.
+    if (key === "__proto__")
+      Object.defineProperty(copy, key, {
+        value: frozenCopy(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = frozenCopy(child);
   }
   return Object.freeze(copy) as T;
 }
