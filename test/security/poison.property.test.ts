@@ -126,7 +126,7 @@ describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
       fc.constant({
         where: "an object default",
         component: (n: number) => ({
-          inputs: [{ name: "settings", type: ValueType.OBJECT, defaultValue: valueOf({ limits: [n] }) }],
+          inputs: [{ name: "settings", type: ValueType.OBJECT, defaultValue: wireValue({ limits: [n] }) }],
         }),
         path: "component.inputs[0].default_value.limits[0]",
       }),
@@ -137,7 +137,7 @@ describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
             {
               name: "size",
               type: ValueType.NUMBER,
-              validation: { allowedValues: [valueOf(1), valueOf(n)] },
+              validation: { allowedValues: [wireValue(1), wireValue(n)] },
             },
           ],
         }),
@@ -347,7 +347,7 @@ describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
   }, 120_000);
 });
 
-function valueOf(json: JsonValue) {
+function wireValue(json: JsonValue) {
   return create(ValueSchema, toValueInit(json));
 }
 
