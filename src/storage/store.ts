@@ -11,6 +11,17 @@
  *   UNAVAILABLE         the backend cannot be reached or timed out
  *   INVALID_ARGUMENT    a page cursor the store cannot decode
  * plus, unchanged, whatever a write's guard throws (see ComponentWriter).
+ *
+ * Object identity (what the API's wire caches rely on, src/api/wire-cache.ts;
+ * checked by test/api/wire-cache.test.ts):
+ *   - A record or event a store hands out frozen (Object.isFrozen) is deeply
+ *     frozen and stands for that content for as long as anyone holds it: a
+ *     write that changes a version replaces its record with a new object. A
+ *     store may instead hand out fresh, unfrozen objects per read (the remote
+ *     stores do); those are never cached by identity.
+ *   - The event feed (src/catalog/watch.ts) hands every watcher the same
+ *     CatalogEvent object for a revision, the one it read from the log, and
+ *     never changes it.
  */
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
 
