@@ -21,13 +21,8 @@ import type { WatchFeed } from "../catalog/watch.js";
 import { CatalogError } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey, writeAuthorizerKey } from "./context.js";
-import {
-  BUMP_TO_WIRE,
-  componentToWire,
-  draftFromWire,
-  wireFieldPath,
-  withWireFieldPaths,
-} from "./convert.js";
+import { BUMP_TO_WIRE, componentToWire, draftFromWire, wireFieldPath, withWireFieldPaths } from "./convert.js";
+import { watchBatches } from "./watch-request.js";
 import {
   respondsInBinary,
   storedComponentAsField,
@@ -35,7 +30,6 @@ import {
   watchResponsesPreEncoded,
   watchResponseWithMessages,
 } from "./wire-cache.js";
-import { watchBatches } from "./watch-request.js";
 
 /** Field numbers of the Component fields that reads fill with pre-encoded bytes. */
 const GET_COMPONENT_FIELD = GetComponentResponseSchema.field.component.number;

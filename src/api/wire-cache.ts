@@ -16,10 +16,11 @@
  *     form cached by it is never stale. Unfrozen records (the remote stores
  *     build fresh objects per read, which would never hit) are converted per
  *     call and never cached;
- *   - the event feed hands every watcher the same CatalogEvent object for a
- *     revision and never changes it (src/catalog/watch.ts keeps them in its
- *     ring), so forms cached by it are shared by every stream and let go
- *     with the event;
+ *   - the event feed hands every watcher it serves from its ring (live and
+ *     recent events) the same CatalogEvent object for a revision and never
+ *     changes it, so forms cached by it are shared by every stream and let
+ *     go with the event (catching-up watchers may get fresh objects from the
+ *     log, which only miss);
  *   - nothing downstream mutates a response message or a cached form (the
  *     adapters only serialise them).
  *

@@ -19,9 +19,11 @@
  *     write that changes a version replaces its record with a new object. A
  *     store may instead hand out fresh, unfrozen objects per read (the remote
  *     stores do); those are never cached by identity.
- *   - The event feed (src/catalog/watch.ts) hands every watcher the same
- *     CatalogEvent object for a revision, the one it read from the log, and
- *     never changes it.
+ *   - The event feed (src/catalog/watch.ts) hands every watcher it serves
+ *     from its ring (synced: live events, recent ones) the same CatalogEvent
+ *     object for a revision, the one it read from the log, and never changes
+ *     it. A watcher catching up from the log gets what the log returns, which
+ *     may be a fresh object per read: shared encodings then simply miss.
  */
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
 
