@@ -15,7 +15,7 @@
  * each component is read once the way the scenario reads it (unmeasured),
  * so the rounds measure the steady state processors see, in which the
  * catalog answers a record it has answered before from its wire-form cache
- * (src/api/stored-components.ts). `--cold` skips this: the first round then
+ * (src/api/wire-cache.ts). `--cold` skips this: the first round then
  * also pays for converting and encoding each record on its first read.
  *
  *   npx tsx bench/unary/run.ts [--components 10000] [--rounds 3] [--duration-ms 2500]

@@ -182,6 +182,44 @@ describe("status messages are bounded on every path and protocol", () => {
   });
 });
 
+describe("characters outside printable ASCII, from any field or header, come back escaped", () => {
+  const weird = "d\u00e4t\u001c\u{1f680}";
+  const escaped = "d\\u00e4t\\u001c\\ud83d\\ude80";
+  const json = (path: string, body: unknown) => connectCall(server.url, path, JSON.stringify(body), "application/json");
+  it.each([
+    ["version", () => json(`${SERVICE}/GetComponent`, { name: "a", version: weird }), "invalid_argument"],
+    [
+      "base_version",
+      () => json(`${SERVICE}/CompareComponentVersions`, { name: "a", baseVersion: weird, targetVersion: "1.0.0" }),
+      "invalid_argument",
+    ],
+    [
+      "category",
+      () =>
+        json(`${SERVICE}/CreateComponent`, {
+          component: { name: "a", version: "1.0.0", provider: "aws", category: weird },
+        }),
+      "invalid_argument",
+    ],
+    ["health service name", () => json(HEALTH_CHECK, { service: weird }), "not_found"],
+    ["sync repository", () => json("/nestor.catalog.v1.SyncService/GetSyncStatus", { repository: weird }), "not_found"],
+    [
+      "label key in a JSON decode error",
+      () => json(`${SERVICE}/ListComponents`, { filter: { labels: { [weird]: 1 } } }),
+      "invalid_argument",
+    ],
+  ])("%s", async (_field, send, code) => {
+    expectAnswer(await send(), code, [escaped]);
+  });
+
+  it.each([
+    ["grpc-timeout", { "grpc-timeout": "1\u00e9" }, "invalid_argument"],
+    ["grpc-encoding", { "grpc-encoding": "gz\u00efp" }, "unimplemented"],
+  ])("a %s header value", async (_header, headers, code) => {
+    expectAnswer(await getOverGrpc(headers, 1), code, ["\\u00"]);
+  });
+});
+
 describe("deadlines beyond what a timer holds mean no practical deadline", () => {
   it.each(["2147484S", "99999999S", "99999999H"])(
     "a gRPC WatchEvents (raw stream path) with grpc-timeout %s stays open past its first messages",

@@ -13,7 +13,7 @@
  * Decoding (JSON.parse plus rebuilding the keys) happens only on reads that
  * miss the decoded-record cache (RecordDecoder): the engine hands out the
  * same frozen record for a blob while it stays cached, so callers that key
- * caches by record identity (src/api/stored-components.ts) keep hitting.
+ * caches by record identity (src/api/wire-cache.ts) keep hitting.
  */
 import type {
   ComponentRecord,
