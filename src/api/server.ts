@@ -27,10 +27,10 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor, MethodImplSpec } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { CleanupStack } from "../cleanup-stack.js";
 import type { ServerConfig } from "../config/schema.js";
 import type { Logger } from "../logging/index.js";
 import { peerContextValues, secureServerOptions, streamPeerContextValues, watchTlsFiles } from "./auth/index.js";
-import { CleanupStack } from "./cleanup-stack.js";
 import { ACCEPT_COMPRESSION } from "./compression.js";
 import { applyHttp1Deadlines, startHttp1Deadlines, trackHttp2Deadlines } from "./connection-deadlines.js";
 import { headerSafeMessage } from "./errors.js";
@@ -120,11 +120,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       url,
       async close(graceMs) {
         await connections.drain(graceMs);
-        await cleanup.run();
+        await cleanup.close();
       },
     };
   } catch (err) {
-    await cleanup.run();
+    await cleanup.close();
     throw err;
   }
 }
