@@ -18,10 +18,11 @@ import {
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import type { Manager, WriteOptions } from "../catalog/manager.js";
 import type { WatchFeed } from "../catalog/watch.js";
-import { CatalogError } from "../errors/index.js";
+import { CatalogError, REASONS } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey, writeAuthorizerKey } from "./context.js";
-import { BUMP_TO_WIRE, componentToWire, draftFromWire, wireFieldPath, withWireFieldPaths } from "./convert.js";
+import { BUMP_TO_WIRE, componentToWire, draftFromWire } from "./convert.js";
+import { wireFieldPath } from "./field-paths.js";
 import { watchBatches } from "./watch-request.js";
 import {
   respondsInBinary,
@@ -57,12 +58,10 @@ function writeOptions(context: HandlerContext): WriteOptions {
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
   return {
     async createComponent(request, context) {
-      const result = await inWireTerms(() =>
-        manager.publish(draftFromWire(request.component), {
-          ...writeOptions(context),
-          validateOnly: request.validateOnly,
-        }),
-      );
+      const result = await manager.publish(draftFromWire(request.component), {
+        ...writeOptions(context),
+        validateOnly: request.validateOnly,
+      });
       return create(CreateComponentResponseSchema, {
         component: componentToWire(result.component),
         created: result.created,
@@ -88,23 +87,21 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     async updateComponent(request, context) {
       const component = request.component;
       if (!component) {
-        throw CatalogError.invalid([{ field: "component", description: "is required", reason: "REQUIRED" }]);
+        throw CatalogError.invalid([{ field: "component", description: "is required", reason: REASONS.required }]);
       }
-      const result = await inWireTerms(() =>
-        manager.update(
-          {
-            name: component.name,
-            version: component.version,
-            description: component.description,
-            labels: { ...component.labels },
-            deprecation: component.deprecation
-              ? { deprecated: component.deprecation.deprecated, message: component.deprecation.message }
-              : undefined,
-            updateMask: request.updateMask?.paths ?? [],
-            etag: component.etag,
-          },
-          writeOptions(context),
-        ),
+      const result = await manager.update(
+        {
+          name: component.name,
+          version: component.version,
+          description: component.description,
+          labels: { ...component.labels },
+          deprecation: component.deprecation
+            ? { deprecated: component.deprecation.deprecated, message: component.deprecation.message }
+            : undefined,
+          updateMask: request.updateMask?.paths ?? [],
+          etag: component.etag,
+        },
+        writeOptions(context),
       );
       return create(UpdateComponentResponseSchema, {
         component: componentToWire(result.component),
@@ -204,15 +201,6 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       context.signal.throwIfAborted();
     },
   };
-}
-
-/** Runs a Manager call whose validation speaks domain field names, reporting violations in proto field names. */
-async function inWireTerms<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw withWireFieldPaths(err);
-  }
 }
 
 function filterFromWire(filter: WireComponentFilter | undefined): ComponentFilter {

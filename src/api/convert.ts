@@ -16,7 +16,7 @@ import {
 import { type Event, EventSchema, EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { etagOf } from "../catalog/manager.js";
 import type { ComponentDraft } from "../catalog/validation.js";
-import { CatalogError, type FieldViolation } from "../errors/index.js";
+import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
 import type {
   CatalogEvent,
   ComponentRecord,
@@ -156,7 +156,7 @@ function jsonFromValue(value: Value, path: string, violations: FieldViolation[])
     field: path,
     description:
       "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
-    reason: "VALUE_KIND_MISSING",
+    reason: REASONS.valueKindMissing,
   });
   return undefined;
 }
@@ -308,70 +308,3 @@ export function revisionFromWire(value: bigint): number | undefined {
 }
 
 /** Domain field names (src/storage/records.ts) whose proto field name differs. */
-const DOMAIN_TO_WIRE_FIELD: Readonly<Record<string, string>> = {
-  default: "default_value",
-  allowedValues: "allowed_values",
-  minLength: "min_length",
-  maxLength: "max_length",
-  engineVersion: "engine_version",
-};
-
-/**
- * A field path written with domain names (`component.inputs[1].default`,
- * `inputs.size.validation.minLength`) rewritten with the proto's field names
- * (`default_value`, `min_length`), as clients see them in BadRequest details
- * and SpecChange paths. Input and output names (`inputs.<name>`), bracketed
- * keys and deployment config keys are user data and stay as they are.
- */
-export function wireFieldPath(path: string): string {
-  const segments = splitFieldPath(path);
-  let verbatim = false;
-  return segments
-    .map((segment, index) => {
-      const previous = segments[index - 1];
-      if (verbatim || previous === "inputs" || previous === "outputs") return segment;
-      const match = /^([A-Za-z_][A-Za-z0-9_]*)(.*)$/s.exec(segment);
-      if (!match) return segment;
-      const [, field = "", rest = ""] = match;
-      if (previous === "deployment" && field === "config") verbatim = true;
-      return (DOMAIN_TO_WIRE_FIELD[field] ?? field) + rest;
-    })
-    .join(".");
-}
-
-/** Splits at the dots outside brackets and quoted keys: `labels["a.b"].x` is two segments. */
-function splitFieldPath(path: string): string[] {
-  const segments: string[] = [];
-  let current = "";
-  let depth = 0;
-  let quoted = false;
-  for (let i = 0; i < path.length; i++) {
-    const ch = path[i]!;
-    if (quoted) {
-      if (ch === "\\") {
-        current += ch + (path[i + 1] ?? "");
-        i++;
-        continue;
-      }
-      if (ch === '"') quoted = false;
-    } else if (ch === '"') quoted = true;
-    else if (ch === "[") depth++;
-    else if (ch === "]") depth = Math.max(0, depth - 1);
-    else if (ch === "." && depth === 0) {
-      segments.push(current);
-      current = "";
-      continue;
-    }
-    current += ch;
-  }
-  segments.push(current);
-  return segments;
-}
-
-/** The same error with its field violations' paths in proto names (see wireFieldPath); other errors unchanged. */
-export function withWireFieldPaths(err: unknown): unknown {
-  if (!(err instanceof CatalogError) || err.code !== "INVALID_ARGUMENT" || err.fieldViolations.length === 0) return err;
-  const renamed = err.fieldViolations.map((v) => ({ ...v, field: wireFieldPath(v.field) }));
-  if (renamed.every((v, i) => v.field === err.fieldViolations[i]!.field)) return err;
-  return CatalogError.invalid(renamed);
-}

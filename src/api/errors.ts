@@ -16,6 +16,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogError, type ErrorCode, type FieldViolation } from "../errors/index.js";
+import { withWireFieldPaths } from "./field-paths.js";
 
 const CODES: Record<ErrorCode, Code> = {
   INVALID_ARGUMENT: Code.InvalidArgument,
@@ -96,8 +97,9 @@ export function badRequestDetail(violations: readonly FieldViolation[]) {
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (err instanceof ConnectError) return boundedConnectError(err);
   if (err instanceof CatalogError) {
-    const details = err.fieldViolations.length > 0 ? [badRequestDetail(err.fieldViolations)] : [];
-    return new ConnectError(headerSafeMessage(err.message), CODES[err.code], undefined, details, err);
+    const wire = withWireFieldPaths(err);
+    const details = wire.fieldViolations.length > 0 ? [badRequestDetail(wire.fieldViolations)] : [];
+    return new ConnectError(headerSafeMessage(wire.message), CODES[wire.code], undefined, details, err);
   }
   onInternal(err);
   return new ConnectError("internal error; the server log has the details", Code.Internal);

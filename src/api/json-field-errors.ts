@@ -14,7 +14,7 @@
  * their own JSON forms.
  */
 import { type DescField, type DescMessage, fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { type FieldViolation, quoted } from "../errors/index.js";
+import { type FieldViolation, quoted, REASONS } from "../errors/index.js";
 
 /** connect-es decodes request JSON with unknown fields ignored. */
 const OPTIONS = { ignoreUnknownFields: true };
@@ -28,7 +28,7 @@ export function jsonDecodeViolation(desc: DescMessage, json: JsonValue): FieldVi
   return {
     field: failure.path === "" ? desc.typeName : failure.path,
     description: shortReason(failure.reason),
-    reason: "JSON_DECODE",
+    reason: REASONS.jsonDecode,
   };
 }
 

@@ -13,7 +13,7 @@ import {
   WatchEventsRequestSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventTypeSchema, type EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { CatalogError, type FieldViolation } from "../errors/index.js";
+import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
 import { eventTypeFromWire } from "./convert.js";
 
 export const LAST_EVENT_ID = "Last-Event-ID";
@@ -53,10 +53,10 @@ export function decodeEventStreamRequest(search: string, lastEventId: string | u
       violations.push({
         field: name,
         description: `is not a parameter of this stream (${PARAMETERS.join(", ")})`,
-        reason: "UNKNOWN_PARAMETER",
+        reason: REASONS.unknownParameter,
       });
     } else if (SINGLE.includes(name as (typeof SINGLE)[number]) && params.getAll(name).length > 1) {
-      violations.push({ field: name, description: "may be given once", reason: "REPEATED" });
+      violations.push({ field: name, description: "may be given once", reason: REASONS.repeated });
     }
   }
   const message = create(WatchEventsRequestSchema, {
@@ -76,7 +76,7 @@ export function decodeEventStreamRequest(search: string, lastEventId: string | u
   if (resume !== null) {
     const flag = booleanParameter(resume);
     if (flag === undefined)
-      violations.push({ field: "resume", description: `"${resume}" is not true or false`, reason: "BOOLEAN" });
+      violations.push({ field: "resume", description: `"${resume}" is not true or false`, reason: REASONS.boolean });
     else message.resume = flag;
   }
   for (const [index, value] of params.getAll("filter.types").entries()) {
@@ -85,7 +85,7 @@ export function decodeEventStreamRequest(search: string, lastEventId: string | u
       violations.push({
         field: `filter.types[${index}]`,
         description: `"${value}" is not an event type (${[...EVENT_TYPES.keys()].join(", ")})`,
-        reason: "ENUM",
+        reason: REASONS.enum,
       });
     } else {
       message.filter?.types.push(type);
@@ -117,5 +117,5 @@ function booleanParameter(value: string): boolean | undefined {
 }
 
 function notARevision(field: string, value: string): FieldViolation {
-  return { field, description: `"${value}" is not a revision (a non-negative integer)`, reason: "INTEGER" };
+  return { field, description: `"${value}" is not a revision (a non-negative integer)`, reason: REASONS.integer };
 }

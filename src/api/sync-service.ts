@@ -17,7 +17,7 @@ import {
   type SyncStatus as WireSyncStatus,
 } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.js";
 import type { GitSync, RepositorySyncStatus, SyncRun } from "../catalog/sync/index.js";
-import { CatalogError } from "../errors/index.js";
+import { CatalogError, REASONS } from "../errors/index.js";
 import { timestamp } from "./convert.js";
 
 const TRIGGER_TO_WIRE: Record<SyncRun["trigger"], SyncTrigger> = {
@@ -35,7 +35,7 @@ const STATE_TO_WIRE: Record<SyncRun["state"], SyncRunState> = {
 
 function requireRepository(repository: string): string {
   if (repository === "")
-    throw CatalogError.invalid([{ field: "repository", description: "is required", reason: "REQUIRED" }]);
+    throw CatalogError.invalid([{ field: "repository", description: "is required", reason: REASONS.required }]);
   return repository;
 }
 

@@ -5,9 +5,9 @@
  * so both check the start and the filter alike and name the same fields.
  */
 import type { WatchEventsRequest } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { isComponentName } from "../catalog/validation.js";
+import { componentNameViolation } from "../catalog/names.js";
 import type { WatchBatch, WatchFeed, WatchOptions } from "../catalog/watch.js";
-import { CatalogError } from "../errors/index.js";
+import { CatalogError, REASONS } from "../errors/index.js";
 import type { EventType } from "../storage/records.js";
 import { eventTypeFromWire, revisionFromWire } from "./convert.js";
 
@@ -25,7 +25,11 @@ export function watchBatches(
   const startRevision = revisionFromWire(request.startRevision);
   if (startRevision === undefined) {
     throw CatalogError.invalid([
-      { field: "start_revision", description: `must be between 0 and ${Number.MAX_SAFE_INTEGER}`, reason: "RANGE" },
+      {
+        field: "start_revision",
+        description: `must be between 0 and ${Number.MAX_SAFE_INTEGER}`,
+        reason: REASONS.range,
+      },
     ]);
   }
   const filter = request.filter;
@@ -34,21 +38,15 @@ export function watchBatches(
     const domain = eventTypeFromWire(type);
     if (!domain) {
       throw CatalogError.invalid([
-        { field: `filter.types[${index}]`, description: `${type} is not an event type`, reason: "ENUM" },
+        { field: `filter.types[${index}]`, description: `${type} is not an event type`, reason: REASONS.enum },
       ]);
     }
     types.push(domain);
   }
   const names = filter?.names ?? [];
-  const badName = names.findIndex((name) => !isComponentName(name));
-  if (badName !== -1) {
-    throw CatalogError.invalid([
-      {
-        field: `filter.names[${badName}]`,
-        description: `"${names[badName]}" is not a DNS-1123 label`,
-        reason: "DNS1123_LABEL",
-      },
-    ]);
+  for (const [index, name] of names.entries()) {
+    const problem = componentNameViolation(`filter.names[${index}]`, name);
+    if (problem !== undefined) throw CatalogError.invalid([problem]);
   }
   return feed.watch(
     startRevision,

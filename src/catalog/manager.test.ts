@@ -256,9 +256,9 @@ describe("update", () => {
       "INVALID_ARGUMENT",
     );
     expect(err.fieldViolations.map((v) => v.field)).toEqual([
-      "update_mask.paths[0]",
-      "update_mask.paths[1]",
-      "update_mask.paths[2]",
+      "updateMask.paths[0]",
+      "updateMask.paths[1]",
+      "updateMask.paths[2]",
     ]);
     expect(err.fieldViolations[0]!.description).toContain("publish a new version");
   });
@@ -339,7 +339,7 @@ describe("pages", () => {
       }),
       "INVALID_ARGUMENT",
     );
-    expect(err.fieldViolations[0]!.field).toBe("page_token");
+    expect(err.fieldViolations[0]!.field).toBe("pageToken");
     const negative = await failure(
       manager.list({
         filter: { includeDeprecated: false },
@@ -350,7 +350,7 @@ describe("pages", () => {
       }),
       "INVALID_ARGUMENT",
     );
-    expect(negative.fieldViolations[0]!.field).toBe("page_size");
+    expect(negative.fieldViolations[0]!.field).toBe("pageSize");
   });
 });
 

@@ -4,7 +4,7 @@
  * resolution (exact, latest, constraints), and the shape of paginated reads.
  * It knows no database: everything goes through CatalogStore.
  */
-import { CatalogError, type FieldViolation, isCatalogError } from "../errors/index.js";
+import { CatalogError, type FieldViolation, isCatalogError, REASONS } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import {
   bumpBetween,
@@ -27,9 +27,10 @@ import type { CatalogStore, ComponentFilter, OrderField, ScoredComponent } from 
 import type { Clock } from "./clock.js";
 import { type CompatibilityReport, checkPublishCompatibility, compareContent } from "./compatibility.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
+import { componentNameViolation, isComponentName } from "./names.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
 import { parseSelectorCached, ResolutionCache } from "./resolution-cache.js";
-import { type ComponentDraft, isComponentName, validateComponent, validateMutablePatch } from "./validation.js";
+import { type ComponentDraft, validateComponent, validateMutablePatch } from "./validation.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -254,7 +255,7 @@ export class Manager {
     checkName(name, "name");
     const parsed = parseSelectorCached(selector);
     if ("error" in parsed)
-      throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: "VERSION_SELECTOR" }]);
+      throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: REASONS.versionSelector }]);
     const { current } = await this.store.revisionBounds();
     const known = this.resolutions.get(name, selector, current);
     if (known) return { component: known, revision: current };
@@ -348,21 +349,21 @@ export class Manager {
     const violations: FieldViolation[] = [];
     const paths = new Set<string>();
     request.updateMask.forEach((path, index) => {
-      const field = `update_mask.paths[${index}]`;
+      const field = `updateMask.paths[${index}]`;
       if ((MUTABLE_PATHS as readonly string[]).includes(path)) paths.add(path);
       else if (IMMUTABLE_PATHS.has(path.split(".")[0] ?? path)) {
         violations.push({
           field,
           description: `"${path}" is immutable once published; publish a new version to change the spec`,
-          reason: "IMMUTABLE_FIELD",
+          reason: REASONS.immutableField,
         });
       } else if (OUTPUT_ONLY_PATHS.has(path)) {
-        violations.push({ field, description: `"${path}" is output only`, reason: "OUTPUT_ONLY_FIELD" });
+        violations.push({ field, description: `"${path}" is output only`, reason: REASONS.outputOnlyField });
       } else {
         violations.push({
           field,
           description: `"${path}" is not a field of Component; mutable fields are ${MUTABLE_PATHS.join(", ")}`,
-          reason: "UNKNOWN_FIELD",
+          reason: REASONS.unknownField,
         });
       }
     });
@@ -375,9 +376,9 @@ export class Manager {
       if (paths.size === 0) {
         throw CatalogError.invalid([
           {
-            field: "update_mask",
+            field: "updateMask",
             description: `names no field and the request sets none; set one of ${MUTABLE_PATHS.join(", ")}`,
-            reason: "EMPTY_UPDATE",
+            reason: REASONS.emptyUpdate,
           },
         ]);
       }
@@ -405,7 +406,7 @@ export class Manager {
     checkName(request.name, "name");
     if (request.allVersions && request.version !== "") {
       throw CatalogError.invalid([
-        { field: "version", description: "must be empty when all_versions is set", reason: "CONFLICTING_FIELDS" },
+        { field: "version", description: "must be empty when all_versions is set", reason: REASONS.conflictingFields },
       ]);
     }
     if (!request.allVersions && request.version === "") {
@@ -413,7 +414,7 @@ export class Manager {
         {
           field: "version",
           description: "is required; set all_versions to delete every version of the component",
-          reason: "REQUIRED",
+          reason: REASONS.required,
         },
       ]);
     }
@@ -422,7 +423,7 @@ export class Manager {
         {
           field: "etag",
           description: "applies to a single version only, not with all_versions",
-          reason: "CONFLICTING_FIELDS",
+          reason: REASONS.conflictingFields,
         },
       ]);
     }
@@ -508,7 +509,11 @@ export class Manager {
     const after = decodePageToken(page.pageToken, scope);
     if (after !== undefined && !isValidVersion(after)) {
       throw CatalogError.invalid([
-        { field: "page_token", description: "is not a page token this server issued", reason: "PAGE_TOKEN_MALFORMED" },
+        {
+          field: "pageToken",
+          description: "is not a page token this server issued",
+          reason: REASONS.pageTokenMalformed,
+        },
       ]);
     }
     const { current } = await this.store.revisionBounds();
@@ -524,8 +529,8 @@ export class Manager {
   /** CompareComponentVersions: the read-only form of the publish compatibility check. */
   async compare(name: string, baseVersion: string, targetVersion: string): Promise<CompareResult> {
     checkName(name, "name");
-    checkExactVersion(baseVersion, "base_version");
-    checkExactVersion(targetVersion, "target_version");
+    checkExactVersion(baseVersion, "baseVersion");
+    checkExactVersion(targetVersion, "targetVersion");
     const { current } = await this.store.revisionBounds();
     const [base, target] = await Promise.all([
       this.store.getVersion(name, baseVersion),
@@ -607,23 +612,15 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 }
 
 function checkName(name: string, field: string): void {
-  if (name === "") throw CatalogError.invalid([{ field, description: "is required", reason: "REQUIRED" }]);
-  if (!isComponentName(name)) {
-    throw CatalogError.invalid([
-      {
-        field,
-        description: `"${name}" is not a DNS-1123 label (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`,
-        reason: "DNS1123_LABEL",
-      },
-    ]);
-  }
+  const problem = componentNameViolation(field, name);
+  if (problem !== undefined) throw CatalogError.invalid([problem]);
 }
 
 function checkExactVersion(version: string, field: string): void {
-  if (version === "") throw CatalogError.invalid([{ field, description: "is required", reason: "REQUIRED" }]);
+  if (version === "") throw CatalogError.invalid([{ field, description: "is required", reason: REASONS.required }]);
   if (!isValidVersion(version)) {
     throw CatalogError.invalid([
-      { field, description: `"${version}" is not an exact SemVer 2.0 version such as 1.2.3`, reason: "SEMVER" },
+      { field, description: `"${version}" is not an exact SemVer 2.0 version such as 1.2.3`, reason: REASONS.semver },
     ]);
   }
 }
@@ -632,7 +629,9 @@ function parseEtag(etag: string, field: string): number | undefined {
   if (etag === "") return undefined;
   const match = /^"r(\d{1,15})"$/.exec(etag);
   if (!match) {
-    throw CatalogError.invalid([{ field, description: "is not an etag this server issued", reason: "ETAG_MALFORMED" }]);
+    throw CatalogError.invalid([
+      { field, description: "is not an etag this server issued", reason: REASONS.etagMalformed },
+    ]);
   }
   return Number(match[1]);
 }
@@ -661,9 +660,9 @@ function parseOrderBy(orderBy: string): { field: OrderField; descending: boolean
     default:
       throw CatalogError.invalid([
         {
-          field: "order_by",
+          field: "orderBy",
           description: `"${orderBy}" is not supported; use "name", "name desc", "update_time" or "update_time desc"`,
-          reason: "ORDER_BY",
+          reason: REASONS.orderBy,
         },
       ]);
   }
@@ -672,7 +671,7 @@ function parseOrderBy(orderBy: string): { field: OrderField; descending: boolean
 function effectivePageSize(pageSize: number): number {
   if (pageSize < 0) {
     throw CatalogError.invalid([
-      { field: "page_size", description: `must not be negative (got ${pageSize})`, reason: "PAGE_SIZE" },
+      { field: "pageSize", description: `must not be negative (got ${pageSize})`, reason: REASONS.pageSize },
     ]);
   }
   if (pageSize === 0) return DEFAULT_PAGE_SIZE;
@@ -681,21 +680,16 @@ function effectivePageSize(pageSize: number): number {
 
 function checkFilter(filter: ComponentFilter): void {
   const violations: FieldViolation[] = [];
-  for (const name of filter.names ?? []) {
-    if (!isComponentName(name)) {
-      violations.push({
-        field: "filter.names",
-        description: `"${name}" is not a DNS-1123 label`,
-        reason: "DNS1123_LABEL",
-      });
-    }
+  for (const [index, name] of (filter.names ?? []).entries()) {
+    const problem = componentNameViolation(`filter.names[${index}]`, name);
+    if (problem !== undefined) violations.push(problem);
   }
   const labelCount = Object.keys(filter.labels ?? {}).length;
   if (labelCount > 64) {
     violations.push({
       field: "filter.labels",
       description: `has ${labelCount} entries; at most 64 are allowed`,
-      reason: "TOO_MANY",
+      reason: REASONS.maxItems,
     });
   }
   if (violations.length > 0) throw CatalogError.invalid(violations);
@@ -708,7 +702,7 @@ function searchTerms(query: string): string[] {
     .filter((t) => t !== "");
   if (terms.length === 0) {
     throw CatalogError.invalid([
-      { field: "query", description: "must contain at least one search term", reason: "REQUIRED" },
+      { field: "query", description: "must contain at least one search term", reason: REASONS.required },
     ]);
   }
   if (terms.length > MAX_SEARCH_TERMS) {
@@ -716,7 +710,7 @@ function searchTerms(query: string): string[] {
       {
         field: "query",
         description: `has ${terms.length} terms; at most ${MAX_SEARCH_TERMS} are allowed`,
-        reason: "TOO_MANY",
+        reason: REASONS.maxItems,
       },
     ]);
   }
@@ -726,7 +720,7 @@ function searchTerms(query: string): string[] {
       {
         field: "query",
         description: `term "${long.slice(0, 20)}..." is longer than ${MAX_SEARCH_TERM_LENGTH} characters`,
-        reason: "TOO_LONG",
+        reason: REASONS.maxLength,
       },
     ]);
   }

@@ -5,7 +5,7 @@
  * wrong page.
  */
 import { createHash } from "node:crypto";
-import { CatalogError } from "../errors/index.js";
+import { CatalogError, REASONS } from "../errors/index.js";
 import type { JsonValue } from "../storage/records.js";
 import { canonicalJson } from "./digest.js";
 
@@ -25,7 +25,7 @@ export function encodePageToken(cursor: string, requestFingerprint: string): str
 }
 
 /** The store cursor inside `token`, or undefined for an empty token. */
-export function decodePageToken(token: string, requestFingerprint: string, field = "page_token"): string | undefined {
+export function decodePageToken(token: string, requestFingerprint: string, field = "pageToken"): string | undefined {
   if (token === "") return undefined;
   let body: unknown;
   try {
@@ -35,7 +35,7 @@ export function decodePageToken(token: string, requestFingerprint: string, field
   }
   if (!isTokenBody(body)) {
     throw CatalogError.invalid([
-      { field, description: "is not a page token this server issued", reason: "PAGE_TOKEN_MALFORMED" },
+      { field, description: "is not a page token this server issued", reason: REASONS.pageTokenMalformed },
     ]);
   }
   if (body.f !== requestFingerprint) {
@@ -44,7 +44,7 @@ export function decodePageToken(token: string, requestFingerprint: string, field
         field,
         description:
           "was issued for a request with a different filter, order or page scope; start again without a page token",
-        reason: "PAGE_TOKEN_MISMATCH",
+        reason: REASONS.pageTokenMismatch,
       },
     ]);
   }

@@ -7,7 +7,7 @@
  * instead of stopping at the first, and never throws on malformed input.
  */
 import { RE2JS } from "re2js";
-import type { FieldViolation } from "../errors/index.js";
+import { type FieldViolation, REASONS, type Reason } from "../errors/index.js";
 import { isValidVersion } from "../semver/index.js";
 import {
   type InputSpec,
@@ -20,44 +20,13 @@ import {
   type ValueType,
 } from "../storage/records.js";
 import { canonicalJson, effectiveRules, showValue } from "./digest.js";
+import { componentNameViolation, NAME_MAX_LENGTH } from "./names.js";
 
 /** What a publisher sends: a version before its digest, revisions, times and deprecation state exist. */
 export type ComponentDraft = Omit<NewComponentRecord, "contentDigest" | "deprecation">;
 
-/** Machine-readable rule names carried in `FieldViolation.reason`. */
-export const REASONS = {
-  required: "REQUIRED",
-  wrongType: "WRONG_TYPE",
-  dns1123Label: "DNS1123_LABEL",
-  semver: "SEMVER",
-  token: "TOKEN_FORMAT",
-  maxLength: "MAX_LENGTH",
-  maxItems: "MAX_ITEMS",
-  maxSize: "MAX_SIZE",
-  maxDepth: "MAX_DEPTH",
-  labelKey: "LABEL_KEY",
-  labelValue: "LABEL_VALUE",
-  identifier: "IDENTIFIER",
-  duplicateName: "DUPLICATE_NAME",
-  valueType: "VALUE_TYPE",
-  requiredWithDefault: "REQUIRED_WITH_DEFAULT",
-  ruleNotApplicable: "RULE_NOT_APPLICABLE",
-  invalidBound: "INVALID_BOUND",
-  boundsInverted: "BOUNDS_INVERTED",
-  patternInvalid: "PATTERN_INVALID",
-  patternTooLong: "PATTERN_TOO_LONG",
-  allowedValueType: "ALLOWED_VALUE_TYPE",
-  allowedValueDuplicate: "ALLOWED_VALUE_DUPLICATE",
-  defaultInvalid: "DEFAULT_INVALID",
-  jsonObject: "JSON_OBJECT",
-  credentialsInUrl: "CREDENTIALS_IN_URL",
-  commitHash: "COMMIT_HASH",
-  finiteNumber: "FINITE_NUMBER",
-} as const;
-export type ValidationReason = (typeof REASONS)[keyof typeof REASONS];
-
 export const LIMITS = {
-  nameLength: 63,
+  nameLength: NAME_MAX_LENGTH,
   tokenLength: 63,
   descriptionLength: 4096,
   elementDescriptionLength: 2048,
@@ -77,11 +46,7 @@ export const LIMITS = {
   componentBytes: 1024 * 1024,
 } as const;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** Whether `name` is a valid component name: a DNS-1123 label of at most 63 characters. */
-export function isComponentName(name: string): boolean {
-  return name.length <= LIMITS.nameLength && DNS1123_LABEL.test(name);
-}
+export { isComponentName } from "./names.js";
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LOWERCASE_TOKEN = /^[a-z0-9][a-z0-9\-_.]{0,62}$/;
@@ -91,7 +56,7 @@ const COMMIT_HASH = /^[0-9a-f]{7,64}$/;
 
 type Violations = FieldViolation[];
 
-function violation(out: Violations, field: string, reason: ValidationReason, description: string): void {
+function violation(out: Violations, field: string, reason: Reason, description: string): void {
   out.push({ field, description, reason });
 }
 
@@ -155,16 +120,8 @@ function checkMaxChars(out: Violations, field: string, value: unknown, max: numb
 
 function checkName(out: Violations, field: string, name: unknown): void {
   if (!checkString(out, field, name, "name")) return;
-  if (name === "") return violation(out, field, REASONS.required, "name is required");
-  if (name.length > LIMITS.nameLength || !DNS1123_LABEL.test(name)) {
-    violation(
-      out,
-      field,
-      REASONS.dns1123Label,
-      `name "${name}" must be a DNS-1123 label: lower-case letters, digits and '-', ` +
-        `at most ${LIMITS.nameLength} characters, starting and ending with a letter or digit`,
-    );
-  }
+  const problem = componentNameViolation(field, name);
+  if (problem !== undefined) out.push(problem);
 }
 
 function checkVersion(out: Violations, field: string, version: unknown): void {

@@ -2,6 +2,9 @@
  * The one error type of the catalog. Every layer throws it; the API layer maps
  * `code` to a gRPC/Connect status in one place (src/api/errors.ts).
  */
+import type { Reason } from "./reasons.js";
+
+export { REASONS, type Reason } from "./reasons.js";
 export type ErrorCode =
   | "INVALID_ARGUMENT"
   | "NOT_FOUND"
@@ -20,8 +23,8 @@ export type ErrorCode =
 export interface FieldViolation {
   field: string;
   description: string;
-  /** Machine-readable rule name, e.g. `DNS1123_LABEL`. */
-  reason?: string;
+  /** Machine-readable rule name from REASONS, e.g. `DNS1123_LABEL`. */
+  reason?: Reason;
 }
 
 export class CatalogError extends Error {

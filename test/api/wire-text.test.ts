@@ -5,8 +5,8 @@
  * functions, checked against what real clients do with them.
  */
 import { describe, expect, test } from "vitest";
-import { wireFieldPath } from "../../src/api/convert.js";
 import { headerSafeMessage, MAX_MESSAGE_CHARS } from "../../src/api/errors.js";
+import { wireFieldPath } from "../../src/api/field-paths.js";
 import { grpcMessageHeaderValue } from "../../src/api/grpc-message.js";
 
 describe("wireFieldPath", () => {
@@ -22,6 +22,11 @@ describe("wireFieldPath", () => {
     ['component.labels["app.kubernetes.io/minLength"]', 'component.labels["app.kubernetes.io/minLength"]'],
     ["deployment.config.module.engineVersion", "deployment.config.module.engineVersion"],
     ["page_size", "page_size"],
+    ["pageSize", "page_size"],
+    ["pageToken", "page_token"],
+    ["updateMask", "update_mask"],
+    ["filter.names[2]", "filter.names[2]"],
+    ["inputs.instanceClass.type", "inputs.instanceClass.type"],
     ["update_mask.paths[0]", "update_mask.paths[0]"],
   ])("%s → %s", (domain, wire) => {
     expect(wireFieldPath(domain)).toBe(wire);

@@ -3,7 +3,7 @@
  * lists which codes a store may throw). A message names the component,
  * version and revision at fault and, where the caller can act, what to do.
  */
-import { CatalogError } from "../../errors/index.js";
+import { CatalogError, REASONS } from "../../errors/index.js";
 import type { ComponentRecord } from "../records.js";
 
 /** NOT_FOUND: one version of a component. */
@@ -62,6 +62,6 @@ export function storeClosed(what: string): CatalogError {
 /** INVALID_ARGUMENT on page_token: a cursor the store did not issue, or issued for another query. */
 export function invalidPageToken(why: string): CatalogError {
   return CatalogError.invalid([
-    { field: "page_token", description: `the page token is not valid: ${why}`, reason: "INVALID_PAGE_TOKEN" },
+    { field: "page_token", description: `the page token is not valid: ${why}`, reason: REASONS.pageTokenMalformed },
   ]);
 }

@@ -6,7 +6,7 @@
  * committer (catalog.ts), which conditions it on R.
  */
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import { CatalogError } from "../../errors/index.js";
+import { CatalogError, REASONS } from "../../errors/index.js";
 import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
 import {
   checkExpectedRevision,
@@ -79,7 +79,7 @@ function checkItemSize(item: Item, what: string): void {
         description:
           `${what} serializes to ${Math.ceil(size / 1024)} KB, over DynamoDB's ${LIMITS.itemBytes / 1024} KB ` +
           "item size limit; make its description, labels, inputs or deployment config smaller",
-        reason: "DYNAMODB_ITEM_SIZE",
+        reason: REASONS.dynamodbItemSize,
       },
     ]);
   }

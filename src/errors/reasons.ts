@@ -1,0 +1,57 @@
+/**
+ * Machine-readable rule names, carried in google.rpc.BadRequest field
+ * violations (`FieldViolation.reason`): one table for every layer, so a rule
+ * has one name wherever it is checked. FieldViolation.reason is typed by it:
+ * a name not in this table does not compile.
+ */
+export const REASONS = {
+  allowedValueDuplicate: "ALLOWED_VALUE_DUPLICATE",
+  allowedValueType: "ALLOWED_VALUE_TYPE",
+  boolean: "BOOLEAN",
+  boundsInverted: "BOUNDS_INVERTED",
+  commitHash: "COMMIT_HASH",
+  conflictingFields: "CONFLICTING_FIELDS",
+  credentialsInUrl: "CREDENTIALS_IN_URL",
+  defaultInvalid: "DEFAULT_INVALID",
+  dns1123Label: "DNS1123_LABEL",
+  duplicateName: "DUPLICATE_NAME",
+  dynamodbItemSize: "DYNAMODB_ITEM_SIZE",
+  emptyUpdate: "EMPTY_UPDATE",
+  enum: "ENUM",
+  etagMalformed: "ETAG_MALFORMED",
+  finiteNumber: "FINITE_NUMBER",
+  identifier: "IDENTIFIER",
+  immutableField: "IMMUTABLE_FIELD",
+  integer: "INTEGER",
+  invalidBound: "INVALID_BOUND",
+  jsonDecode: "JSON_DECODE",
+  jsonObject: "JSON_OBJECT",
+  labelKey: "LABEL_KEY",
+  labelValue: "LABEL_VALUE",
+  maxDepth: "MAX_DEPTH",
+  maxItems: "MAX_ITEMS",
+  maxLength: "MAX_LENGTH",
+  maxSize: "MAX_SIZE",
+  orderBy: "ORDER_BY",
+  outputOnlyField: "OUTPUT_ONLY_FIELD",
+  pageSize: "PAGE_SIZE",
+  pageTokenMalformed: "PAGE_TOKEN_MALFORMED",
+  pageTokenMismatch: "PAGE_TOKEN_MISMATCH",
+  patternInvalid: "PATTERN_INVALID",
+  patternTooLong: "PATTERN_TOO_LONG",
+  range: "RANGE",
+  repeated: "REPEATED",
+  required: "REQUIRED",
+  requiredWithDefault: "REQUIRED_WITH_DEFAULT",
+  ruleNotApplicable: "RULE_NOT_APPLICABLE",
+  semver: "SEMVER",
+  token: "TOKEN_FORMAT",
+  unknownField: "UNKNOWN_FIELD",
+  unknownParameter: "UNKNOWN_PARAMETER",
+  valueKindMissing: "VALUE_KIND_MISSING",
+  valueType: "VALUE_TYPE",
+  versionSelector: "VERSION_SELECTOR",
+  wrongType: "WRONG_TYPE",
+} as const;
+
+export type Reason = (typeof REASONS)[keyof typeof REASONS];
