@@ -13,7 +13,7 @@ import { pickLatest, versionKey } from "../../src/semver/index.js";
 import { sortableVersion } from "../../src/storage/core/ordering.js";
 import { searchDocument } from "../../src/storage/core/search.js";
 import type { ComponentRecord } from "../../src/storage/records.js";
-import { contentOf } from "../../src/storage/sql/columns.js";
+import { contentColumn } from "../../src/storage/sql/columns.js";
 import { benchRecord, catalogEntries, metaFor, VERSIONS } from "../unary/catalog-data.js";
 
 const BATCH = 1_000;
@@ -89,7 +89,7 @@ async function insertBatch(
       col((r) => r.deployment.engine),
       col((r) => r.description),
       col((r) => JSON.stringify(r.labels)),
-      col((r) => JSON.stringify(contentOf(r))),
+      col((r) => JSON.stringify(contentColumn(r))),
       col((r) => JSON.stringify(r.deprecation)),
       col((r) => r.contentDigest),
       col((r) => r.version === latest),

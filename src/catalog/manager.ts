@@ -252,7 +252,7 @@ export class Manager {
 
   /** Resolves `selector` (empty/"latest", exact, or a constraint) to one version (GetComponent). */
   async get(name: string, selector: string): Promise<ReadResult> {
-    checkName(name, "name");
+    requireComponentName(name, "name");
     const parsed = parseSelectorCached(selector);
     if ("error" in parsed)
       throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: REASONS.versionSelector }]);
@@ -302,7 +302,7 @@ export class Manager {
   /** Changes mutable fields of one version (UpdateComponent). */
   async update(request: UpdateRequest, options: WriteOptions): Promise<ReadResult> {
     await this.authorizeEarly(request.name, options);
-    checkName(request.name, "component.name");
+    requireComponentName(request.name, "component.name");
     checkExactVersion(request.version, "component.version");
     const paths = this.effectiveMask(request);
     const expectedRevision = parseEtag(request.etag, "component.etag");
@@ -403,7 +403,7 @@ export class Manager {
     options: WriteOptions,
   ): Promise<{ components: ComponentRecord[]; revision: number }> {
     await this.authorizeEarly(request.name, options);
-    checkName(request.name, "name");
+    requireComponentName(request.name, "name");
     if (request.allVersions && request.version !== "") {
       throw CatalogError.invalid([
         { field: "version", description: "must be empty when all_versions is set", reason: REASONS.conflictingFields },
@@ -503,7 +503,7 @@ export class Manager {
 
   /** ListComponentVersions: SemVer-descending, keyset-paginated by version. */
   async listVersions(name: string, page: PageRequest): Promise<PageResult<ComponentRecord>> {
-    checkName(name, "name");
+    requireComponentName(name, "name");
     const pageSize = effectivePageSize(page.pageSize);
     const scope = fingerprint({ versionsOf: name });
     const after = decodePageToken(page.pageToken, scope);
@@ -528,7 +528,7 @@ export class Manager {
 
   /** CompareComponentVersions: the read-only form of the publish compatibility check. */
   async compare(name: string, baseVersion: string, targetVersion: string): Promise<CompareResult> {
-    checkName(name, "name");
+    requireComponentName(name, "name");
     checkExactVersion(baseVersion, "baseVersion");
     checkExactVersion(targetVersion, "targetVersion");
     const { current } = await this.store.revisionBounds();
@@ -611,7 +611,7 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
 }
 
-function checkName(name: string, field: string): void {
+function requireComponentName(name: string, field: string): void {
   const problem = componentNameViolation(field, name);
   if (problem !== undefined) throw CatalogError.invalid([problem]);
 }

@@ -8,7 +8,7 @@
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
 import type { CatalogEvent } from "../records.js";
-import { contentOf } from "../sql/columns.js";
+import { contentColumn } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
 import { COMPONENT_COLUMNS, ROW_READERS } from "../sql/rows.js";
@@ -97,7 +97,7 @@ export class PostgresStatements implements SqlStatements {
         record.deployment.engine,
         record.description,
         JSON.stringify(record.labels),
-        JSON.stringify(contentOf(record)),
+        JSON.stringify(contentColumn(record)),
         record.source === undefined ? null : JSON.stringify(record.source),
         record.deprecation.deprecated,
         JSON.stringify(record.deprecation),

@@ -26,7 +26,7 @@ export function normalizeTime(time: string): string {
 }
 
 /** The immutable spec apart from provider and category: one JSON column. */
-export function contentOf(record: Pick<ComponentRecord, "inputs" | "outputs" | "deployment">): {
+export function contentColumn(record: Pick<ComponentRecord, "inputs" | "outputs" | "deployment">): {
   inputs: ComponentRecord["inputs"];
   outputs: ComponentRecord["outputs"];
   deployment: ComponentRecord["deployment"];
