@@ -16,7 +16,8 @@ import {
   UpdateComponentResponseSchema,
   type ComponentFilter as WireComponentFilter,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import type { Manager, WriteOptions } from "../catalog/manager.js";
+import type { Manager } from "../catalog/manager.js";
+import type { WriteOptions } from "../catalog/requests.js";
 import type { WatchFeed } from "../catalog/watch.js";
 import { CatalogError, REASONS } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";

@@ -1,6 +1,6 @@
 /** Values each call carries from the interceptors to the handlers. */
 import { createContextKey } from "@connectrpc/connect";
-import type { WriteAuthorizer } from "../catalog/manager.js";
+import type { WriteAuthorizer } from "../catalog/requests.js";
 import { type Logger, silentLogger } from "../logging/index.js";
 
 /** The caller's identity, recorded on every write ("anonymous" until authentication is configured). */

@@ -14,7 +14,7 @@ import {
   ValueType as WireValueType,
 } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { type Event, EventSchema, EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { etagOf } from "../catalog/manager.js";
+import { etagOf } from "../catalog/requests.js";
 import type { ComponentDraft } from "../catalog/validation.js";
 import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
 import type {

@@ -8,7 +8,8 @@ import { silentLogger } from "../logging/index.js";
 import { MemoryCatalogStore } from "../storage/memory/index.js";
 import type { Clock } from "./clock.js";
 import { makeInput, sampleDraft } from "./content-fixtures.js";
-import { etagOf, Manager, type UpdateRequest } from "./manager.js";
+import { Manager } from "./manager.js";
+import { etagOf, type UpdateRequest } from "./requests.js";
 import type { ComponentDraft } from "./validation.js";
 
 const clock: Clock = { now: () => new Date("2026-11-26T12:00:00.000Z") };

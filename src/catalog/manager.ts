@@ -2,9 +2,11 @@
  * The Manager owns the catalog's business rules: validation, publish rules
  * (immutability, idempotent republish, the compatibility check), version
  * resolution (exact, latest, constraints), and the shape of paginated reads.
- * It knows no database: everything goes through CatalogStore.
+ * It knows no database: everything goes through CatalogStore. Its request
+ * shapes are in requests.ts, the request checks in request-checks.ts, the
+ * update mask in update-mask.ts, the write scope in write-scope.ts.
  */
-import { CatalogError, type FieldViolation, isCatalogError, REASONS } from "../errors/index.js";
+import { CatalogError, isCatalogError, REASONS } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import {
   bumpBetween,
@@ -18,135 +20,43 @@ import {
 import type {
   ComponentContent,
   ComponentRecord,
-  Deprecation,
   MutablePatch,
   NewComponentRecord,
   WriteGuard,
 } from "../storage/records.js";
-import type { CatalogStore, ComponentFilter, OrderField, ScoredComponent } from "../storage/store.js";
+import type { CatalogStore, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
-import { type CompatibilityReport, checkPublishCompatibility, compareContent } from "./compatibility.js";
+import { compareContent } from "./compatibility.js";
+import { checkCompatible, contentOf } from "./content.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
-import { componentNameViolation, isComponentName } from "./names.js";
+import { isComponentName } from "./names.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
+import {
+  checkExactVersion,
+  checkFilter,
+  effectivePageSize,
+  etagMismatch,
+  parseEtag,
+  parseOrderBy,
+  requireComponentName,
+  searchTerms,
+} from "./request-checks.js";
+import type {
+  CompareResult,
+  DeleteRequest,
+  ListRequest,
+  PageRequest,
+  PageResult,
+  PublishResult,
+  ReadResult,
+  SearchRequest,
+  UpdateRequest,
+  WriteOptions,
+} from "./requests.js";
 import { parseSelectorCached, ResolutionCache } from "./resolution-cache.js";
+import { effectiveMask, isNoOp, nextDeprecation } from "./update-mask.js";
 import { type ComponentDraft, validateComponent, validateMutablePatch } from "./validation.js";
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
-const MAX_SEARCH_TERMS = 16;
-const MAX_SEARCH_TERM_LENGTH = 64;
-
-/** The mutable fields UpdateComponent may set, as named in an update mask. */
-export const MUTABLE_PATHS = [
-  "description",
-  "labels",
-  "deprecation",
-  "deprecation.deprecated",
-  "deprecation.message",
-] as const;
-const IMMUTABLE_PATHS = new Set([
-  "name",
-  "version",
-  "provider",
-  "category",
-  "inputs",
-  "outputs",
-  "deployment",
-  "source",
-]);
-const OUTPUT_ONLY_PATHS = new Set([
-  "create_time",
-  "update_time",
-  "create_revision",
-  "update_revision",
-  "etag",
-  "content_digest",
-  "deprecation.deprecate_time",
-]);
-
-/**
- * Decides whether a write of component `name` is allowed, given the
- * providers involved: the provider the write itself sets (publish only) plus
- * the providers of the name's stored versions. Throws (PERMISSION_DENIED)
- * to refuse. The Manager calls it once early, for a fast answer, and again
- * inside the store's write guard, which is what decides.
- */
-export type WriteAuthorizer = (name: string, providers: readonly string[]) => void;
-
-export interface WriteOptions {
-  actor: string;
-  /** Scope check for the caller (API publishers); absent for callers allowed to write anything (admins, sync). */
-  authorize?: WriteAuthorizer;
-  /**
-   * The caller's deadline or cancellation, handed to the store as
-   * WriteMeta.signal: an aborted write writes nothing and rejects with the
-   * signal's reason. Absent for callers without one (sync).
-   */
-  signal?: AbortSignal;
-}
-
-export interface PublishResult {
-  component: ComponentRecord;
-  created: boolean;
-  revision: number;
-}
-
-export interface ReadResult {
-  component: ComponentRecord;
-  revision: number;
-}
-
-export interface PageRequest {
-  pageSize: number;
-  pageToken: string;
-}
-
-export interface ListRequest extends PageRequest {
-  filter: ComponentFilter;
-  allVersions: boolean;
-  orderBy: string;
-}
-
-export interface SearchRequest extends PageRequest {
-  query: string;
-  filter: ComponentFilter;
-}
-
-export interface PageResult<T> {
-  items: T[];
-  nextPageToken: string;
-  revision: number;
-}
-
-export interface UpdateRequest {
-  name: string;
-  version: string;
-  /** Values for the paths in `updateMask`; other fields are ignored. */
-  description: string;
-  labels: Record<string, string>;
-  deprecation: { deprecated: boolean; message: string } | undefined;
-  updateMask: readonly string[];
-  etag: string;
-}
-
-export interface DeleteRequest {
-  name: string;
-  version: string;
-  allVersions: boolean;
-  etag: string;
-}
-
-export interface CompareResult {
-  report: CompatibilityReport;
-  bumpSufficient: boolean;
-  revision: number;
-}
-
-/** The etag of a record: opaque to clients, derived from its last write. */
-export function etagOf(record: ComponentRecord): string {
-  return `"r${record.updateRevision}"`;
-}
+import { authorizeAgainst, scopeGuard } from "./write-scope.js";
 
 export class Manager {
   constructor(
@@ -304,7 +214,7 @@ export class Manager {
     await this.authorizeEarly(request.name, options);
     requireComponentName(request.name, "component.name");
     checkExactVersion(request.version, "component.version");
-    const paths = this.effectiveMask(request);
+    const paths = effectiveMask(request);
     const expectedRevision = parseEtag(request.etag, "component.etag");
     const current = await this.store.getVersion(request.name, request.version);
     if (!current) throw await this.versionNotFound(request.name, `version ${request.version}`);
@@ -315,7 +225,7 @@ export class Manager {
     const patch: MutablePatch = {};
     if (paths.has("description")) patch.description = request.description;
     if (paths.has("labels")) patch.labels = { ...request.labels };
-    const deprecation = this.nextDeprecation(current.deprecation, request, paths);
+    const deprecation = nextDeprecation(current.deprecation, request, paths, this.clock.now().toISOString());
     if (deprecation) patch.deprecation = deprecation;
     const violations = validateMutablePatch(patch, "component");
     if (violations.length > 0) throw CatalogError.invalid(violations);
@@ -343,58 +253,6 @@ export class Manager {
       actor: options.actor,
     });
     return { component: event.component, revision: event.revision };
-  }
-
-  private effectiveMask(request: UpdateRequest): Set<string> {
-    const violations: FieldViolation[] = [];
-    const paths = new Set<string>();
-    request.updateMask.forEach((path, index) => {
-      const field = `updateMask.paths[${index}]`;
-      if ((MUTABLE_PATHS as readonly string[]).includes(path)) paths.add(path);
-      else if (IMMUTABLE_PATHS.has(path.split(".")[0] ?? path)) {
-        violations.push({
-          field,
-          description: `"${path}" is immutable once published; publish a new version to change the spec`,
-          reason: REASONS.immutableField,
-        });
-      } else if (OUTPUT_ONLY_PATHS.has(path)) {
-        violations.push({ field, description: `"${path}" is output only`, reason: REASONS.outputOnlyField });
-      } else {
-        violations.push({
-          field,
-          description: `"${path}" is not a field of Component; mutable fields are ${MUTABLE_PATHS.join(", ")}`,
-          reason: REASONS.unknownField,
-        });
-      }
-    });
-    if (violations.length > 0) throw CatalogError.invalid(violations);
-    if (request.updateMask.length === 0) {
-      // AIP-134: no mask means every populated mutable field.
-      if (request.description !== "") paths.add("description");
-      if (Object.keys(request.labels).length > 0) paths.add("labels");
-      if (request.deprecation) paths.add("deprecation");
-      if (paths.size === 0) {
-        throw CatalogError.invalid([
-          {
-            field: "updateMask",
-            description: `names no field and the request sets none; set one of ${MUTABLE_PATHS.join(", ")}`,
-            reason: REASONS.emptyUpdate,
-          },
-        ]);
-      }
-    }
-    return paths;
-  }
-
-  private nextDeprecation(current: Deprecation, request: UpdateRequest, paths: Set<string>): Deprecation | undefined {
-    const whole = paths.has("deprecation");
-    if (!whole && !paths.has("deprecation.deprecated") && !paths.has("deprecation.message")) return undefined;
-    const wanted = request.deprecation ?? { deprecated: false, message: "" };
-    const deprecated = whole || paths.has("deprecation.deprecated") ? wanted.deprecated : current.deprecated;
-    const message = whole || paths.has("deprecation.message") ? wanted.message : current.message;
-    if (!deprecated) return { deprecated: false, message };
-    const time = current.deprecated && current.time ? current.time : this.clock.now().toISOString();
-    return { deprecated: true, message, time };
   }
 
   /** Deletes one version or every version of a name (DeleteComponent). */
@@ -556,173 +414,3 @@ export class Manager {
 }
 
 const BUMP_RANK = { none: 0, patch: 1, minor: 2, major: 3 } as const;
-
-/** Calls `authorize` with the write's own providers plus those of `stored`, each once. */
-function authorizeAgainst(
-  authorize: WriteAuthorizer,
-  name: string,
-  ownProviders: readonly string[],
-  stored: readonly ComponentRecord[],
-): void {
-  authorize(name, [...new Set([...ownProviders, ...stored.map((record) => record.provider)])]);
-}
-
-/** WriteMeta's guard for an update or delete: the scope check against the versions at the write. */
-function scopeGuard(name: string, options: WriteOptions): { guard?: WriteGuard } {
-  const { authorize } = options;
-  if (!authorize) return {};
-  return { guard: (current) => authorizeAgainst(authorize, name, [], current) };
-}
-
-/** FAILED_PRECONDITION when publishing `version` with `content` would break consumers of an existing version. */
-function checkCompatible(existing: readonly ComponentRecord[], version: string, content: ComponentContent): void {
-  // The first version of a name has nothing to be compatible with (its version was validated before this is called).
-  if (existing.length === 0) return;
-  const compatibility = checkPublishCompatibility(
-    existing.map((record) => ({ version: record.version, content: contentOf(record) })),
-    version,
-    content,
-  );
-  if (compatibility.violation) throw new CatalogError("FAILED_PRECONDITION", compatibility.violation);
-}
-
-export function contentOf(source: ComponentContent): ComponentContent {
-  return {
-    provider: source.provider,
-    category: source.category,
-    inputs: source.inputs,
-    outputs: source.outputs,
-    deployment: source.deployment,
-  };
-}
-
-function isNoOp(current: ComponentRecord, patch: MutablePatch): boolean {
-  if (patch.description !== undefined && patch.description !== current.description) return false;
-  if (patch.labels !== undefined && !sameLabels(patch.labels, current.labels)) return false;
-  if (patch.deprecation !== undefined) {
-    const d = patch.deprecation;
-    if (d.deprecated !== current.deprecation.deprecated || d.message !== current.deprecation.message) return false;
-  }
-  return true;
-}
-
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k]);
-}
-
-function requireComponentName(name: string, field: string): void {
-  const problem = componentNameViolation(field, name);
-  if (problem !== undefined) throw CatalogError.invalid([problem]);
-}
-
-function checkExactVersion(version: string, field: string): void {
-  if (version === "") throw CatalogError.invalid([{ field, description: "is required", reason: REASONS.required }]);
-  if (!isValidVersion(version)) {
-    throw CatalogError.invalid([
-      { field, description: `"${version}" is not an exact SemVer 2.0 version such as 1.2.3`, reason: REASONS.semver },
-    ]);
-  }
-}
-
-function parseEtag(etag: string, field: string): number | undefined {
-  if (etag === "") return undefined;
-  const match = /^"r(\d{1,15})"$/.exec(etag);
-  if (!match) {
-    throw CatalogError.invalid([
-      { field, description: "is not an etag this server issued", reason: REASONS.etagMalformed },
-    ]);
-  }
-  return Number(match[1]);
-}
-
-function etagMismatch(name: string, current: ComponentRecord): CatalogError {
-  return new CatalogError(
-    "ABORTED",
-    `etag does not match: ${name} ${current.version} changed since it was read (current etag ${etagOf(current)}); read it again and retry`,
-  );
-}
-
-function parseOrderBy(orderBy: string): { field: OrderField; descending: boolean } {
-  const normalized = orderBy.trim().replace(/\s+/g, " ");
-  switch (normalized) {
-    case "":
-    case "name":
-    case "name asc":
-      return { field: "name", descending: false };
-    case "name desc":
-      return { field: "name", descending: true };
-    case "update_time":
-    case "update_time asc":
-      return { field: "updateTime", descending: false };
-    case "update_time desc":
-      return { field: "updateTime", descending: true };
-    default:
-      throw CatalogError.invalid([
-        {
-          field: "orderBy",
-          description: `"${orderBy}" is not supported; use "name", "name desc", "update_time" or "update_time desc"`,
-          reason: REASONS.orderBy,
-        },
-      ]);
-  }
-}
-
-function effectivePageSize(pageSize: number): number {
-  if (pageSize < 0) {
-    throw CatalogError.invalid([
-      { field: "pageSize", description: `must not be negative (got ${pageSize})`, reason: REASONS.pageSize },
-    ]);
-  }
-  if (pageSize === 0) return DEFAULT_PAGE_SIZE;
-  return Math.min(pageSize, MAX_PAGE_SIZE);
-}
-
-function checkFilter(filter: ComponentFilter): void {
-  const violations: FieldViolation[] = [];
-  for (const [index, name] of (filter.names ?? []).entries()) {
-    const problem = componentNameViolation(`filter.names[${index}]`, name);
-    if (problem !== undefined) violations.push(problem);
-  }
-  const labelCount = Object.keys(filter.labels ?? {}).length;
-  if (labelCount > 64) {
-    violations.push({
-      field: "filter.labels",
-      description: `has ${labelCount} entries; at most 64 are allowed`,
-      reason: REASONS.maxItems,
-    });
-  }
-  if (violations.length > 0) throw CatalogError.invalid(violations);
-}
-
-function searchTerms(query: string): string[] {
-  const terms = query
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}_.-]+/u)
-    .filter((t) => t !== "");
-  if (terms.length === 0) {
-    throw CatalogError.invalid([
-      { field: "query", description: "must contain at least one search term", reason: REASONS.required },
-    ]);
-  }
-  if (terms.length > MAX_SEARCH_TERMS) {
-    throw CatalogError.invalid([
-      {
-        field: "query",
-        description: `has ${terms.length} terms; at most ${MAX_SEARCH_TERMS} are allowed`,
-        reason: REASONS.maxItems,
-      },
-    ]);
-  }
-  const long = terms.find((t) => t.length > MAX_SEARCH_TERM_LENGTH);
-  if (long) {
-    throw CatalogError.invalid([
-      {
-        field: "query",
-        description: `term "${long.slice(0, 20)}..." is longer than ${MAX_SEARCH_TERM_LENGTH} characters`,
-        reason: REASONS.maxLength,
-      },
-    ]);
-  }
-  return [...new Set(terms)];
-}

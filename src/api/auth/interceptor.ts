@@ -20,7 +20,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { RetryInfoSchema } from "../../../gen/ts/src/google/rpc/error_details_pb.js";
-import type { WriteAuthorizer } from "../../catalog/manager.js";
+import type { WriteAuthorizer } from "../../catalog/requests.js";
 import type { CallLimitsConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import { actorKey, callLoggerKey, writeAuthorizerKey } from "../context.js";
