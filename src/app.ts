@@ -89,7 +89,9 @@ async function assemble(
   const clock = options.clock ?? systemClock;
   const telemetry = openTelemetry(config, logger, options.env ?? process.env, cleanup);
   const health = new HealthStatusBoard();
-  const opened = options.store ?? (await openStore(config.storage, config.cache, logger));
+  const onCacheLookup = config.cache.type !== "none" ? telemetry.metrics?.cacheLookups(config.cache.type) : undefined;
+  const opened =
+    options.store ?? (await openStore(config.storage, config.cache, logger, onCacheLookup ? { onCacheLookup } : {}));
   cleanup.defer(() => opened.close());
   const monitor = new StoreHealthMonitor(health, () => opened.health(), logger.child({ component: "health" }), {
     intervalMs: config.server.healthCheckIntervalMs,
@@ -107,7 +109,10 @@ async function assemble(
   const watchFeed = telemetry.metrics !== undefined ? meteredFeed(feed, telemetry.metrics) : feed;
   const catalogHandlers = catalogServiceHandlers({ manager, feed: watchFeed });
   // Bind policy and key material are checked here, so a refused start closes the store too.
-  const authorization = await prepareAuthorization(config, { logger });
+  const authorization = await prepareAuthorization(config, {
+    logger,
+    ...(telemetry.metrics ? { observer: telemetry.metrics.authObserver() } : {}),
+  });
   const interceptors = [...telemetry.interceptors, ...authorization];
   const server = await serve({
     config: config.server,

@@ -169,6 +169,24 @@ export class CatalogMetrics {
     this.sources = sources;
   }
 
+  /** Counts authentication and authorization refusals by reason, and rate and stream limits by scope. */
+  authObserver(): {
+    refused(reason: string): void;
+    limited(scope: string): void;
+  } {
+    return {
+      refused: (reason) => this.authFailures.labels({ reason }).inc(),
+      limited: (scope) => this.rateLimited.labels({ scope }).inc(),
+    };
+  }
+
+  /** A cache lookup counter for `cache` ("memory", "redis"): hits and misses, resolved once. */
+  cacheLookups(cache: string): (hit: boolean) => void {
+    const hits = this.cacheRequests.labels({ cache, result: "hit" });
+    const misses = this.cacheRequests.labels({ cache, result: "miss" });
+    return (hit) => (hit ? hits : misses).inc();
+  }
+
   /** Git sync runs: count by result, time of the last success, files read by the last run. */
   syncFinished(repository: string, run: SyncRun): void {
     const result = run.state === "succeeded" ? "success" : run.state === "skipped" ? "skipped" : "failure";

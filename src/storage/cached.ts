@@ -67,6 +67,8 @@ import type {
 export interface CacheOptions {
   /** Lifetime of every cached entry; also the bound on staleness when invalidation is lost. */
   ttlSeconds: number;
+  /** Told of each cached read: served from the cache (hit) or from the store (miss). For metrics. */
+  onLookup?: (hit: boolean) => void;
 }
 
 /** A CatalogStore whose close() also closes the wrapped store and the cache. */
@@ -225,8 +227,12 @@ class ReadThroughStore implements CatalogStore {
     const cached = await this.cacheGet(key);
     if (cached !== undefined) {
       const value = decode(cached);
-      if (value !== UNDECODABLE) return value;
+      if (value !== UNDECODABLE) {
+        this.options.onLookup?.(true);
+        return value;
+      }
     }
+    this.options.onLookup?.(false);
     const value = await load();
     this.cachedNames.add(name);
     await this.cacheSet(key, encode(value));

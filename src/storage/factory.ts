@@ -23,10 +23,20 @@ import { PostgresSyncStateStore } from "./postgres/sync-state.js";
 import { RedisCache } from "./redis/cache.js";
 import type { Cache, CatalogStore, SharedSyncState } from "./store.js";
 
-export async function openStore(storage: StorageConfig, cache: CacheConfig, logger: Logger): Promise<CatalogStore> {
+export interface OpenStoreOptions {
+  /** Told of each read the cache serves (true) or passes to the store (false). */
+  onCacheLookup?: (hit: boolean) => void;
+}
+
+export async function openStore(
+  storage: StorageConfig,
+  cache: CacheConfig,
+  logger: Logger,
+  options: OpenStoreOptions = {},
+): Promise<CatalogStore> {
   const log = logger.child({ component: "storage", backend: storage.type });
   const store = await openBackend(storage, log);
-  return withConfiguredCache(store, cache, log);
+  return withConfiguredCache(store, cache, log, options.onCacheLookup);
 }
 
 function openBackend(storage: StorageConfig, logger: Logger): Promise<CatalogStore> {
@@ -107,7 +117,13 @@ export function createCache(config: CacheConfig, logger: Logger): Cache | undefi
 }
 
 /** `store` behind the configured cache; closing the result closes both. */
-export function withConfiguredCache(store: CatalogStore, config: CacheConfig, logger: Logger): CatalogStore {
+export function withConfiguredCache(
+  store: CatalogStore,
+  config: CacheConfig,
+  logger: Logger,
+  onLookup?: (hit: boolean) => void,
+): CatalogStore {
   const cache = createCache(config, logger);
-  return cache === undefined ? store : withCache(store, cache, { ttlSeconds: config.ttlSeconds }, logger);
+  if (cache === undefined) return store;
+  return withCache(store, cache, { ttlSeconds: config.ttlSeconds, ...(onLookup ? { onLookup } : {}) }, logger);
 }

@@ -12,6 +12,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { generateApiKey, hashApiKey } from "../../src/api/auth/index.js";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
@@ -191,5 +192,71 @@ describe("metrics on the admin listener", () => {
   it("answers 404 for anything but GET /metrics", async () => {
     const response = await fetch(adminUrl.replace("/metrics", "/debug"));
     expect(response.status).toBe(404);
+  });
+});
+
+describe("metrics of the cache, authentication and limits", () => {
+  let server: CatalogServer;
+  let adminUrl: string;
+  const readerKey = generateApiKey();
+  const adminKey = generateApiKey();
+  beforeAll(async () => {
+    const adminPort = await freePort();
+    adminUrl = `http://127.0.0.1:${adminPort}/metrics`;
+    server = await startCatalogServer(
+      testConfig((c) => {
+        c.server.admin = { host: "127.0.0.1", port: adminPort };
+        c.cache.type = "memory";
+        c.auth.apiKeys = [
+          { name: "reader", hash: hashApiKey(readerKey), role: "reader", namePrefixes: [], providers: [] },
+          { name: "ops", hash: hashApiKey(adminKey), role: "admin", namePrefixes: [], providers: [] },
+        ];
+        c.server.limits = { requestsPerSecond: 1, burst: 6, maxStreamsPerIdentity: 1 };
+      }),
+      silentLogger,
+    );
+  });
+  afterAll(() => server?.shutdown());
+  const scrape = async () => (await fetch(adminUrl)).text();
+
+  it("counts cache hits and misses, refusals by reason and limits by scope", async () => {
+    const client = createClient(CatalogService, createGrpcTransport({ baseUrl: server.url }));
+    await client.createComponent(
+      { component: sampleComponent({ name: "cached-one" }) },
+      { headers: { authorization: `Bearer ${adminKey}` } },
+    );
+    const asReader = { headers: { authorization: `Bearer ${readerKey}` } };
+    // Selectors the Manager's own resolution cache does not share, so each read reaches the cached store.
+    for (const version of ["1.0.0", "=1.0.0", "1.0.0+a", "1.0.0+b"]) {
+      await client.getComponent({ name: "cached-one", version }, asReader);
+    }
+    await expectConnectError(client.getComponent({ name: "cached-one" }), Code.Unauthenticated);
+    await expectConnectError(
+      client.getComponent({ name: "cached-one" }, { headers: { authorization: "Bearer nck_not-a-key" } }),
+      Code.Unauthenticated,
+    );
+    await expectConnectError(
+      client.createComponent({ component: sampleComponent({ name: "not-mine" }) }, asReader),
+      Code.PermissionDenied,
+    );
+    let limited = false;
+    for (let i = 0; i < 20 && !limited; i++) {
+      limited = await client.getComponent({ name: "cached-one", version: "1.0.0" }, asReader).then(
+        () => false,
+        () => true,
+      );
+    }
+    expect(limited).toBe(true);
+    const text = await scrape();
+    expect(sampleValue(text, "nestor_cache_requests_total", { cache: "memory", result: "hit" })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(
+      sampleValue(text, "nestor_cache_requests_total", { cache: "memory", result: "miss" }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(text, "nestor_auth_failures_total", { reason: "credentials_missing" })).toBe(1);
+    expect(sampleValue(text, "nestor_auth_failures_total", { reason: "credentials_invalid" })).toBe(1);
+    expect(sampleValue(text, "nestor_auth_failures_total", { reason: "role" })).toBe(1);
+    expect(sampleValue(text, "nestor_rate_limited_total", { scope: "rate" })).toBeGreaterThanOrEqual(1);
   });
 });

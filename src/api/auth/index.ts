@@ -9,7 +9,7 @@ import type { CatalogConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 import { Authenticator } from "./authenticator.js";
 import { enforceBindPolicy } from "./bind-policy.js";
-import { authInterceptor } from "./interceptor.js";
+import { type AuthObserver, authInterceptor } from "./interceptor.js";
 import { MethodPolicy } from "./policy.js";
 
 export { ApiKeyVerifier, generateApiKey, hashApiKey } from "./api-keys.js";
@@ -29,6 +29,8 @@ export interface AuthorizationOptions {
   logger: Logger;
   /** Milliseconds since the epoch for JWT expiry checks; the system clock by default. */
   now?: () => number;
+  /** Told of refusals and limits (metrics). */
+  observer?: AuthObserver;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function prepareAuthorization(
       authenticator,
       policy: new MethodPolicy(config.auth.openMethods),
       limits: config.server.limits,
+      ...(options.observer ? { observer: options.observer } : {}),
     }),
   ];
 }

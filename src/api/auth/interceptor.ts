@@ -34,9 +34,29 @@ export interface AuthInterceptorOptions {
   authenticator: Authenticator;
   policy: MethodPolicy;
   limits: CallLimitsConfig;
+  /** Told of each refusal, by a reason from a fixed set, and each limit hit (metrics). */
+  observer?: AuthObserver;
 }
 
-export function authInterceptor({ authenticator, policy, limits }: AuthInterceptorOptions): Interceptor {
+export type AuthRefusal = "credentials_invalid" | "credentials_missing" | "role" | "scope";
+
+export interface AuthObserver {
+  refused(reason: AuthRefusal): void;
+  limited(scope: "rate" | "streams"): void;
+}
+
+const NO_OBSERVER: AuthObserver = { refused: () => undefined, limited: () => undefined };
+
+export function authInterceptor({
+  authenticator,
+  policy,
+  limits,
+  observer = NO_OBSERVER,
+}: AuthInterceptorOptions): Interceptor {
+  const limitedAt = (retryAfterMs: number, who: string) => {
+    if (retryAfterMs !== 0) observer.limited("rate");
+    throwIfLimited(retryAfterMs, who);
+  };
   const rate = new RateLimiter(limits);
   const streams = new StreamCounter(limits.maxStreamsPerIdentity);
   return (next) => async (req) => {
@@ -57,11 +77,13 @@ export function authInterceptor({ authenticator, policy, limits }: AuthIntercept
         identity = await authenticator.authenticate(req.header.get("authorization"), peer, headers);
       } catch (err) {
         // Failed attempts spend the address's budget, which slows down guessing keys.
-        throwIfLimited(rate.take(addressKey), "address");
+        limitedAt(rate.take(addressKey), "address");
+        observer.refused("credentials_invalid");
         throw err;
       }
       if (!identity) {
-        throwIfLimited(rate.take(addressKey), "address");
+        limitedAt(rate.take(addressKey), "address");
+        observer.refused("credentials_missing");
         throw new CatalogError(
           "UNAUTHENTICATED",
           `${method} needs the ${requirement.role} role: send "authorization: Bearer <API key or JWT>" or a client certificate`,
@@ -71,25 +93,27 @@ export function authInterceptor({ authenticator, policy, limits }: AuthIntercept
     // With no authentication configured (loopback or --insecure) there are no identities to limit.
     const limited = authenticator.enabled;
     const limitKey = identity && identity.kind !== "anonymous" ? identity.name : addressKey;
-    if (limited) throwIfLimited(rate.take(limitKey), identity?.name ?? "anonymous");
+    if (limited) limitedAt(rate.take(limitKey), identity?.name ?? "anonymous");
     if (identity) {
       req.contextValues.set(actorKey, identity.name);
       req.contextValues.set(callLoggerKey, req.contextValues.get(callLoggerKey).child({ identity: identity.name }));
     }
     if (!requirement.open && identity) {
       if (!hasRole(identity, requirement.role)) {
+        observer.refused("role");
         throw new CatalogError(
           "PERMISSION_DENIED",
           `${method} needs the ${requirement.role} role; ${identity.name} has ${identity.role ? `the ${identity.role} role` : "no role"}`,
         );
       }
       const authorize = requirement.write ? writeScopeAuthorizer(identity) : undefined;
-      if (authorize) req.contextValues.set(writeAuthorizerKey, authorize);
+      if (authorize) req.contextValues.set(writeAuthorizerKey, countingRefusals(authorize, observer));
     }
     if (!limited || req.method.methodKind !== "server_streaming") return next(req);
 
     const release = streams.acquire(limitKey);
     if (!release) {
+      observer.limited("streams");
       throw new ConnectError(
         `${identity?.name ?? "anonymous"} already holds ${limits.maxStreamsPerIdentity} open streams (server.limits.maxStreamsPerIdentity); close one first`,
         Code.ResourceExhausted,
@@ -130,6 +154,18 @@ export function writeScopeAuthorizer(identity: Identity): WriteAuthorizer | unde
         "PERMISSION_DENIED",
         `${identity.name} may not write component ${JSON.stringify(name)}: it ${problem}`,
       );
+    }
+  };
+}
+
+/** The scope check, with each refusal counted (it runs in the Manager, early and again in the store's guard). */
+function countingRefusals(authorize: WriteAuthorizer, observer: AuthObserver): WriteAuthorizer {
+  return (name, providers) => {
+    try {
+      authorize(name, providers);
+    } catch (err) {
+      observer.refused("scope");
+      throw err;
     }
   };
 }
