@@ -74,8 +74,8 @@ export class EventFeed {
   private readonly tail: EventTail;
   private refreshScheduled = false;
   private closed = false;
-  private readonly unsubscribe: () => void;
-  private readonly resyncTimer: NodeJS.Timeout;
+  private unsubscribe: () => void = () => undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
   private readonly ringSize: number;
   private readonly batchSize: number;
 
@@ -89,14 +89,45 @@ export class EventFeed {
     this.ringSize = options.ringSize ?? 4096;
     this.batchSize = options.batchSize ?? 500;
     this.tail = new EventTail(log, this.tailSink(), head, this.batchSize);
-    this.unsubscribe = log.onCommit(() => this.scheduleRefresh());
-    this.resyncTimer = setInterval(() => this.requestRefresh(), Math.max(50, options.progressIntervalMs));
+  }
+
+  /**
+   * A feed at the log's current revision that starts nothing: no commit
+   * subscription, no timer. Tests drive it with catchUp(); follow() makes it
+   * live.
+   */
+  static async open(log: EventLog, logger: Logger, options: EventFeedOptions): Promise<EventFeed> {
+    const { current } = await log.revisionBounds();
+    return new EventFeed(log, logger, options, current);
+  }
+
+  /** A live feed: open(), then follow(). */
+  static async start(log: EventLog, logger: Logger, options: EventFeedOptions): Promise<EventFeed> {
+    const feed = await EventFeed.open(log, logger, options);
+    feed.follow();
+    return feed;
+  }
+
+  /**
+   * Reads the log after every commit this process is told of, and every
+   * progress interval in case a wake-up was lost (another replica's write,
+   * a dropped notification), until close().
+   */
+  follow(): void {
+    if (this.closed || this.resyncTimer !== undefined) return;
+    this.unsubscribe = this.log.onCommit(() => this.scheduleRefresh());
+    this.resyncTimer = setInterval(() => this.requestRefresh(), Math.max(50, this.options.progressIntervalMs));
     this.resyncTimer.unref();
   }
 
-  static async start(log: EventLog, logger: Logger, options: EventFeedOptions): Promise<EventFeed> {
-    const { current } = await log.revisionBounds();
-    return new EventFeed(log, logger, options, current);
+  /** One step: reads the log to its end and wakes the watchers it has news for. */
+  catchUp(): Promise<void> {
+    return this.refresh();
+  }
+
+  /** How many watchers are parked, waiting for an event past their position. */
+  get waiting(): number {
+    return this.waiters.size;
   }
 
   /** The highest revision this process knows to be committed. */

@@ -114,9 +114,19 @@ async function replayOverGrpcJsWithSlowReaders(streams: number, last: number): P
     }),
   );
   await slowHalfPaused;
-  const fastReplays = Array.from({ length: streams - slow }, () => grpcJsReplay(last, () => {}));
-  // Every stream of the second half has been opened on the connection before the slow half reads on.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  let fastStarted = 0;
+  let allFastStarted!: () => void;
+  const fastHalfStarted = new Promise<void>((resolve) => {
+    allFastStarted = resolve;
+  });
+  const fastReplays = Array.from({ length: streams - slow }, () =>
+    grpcJsReplay(last, () => {
+      fastStarted += 1;
+      if (fastStarted === streams - slow) allFastStarted();
+    }),
+  );
+  // Every stream of the second half is receiving on the connection before the slow half reads on.
+  await fastHalfStarted;
   for (const call of paused) call.resume();
   return Promise.all([...slowReplays, ...fastReplays]);
 }

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RetryInfoSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CreateComponentRequestSchema } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
@@ -25,7 +25,6 @@ import { expectConnectError, sampleComponent, tempDir, testConfig } from "../api
 import {
   AUDIENCE,
   bearer,
-  eventually,
   ISSUER,
   type KeyMaterial,
   makeKeyMaterial,
@@ -359,11 +358,14 @@ describe("limits", () => {
       await other.return?.();
       first.abort();
       await iterator.next().catch(() => undefined);
-      await eventually(async () => {
-        const again = own.clients.grpc.watchEvents({ startRevision: 0n }, reader)[Symbol.asyncIterator]();
-        await again.next();
-        await again.return?.();
-      });
+      await vi.waitFor(
+        async () => {
+          const again = own.clients.grpc.watchEvents({ startRevision: 0n }, reader)[Symbol.asyncIterator]();
+          await again.next();
+          await again.return?.();
+        },
+        { timeout: 5_000, interval: 100 },
+      );
     } finally {
       own.close();
       await capped.shutdown();

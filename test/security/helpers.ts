@@ -262,15 +262,3 @@ function leaf(dir: string, name: string, caName: string, subject: string, extens
   execFileSync("mv", [`${name}.key.new`, `${name}.key`], { cwd: dir });
   execFileSync("mv", [`${name}.crt.new`, `${name}.crt`], { cwd: dir });
 }
-
-/** Retries `check` every 100 ms until it passes, failing with its last error after `attempts` tries. */
-export async function eventually(check: () => Promise<void>, attempts = 50): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}

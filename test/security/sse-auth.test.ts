@@ -6,13 +6,13 @@
  * event streams and WatchEvents streams together.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import type { CallLimitsConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { expectConnectError, tempDir, testConfig, useAuthenticatedServer } from "../api/harness.js";
 import { CurlEventStream, curlOnce } from "../support/sse-curl.js";
-import { bearer, eventually, makeKeyMaterial, protocolClients, signJwt, withAuth } from "./helpers.js";
+import { bearer, makeKeyMaterial, protocolClients, signJwt, withAuth } from "./helpers.js";
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -117,13 +117,16 @@ describe("limits", () => {
     }
     // The closed stream's slot comes back; a WatchEvents stream then holds it against event streams.
     const abort = new AbortController();
-    await eventually(async () => {
-      const watch = clients.clients.grpc.watchEvents(
-        { startRevision: 0n },
-        { ...bearer(keys.apiKeys.reader), signal: abort.signal },
-      );
-      await watch[Symbol.asyncIterator]().next();
-    });
+    await vi.waitFor(
+      async () => {
+        const watch = clients.clients.grpc.watchEvents(
+          { startRevision: 0n },
+          { ...bearer(keys.apiKeys.reader), signal: abort.signal },
+        );
+        await watch[Symbol.asyncIterator]().next();
+      },
+      { timeout: 5_000, interval: 100 },
+    );
     try {
       expect((await refusal(capped.url, reader)).status).toBe(429);
     } finally {

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { hashApiKey, isLoopbackHost } from "../../src/api/auth/index.js";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
@@ -20,7 +20,6 @@ import { expectConnectError, repoRoot, sampleComponent, tempDir, testConfig } fr
 import {
   bearer,
   type Certificates,
-  eventually,
   makeCertificates,
   makeKeyMaterial,
   PROTOCOLS,
@@ -189,6 +188,7 @@ describe("certificate hot reload", () => {
     try {
       for (const file of ["ca.crt", "ca.key"]) writeFileSync(join(own.path, file), readFileSync(join(dir.path, file)));
       serverCertificate(own.path, "server", "ca", "before-rotation");
+      const logged: string[] = [];
       const server = await startCatalogServer(
         tlsConfig((config) => {
           config.server.tls = {
@@ -197,19 +197,22 @@ describe("certificate hot reload", () => {
             keyFile: join(own.path, "server.key"),
           };
         }),
-        silentLogger,
+        createLogger({ level: "info", format: "json", write: (line) => logged.push(line) }),
       );
       try {
         const ca = readFileSync(certs.caFile);
         expect((await handshake(server.port, { ca })).subjectCn).toBe("before-rotation");
         serverCertificate(own.path, "server", "ca", "after-rotation");
-        await eventually(
-          async () => expect((await handshake(server.port, { ca })).subjectCn).toBe("after-rotation"),
-          60,
-        );
+        await vi.waitFor(async () => expect((await handshake(server.port, { ca })).subjectCn).toBe("after-rotation"), {
+          timeout: 6_000,
+          interval: 100,
+        });
         // A broken rotation (a key that does not match) keeps the previous certificate.
         writeFileSync(join(own.path, "server.key"), readFileSync(certs.clientKeyFile));
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await vi.waitFor(() => expect(logged.join("\n")).toContain("TLS files changed but cannot be used"), {
+          timeout: 6_000,
+          interval: 50,
+        });
         expect((await handshake(server.port, { ca })).subjectCn).toBe("after-rotation");
       } finally {
         await server.shutdown();

@@ -15,7 +15,7 @@ import { silentLogger } from "../../src/logging/index.js";
 import { migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { MAX_VERSIONS_PER_DELETE } from "../../src/storage/dynamodb/writes.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
+import { defineStoreContract, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 
 // moto copies the whole table on every TransactWriteItems, so writes slow down as the suite's table grows.
 vi.setConfig({ testTimeout: 180_000 });
@@ -194,7 +194,10 @@ describe("DynamoDB store specifics", () => {
       const seen: number[] = [];
       const unsubscribe = replica.onCommit((revision) => seen.push(revision));
       const event = await store.insertVersion(newRecord(uniqueName("replica"), "1.0.0"), metaClock()());
-      await eventually(() => expect(Math.max(0, ...seen)).toBeGreaterThanOrEqual(event.revision));
+      await vi.waitFor(() => expect(Math.max(0, ...seen)).toBeGreaterThanOrEqual(event.revision), {
+        timeout: 20_000,
+        interval: 100,
+      });
       unsubscribe();
       const replayed = await replica.readEvents(event.revision - 1, 10);
       expect(replayed[0]?.component.name).toBe(event.component.name);

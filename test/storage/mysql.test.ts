@@ -7,7 +7,7 @@
  * write blocked on the revision row retried a bounded number of times, then
  * UNAVAILABLE.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { isCatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { createPool, MAX_TRANSACTION_ATTEMPTS } from "../../src/storage/mysql/client.js";
@@ -15,7 +15,7 @@ import { openMysqlStore } from "../../src/storage/mysql/index.js";
 import { MIGRATIONS, migrateMysql, mysqlMigrationTarget } from "../../src/storage/mysql/migrate.js";
 import { type Migration, revertMigration } from "../../src/storage/sql/migrate.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
+import { expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 import { adminQuery, databaseUrl, dropDatabase, freshDatabase, testConfig } from "./mysql.harness.js";
 
 const databases: string[] = [];
@@ -167,7 +167,10 @@ describe("mysql replicas sharing one database", () => {
     const unsubscribe = follower.onCommit((revision) => seen.push(revision));
     try {
       const event = await writer.insertVersion(newRecord(uniqueName("poll"), "1.0.0"), metaClock()());
-      await eventually(() => expect(Math.max(0, ...seen)).toBeGreaterThanOrEqual(event.revision));
+      await vi.waitFor(() => expect(Math.max(0, ...seen)).toBeGreaterThanOrEqual(event.revision), {
+        timeout: 20_000,
+        interval: 100,
+      });
     } finally {
       unsubscribe();
     }

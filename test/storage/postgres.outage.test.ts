@@ -5,11 +5,11 @@
  * stopServer/startServer, then PostgreSQL-specific recovery checks.
  */
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore, type PostgresCatalogStore } from "../../src/storage/postgres/index.js";
 import { PrivatePostgres } from "../support/servers/private-postgres.js";
-import { defineStoreContract, eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
+import { defineStoreContract, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 import { testConfig } from "./postgres.harness.js";
 
 describe("postgres on a private server that goes down", () => {
@@ -57,10 +57,10 @@ describe("postgres on a private server that goes down", () => {
       await expectCode(writer.insertVersion(newRecord(uniqueName("down"), "1.0.0"), metaClock()()), "UNAVAILABLE");
       server.start();
       const afterRestart = seen.length;
-      await eventually(async () => expect((await writer.health()).ok).toBe(true));
-      await eventually(() => expect(seen.length).toBeGreaterThan(afterRestart));
+      await vi.waitFor(async () => expect((await writer.health()).ok).toBe(true), { timeout: 20_000, interval: 100 });
+      await vi.waitFor(() => expect(seen.length).toBeGreaterThan(afterRestart), { timeout: 20_000, interval: 100 });
       const event = await writer.insertVersion(newRecord(uniqueName("after-restart"), "1.0.0"), metaClock()());
-      await eventually(() => expect(seen).toContain(event.revision));
+      await vi.waitFor(() => expect(seen).toContain(event.revision), { timeout: 20_000, interval: 100 });
     });
 
     it("fails a write stuck behind a lock with UNAVAILABLE once the timeout passes, instead of hanging", async () => {

@@ -3,7 +3,7 @@
  * concurrency, conflicts between replicas (separate pools), NOTIFY reaching
  * other replicas, and startup failures.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { isCatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import {
@@ -12,7 +12,7 @@ import {
   openPostgresStore,
   type PostgresCatalogStore,
 } from "../../src/storage/postgres/index.js";
-import { eventually, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
+import { expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 import { adminQuery, dropSchema, freshSchemaName, testConfig } from "./postgres.harness.js";
 
 const schemas: string[] = [];
@@ -107,7 +107,7 @@ describe("postgres replicas sharing one schema", () => {
     follower.onCommit((revision) => seen.push(revision));
     expect(await follower.listening(10_000)).toBe(true);
     const event = await writer.insertVersion(newRecord(uniqueName("notify"), "1.0.0"), metaClock()());
-    await eventually(() => expect(seen).toContain(event.revision));
+    await vi.waitFor(() => expect(seen).toContain(event.revision), { timeout: 20_000, interval: 100 });
   });
 
   it("does not wake replicas of another schema in the same database", async () => {
@@ -123,7 +123,7 @@ describe("postgres replicas sharing one schema", () => {
     expect(await mine.listening(10_000)).toBe(true);
     expect(await other.listening(10_000)).toBe(true);
     const event = await writer.insertVersion(newRecord(uniqueName("schema-notify"), "1.0.0"), metaClock()());
-    await eventually(() => expect(mineSeen).toContain(event.revision));
+    await vi.waitFor(() => expect(mineSeen).toContain(event.revision), { timeout: 20_000, interval: 100 });
     expect(otherSeen).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import {
   SyncRunState,
@@ -34,9 +34,10 @@ beforeAll(async () => {
   sync = createClient(SyncService, transport);
   catalog = createClient(CatalogService, transport);
   // The server syncs every repository once at start; let that finish first.
-  while ((await sync.getSyncStatus({ repository: "platform" })).status?.lastSyncedCommit !== initial) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await vi.waitFor(
+    async () => expect((await sync.getSyncStatus({ repository: "platform" })).status?.lastSyncedCommit).toBe(initial),
+    { timeout: 30_000, interval: 50 },
+  );
 });
 
 afterAll(async () => {
@@ -47,12 +48,15 @@ afterAll(async () => {
 
 /** Polls GetSyncStatus until the run with `syncId` has finished. */
 async function finished(syncId: string): Promise<SyncStatus> {
-  for (;;) {
-    const { status } = await sync.getSyncStatus({ repository: "platform" });
-    const run = status!.recentRuns.find((r) => r.syncId === syncId);
-    if (run && run.state !== SyncRunState.RUNNING) return status!;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return vi.waitFor(
+    async () => {
+      const { status } = await sync.getSyncStatus({ repository: "platform" });
+      const run = status!.recentRuns.find((r) => r.syncId === syncId);
+      expect(run?.state ?? SyncRunState.RUNNING).not.toBe(SyncRunState.RUNNING);
+      return status!;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
 }
 
 describe("SyncService over gRPC", () => {

@@ -4,7 +4,8 @@
  * from the log in order; one that falls behind compaction ends OUT_OF_RANGE
  * naming the oldest available revision; retention by count and by age.
  */
-import { afterEach, describe, expect, test } from "vitest";
+import { setMaxListeners } from "node:events";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { compactByRetention, retentionCutoff, startRetentionLoop } from "../../src/catalog/retention.js";
 import {
   EventFeed,
@@ -57,7 +58,7 @@ describe("EventFeed", () => {
     const meta = metaClock("2031-01-01T00:00:00Z");
     // The watcher pulls nothing while 100 events are written: the ring keeps only the last 8.
     for (let i = 0; i < 100; i++) await store.updateVersion(name, "1.0.0", { description: `late ${i}` }, meta());
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await feed.catchUp();
     expect(feed.headRevision).toBe(101);
     const seen: number[] = [];
     while (seen.length < 100) {
@@ -147,6 +148,8 @@ describe("EventFeed", () => {
     const feed = await startFeed(store, 8);
     const signal = watchSignal();
     const watchers = 2 * WAKE_SLICE + 1;
+    // One signal for every watcher here, each adding its abort listener.
+    setMaxListeners(watchers + 1, signal);
     let delivered = 0;
     const nexts = Array.from({ length: watchers }, () =>
       feed
@@ -157,7 +160,7 @@ describe("EventFeed", () => {
           delivered += 1;
         }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 10)); // every watcher parked at revision 1
+    await vi.waitFor(() => expect(feed.waiting).toBe(watchers), { timeout: 10_000, interval: 5 });
     expect(delivered).toBe(0);
     await store.updateVersion(name, "1.0.0", { description: "written" }, metaClock("2031-01-01T00:00:00Z")());
     // This immediate runs after the feed's refresh (queued by the commit) and before the next slice's.

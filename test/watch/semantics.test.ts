@@ -8,7 +8,7 @@
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { watchCatalog } from "../../gen/ts/src/client/watch-catalog.js";
 import {
   WatchEventsRequestSchema,
@@ -179,12 +179,14 @@ describe("retention on a running server", () => {
     const name = uniqueName("retained");
     await h.server.store.insertVersion(newRecord(name, "1.0.0"), meta());
     for (let i = 0; i < 40; i++) await h.server.store.updateVersion(name, "1.0.0", { description: `${i}` }, meta());
-    let bounds = await h.server.store.revisionBounds();
-    while (bounds.compacted < bounds.current - 10) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      bounds = await h.server.store.revisionBounds();
-    }
-    expect(bounds.compacted).toBe(bounds.current - 10);
+    const bounds = await vi.waitFor(
+      async () => {
+        const now = await h.server.store.revisionBounds();
+        expect(now.compacted).toBe(now.current - 10);
+        return now;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
 
     const w = openWatch(h, { startRevision: 1n });
     const err = await w.next().then(

@@ -6,7 +6,7 @@
  * screenshot for a reviewer (test/web/screenshots/).
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_SYNC_REPOSITORY } from "../../src/config/schema.js";
 import { type Harness, sampleComponent, startHarness, steppingClock, tempDir } from "../api/harness.js";
 import { definition, definitionYaml, GitFixture } from "../sync/git-fixture.js";
@@ -50,9 +50,10 @@ beforeAll(async () => {
   );
   await seedCatalog(h.grpc, FILLERS);
   // The server syncs every repository once at start; let that finish first.
-  while ((await h.server.sync.getStatus("platform")).lastSyncedCommit !== head) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await vi.waitFor(async () => expect((await h.server.sync.getStatus("platform")).lastSyncedCommit).toBe(head), {
+    timeout: 30_000,
+    interval: 50,
+  });
   context = await browser.newContext({ viewport: DESKTOP });
   page = await context.newPage();
 });

@@ -3,10 +3,10 @@
  * onCommit wake-ups, health, and (when the harness can stop its server) an
  * outage and recovery.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CatalogEvent } from "../../../src/storage/records.js";
 import { metaClock, newRecord, uniqueName } from "../fixtures.js";
-import { type ContractContext, eventually, expectCode } from "./helpers.js";
+import { type ContractContext, expectCode } from "./helpers.js";
 
 export function defineEventsContract(ctx: ContractContext): void {
   const { store, current, byName, only, harness } = ctx;
@@ -56,11 +56,21 @@ export function defineEventsContract(ctx: ContractContext): void {
       const seen: number[] = [];
       const unsubscribe = store.onCommit((revision) => seen.push(revision));
       const event = await store.insertVersion(newRecord(uniqueName("notify"), "1.0.0"), metaClock()());
-      await eventually(() => expect(Math.max(0, ...seen)).toBeGreaterThanOrEqual(event.revision));
+      await vi.waitFor(() => expect(Math.max(0, ...seen)).toBeGreaterThanOrEqual(event.revision), {
+        timeout: 20_000,
+        interval: 100,
+      });
       unsubscribe();
       const count = seen.length;
-      await store.insertVersion(newRecord(uniqueName("notify"), "1.0.0"), metaClock()());
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A listener still subscribed is the barrier: once it has the next write, the other one would have too.
+      const after: number[] = [];
+      const unsubscribeAfter = store.onCommit((revision) => after.push(revision));
+      const next = await store.insertVersion(newRecord(uniqueName("notify"), "1.0.0"), metaClock()());
+      await vi.waitFor(() => expect(Math.max(0, ...after)).toBeGreaterThanOrEqual(next.revision), {
+        timeout: 20_000,
+        interval: 20,
+      });
+      unsubscribeAfter();
       expect(seen).toHaveLength(count);
     });
 
@@ -91,8 +101,11 @@ export function defineEventsContract(ctx: ContractContext): void {
         } finally {
           await start();
         }
-        await eventually(async () => expect((await store.health()).ok).toBe(true));
-        await eventually(async () => expect((await store.getVersion(name, "1.0.0"))?.version).toBe("1.0.0"));
+        await vi.waitFor(async () => expect((await store.health()).ok).toBe(true), { timeout: 20_000, interval: 100 });
+        await vi.waitFor(async () => expect((await store.getVersion(name, "1.0.0"))?.version).toBe("1.0.0"), {
+          timeout: 20_000,
+          interval: 100,
+        });
       });
     }
   });

@@ -76,20 +76,6 @@ export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Pr
   throw new Error(`expected a CatalogError ${code}, got ${JSON.stringify(outcome)}`);
 }
 
-/** Retries `check` until it passes (for wake-ups the contract allows to be late). */
-export async function eventually(check: () => Promise<void> | void, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
 export const versionsOf = (records: readonly ComponentRecord[]) => records.map((r) => r.version);
 export const namesOf = (records: readonly ComponentRecord[]) => records.map((r) => r.name);
 export const rowKey = (r: ComponentRecord) => `${r.name}@${r.version}`;

@@ -30,7 +30,7 @@ import { defineSearchContract } from "./search.js";
 import { defineVersionsContract } from "./versions.js";
 
 export { metaClock, newRecord, uniqueName, uniqueToken } from "../fixtures.js";
-export { eventually, expectCode, type StoreHarness } from "./helpers.js";
+export { expectCode, type StoreHarness } from "./helpers.js";
 
 export function defineStoreContract(backendName: string, harness: StoreHarness): void {
   describe(`CatalogStore contract: ${backendName}`, () => {
