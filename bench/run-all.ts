@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark in bench/ and prints one summary table.
- *   bench/unary            catalog server vs a bare Connect-Node server (issue 8)
+ *   bench/unary            catalog server vs a bare Connect-Node server
  *   bench/storage          backends vs bare pg / mysql2 / ioredis clients
  *   bench/embedded         embedded store cold start on 100,000 versions
  * Each runs in its own process; unary and storage hand their rows back as

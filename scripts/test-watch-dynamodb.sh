@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The watch resume test at its full 2,000 events on DynamoDB (issue #4 asks
-# for 2,000 on every backend). The main vitest run keeps DynamoDB at 300:
+# The watch resume test at its full 2,000 events on DynamoDB (every backend is
+# held to 2,000 random cuts and resumes). The main vitest run keeps DynamoDB at 300:
 # each event costs ~6 moto requests and the shared moto answers every test
 # file one request at a time, so 2,000 there took over 600 s. Here it gets a
 # moto process of its own (port 5006) and the machine to itself.

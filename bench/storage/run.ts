@@ -1,5 +1,5 @@
 /**
- * bench/storage (issue 3): each backend behind the Manager on the same
+ * bench/storage: each backend behind the Manager on the same
  * catalog, side by side with bare-client baselines measured in the same run.
  *
  * Operations (sequential, one call in flight, for a fixed duration each):

@@ -1,5 +1,5 @@
 /**
- * bench/unary (issue 8): the catalog server's unary hot path against a bare
+ * bench/unary: the catalog server's unary hot path against a bare
  * Connect-Node server, measured side by side in the same run.
  *
  * Servers (each its own process, pinned to core 0 with `taskset -c 0`):

@@ -289,7 +289,7 @@ export class EventFeed {
    * slices (wakeAll): the writer's answer, already being sent in this turn,
    * is not queued behind the whole fan-out, so a write's latency does not
    * grow with the number of watchers (at 10,000 streams the fan-out is
-   * ~0.2-0.4 s of work; the writer used to wait for all of it). Commits in
+   * ~0.2-0.4 s of work, which the writer would otherwise wait for). Commits in
    * one turn share one refresh.
    */
   private scheduleRefresh(): void {

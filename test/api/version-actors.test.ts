@@ -1,5 +1,5 @@
 /**
- * Issue 7: every write records the caller's identity on the version it
+ * Every write records the caller's identity on the version it
  * publishes or changes (Component.create_actor / update_actor), as seen by
  * clients over the wire, with and without authentication.
  */
