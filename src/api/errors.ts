@@ -14,7 +14,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
+import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogError, type ErrorCode, type FieldViolation } from "../errors/index.js";
 import { withWireFieldPaths } from "./field-paths.js";
 
@@ -93,12 +93,23 @@ export function badRequestDetail(violations: readonly FieldViolation[]) {
   };
 }
 
+/** The google.rpc.RetryInfo detail of an error that says when to retry (none otherwise). */
+function retryDetail(err: CatalogError) {
+  if (err.retryDelayMs === undefined) return [];
+  const ms = Math.max(0, Math.round(err.retryDelayMs));
+  const retryDelay = { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+  return [{ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay }) }];
+}
+
 /** The ConnectError for `err`; `onInternal` is told of errors that are not CatalogErrors. */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (err instanceof ConnectError) return boundedConnectError(err);
   if (err instanceof CatalogError) {
     const wire = withWireFieldPaths(err);
-    const details = wire.fieldViolations.length > 0 ? [badRequestDetail(wire.fieldViolations)] : [];
+    const details = [
+      ...(wire.fieldViolations.length > 0 ? [badRequestDetail(wire.fieldViolations)] : []),
+      ...retryDetail(err),
+    ];
     return new ConnectError(headerSafeMessage(wire.message), CODES[wire.code], undefined, details, err);
   }
   onInternal(err);

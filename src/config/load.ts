@@ -15,6 +15,7 @@ import { parse } from "yaml";
 import type { z } from "zod";
 import { authConfigProblem } from "./auth-rules.js";
 import { elementOf, envName, fromEnv, leavesOf, shapeOf } from "./env.js";
+import { hybridConfigProblem } from "./hybrid-rules.js";
 import { type CatalogConfig, catalogConfigSchema } from "./schema.js";
 
 export { envName } from "./env.js";
@@ -116,10 +117,10 @@ function describeIssue(issue: Issue, file: string | undefined, fromEnvironment: 
   const where = variable !== undefined ? `environment variable ${variable}` : (file ?? "defaults");
   if (issue.code === "unrecognized_keys") {
     const prefix = path === "" ? "" : `${path}.`;
-    const known = Object.keys(shapeAt(issue.path) ?? {}).join(", ");
+    const known = Object.keys(shapeAt(issue.path, issue.input) ?? {}).join(", ");
     return `${where}: unknown key "${prefix}${issue.keys[0]}" (known keys here: ${known})`;
   }
-  return `${where}: ${path} ${problemOf(issue)} (got ${show(issue.input)})`;
+  return `${where}: ${path} ${problemOf(issue)} (got ${show(offendingValue(issue))})`;
 }
 
 function problemOf(issue: Issue): string {
@@ -129,7 +130,10 @@ function problemOf(issue: Issue): string {
     case "invalid_type":
       return mustBe(issue.expected);
     case "invalid_union":
-      return "must be text";
+      // A discriminated union (a replica's type) lists what it takes; other unions here are text keys.
+      return "options" in issue && Array.isArray(issue.options)
+        ? `must be one of ${issue.options.map(String).join(", ")}`
+        : "must be text";
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => (v === "" ? '""' : String(v))).join(", ")}`;
     case "too_small":
@@ -156,14 +160,37 @@ function mustBe(expected: string): string {
   }
 }
 
-/** The mapping schema at `path` (object keys and list indices), for naming the keys it knows. */
-function shapeAt(path: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
+/**
+ * The mapping schema at `path` (object keys and list indices), for naming the keys it knows; for a
+ * mapping that is one of several kinds (a replica), the kind `input` names.
+ */
+function shapeAt(path: readonly PropertyKey[], input: unknown): Record<string, z.ZodType> | undefined {
   let schema: z.ZodType | undefined = catalogConfigSchema;
   for (const part of path) {
     if (schema === undefined) return undefined;
     schema = typeof part === "number" ? elementOf(schema) : shapeOf(schema)?.[String(part)];
   }
-  return schema === undefined ? undefined : shapeOf(schema);
+  if (schema === undefined) return undefined;
+  return shapeOf(schema) ?? (isTree(input) ? shapeOf(optionFor(schema, input) ?? schema) : undefined);
+}
+
+/** The option of a discriminated union (behind a preprocess step) whose `type` is input's. */
+function optionFor(schema: z.ZodType, input: Tree): z.ZodType | undefined {
+  const def = schema._zod.def as unknown as { type: string; out?: z.ZodType };
+  const union = def.type === "pipe" ? def.out : schema;
+  const options = (union?._zod.def as unknown as { options?: z.ZodType[] } | undefined)?.options ?? [];
+  return options.find((option) => {
+    const type = shapeOf(option)?.type?._zod.def as unknown as { values?: unknown[] } | undefined;
+    return type?.values?.includes(input.type) === true;
+  });
+}
+
+/** What the issue is about: the value at its key when zod reports the whole mapping (a replica's `type`). */
+function offendingValue(issue: Issue): unknown {
+  const key = issue.path.at(-1);
+  return typeof key === "string" && isTree(issue.input) && Object.hasOwn(issue.input, key)
+    ? issue.input[key]
+    : issue.input;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -179,7 +206,7 @@ function crossKeyProblem(config: CatalogConfig): string | undefined {
   if ((tls.certFile === "") !== (tls.keyFile === "")) {
     return "server.tls.certFile and server.tls.keyFile must be set together";
   }
-  return syncProblem(config) ?? authConfigProblem(config);
+  return syncProblem(config) ?? hybridConfigProblem(config) ?? authConfigProblem(config);
 }
 
 function syncProblem({ sync }: CatalogConfig): string | undefined {

@@ -8,8 +8,15 @@
 import { z } from "zod";
 
 /** Every storage backend, written once: config, factory and CLI all take it from here. */
-export const STORAGE_TYPES = ["memory", "embedded", "postgres", "dynamodb", "mysql"] as const;
+export const STORAGE_TYPES = ["memory", "embedded", "postgres", "dynamodb", "mysql", "hybrid"] as const;
 export type StorageType = (typeof STORAGE_TYPES)[number];
+/** What a hybrid store writes to (storage.primary): a backend with an event log other processes can tail. */
+export const PRIMARY_TYPES = ["embedded", "postgres", "dynamodb", "mysql"] as const;
+export type PrimaryType = (typeof PRIMARY_TYPES)[number];
+/** What a hybrid store reads from (storage.replicas): read models fed from the primary's log. */
+export const REPLICA_TYPES = ["postgres", "redis", "mysql"] as const;
+export type ReplicaType = (typeof REPLICA_TYPES)[number];
+export const READ_FALLBACKS = ["primary", "fail"] as const;
 export const CACHE_TYPES = ["none", "memory", "redis"] as const;
 export type CacheType = (typeof CACHE_TYPES)[number];
 export const ROLES = ["reader", "publisher", "admin"] as const;
@@ -31,6 +38,14 @@ const list = <T extends z.ZodType>(item: T, fallback: z.output<T>[] = []) => z.a
 /** A mapping whose absent keys take their defaults; unknown keys are refused. */
 const section = <T extends z.ZodRawShape>(shape: T) =>
   z.strictObject(shape).prefault({} as z.input<z.ZodObject<T, z.core.$strict>>);
+/** The keys of `shape`, each optional and without its default: overrides of a section. */
+const overridesOf = <T extends Record<string, z.ZodType>>(shape: T) =>
+  Object.fromEntries(
+    Object.entries(shape).map(([key, schema]) => [
+      key,
+      (schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema).optional(),
+    ]),
+  ) as { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer Inner> ? Inner : T[K]> };
 
 const embedded = section({
   /** Directory holding the catalog's log and snapshot. */
@@ -41,7 +56,7 @@ const embedded = section({
   timeoutMs: positiveInt(5_000),
 });
 
-const postgres = section({
+const postgresShape = {
   /** postgres:// URL; overrides host/port/database/user/password when set. */
   url: text(""),
   host: text("127.0.0.1"),
@@ -57,7 +72,8 @@ const postgres = section({
   migrateOnStart: z.boolean().default(true),
   /** Schema holding the catalog's tables. */
   schema: text("public"),
-});
+};
+const postgres = section(postgresShape);
 
 const dynamodb = section({
   tableName: text("nestor-components"),
@@ -72,7 +88,7 @@ const dynamodb = section({
 });
 
 /** MySQL 8.0+ or MariaDB 10.11+ (src/storage/mysql). */
-const mysql = section({
+const mysqlShape = {
   /** mysql:// URL; overrides host/port/database/user/password when set. */
   url: text(""),
   host: text("127.0.0.1"),
@@ -89,14 +105,55 @@ const mysql = section({
   migrateOnStart: z.boolean().default(true),
   /** How often replicas poll the revision for writes made elsewhere, in milliseconds. */
   pollIntervalMs: positiveInt(1_000),
+};
+const mysql = section(mysqlShape);
+
+/** Redis as a read replica of a hybrid store (src/storage/redis/replica.ts); the cache has its own section. */
+const redisShape = {
+  url: text("redis://127.0.0.1:6379"),
+  /** Prepended to every key of the read model; replicas sharing one Redis need different prefixes. */
+  keyPrefix: text("nestor:replica:"),
+  /** Bound on connecting and on each command, in milliseconds; past it the replica counts as down. */
+  timeoutMs: positiveInt(1_000),
+};
+const redis = section(redisShape);
+
+/**
+ * One replica of a hybrid store: its type alone ("postgres"), or a mapping
+ * {type, name, ...} whose other keys override that type's own section (a
+ * PostgreSQL replica of a PostgreSQL primary needs its own schema or URL).
+ */
+const replicaName = text("").pipe(
+  z.string().regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, "must be a lower-case name of letters, digits and '-'"),
+);
+const replica = z.preprocess(
+  (value) => (typeof value === "string" ? { type: value } : value),
+  z.discriminatedUnion("type", [
+    z.strictObject({ type: z.literal("postgres"), name: replicaName, ...overridesOf(postgresShape) }),
+    z.strictObject({ type: z.literal("redis"), name: replicaName, ...overridesOf(redisShape) }),
+    z.strictObject({ type: z.literal("mysql"), name: replicaName, ...overridesOf(mysqlShape) }),
+  ]),
+);
+
+const hybrid = section({
+  /** How long a read with min_revision waits for a replica to apply it before failing UNAVAILABLE, in ms. */
+  readWaitMs: nonNegativeInt(3_000),
+  /** When no replica is healthy: read from the primary, or fail UNAVAILABLE. */
+  readFallback: z.enum(READ_FALLBACKS).default("primary"),
 });
 
 const storage = section({
   type: z.enum(STORAGE_TYPES).default("embedded"),
+  /** storage.type hybrid: the backend that takes every write (its own section holds its settings). */
+  primary: z.enum(PRIMARY_TYPES).default("embedded"),
+  /** storage.type hybrid: where reads come from, in order of preference; fed from the primary's event log. */
+  replicas: list(replica),
+  hybrid,
   embedded,
   postgres,
   dynamodb,
   mysql,
+  redis,
 });
 
 const cache = section({
@@ -268,6 +325,9 @@ export type EmbeddedConfig = StorageConfig["embedded"];
 export type PostgresConfig = StorageConfig["postgres"];
 export type DynamoDbConfig = StorageConfig["dynamodb"];
 export type MysqlConfig = StorageConfig["mysql"];
+export type RedisReplicaConfig = StorageConfig["redis"];
+export type HybridConfig = StorageConfig["hybrid"];
+export type ReplicaEntryConfig = StorageConfig["replicas"][number];
 export type CacheConfig = CatalogConfig["cache"];
 export type EventsConfig = CatalogConfig["events"];
 export type LoggingConfig = CatalogConfig["logging"];

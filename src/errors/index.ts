@@ -27,16 +27,25 @@ export interface FieldViolation {
   reason?: Reason;
 }
 
+export interface CatalogErrorOptions {
+  cause?: unknown;
+  /** How long the caller should wait before retrying (sent as google.rpc.RetryInfo). */
+  retryDelayMs?: number;
+}
+
 export class CatalogError extends Error {
   override readonly name = "CatalogError";
+  /** Set when retrying after this long may succeed (UNAVAILABLE while a replica catches up). */
+  readonly retryDelayMs: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly fieldViolations: readonly FieldViolation[] = [],
-    options?: { cause?: unknown },
+    options?: CatalogErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryDelayMs = options?.retryDelayMs;
   }
 
   /**

@@ -59,6 +59,7 @@ import type {
   HealthStatus,
   ListQuery,
   Page,
+  ReadView,
   RevisionBounds,
   ScoredComponent,
   SearchQuery,
@@ -177,6 +178,17 @@ class ReadThroughStore implements CatalogStore {
 
   compact(throughRevision: number): Promise<void> {
     return this.store.compact(throughRevision);
+  }
+
+  /**
+   * Reads through the cache only when it has applied every event up to the
+   * revision the view reflects; otherwise (just after a write made
+   * elsewhere, before the follower read it) the view reads the store.
+   */
+  async readAt(minRevision: number, signal?: AbortSignal): Promise<ReadView> {
+    const view = await this.store.readAt(minRevision, signal);
+    if (view.reader !== this.store || this.follower.position < view.revision) return view;
+    return { revision: view.revision, reader: this };
   }
 
   health(): Promise<HealthStatus> {

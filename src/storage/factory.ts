@@ -6,6 +6,7 @@
  * this file, "Adding a backend").
  */
 import type { CacheConfig, StorageConfig } from "../config/schema.js";
+import { CatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { LruCache } from "./cache/lru.js";
 import { withCache } from "./cached.js";
@@ -51,6 +52,8 @@ function openBackend(storage: StorageConfig, logger: Logger): Promise<CatalogSto
       return openDynamoStore(storage.dynamodb, logger);
     case "mysql":
       return openMysqlStore(storage.mysql, logger);
+    case "hybrid":
+      throw new CatalogError("FAILED_PRECONDITION", "storage.type hybrid cannot be opened yet: its store is not built");
   }
 }
 
@@ -78,6 +81,7 @@ export async function migrateStore(storage: StorageConfig, logger: Logger): Prom
     }
     case "memory":
     case "embedded":
+    case "hybrid":
       return `storage.type ${storage.type} needs no migrations`;
   }
 }
@@ -100,6 +104,7 @@ export async function openSharedSyncState<Status extends { repository: string }>
       return MysqlSyncStateStore.open<Status>(storage.mysql, logger);
     case "memory":
     case "embedded":
+    case "hybrid":
       return undefined;
   }
 }

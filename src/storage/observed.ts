@@ -18,13 +18,23 @@ import type {
   HealthStatus,
   ListQuery,
   Page,
+  ReadSource,
+  ReadView,
   RevisionBounds,
   ScoredComponent,
   SearchQuery,
 } from "./store.js";
 
 export type StoreWrite = "insertVersion" | "updateVersion" | "deleteVersions";
-export type StoreRead = "getVersion" | "listVersions" | "list" | "search" | "readEvents" | "revisionBounds" | "compact";
+export type StoreRead =
+  | "getVersion"
+  | "listVersions"
+  | "list"
+  | "search"
+  | "readEvents"
+  | "revisionBounds"
+  | "compact"
+  | "readAt";
 export type StoreOperation = StoreWrite | StoreRead;
 
 export const STORE_WRITES: ReadonlySet<StoreOperation> = new Set(["insertVersion", "updateVersion", "deleteVersions"]);
@@ -105,12 +115,31 @@ class ObservedStore implements CatalogStore {
     return this.observe("compact", () => this.store.compact(throughRevision));
   }
 
+  async readAt(minRevision: number, signal?: AbortSignal): Promise<ReadView> {
+    const view = await this.observe("readAt", () => this.store.readAt(minRevision, signal));
+    // The store itself is already behind this wrapper; another source (a replica) gets observed reads too.
+    return view.reader === this.store ? { revision: view.revision, reader: this } : this.observedView(view);
+  }
+
   health(): Promise<HealthStatus> {
     return this.store.health();
   }
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  private observedView(view: ReadView): ReadView {
+    const source: ReadSource = view.reader;
+    return {
+      revision: view.revision,
+      reader: {
+        getVersion: (name, version) => this.observe("getVersion", () => source.getVersion(name, version)),
+        listVersions: (name) => this.observe("listVersions", () => source.listVersions(name)),
+        list: (query) => this.observe("list", () => source.list(query)),
+        search: (query) => this.observe("search", () => source.search(query)),
+      },
+    };
   }
 
   /** The store's own promise, with the observers told when it settles. */

@@ -188,13 +188,55 @@ export interface HealthStatus {
   ok: boolean;
   /** What is wrong when not ok, naming the backend. */
   detail: string;
+  /**
+   * false when writes cannot succeed while reads still can (a hybrid
+   * store whose primary is down); absent when writes follow `ok`.
+   */
+  writable?: boolean;
 }
 
 export interface HealthChecker {
   health(): Promise<HealthStatus>;
 }
 
-export interface CatalogStore extends ComponentReader, ComponentWriter, ComponentSearcher, EventLog, HealthChecker {
+/** The reads of one read request, from one source. */
+export type ReadSource = ComponentReader & ComponentSearcher;
+
+/** Where one read request reads, and the revision it reflects. */
+export interface ReadView {
+  /** Every read through `reader` reflects this catalog revision or a later one. */
+  revision: number;
+  reader: ReadSource;
+}
+
+/**
+ * How a read request finds its source (DESIGN invariant 8). The store's own
+ * reader methods are for writers and always read the truth (a hybrid
+ * store's primary); a read request asks readAt instead, so it may be
+ * answered by a replica.
+ */
+export interface ReadRouter {
+  /**
+   * A view reflecting `minRevision` or later (0: any revision).
+   *
+   * A single store is always at its own head: the view is the store itself
+   * at its current revision, and a minRevision above that fails UNAVAILABLE
+   * at once, with a retry hint (core/read-at.ts): the store has not
+   * committed that revision, so the caller saw it elsewhere (another
+   * catalog, or this one before it was restored from a backup), and waiting
+   * here would not bring it. A hybrid store answers from a replica that has
+   * applied minRevision, waiting for one up to storage.hybrid.readWaitMs.
+   */
+  readAt(minRevision: number, signal?: AbortSignal): Promise<ReadView>;
+}
+
+export interface CatalogStore
+  extends ComponentReader,
+    ComponentWriter,
+    ComponentSearcher,
+    EventLog,
+    HealthChecker,
+    ReadRouter {
   /** Backend name for logs and health, e.g. "memory", "embedded", "postgres". */
   readonly kind: string;
   close(): Promise<void>;
@@ -223,5 +265,64 @@ export interface SharedSyncState<Status extends { repository: string }> {
   putStatus(status: Status): Promise<void>;
   /** Every status, by repository name in byte order. */
   listStatuses(): Promise<Status[]>;
+  close(): Promise<void>;
+}
+
+/** Where a replica stands, as its own storage records it. */
+export interface ReplicaState {
+  /** Revision of the last primary event applied; 0 for an empty replica. */
+  appliedRevision: number;
+  /** The primary that fed it (see ApplyOptions.primary); "" while nothing was applied. */
+  primary: string;
+  /**
+   * Present while a rebuild runs in steps another process can see (Redis):
+   * the replica must not be served and only the rebuild writes it.
+   * `ageMs`: time since the rebuild's last step (a stalled one is taken over).
+   */
+  rebuild?: { ageMs: number };
+}
+
+export interface ApplyOptions {
+  /** Identity of the primary the events come from; a replica fed by another primary refuses them. */
+  primary: string;
+}
+
+/** What a replica is rebuilt from (hybrid/rebuild.ts reads it from the primary). */
+export interface ReplicaSnapshot {
+  /** The primary's revision when the snapshot started: every version it yields is at least that new. */
+  revision: number;
+  /** Every component name with all its versions, a few names at a time. */
+  names(): AsyncIterable<ReadonlyMap<string, readonly ComponentRecord[]>>;
+  /** The primary's events after `after`, in batches, to the end of its log. */
+  events(after: number): AsyncIterable<readonly CatalogEvent[]>;
+}
+
+/**
+ * A read replica of a hybrid store: a read model of a primary's event log
+ * (DESIGN invariants 7-9). Its reads answer like a store's; its list and
+ * search pages carry the revision it has applied. Only appliers write it.
+ *
+ * apply(events) applies, in one atomic unit, the events after its applied
+ * revision and moves the applied revision to the last of them: events at
+ * or below it are skipped (so racing appliers never apply one twice or move
+ * it back), and the first event applied must directly follow it (a gap is
+ * refused). It applies nothing while a rebuild runs, and refuses
+ * (FAILED_PRECONDITION) events of another primary than the one that fed
+ * it. It returns the state after.
+ *
+ * rebuild(primary, snapshot) replaces the content with the snapshot's
+ * names, replays the primary's events after the snapshot's revision, and
+ * only then serves again: a SQL replica does it in one transaction (readers
+ * see the old content until it commits); Redis marks itself rebuilding
+ * (reads refuse) and takes over a rebuild whose process stalled.
+ */
+export interface ReplicaStore extends ComponentReader, ComponentSearcher, HealthChecker {
+  /** Backend name, e.g. "redis", "postgres". */
+  readonly kind: string;
+  /** Where its data lives, for logs and errors. */
+  readonly where: string;
+  state(): Promise<ReplicaState>;
+  apply(events: readonly CatalogEvent[], options: ApplyOptions): Promise<ReplicaState>;
+  rebuild(primary: string, snapshot: ReplicaSnapshot): Promise<ReplicaState>;
   close(): Promise<void>;
 }

@@ -89,12 +89,12 @@ describe("config loader", () => {
     [
       "an unknown key, with the keys known there",
       "storage:\n  postgress: {}\n",
-      /unknown key "storage.postgress" \(known keys here: type, embedded/,
+      /unknown key "storage.postgress" \(known keys here: type, primary, replicas, hybrid, embedded/,
     ],
     [
       "an unknown backend",
       "storage:\n  type: mongo\n",
-      /storage.type must be one of memory, embedded, postgres, dynamodb, mysql \(got "mongo"\)/,
+      /storage.type must be one of memory, embedded, postgres, dynamodb, mysql, hybrid \(got "mongo"\)/,
     ],
     ["a word where a number goes", "server:\n  port: eighty\n", /server.port must be a number \(got "eighty"\)/],
     ["a port out of range", "server:\n  port: 70000\n", /server.port must be from 0 to 65535 \(got 70000\)/],

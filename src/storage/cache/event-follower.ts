@@ -40,6 +40,11 @@ export class EventFollower {
     return false;
   }
 
+  /** The revision up to which every event has been handed to the handlers; -1 before following starts. */
+  get position(): number {
+    return this.tail?.position ?? -1;
+  }
+
   /** Resolves once the start revision is known (or starting failed). */
   async started(): Promise<boolean> {
     if (this.isFollowing()) return true;

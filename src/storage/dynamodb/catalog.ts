@@ -18,16 +18,17 @@ import {
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-
 import { compactedAway, storeClosed } from "../core/errors.js";
 import { abortReason, Mutex } from "../core/mutex.js";
 import { PollingWakeups } from "../core/polling-wakeups.js";
+import { readAtHead } from "../core/read-at.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
   HealthStatus,
   ListQuery,
   Page,
+  ReadView,
   RevisionBounds,
   ScoredComponent,
   SearchQuery,
@@ -147,6 +148,10 @@ export class DynamoCatalogStore implements CatalogStore {
 
   onCommit(listener: (revision: number) => void): () => void {
     return this.wakeups.subscribe(listener);
+  }
+
+  readAt(minRevision: number): Promise<ReadView> {
+    return readAtHead(this, minRevision, `dynamodb store (table ${this.config.tableName})`);
   }
 
   async compact(throughRevision: number): Promise<void> {

@@ -12,6 +12,7 @@ import { CommitNotifier } from "../core/commit-notifier.js";
 import { storeClosed } from "../core/errors.js";
 import { matchesFilterFields } from "../core/filter.js";
 import { abortReason, Mutex, type Release } from "../core/mutex.js";
+import { readAtHead } from "../core/read-at.js";
 import { rankedPage, type SearchDocument, searchDocument } from "../core/search.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
@@ -19,6 +20,7 @@ import type {
   HealthStatus,
   ListQuery,
   Page,
+  ReadView,
   RevisionBounds,
   ScoredComponent,
   SearchQuery,
@@ -153,6 +155,10 @@ export abstract class InProcessCatalogStore implements CatalogStore {
 
   onCommit(listener: (revision: number) => void): () => void {
     return this.notifier.subscribe(listener);
+  }
+
+  readAt(minRevision: number): Promise<ReadView> {
+    return readAtHead(this, minRevision, `${this.kind} store`);
   }
 
   async compact(throughRevision: number): Promise<void> {

@@ -5,12 +5,15 @@
  * statements, and how other replicas' commits wake this one (PostgreSQL:
  * LISTEN/NOTIFY; MySQL: polling).
  */
+
+import { readAtHead } from "../core/read-at.js";
 import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
 import type {
   CatalogStore,
   HealthStatus,
   ListQuery,
   Page,
+  ReadView,
   RevisionBounds,
   ScoredComponent,
   SearchQuery,
@@ -107,6 +110,10 @@ export class SqlCatalogStore implements CatalogStore {
 
   onCommit(listener: (revision: number) => void): () => void {
     return this.parts.wakeups.subscribe(listener);
+  }
+
+  readAt(minRevision: number): Promise<ReadView> {
+    return readAtHead(this, minRevision, this.parts.where);
   }
 
   compact(throughRevision: number): Promise<void> {

@@ -32,6 +32,31 @@ import { defineVersionsContract } from "./versions.js";
 export { metaClock, newRecord, uniqueName, uniqueToken } from "../fixtures.js";
 export { expectCode, type StoreHarness } from "./helpers.js";
 
+/**
+ * The read half of the suite (reads, versions, list, search), for a store
+ * whose reads come from a read model fed by another store's writes.
+ */
+export function defineReadContract(backendName: string, harness: StoreHarness): void {
+  describe(`CatalogStore read contract: ${backendName}`, () => {
+    let opened: CatalogStore | undefined;
+    beforeAll(async () => {
+      await harness.reset?.();
+      opened = await harness.open();
+    });
+    afterAll(async () => {
+      await opened?.close();
+    });
+    const ctx = contractContext(harness, () => {
+      if (opened === undefined) throw new Error("the contract suite's store is not open");
+      return opened;
+    });
+    defineReadsContract(ctx);
+    defineVersionsContract(ctx);
+    defineListContract(ctx);
+    defineSearchContract(ctx);
+  });
+}
+
 export function defineStoreContract(backendName: string, harness: StoreHarness): void {
   describe(`CatalogStore contract: ${backendName}`, () => {
     let opened: CatalogStore | undefined;
