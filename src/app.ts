@@ -89,9 +89,16 @@ async function assemble(
   const clock = options.clock ?? systemClock;
   const telemetry = openTelemetry(config, logger, options.env ?? process.env, cleanup);
   const health = new HealthStatusBoard();
-  const onCacheLookup = config.cache.type !== "none" ? telemetry.metrics?.cacheLookups(config.cache.type) : undefined;
+  const metrics = telemetry.metrics;
+  const onCacheLookup = config.cache.type !== "none" ? metrics?.cacheLookups(config.cache.type) : undefined;
   const opened =
-    options.store ?? (await openStore(config.storage, config.cache, logger, onCacheLookup ? { onCacheLookup } : {}));
+    options.store ??
+    (await openStore(config.storage, config.cache, logger, {
+      ...(onCacheLookup ? { onCacheLookup } : {}),
+      ...(metrics !== undefined
+        ? { onReplicaLag: (replica, revisions, seconds) => metrics.replicaLag(replica, revisions, seconds) }
+        : {}),
+    }));
   cleanup.defer(() => opened.close());
   const monitor = new StoreHealthMonitor(health, () => opened.health(), logger.child({ component: "health" }), {
     intervalMs: config.server.healthCheckIntervalMs,

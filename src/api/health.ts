@@ -135,6 +135,8 @@ export function registerHealth(router: ConnectRouter, board: HealthStatusBoard):
 export interface StoreHealth {
   ok: boolean;
   detail: string;
+  /** false when writes cannot succeed while reads can (a hybrid store's primary is down). */
+  writable?: boolean;
 }
 
 /** The health service that says whether writes can succeed (reads may still work when they cannot). */
@@ -152,7 +154,8 @@ export interface StoreHealthMonitorOptions {
  *   - the store's own health check, polled every intervalMs and also soon
  *     after any store call fails UNAVAILABLE: it sets the catalog service
  *     (readiness: can the catalog answer?); when it fails, writes are down
- *     too. The server itself ("") stays SERVING until shutdown: it says the
+ *     too, and so they are when it says reads work but writes cannot (a
+ *     hybrid store whose primary is down), until a check says they can. The server itself ("") stays SERVING until shutdown: it says the
  *     process is alive, so a liveness probe never restarts a replica for a
  *     store outage that a restart cannot cure;
  *   - how writes end (this is a StoreObserver, see storage/observed.ts): a
@@ -169,6 +172,8 @@ export interface StoreHealthMonitorOptions {
 export class StoreHealthMonitor implements StoreObserver {
   private storeOk: boolean | undefined;
   private writesOk = true;
+  /** The last check said writes cannot succeed while reads can. */
+  private unwritable = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastCheckAt = Number.NEGATIVE_INFINITY;
@@ -243,8 +248,9 @@ export class StoreHealthMonitor implements StoreObserver {
       else this.logger.warn("store unhealthy: not serving", { detail: health.detail });
       this.storeOk = health.ok;
     }
-    if (!health.ok) this.setWrites(false, health.detail);
-    else if (recovered) this.setWrites(true, "the store recovered");
+    if (!health.ok || health.writable === false) this.setWrites(false, health.detail);
+    else if (recovered || (health.writable === true && this.unwritable)) this.setWrites(true, "the store recovered");
+    this.unwritable = health.writable === false;
   }
 
   private setWrites(ok: boolean, reason: string): void {

@@ -24,7 +24,7 @@ import type {
   NewComponentRecord,
   WriteGuard,
 } from "../storage/records.js";
-import type { CatalogStore, ScoredComponent } from "../storage/store.js";
+import type { CatalogStore, ReadSource, ReadView, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
 import { compareContent } from "./compatibility.js";
 import { checkCompatible, contentOf } from "./content.js";
@@ -34,6 +34,7 @@ import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
 import {
   checkExactVersion,
   checkFilter,
+  checkMinRevision,
   effectivePageSize,
   etagMismatch,
   parseEtag,
@@ -48,6 +49,7 @@ import type {
   PageRequest,
   PageResult,
   PublishResult,
+  ReadOptions,
   ReadResult,
   SearchRequest,
   UpdateRequest,
@@ -161,27 +163,42 @@ export class Manager {
   }
 
   /** Resolves `selector` (empty/"latest", exact, or a constraint) to one version (GetComponent). */
-  async get(name: string, selector: string): Promise<ReadResult> {
+  async get(name: string, selector: string, options: ReadOptions = {}): Promise<ReadResult> {
     requireComponentName(name, "name");
     const parsed = parseSelectorCached(selector);
     if ("error" in parsed)
       throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: REASONS.versionSelector }]);
-    const { current } = await this.store.revisionBounds();
+    const { revision: current, reader } = await this.readView(options);
     const known = this.resolutions.get(name, selector, current);
     if (known) return { component: known, revision: current };
-    const resolved = await this.resolve(name, selector, parsed);
+    const resolved = await this.resolve(reader, name, selector, parsed);
     this.resolutions.set(name, selector, current, resolved);
     return { component: resolved, revision: current };
   }
 
   /** The version `parsed` picks among the stored versions of `name` (NOT_FOUND when none does). */
-  private async resolve(name: string, selector: string, parsed: VersionSelector): Promise<ComponentRecord> {
+  /**
+   * Where a read request reads (a replica under a hybrid store) and the
+   * revision it reflects; INVALID_ARGUMENT for a min_revision that is not one.
+   */
+  private async readView(options: ReadOptions): Promise<ReadView> {
+    const minRevision = options.minRevision ?? 0;
+    checkMinRevision(minRevision);
+    return this.store.readAt(minRevision, options.signal);
+  }
+
+  private async resolve(
+    reader: ReadSource,
+    name: string,
+    selector: string,
+    parsed: VersionSelector,
+  ): Promise<ComponentRecord> {
     if (parsed.kind === "exact") {
-      const record = await this.store.getVersion(name, parsed.version);
-      if (!record) throw await this.versionNotFound(name, `version ${parsed.version}`);
+      const record = await reader.getVersion(name, parsed.version);
+      if (!record) throw await this.versionNotFound(name, `version ${parsed.version}`, reader);
       return record;
     }
-    const versions = await this.store.listVersions(name);
+    const versions = await reader.listVersions(name);
     if (versions.length === 0) throw new CatalogError("NOT_FOUND", `component ${name} not found`);
     const resolved =
       parsed.kind === "latest"
@@ -324,13 +341,14 @@ export class Manager {
   }
 
   /** ListComponents. */
-  async list(request: ListRequest): Promise<PageResult<ComponentRecord>> {
+  async list(request: ListRequest, options: ReadOptions = {}): Promise<PageResult<ComponentRecord>> {
     const orderBy = parseOrderBy(request.orderBy);
     const pageSize = effectivePageSize(request.pageSize);
     const scope = fingerprint({ list: request.filter, all: request.allVersions, orderBy });
     const cursor = decodePageToken(request.pageToken, scope);
     checkFilter(request.filter);
-    const page = await this.store.list({
+    const { reader } = await this.readView(options);
+    const page = await reader.list({
       filter: request.filter,
       allVersions: request.allVersions,
       orderBy,
@@ -345,13 +363,14 @@ export class Manager {
   }
 
   /** SearchComponents. */
-  async search(request: SearchRequest): Promise<PageResult<ScoredComponent>> {
+  async search(request: SearchRequest, options: ReadOptions = {}): Promise<PageResult<ScoredComponent>> {
     const terms = searchTerms(request.query);
     const pageSize = effectivePageSize(request.pageSize);
     const scope = fingerprint({ search: terms, filter: request.filter });
     const cursor = decodePageToken(request.pageToken, scope);
     checkFilter(request.filter);
-    const page = await this.store.search({ terms, filter: request.filter, pageSize, cursor });
+    const { reader } = await this.readView(options);
+    const page = await reader.search({ terms, filter: request.filter, pageSize, cursor });
     return {
       items: page.items,
       nextPageToken: page.nextCursor ? encodePageToken(page.nextCursor, scope) : "",
@@ -360,7 +379,7 @@ export class Manager {
   }
 
   /** ListComponentVersions: SemVer-descending, keyset-paginated by version. */
-  async listVersions(name: string, page: PageRequest): Promise<PageResult<ComponentRecord>> {
+  async listVersions(name: string, page: PageRequest, options: ReadOptions = {}): Promise<PageResult<ComponentRecord>> {
     requireComponentName(name, "name");
     const pageSize = effectivePageSize(page.pageSize);
     const scope = fingerprint({ versionsOf: name });
@@ -374,8 +393,8 @@ export class Manager {
         },
       ]);
     }
-    const { current } = await this.store.revisionBounds();
-    const versions = await this.store.listVersions(name);
+    const { revision: current, reader } = await this.readView(options);
+    const versions = await reader.listVersions(name);
     if (versions.length === 0) throw new CatalogError("NOT_FOUND", `component ${name} not found`);
     const remaining = after === undefined ? versions : versions.filter((r) => compareVersions(r.version, after) < 0);
     const items = remaining.slice(0, pageSize);
@@ -385,25 +404,30 @@ export class Manager {
   }
 
   /** CompareComponentVersions: the read-only form of the publish compatibility check. */
-  async compare(name: string, baseVersion: string, targetVersion: string): Promise<CompareResult> {
+  async compare(
+    name: string,
+    baseVersion: string,
+    targetVersion: string,
+    options: ReadOptions = {},
+  ): Promise<CompareResult> {
     requireComponentName(name, "name");
     checkExactVersion(baseVersion, "baseVersion");
     checkExactVersion(targetVersion, "targetVersion");
-    const { current } = await this.store.revisionBounds();
+    const { revision: current, reader } = await this.readView(options);
     const [base, target] = await Promise.all([
-      this.store.getVersion(name, baseVersion),
-      this.store.getVersion(name, targetVersion),
+      reader.getVersion(name, baseVersion),
+      reader.getVersion(name, targetVersion),
     ]);
-    if (!base) throw await this.versionNotFound(name, `base_version ${baseVersion}`);
-    if (!target) throw await this.versionNotFound(name, `target_version ${targetVersion}`);
+    if (!base) throw await this.versionNotFound(name, `base_version ${baseVersion}`, reader);
+    if (!target) throw await this.versionNotFound(name, `target_version ${targetVersion}`, reader);
     const report = compareContent(contentOf(base), contentOf(target));
     const actual =
       compareVersions(target.version, base.version) > 0 ? bumpBetween(base.version, target.version) : "none";
     return { report, bumpSufficient: BUMP_RANK[actual] >= BUMP_RANK[report.requiredBump], revision: current };
   }
 
-  private async versionNotFound(name: string, what: string): Promise<CatalogError> {
-    const versions = await this.store.listVersions(name);
+  private async versionNotFound(name: string, what: string, reader: ReadSource = this.store): Promise<CatalogError> {
+    const versions = await reader.listVersions(name);
     if (versions.length === 0) return new CatalogError("NOT_FOUND", `component ${name} not found`);
     const available = versions
       .slice(0, 5)

@@ -1,7 +1,7 @@
 /**
  * The Manager's checks of request fields that are not the component itself
- * (validation.ts has those): names, exact versions, etags, order, page size,
- * filters and search terms. Each throws INVALID_ARGUMENT naming the field
+ * (validation.ts has those): names, exact versions, min revisions, etags,
+ * order, page size, filters and search terms. Each throws INVALID_ARGUMENT naming the field
  * (domain names: the API translates them to proto names, src/api/field-paths.ts).
  */
 import { CatalogError, type FieldViolation, quoted, REASONS } from "../errors/index.js";
@@ -19,6 +19,18 @@ const MAX_SEARCH_TERM_LENGTH = 64;
 export function requireComponentName(name: string, field: string): void {
   const problem = componentNameViolation(field, name);
   if (problem !== undefined) throw CatalogError.invalid([problem]);
+}
+
+/** A read's min_revision: 0 (any revision) or a catalog revision. */
+export function checkMinRevision(minRevision: number): void {
+  if (Number.isSafeInteger(minRevision) && minRevision >= 0) return;
+  throw CatalogError.invalid([
+    {
+      field: "minRevision",
+      description: `must be 0 (any revision) or a catalog revision, not ${minRevision}`,
+      reason: REASONS.minRevision,
+    },
+  ]);
 }
 
 export function checkExactVersion(version: string, field: string): void {

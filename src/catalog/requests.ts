@@ -28,6 +28,16 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How a read request reads: from a source that reflects at least
+ * `minRevision` (the request's min_revision; 0 or absent = any revision,
+ * DESIGN invariant 8), waiting no longer than the caller's `signal` allows.
+ */
+export interface ReadOptions {
+  minRevision?: number;
+  signal?: AbortSignal;
+}
+
 export interface PublishResult {
   component: ComponentRecord;
   created: boolean;

@@ -98,7 +98,10 @@ function placesProblem(storage: StorageConfig): string | undefined {
     const at = `storage.replicas[${index}]`;
     const firstName = names.get(replica.name);
     if (firstName !== undefined) {
-      return `${at}.name "${replica.name}" is already used by storage.replicas[${firstName}]; give each replica its own name`;
+      return (
+        `${at}.name "${replica.name}" is already used by storage.replicas[${firstName}]; ` +
+        "give each replica its own name"
+      );
     }
     names.set(replica.name, index);
     const place = replicaPlace(replica);
@@ -110,7 +113,10 @@ function placesProblem(storage: StorageConfig): string | undefined {
     }
     const first = seen.get(place);
     if (first !== undefined) {
-      return `${at} (${replica.type} at ${place}) is the same place as storage.replicas[${first}]: each replica needs its own`;
+      return (
+        `${at} (${replica.type} at ${place}) is the same place as storage.replicas[${first}]: ` +
+        "each replica needs its own"
+      );
     }
     seen.set(place, index);
   }

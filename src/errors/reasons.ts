@@ -32,6 +32,7 @@ export const REASONS = {
   maxItems: "MAX_ITEMS",
   maxLength: "MAX_LENGTH",
   maxSize: "MAX_SIZE",
+  minRevision: "MIN_REVISION",
   orderBy: "ORDER_BY",
   outputOnlyField: "OUTPUT_ONLY_FIELD",
   pageSize: "PAGE_SIZE",

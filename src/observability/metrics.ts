@@ -196,6 +196,12 @@ export class CatalogMetrics {
     this.syncFiles.labels({ repository }).set(run.counts.created + run.counts.unchanged + run.counts.failed);
   }
 
+  /** A hybrid store's replica is `revisions` and `seconds` behind its primary. */
+  replicaLag(replica: string, revisions: number, seconds: number): void {
+    this.replicaLagRevisions.set({ replica }, revisions);
+    this.replicaLagSeconds.set({ replica }, seconds);
+  }
+
   /** Times every operation of the store of `backend` (a StoreObserver for storage/observed.ts). */
   storeObserver(backend: string): StoreObserver {
     const timers = new Map<StoreOperation, ReturnType<Histogram["labels"]>>();

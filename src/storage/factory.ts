@@ -5,8 +5,8 @@
  * Adding a backend adds one case to each switch below (see README.md beside
  * this file, "Adding a backend").
  */
+import { primaryIdentity, type ReplicaSettings, replicaSettings } from "../config/hybrid-rules.js";
 import type { CacheConfig, StorageConfig } from "../config/schema.js";
-import { CatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { LruCache } from "./cache/lru.js";
 import { withCache } from "./cached.js";
@@ -14,19 +14,28 @@ import { openDynamoStore } from "./dynamodb/catalog.js";
 import { migrateDynamoDb } from "./dynamodb/migrations.js";
 import { DynamoSyncStateStore } from "./dynamodb/sync-state.js";
 import { openEmbeddedStore } from "./embedded/catalog.js";
+import type { ReplicaLagListener } from "./hybrid/applier.js";
+import { LazyReplica } from "./hybrid/lazy-replica.js";
+import { HybridCatalogStore } from "./hybrid/store.js";
 import { MemoryCatalogStore } from "./memory/catalog.js";
 import { openMysqlStore } from "./mysql/catalog.js";
 import { migrateMysql } from "./mysql/migrate.js";
+import { mysqlReplicaWhere, openMysqlReplica } from "./mysql/replica.js";
 import { MysqlSyncStateStore } from "./mysql/sync-state.js";
 import { openPostgresStore } from "./postgres/catalog.js";
 import { migratePostgres } from "./postgres/migrate.js";
+import { openPostgresReplica, postgresReplicaWhere } from "./postgres/replica.js";
 import { PostgresSyncStateStore } from "./postgres/sync-state.js";
 import { RedisCache } from "./redis/cache.js";
-import type { Cache, CatalogStore, SharedSyncState } from "./store.js";
+import { openRedisReplica, redisReplicaWhere } from "./redis/replica.js";
+import type { Cache, CatalogStore, ReplicaStore, SharedSyncState } from "./store.js";
 
+/** What the storage layer tells the layers above while it runs. */
 export interface OpenStoreOptions {
   /** Told of each read the cache serves (true) or passes to the store (false). */
   onCacheLookup?: (hit: boolean) => void;
+  /** A hybrid store's replica lag changed (for metrics). */
+  onReplicaLag?: ReplicaLagListener;
 }
 
 export async function openStore(
@@ -36,11 +45,11 @@ export async function openStore(
   options: OpenStoreOptions = {},
 ): Promise<CatalogStore> {
   const log = logger.child({ component: "storage", backend: storage.type });
-  const store = await openBackend(storage, log);
+  const store = await openBackend(storage, log, options);
   return withConfiguredCache(store, cache, log, options.onCacheLookup);
 }
 
-function openBackend(storage: StorageConfig, logger: Logger): Promise<CatalogStore> {
+function openBackend(storage: StorageConfig, logger: Logger, hooks: OpenStoreOptions): Promise<CatalogStore> {
   switch (storage.type) {
     case "memory":
       return Promise.resolve(new MemoryCatalogStore());
@@ -53,7 +62,47 @@ function openBackend(storage: StorageConfig, logger: Logger): Promise<CatalogSto
     case "mysql":
       return openMysqlStore(storage.mysql, logger);
     case "hybrid":
-      throw new CatalogError("FAILED_PRECONDITION", "storage.type hybrid cannot be opened yet: its store is not built");
+      return openHybridStore(storage, logger, hooks);
+  }
+}
+
+/** The primary (storage.primary with its own section), then every replica behind its applier. */
+async function openHybridStore(storage: StorageConfig, logger: Logger, hooks: OpenStoreOptions): Promise<CatalogStore> {
+  const primary = await openBackend({ ...storage, type: storage.primary }, logger.child({ role: "primary" }), hooks);
+  const replicas = replicaSettings(storage).map((settings) => ({
+    name: settings.name,
+    replica: openReplica(settings, logger.child({ replica: settings.name })),
+  }));
+  try {
+    return await HybridCatalogStore.open(primary, replicas, {
+      primaryIdentity: primaryIdentity(storage),
+      readWaitMs: storage.hybrid.readWaitMs,
+      readFallback: storage.hybrid.readFallback,
+      logger: logger.child({ component: "storage.hybrid" }),
+      ...(hooks.onReplicaLag !== undefined ? { onLag: hooks.onReplicaLag } : {}),
+    });
+  } catch (err) {
+    await Promise.allSettled(replicas.map(({ replica }) => replica.close()));
+    await primary.close();
+    throw err;
+  }
+}
+
+/** A replica, opened on first use (a replica that is down at start does not stop the catalog). */
+function openReplica(settings: ReplicaSettings, logger: Logger): ReplicaStore {
+  switch (settings.type) {
+    case "postgres":
+      return new LazyReplica("postgres", postgresReplicaWhere(settings.config), () =>
+        openPostgresReplica(settings.config, logger),
+      );
+    case "mysql":
+      return new LazyReplica("mysql", mysqlReplicaWhere(settings.config), () =>
+        openMysqlReplica(settings.config, logger),
+      );
+    case "redis":
+      return new LazyReplica("redis", redisReplicaWhere(settings.config), () =>
+        openRedisReplica(settings.config, logger),
+      );
   }
 }
 
@@ -79,11 +128,33 @@ export async function migrateStore(storage: StorageConfig, logger: Logger): Prom
         ? `mysql: applied ${result.applied.join(", ")}`
         : `mysql: schema up to date (${result.present.length} migrations)`;
     }
+    case "hybrid":
+      return migrateHybrid(storage, logger);
     case "memory":
     case "embedded":
-    case "hybrid":
       return `storage.type ${storage.type} needs no migrations`;
   }
+}
+
+/** The primary's migrations, then each SQL replica's. */
+async function migrateHybrid(storage: StorageConfig, logger: Logger): Promise<string> {
+  const done = [await migrateStore({ ...storage, type: storage.primary }, logger)];
+  for (const replica of replicaSettings(storage)) {
+    if (replica.type === "postgres") {
+      const result = await migratePostgres(replica.config, logger);
+      done.push(`replica ${replica.name}: postgres ${describeMigrations(result)}`);
+    } else if (replica.type === "mysql") {
+      const result = await migrateMysql(replica.config, logger);
+      done.push(`replica ${replica.name}: mysql ${describeMigrations(result)}`);
+    }
+  }
+  return done.join("; ");
+}
+
+function describeMigrations(result: { applied: string[]; present: string[] }): string {
+  return result.applied.length > 0
+    ? `applied ${result.applied.join(", ")}`
+    : `schema up to date (${result.present.length} migrations)`;
 }
 
 /**
@@ -102,9 +173,10 @@ export async function openSharedSyncState<Status extends { repository: string }>
       return DynamoSyncStateStore.open<Status>(storage.dynamodb, logger);
     case "mysql":
       return MysqlSyncStateStore.open<Status>(storage.mysql, logger);
+    case "hybrid":
+      return openSharedSyncState<Status>({ ...storage, type: storage.primary }, logger);
     case "memory":
     case "embedded":
-    case "hybrid":
       return undefined;
   }
 }

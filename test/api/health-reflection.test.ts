@@ -337,6 +337,22 @@ describe("health board", () => {
     expect(writeLines[0]?.reason).toContain("ENOSPC");
   });
 
+  test("a store that reads but cannot write (a hybrid store's primary down) takes only writes down, until it can", async () => {
+    const board = new HealthStatusBoard();
+    const { logger } = capturingLogger();
+    let answer: StoreHealth = { ok: true, writable: true, detail: "hybrid: primary ok" };
+    const monitor = new StoreHealthMonitor(board, async () => answer, logger, { intervalMs: 60_000 });
+    await monitor.check();
+    answer = { ok: true, writable: false, detail: "hybrid: primary: postgres is unavailable; replica redis: ok" };
+    await monitor.check();
+    expect(board.get(CATALOG)).toBe(ServingStatus.SERVING);
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.NOT_SERVING);
+    answer = { ok: true, writable: true, detail: "hybrid: primary ok" };
+    await monitor.check();
+    expect(board.get(WRITES_HEALTH)).toBe(ServingStatus.SERVING);
+    monitor.stop();
+  });
+
   test("the writes service is listed and answers Check", async () => {
     const server = await startServer();
     try {

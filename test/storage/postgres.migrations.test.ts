@@ -69,7 +69,7 @@ describe("postgres migrations", () => {
       (await adminQuery<{ version_order: string }>(`SELECT version_order FROM ${schema}.component_versions`))[0]
         ?.version_order;
     expect(await orderKey()).toBe(sortableVersion("1.0.0-rc.1"));
-    const last = MIGRATIONS.at(-1)!;
+    const last = MIGRATIONS.find((migration) => migration.id === "20261204_004_sortable_version_order")!;
     const pool = createPool(config, silentLogger, { maxConnections: 1 });
     try {
       await revertMigration(postgresMigrationTarget(pool, schema), last);

@@ -2,6 +2,7 @@
  * WatchEvents suites run against every backend: a real catalog server
  * (src/app.ts) on a free port over memory, embedded (a temporary data dir),
  * postgres (a fresh schema on the scripts/services/postgres.sh server),
+ * hybrid (a PostgreSQL primary in a fresh schema, a Redis replica under a fresh key prefix),
  * dynamodb (a fresh table on the scripts/services/moto.sh server) or mysql
  * (a fresh database on the scripts/services/mariadb.sh server), and the
  * NESTOR_* variables that give a server process (test/support/server-process.ts)
@@ -16,6 +17,8 @@ import { type CatalogServer, type StartOptions, startCatalogServer } from "../..
 import { type CatalogConfig, STORAGE_TYPES, type StorageType } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { type CatalogClient, tempDir, testConfig } from "../api/harness.js";
+import { TEST_REDIS_URL } from "../storage/cache-modes.js";
+import { dropRedisPrefix } from "../storage/hybrid.harness.js";
 import { createDatabase, databaseUrl, dropDatabase, freshDatabaseName } from "../storage/mysql.harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
 
@@ -24,7 +27,7 @@ process.env.AWS_ACCESS_KEY_ID ??= "test";
 process.env.AWS_SECRET_ACCESS_KEY ??= "test";
 process.env.AWS_REGION ??= "us-east-1";
 
-export const BACKENDS: readonly StorageType[] = STORAGE_TYPES.filter((type) => type !== "hybrid");
+export const BACKENDS: readonly StorageType[] = STORAGE_TYPES;
 
 /** Where one backend keeps its data for a test file, and how to remove it afterwards. */
 export interface BackendPlace {
@@ -41,8 +44,24 @@ export interface BackendPlace {
  */
 export function freshPlace(type: StorageType): BackendPlace {
   switch (type) {
-    case "hybrid":
-      throw new Error("a hybrid place is not available yet");
+    case "hybrid": {
+      // A PostgreSQL primary (shareable by server processes) and a Redis replica.
+      const schema = freshSchemaName();
+      const keyPrefix = `nestor-watch:${randomBytes(4).toString("hex")}:`;
+      return {
+        configure: (c) => {
+          c.storage.type = "hybrid";
+          c.storage.primary = "postgres";
+          c.storage.replicas = [{ type: "redis", name: "" }];
+          c.storage.postgres = { ...c.storage.postgres, url: TEST_POSTGRES_URL, schema, timeoutMs: 20_000 };
+          c.storage.redis = { ...c.storage.redis, url: TEST_REDIS_URL, keyPrefix };
+        },
+        remove: async () => {
+          await dropSchema(schema);
+          await dropRedisPrefix(keyPrefix);
+        },
+      };
+    }
     case "memory":
       return {
         configure: (c) => {
@@ -152,9 +171,15 @@ export function storageEnv(place: BackendPlace): Record<string, string> {
   const config = testConfig((c) => place.configure(c));
   const s = config.storage;
   const env: Record<string, string> = { NESTOR_STORAGE_TYPE: s.type };
-  if (s.type === "postgres") {
+  if (s.type === "postgres" || (s.type === "hybrid" && s.primary === "postgres")) {
     env.NESTOR_STORAGE_POSTGRES_URL = s.postgres.url;
     env.NESTOR_STORAGE_POSTGRES_SCHEMA = s.postgres.schema;
+  }
+  if (s.type === "hybrid") {
+    env.NESTOR_STORAGE_PRIMARY = s.primary;
+    env.NESTOR_STORAGE_REPLICAS = s.replicas.map((replica) => replica.type).join(",");
+    env.NESTOR_STORAGE_REDIS_URL = s.redis.url;
+    env.NESTOR_STORAGE_REDIS_KEY_PREFIX = s.redis.keyPrefix;
   }
   if (s.type === "mysql") {
     env.NESTOR_STORAGE_MYSQL_URL = s.mysql.url;

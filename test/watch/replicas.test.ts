@@ -1,7 +1,8 @@
 /**
  * Live delivery across replicas: two `nestor-catalog serve` processes on one
  * Postgres schema (LISTEN/NOTIFY wake-ups), two on one DynamoDB table and
- * two on one MySQL database (polling wake-ups). Writes go through one, a watch runs on the other;
+ * two on one MySQL database (polling wake-ups), and two hybrid stores sharing
+ * one PostgreSQL primary and its Redis replica. Writes go through one, a watch runs on the other;
  * every acknowledged write arrives, once, in revision order.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -11,7 +12,7 @@ import { type BackendPlace, freshPlace, grpcClient, type ServerProcess, spawnSer
 
 const WRITES = 120;
 
-describe.each(["postgres", "dynamodb", "mysql"] as const)("two replicas on one %s", (backend) => {
+describe.each(["postgres", "dynamodb", "mysql", "hybrid"] as const)("two replicas on one %s", (backend) => {
   let place: BackendPlace;
   let writer: ServerProcess;
   let watcher: ServerProcess;

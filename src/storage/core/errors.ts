@@ -65,3 +65,12 @@ export function invalidPageToken(why: string): CatalogError {
     { field: "page_token", description: `the page token is not valid: ${why}`, reason: REASONS.pageTokenMalformed },
   ]);
 }
+
+/** FAILED_PRECONDITION: a replica fed by one primary was offered another's events. */
+export function fedByAnotherPrimary(where: string, recorded: string, offered: string): CatalogError {
+  return new CatalogError(
+    "FAILED_PRECONDITION",
+    `${where} was fed by primary ${recorded}, not ${offered}: refusing to mix two catalogs in one replica ` +
+      "(point the replica at an empty place, or empty this one)",
+  );
+}

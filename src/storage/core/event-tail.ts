@@ -1,8 +1,8 @@
 /**
  * Follows an event log from a revision: the one algorithm behind the watch
  * feed (src/catalog/watch.ts), the cache's invalidation
- * (src/storage/cache/event-follower.ts) and, later, the appliers that feed
- * read replicas from a primary's log.
+ * (src/storage/cache/event-follower.ts) and the appliers that feed read
+ * replicas from a primary's log (src/storage/hybrid/applier.ts).
  *
  * The log is the truth and wake-ups are hints: `wake()` reads every event
  * after the tail's position in batches, in revision order, handing each
@@ -49,6 +49,15 @@ export class EventTail {
   /** The revision of the last event handed to the sink (or skipped past). */
   get position(): number {
     return this.at;
+  }
+
+  /**
+   * Moves the position forward to `revision` (never back): a sink learned
+   * that the events up to it were taken care of elsewhere (another
+   * process's applier), so they need not be read again.
+   */
+  skipTo(revision: number): void {
+    this.at = Math.max(this.at, revision);
   }
 
   /** Whether a catch-up is under way. */
@@ -105,7 +114,7 @@ export class EventTail {
         this.sink.failed(err);
         return false;
       }
-      this.at = last.revision;
+      this.at = Math.max(this.at, last.revision);
       if (events.length < this.batchSize) return true;
     }
   }

@@ -11,6 +11,7 @@ import type { MysqlConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
 import { PollingWakeups } from "../core/polling-wakeups.js";
 import { revisionBounds } from "../sql/operations/revision-bounds.js";
+import { assertNotReplica } from "../sql/replica.js";
 import { SqlCatalogStore } from "../sql/store.js";
 import { createPool, mysqlDatabase } from "./client.js";
 import { assertMigrated, databaseOf, migrateMysql } from "./migrate.js";
@@ -34,11 +35,18 @@ export async function openMysqlStore(config: MysqlConfig, logger: Logger): Promi
   }
   const db = mysqlDatabase(pool, config, log);
   const sql = new MysqlStatements();
+  const where = `mysql (database "${database}")`;
+  try {
+    await assertNotReplica(db, sql, where);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
   const wakeups = new PollingWakeups(
     async () => (await revisionBounds(db, sql)).current,
     config.pollIntervalMs,
     log,
     "MySQL",
   );
-  return new SqlCatalogStore({ kind: "mysql", where: `mysql (database "${database}")`, db, sql, wakeups });
+  return new SqlCatalogStore({ kind: "mysql", where, db, sql, wakeups });
 }

@@ -14,7 +14,7 @@ import type { CatalogEvent } from "../records.js";
 import { contentColumn } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
-import { COMPONENT_COLUMNS, ROW_READERS } from "../sql/rows.js";
+import { COMPONENT_COLUMNS, ROW_READERS, UPSERT_COLUMNS } from "../sql/rows.js";
 import type { ListQuery, SearchQuery } from "../store.js";
 
 /** A LIKE pattern matching `term` anywhere, with LIKE's own characters taken literally (escape `\`). */
@@ -130,6 +130,31 @@ export class MysqlStatements implements SqlStatements {
       text: `DELETE FROM component_versions WHERE name = ? AND version_key IN (${versionKeys.map(() => "?").join(", ")})`,
       values: [name, ...versionKeys],
     };
+  }
+
+  upsertVersion(columns: VersionColumns): Statement {
+    const insert = this.insertVersion(columns);
+    const updated = UPSERT_COLUMNS.map((column) => `${column} = VALUES(${column})`).join(", ");
+    return { text: `${insert.text} ON DUPLICATE KEY UPDATE ${updated}`, values: insert.values };
+  }
+
+  deleteAllVersions(): Statement {
+    return { text: "DELETE FROM component_versions", values: [] };
+  }
+
+  replicaState(): Statement {
+    return { text: "SELECT r.current, s.primary_name FROM catalog_revision r, replica_state s", values: [] };
+  }
+
+  setReplicaState(applied: number, primary: string): Statement[] {
+    return [
+      { text: "UPDATE catalog_revision SET current = ?", values: [applied] },
+      { text: "UPDATE replica_state SET primary_name = ?, applied_time = CURRENT_TIMESTAMP(3)", values: [primary] },
+    ];
+  }
+
+  anyEvent(): Statement {
+    return { text: "SELECT revision FROM catalog_events LIMIT 1", values: [] };
   }
 
   markLatest(name: string, versionKey: string | null): Statement {

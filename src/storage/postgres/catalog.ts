@@ -7,6 +7,7 @@
  */
 import type { PostgresConfig } from "../../config/schema.js";
 import type { Logger } from "../../logging/index.js";
+import { assertNotReplica } from "../sql/replica.js";
 import { SqlCatalogStore } from "../sql/store.js";
 import { createPool, postgresDatabase } from "./client.js";
 import { assertMigrated, migratePostgres } from "./migrate.js";
@@ -44,12 +45,19 @@ export async function openPostgresStore(config: PostgresConfig, logger: Logger):
   }
   const db = postgresDatabase(pool);
   const sql = new PostgresStatements(config.schema);
+  const where = `postgres (schema "${config.schema}")`;
+  try {
+    await assertNotReplica(db, sql, where);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
   let store: PostgresCatalogStore | undefined;
   const notifier = new CommitNotifier(
     config,
     log,
     async () => (await (store as PostgresCatalogStore).revisionBounds()).current,
   );
-  store = new PostgresCatalogStore(notifier, { where: `postgres (schema "${config.schema}")`, db, sql });
+  store = new PostgresCatalogStore(notifier, { where, db, sql });
   return store;
 }

@@ -11,7 +11,7 @@ import type { CatalogEvent } from "../records.js";
 import { contentColumn } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
-import { COMPONENT_COLUMNS, ROW_READERS } from "../sql/rows.js";
+import { COMPONENT_COLUMNS, ROW_READERS, UPSERT_COLUMNS } from "../sql/rows.js";
 import type { ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
 import { NOTIFY_CHANNEL, notificationPayload } from "./notifications.js";
@@ -41,9 +41,11 @@ export class PostgresStatements implements SqlStatements {
   private readonly versions: string;
   private readonly events: string;
   private readonly revision: string;
+  private readonly replica: string;
 
   constructor(readonly schema: string) {
     const quoted = quoteIdentifier(schema);
+    this.replica = `${quoted}.replica_state`;
     this.versions = `${quoted}.component_versions`;
     this.events = `${quoted}.catalog_events`;
     this.revision = `${quoted}.catalog_revision`;
@@ -144,6 +146,31 @@ export class PostgresStatements implements SqlStatements {
       text: `DELETE FROM ${this.versions} WHERE name = $1 AND version_key = ANY($2::text[])`,
       values: [name, [...versionKeys]],
     };
+  }
+
+  upsertVersion(columns: VersionColumns): Statement {
+    const insert = this.insertVersion(columns);
+    const updated = UPSERT_COLUMNS.map((column) => `${column} = EXCLUDED.${column}`).join(", ");
+    return { text: `${insert.text} ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`, values: insert.values };
+  }
+
+  deleteAllVersions(): Statement {
+    return { text: `DELETE FROM ${this.versions}`, values: [] };
+  }
+
+  replicaState(): Statement {
+    return { text: `SELECT r.current, s.primary_name FROM ${this.revision} r, ${this.replica} s`, values: [] };
+  }
+
+  setReplicaState(applied: number, primary: string): Statement[] {
+    return [
+      { text: `UPDATE ${this.revision} SET current = $1`, values: [applied] },
+      { text: `UPDATE ${this.replica} SET primary_name = $1, applied_time = now()`, values: [primary] },
+    ];
+  }
+
+  anyEvent(): Statement {
+    return { text: `SELECT revision FROM ${this.events} LIMIT 1`, values: [] };
   }
 
   markLatest(name: string, versionKey: string | null): Statement {

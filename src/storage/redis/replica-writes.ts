@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { CatalogError } from "../../errors/index.js";
 import { versionKey } from "../../semver/index.js";
 import { applyEventToVersions, eventsAfter } from "../core/apply-event.js";
+import { fedByAnotherPrimary } from "../core/errors.js";
 import type { CatalogEvent, ComponentRecord } from "../records.js";
 import type { ReplicaSnapshot, ReplicaState } from "../store.js";
 import { type LuaScripts, readPairs, replyList, replyText } from "./lua.js";
@@ -63,11 +64,7 @@ function stateOf(applied: number, primary: string, rebuild: string): ReplicaStat
 }
 
 function otherPrimary(model: ModelAccess, recorded: string, offered: string): CatalogError {
-  return new CatalogError(
-    "FAILED_PRECONDITION",
-    `${model.where} was fed by primary ${recorded}, not ${offered}: refusing to mix two catalogs in one replica ` +
-      "(point the replica at an empty place, or empty this one)",
-  );
+  return fedByAnotherPrimary(model.where, recorded, offered);
 }
 
 /**

@@ -70,7 +70,7 @@ export class RedisReplicaStore implements ReplicaStore {
     options: RedisReplicaOptions = {},
   ) {
     this.listBudget = options.listBudget ?? LIST_BUDGET;
-    this.where = `redis replica (${serverOf(config.url)} prefix "${config.keyPrefix}")`;
+    this.where = redisReplicaWhere(config);
     let warned = false;
     this.client = createRedisClient(config, (err) => {
       if (warned) return;
@@ -285,6 +285,11 @@ function serverOf(url: string): string {
   } catch {
     return "an unparseable URL";
   }
+}
+
+/** Where the replica lives, for logs and errors (never the URL's credentials). */
+export function redisReplicaWhere(config: RedisReplicaConfig): string {
+  return `redis replica (${serverOf(config.url)} prefix "${config.keyPrefix}")`;
 }
 
 /** Opens the replica; its connection comes up in the background (reads fail UNAVAILABLE until it does). */

@@ -4,7 +4,7 @@
  * the statements themselves, hand-written once per dialect
  * (postgres/statements.ts, mysql/statements.ts; ../README.md, "Shared SQL",
  * says why there is no query builder). Every operation takes the session it
- * runs on, so a future applier can run several of them in one transaction.
+ * runs on, so a replica's applier runs several of them in one transaction.
  */
 
 import type { ScoreKey } from "../core/cursor.js";
@@ -74,6 +74,16 @@ export interface SqlStatements {
   listPage(query: ListQuery, after: RowKey | undefined, limit: number): Statement;
   /** One page (plus one row) of a ranked search, after `after`; rows carry `score`. */
   searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement;
+  /** Writes one version whole, inserting it or replacing every column but the latest marker (replicas). */
+  upsertVersion(columns: VersionColumns): Statement;
+  /** Every version row goes (a replica's rebuild). */
+  deleteAllVersions(): Statement;
+  /** One row `{ current, primary_name }`: a replica's applied revision and the primary that fed it. */
+  replicaState(): Statement;
+  /** Moves a replica's applied revision (the revision row) and records its primary. */
+  setReplicaState(applied: number, primary: string): Statement[];
+  /** Rows (at most one) when the event log holds any event: the schema is a catalog's own, not a replica. */
+  anyEvent(): Statement;
   /** Driver rows to domain values. */
   record(row: unknown): ComponentRecord;
   event(row: unknown): CatalogEvent;

@@ -35,6 +35,31 @@ export const COMPONENT_COLUMN_NAMES = [
 
 export const COMPONENT_COLUMNS = COMPONENT_COLUMN_NAMES.join(", ");
 
+/** The columns insertVersion writes that a replica's upsert replaces (all but the row's key). */
+export const UPSERT_COLUMNS = [
+  "version",
+  "version_order",
+  "provider",
+  "category",
+  "deployment_engine",
+  "description",
+  "labels",
+  "content",
+  "source",
+  "deprecated",
+  "deprecation",
+  "content_digest",
+  "create_time",
+  "update_time",
+  "create_revision",
+  "update_revision",
+  "search_name",
+  "search_fields",
+  "search_description",
+  "create_actor",
+  "update_actor",
+] as const;
+
 type Json<T> = T | string;
 
 interface ComponentRow {
