@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Proves the generated clients against a live server (`npm test` runs this
 # after vitest; CI runs `npm test`). Installs the toolchain (idempotent),
-# starts `nestor-catalog serve` on a free port with memory storage, then:
+# starts `nestor-catalog serve` on a free port with memory storage, and a
+# second one on hybrid storage (embedded primary, Redis replica) for the
+# clients' read-your-writes tests, then:
 #   - go vet + go test   test/clients/go        (gen/go)
 #   - pytest             test/clients/python    (gen/python, installed)
 #   - grpcurl via reflection only: list, describe, unary, server streaming
@@ -24,34 +26,62 @@ rm -rf gen/python/build
 
 work="$(mktemp -d)"
 server_pid=""
+hybrid_pid=""
+hybrid_prefix="nestor-clients:${RANDOM}${RANDOM}:"
 cleanup() {
-  if [[ -n "${server_pid}" ]] && kill -0 "${server_pid}" 2>/dev/null; then
-    kill -TERM "${server_pid}" 2>/dev/null || true
-    wait "${server_pid}" 2>/dev/null || true
+  for pid in "${server_pid}" "${hybrid_pid}"; do
+    if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
+      kill -TERM "${pid}" 2>/dev/null || true
+      wait "${pid}" 2>/dev/null || true
+    fi
+  done
+  if command -v redis-cli >/dev/null; then
+    redis-cli -u "${NESTOR_TEST_REDIS_URL:-redis://127.0.0.1:6379}" --scan --pattern "${hybrid_prefix}*" |
+      xargs -r redis-cli -u "${NESTOR_TEST_REDIS_URL:-redis://127.0.0.1:6379}" unlink >/dev/null || true
   fi
   rm -rf "${work}"
 }
 trap cleanup EXIT
 
+free_port() { node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# wait_serving ADDR PID LOG: until grpc.health.v1 says SERVING, or fail with the server's log.
+wait_serving() {
+  local addr="$1" pid="$2" log="$3"
+  for _ in $(seq 1 120); do
+    # Captured, not piped into grep -q: with pipefail an early grep exit can fail the pipe.
+    if grep -q SERVING <<<"$("${grpcurl}" -plaintext -max-time 2 "${addr}" grpc.health.v1.Health/Check 2>/dev/null || true)"; then
+      return 0
+    fi
+    kill -0 "${pid}" 2>/dev/null || { cat "${log}" >&2; fail "server exited during start"; }
+    sleep 0.5
+  done
+  grep -q SERVING <<<"$("${grpcurl}" -plaintext -max-time 2 "${addr}" grpc.health.v1.Health/Check || true)" ||
+    { cat "${log}" >&2; fail "server at ${addr} never became SERVING"; }
+}
+
 step "server: memory storage on a free port"
-port="$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+port="$(free_port)"
 addr="127.0.0.1:${port}"
 # One node process (no npx/tsx wrapper), so the pid we stop is the server itself.
 NESTOR_STORAGE_TYPE=memory node --import tsx src/main.ts serve --host 127.0.0.1 --port "${port}" >"${work}/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 120); do
-  # Captured, not piped into grep -q: with pipefail an early grep exit can fail the pipe.
-  if grep -q SERVING <<<"$("${grpcurl}" -plaintext -max-time 2 "${addr}" grpc.health.v1.Health/Check 2>/dev/null || true)"; then
-    break
-  fi
-  kill -0 "${server_pid}" 2>/dev/null || { cat "${work}/server.log" >&2; fail "server exited during start"; }
-  sleep 0.5
-done
-grep -q SERVING <<<"$("${grpcurl}" -plaintext -max-time 2 "${addr}" grpc.health.v1.Health/Check || true)" ||
-  { cat "${work}/server.log" >&2; fail "server at ${addr} never became SERVING"; }
+wait_serving "${addr}" "${server_pid}" "${work}/server.log"
 echo "serving at ${addr}"
 export NESTOR_CATALOG_ADDR="${addr}"
 export NESTOR_CATALOG_URL="http://${addr}"
+
+step "server: hybrid storage (embedded primary, Redis replica) for the read-your-writes tests"
+hybrid_port="$(free_port)"
+hybrid_addr="127.0.0.1:${hybrid_port}"
+NESTOR_STORAGE_TYPE=hybrid NESTOR_STORAGE_PRIMARY=embedded NESTOR_STORAGE_EMBEDDED_DATA_DIR="${work}/hybrid-data" \
+  NESTOR_STORAGE_REPLICAS=redis NESTOR_STORAGE_REDIS_URL="${NESTOR_TEST_REDIS_URL:-redis://127.0.0.1:6379}" \
+  NESTOR_STORAGE_REDIS_KEY_PREFIX="${hybrid_prefix}" NESTOR_STORAGE_HYBRID_READ_WAIT_MS=500 \
+  node --import tsx src/main.ts serve --host 127.0.0.1 --port "${hybrid_port}" >"${work}/hybrid.log" 2>&1 &
+hybrid_pid=$!
+wait_serving "${hybrid_addr}" "${hybrid_pid}" "${work}/hybrid.log"
+echo "serving at ${hybrid_addr}"
+export NESTOR_CATALOG_HYBRID_ADDR="${hybrid_addr}"
 
 step "Go: go vet (gen/go, test/clients/go, examples/processor-go) and go test"
 (cd gen/go && go vet ./...)

@@ -17,7 +17,7 @@ import {
   type ComponentFilter as WireComponentFilter,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import type { Manager } from "../catalog/manager.js";
-import type { WriteOptions } from "../catalog/requests.js";
+import type { ReadOptions, WriteOptions } from "../catalog/requests.js";
 import type { WatchFeed } from "../catalog/watch.js";
 import { CatalogError, REASONS } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";
@@ -56,6 +56,11 @@ function writeOptions(context: HandlerContext): WriteOptions {
   return options;
 }
 
+/** A read's min_revision (the Manager refuses one that is not a revision) and the call's deadline. */
+function readOptions(request: { minRevision: bigint }, context: HandlerContext): ReadOptions {
+  return { minRevision: Number(request.minRevision), signal: context.signal };
+}
+
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
   return {
     async createComponent(request, context) {
@@ -71,7 +76,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     },
 
     async getComponent(request, context) {
-      const result = await manager.get(request.name, request.version);
+      const result = await manager.get(request.name, request.version, readOptions(request, context));
       const response = create(GetComponentResponseSchema, {
         revision: BigInt(result.revision),
         deprecated: result.component.deprecation.deprecated,
@@ -122,13 +127,16 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
     },
 
     async listComponents(request, context) {
-      const page = await manager.list({
-        filter: filterFromWire(request.filter),
-        allVersions: request.allVersions,
-        orderBy: request.orderBy,
-        pageSize: request.pageSize,
-        pageToken: request.pageToken,
-      });
+      const page = await manager.list(
+        {
+          filter: filterFromWire(request.filter),
+          allVersions: request.allVersions,
+          orderBy: request.orderBy,
+          pageSize: request.pageSize,
+          pageToken: request.pageToken,
+        },
+        readOptions(request, context),
+      );
       const response = create(ListComponentsResponseSchema, {
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
@@ -144,13 +152,16 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       return response;
     },
 
-    async searchComponents(request) {
-      const page = await manager.search({
-        query: request.query,
-        filter: filterFromWire(request.filter),
-        pageSize: request.pageSize,
-        pageToken: request.pageToken,
-      });
+    async searchComponents(request, context) {
+      const page = await manager.search(
+        {
+          query: request.query,
+          filter: filterFromWire(request.filter),
+          pageSize: request.pageSize,
+          pageToken: request.pageToken,
+        },
+        readOptions(request, context),
+      );
       return create(SearchComponentsResponseSchema, {
         results: page.items.map((hit) => ({ component: storedComponentToWire(hit.component), score: hit.score })),
         nextPageToken: page.nextPageToken,
@@ -158,11 +169,12 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       });
     },
 
-    async listComponentVersions(request) {
-      const page = await manager.listVersions(request.name, {
-        pageSize: request.pageSize,
-        pageToken: request.pageToken,
-      });
+    async listComponentVersions(request, context) {
+      const page = await manager.listVersions(
+        request.name,
+        { pageSize: request.pageSize, pageToken: request.pageToken },
+        readOptions(request, context),
+      );
       return create(ListComponentVersionsResponseSchema, {
         components: page.items.map(storedComponentToWire),
         nextPageToken: page.nextPageToken,
@@ -170,8 +182,13 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       });
     },
 
-    async compareComponentVersions(request) {
-      const result = await manager.compare(request.name, request.baseVersion, request.targetVersion);
+    async compareComponentVersions(request, context) {
+      const result = await manager.compare(
+        request.name,
+        request.baseVersion,
+        request.targetVersion,
+        readOptions(request, context),
+      );
       return create(CompareComponentVersionsResponseSchema, {
         changes: result.report.changes.map((change) => ({
           path: wireFieldPath(change.path),

@@ -1,18 +1,21 @@
 // Package clients_test drives a live Nestor Catalog server through the
 // generated Go client (gen/go). scripts/test-clients.sh starts the server
-// and sets NESTOR_CATALOG_ADDR (host:port, plaintext).
+// and sets NESTOR_CATALOG_ADDR (host:port, plaintext), and a hybrid one
+// (reads from a Redis replica) at NESTOR_CATALOG_HYBRID_ADDR.
 package clients_test
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	catalogv1 "github.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1"
+	"github.com/nestor-catalog/nestor-catalog/gen/go/readyourwrites"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -358,5 +361,69 @@ func TestWatchResumesAfterForcedDisconnectWithEveryEventOnce(t *testing.T) {
 		if got.kind != want[i].kind || got.version != want[i].version {
 			t.Errorf("event %d is %v %s, want %v %s", i, got.kind, got.version, want[i].kind, want[i].version)
 		}
+	}
+}
+
+// hybridAddr is the catalog scripts/test-clients.sh serves from a Redis read replica (storage.type hybrid).
+func hybridAddr(t *testing.T) string {
+	t.Helper()
+	addr := os.Getenv("NESTOR_CATALOG_HYBRID_ADDR")
+	if addr == "" {
+		t.Fatal("NESTOR_CATALOG_HYBRID_ADDR is not set: run these tests through scripts/test-clients.sh, which starts a hybrid server")
+	}
+	return addr
+}
+
+func TestReadYourWritesSendsTheHighestRevisionSeenAsMinRevision(t *testing.T) {
+	tracker := &readyourwrites.Tracker{}
+	conn, err := grpc.NewClient(hybridAddr(t), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithUnaryInterceptor(tracker.UnaryClientInterceptor()))
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	client := catalogv1.NewCatalogServiceClient(conn)
+	ctx := callContext(t)
+	name := uniqueName(t, "ryw")
+	publish(t, client, component(name, "1.0.0", nil))
+	created := publish(t, client, component(name, "1.1.0", nil))
+	if tracker.Revision() != created.Revision {
+		t.Fatalf("tracker at %d after a write at revision %d", tracker.Revision(), created.Revision)
+	}
+	// The replica has applied the write before answering: the read sees it.
+	got, err := client.GetComponent(ctx, &catalogv1.GetComponentRequest{Name: name, Version: "latest"})
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if got.Component.Version != "1.1.0" || got.Revision < created.Revision {
+		t.Fatalf("read %s at revision %d after writing revision %d", got.Component.Version, got.Revision, created.Revision)
+	}
+
+	// A revision no replica has reached: the server says so, with a retry hint.
+	ahead := created.Revision + 1_000_000
+	tracker.Observe(ahead)
+	request := &catalogv1.GetComponentRequest{Name: name, Version: "1.0.0"}
+	_, err = client.GetComponent(ctx, request)
+	if request.MinRevision != 0 {
+		t.Fatalf("the caller's request was changed: min_revision %d", request.MinRevision)
+	}
+	st := status.Convert(err)
+	if st.Code() != codes.Unavailable || !strings.Contains(st.Message(), fmt.Sprintf("min_revision %d is not available", ahead)) {
+		t.Fatalf("expected Unavailable naming min_revision %d, got %v", ahead, err)
+	}
+	var retry *errdetails.RetryInfo
+	for _, detail := range st.Details() {
+		if info, ok := detail.(*errdetails.RetryInfo); ok {
+			retry = info
+		}
+	}
+	if retry == nil || retry.RetryDelay.AsDuration() <= 0 {
+		t.Fatalf("expected a RetryInfo with a delay, got details %v", st.Details())
+	}
+
+	// A min_revision the caller sets is sent as it is.
+	explicit := &catalogv1.GetComponentRequest{Name: name, Version: "1.0.0", MinRevision: 1}
+	if _, err := client.GetComponent(ctx, explicit); err != nil {
+		t.Fatalf("get with an explicit min_revision: %v", err)
 	}
 }

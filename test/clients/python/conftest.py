@@ -1,6 +1,6 @@
 """Fixtures for the Python client tests: a live server from
-scripts/test-clients.sh (NESTOR_CATALOG_ADDR, host:port, plaintext) and the
-installed nestor_catalog package."""
+scripts/test-clients.sh (NESTOR_CATALOG_ADDR, host:port, plaintext; a hybrid
+one at NESTOR_CATALOG_HYBRID_ADDR) and the installed nestor_catalog package."""
 
 import os
 import secrets
@@ -20,6 +20,15 @@ def server_addr() -> str:
     addr = os.environ.get("NESTOR_CATALOG_ADDR")
     if not addr:
         pytest.fail("NESTOR_CATALOG_ADDR is not set: run these tests through scripts/test-clients.sh, which starts a server")
+    return addr
+
+
+@pytest.fixture(scope="session")
+def hybrid_addr() -> str:
+    """A catalog serving reads from a Redis replica (storage.type hybrid), from scripts/test-clients.sh."""
+    addr = os.environ.get("NESTOR_CATALOG_HYBRID_ADDR")
+    if not addr:
+        pytest.fail("NESTOR_CATALOG_HYBRID_ADDR is not set: run these tests through scripts/test-clients.sh")
     return addr
 
 

@@ -7,6 +7,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from conftest import CALL_TIMEOUT_S, component, unique_name
 from nestor_catalog.v1 import catalog_service_pb2 as pb
+from nestor_catalog.read_your_writes import ReadYourWrites
 from nestor_catalog.v1 import catalog_service_pb2_grpc, component_pb2, events_pb2
 
 
@@ -184,3 +185,46 @@ def test_watch_resumes_after_forced_disconnect_with_every_event_once(stub, serve
     revisions = [revision for revision, _, _ in seen]
     assert revisions == sorted(set(revisions)), "events duplicated or out of order"
     assert revisions[0] > start
+
+
+def test_read_your_writes_sends_the_highest_revision_seen_as_min_revision(hybrid_addr):
+    tracker = ReadYourWrites()
+    with grpc.insecure_channel(hybrid_addr) as plain:
+        stub = catalog_service_pb2_grpc.CatalogServiceStub(grpc.intercept_channel(plain, tracker))
+        name = unique_name("ryw")
+        publish(stub, component(name, "1.0.0"))
+        created = publish(stub, component(name, "1.1.0"))
+        assert tracker.revision == created.revision
+
+        # The replica has applied the write before answering: the read sees it.
+        got = stub.GetComponent(pb.GetComponentRequest(name=name, version="latest"), timeout=CALL_TIMEOUT_S)
+        assert got.component.version == "1.1.0"
+        assert got.revision >= created.revision
+
+        # A revision no replica has reached: the server says so, with a retry hint; the request is not changed.
+        ahead = created.revision + 1_000_000
+        tracker.observe(ahead)
+        request = pb.GetComponentRequest(name=name, version="1.0.0")
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.GetComponent(request, timeout=CALL_TIMEOUT_S)
+        assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert f"min_revision {ahead} is not available" in failure.value.details()
+        assert request.min_revision == 0
+        retry = retry_info_of(failure.value)
+        assert retry is not None and retry.retry_delay.ToMilliseconds() > 0
+
+        # A min_revision the caller sets is sent as it is.
+        explicit = stub.GetComponent(pb.GetComponentRequest(name=name, version="1.0.0", min_revision=1), timeout=CALL_TIMEOUT_S)
+        assert explicit.component.version == "1.0.0"
+
+
+def retry_info_of(error):
+    """The google.rpc.RetryInfo in a failed call's grpc-status-details-bin trailer, or None."""
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                info = error_details_pb2.RetryInfo()
+                if detail.Unpack(info):
+                    return info
+    return None

@@ -7,6 +7,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
 import { CatalogService } from "../nestor/catalog/v1/catalog_service_pb.js";
+import { readYourWritesInterceptor, RevisionTracker } from "./read-your-writes.js";
 
 export type CatalogClient = Client<typeof CatalogService>;
 
@@ -26,6 +27,13 @@ export interface CatalogClientOptions {
   interceptors?: Interceptor[];
   /** TLS settings for https:// URLs, e.g. `{ ca: readFileSync("ca.pem") }`. */
   tls?: Pick<http2.SecureClientSessionOptions, "ca" | "cert" | "key" | "servername" | "rejectUnauthorized">;
+  /**
+   * Read your own writes on a catalog that reads from replicas: every read
+   * that sets no min_revision is sent the highest revision this client has
+   * seen. `true` keeps a tracker per client; pass a RevisionTracker to share
+   * one (and to read it).
+   */
+  readYourWrites?: boolean | RevisionTracker;
 }
 
 export function createCatalogClient(url: string, options: CatalogClientOptions = {}): CatalogClient {
@@ -40,7 +48,12 @@ export function createCatalogClient(url: string, options: CatalogClientOptions =
  */
 export function createCatalogTransport(url: string, options: CatalogClientOptions = {}): Transport {
   const baseUrl = checkedBaseUrl(url);
-  const interceptors = [...(options.headers ? [headerInterceptor(options.headers)] : []), ...(options.interceptors ?? [])];
+  const tracker = options.readYourWrites === true ? new RevisionTracker() : options.readYourWrites || undefined;
+  const interceptors = [
+    ...(options.headers ? [headerInterceptor(options.headers)] : []),
+    ...(tracker ? [readYourWritesInterceptor(tracker)] : []),
+    ...(options.interceptors ?? []),
+  ];
   const common = { baseUrl, interceptors, nodeOptions: options.tls ?? {} };
   switch (options.protocol ?? "grpc") {
     case "grpc":

@@ -201,7 +201,11 @@ type GetComponentRequest struct {
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Empty or "latest" (highest non-deprecated release), an exact version, or
 	// a constraint: "^1.2", "~1.2.3", ">=1.0 <2.0", "1.x", "a || b", "~> 1.2".
-	Version       string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -248,6 +252,13 @@ func (x *GetComponentRequest) GetVersion() string {
 		return x.Version
 	}
 	return ""
+}
+
+func (x *GetComponentRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
 }
 
 type GetComponentResponse struct {
@@ -633,7 +644,11 @@ type ListComponentsRequest struct {
 	// Return every version instead of the latest version of each component.
 	AllVersions bool `protobuf:"varint,4,opt,name=all_versions,json=allVersions,proto3" json:"all_versions,omitempty"`
 	// "name" (default), "name desc", "update_time" or "update_time desc".
-	OrderBy       string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	OrderBy string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -703,6 +718,13 @@ func (x *ListComponentsRequest) GetOrderBy() string {
 	return ""
 }
 
+func (x *ListComponentsRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
+}
+
 type ListComponentsResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Components []*Component           `protobuf:"bytes,1,rep,name=components,proto3" json:"components,omitempty"`
@@ -769,10 +791,14 @@ type SearchComponentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Free text; every term must match the name, description, a label, or an
 	// input or output name.
-	Query         string           `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
-	Filter        *ComponentFilter `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
-	PageSize      int32            `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string           `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Query     string           `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
+	Filter    *ComponentFilter `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	PageSize  int32            `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string           `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -833,6 +859,13 @@ func (x *SearchComponentsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *SearchComponentsRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
 }
 
 type SearchComponentsResponse struct {
@@ -950,10 +983,14 @@ func (x *SearchResult) GetScore() float64 {
 }
 
 type ListComponentVersionsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Name      string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	PageSize  int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1007,6 +1044,13 @@ func (x *ListComponentVersionsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListComponentVersionsRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
 }
 
 type ListComponentVersionsResponse struct {
@@ -1077,6 +1121,10 @@ type CompareComponentVersionsRequest struct {
 	BaseVersion string `protobuf:"bytes,2,opt,name=base_version,json=baseVersion,proto3" json:"base_version,omitempty"`
 	// Exact version compared against the base.
 	TargetVersion string `protobuf:"bytes,3,opt,name=target_version,json=targetVersion,proto3" json:"target_version,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1130,6 +1178,13 @@ func (x *CompareComponentVersionsRequest) GetTargetVersion() string {
 		return x.TargetVersion
 	}
 	return ""
+}
+
+func (x *CompareComponentVersionsRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
 }
 
 type CompareComponentVersionsResponse struct {
@@ -1428,10 +1483,11 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x17CreateComponentResponse\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\bR\acreated\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x03R\brevision\"C\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\"f\n" +
 	"\x13GetComponentRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
-	"\aversion\x18\x02 \x01(\tR\aversion\"\x8e\x01\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x8e\x01\n" +
 	"\x14GetComponentResponse\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1e\n" +
@@ -1463,48 +1519,52 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x12include_deprecated\x18\x05 \x01(\bR\x11includeDeprecated\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcd\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf0\x01\n" +
 	"\x15ListComponentsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12:\n" +
 	"\x06filter\x18\x03 \x01(\v2\".nestor.catalog.v1.ComponentFilterR\x06filter\x12!\n" +
 	"\fall_versions\x18\x04 \x01(\bR\vallVersions\x12\x19\n" +
-	"\border_by\x18\x05 \x01(\tR\aorderBy\"\x9a\x01\n" +
+	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x9a\x01\n" +
 	"\x16ListComponentsResponse\x12<\n" +
 	"\n" +
 	"components\x18\x01 \x03(\v2\x1c.nestor.catalog.v1.ComponentR\n" +
 	"components\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x03R\brevision\"\xa7\x01\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\"\xca\x01\n" +
 	"\x17SearchComponentsRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12:\n" +
 	"\x06filter\x18\x02 \x01(\v2\".nestor.catalog.v1.ComponentFilterR\x06filter\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tR\tpageToken\"\x99\x01\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x99\x01\n" +
 	"\x18SearchComponentsResponse\x129\n" +
 	"\aresults\x18\x01 \x03(\v2\x1f.nestor.catalog.v1.SearchResultR\aresults\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
 	"\brevision\x18\x03 \x01(\x03R\brevision\"`\n" +
 	"\fSearchResult\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x14\n" +
-	"\x05score\x18\x02 \x01(\x01R\x05score\"n\n" +
+	"\x05score\x18\x02 \x01(\x01R\x05score\"\x91\x01\n" +
 	"\x1cListComponentVersionsRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa1\x01\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xa1\x01\n" +
 	"\x1dListComponentVersionsResponse\x12<\n" +
 	"\n" +
 	"components\x18\x01 \x03(\v2\x1c.nestor.catalog.v1.ComponentR\n" +
 	"components\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x03R\brevision\"\x7f\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\"\xa2\x01\n" +
 	"\x1fCompareComponentVersionsRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fbase_version\x18\x02 \x01(\tR\vbaseVersion\x12%\n" +
-	"\x0etarget_version\x18\x03 \x01(\tR\rtargetVersion\"\x81\x02\n" +
+	"\x0etarget_version\x18\x03 \x01(\tR\rtargetVersion\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x81\x02\n" +
 	" CompareComponentVersionsResponse\x127\n" +
 	"\achanges\x18\x01 \x03(\v2\x1d.nestor.catalog.v1.SpecChangeR\achanges\x12\x1a\n" +
 	"\bbreaking\x18\x02 \x01(\bR\bbreaking\x12C\n" +

@@ -38,7 +38,15 @@ const (
 //
 // Every response that reads the catalog carries `revision`: the catalog
 // revision the answer reflects. WatchEvents from that revision continues
-// exactly where the read left off.
+// exactly where the read left off. Every write response carries the
+// revision it created.
+//
+// Reads may be served by read replicas that trail the catalog's primary
+// (a hybrid store). A read request's `min_revision` asks for an answer that
+// reflects at least that revision: send the highest revision you have
+// written or read (read-your-writes). The server waits a bounded time for a
+// replica to reach it, then fails UNAVAILABLE with google.rpc.RetryInfo.
+// 0 (the default) takes the replica's current state.
 type CatalogServiceClient interface {
 	// Publishes one version. Publishing identical content again returns the
 	// stored record (created = false). Different content under an existing
@@ -182,7 +190,15 @@ type CatalogService_WatchEventsClient = grpc.ServerStreamingClient[WatchEventsRe
 //
 // Every response that reads the catalog carries `revision`: the catalog
 // revision the answer reflects. WatchEvents from that revision continues
-// exactly where the read left off.
+// exactly where the read left off. Every write response carries the
+// revision it created.
+//
+// Reads may be served by read replicas that trail the catalog's primary
+// (a hybrid store). A read request's `min_revision` asks for an answer that
+// reflects at least that revision: send the highest revision you have
+// written or read (read-your-writes). The server waits a bounded time for a
+// replica to reach it, then fails UNAVAILABLE with google.rpc.RetryInfo.
+// 0 (the default) takes the replica's current state.
 type CatalogServiceServer interface {
 	// Publishes one version. Publishing identical content again returns the
 	// stored record (created = false). Different content under an existing

@@ -42,12 +42,14 @@ class CreateComponentResponse(_message.Message):
     def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., created: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class GetComponentRequest(_message.Message):
-    __slots__ = ("name", "version")
+    __slots__ = ("name", "version", "min_revision")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+    min_revision: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class GetComponentResponse(_message.Message):
     __slots__ = ("component", "revision", "deprecated")
@@ -117,18 +119,20 @@ class ComponentFilter(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., category: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., deployment_engine: _Optional[str] = ..., include_deprecated: _Optional[bool] = ...) -> None: ...
 
 class ListComponentsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "filter", "all_versions", "order_by")
+    __slots__ = ("page_size", "page_token", "filter", "all_versions", "order_by", "min_revision")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     ALL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     filter: ComponentFilter
     all_versions: bool
     order_by: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., all_versions: _Optional[bool] = ..., order_by: _Optional[str] = ...) -> None: ...
+    min_revision: int
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., all_versions: _Optional[bool] = ..., order_by: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class ListComponentsResponse(_message.Message):
     __slots__ = ("components", "next_page_token", "revision")
@@ -141,16 +145,18 @@ class ListComponentsResponse(_message.Message):
     def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class SearchComponentsRequest(_message.Message):
-    __slots__ = ("query", "filter", "page_size", "page_token")
+    __slots__ = ("query", "filter", "page_size", "page_token", "min_revision")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
     query: str
     filter: ComponentFilter
     page_size: int
     page_token: str
-    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    min_revision: int
+    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class SearchComponentsResponse(_message.Message):
     __slots__ = ("results", "next_page_token", "revision")
@@ -171,14 +177,16 @@ class SearchResult(_message.Message):
     def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
 
 class ListComponentVersionsRequest(_message.Message):
-    __slots__ = ("name", "page_size", "page_token")
+    __slots__ = ("name", "page_size", "page_token", "min_revision")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
     name: str
     page_size: int
     page_token: str
-    def __init__(self, name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    min_revision: int
+    def __init__(self, name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class ListComponentVersionsResponse(_message.Message):
     __slots__ = ("components", "next_page_token", "revision")
@@ -191,14 +199,16 @@ class ListComponentVersionsResponse(_message.Message):
     def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class CompareComponentVersionsRequest(_message.Message):
-    __slots__ = ("name", "base_version", "target_version")
+    __slots__ = ("name", "base_version", "target_version", "min_revision")
     NAME_FIELD_NUMBER: _ClassVar[int]
     BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
     TARGET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
     name: str
     base_version: str
     target_version: str
-    def __init__(self, name: _Optional[str] = ..., base_version: _Optional[str] = ..., target_version: _Optional[str] = ...) -> None: ...
+    min_revision: int
+    def __init__(self, name: _Optional[str] = ..., base_version: _Optional[str] = ..., target_version: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class CompareComponentVersionsResponse(_message.Message):
     __slots__ = ("changes", "breaking", "required_bump", "bump_sufficient", "revision")

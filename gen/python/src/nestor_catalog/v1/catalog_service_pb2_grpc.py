@@ -30,7 +30,15 @@ class CatalogServiceStub:
 
     Every response that reads the catalog carries `revision`: the catalog
     revision the answer reflects. WatchEvents from that revision continues
-    exactly where the read left off.
+    exactly where the read left off. Every write response carries the
+    revision it created.
+
+    Reads may be served by read replicas that trail the catalog's primary
+    (a hybrid store). A read request's `min_revision` asks for an answer that
+    reflects at least that revision: send the highest revision you have
+    written or read (read-your-writes). The server waits a bounded time for a
+    replica to reach it, then fails UNAVAILABLE with google.rpc.RetryInfo.
+    0 (the default) takes the replica's current state.
     """
 
     def __init__(self, channel):
@@ -91,7 +99,15 @@ class CatalogServiceServicer:
 
     Every response that reads the catalog carries `revision`: the catalog
     revision the answer reflects. WatchEvents from that revision continues
-    exactly where the read left off.
+    exactly where the read left off. Every write response carries the
+    revision it created.
+
+    Reads may be served by read replicas that trail the catalog's primary
+    (a hybrid store). A read request's `min_revision` asks for an answer that
+    reflects at least that revision: send the highest revision you have
+    written or read (read-your-writes). The server waits a bounded time for a
+    replica to reach it, then fails UNAVAILABLE with google.rpc.RetryInfo.
+    0 (the default) takes the replica's current state.
     """
 
     def CreateComponent(self, request, context):
@@ -225,7 +241,15 @@ class CatalogService:
 
     Every response that reads the catalog carries `revision`: the catalog
     revision the answer reflects. WatchEvents from that revision continues
-    exactly where the read left off.
+    exactly where the read left off. Every write response carries the
+    revision it created.
+
+    Reads may be served by read replicas that trail the catalog's primary
+    (a hybrid store). A read request's `min_revision` asks for an answer that
+    reflects at least that revision: send the highest revision you have
+    written or read (read-your-writes). The server waits a bounded time for a
+    replica to reach it, then fails UNAVAILABLE with google.rpc.RetryInfo.
+    0 (the default) takes the replica's current state.
     """
 
     @staticmethod
