@@ -6,13 +6,18 @@
  *   - the process never exits (no unhandled driver 'error' event);
  *   - a call that fails, fails with UNAVAILABLE within the call deadline
  *     (never INTERNAL, never DEADLINE_EXCEEDED: a hang), or, for a
- *     dependency the catalog can do without (a cache), no call fails at all;
+ *     dependency the catalog can do without (a cache, one of several read
+ *     replicas), no call fails at all, or, for a hybrid store's primary,
+ *     only writes fail while reads go on from the replicas;
  *   - health follows: the catalog's service (readiness) goes NOT_SERVING
- *     while its store is down and back to SERVING by itself, while the
- *     server's own status (liveness) stays SERVING;
+ *     while its store is down (only the writes service, when only writes
+ *     are down) and back to SERVING by itself, while the server's own
+ *     status (liveness) stays SERVING;
  *   - writes resume without a restart;
  *   - every acknowledged write is present afterwards, and the event log is
  *     gapless (revisions 1..head, each acknowledged write's event in it).
+ * Reads ask for the revision of the write they read (min_revision), as a
+ * client reading its own writes from replicas does.
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -44,8 +49,12 @@ export interface DrillOptions {
   /**
    * "unavailable": calls touching the dependency fail UNAVAILABLE and health goes NOT_SERVING (a store).
    * "unaffected": every call succeeds and health stays SERVING (a cache the catalog can do without).
+   * "readOnly": writes fail UNAVAILABLE, reads all succeed; only the writes service goes NOT_SERVING
+   * (a hybrid store's primary, its replicas serving).
    */
-  duringOutage: "unavailable" | "unaffected";
+  duringOutage: "unavailable" | "unaffected" | "readOnly";
+  /** Checks of the dependency itself, run after the drill's own while the server still runs. */
+  afterDrill?(url: string, report: DrillReport): Promise<void>;
 }
 
 interface Ack {
@@ -80,6 +89,9 @@ export interface DrillReport {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Writes acknowledged last before a primary died that readers leave alone while it is down. */
+const READ_ONLY_MARGIN = 50;
+
 /** Runs one drill against a fresh server process and checks every promise above; returns what it saw. */
 export async function runOutageDrill(target: OutageTarget, options: DrillOptions): Promise<DrillReport> {
   const server = await spawnServer(target.env);
@@ -96,6 +108,7 @@ export async function runOutageDrill(target: OutageTarget, options: DrillOptions
     checkFailures(report, options);
     checkHealth(report, options);
     await checkDurability(server.url, report);
+    await options.afterDrill?.(server.url, report);
     return report;
   } finally {
     await server.stop();
@@ -117,6 +130,8 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
   };
   let phase: Phase = "before";
   let running = true;
+  /** Acknowledged writes when the dependency went down (see `reader`). */
+  let acksAtKill = 0;
 
   const record = async <T>(method: string, call: () => Promise<T>): Promise<T | undefined> => {
     const started = performance.now();
@@ -150,10 +165,19 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
   };
   const reader = async (id: number) => {
     while (running) {
-      const known = report.acks[(id * 7919 + sequence) % Math.max(1, report.acks.length)];
+      // With a hybrid store's primary down, the writes it acknowledged last before dying may not have
+      // reached a replica, and nothing can serve them until it is back: readers ask for older ones.
+      const readable =
+        phase === "down" && options.duringOutage === "readOnly"
+          ? Math.max(1, acksAtKill - READ_ONLY_MARGIN)
+          : report.acks.length;
+      const known = report.acks[(id * 7919 + sequence) % Math.max(1, readable)];
       if (known !== undefined && id % 2 === 0) {
         await record("GetComponent", () =>
-          catalog.getComponent({ name: known.name, version: "1.0.0" }, { timeoutMs: callTimeoutMs }),
+          catalog.getComponent(
+            { name: known.name, version: "1.0.0", minRevision: known.revision },
+            { timeoutMs: callTimeoutMs },
+          ),
         );
       } else {
         await record("ListComponents", () => catalog.listComponents({ pageSize: 20 }, { timeoutMs: callTimeoutMs }));
@@ -187,6 +211,7 @@ async function drill(server: ServerProcess, target: OutageTarget, options: Drill
   ];
   try {
     await waitFor(server, () => report.acks.length >= 20, 30_000, "20 acknowledged writes before the outage");
+    acksAtKill = report.acks.length;
     await target.kill();
     phase = "down";
     await sleep(options.downMs ?? 5_000);
@@ -225,6 +250,11 @@ async function waitFor(
 
 function checkFailures(report: DrillReport, options: DrillOptions): void {
   const summary = JSON.stringify(report.failures.slice(0, 10), null, 1);
+  if (options.duringOutage === "readOnly") {
+    const reads = report.failures.filter((f) => f.method !== "CreateComponent");
+    expect(reads, `reads failed while only the primary was down: ${JSON.stringify(reads.slice(0, 10))}`).toEqual([]);
+    expect(report.successesByPhase.down, "no read succeeded while the primary was down").toBeGreaterThan(0);
+  }
   if (options.duringOutage === "unaffected") {
     expect(report.failures, `calls failed while a dependency the catalog can do without was down: ${summary}`).toEqual(
       [],
@@ -251,6 +281,18 @@ function checkHealth(report: DrillReport, options: DrillOptions): void {
     expect(last?.writes).toBe(Serving.SERVING);
     return;
   }
+  if (options.duringOutage === "readOnly") {
+    expect(
+      down.filter((s) => s.catalog !== Serving.SERVING),
+      "readiness left SERVING while reads worked",
+    ).toEqual([]);
+    expect(
+      down.some((s) => s.writes === Serving.NOT_SERVING),
+      "writes never went NOT_SERVING while down",
+    ).toBe(true);
+    expect(last?.writes).toBe(Serving.SERVING);
+    return;
+  }
   expect(
     down.some((s) => s.catalog === Serving.NOT_SERVING),
     "health never went NOT_SERVING while down",
@@ -271,7 +313,7 @@ async function checkDurability(url: string, report: DrillReport): Promise<void> 
   );
   try {
     for (const ack of report.acks) {
-      const reply = await catalog.getComponent({ name: ack.name, version: "1.0.0" });
+      const reply = await catalog.getComponent({ name: ack.name, version: "1.0.0", minRevision: ack.revision });
       expect(reply.component?.createRevision, `acknowledged write ${ack.name}`).toBe(ack.revision);
     }
     const head = (await catalog.listComponents({ pageSize: 1 })).revision;

@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger, silentLogger } from "../../src/logging/index.js";
 import { HybridCatalogStore, type HybridOptions } from "../../src/storage/hybrid/store.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
+import { openPostgresReplica } from "../../src/storage/postgres/replica.js";
 import { openRedisReplica } from "../../src/storage/redis/replica.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { TEST_REDIS_URL } from "./cache-modes.js";
@@ -20,6 +21,7 @@ import { expectCode } from "./contract/helpers.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
 import { GatedReplica } from "./gated-replica.js";
 import { dropRedisPrefix } from "./hybrid.harness.js";
+import { dropSchema, freshSchemaName, testConfig } from "./postgres.harness.js";
 
 const PRIMARY = "memory:hybrid-test";
 const prefixes: string[] = [];
@@ -27,8 +29,10 @@ const open: CatalogStore[] = [];
 afterEach(async () => {
   for (const store of open.splice(0)) await store.close();
 });
+const schemas: string[] = [];
 afterAll(async () => {
   for (const prefix of prefixes) await dropRedisPrefix(prefix);
+  for (const schema of schemas) await dropSchema(schema);
 });
 
 async function redisReplica(prefix = `nestor-hybrid-unit:${randomBytes(4).toString("hex")}:`): Promise<GatedReplica> {
@@ -36,6 +40,12 @@ async function redisReplica(prefix = `nestor-hybrid-unit:${randomBytes(4).toStri
   return new GatedReplica(
     await openRedisReplica({ url: TEST_REDIS_URL, keyPrefix: prefix, timeoutMs: 2_000 }, silentLogger),
   );
+}
+
+async function postgresReplica(): Promise<GatedReplica> {
+  const schema = freshSchemaName();
+  schemas.push(schema);
+  return new GatedReplica(await openPostgresReplica(testConfig(schema), silentLogger));
 }
 
 async function hybrid(
@@ -211,38 +221,48 @@ describe("hybrid store replicas", () => {
     );
   });
 
-  it("rebuilds a replica the compacted log no longer reaches, logging its progress, then tails again", async () => {
-    const replica = await redisReplica();
-    const primary = new MemoryCatalogStore();
-    const { logger, lines } = logLines();
-    const store = await hybrid(primary, [replica], { logger });
-    const clock = metaClock();
-    const name = uniqueName("rebuild");
-    const first = await store.insertVersion(newRecord(name, "1.0.0"), clock());
-    await store.readAt(first.revision);
-    replica.hold();
-    const held = replica.waiting();
-    for (let i = 1; i <= 12; i++) await store.insertVersion(newRecord(name, `1.${i}.0`), clock());
-    await store.deleteVersions(name, ["1.3.0"], clock());
-    await held;
-    const { current } = await store.revisionBounds();
-    await store.compact(current - 1);
-    replica.open();
-    await store.appliers[0]!.wake();
-    const view = await store.readAt(current);
-    expect(view.revision).toBe(current);
-    expect((await view.reader.listVersions(name)).map((r) => r.version)).toEqual(
-      (await primary.listVersions(name)).map((r) => r.version),
-    );
-    expect(lines.map((line) => line.msg)).toEqual(
-      expect.arrayContaining(["rebuilding replica from a snapshot of the primary", "replica rebuilt"]),
-    );
-    expect(lines.find((line) => line.msg === "rebuilding replica from a snapshot of the primary")?.reason).toMatch(
-      /compacted through revision \d+, past its applied revision [12]\b/,
-    );
-    const next = await store.insertVersion(newRecord(name, "2.0.0"), clock());
-    expect((await (await store.readAt(next.revision)).reader.getVersion(name, "2.0.0"))?.version).toBe("2.0.0");
-  });
+  it.each([
+    ["redis", () => redisReplica()],
+    ["postgres", () => postgresReplica()],
+  ])(
+    "rebuilds a %s replica the compacted log no longer reaches, logging its progress, then tails again",
+    async (_kind, open) => {
+      const replica = await open();
+      const primary = new MemoryCatalogStore();
+      const { logger, lines } = logLines();
+      const store = await hybrid(primary, [replica], { logger });
+      const clock = metaClock();
+      const name = uniqueName("rebuild");
+      const first = await store.insertVersion(newRecord(name, "1.0.0"), clock());
+      await store.readAt(first.revision);
+      replica.hold();
+      const held = replica.waiting();
+      for (let i = 1; i <= 12; i++) await store.insertVersion(newRecord(name, `1.${i}.0`), clock());
+      await store.deleteVersions(name, ["1.3.0"], clock());
+      await held;
+      const { current } = await store.revisionBounds();
+      await store.compact(current - 1);
+      replica.open();
+      await store.appliers[0]!.wake();
+      const view = await store.readAt(current);
+      expect(view.revision).toBe(current);
+      expect((await view.reader.listVersions(name)).map((r) => r.version)).toEqual(
+        (await primary.listVersions(name)).map((r) => r.version),
+      );
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(["rebuilding replica from a snapshot of the primary", "replica rebuilt"]),
+      );
+      expect(lines.find((line) => line.msg === "rebuilding replica from a snapshot of the primary")?.reason).toMatch(
+        /compacted through revision \d+, past its applied revision [12]\b/,
+      );
+      expect(lines.filter((line) => line.msg === "rebuilding replica").at(-1)).toMatchObject({
+        versions: 12,
+        names: 1,
+      });
+      const next = await store.insertVersion(newRecord(name, "2.0.0"), clock());
+      expect((await (await store.readAt(next.revision)).reader.getVersion(name, "2.0.0"))?.version).toBe("2.0.0");
+    },
+  );
 
   it("catches an emptied replica up from revision 0 again", async () => {
     const prefix = `nestor-hybrid-unit:${randomBytes(4).toString("hex")}:`;

@@ -298,9 +298,10 @@ export class ReplicaApplier {
       const { current } = await this.primary.revisionBounds();
       let lastLog = started;
       const snapshot = primarySnapshot(this.primary, current, (versions, names) => {
-        if (performance.now() - lastLog < PROGRESS_LOG_MS) return;
+        const progress = { replica: this.name, versions, names, fromRevision: current };
+        if (performance.now() - lastLog < PROGRESS_LOG_MS) return log.debug("rebuilding replica", progress);
         lastLog = performance.now();
-        log.info("rebuilding replica", { replica: this.name, versions, names, fromRevision: current });
+        log.info("rebuilding replica", progress);
       });
       const state = await this.replica.rebuild(this.options.primary, snapshot);
       const ms = Math.round(performance.now() - started);
