@@ -3,6 +3,7 @@
  *   bench/unary            catalog server vs a bare Connect-Node server
  *   bench/storage          backends vs bare pg / mysql2 / ioredis clients
  *   bench/embedded         embedded store cold start on 100,000 versions
+ *   bench/hybrid           GetComponent from a Redis replica vs the memory store; replica lag under writes
  * Each runs in its own process; unary and storage hand their rows back as
  * JSON (--summary). Arguments after `--` are not used; set BENCH_QUICK=1 for
  * a small smoke run.
@@ -12,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { HybridRow } from "./hybrid/run.js";
 import type { StorageRow } from "./storage/run.js";
 import type { UnaryRow } from "./unary/run.js";
 import { fmt, ratio, table } from "./unary/stats.js";
@@ -59,6 +61,31 @@ run(
     : ["--summary", storageFile],
 );
 const coldStartOut = runCapturing("bench/embedded/cold-start.ts", quick ? ["5000"] : []);
+const hybridFile = join(dir, "hybrid.json");
+run(
+  "bench/hybrid/run.ts",
+  quick
+    ? ["--components", "500", "--rounds", "1", "--duration-ms", "800", "--summary", hybridFile]
+    : ["--summary", hybridFile],
+);
+const lagFiles = { postgres: join(dir, "lag-postgres.json"), dynamodb: join(dir, "lag-dynamodb.json") };
+run("bench/hybrid/lag.ts", [
+  "--primary",
+  "postgres",
+  ...(quick ? ["--seconds", "3"] : []),
+  "--summary",
+  lagFiles.postgres,
+]);
+// moto takes tens of writes per second, not 200: the DynamoDB row measures lag at the rate moto sustains.
+run("bench/hybrid/lag.ts", [
+  "--primary",
+  "dynamodb",
+  "--rate",
+  "20",
+  ...(quick ? ["--seconds", "3"] : []),
+  "--summary",
+  lagFiles.dynamodb,
+]);
 
 const rows: string[][] = [];
 const readJson = <T>(file: string): T | undefined => {
@@ -156,6 +183,33 @@ if (coldStartOut) {
   } catch {
     rows.push(["embedded", "cold start", "", "(output not parsed)", "", "", ""]);
   }
+}
+const hybrid = readJson<{ rows: HybridRow[] }>(hybridFile);
+for (const row of hybrid?.rows ?? []) {
+  if (row.server !== "redis-replica") continue;
+  rows.push([
+    "hybrid",
+    `GetComponent from a Redis replica, ${row.mode} (${fmt(row.redisCallsPerRequest, 2)} Redis calls/req)`,
+    `${fmt(row.rps)} req/s (${ratio(row.rpsRatio)} memory)`,
+    `${fmt(row.p50Ms, 1)} / ${fmt(row.p99Ms, 1)} ms`,
+    `${fmt(row.cpuUsPerRequest)} us`,
+    "≥0.9x memory req/s",
+    row.rpsRatio >= 0.9 ? "yes" : "NO",
+  ]);
+}
+for (const [primary, file] of Object.entries(lagFiles)) {
+  const lag = readJson<{ writes: number; writesPerSecond: number; lagP50Ms: number; lagP99Ms: number }>(file);
+  if (lag === undefined) continue;
+  const limit = primary === "postgres" ? 100 : 1_100;
+  rows.push([
+    "hybrid",
+    `replica lag, ${primary} primary -> Redis, commit -> visible`,
+    `${fmt(lag.writesPerSecond, 1)} writes/s`,
+    `${fmt(lag.lagP50Ms, 1)} / ${fmt(lag.lagP99Ms, 1)} ms`,
+    "",
+    `p99 < ${limit} ms`,
+    lag.lagP99Ms < limit ? "yes" : "NO",
+  ]);
 }
 console.log(`\n==> summary (${machine})\n`);
 console.log(
