@@ -19,7 +19,8 @@ const USAGE = `nestor-catalog — the Nestor component catalog (gRPC, gRPC-Web a
 
 Usage:
   nestor-catalog serve   [--config FILE] [--host HOST] [--port PORT] [--storage TYPE] [--data-dir DIR] [--insecure]
-  nestor-catalog migrate [--config FILE]   apply schema migrations (postgres) or create the table (dynamodb)
+  nestor-catalog migrate [--config FILE]   apply schema migrations (postgres, mysql, a hybrid store's SQL replicas)
+                                          or create the table (dynamodb)
   nestor-catalog healthcheck [--url URL]   exit 0 when the server at URL (default from config) reports SERVING
   nestor-catalog validate DIR             check the component definitions under DIR offline, with the
                                           server's rules (file:line: message; exit 1 on any problem)
