@@ -17,7 +17,6 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
@@ -28,6 +27,7 @@ import { openRedisReplica } from "../../src/storage/redis/replica.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { benchRecord, metaFor } from "../unary/catalog-data.js";
 import { fmt, percentile } from "../unary/stats.js";
+import { dropRedisPrefix } from "./redis-keys.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   } finally {
     await store.close();
     await writer.close();
-    await dropPrefix(args["redis-url"]!, keyPrefix);
+    await dropRedisPrefix(args["redis-url"]!, keyPrefix);
     await primary.remove();
   }
 }
@@ -176,17 +176,6 @@ function report(
       `write acknowledgement p50 ${fmt(row.writeP50Ms, 1)} ms, p99 ${fmt(row.writeP99Ms, 1)} ms`,
   );
   return row;
-}
-
-async function dropPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
 }
 
 await main();

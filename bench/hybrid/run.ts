@@ -21,7 +21,7 @@
  *   npx tsx bench/hybrid/run.ts [--components 10000] [--rounds 3] [--duration-ms 2500]
  *     [--warmup-ms 500] [--concurrency 32] [--churn-ms 20] [--modes steady,churn] [--summary file.json]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
@@ -31,7 +31,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import type { LoadJob, LoadResult } from "../unary/load-generator.js";
+import { NodeLoadGenerator, spawnPinned } from "../unary/pinned.js";
 import { fmt, median, ratio, table } from "../unary/stats.js";
+import { dropRedisPrefix } from "./redis-keys.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const { values: args } = parseArgs({
@@ -55,17 +57,6 @@ const redisUrl = args["redis-url"]!;
 /** Calls of the counting pass (Redis scripts per request). */
 const COUNTED = 2_000;
 
-function spawnPinned(core: string, script: string, scriptArgs: string[], ipc: boolean): ChildProcess {
-  const node = [process.execPath, "--import", "tsx", script, ...scriptArgs];
-  const stdio: ("pipe" | "inherit" | "ignore" | "ipc")[] = [
-    "ignore",
-    "pipe",
-    "inherit",
-    ...(ipc ? (["ipc"] as const) : []),
-  ];
-  return spawn("taskset", ["-c", core, ...node], { stdio, env: { ...process.env, NODE_ENV: "production" } });
-}
-
 interface Server {
   kind: string;
   url: string;
@@ -75,12 +66,12 @@ interface Server {
 
 async function startServer(kind: string, churnMs: number, keyPrefix: string): Promise<Server> {
   const extra = kind === "redis-replica" ? [redisUrl, keyPrefix] : [];
-  const child = spawnPinned(
-    SERVER_CORE,
-    join(here, "server-process.ts"),
-    [kind, String(components), String(churnMs), ...extra],
-    false,
-  );
+  const child = spawnPinned(SERVER_CORE, join(here, "server-process.ts"), [
+    kind,
+    String(components),
+    String(churnMs),
+    ...extra,
+  ]);
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
@@ -93,26 +84,6 @@ async function stopServer(server: Server): Promise<void> {
   const exited = new Promise((resolve) => server.child.once("exit", resolve));
   server.child.kill("SIGTERM");
   await exited;
-}
-
-class LoadGenerator {
-  private readonly child = spawnPinned(LOAD_CORE, join(here, "../unary/load-generator.ts"), [], true);
-  private readonly ready = new Promise<void>((resolve) => this.child.once("message", () => resolve()));
-
-  async run(job: LoadJob): Promise<LoadResult> {
-    await this.ready;
-    return new Promise((resolve, reject) => {
-      this.child.once("message", (message: { ok: boolean; result?: LoadResult; error?: string }) => {
-        if (message.ok && message.result) resolve(message.result);
-        else reject(new Error(message.error));
-      });
-      this.child.send(job);
-    });
-  }
-
-  close(): void {
-    this.child.kill("SIGTERM");
-  }
 }
 
 /** EVALSHA calls Redis has served so far (INFO commandstats). */
@@ -133,7 +104,7 @@ export interface HybridRow {
   errors: number;
 }
 
-async function runMode(mode: string, load: LoadGenerator, redis: Redis): Promise<HybridRow[]> {
+async function runMode(mode: string, load: NodeLoadGenerator, redis: Redis): Promise<HybridRow[]> {
   const churnMs = mode === "churn" ? Number(args["churn-ms"]) : 0;
   const keyPrefix = `nestor-bench-hybrid:${randomBytes(4).toString("hex")}:`;
   const servers = [
@@ -182,17 +153,8 @@ async function runMode(mode: string, load: LoadGenerator, redis: Redis): Promise
     });
   } finally {
     for (const server of servers) await stopServer(server);
-    await dropPrefix(redis, keyPrefix);
+    await dropRedisPrefix(redisUrl, keyPrefix);
   }
-}
-
-async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
 }
 
 async function main(): Promise<void> {
@@ -203,7 +165,7 @@ async function main(): Promise<void> {
       `Redis at ${new URL(redisUrl).host}; churn mode writes every ${args["churn-ms"]} ms`,
   );
   const redis = new Redis(redisUrl);
-  const load = new LoadGenerator();
+  const load = new NodeLoadGenerator(LOAD_CORE);
   const rows: HybridRow[] = [];
   try {
     for (const mode of args.modes!.split(",")) rows.push(...(await runMode(mode, load, redis)));

@@ -25,7 +25,7 @@
  *     [--compiled]            the catalog servers run dist/ (built first when stale), as in production
  *     [--cold]                no priming pass (see below)
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,7 @@ import { ensureBuilt } from "./build.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
+import { NodeLoadGenerator, spawnPinned } from "./pinned.js";
 import { fmt, median, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -81,23 +82,18 @@ interface ServerProcess {
   spawnToReadyMs: number;
 }
 
-/** Node with the tsx loader, pinned with taskset when it exists. */
-function spawnPinned(core: string, script: string, scriptArgs: string[], ipc = false, profile = false): ChildProcess {
+/** A benchmark server or helper from this folder, pinned to `core` (with --cpu-prof when asked). */
+function spawnHere(core: string, script: string, scriptArgs: string[], profile = false): ChildProcess {
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
-  const node = [process.execPath, ...prof, "--import", "tsx", join(here, script), ...scriptArgs];
-  const stdio: ("pipe" | "inherit" | "ignore" | "ipc")[] = [
-    "ignore",
-    "pipe",
-    "inherit",
-    ...(ipc ? (["ipc"] as const) : []),
-  ];
-  const env = { ...process.env, NODE_ENV: "production", BENCH_COMPILED: args.compiled ? "1" : "0" };
-  return spawn("taskset", ["-c", core, ...node], { stdio, env });
+  return spawnPinned(core, join(here, script), scriptArgs, {
+    nodeFlags: prof,
+    env: { BENCH_COMPILED: args.compiled ? "1" : "0" },
+  });
 }
 
 async function startServer(kind: string, arg: string): Promise<ServerProcess> {
   const started = performance.now();
-  const child = spawnPinned(SERVER_CORE, "server-process.ts", [kind, arg], false, true);
+  const child = spawnHere(SERVER_CORE, "server-process.ts", [kind, arg], true);
   const line = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once("line", resolve);
@@ -126,24 +122,17 @@ async function stopServer(server: ServerProcess): Promise<void> {
   await exited;
 }
 
+/** gRPC load from ghz when installed, else (and for Connect) the node generator. */
 class LoadGenerator {
-  private readonly child = spawnPinned(LOAD_CORE, "load-generator.ts", [], true);
-  private readonly ready = new Promise<void>((resolve) => this.child.once("message", () => resolve()));
+  private readonly node = new NodeLoadGenerator(LOAD_CORE);
 
-  async run(job: LoadJob): Promise<LoadResult> {
+  run(job: LoadJob): Promise<LoadResult> {
     if (ghz && job.protocol === "grpc") return runGhzJob(ghz, LOAD_CORE, job);
-    await this.ready;
-    return new Promise((resolve, reject) => {
-      this.child.once("message", (message: { ok: boolean; result?: LoadResult; error?: string }) => {
-        if (message.ok && message.result) resolve(message.result);
-        else reject(new Error(message.error));
-      });
-      this.child.send(job);
-    });
+    return this.node.run(job);
   }
 
   close(): void {
-    this.child.kill("SIGTERM");
+    this.node.close();
   }
 }
 

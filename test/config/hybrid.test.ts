@@ -4,30 +4,10 @@
  * mappings overriding their type's section, the environment form, and a
  * refusal naming the key for every way the combination can be wrong.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { primaryIdentity, replicaSettings } from "../../src/config/hybrid-rules.js";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
-
-const dir = mkdtempSync(join(tmpdir(), "nestor-hybrid-config-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const fromYaml = (yaml: string) => {
-  const file = join(dir, `config-${files++}.yaml`);
-  writeFileSync(file, yaml);
-  return loadConfig({ file, env: {} });
-};
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected the config to be refused");
-}
+import { loadConfig } from "../../src/config/load.js";
+import { fromYaml, refusal } from "./helpers.js";
 
 describe("hybrid storage config", () => {
   it("takes the architecture note's shape, with its snake_case backend settings", () => {

@@ -3,32 +3,11 @@
  * snake_case, NESTOR_* variables for every key, and a message naming the key
  * (and the file or variable it came from) for every kind of bad value.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { leavesOf } from "../../src/config/env.js";
-import { ConfigError, envName, loadConfig } from "../../src/config/load.js";
+import { envName, loadConfig } from "../../src/config/load.js";
 import { catalogConfigSchema, DEFAULT_CONFIG } from "../../src/config/schema.js";
-
-const dir = mkdtempSync(join(tmpdir(), "nestor-config-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-function configFile(yaml: string): string {
-  const file = join(dir, `config-${files++}.yaml`);
-  writeFileSync(file, yaml);
-  return file;
-}
-const fromYaml = (yaml: string) => loadConfig({ file: configFile(yaml), env: {} });
-function refusal(load: () => unknown): string {
-  try {
-    load();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error("expected the config to be refused");
-}
+import { configFile, fromYaml, refusal } from "./helpers.js";
 
 describe("config loader", () => {
   it("gives every default with no file and no environment", () => {

@@ -14,7 +14,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../../logging/index.js";
 import type { Cache } from "../store.js";
-import { createRedisClient, type RedisClientOptions } from "./client.js";
+import { createRedisClient, type RedisClientOptions, waitUntilReady } from "./client.js";
 
 export type RedisCacheOptions = RedisClientOptions;
 
@@ -41,18 +41,8 @@ export class RedisCache implements Cache {
    * Waits until the connection is ready or the configured timeout passed.
    * True when ready. Optional: the cache works (as misses) before that.
    */
-  async waitUntilReady(): Promise<boolean> {
-    if (this.client.status === "ready") return true;
-    return new Promise((resolve) => {
-      const done = (ready: boolean) => {
-        clearTimeout(timer);
-        this.client.off("ready", onReady);
-        resolve(ready);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), this.timeoutMs);
-      this.client.once("ready", onReady);
-    });
+  waitUntilReady(): Promise<boolean> {
+    return waitUntilReady(this.client, this.timeoutMs);
   }
 
   async get(key: string): Promise<string | undefined> {

@@ -44,3 +44,18 @@ export function createRedisClient(options: RedisClientOptions, onError: (err: un
   client.on("error", onError);
   return client;
 }
+
+/** Resolves true once `client` is ready, false when `timeoutMs` passes first. */
+export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === "ready") return true;
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off("ready", onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.once("ready", onReady);
+  });
+}

@@ -41,7 +41,7 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
-import { createRedisClient } from "./client.js";
+import { createRedisClient, waitUntilReady } from "./client.js";
 import { LuaScripts, type Reply, readPairs, replyList, replyText } from "./lua.js";
 import { groupingOf, indexKey, memberOf, STATE_KEY, scopeOf } from "./read-model.js";
 import { applyEvents, type ModelAccess, rebuildModel } from "./replica-writes.js";
@@ -85,18 +85,8 @@ export class RedisReplicaStore implements ReplicaStore {
   }
 
   /** True once connected (false after config.timeoutMs); reads before that fail UNAVAILABLE. */
-  async waitUntilReady(): Promise<boolean> {
-    if (this.client.status === "ready") return true;
-    return new Promise((resolve) => {
-      const done = (ready: boolean) => {
-        clearTimeout(timer);
-        this.client.off("ready", onReady);
-        resolve(ready);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), this.config.timeoutMs);
-      this.client.once("ready", onReady);
-    });
+  waitUntilReady(): Promise<boolean> {
+    return waitUntilReady(this.client, this.config.timeoutMs);
   }
 
   async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {

@@ -12,6 +12,18 @@
  * run Lua with a locale whose string order differs), as in every backend.
  */
 
+/** Appends, for each name in ARGV[2..], its version count and then field, record pairs to `out`. */
+const APPEND_VERSIONS = `
+local function appendVersions(out)
+  for i = 2, #ARGV do
+    local fields = redis.call('HGETALL', ARGV[1] .. 'v:' .. ARGV[i])
+    out[#out + 1] = #fields / 2
+    for j = 1, #fields do out[#out + 1] = fields[j] end
+  end
+  return out
+end
+`;
+
 /** Shared by the read scripts: the state check, member splitting, filters. */
 const PRELUDE = `
 local P = ARGV[1]
@@ -42,16 +54,10 @@ return {applied, redis.call('HGET', P .. 'v:' .. ARGV[2], ARGV[3])}
 `;
 
 /** ARGV: prefix, names... Reply: {applied, count1, key, json, ..., count2, ...}, or {"rebuilding"}. */
-export const VERSIONS_OF = `${PRELUDE}
+export const VERSIONS_OF = `${PRELUDE}${APPEND_VERSIONS}
 local applied = readable()
 if not applied then return {'rebuilding'} end
-local out = {applied}
-for i = 2, #ARGV do
-  local fields = redis.call('HGETALL', P .. 'v:' .. ARGV[i])
-  out[#out + 1] = #fields / 2
-  for j = 1, #fields do out[#out + 1] = fields[j] end
-end
-return out
+return appendVersions({applied})
 `;
 
 /**
@@ -327,14 +333,7 @@ return 1
 `;
 
 /** ARGV: prefix, names... Reply: {applied, primary, rebuild token, count1, key, json, ..., count2, ...}. */
-export const APPLY_READ = `
-local P = ARGV[1]
-local s = redis.call('HMGET', P .. 'state', 'applied', 'primary', 'rebuild')
-local out = {s[1] or '0', s[2] or '', s[3] or ''}
-for i = 2, #ARGV do
-  local fields = redis.call('HGETALL', P .. 'v:' .. ARGV[i])
-  out[#out + 1] = #fields / 2
-  for j = 1, #fields do out[#out + 1] = fields[j] end
-end
-return out
+export const APPLY_READ = `${APPEND_VERSIONS}
+local s = redis.call('HMGET', ARGV[1] .. 'state', 'applied', 'primary', 'rebuild')
+return appendVersions({s[1] or '0', s[2] or '', s[3] or ''})
 `;

@@ -35,30 +35,13 @@ export const COMPONENT_COLUMN_NAMES = [
 
 export const COMPONENT_COLUMNS = COMPONENT_COLUMN_NAMES.join(", ");
 
-/** The columns insertVersion writes that a replica's upsert replaces (all but the row's key). */
+/** The columns insertVersion writes that a replica's upsert replaces: all but the row's key (name, version key). */
 export const UPSERT_COLUMNS = [
-  "version",
-  "version_order",
-  "provider",
-  "category",
-  "deployment_engine",
-  "description",
-  "labels",
-  "content",
-  "source",
-  "deprecated",
-  "deprecation",
-  "content_digest",
-  "create_time",
-  "update_time",
-  "create_revision",
-  "update_revision",
+  ...COMPONENT_COLUMN_NAMES.filter((column) => column !== "name" && column !== "version_key"),
   "search_name",
   "search_fields",
   "search_description",
-  "create_actor",
-  "update_actor",
-] as const;
+];
 
 type Json<T> = T | string;
 

@@ -22,7 +22,7 @@ import { defineCancellationContract } from "./cancellation.js";
 import { defineConcurrencyContract } from "./concurrency.js";
 import { defineEventsContract } from "./events.js";
 import { defineGuardsContract } from "./guards.js";
-import { contractContext, type StoreHarness } from "./helpers.js";
+import { type ContractContext, contractContext, type StoreHarness } from "./helpers.js";
 import { defineListContract } from "./list.js";
 import { definePublishContract } from "./publish.js";
 import { defineReadsContract } from "./read.js";
@@ -32,56 +32,48 @@ import { defineVersionsContract } from "./versions.js";
 export { metaClock, newRecord, uniqueName, uniqueToken } from "../fixtures.js";
 export { expectCode, type StoreHarness } from "./helpers.js";
 
+/** One describe block on one store the suite opens, closes, and hands to each concern. */
+function defineSuite(title: string, harness: StoreHarness, concerns: ReadonlyArray<(ctx: ContractContext) => void>) {
+  describe(title, () => {
+    let opened: CatalogStore | undefined;
+    beforeAll(async () => {
+      await harness.reset?.();
+      opened = await harness.open();
+    });
+    afterAll(async () => {
+      await opened?.close();
+    });
+    const ctx = contractContext(harness, () => {
+      if (opened === undefined) throw new Error("the contract suite's store is not open");
+      return opened;
+    });
+    for (const concern of concerns) concern(ctx);
+  });
+}
+
 /**
  * The read half of the suite (reads, versions, list, search), for a store
  * whose reads come from a read model fed by another store's writes.
  */
 export function defineReadContract(backendName: string, harness: StoreHarness): void {
-  describe(`CatalogStore read contract: ${backendName}`, () => {
-    let opened: CatalogStore | undefined;
-    beforeAll(async () => {
-      await harness.reset?.();
-      opened = await harness.open();
-    });
-    afterAll(async () => {
-      await opened?.close();
-    });
-    const ctx = contractContext(harness, () => {
-      if (opened === undefined) throw new Error("the contract suite's store is not open");
-      return opened;
-    });
-    defineReadsContract(ctx);
-    defineVersionsContract(ctx);
-    defineListContract(ctx);
-    defineSearchContract(ctx);
-  });
+  defineSuite(`CatalogStore read contract: ${backendName}`, harness, [
+    defineReadsContract,
+    defineVersionsContract,
+    defineListContract,
+    defineSearchContract,
+  ]);
 }
 
 export function defineStoreContract(backendName: string, harness: StoreHarness): void {
-  describe(`CatalogStore contract: ${backendName}`, () => {
-    let opened: CatalogStore | undefined;
-
-    beforeAll(async () => {
-      await harness.reset?.();
-      opened = await harness.open();
-    });
-
-    afterAll(async () => {
-      await opened?.close();
-    });
-
-    const ctx = contractContext(harness, () => {
-      if (opened === undefined) throw new Error("the contract suite's store is not open");
-      return opened;
-    });
-    defineReadsContract(ctx);
-    defineVersionsContract(ctx);
-    definePublishContract(ctx);
-    defineListContract(ctx);
-    defineSearchContract(ctx);
-    defineEventsContract(ctx);
-    defineConcurrencyContract(ctx);
-    defineGuardsContract(ctx);
-    defineCancellationContract(ctx);
-  });
+  defineSuite(`CatalogStore contract: ${backendName}`, harness, [
+    defineReadsContract,
+    defineVersionsContract,
+    definePublishContract,
+    defineListContract,
+    defineSearchContract,
+    defineEventsContract,
+    defineConcurrencyContract,
+    defineGuardsContract,
+    defineCancellationContract,
+  ]);
 }
