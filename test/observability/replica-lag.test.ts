@@ -4,12 +4,11 @@
  * replica, labelled with its configured name.
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { sampleComponent, tempDir, testConfig } from "../api/harness.js";
 import { TEST_REDIS_URL } from "../storage/cache-modes.js";
-import { eventually } from "../storage/contract/helpers.js";
 import { dropRedisPrefix } from "../storage/hybrid.harness.js";
 import { freePort } from "../support/ports.js";
 import { grpcClient } from "../watch/backends.js";
@@ -50,10 +49,13 @@ describe("replica lag metrics", () => {
     } finally {
       close();
     }
-    await eventually(async () => {
-      const text = await (await fetch(metricsUrl)).text();
-      expect(text).toMatch(/^nestor_replica_lag_revisions\{replica="fast"\} 0$/m);
-      expect(text).toMatch(/^nestor_replica_lag_seconds\{replica="fast"\} 0$/m);
-    });
+    await vi.waitFor(
+      async () => {
+        const text = await (await fetch(metricsUrl)).text();
+        expect(text).toMatch(/^nestor_replica_lag_revisions\{replica="fast"\} 0$/m);
+        expect(text).toMatch(/^nestor_replica_lag_seconds\{replica="fast"\} 0$/m);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
   });
 });

@@ -10,13 +10,12 @@
 import { randomBytes } from "node:crypto";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openRedisReplica } from "../../src/storage/redis/replica.js";
 import { tempDir } from "../api/harness.js";
 import { TEST_REDIS_URL } from "../storage/cache-modes.js";
-import { eventually } from "../storage/contract/helpers.js";
 import { dropRedisPrefix } from "../storage/hybrid.harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL } from "../storage/postgres.harness.js";
 import { listAll } from "../storage/replica-fixtures.js";
@@ -118,7 +117,10 @@ async function expectEveryEventOnce(catalogUrl: string, redisUrl: string, keyPre
       for (const event of message.events) created.push(`${event.component?.name}#${event.revision}`);
       if (message.revision >= head) break;
     }
-    await eventually(async () => expect((await replica.state()).appliedRevision).toBe(Number(head)), 60_000);
+    await vi.waitFor(async () => expect((await replica.state()).appliedRevision).toBe(Number(head)), {
+      timeout: 60_000,
+      interval: 50,
+    });
     const query = {
       filter: { includeDeprecated: true },
       allVersions: true,

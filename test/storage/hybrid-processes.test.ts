@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import { openPostgresReplica } from "../../src/storage/postgres/replica.js";
@@ -19,7 +19,6 @@ import { sampleComponent, tempDir } from "../api/harness.js";
 import { type ServerProcess, spawnServer } from "../support/server-process.js";
 import { grpcClient } from "../watch/backends.js";
 import { TEST_REDIS_URL } from "./cache-modes.js";
-import { eventually } from "./contract/helpers.js";
 import { dropRedisPrefix } from "./hybrid.harness.js";
 import { dropSchema, freshSchemaName, TEST_POSTGRES_URL, testConfig } from "./postgres.harness.js";
 import { ALL_VERSIONS_BY_NAME, listAll } from "./replica-fixtures.js";
@@ -96,7 +95,10 @@ describe("two catalog processes sharing one primary and its replicas", () => {
         orderBy: { field: "updateTime" as const, descending: true },
       };
       for (const replica of replicas) {
-        await eventually(async () => expect((await replica.state()).appliedRevision).toBe(current));
+        await vi.waitFor(async () => expect((await replica.state()).appliedRevision).toBe(current), {
+          timeout: 20_000,
+          interval: 50,
+        });
         expect(await listAll(replica, ALL_VERSIONS_BY_NAME), replica.where).toEqual(expected);
         expect(await listAll(replica, latest), replica.where).toEqual(await listAll(primary, latest));
       }
