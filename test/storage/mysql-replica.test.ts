@@ -1,3 +1,4 @@
+/** The SQL read replica suite (sql-replica.ts) on MySQL / MariaDB, a database of its own per case. */
 import { silentLogger } from "../../src/logging/index.js";
 import { openMysqlStore } from "../../src/storage/mysql/catalog.js";
 import { openMysqlReplica } from "../../src/storage/mysql/replica.js";

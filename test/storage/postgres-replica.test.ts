@@ -1,3 +1,4 @@
+/** The SQL read replica suite (sql-replica.ts) on PostgreSQL, a schema of its own per case. */
 import { silentLogger } from "../../src/logging/index.js";
 import { openPostgresStore } from "../../src/storage/postgres/index.js";
 import { openPostgresReplica } from "../../src/storage/postgres/replica.js";

@@ -1,3 +1,8 @@
+/**
+ * The Redis read model on its own under the read half of the store contract:
+ * writes go to an in-process primary and are applied to the replica before
+ * they return; every read comes from Redis (replica-harness.ts).
+ */
 import { randomBytes } from "node:crypto";
 import { afterAll } from "vitest";
 import { silentLogger } from "../../src/logging/index.js";
