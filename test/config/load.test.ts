@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 /**
  * The config loader: defaults from the schema, YAML in camelCase or
  * snake_case, NESTOR_* variables for every key, and a message naming the key
@@ -7,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { leavesOf } from "../../src/config/env.js";
 import { envName, loadConfig } from "../../src/config/load.js";
 import { catalogConfigSchema, DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { repoRoot } from "../api/harness.js";
 import { configFile, fromYaml, refusal } from "./helpers.js";
 
 describe("config loader", () => {
@@ -107,5 +110,18 @@ describe("config loader", () => {
   it("refuses a file that is not YAML, or not a mapping", () => {
     expect(refusal(() => fromYaml("server: [unclosed\n"))).toMatch(/is not valid YAML/);
     expect(refusal(() => fromYaml("- a\n- b\n"))).toMatch(/must hold a mapping at the top level/);
+  });
+});
+
+describe("docs/configuration.md", () => {
+  it("shows every key with its default: the documented file loads and equals the defaults", () => {
+    const doc = readFileSync(join(repoRoot, "docs/configuration.md"), "utf8");
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(yaml, "docs/configuration.md has no yaml block").toBeDefined();
+    const documented = fromYaml(yaml!);
+    expect(documented).toEqual(DEFAULT_CONFIG);
+    const documentedLeaves = new Set(leavesOf(catalogConfigSchema).map((leaf) => leaf.path.split(".").at(-1)));
+    for (const key of documentedLeaves)
+      expect(yaml, `key ${key} missing from docs/configuration.md`).toContain(`${key}:`);
   });
 });
