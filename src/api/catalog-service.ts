@@ -13,8 +13,10 @@ import {
   ListComponentsResponseSchema,
   ListComponentVersionsResponseSchema,
   SearchComponentsResponseSchema,
+  UnyankComponentVersionResponseSchema,
   UpdateComponentResponseSchema,
   type ComponentFilter as WireComponentFilter,
+  YankComponentVersionResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import type { Manager } from "../catalog/manager.js";
 import type { ReadOptions, WriteOptions } from "../catalog/requests.js";
@@ -22,7 +24,8 @@ import type { WatchFeed } from "../catalog/watch.js";
 import { CatalogError, REASONS } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey, writeAuthorizerKey } from "./context.js";
-import { BUMP_TO_WIRE, componentToWire, draftFromWire } from "./convert.js";
+import { BUMP_TO_WIRE, componentToWire, deprecationFromWire, draftFromWire } from "./convert.js";
+import { warningsToWire } from "./convert-warnings.js";
 import { wireFieldPath } from "./field-paths.js";
 import { watchBatches } from "./watch-request.js";
 import {
@@ -80,6 +83,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       const response = create(GetComponentResponseSchema, {
         revision: BigInt(result.revision),
         deprecated: result.component.deprecation.deprecated,
+        warnings: warningsToWire(result.warnings),
       });
       // Binary responses carry the Component encoded once per stored record (see wire-cache.ts).
       const encoded = respondsInBinary(context.requestHeader.get("content-type"))
@@ -101,9 +105,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
           version: component.version,
           description: component.description,
           labels: { ...component.labels },
-          deprecation: component.deprecation
-            ? { deprecated: component.deprecation.deprecated, message: component.deprecation.message }
-            : undefined,
+          deprecation: deprecationFromWire(component.deprecation),
           updateMask: request.updateMask?.paths ?? [],
           etag: component.etag,
         },
@@ -140,6 +142,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
       const response = create(ListComponentsResponseSchema, {
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
+        warnings: warningsToWire(page.warnings),
       });
       // Binary responses carry each Component encoded once per stored record, in page order
       // (repeated elements may arrive as separate fields); a page with any uncacheable record is built as messages.
@@ -166,6 +169,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         results: page.items.map((hit) => ({ component: storedComponentToWire(hit.component), score: hit.score })),
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
+        warnings: warningsToWire(page.warnings),
       });
     },
 
@@ -179,6 +183,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         components: page.items.map(storedComponentToWire),
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
+        warnings: warningsToWire(page.warnings),
       });
     },
 
@@ -199,6 +204,28 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         breaking: result.report.breaking,
         requiredBump: BUMP_TO_WIRE[result.report.requiredBump],
         bumpSufficient: result.bumpSufficient,
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async yankComponentVersion(request, context) {
+      const result = await manager.lifecycle.yank(
+        { name: request.name, version: request.version, reason: request.reason, etag: request.etag },
+        writeOptions(context),
+      );
+      return create(YankComponentVersionResponseSchema, {
+        component: componentToWire(result.component),
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async unyankComponentVersion(request, context) {
+      const result = await manager.lifecycle.unyank(
+        { name: request.name, version: request.version, etag: request.etag },
+        writeOptions(context),
+      );
+      return create(UnyankComponentVersionResponseSchema, {
+        component: componentToWire(result.component),
         revision: BigInt(result.revision),
       });
     },

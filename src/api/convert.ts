@@ -8,13 +8,14 @@ import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_
 import {
   type Component,
   ComponentSchema,
+  type Deprecation,
   type Input,
   type Output,
   type Validation,
   ValueType as WireValueType,
 } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { type Event, EventSchema, EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { etagOf } from "../catalog/requests.js";
+import { type DeprecationRequest, etagOf } from "../catalog/requests.js";
 import type { ComponentDraft } from "../catalog/validation.js";
 import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
 import type {
@@ -28,6 +29,7 @@ import type {
   ValidationRules,
   ValueType,
 } from "../storage/records.js";
+import { consumerToWire, policyToWire } from "./convert-registry.js";
 
 const VALUE_TYPE_TO_WIRE: Record<ValueType, WireValueType> = {
   string: WireValueType.STRING,
@@ -47,19 +49,19 @@ const EVENT_TYPE_TO_WIRE: Record<EventType, WireEventType> = {
   created: WireEventType.CREATED,
   updated: WireEventType.UPDATED,
   deleted: WireEventType.DELETED,
+  yanked: WireEventType.YANKED,
+  unyanked: WireEventType.UNYANKED,
+  policy_changed: WireEventType.POLICY_CHANGED,
+  consumer_registered: WireEventType.CONSUMER_REGISTERED,
+  consumer_deregistered: WireEventType.CONSUMER_DEREGISTERED,
 };
 
+const WIRE_TO_EVENT_TYPE = new Map<WireEventType, EventType>(
+  Object.entries(EVENT_TYPE_TO_WIRE).map(([domain, wire]) => [wire, domain as EventType]),
+);
+
 export function eventTypeFromWire(type: WireEventType): EventType | undefined {
-  switch (type) {
-    case WireEventType.CREATED:
-      return "created";
-    case WireEventType.UPDATED:
-      return "updated";
-    case WireEventType.DELETED:
-      return "deleted";
-    default:
-      return undefined;
-  }
+  return WIRE_TO_EVENT_TYPE.get(type);
 }
 
 export const BUMP_TO_WIRE = {
@@ -233,6 +235,32 @@ function setOwn(object: { [key: string]: JsonValue }, key: string, value: JsonVa
   else object[key] = value;
 }
 
+/** UpdateComponent's deprecation from the wire; an empty replacement is none. */
+export function deprecationFromWire(deprecation: Deprecation | undefined): DeprecationRequest | undefined {
+  if (!deprecation) return undefined;
+  const { replacement, sunsetTime } = deprecation;
+  return {
+    deprecated: deprecation.deprecated,
+    message: deprecation.message,
+    ...(replacement && (replacement.name !== "" || replacement.constraint !== "")
+      ? { replacement: { name: replacement.name, constraint: replacement.constraint } }
+      : {}),
+    ...(sunsetTime ? { sunsetTime: isoFromWire(sunsetTime, "component.deprecation.sunset_time") } : {}),
+  };
+}
+
+/** A wire Timestamp as an ISO time; INVALID_ARGUMENT on `field` when it is outside what a time can be. */
+export function isoFromWire(time: Timestamp, field: string): string {
+  const ms = Number(time.seconds) * 1000 + Math.floor(time.nanos / 1_000_000);
+  const date = new Date(ms);
+  if (!Number.isFinite(ms) || Number.isNaN(date.getTime()) || time.nanos < 0 || time.nanos > 999_999_999) {
+    throw CatalogError.invalid([
+      { field, description: "is not a valid timestamp (seconds or nanos out of range)", reason: REASONS.range },
+    ]);
+  }
+  return date.toISOString();
+}
+
 /** An ISO time as a wire Timestamp; absent stays absent. */
 export function timestamp(iso: string | undefined): Timestamp | undefined {
   return iso ? timestampFromDate(new Date(iso)) : undefined;
@@ -278,7 +306,12 @@ export function componentToWire(record: ComponentRecord): Component {
       deprecated: record.deprecation.deprecated,
       message: record.deprecation.message,
       ...(record.deprecation.time ? { deprecateTime: timestamp(record.deprecation.time) } : {}),
+      ...(record.deprecation.replacement ? { replacement: record.deprecation.replacement } : {}),
+      ...(record.deprecation.sunsetTime ? { sunsetTime: timestamp(record.deprecation.sunsetTime) } : {}),
     },
+    ...(record.yank
+      ? { yank: { reason: record.yank.reason, yankTime: timestamp(record.yank.time), actor: record.yank.actor } }
+      : {}),
     createTime: timestamp(record.createTime),
     updateTime: timestamp(record.updateTime),
     createRevision: BigInt(record.createRevision),
@@ -292,13 +325,24 @@ export function componentToWire(record: ComponentRecord): Component {
 }
 
 export function eventToWire(event: CatalogEvent): Event {
-  return create(EventSchema, {
+  const wire = create(EventSchema, {
     revision: BigInt(event.revision),
     type: EVENT_TYPE_TO_WIRE[event.type],
     eventTime: timestamp(event.time),
-    component: componentToWire(event.component),
     actor: event.actor,
   });
+  switch (event.type) {
+    case "policy_changed":
+      wire.policy = policyToWire(event.policy);
+      break;
+    case "consumer_registered":
+    case "consumer_deregistered":
+      wire.consumer = consumerToWire(event.consumer);
+      break;
+    default:
+      wire.component = componentToWire(event.component);
+  }
+  return wire;
 }
 
 /** A wire int64 revision as a safe number; INVALID_ARGUMENT-worthy values return undefined. */

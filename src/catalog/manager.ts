@@ -8,15 +8,7 @@
  */
 import { CatalogError, isCatalogError, REASONS } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
-import {
-  bumpBetween,
-  compareVersions,
-  isValidVersion,
-  pickLatest,
-  resolveRange,
-  type VersionSelector,
-  versionKey,
-} from "../semver/index.js";
+import { bumpBetween, compareVersions, isValidVersion, type VersionSelector, versionKey } from "../semver/index.js";
 import type {
   ComponentContent,
   ComponentRecord,
@@ -29,6 +21,7 @@ import type { Clock } from "./clock.js";
 import { compareContent } from "./compatibility.js";
 import { checkCompatible, contentOf } from "./content.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
+import { Lifecycle } from "./lifecycle.js";
 import { isComponentName } from "./names.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
 import {
@@ -55,17 +48,24 @@ import type {
   UpdateRequest,
   WriteOptions,
 } from "./requests.js";
-import { parseSelectorCached, ResolutionCache } from "./resolution-cache.js";
+import { parseVersionSelector, resolveRecord, versionNotFound } from "./resolution.js";
+import { ResolutionCache } from "./resolution-cache.js";
 import { effectiveMask, isNoOp, nextDeprecation } from "./update-mask.js";
 import { type ComponentDraft, validateComponent, validateMutablePatch } from "./validation.js";
+import { warningsOf, warningsOfAll } from "./warnings.js";
 import { authorizeAgainst, scopeGuard } from "./write-scope.js";
 
 export class Manager {
+  /** Yanking and un-yanking versions. */
+  readonly lifecycle: Lifecycle;
+
   constructor(
     private readonly store: CatalogStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.lifecycle = new Lifecycle(store, clock, logger);
+  }
 
   /** GetComponent's resolutions, valid for one catalog revision (see resolution-cache.ts). */
   private readonly resolutions = new ResolutionCache();
@@ -165,18 +165,16 @@ export class Manager {
   /** Resolves `selector` (empty/"latest", exact, or a constraint) to one version (GetComponent). */
   async get(name: string, selector: string, options: ReadOptions = {}): Promise<ReadResult> {
     requireComponentName(name, "name");
-    const parsed = parseSelectorCached(selector);
-    if ("error" in parsed)
-      throw CatalogError.invalid([{ field: "version", description: parsed.error, reason: REASONS.versionSelector }]);
+    const parsed = parseVersionSelector(selector, "version");
     const { revision: current, reader } = await this.readView(options);
-    const known = this.resolutions.get(name, selector, current);
-    if (known) return { component: known, revision: current };
-    const resolved = await this.resolve(reader, name, selector, parsed);
-    this.resolutions.set(name, selector, current, resolved);
-    return { component: resolved, revision: current };
+    let resolved = this.resolutions.get(name, selector, current);
+    if (resolved === undefined) {
+      resolved = resolveRecord(name, selector, parsed, await versionsOf(reader, name, parsed));
+      this.resolutions.set(name, selector, current, resolved);
+    }
+    return { component: resolved, revision: current, warnings: warningsOf(resolved, this.clock.now()) };
   }
 
-  /** The version `parsed` picks among the stored versions of `name` (NOT_FOUND when none does). */
   /**
    * Where a read request reads (a replica under a hybrid store) and the
    * revision it reflects; INVALID_ARGUMENT for a min_revision that is not one.
@@ -187,45 +185,6 @@ export class Manager {
     return this.store.readAt(minRevision, options.signal);
   }
 
-  private async resolve(
-    reader: ReadSource,
-    name: string,
-    selector: string,
-    parsed: VersionSelector,
-  ): Promise<ComponentRecord> {
-    if (parsed.kind === "exact") {
-      const record = await reader.getVersion(name, parsed.version);
-      if (!record) throw await this.versionNotFound(name, `version ${parsed.version}`, reader);
-      return record;
-    }
-    const versions = await reader.listVersions(name);
-    if (versions.length === 0) throw new CatalogError("NOT_FOUND", `component ${name} not found`);
-    const resolved =
-      parsed.kind === "latest"
-        ? pickLatest(
-            versions,
-            (r) => r.version,
-            (r) => r.deprecation.deprecated,
-          )
-        : resolveRange(
-            versions,
-            parsed.range,
-            (r) => r.version,
-            (r) => r.deprecation.deprecated,
-          );
-    if (!resolved) {
-      const available = versions
-        .slice(0, 5)
-        .map((r) => r.version)
-        .join(", ");
-      throw new CatalogError(
-        "NOT_FOUND",
-        `no version of ${name} satisfies "${selector.trim()}" (highest versions: ${available})`,
-      );
-    }
-    return resolved;
-  }
-
   /** Changes mutable fields of one version (UpdateComponent). */
   async update(request: UpdateRequest, options: WriteOptions): Promise<ReadResult> {
     await this.authorizeEarly(request.name, options);
@@ -233,8 +192,7 @@ export class Manager {
     checkExactVersion(request.version, "component.version");
     const paths = effectiveMask(request);
     const expectedRevision = parseEtag(request.etag, "component.etag");
-    const current = await this.store.getVersion(request.name, request.version);
-    if (!current) throw await this.versionNotFound(request.name, `version ${request.version}`);
+    const current = await this.requireVersion(request.name, request.version, "version");
     if (expectedRevision !== undefined && expectedRevision !== current.updateRevision) {
       throw etagMismatch(request.name, current);
     }
@@ -248,7 +206,7 @@ export class Manager {
     if (violations.length > 0) throw CatalogError.invalid(violations);
     if (isNoOp(current, patch)) {
       const bounds = await this.store.revisionBounds();
-      return { component: current, revision: bounds.current };
+      return { component: current, revision: bounds.current, warnings: warningsOf(current, this.clock.now()) };
     }
     const event = await this.store.updateVersion(
       request.name,
@@ -269,7 +227,7 @@ export class Manager {
       revision: event.revision,
       actor: options.actor,
     });
-    return { component: event.component, revision: event.revision };
+    return { component: event.component, revision: event.revision, warnings: [] };
   }
 
   /** Deletes one version or every version of a name (DeleteComponent). */
@@ -359,6 +317,7 @@ export class Manager {
       items: page.items,
       nextPageToken: page.nextCursor ? encodePageToken(page.nextCursor, scope) : "",
       revision: page.revision,
+      warnings: warningsOfAll(page.items, this.clock.now()),
     };
   }
 
@@ -375,6 +334,10 @@ export class Manager {
       items: page.items,
       nextPageToken: page.nextCursor ? encodePageToken(page.nextCursor, scope) : "",
       revision: page.revision,
+      warnings: warningsOfAll(
+        page.items.map((hit) => hit.component),
+        this.clock.now(),
+      ),
     };
   }
 
@@ -400,7 +363,12 @@ export class Manager {
     const items = remaining.slice(0, pageSize);
     const last = items.at(-1);
     const more = remaining.length > items.length && last !== undefined;
-    return { items, nextPageToken: more ? encodePageToken(last.version, scope) : "", revision: current };
+    return {
+      items,
+      nextPageToken: more ? encodePageToken(last.version, scope) : "",
+      revision: current,
+      warnings: warningsOfAll(items, this.clock.now()),
+    };
   }
 
   /** CompareComponentVersions: the read-only form of the publish compatibility check. */
@@ -418,23 +386,27 @@ export class Manager {
       reader.getVersion(name, baseVersion),
       reader.getVersion(name, targetVersion),
     ]);
-    if (!base) throw await this.versionNotFound(name, `base_version ${baseVersion}`, reader);
-    if (!target) throw await this.versionNotFound(name, `target_version ${targetVersion}`, reader);
+    if (!base) throw await versionNotFound(reader, name, `base_version ${baseVersion}`);
+    if (!target) throw await versionNotFound(reader, name, `target_version ${targetVersion}`);
     const report = compareContent(contentOf(base), contentOf(target));
     const actual =
       compareVersions(target.version, base.version) > 0 ? bumpBetween(base.version, target.version) : "none";
     return { report, bumpSufficient: BUMP_RANK[actual] >= BUMP_RANK[report.requiredBump], revision: current };
   }
 
-  private async versionNotFound(name: string, what: string, reader: ReadSource = this.store): Promise<CatalogError> {
-    const versions = await reader.listVersions(name);
-    if (versions.length === 0) return new CatalogError("NOT_FOUND", `component ${name} not found`);
-    const available = versions
-      .slice(0, 5)
-      .map((r) => r.version)
-      .join(", ");
-    return new CatalogError("NOT_FOUND", `component ${name} has no ${what} (highest versions: ${available})`);
+  /** The stored version, or NOT_FOUND naming it and the name's highest versions. */
+  private async requireVersion(name: string, version: string, what: string): Promise<ComponentRecord> {
+    const record = await this.store.getVersion(name, version);
+    if (!record) throw await versionNotFound(this.store, name, `${what} ${version}`);
+    return record;
   }
 }
 
 const BUMP_RANK = { none: 0, patch: 1, minor: 2, major: 3 } as const;
+
+/** The versions resolving `parsed` needs: the one named by an exact selector, else all of them. */
+async function versionsOf(reader: ReadSource, name: string, parsed: VersionSelector): Promise<ComponentRecord[]> {
+  if (parsed.kind !== "exact") return reader.listVersions(name);
+  const record = await reader.getVersion(name, parsed.version);
+  return record ? [record] : reader.listVersions(name);
+}

@@ -3,9 +3,10 @@
  * its calls, the options every write carries (actor, scope check, deadline),
  * and the etag form. Plain types: the API layer fills them from the wire.
  */
-import type { ComponentRecord } from "../storage/records.js";
+import type { ComponentRecord, ComponentReference } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
 import type { CompatibilityReport } from "./compatibility.js";
+import type { Warning } from "./warnings.js";
 
 /**
  * Decides whether a write of component `name` is allowed, given the
@@ -47,6 +48,8 @@ export interface PublishResult {
 export interface ReadResult {
   component: ComponentRecord;
   revision: number;
+  /** What a reader should know about the version (deprecated, yanked). */
+  warnings: Warning[];
 }
 
 export interface PageRequest {
@@ -69,6 +72,8 @@ export interface PageResult<T> {
   items: T[];
   nextPageToken: string;
   revision: number;
+  /** What a reader should know about the versions on the page. */
+  warnings: Warning[];
 }
 
 export interface UpdateRequest {
@@ -77,9 +82,18 @@ export interface UpdateRequest {
   /** Values for the paths in `updateMask`; other fields are ignored. */
   description: string;
   labels: Record<string, string>;
-  deprecation: { deprecated: boolean; message: string } | undefined;
+  deprecation: DeprecationRequest | undefined;
   updateMask: readonly string[];
   etag: string;
+}
+
+/** The deprecation UpdateComponent asks for; `replacement` and `sunsetTime` only with `deprecated`. */
+export interface DeprecationRequest {
+  deprecated: boolean;
+  message: string;
+  replacement?: ComponentReference;
+  /** ISO time. */
+  sunsetTime?: string;
 }
 
 export interface DeleteRequest {

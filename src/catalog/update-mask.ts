@@ -14,6 +14,8 @@ export const MUTABLE_PATHS = [
   "deprecation",
   "deprecation.deprecated",
   "deprecation.message",
+  "deprecation.replacement",
+  "deprecation.sunset_time",
 ] as const;
 const IMMUTABLE_PATHS = new Set([
   "name",
@@ -50,6 +52,12 @@ export function effectiveMask(request: UpdateRequest): Set<string> {
       });
     } else if (OUTPUT_ONLY_PATHS.has(path)) {
       violations.push({ field, description: `"${path}" is output only`, reason: REASONS.outputOnlyField });
+    } else if (path === "yank" || path.startsWith("yank.")) {
+      violations.push({
+        field,
+        description: `"${path}" changes only through YankComponentVersion and UnyankComponentVersion`,
+        reason: REASONS.outputOnlyField,
+      });
     } else {
       violations.push({
         field,
@@ -85,13 +93,38 @@ export function nextDeprecation(
   now: string,
 ): Deprecation | undefined {
   const whole = paths.has("deprecation");
-  if (!whole && !paths.has("deprecation.deprecated") && !paths.has("deprecation.message")) return undefined;
+  const named = (path: (typeof MUTABLE_PATHS)[number]) => whole || paths.has(path);
+  if (!whole && ![...paths].some((path) => path.startsWith("deprecation."))) return undefined;
   const wanted = request.deprecation ?? { deprecated: false, message: "" };
-  const deprecated = whole || paths.has("deprecation.deprecated") ? wanted.deprecated : current.deprecated;
-  const message = whole || paths.has("deprecation.message") ? wanted.message : current.message;
-  if (!deprecated) return { deprecated: false, message };
+  const deprecated = named("deprecation.deprecated") ? wanted.deprecated : current.deprecated;
+  const message = named("deprecation.message") ? wanted.message : current.message;
+  const replacement = named("deprecation.replacement") ? wanted.replacement : current.replacement;
+  const sunsetTime = named("deprecation.sunset_time") ? wanted.sunsetTime : current.sunsetTime;
+  if (!deprecated) {
+    refuseWithoutDeprecation(named("deprecation.replacement") && wanted.replacement !== undefined, "replacement");
+    refuseWithoutDeprecation(named("deprecation.sunset_time") && wanted.sunsetTime !== undefined, "sunsetTime");
+    return { deprecated: false, message };
+  }
   const time = current.deprecated && current.time ? current.time : now;
-  return { deprecated: true, message, time };
+  return {
+    deprecated: true,
+    message,
+    time,
+    ...(replacement === undefined ? {} : { replacement }),
+    ...(sunsetTime === undefined ? {} : { sunsetTime }),
+  };
+}
+
+/** A replacement or sunset set on a version that is not (or no longer) deprecated. */
+function refuseWithoutDeprecation(given: boolean, field: "replacement" | "sunsetTime"): void {
+  if (!given) return;
+  throw CatalogError.invalid([
+    {
+      field: `component.deprecation.${field}`,
+      description: "applies only to a deprecated version: set deprecation.deprecated to true with it",
+      reason: REASONS.conflictingFields,
+    },
+  ]);
 }
 
 /** True when applying `patch` to `current` changes nothing (the update then writes nothing). */
@@ -100,7 +133,11 @@ export function isNoOp(current: ComponentRecord, patch: MutablePatch): boolean {
   if (patch.labels !== undefined && !sameLabels(patch.labels, current.labels)) return false;
   if (patch.deprecation !== undefined) {
     const d = patch.deprecation;
-    if (d.deprecated !== current.deprecation.deprecated || d.message !== current.deprecation.message) return false;
+    const c = current.deprecation;
+    if (d.deprecated !== c.deprecated || d.message !== c.message || d.sunsetTime !== c.sunsetTime) return false;
+    if (d.replacement?.name !== c.replacement?.name || d.replacement?.constraint !== c.replacement?.constraint) {
+      return false;
+    }
   }
   return true;
 }

@@ -10,7 +10,9 @@
  * (elements.ts), deployment and source, sizes.
  */
 import { type FieldViolation, REASONS } from "../errors/index.js";
+import { parseSelector } from "../semver/index.js";
 import type { InputSpec, MutablePatch, NewComponentRecord, OutputSpec } from "../storage/records.js";
+import { componentNameViolation } from "./names.js";
 import {
   checkMaxChars,
   checkName,
@@ -33,7 +35,7 @@ export { jsonBytesBound } from "./validation/sizes.js";
 export { checkValue } from "./validation/values.js";
 
 /** What a publisher sends: a version before its digest, revisions, times and deprecation state exist. */
-export type ComponentDraft = Omit<NewComponentRecord, "contentDigest" | "deprecation">;
+export type ComponentDraft = Omit<NewComponentRecord, "contentDigest" | "deprecation" | "yank">;
 
 /** Every rule a component must satisfy to be published; empty when it is valid. */
 export function validateComponent(input: ComponentDraft, fieldPrefix = "component"): FieldViolation[] {
@@ -85,15 +87,35 @@ export function validateMutablePatch(patch: MutablePatch, prefix = "component"):
         REASONS.wrongType,
         `deprecation must be an object, got ${describeJsonType(deprecation)}`,
       );
-    } else if (deprecation.message !== undefined) {
-      checkMaxChars(
-        out,
-        `${prefix}.deprecation.message`,
-        deprecation.message,
-        LIMITS.deprecationMessageLength,
-        "deprecation message",
-      );
+    } else {
+      if (deprecation.message !== undefined) {
+        checkMaxChars(
+          out,
+          `${prefix}.deprecation.message`,
+          deprecation.message,
+          LIMITS.deprecationMessageLength,
+          "deprecation message",
+        );
+      }
+      checkReplacement(out, `${prefix}.deprecation.replacement`, deprecation.replacement);
     }
   }
   return out;
+}
+
+/** A deprecation's replacement: a component name and a version selector GetComponent would take. */
+function checkReplacement(out: Violations, field: string, replacement: unknown): void {
+  if (replacement === undefined) return;
+  if (!isPlainObject(replacement)) {
+    return violation(
+      out,
+      field,
+      REASONS.wrongType,
+      `replacement must be an object, got ${describeJsonType(replacement)}`,
+    );
+  }
+  const name = componentNameViolation(`${field}.name`, String(replacement.name ?? ""));
+  if (name) out.push(name);
+  const selector = parseSelector(String(replacement.constraint ?? ""));
+  if ("error" in selector) violation(out, `${field}.constraint`, REASONS.versionSelector, selector.error);
 }

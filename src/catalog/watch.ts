@@ -16,7 +16,7 @@
 import { CatalogError, isCatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { EventTail, type EventTailSink } from "../storage/core/event-tail.js";
-import type { CatalogEvent, EventType } from "../storage/records.js";
+import { type CatalogEvent, type EventType, eventSubject, isComponentEvent } from "../storage/records.js";
 import type { EventLog } from "../storage/store.js";
 
 export interface WatchFilter {
@@ -344,16 +344,20 @@ interface ParkedWait {
   aborted: boolean;
 }
 
-/** The filter's test, or undefined when it lets every event through. */
+/**
+ * The filter's test, or undefined when it lets every event through. Names
+ * match the component an event is about (a policy's or a registration's
+ * too); provider and category only match version changes.
+ */
 function compileFilter(filter: WatchFilter): ((event: CatalogEvent) => boolean) | undefined {
   const names = filter.names.length > 0 ? new Set(filter.names) : undefined;
   const types = filter.types.length > 0 ? new Set(filter.types) : undefined;
   if (names === undefined && types === undefined && filter.provider === "" && filter.category === "") return undefined;
   return (event) =>
-    (names === undefined || names.has(event.component.name)) &&
+    (names === undefined || names.has(eventSubject(event))) &&
     (types === undefined || types.has(event.type)) &&
-    (filter.provider === "" || event.component.provider === filter.provider) &&
-    (filter.category === "" || event.component.category === filter.category);
+    (filter.provider === "" || (isComponentEvent(event) && event.component.provider === filter.provider)) &&
+    (filter.category === "" || (isComponentEvent(event) && event.component.category === filter.category));
 }
 
 /**

@@ -59,15 +59,22 @@ export function sortDescending<T>(items: readonly T[], versionOf: (item: T) => s
   return keyed.map((entry) => entry.item);
 }
 
+/** True for items no resolution may pick (yanked versions); by default none. */
+export type Excluded<T> = (item: T) => boolean;
+const NOTHING_EXCLUDED = () => false;
+
 /**
  * "latest": the highest release (not a pre-release) that is not deprecated;
  * if every release is deprecated, the highest release; with no release at
  * all, the highest pre-release that is not deprecated, else the highest one.
+ * Excluded items (yanked versions) are never picked, so a name whose every
+ * version is excluded has no latest.
  */
 export function pickLatest<T>(
   items: readonly T[],
   versionOf: (item: T) => string,
   isDeprecated: (item: T) => boolean,
+  isExcluded: Excluded<T> = NOTHING_EXCLUDED,
 ): T | undefined {
   let bestActiveRelease: T | undefined;
   let bestRelease: T | undefined;
@@ -78,6 +85,7 @@ export function pickLatest<T>(
   const higher = (a: semver.SemVer, b: T | undefined) =>
     b === undefined || a.compare(parsedOf.get(b) as semver.SemVer) > 0;
   for (const item of items) {
+    if (isExcluded(item)) continue;
     const parsed = new SemVer(versionOf(item));
     parsedOf.set(item, parsed);
     const pre = parsed.prerelease.length > 0;
@@ -104,11 +112,13 @@ export function pickLatestOfDescending<T>(
   sorted: readonly T[],
   versionOf: (item: T) => string,
   isDeprecated: (item: T) => boolean,
+  isExcluded: Excluded<T> = NOTHING_EXCLUDED,
 ): T | undefined {
   let bestRelease: T | undefined;
   let bestActivePre: T | undefined;
   let bestPre: T | undefined;
   for (const item of sorted) {
+    if (isExcluded(item)) continue;
     if (!versionKey(versionOf(item)).includes("-")) {
       if (!isDeprecated(item)) return item;
       bestRelease ??= item;
@@ -164,15 +174,17 @@ export function parseSelector(text: string): VersionSelector | { error: string }
 /**
  * The highest version satisfying `range`. Pre-releases only match when the
  * range itself names a pre-release of the same major.minor.patch (npm rules);
- * among matches, a non-deprecated version is preferred over a deprecated one.
+ * among matches, a non-deprecated version is preferred over a deprecated one;
+ * excluded items (yanked versions) never match.
  */
 export function resolveRange<T>(
   items: readonly T[],
   range: semver.Range,
   versionOf: (item: T) => string,
   isDeprecated: (item: T) => boolean,
+  isExcluded: Excluded<T> = NOTHING_EXCLUDED,
 ): T | undefined {
-  const matching = items.filter((item) => range.test(versionOf(item)));
+  const matching = items.filter((item) => !isExcluded(item) && range.test(versionOf(item)));
   const active = matching.filter((item) => !isDeprecated(item));
   const pool = active.length > 0 ? active : matching;
   let best: T | undefined;

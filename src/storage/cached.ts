@@ -51,7 +51,20 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "../logging/index.js";
 import { EventFollower } from "./cache/event-follower.js";
 import { generationKey, listValueKey, versionValueKey } from "./cache/keys.js";
-import type { ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
+import type {
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  ConsumerQuery,
+  ConsumerRecord,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  PolicyRecord,
+  WriteMeta,
+} from "./records.js";
 import type {
   Cache,
   CatalogEvent,
@@ -133,7 +146,7 @@ class ReadThroughStore implements CatalogStore {
 
   // Writes hand WriteMeta (and its guard) to the store untouched: the guard must see the
   // store's versions inside its write, never this wrapper's cached reads.
-  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> {
     return this.writing(record.name, () => this.store.insertVersion(record, meta));
   }
 
@@ -143,7 +156,7 @@ class ReadThroughStore implements CatalogStore {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent> {
+  ): Promise<ComponentEvent> {
     return this.writing(name, () => this.store.updateVersion(name, version, patch, meta, expectedRevision));
   }
 
@@ -152,8 +165,29 @@ class ReadThroughStore implements CatalogStore {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]> {
+  ): Promise<ComponentEvent[]> {
     return this.writing(name, () => this.store.deleteVersions(name, versions, meta, expectedRevision));
+  }
+
+  // Policies and registrations are not cached: they are read at writes, in impact analysis and in listings.
+  getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return this.store.getPolicy(name);
+  }
+
+  setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent> {
+    return this.store.setPolicy(name, mode, meta);
+  }
+
+  putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.store.putConsumer(registration, meta);
+  }
+
+  deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.store.deleteConsumer(consumer, name, meta);
+  }
+
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return this.store.listConsumers(query);
   }
 
   list(query: ListQuery): Promise<Page<ComponentRecord>> {

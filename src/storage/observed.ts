@@ -11,7 +11,20 @@
  * successful reads), so a store with only the health observer costs a read
  * one extra settlement handler.
  */
-import type { ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
+import type {
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  ConsumerQuery,
+  ConsumerRecord,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  PolicyRecord,
+  WriteMeta,
+} from "./records.js";
 import type {
   CatalogEvent,
   CatalogStore,
@@ -25,19 +38,34 @@ import type {
   SearchQuery,
 } from "./store.js";
 
-export type StoreWrite = "insertVersion" | "updateVersion" | "deleteVersions";
+export type StoreWrite =
+  | "insertVersion"
+  | "updateVersion"
+  | "deleteVersions"
+  | "setPolicy"
+  | "putConsumer"
+  | "deleteConsumer";
 export type StoreRead =
   | "getVersion"
   | "listVersions"
   | "list"
   | "search"
+  | "getPolicy"
+  | "listConsumers"
   | "readEvents"
   | "revisionBounds"
   | "compact"
   | "readAt";
 export type StoreOperation = StoreWrite | StoreRead;
 
-export const STORE_WRITES: ReadonlySet<StoreOperation> = new Set(["insertVersion", "updateVersion", "deleteVersions"]);
+export const STORE_WRITES: ReadonlySet<StoreOperation> = new Set<StoreWrite>([
+  "insertVersion",
+  "updateVersion",
+  "deleteVersions",
+  "setPolicy",
+  "putConsumer",
+  "deleteConsumer",
+]);
 
 /** Called once when the operation settles: `error` is what the caller receives, undefined on success. */
 export type Settle = (error: unknown) => void;
@@ -68,7 +96,7 @@ class ObservedStore implements CatalogStore {
     return this.observe("listVersions", () => this.store.listVersions(name));
   }
 
-  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> {
     return this.observe("insertVersion", () => this.store.insertVersion(record, meta));
   }
 
@@ -78,7 +106,7 @@ class ObservedStore implements CatalogStore {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent> {
+  ): Promise<ComponentEvent> {
     return this.observe("updateVersion", () => this.store.updateVersion(name, version, patch, meta, expectedRevision));
   }
 
@@ -87,8 +115,28 @@ class ObservedStore implements CatalogStore {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]> {
+  ): Promise<ComponentEvent[]> {
     return this.observe("deleteVersions", () => this.store.deleteVersions(name, versions, meta, expectedRevision));
+  }
+
+  getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return this.observe("getPolicy", () => this.store.getPolicy(name));
+  }
+
+  setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent> {
+    return this.observe("setPolicy", () => this.store.setPolicy(name, mode, meta));
+  }
+
+  putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.observe("putConsumer", () => this.store.putConsumer(registration, meta));
+  }
+
+  deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.observe("deleteConsumer", () => this.store.deleteConsumer(consumer, name, meta));
+  }
+
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return this.observe("listConsumers", () => this.store.listConsumers(query));
   }
 
   list(query: ListQuery): Promise<Page<ComponentRecord>> {

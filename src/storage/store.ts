@@ -25,9 +25,23 @@
  *     it. A watcher catching up from the log gets what the log returns, which
  *     may be a fresh object per read: shared encodings then simply miss.
  */
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "./records.js";
+import type {
+  CatalogEvent,
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  ConsumerQuery,
+  ConsumerRecord,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  PolicyRecord,
+  WriteMeta,
+} from "./records.js";
 
-export type { CatalogEvent, ComponentRecord, WriteGuard } from "./records.js";
+export type { CatalogEvent, ComponentEvent, ComponentRecord, WriteGuard } from "./records.js";
 
 export interface ComponentReader {
   /** The version whose versionKey equals versionKey(version), or undefined. */
@@ -43,7 +57,7 @@ export interface ComponentReader {
  *
  * Write guards (WriteMeta.guard): when given, the store calls the guard with
  * the name's current versions (SemVer-descending, frozen or copied: the
- * guard must not keep or change them) inside the write's critical section:
+ * guard must not keep or change them) and its stored policy, inside the write's critical section:
  * after this write is serialised against every other write (the in-process
  * mutex; the locked revision row in Postgres; in DynamoDB after reading the
  * state the counter condition will pin, and again on every re-plan after a
@@ -68,10 +82,13 @@ export interface ComponentReader {
  */
 export interface ComponentWriter {
   /** Inserts a new version as event "created". ALREADY_EXISTS if its versionKey is taken. */
-  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent>;
+  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent>;
   /**
-   * Applies `patch` to one version as event "updated". NOT_FOUND if absent;
-   * ABORTED when `expectedRevision` is given and differs from updateRevision.
+   * Applies `patch` to one version as event "updated", or "yanked" /
+   * "unyanked" for a patch that sets `yank` (core/patch.ts updateEventType),
+   * carrying the version's lifecycle flags before the change. NOT_FOUND if
+   * absent; ABORTED when `expectedRevision` is given and differs from
+   * updateRevision.
    */
   updateVersion(
     name: string,
@@ -79,7 +96,7 @@ export interface ComponentWriter {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent>;
+  ): Promise<ComponentEvent>;
   /**
    * Deletes the given versions (or every version of `name` when `versions` is
    * "all") as one "deleted" event each, in SemVer-descending order. NOT_FOUND
@@ -91,7 +108,38 @@ export interface ComponentWriter {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]>;
+  ): Promise<ComponentEvent[]>;
+}
+
+/**
+ * Compatibility policies, one per component name (whether or not it has
+ * versions). Each change is one atomic write with its event, like a version
+ * change; writes honour WriteMeta.signal and ignore its guard.
+ */
+export interface PolicyStore {
+  getPolicy(name: string): Promise<PolicyRecord | undefined>;
+  /** Stores `mode` as the policy of `name`, as event "policy_changed". */
+  setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent>;
+}
+
+/**
+ * Consumer registrations, one per (consumer, component name). Writes are
+ * atomic with their event, honour WriteMeta.signal and ignore its guard.
+ */
+export interface ConsumerStore {
+  /**
+   * Inserts or replaces the registration of (consumer, name) as event
+   * "consumer_registered"; a replacement keeps the create time, revision
+   * and actor of the registration it replaces.
+   */
+  putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent>;
+  /** Removes the registration as event "consumer_deregistered"; NOT_FOUND when there is none. */
+  deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent>;
+  /**
+   * The registrations of one component (ordered by consumer) or of one
+   * consumer (ordered by component name), byte order.
+   */
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]>;
 }
 
 export type OrderField = "name" | "updateTime";
@@ -234,6 +282,8 @@ export interface CatalogStore
   extends ComponentReader,
     ComponentWriter,
     ComponentSearcher,
+    PolicyStore,
+    ConsumerStore,
     EventLog,
     HealthChecker,
     ReadRouter {

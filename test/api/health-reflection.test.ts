@@ -523,6 +523,7 @@ describe("server reflection", () => {
         "nestor/catalog/v1/catalog_service.proto",
         "nestor/catalog/v1/component.proto",
         "nestor/catalog/v1/events.proto",
+        "nestor/catalog/v1/registry.proto",
       ]);
     });
 

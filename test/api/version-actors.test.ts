@@ -3,7 +3,9 @@
  * publishes or changes (Component.create_actor / update_actor), as seen by
  * clients over the wire, with and without authentication.
  */
+
 import { describe, expect, it } from "vitest";
+import { isComponentEvent } from "../../src/storage/records.js";
 import { bearer } from "../security/helpers.js";
 import { sampleComponent, useAuthenticatedServer, useHarness } from "./harness.js";
 
@@ -76,7 +78,7 @@ describe("version actors with API-key authentication", () => {
       { component: sampleComponent({ name }) },
       publisher(),
     );
-    const [event] = await auth.server.store.readEvents(Number(created.revision) - 1, 1);
+    const [event] = (await auth.server.store.readEvents(Number(created.revision) - 1, 1)).filter(isComponentEvent);
     expect(event?.actor).toBe("api-key:publisher");
     expect(event?.component).toMatchObject({
       name,

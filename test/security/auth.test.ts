@@ -6,6 +6,7 @@
  * open health checks, admin-only SyncService, rate and stream limits, a
  * JWKS URL, and logs that name the caller but never the secret.
  */
+
 import { createHmac, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -21,6 +22,7 @@ import { SyncService } from "../../gen/ts/src/nestor/catalog/v1/sync_service_pb.
 import { type CatalogServer, startCatalogServer } from "../../src/app.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
 import { createLogger } from "../../src/logging/index.js";
+import { isComponentEvent } from "../../src/storage/records.js";
 import { expectConnectError, sampleComponent, tempDir, testConfig } from "../api/harness.js";
 import {
   AUDIENCE,
@@ -117,7 +119,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       { component: sampleComponent({ name }) },
       bearer(keys.apiKeys.publisher),
     );
-    const [event] = await server.store.readEvents(Number(created.revision) - 1, 1);
+    const [event] = (await server.store.readEvents(Number(created.revision) - 1, 1)).filter(isComponentEvent);
     expect(event?.actor).toBe("api-key:publisher");
   });
 
@@ -155,7 +157,7 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
     const token = signJwt(keys, { alg, claims: { sub: `bob-${alg}`, roles: ["publisher"] } });
     const name = fresh(`jwt-${alg.toLowerCase()}-${protocol}`);
     const created = await client().createComponent({ component: sampleComponent({ name }) }, bearer(token));
-    const [event] = await server.store.readEvents(Number(created.revision) - 1, 1);
+    const [event] = (await server.store.readEvents(Number(created.revision) - 1, 1)).filter(isComponentEvent);
     expect(event?.component.name).toBe(name);
     expect(event?.actor).toBe(`jwt:bob-${alg}@${ISSUER}`);
   });

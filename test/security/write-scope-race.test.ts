@@ -21,7 +21,7 @@ import type { ComponentDraft } from "../../src/catalog/validation.js";
 import { CatalogError, isCatalogError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
-import type { CatalogEvent, MutablePatch, NewComponentRecord, WriteMeta } from "../../src/storage/records.js";
+import type { ComponentEvent, MutablePatch, NewComponentRecord, WriteMeta } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { expectConnectError, sampleComponent, steppingClock, useAuthenticatedServer } from "../api/harness.js";
 import { metaClock, newRecord, uniqueName } from "../storage/fixtures.js";
@@ -59,7 +59,7 @@ class InterleavingStore {
       await interleave?.();
     };
     const writes: Partial<CatalogStore> = {
-      insertVersion: async (record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> => {
+      insertVersion: async (record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> => {
         await before();
         return inner.insertVersion(record, meta);
       },
@@ -69,7 +69,7 @@ class InterleavingStore {
         patch: MutablePatch,
         meta: WriteMeta,
         expectedRevision?: number,
-      ): Promise<CatalogEvent> => {
+      ): Promise<ComponentEvent> => {
         await before();
         return inner.updateVersion(name, version, patch, meta, expectedRevision);
       },
@@ -78,7 +78,7 @@ class InterleavingStore {
         versions: readonly string[] | "all",
         meta: WriteMeta,
         expectedRevision?: number,
-      ): Promise<CatalogEvent[]> => {
+      ): Promise<ComponentEvent[]> => {
         await before();
         return inner.deleteVersions(name, versions, meta, expectedRevision);
       },

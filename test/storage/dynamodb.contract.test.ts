@@ -5,6 +5,7 @@
  * writes). The store talks to moto through a local TCP relay so the outage
  * test can cut the connection without losing moto's in-memory data.
  */
+
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
@@ -14,6 +15,7 @@ import { DEFAULT_CONFIG, type DynamoDbConfig } from "../../src/config/schema.js"
 import { silentLogger } from "../../src/logging/index.js";
 import { migrateDynamoDb, openDynamoStore } from "../../src/storage/dynamodb/index.js";
 import { MAX_VERSIONS_PER_DELETE } from "../../src/storage/dynamodb/writes.js";
+import { isComponentEvent } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { defineStoreContract, expectCode, metaClock, newRecord, uniqueName } from "./contract/index.js";
 
@@ -199,7 +201,7 @@ describe("DynamoDB store specifics", () => {
         interval: 100,
       });
       unsubscribe();
-      const replayed = await replica.readEvents(event.revision - 1, 10);
+      const replayed = (await replica.readEvents(event.revision - 1, 10)).filter(isComponentEvent);
       expect(replayed[0]?.component.name).toBe(event.component.name);
     } finally {
       await replica.close();

@@ -4,6 +4,7 @@
  * and later writes record their actor as usual. The files are written by
  * hand in the old shape rather than by the current code.
  */
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import {
   SNAPSHOT_FILE,
   WAL_FILE,
 } from "../../src/storage/embedded/catalog.js";
+import { isComponentEvent } from "../../src/storage/records.js";
 import { newRecord } from "./contract/index.js";
 
 let dataDir: string;
@@ -67,7 +69,7 @@ describe("embedded store with data written before versions carried actors", () =
     expect(await store.revisionBounds()).toEqual({ current: 2, compacted: 0 });
     const record = await store.getVersion("legacy-log", "1.0.0");
     expect(record).toMatchObject({ description: "changed", createActor: "", updateActor: "" });
-    const events = await store.readEvents(0, 10);
+    const events = (await store.readEvents(0, 10)).filter(isComponentEvent);
     expect(events.map((event) => event.actor)).toEqual(["alice", "bob"]);
     expect(events.map((event) => [event.component.createActor, event.component.updateActor])).toEqual([
       ["", ""],

@@ -83,20 +83,40 @@ describe("mysql migrations", () => {
     expect(recorded.map((row) => row.id)).toEqual(MIGRATIONS.map((migration) => migration.id));
   });
 
+  async function revert(database: string, id: string): Promise<void> {
+    const config = testConfig(database);
+    const migration = MIGRATIONS.find((candidate) => candidate.id === id)!;
+    const pool = createPool(config, silentLogger, { maxConnections: 1 });
+    try {
+      await revertMigration(mysqlMigrationTarget(pool, database, config.timeoutMs), migration);
+    } finally {
+      await pool.end();
+    }
+  }
+
   it("reverts a migration with its down steps and applies it again", async () => {
     const database = await newDatabase();
     const config = testConfig(database);
     await migrateMysql(config, silentLogger);
-    const last = MIGRATIONS.find((migration) => migration.id === "20261204_002_sync_state")!;
-    const pool = createPool(config, silentLogger, { maxConnections: 1 });
-    try {
-      await revertMigration(mysqlMigrationTarget(pool, database, config.timeoutMs), last);
-    } finally {
-      await pool.end();
-    }
+    await revert(database, "20261204_002_sync_state");
     expect(await tables(database)).not.toContain("sync_leases");
-    expect((await migrateMysql(config, silentLogger)).applied).toEqual([last.id]);
+    expect((await migrateMysql(config, silentLogger)).applied).toEqual(["20261204_002_sync_state"]);
     expect(await tables(database)).toContain("sync_leases");
+  });
+
+  it("reverts the consumer contract on a log without its events, and refuses while the log holds them", async () => {
+    const contract = "20261210_004_consumer_contract";
+    const database = await newDatabase();
+    const store = await openReplica(database);
+    const name = uniqueName("mig");
+    await store.insertVersion(newRecord(name, "1.0.0"), metaClock()());
+    await revert(database, contract);
+    expect(await tables(database)).not.toContain("consumers");
+    expect((await migrateMysql(testConfig(database), silentLogger)).applied).toEqual([contract]);
+    await store.setPolicy(name, "full", metaClock()());
+    await expect(revert(database, contract)).rejects.toThrow(contract);
+    expect(await tables(database)).toEqual(expect.arrayContaining(["compatibility_policies", "consumers"]));
+    expect((await store.getPolicy(name))?.mode).toBe("full");
   });
 
   it("refuses to open an unmigrated database with FAILED_PRECONDITION when migrateOnStart is off", async () => {

@@ -81,4 +81,26 @@ describe("postgres migrations", () => {
     expect(again.applied).toEqual([last.id]);
     expect(await orderKey()).toBe(sortableVersion("1.0.0-rc.1"));
   });
+
+  it("reverts the consumer contract on a log without its events, and refuses while the log holds them", async () => {
+    const contract = MIGRATIONS.find((migration) => migration.id === "20261210_006_consumer_contract")!;
+    const schema = newSchema();
+    const config = testConfig(schema);
+    const store = await openPostgresStore(config, silentLogger);
+    const pool = createPool(config, silentLogger, { maxConnections: 1 });
+    try {
+      const name = uniqueName("migrate");
+      await store.insertVersion(newRecord(name, "1.0.0"), metaClock()());
+      await revertMigration(postgresMigrationTarget(pool, schema), contract);
+      expect(await tableExists(schema, "consumers")).toBe(false);
+      expect((await migratePostgres(config, silentLogger)).applied).toEqual([contract.id]);
+      await store.putConsumer({ consumer: "billing", name, constraint: "", labels: {} }, metaClock()());
+      await expect(revertMigration(postgresMigrationTarget(pool, schema), contract)).rejects.toThrow(contract.id);
+      expect(await tableExists(schema, "consumers")).toBe(true);
+      expect(await store.listConsumers({ name })).toHaveLength(1);
+    } finally {
+      await pool.end();
+      await store.close();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { GitSync, InProcessSyncStateStore, type SyncHooks, type SyncStateStore }
 import { DEFAULT_SYNC_REPOSITORY, type SyncRepositoryConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/index.js";
+import { isComponentEvent } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { definition, definitionYaml, GitFixture, tempDir } from "./git-fixture.js";
 
@@ -59,7 +60,10 @@ function replica(
 
 async function createdEvents(store: CatalogStore): Promise<string[]> {
   const events = await store.readEvents(0, 10_000);
-  return events.filter((e) => e.type === "created").map((e) => `${e.component.name}@${e.component.version}`);
+  return events
+    .filter(isComponentEvent)
+    .filter((e) => e.type === "created")
+    .map((e) => `${e.component.name}@${e.component.version}`);
 }
 
 describe("git sync", () => {

@@ -140,7 +140,9 @@ describe("EventFeed", () => {
     expect(delivered).toBeUndefined();
     await new Promise((resolve) => setImmediate(resolve));
     await next;
-    expect(delivered?.events.map((e) => [e.revision, e.component.description])).toEqual([[2, "written"]]);
+    expect(delivered?.events.map((e) => [e.revision, "component" in e ? e.component.description : ""])).toEqual([
+      [2, "written"],
+    ]);
   });
 
   test("a fan-out to more watchers than one slice yields to the event loop between slices, and reaches every watcher", async () => {

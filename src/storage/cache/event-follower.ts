@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../../logging/index.js";
 import { EventTail, type EventTailSink } from "../core/event-tail.js";
+import { isComponentEvent } from "../records.js";
 import type { EventLog } from "../store.js";
 
 export interface EventFollowerHandlers {
@@ -80,7 +81,9 @@ export class EventFollower {
 
   private sink(): EventTailSink {
     return {
-      apply: (events) => this.handlers.changed([...new Set(events.map((event) => event.component.name))]),
+      // Only versions are cached: policy and registration events change nothing cached.
+      apply: (events) =>
+        this.handlers.changed([...new Set(events.filter(isComponentEvent).map((event) => event.component.name))]),
       skipped: async (after, bounds) => {
         this.logger.warn("event log compacted past the cache's position; invalidating every cached name", {
           appliedRevision: after,

@@ -74,3 +74,8 @@ export function fedByAnotherPrimary(where: string, recorded: string, offered: st
       "(point the replica at an empty place, or empty this one)",
   );
 }
+
+/** NOT_FOUND: a consumer registration. */
+export function consumerNotFound(consumer: string, name: string): CatalogError {
+  return new CatalogError("NOT_FOUND", `consumer "${consumer}" is not registered for component "${name}"`);
+}

@@ -1,6 +1,7 @@
 /**
  * The orders every backend sorts by, written once: the SemVer sort key a
- * database can index, time keys, and the list order with its tie-breaks.
+ * database can index, time keys, the list order with its tie-breaks, and
+ * which version is a name's "latest" (latestOf).
  *
  * List order: the primary field in the requested direction; ties by name
  * ascending, then version SemVer-descending, whatever the direction. In
@@ -8,8 +9,8 @@
  * latest version may change between pages without the name repeating.
  */
 import { CatalogError } from "../../errors/index.js";
-import { compareVersions, parseVersion } from "../../semver/index.js";
-import type { ComponentRecord } from "../records.js";
+import { compareVersions, parseVersion, pickLatest } from "../../semver/index.js";
+import type { ComponentRecord, LifecycleFlags } from "../records.js";
 import type { OrderField } from "../store.js";
 
 const NUMBER_WIDTH = 16; // Number.MAX_SAFE_INTEGER has 16 digits; semver refuses larger parts.
@@ -91,4 +92,41 @@ export function rowComparator(order: ListOrder): (a: RowKey, b: RowKey) => numbe
     }
     return order.allVersions ? compareVersions(b.version, a.version) : 0;
   };
+}
+
+/** What version resolution reads of a stored version besides its number. */
+export function lifecycleOf(record: ComponentRecord): LifecycleFlags {
+  return { deprecated: record.deprecation.deprecated, yanked: record.yank !== undefined };
+}
+
+/** A version as the latest rule reads it: its number and lifecycle flags. */
+export interface VersionState extends LifecycleFlags {
+  version: string;
+}
+
+/**
+ * The latest rule: semver.pickLatest with yanked versions left out (a name
+ * whose every version is yanked has no latest). Every backend's latest
+ * marker (list in latest mode, search) follows it through latestOf, the
+ * in-process engine's through inprocess/state.ts pickLatestOf (the same
+ * rule over its descending slots, property-tested against this), and every
+ * "latest" read through latestAmong.
+ */
+export function latestAmong<T extends VersionState>(items: readonly T[]): T | undefined {
+  return pickLatest(
+    items,
+    (item) => item.version,
+    (item) => item.deprecated,
+    (item) => item.yanked,
+  );
+}
+
+/** A name's "latest" among its stored versions (the latest rule, latestAmong, over records). */
+export function latestOf(records: readonly ComponentRecord[]): ComponentRecord | undefined {
+  return pickLatest(
+    records,
+    (record) => record.version,
+    (record) => record.deprecation.deprecated,
+    (record) => record.yank !== undefined,
+  );
 }

@@ -1,28 +1,29 @@
-/**
- * CatalogStore on one DynamoDB table. Every write is one TransactWriteItems
- * whose revision counter update is conditioned on the revision the write
- * read: the counter is the catalog's optimistic lock, so concurrent writers
- * (in this process or on other replicas) serialise with gap-free revisions.
- * A writer that loses the race re-reads and retries after a jittered backoff.
- */
-import { randomUUID } from "node:crypto";
 import {
   BatchWriteItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import type { DynamoDbConfig } from "../../config/schema.js";
-import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
 import { compactedAway, storeClosed } from "../core/errors.js";
-import { abortReason, Mutex } from "../core/mutex.js";
 import { PollingWakeups } from "../core/polling-wakeups.js";
 import { readAtHead } from "../core/read-at.js";
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import type {
+  CatalogEvent,
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  ConsumerQuery,
+  ConsumerRecord,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  PolicyRecord,
+  WriteMeta,
+} from "../records.js";
 import type {
   CatalogStore,
   HealthStatus,
@@ -34,33 +35,31 @@ import type {
   SearchQuery,
 } from "../store.js";
 import { call, createDynamoClient, mapDynamoError, missingTableError } from "./client.js";
+import { sleep, TransactionCommitter } from "./commit.js";
 import { listPage, searchPage } from "./list.js";
 import { describe, isReady, migrateWith } from "./migrations.js";
-import { ATTR, EVENT_PK, eventSk, type Item, key, revisionKey } from "./models.js";
+import { ATTR, revisionKey } from "./models.js";
 import {
   type DynamoContext,
   eventKeysThrough,
+  readConsumer,
+  readConsumers,
   readEventItems,
+  readPolicy,
   readRevisionBounds,
   readVersion,
   readVersions,
 } from "./queries.js";
-import { checkTransactionSize, planDelete, planInsert, planUpdate, type WritePlan } from "./writes.js";
+import { planDeleteConsumer, planPutConsumer, planSetPolicy } from "./registry-writes.js";
+import { planDelete, planInsert, planUpdate, type WritePlan } from "./writes.js";
 
-/** Lost races a write tolerates before giving up; 50 writers contending need ~50 in the worst case. */
-const MAX_COMMIT_ATTEMPTS = 150;
-const BACKOFF_BASE_MS = 5;
-const BACKOFF_CAP_MS = 200;
 const BATCH_WRITE_MAX = 25;
-/** Cancellation reasons that say "try again", as opposed to a failed condition of ours. */
-const TRANSIENT_REASONS = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"]);
 
 export class DynamoCatalogStore implements CatalogStore {
   readonly kind = "dynamodb";
   private readonly ctx: DynamoContext;
   private readonly wakeups: PollingWakeups;
-  /** Writes of this process queue here, so they race only writers of other processes at DynamoDB. */
-  private readonly writeLock = new Mutex();
+  private readonly committer: TransactionCommitter;
   private closed = false;
 
   constructor(
@@ -76,6 +75,7 @@ export class DynamoCatalogStore implements CatalogStore {
       logger,
       "DynamoDB",
     );
+    this.committer = new TransactionCommitter(this.ctx, logger, (revision) => this.wakeups.emit(revision));
   }
 
   async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
@@ -98,12 +98,12 @@ export class DynamoCatalogStore implements CatalogStore {
     return searchPage(this.ctx, query);
   }
 
-  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> {
     const what = `inserting ${record.name} ${record.version}`;
-    const [event] = await this.commit(what, record.name, meta, (versions, revision) =>
+    const [event] = await this.commitVersions(what, record.name, meta, (versions, revision) =>
       planInsert(versions, revision, record, meta),
     );
-    return event as CatalogEvent;
+    return event as ComponentEvent;
   }
 
   async updateVersion(
@@ -112,11 +112,11 @@ export class DynamoCatalogStore implements CatalogStore {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent> {
-    const [event] = await this.commit(`updating ${name} ${version}`, name, meta, (versions, revision) =>
+  ): Promise<ComponentEvent> {
+    const [event] = await this.commitVersions(`updating ${name} ${version}`, name, meta, (versions, revision) =>
       planUpdate(versions, revision, name, version, patch, meta, expectedRevision),
     );
-    return event as CatalogEvent;
+    return event as ComponentEvent;
   }
 
   async deleteVersions(
@@ -124,11 +124,52 @@ export class DynamoCatalogStore implements CatalogStore {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]> {
+  ): Promise<ComponentEvent[]> {
     if (versions !== "all" && versions.length === 0) return [];
-    return this.commit(`deleting versions of ${name}`, name, meta, (stored, revision) =>
+    return this.commitVersions(`deleting versions of ${name}`, name, meta, (stored, revision) =>
       planDelete(stored, revision, name, versions, meta, expectedRevision),
     );
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    this.assertOpen();
+    return readPolicy(this.ctx, name);
+  }
+
+  async setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent> {
+    const [event] = await this.commit(
+      `setting the policy of ${name}`,
+      meta,
+      async () => undefined,
+      (_none, revision) => planSetPolicy(revision, name, mode, meta),
+    );
+    return event as PolicyEvent;
+  }
+
+  async putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent> {
+    const { consumer, name } = registration;
+    const [event] = await this.commit(
+      `registering consumer ${consumer} of ${name}`,
+      meta,
+      () => readConsumer(this.ctx, consumer, name),
+      (existing, revision) => planPutConsumer(existing, revision, registration, meta),
+    );
+    return event as ConsumerEvent;
+  }
+
+  async deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent> {
+    const [event] = await this.commit(
+      `deregistering consumer ${consumer} of ${name}`,
+      meta,
+      () => readConsumer(this.ctx, consumer, name),
+      (existing, revision) => planDeleteConsumer(existing, revision, consumer, name, meta),
+    );
+    return event as ConsumerEvent;
+  }
+
+  async listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    this.assertOpen();
+    return readConsumers(this.ctx, query);
   }
 
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
@@ -210,155 +251,36 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   /**
-   * Reads the revision, then the name's versions, plans the write and sends
-   * it with the counter conditioned on that revision. Because every write
-   * moves the counter, the condition holding proves nothing changed since the
-   * reads, so the plan's checks (exists, expected revision) and the write's
-   * guard, which see those reads, are still true when it commits. A re-plan
-   * after a lost race re-reads and runs the guard again on the new state.
+   * A version write: reads the name's versions (and, for a guarded write,
+   * its policy) and runs the write's guard on them, on every attempt.
    */
-  private async commit(
+  private commitVersions(
     what: string,
     name: string,
     meta: WriteMeta,
     plan: (versions: ComponentRecord[], revision: number) => WritePlan,
-  ): Promise<CatalogEvent[]> {
-    this.assertOpen();
-    // The caller's signal also ends a wait behind this replica's other writes.
-    return this.writeLock.run(() => this.commitUnlocked(what, name, meta, plan), { signal: meta.signal });
-  }
-
-  private async commitUnlocked(
-    what: string,
-    name: string,
-    meta: WriteMeta,
-    plan: (versions: ComponentRecord[], revision: number) => WritePlan,
-  ): Promise<CatalogEvent[]> {
-    const { signal } = meta;
-    for (let attempt = 1; ; attempt++) {
-      // No (re-)planning for a caller that has gone.
-      if (signal?.aborted) throw abortReason(signal);
-      const { current } = await readRevisionBounds(this.ctx);
-      const versions = await readVersions(this.ctx, name);
-      meta.guard?.(versions.map((record) => structuredClone(record)));
-      const writePlan = plan(versions, current);
-      const last = writePlan.events.at(-1);
-      if (!last) return [];
-      const writeId = randomUUID();
-      const items = [
-        ...writePlan.items.map((item) => this.bindTable(this.tagEvent(item, writeId))),
-        this.counterUpdate(current, last.revision),
-      ];
-      checkTransactionSize(items);
-      if (signal?.aborted) throw abortReason(signal);
-      const outcome = await this.send(what, items, signal);
-      if (outcome.kind === "committed" || (await this.landedEarlier(writePlan.events, writeId))) {
-        this.wakeups.emit(last.revision);
-        return writePlan.events;
-      }
-      const counterIndex = items.length - 1;
-      const lostRace = outcome.reasons[counterIndex] === "ConditionalCheckFailed";
-      const transient = outcome.reasons.length === 0 || outcome.reasons.some((code) => TRANSIENT_REASONS.has(code));
-      if (!lostRace && !transient) {
-        const failed = outcome.reasons.indexOf("ConditionalCheckFailed");
-        if (failed !== -1) throw writePlan.conditionFailed(failed, outcome.oldItems[failed]);
-        throw new CatalogError(
-          "INTERNAL",
-          `${what}: DynamoDB cancelled the transaction: ${outcome.reasons.join(", ")}`,
-        );
-      }
-      if (attempt >= MAX_COMMIT_ATTEMPTS) {
-        throw new CatalogError(
-          "UNAVAILABLE",
-          `${what}: lost the race for the catalog revision ${attempt} times to concurrent writers; retry later`,
-        );
-      }
-      this.logger.debug("write lost the revision race; retrying", { what, attempt, reasons: outcome.reasons });
-      await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 8)));
-    }
-  }
-
-  /**
-   * Sends one attempt. An abort of `signal` during the send stops waiting for
-   * the answer (the SDK's abortSignal), not DynamoDB: the transaction may
-   * still have committed, and the caller, answered with the signal's reason,
-   * does not learn which (as with any deadline).
-   */
-  private async send(
-    what: string,
-    items: TransactWriteItem[],
-    signal: AbortSignal | undefined,
-  ): Promise<{ kind: "committed" } | { kind: "cancelled"; reasons: string[]; oldItems: (Item | undefined)[] }> {
-    try {
-      await this.ctx.client.send(
-        new TransactWriteItemsCommand({ TransactItems: items }),
-        signal ? { abortSignal: signal } : {},
+  ): Promise<ComponentEvent[]> {
+    const read = async () => {
+      const { guard } = meta;
+      if (guard === undefined) return readVersions(this.ctx, name);
+      const [versions, policy] = await Promise.all([readVersions(this.ctx, name), readPolicy(this.ctx, name)]);
+      guard(
+        versions.map((record) => structuredClone(record)),
+        policy,
       );
-      return { kind: "committed" };
-    } catch (err) {
-      if (signal?.aborted) throw abortReason(signal);
-      if (err instanceof Error && err.name === "TransactionCanceledException") {
-        const reasons = cancellationReasons(err);
-        return {
-          kind: "cancelled",
-          reasons: reasons.map((r) => r.Code ?? "None"),
-          oldItems: reasons.map((r) => r.Item),
-        };
-      }
-      if (err instanceof Error && err.name === "TransactionConflictException") {
-        return { kind: "cancelled", reasons: [], oldItems: [] };
-      }
-      throw mapDynamoError(err, this.config, what);
-    }
-  }
-
-  /**
-   * Marks the event items of one attempt with its write id, so a transaction
-   * whose first try committed but whose reply was lost (the SDK's retry then
-   * fails its conditions) is recognised as landed instead of being re-planned.
-   */
-  private tagEvent(item: TransactWriteItem, writeId: string): TransactWriteItem {
-    const put = item.Put;
-    if (!put?.Item || put.Item[ATTR.pk]?.S !== EVENT_PK) return item;
-    return { Put: { ...put, Item: { ...put.Item, [ATTR.writeId]: { S: writeId } } } };
-  }
-
-  private async landedEarlier(events: readonly CatalogEvent[], writeId: string): Promise<boolean> {
-    const first = events[0];
-    if (!first) return false;
-    const out = await call(this.config, "checking whether a retried write landed", () =>
-      this.ctx.client.send(
-        new GetItemCommand({
-          TableName: this.config.tableName,
-          Key: key(EVENT_PK, eventSk(first.revision)),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return out.Item?.[ATTR.writeId]?.S === writeId;
-  }
-
-  private counterUpdate(expected: number, next: number): TransactWriteItem {
-    return {
-      Update: {
-        TableName: this.config.tableName,
-        Key: revisionKey(),
-        UpdateExpression: "SET #cur = :next",
-        ConditionExpression: expected === 0 ? "attribute_not_exists(#cur) OR #cur = :expected" : "#cur = :expected",
-        ExpressionAttributeNames: { "#cur": ATTR.current },
-        ExpressionAttributeValues: { ":next": { N: String(next) }, ":expected": { N: String(expected) } },
-      },
+      return versions;
     };
+    return this.commit(what, meta, read, plan);
   }
 
-  /** Plans are built without the table name; every operation goes to this store's table. */
-  private bindTable(item: TransactWriteItem): TransactWriteItem {
-    const table = this.config.tableName;
-    if (item.Put) return { Put: { ...item.Put, TableName: table } };
-    if (item.Delete) return { Delete: { ...item.Delete, TableName: table } };
-    if (item.Update) return { Update: { ...item.Update, TableName: table } };
-    if (item.ConditionCheck) return { ConditionCheck: { ...item.ConditionCheck, TableName: table } };
-    return item;
+  private commit<S, E extends CatalogEvent>(
+    what: string,
+    meta: WriteMeta,
+    read: () => Promise<S>,
+    plan: (state: S, revision: number) => WritePlan<E>,
+  ): Promise<E[]> {
+    this.assertOpen();
+    return this.committer.commit(what, meta, read, plan);
   }
 
   private async deleteBatch(requests: WriteRequest[]): Promise<void> {
@@ -377,20 +299,6 @@ export class DynamoCatalogStore implements CatalogStore {
       throw storeClosed(`dynamodb store (table ${this.config.tableName})`);
     }
   }
-}
-
-interface CancellationReason {
-  Code?: string;
-  Item?: Item;
-}
-
-function cancellationReasons(err: Error): CancellationReason[] {
-  const reasons = (err as { CancellationReasons?: unknown }).CancellationReasons;
-  return Array.isArray(reasons) ? (reasons as CancellationReason[]) : [];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -9,7 +9,13 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { CatalogError } from "../../errors/index.js";
 import { pad, sortableVersion, timeKey } from "../core/ordering.js";
 import { withActors } from "../core/patch.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import {
+  type CatalogEvent,
+  type ComponentRecord,
+  type ConsumerRecord,
+  isComponentEvent,
+  type PolicyRecord,
+} from "../records.js";
 
 export type Item = Record<string, AttributeValue>;
 
@@ -46,6 +52,12 @@ export type RowKind = "LATEST" | "VERSION";
 export const COMPONENT_PREFIX = "COMPONENT#";
 export const VERSION_PREFIX = "VERSION#";
 export const LATEST_SK = "LATEST";
+/** A name's compatibility policy, in its component partition. */
+export const POLICY_SK = "POLICY";
+/** A component's registrations: partition CONSUMERS#<name>, sort key the consumer. */
+export const CONSUMERS_OF_PREFIX = "CONSUMERS#";
+/** A consumer's registrations: partition CONSUMER#<consumer>, sort key the component name. */
+export const CONSUMER_PREFIX = "CONSUMER#";
 export const EVENT_PK = "EVENT";
 export const META_PK = "CATALOG";
 export const REVISION_SK = "REVISION";
@@ -106,6 +118,25 @@ export function recordItem(kind: RowKind, record: ComponentRecord): Item {
   };
 }
 
+export function policyItem(policy: PolicyRecord): Item {
+  return { ...key(componentPk(policy.name), POLICY_SK), [ATTR.doc]: { S: JSON.stringify(policy) } };
+}
+
+/** The two keys of a registration: in its component's partition and in its consumer's. */
+export function consumerKeys(consumer: string, name: string): [Item, Item] {
+  return [key(`${CONSUMERS_OF_PREFIX}${name}`, consumer), key(`${CONSUMER_PREFIX}${consumer}`, name)];
+}
+
+/** The two items of a registration (see consumerKeys), each holding it whole. */
+export function consumerItems(record: ConsumerRecord): [Item, Item] {
+  const doc = { [ATTR.doc]: { S: JSON.stringify(record) } };
+  const [byComponent, byConsumer] = consumerKeys(record.consumer, record.name);
+  return [
+    { ...byComponent, ...doc },
+    { ...byConsumer, ...doc },
+  ];
+}
+
 export function eventItem(event: CatalogEvent): Item {
   return { ...key(EVENT_PK, eventSk(event.revision)), [ATTR.doc]: { S: JSON.stringify(event) } };
 }
@@ -124,7 +155,15 @@ export function recordOf(item: Item): ComponentRecord {
 
 export function eventOf(item: Item): CatalogEvent {
   const event = JSON.parse(docOf(item)) as CatalogEvent;
-  return { ...event, component: withActors(event.component) };
+  return isComponentEvent(event) ? { ...event, component: withActors(event.component) } : event;
+}
+
+export function policyOf(item: Item): PolicyRecord {
+  return JSON.parse(docOf(item)) as PolicyRecord;
+}
+
+export function consumerOf(item: Item): ConsumerRecord {
+  return JSON.parse(docOf(item)) as ConsumerRecord;
 }
 
 export function numberAttr(item: Item | undefined, name: string): number {

@@ -6,12 +6,17 @@
 import { type DynamoDBClient, GetItemCommand, QueryCommand, type QueryCommandInput } from "@aws-sdk/client-dynamodb";
 import type { DynamoDbConfig } from "../../config/schema.js";
 import { parseVersion } from "../../semver/index.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import { sortConsumers } from "../core/registry.js";
+import type { CatalogEvent, ComponentRecord, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import type { RevisionBounds } from "../store.js";
 import { call } from "./client.js";
 import {
   ATTR,
+  CONSUMER_PREFIX,
+  CONSUMERS_OF_PREFIX,
   componentPk,
+  consumerKeys,
+  consumerOf,
   EVENT_PK,
   eventOf,
   eventSk,
@@ -19,6 +24,8 @@ import {
   key,
   LATEST_SK,
   numberAttr,
+  POLICY_SK,
+  policyOf,
   recordOf,
   revisionKey,
   VERSION_PREFIX,
@@ -119,4 +126,33 @@ export async function* eventKeysThrough(ctx: DynamoContext, throughRevision: num
     ProjectionExpression: "#pk, #sk",
     ConsistentRead: true,
   });
+}
+
+export async function readPolicy(ctx: DynamoContext, name: string): Promise<PolicyRecord | undefined> {
+  const item = await getItem(ctx, `reading the policy of ${name}`, key(componentPk(name), POLICY_SK));
+  return item ? policyOf(item) : undefined;
+}
+
+export async function readConsumer(
+  ctx: DynamoContext,
+  consumer: string,
+  name: string,
+): Promise<ConsumerRecord | undefined> {
+  const item = await getItem(ctx, `reading consumer ${consumer} of ${name}`, consumerKeys(consumer, name)[0]);
+  return item ? consumerOf(item) : undefined;
+}
+
+/** One component's registrations (its CONSUMERS# partition) or one consumer's (its CONSUMER# partition). */
+export async function readConsumers(ctx: DynamoContext, query: ConsumerQuery): Promise<ConsumerRecord[]> {
+  const pk = "name" in query ? `${CONSUMERS_OF_PREFIX}${query.name}` : `${CONSUMER_PREFIX}${query.consumer}`;
+  const records: ConsumerRecord[] = [];
+  const items = queryItems(ctx, "listing consumers", {
+    KeyConditionExpression: "#pk = :pk",
+    ExpressionAttributeNames: { "#pk": ATTR.pk },
+    ExpressionAttributeValues: { ":pk": { S: pk } },
+    ConsistentRead: true,
+  });
+  for await (const item of items) records.push(consumerOf(item));
+  // The sort key is the order already; sorting again keeps the one comparison every backend uses.
+  return sortConsumers(records, query);
 }

@@ -7,7 +7,7 @@
  */
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { CatalogError, REASONS } from "../../errors/index.js";
-import { pickLatest, sortDescending, versionKey } from "../../semver/index.js";
+import { sortDescending, versionKey } from "../../semver/index.js";
 import {
   checkExpectedRevision,
   componentNotFound,
@@ -15,8 +15,17 @@ import {
   staleRevision,
   versionExists,
 } from "../core/errors.js";
-import { updatedRecord } from "../core/patch.js";
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import { latestOf } from "../core/ordering.js";
+import { updateEvent } from "../core/patch.js";
+import {
+  type CatalogEvent,
+  type ComponentEvent,
+  type ComponentRecord,
+  eventSubject,
+  type MutablePatch,
+  type NewComponentRecord,
+  type WriteMeta,
+} from "../records.js";
 import {
   ATTR,
   componentPk,
@@ -32,8 +41,8 @@ import {
   versionSk,
 } from "./models.js";
 
-export interface WritePlan {
-  events: CatalogEvent[];
+export interface WritePlan<E extends CatalogEvent = ComponentEvent> {
+  events: E[];
   /** Transaction items without the revision counter update. */
   items: TransactWriteItem[];
   /** The error a failed condition on items[index] means (the old item when it existed). */
@@ -50,14 +59,6 @@ function findVersion(versions: readonly ComponentRecord[], version: string): Com
   return versions.find((record) => versionKey(record.version) === wanted);
 }
 
-function latestOf(versions: readonly ComponentRecord[]): ComponentRecord | undefined {
-  return pickLatest(
-    versions,
-    (r) => r.version,
-    (r) => r.deprecation.deprecated,
-  );
-}
-
 function latestItem(name: string, versions: readonly ComponentRecord[]): TransactWriteItem {
   const latest = latestOf(versions);
   return latest
@@ -70,7 +71,7 @@ function put(item: Item): { TableName: string; Item: Item } {
 }
 
 /** Refuses items DynamoDB would reject for size, naming the limit, before anything is sent. */
-function checkItemSize(item: Item, what: string): void {
+export function checkItemSize(item: Item, what: string): void {
   const size = itemSize(item);
   if (size > LIMITS.itemBytes) {
     throw CatalogError.invalid([
@@ -85,12 +86,10 @@ function checkItemSize(item: Item, what: string): void {
   }
 }
 
-function eventPut(event: CatalogEvent): TransactWriteItem {
+export function eventPut(event: CatalogEvent): TransactWriteItem {
   const item = eventItem(event);
-  checkItemSize(
-    item,
-    `component "${event.component.name}" version ${event.component.version} (as its ${event.type} event)`,
-  );
+  const version = "component" in event ? ` version ${event.component.version}` : "";
+  checkItemSize(item, `component "${eventSubject(event)}"${version} (as its ${event.type} event)`);
   return {
     Put: {
       ...put(item),
@@ -147,7 +146,7 @@ export function planInsert(
     createActor: meta.actor,
     updateActor: meta.actor,
   };
-  const event: CatalogEvent = {
+  const event: ComponentEvent = {
     revision: next,
     type: "created",
     time: meta.time,
@@ -173,15 +172,8 @@ export function planUpdate(
   const existing = findVersion(versions, version);
   if (!existing) throw notFound(name, version);
   checkExpectedRevision(existing, expectedRevision);
-  const next = revision + 1;
-  const updated = updatedRecord(existing, structuredClone(patch), meta, next);
-  const event: CatalogEvent = {
-    revision: next,
-    type: "updated",
-    time: meta.time,
-    component: updated,
-    actor: meta.actor,
-  };
+  const event = updateEvent(existing, structuredClone(patch), meta, revision + 1);
+  const updated = event.component;
   const remaining = versions.map((record) => (record === existing ? updated : record));
   return {
     events: [event],
@@ -229,7 +221,7 @@ export function planDelete(
         `${MAX_VERSIONS_PER_DELETE} named versions`,
     );
   }
-  const events: CatalogEvent[] = targets.map((component, i) => ({
+  const events: ComponentEvent[] = targets.map((component, i) => ({
     revision: revision + 1 + i,
     type: "deleted",
     time: meta.time,
@@ -239,7 +231,7 @@ export function planDelete(
   const removed = new Set(targets);
   const items: TransactWriteItem[] = [];
   targets.forEach((target, i) => {
-    const event = events[i] as CatalogEvent;
+    const event = events[i] as ComponentEvent;
     items.push(
       {
         Delete: {
@@ -274,7 +266,7 @@ function changedSinceRead(record: ComponentRecord, expectedRevision: number | un
 }
 
 /** A condition that only a write outside this store's protocol can fail (e.g. an event slot already taken). */
-function conflict(index: number): CatalogError {
+export function conflict(index: number): CatalogError {
   return new CatalogError("ABORTED", `a concurrent write changed the catalog (transaction item ${index}); retry`);
 }
 

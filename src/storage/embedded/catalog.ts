@@ -79,6 +79,8 @@ export class EmbeddedCatalogStore extends InProcessCatalogStore {
         compacted: throughRevision,
         slots: this.state.slots(),
         count: this.state.versionCount,
+        policies: this.state.registry.policies(),
+        consumers: [...this.state.registry.consumers()],
       },
       { dir, fsync },
     );
@@ -165,11 +167,12 @@ async function recover(
 ): Promise<{ state: CatalogState; logSize: number }> {
   const state = new CatalogState();
   state.beginBulkLoad();
-  const snapshot = (await readSnapshot(
-    join(dir, SNAPSHOT_FILE),
-    (header) => state.beginSnapshot(header.revision, header.compacted, header.sorted),
-    (slot) => state.restoreSlot(slot),
-  )) ?? { revision: 0, compacted: 0 };
+  const snapshot = (await readSnapshot(join(dir, SNAPSHOT_FILE), {
+    header: (header) => state.beginSnapshot(header.revision, header.compacted, header.sorted),
+    slot: (slot) => state.restoreSlot(slot),
+    policy: (policy) => state.registry.setPolicy(policy),
+    consumer: (consumer) => state.registry.putConsumer(consumer),
+  })) ?? { revision: 0, compacted: 0 };
   // A crash between writing the snapshot and rewriting the log leaves events the snapshot compacted.
   let last = snapshot.compacted;
   let count = 0;

@@ -1,9 +1,12 @@
 /**
  * The snapshot written by compaction: a header line (revision, compacted
- * mark, version count) then one version per line, by name and SemVer-
- * descending within a name, as the engine holds it:
+ * mark, version, policy and registration counts) then one version per line,
+ * by name and SemVer-descending within a name, as the engine holds it:
  *
- *   ["name","version",updateMs,updateRevision,deprecated,"provider","category","engine",{labels}]<TAB><compact record>
+ *   ["name","version",updateMs,updateRevision,deprecated,"provider","category","engine",{labels},yanked]<TAB><compact record>
+ *
+ * then one compatibility policy per line (`{"policy":{...}}`) and one
+ * consumer registration per line (`{"consumer":{...}}`).
  *
  * The compact record (inprocess/record-codec.ts) is kept byte for byte, so
  * opening a snapshot parses only each line's small prefix and never
@@ -14,18 +17,21 @@
  * and handed over a version at a time (a million versions are larger than
  * one JavaScript string may be, and nothing of a line outlives it but the
  * version the engine keeps).
- * Format 1 (one JSON record per line) is still read.
+ * Formats 2 (a 9-element prefix, no policies or registrations) and 1 (one
+ * JSON record per line) are still read.
  */
 import { timeKey } from "../core/ordering.js";
 import { withActors } from "../core/patch.js";
 import { encodeRecord } from "../inprocess/record-codec.js";
 import type { SnapshotSlot, VersionSlot } from "../inprocess/state.js";
-import type { ComponentRecord } from "../records.js";
+import type { ComponentRecord, ConsumerRecord, PolicyRecord } from "../records.js";
 import { chunkLines, type Line, readLines, replaceFile } from "./files.js";
 import { corruption } from "./wal.js";
 
-const FORMAT = "nestor-embedded-snapshot/2";
+const FORMAT = "nestor-embedded-snapshot/3";
+const FORMAT_PREFIXED = "nestor-embedded-snapshot/2";
 const FORMAT_RECORDS = "nestor-embedded-snapshot/1";
+const FORMATS: readonly unknown[] = [FORMAT, FORMAT_PREFIXED, FORMAT_RECORDS];
 
 /** What a snapshot's header says. */
 export interface SnapshotHeader {
@@ -37,9 +43,19 @@ export interface SnapshotHeader {
   sorted: boolean;
 }
 
+/** What a snapshot holds: the versions (and their count), the policies and the registrations. */
+export interface SnapshotContents {
+  revision: number;
+  compacted: number;
+  slots: Iterable<VersionSlot>;
+  count: number;
+  policies: readonly PolicyRecord[];
+  consumers: readonly ConsumerRecord[];
+}
+
 export async function writeSnapshot(
   file: string,
-  snapshot: { revision: number; compacted: number; slots: Iterable<VersionSlot>; count: number },
+  snapshot: SnapshotContents,
   options: { fsync: boolean; dir: string },
 ): Promise<void> {
   const header = JSON.stringify({
@@ -47,6 +63,8 @@ export async function writeSnapshot(
     revision: snapshot.revision,
     compacted: snapshot.compacted,
     records: snapshot.count,
+    policies: snapshot.policies.length,
+    consumers: snapshot.consumers.length,
   });
   function* lines(): Iterable<string> {
     yield header;
@@ -61,51 +79,87 @@ export async function writeSnapshot(
         slot.category,
         slot.engine,
         slot.labels,
+        slot.yanked ? 1 : 0,
       ];
       yield `${JSON.stringify(prefix)}\t${slot.blob}`;
     }
+    for (const policy of snapshot.policies) yield JSON.stringify({ policy });
+    for (const consumer of snapshot.consumers) yield JSON.stringify({ consumer });
   }
   await replaceFile(file, chunkLines(lines()), options);
 }
 
+/** Where readSnapshot hands what it reads, as it reads it. */
+export interface SnapshotSink {
+  header(header: SnapshotHeader): void;
+  slot(slot: SnapshotSlot): void;
+  policy(policy: PolicyRecord): void;
+  consumer(consumer: ConsumerRecord): void;
+}
+
+/** Lines each section of a snapshot holds, as its header promises them. */
+interface Sections {
+  records: number;
+  policies: number;
+  consumers: number;
+}
+
 /**
- * Reads the snapshot, handing its header to `onHeader` and then each version
- * to `onSlot` as it is read; undefined when there is none.
+ * Reads the snapshot, handing its header and then each version, policy and
+ * registration to `sink` as it is read; undefined when there is none.
  */
-export async function readSnapshot(
-  file: string,
-  onHeader: (header: SnapshotHeader) => void,
-  onSlot: (slot: SnapshotSlot) => void,
-): Promise<SnapshotHeader | undefined> {
+export async function readSnapshot(file: string, sink: SnapshotSink): Promise<SnapshotHeader | undefined> {
   let header: SnapshotHeader | undefined;
   let format: unknown;
-  let promised = 0;
+  let promised: Sections = { records: 0, policies: 0, consumers: 0 };
   let count = 0;
   const found = await readLines(file, (line) => {
     if (header === undefined) {
       const raw = parseHeader(file, line.text());
       format = raw.format;
-      promised = raw.records as number;
-      header = { revision: raw.revision as number, compacted: raw.compacted as number, sorted: format === FORMAT };
-      onHeader(header);
+      promised = {
+        records: raw.records as number,
+        policies: (raw.policies as number | undefined) ?? 0,
+        consumers: (raw.consumers as number | undefined) ?? 0,
+      };
+      header = {
+        revision: raw.revision as number,
+        compacted: raw.compacted as number,
+        sorted: format !== FORMAT_RECORDS,
+      };
+      sink.header(header);
       return;
     }
     count += 1;
-    onSlot(format === FORMAT ? slotOfLine(file, line) : slotOfRecordLine(file, line.number, line.text()));
+    if (count <= promised.records) {
+      sink.slot(format === FORMAT_RECORDS ? slotOfRecordLine(file, line.number, line.text()) : slotOfLine(file, line));
+    } else if (count <= promised.records + promised.policies) {
+      sink.policy(registryLine(file, line.number, line.text(), "policy") as unknown as PolicyRecord);
+    } else {
+      sink.consumer(registryLine(file, line.number, line.text(), "consumer") as unknown as ConsumerRecord);
+    }
   });
   if (!found) return undefined;
   if (header === undefined) throw corruption(file, 1, "the header is missing");
-  if (count !== promised) {
-    throw corruption(file, count + 1, `the header promises ${promised} records but ${count} follow`);
+  const total = promised.records + promised.policies + promised.consumers;
+  if (count !== total) {
+    throw corruption(file, count + 1, `the header promises ${total} lines of records but ${count} follow`);
   }
   return header;
+}
+
+/** The object under `member` of a policy or registration line. */
+function registryLine(file: string, number: number, text: string, member: "policy" | "consumer"): object {
+  const value = parseObject(file, number, text)[member];
+  if (value === null || typeof value !== "object") throw corruption(file, number, `the line holds no ${member}`);
+  return value;
 }
 
 function parseHeader(file: string, line: string): Record<string, unknown> {
   const header = parseObject(file, 1, line);
   const { format, revision, compacted, records } = header;
   if (
-    (format !== FORMAT && format !== FORMAT_RECORDS) ||
+    !FORMATS.includes(format) ||
     !Number.isSafeInteger(revision) ||
     !Number.isSafeInteger(compacted) ||
     !Number.isSafeInteger(records)
@@ -124,16 +178,18 @@ function slotOfLine(file: string, line: Line): SnapshotSlot {
   } catch {
     throw corruption(file, line.number, "the version's prefix is not JSON");
   }
-  if (!Array.isArray(prefix) || prefix.length !== 9) {
+  // Format 2 prefixes have 9 elements (no yanked flag: nothing was yanked then).
+  if (!Array.isArray(prefix) || (prefix.length !== 9 && prefix.length !== 10)) {
     throw corruption(file, line.number, "the version's prefix is not one");
   }
-  const [name, version, updateMs, updateRevision, deprecated, provider, category, engine, labels] = prefix;
+  const [name, version, updateMs, updateRevision, deprecated, provider, category, engine, labels, yanked] = prefix;
   return {
     name,
     version,
     updateMs,
     updateRevision,
     deprecated: deprecated === 1,
+    yanked: yanked === 1,
     provider,
     category,
     engine,
@@ -151,6 +207,7 @@ function slotOfRecordLine(file: string, number: number, line: string): SnapshotS
     updateMs: timeKey(record.updateTime),
     updateRevision: record.updateRevision,
     deprecated: record.deprecation.deprecated,
+    yanked: record.yank !== undefined,
     provider: record.provider,
     category: record.category,
     engine: record.deployment.engine,

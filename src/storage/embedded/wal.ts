@@ -56,16 +56,19 @@ function parseEntry(text: string): WalEntry | string {
     return "missing batch or of";
   }
   if (event === null || typeof event !== "object") return "missing event";
-  const { revision, type, component } = event as Record<string, unknown>;
-  if (
-    !Number.isSafeInteger(revision) ||
-    typeof type !== "string" ||
-    component === null ||
-    typeof component !== "object"
-  ) {
-    return "the event lacks revision, type or component";
+  const { revision, type } = event as Record<string, unknown>;
+  const payload = payloadOf(event as Record<string, unknown>);
+  if (!Number.isSafeInteger(revision) || typeof type !== "string" || payload === null || typeof payload !== "object") {
+    return "the event lacks revision, type or payload";
   }
   return { batch: batch as number, of: of as number, event: event as CatalogEvent };
+}
+
+/** An event's payload: its component, policy or registration, by kind. */
+function payloadOf(event: Record<string, unknown>): unknown {
+  if (event.type === "policy_changed") return event.policy;
+  if (event.type === "consumer_registered" || event.type === "consumer_deregistered") return event.consumer;
+  return event.component;
 }
 
 /** What scanning the log found besides its writes. */

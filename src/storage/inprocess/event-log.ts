@@ -1,21 +1,25 @@
 /**
  * The event log as the in-process engine keeps it: parallel arrays (type,
- * time, actor, the component's compact form) instead of one object tree per
- * event. An event's component shares its blob with the version it created
- * or changed, so a catalog's log costs a few words per event beyond the
- * versions themselves.
+ * time, actor, the payload's compact form) instead of one object tree per
+ * event. A component event's payload shares its blob with the version it
+ * created or changed, so a catalog's log costs a few words per event beyond
+ * the versions themselves. The lifecycle flags a version had before an
+ * update are few and kept aside, by revision.
  */
-import type { EventType } from "../records.js";
+import { EVENT_TYPES, type EventType, type LifecycleFlags } from "../records.js";
 
-const TYPES: readonly EventType[] = ["created", "updated", "deleted"];
-
-/** One logged event, its component still in compact form. */
+/**
+ * One logged event, its payload still in compact form: a component event's
+ * record in the record codec's form, a policy or a registration as JSON.
+ */
 export interface LoggedEvent {
   revision: number;
   type: EventType;
   time: string;
   actor: string;
   blob: string;
+  /** A component update's lifecycle flags before it (see ComponentEvent.before). */
+  before?: LifecycleFlags;
 }
 
 export class EventLogArrays {
@@ -25,6 +29,7 @@ export class EventLogArrays {
   private blobs: string[] = [];
   /** Times whose ISO text is not what toISOString gives back for them, by revision. */
   private readonly oddTimes = new Map<number, string>();
+  private readonly befores = new Map<number, LifecycleFlags>();
 
   /** The revision of the first event held is `base + 1`. */
   constructor(private base = 0) {}
@@ -40,7 +45,8 @@ export class EventLogArrays {
 
   push(event: LoggedEvent): void {
     const ms = Date.parse(event.time);
-    this.types.push(TYPES.indexOf(event.type));
+    this.types.push(EVENT_TYPES.indexOf(event.type));
+    if (event.before !== undefined) this.befores.set(event.revision, event.before);
     this.times.push(ms);
     if (Number.isNaN(ms) || new Date(ms).toISOString() !== event.time) this.oddTimes.set(event.revision, event.time);
     this.actors.push(event.actor);
@@ -53,13 +59,16 @@ export class EventLogArrays {
     const stop = Math.min(end, this.types.length);
     for (let i = Math.max(0, start); i < stop; i++) {
       const revision = this.base + 1 + i;
-      events.push({
+      const event: LoggedEvent = {
         revision,
-        type: TYPES[this.types[i] as number] as EventType,
+        type: EVENT_TYPES[this.types[i] as number] as EventType,
         time: this.oddTimes.get(revision) ?? new Date(this.times[i] as number).toISOString(),
         actor: this.actors[i] as string,
         blob: this.blobs[i] as string,
-      });
+      };
+      const before = this.befores.get(revision);
+      if (before !== undefined) event.before = before;
+      events.push(event);
     }
     return events;
   }
@@ -73,6 +82,7 @@ export class EventLogArrays {
     this.actors = this.actors.slice(count);
     this.blobs = this.blobs.slice(count);
     for (const odd of this.oddTimes.keys()) if (odd <= revision) this.oddTimes.delete(odd);
+    for (const kept of this.befores.keys()) if (kept <= revision) this.befores.delete(kept);
     this.base += count;
   }
 
@@ -83,6 +93,7 @@ export class EventLogArrays {
     this.actors = [];
     this.blobs = [];
     this.oddTimes.clear();
+    this.befores.clear();
     this.base = revision;
   }
 }

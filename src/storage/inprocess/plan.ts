@@ -4,16 +4,33 @@
  * anything. The caller persists the events, then applies them.
  */
 import { sortDescending, versionKey } from "../../semver/index.js";
-import { checkExpectedRevision, componentNotFound, versionExists, versionNotFound } from "../core/errors.js";
-import { updatedRecord } from "../core/patch.js";
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import {
+  checkExpectedRevision,
+  componentNotFound,
+  consumerNotFound,
+  versionExists,
+  versionNotFound,
+} from "../core/errors.js";
+import { updateEvent } from "../core/patch.js";
+import { consumerRecordOf, policyRecordOf } from "../core/registry.js";
+import type {
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  WriteMeta,
+} from "../records.js";
 import { frozenCopy } from "./freeze.js";
 import type { CatalogState, VersionSlot } from "./state.js";
 
 /** A slot's record, decoded (the store's RecordDecoder). */
 export type Decode = (slot: VersionSlot) => ComponentRecord;
 
-export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): CatalogEvent {
+export function planInsert(state: CatalogState, record: NewComponentRecord, meta: WriteMeta): ComponentEvent {
   const existing = state.getSlot(record.name, record.version);
   if (existing) throw versionExists(existing);
   const revision = state.revision + 1;
@@ -37,12 +54,10 @@ export function planUpdate(
   patch: MutablePatch,
   meta: WriteMeta,
   expectedRevision: number | undefined,
-): CatalogEvent {
+): ComponentEvent {
   const existing = decode(requireVersion(state, name, version));
   checkExpectedRevision(existing, expectedRevision);
-  const revision = state.revision + 1;
-  const updated = updatedRecord(existing, frozenCopy(patch), meta, revision);
-  return { revision, type: "updated", time: meta.time, component: updated, actor: meta.actor };
+  return updateEvent(existing, frozenCopy(patch), meta, state.revision + 1);
 }
 
 export function planDelete(
@@ -52,7 +67,7 @@ export function planDelete(
   versions: readonly string[] | "all",
   meta: WriteMeta,
   expectedRevision: number | undefined,
-): CatalogEvent[] {
+): ComponentEvent[] {
   let targets: ComponentRecord[];
   if (versions === "all") {
     const entry = state.entry(name);
@@ -77,4 +92,39 @@ function requireVersion(state: CatalogState, name: string, version: string): Ver
   const slot = state.getSlot(name, version);
   if (!slot) throw versionNotFound(name, version);
   return slot;
+}
+
+export function planSetPolicy(
+  state: CatalogState,
+  name: string,
+  mode: CompatibilityMode,
+  meta: WriteMeta,
+): PolicyEvent {
+  const revision = state.revision + 1;
+  const policy = policyRecordOf(name, mode, meta, revision);
+  return { revision, type: "policy_changed", time: meta.time, policy, actor: meta.actor };
+}
+
+export function planPutConsumer(state: CatalogState, registration: NewConsumerRecord, meta: WriteMeta): ConsumerEvent {
+  const revision = state.revision + 1;
+  const existing = state.registry.consumer(registration.consumer, registration.name);
+  const consumer = consumerRecordOf(existing, frozenCopy(registration), meta, revision);
+  return { revision, type: "consumer_registered", time: meta.time, consumer, actor: meta.actor };
+}
+
+export function planDeleteConsumer(
+  state: CatalogState,
+  consumer: string,
+  name: string,
+  meta: WriteMeta,
+): ConsumerEvent {
+  const existing = state.registry.consumer(consumer, name);
+  if (existing === undefined) throw consumerNotFound(consumer, name);
+  return {
+    revision: state.revision + 1,
+    type: "consumer_deregistered",
+    time: meta.time,
+    consumer: existing,
+    actor: meta.actor,
+  };
 }

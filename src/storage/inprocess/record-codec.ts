@@ -92,15 +92,26 @@ function decodeOutput(values: JsonValue[]): OutputSpec {
   };
 }
 
+/** [deprecated, message, time, [replacement name, constraint], sunset time], trailing absent parts left out. */
 function encodeDeprecation(deprecation: Deprecation): JsonValue[] {
-  const values: JsonValue[] = [deprecation.deprecated ? 1 : 0, deprecation.message];
-  if (deprecation.time !== undefined) values.push(deprecation.time);
-  return values;
+  const { replacement, sunsetTime, time } = deprecation;
+  return trimmed([
+    deprecation.deprecated ? 1 : 0,
+    deprecation.message,
+    time ?? null,
+    replacement === undefined ? null : [replacement.name, replacement.constraint],
+    sunsetTime ?? null,
+  ]);
 }
 
 function decodeDeprecation(values: JsonValue[]): Deprecation {
-  const deprecation: Deprecation = { deprecated: values[0] === 1, message: values[1] as string };
-  if (values.length > 2) deprecation.time = values[2] as string;
+  const deprecation: Deprecation = { deprecated: values[0] === 1, message: (values[1] as string | undefined) ?? "" };
+  const [, , time, replacement, sunsetTime] = values;
+  if (typeof time === "string") deprecation.time = time;
+  if (Array.isArray(replacement)) {
+    deprecation.replacement = { name: replacement[0] as string, constraint: replacement[1] as string };
+  }
+  if (typeof sunsetTime === "string") deprecation.sunsetTime = sunsetTime;
   return deprecation;
 }
 
@@ -126,6 +137,8 @@ export function encodeRecord(record: ComponentRecord): string {
     record.createActor,
     record.updateActor,
   ];
+  // Only yanked versions carry the last position, so records of before yanking decode as they were.
+  if (record.yank !== undefined) positional.push([record.yank.time, record.yank.actor, record.yank.reason]);
   return JSON.stringify(positional);
 }
 
@@ -159,6 +172,9 @@ export function decodeRecord(blob: string): ComponentRecord {
   if (Array.isArray(source)) {
     record.source = { repository: source[0], commit: source[1], path: source[2] } as SourceRef;
   }
+  const yank = v[18];
+  if (Array.isArray(yank))
+    record.yank = { time: yank[0] as string, actor: yank[1] as string, reason: yank[2] as string };
   return record;
 }
 

@@ -17,6 +17,8 @@ export interface VersionSlot extends FilterFields {
   readonly key: string;
   readonly updateMs: number;
   readonly updateRevision: number;
+  /** Set while the version is yanked: no "latest" or constraint resolves to it. */
+  readonly yanked: boolean;
   /** The record's compact form. */
   readonly blob: string;
 }
@@ -53,6 +55,7 @@ export function slotOf(record: ComponentRecord, blob: string, name: string, stri
     updateMs: timeKey(record.updateTime),
     updateRevision: record.updateRevision,
     deprecated: record.deprecation.deprecated,
+    yanked: record.yank !== undefined,
     provider: strings.intern(record.provider),
     category: strings.intern(record.category),
     engine: strings.intern(record.deployment.engine),

@@ -1,21 +1,22 @@
 /**
  * The catalog held in memory: a compact slot per stored version (slot.ts:
- * the record's compact form plus what indexes read), the event log
- * (event-log.ts), the revision, and the sorted indexes that keep list reads
- * proportional to the page. Every change goes through `apply(event)`: the
- * event carries the full record, so the same path serves live writes and
- * replay of a persisted log. Records are decoded only when a read hands one
+ * the record's compact form plus what indexes read), the registry of
+ * policies and consumers (registry.ts), the event log (event-log.ts), the
+ * revision, and the sorted indexes that keep list reads proportional to the
+ * page. Every change goes through `apply(event)`: the event carries the full
+ * record, so the same path serves live writes and replay of a persisted log. Records are decoded only when a read hands one
  * out (the store's RecordDecoder).
  */
 import { compareVersions, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
 import { compactedAway } from "../core/errors.js";
 import { compareNames, type ListOrder } from "../core/ordering.js";
 import { withActors } from "../core/patch.js";
-import type { CatalogEvent } from "../records.js";
+import { type CatalogEvent, type ComponentEvent, isComponentEvent } from "../records.js";
 import type { RevisionBounds } from "../store.js";
 import { EventLogArrays, type LoggedEvent } from "./event-log.js";
 import { KeysetIndex } from "./keyset-index.js";
 import { encodeRecord } from "./record-codec.js";
+import { RegistryState } from "./registry.js";
 import { Interner, slotOf, type VersionSlot } from "./slot.js";
 import { SortedArray } from "./sorted-array.js";
 
@@ -39,6 +40,7 @@ export class CatalogState {
   private readonly latestByTime = { asc: timeIndex(false, false), desc: timeIndex(true, false) };
   private readonly versionsByTime = { asc: timeIndex(false, true), desc: timeIndex(true, true) };
   private readonly log = new EventLogArrays();
+  readonly registry = new RegistryState();
   private readonly strings = new Interner();
   /** While bulk loading, indexes are rebuilt once at the end instead of per event. */
   private bulkLoading = false;
@@ -128,16 +130,17 @@ export class CatalogState {
   }
 
   /**
-   * Commits one event: the version change, the log entry and the revision.
-   * Returns the compact form of the event's component (shared with the
-   * version it wrote), so the caller can cache the record it already holds.
+   * Commits one event: the version or registry change, the log entry and the
+   * revision. Returns the compact form of the event's payload (for a
+   * component event shared with the version it wrote), so the caller can
+   * cache the record it already holds.
    */
   apply(applied: CatalogEvent): string {
     if (applied.revision !== this.revision + 1) {
       throw new Error(`event revision ${applied.revision} does not follow catalog revision ${this.revision}`);
     }
-    const blob = this.applyVersionChange(applied);
-    this.log.push({ revision: applied.revision, type: applied.type, time: applied.time, actor: applied.actor, blob });
+    const blob = isComponentEvent(applied) ? this.applyVersionChange(applied) : this.applyRegistryChange(applied);
+    this.log.push(loggedOf(applied, blob));
     this.revision = applied.revision;
     return blob;
   }
@@ -166,6 +169,10 @@ export class CatalogState {
     if (event.revision !== expected) {
       throw new Error(`event revision ${event.revision} is not the expected ${expected}`);
     }
+    if (!isComponentEvent(event)) {
+      this.log.push(loggedOf(event, registryBlob(event)));
+      return;
+    }
     const component = withActors(event.component);
     // The version as the snapshot holds it is often exactly this event's component: share its form.
     const current = this.getSlot(component.name, component.version);
@@ -173,7 +180,7 @@ export class CatalogState {
       current !== undefined && current.updateRevision === component.updateRevision
         ? current.blob
         : encodeRecord(component);
-    this.log.push({ revision: event.revision, type: event.type, time: event.time, actor: event.actor, blob });
+    this.log.push(loggedOf(event, blob));
   }
 
   beginBulkLoad(): void {
@@ -221,6 +228,7 @@ export class CatalogState {
       updateMs: stored.updateMs,
       updateRevision: stored.updateRevision,
       deprecated: stored.deprecated,
+      yanked: stored.yanked,
       provider: this.strings.intern(stored.provider),
       category: this.strings.intern(stored.category),
       engine: this.strings.intern(stored.engine),
@@ -229,8 +237,16 @@ export class CatalogState {
     };
   }
 
+  /** The registry change of a policy or consumer event; the form the log keeps for it. */
+  private applyRegistryChange(event: Exclude<CatalogEvent, ComponentEvent>): string {
+    if (event.type === "policy_changed") this.registry.setPolicy(event.policy);
+    else if (event.type === "consumer_registered") this.registry.putConsumer(event.consumer);
+    else this.registry.deleteConsumer(event.consumer.consumer, event.consumer.name);
+    return registryBlob(event);
+  }
+
   /** The version change of one event; the compact form the log keeps for it. */
-  private applyVersionChange(event: CatalogEvent): string {
+  private applyVersionChange(event: ComponentEvent): string {
     const record = withActors(event.component);
     if (event.type === "deleted") {
       const existing = this.getSlot(record.name, record.version);
@@ -306,6 +322,7 @@ export interface SnapshotSlot {
   updateMs: number;
   updateRevision: number;
   deprecated: boolean;
+  yanked: boolean;
   provider: string;
   category: string;
   engine: string;
@@ -313,13 +330,37 @@ export interface SnapshotSlot {
   blob: string;
 }
 
-/** A name's "latest" from its SemVer-descending versions (the store keeps each name's `sorted` so). */
-export function pickLatestOf<T extends { version: string; deprecated: boolean }>(sorted: readonly T[]): T | undefined {
+/**
+ * A name's "latest" from its SemVer-descending versions (the store keeps
+ * each name's `sorted` so): core/ordering.ts latestOf's rule, over slots.
+ */
+export function pickLatestOf<T extends { version: string; deprecated: boolean; yanked: boolean }>(
+  sorted: readonly T[],
+): T | undefined {
   return pickLatestOfDescending(
     sorted,
     (slot) => slot.version,
     (slot) => slot.deprecated,
+    (slot) => slot.yanked,
   );
+}
+
+/** The log entry of an event whose payload's compact form is `blob`. */
+function loggedOf(event: CatalogEvent, blob: string): LoggedEvent {
+  const logged: LoggedEvent = {
+    revision: event.revision,
+    type: event.type,
+    time: event.time,
+    actor: event.actor,
+    blob,
+  };
+  if (isComponentEvent(event) && event.before !== undefined) logged.before = event.before;
+  return logged;
+}
+
+/** A policy or registration as the log keeps it: its JSON. */
+function registryBlob(event: Exclude<CatalogEvent, ComponentEvent>): string {
+  return JSON.stringify(event.type === "policy_changed" ? event.policy : event.consumer);
 }
 
 /** Index of the first version in a SemVer-descending array that is below `version`. */

@@ -14,7 +14,22 @@ import { matchesFilterFields } from "../core/filter.js";
 import { abortReason, Mutex, type Release } from "../core/mutex.js";
 import { readAtHead } from "../core/read-at.js";
 import { rankedPage, type SearchDocument, searchDocument } from "../core/search.js";
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import {
+  type CatalogEvent,
+  type CompatibilityMode,
+  type ComponentEvent,
+  type ComponentRecord,
+  type ConsumerEvent,
+  type ConsumerQuery,
+  type ConsumerRecord,
+  isComponentEvent,
+  type MutablePatch,
+  type NewComponentRecord,
+  type NewConsumerRecord,
+  type PolicyEvent,
+  type PolicyRecord,
+  type WriteMeta,
+} from "../records.js";
 import type {
   CatalogStore,
   HealthStatus,
@@ -28,7 +43,15 @@ import type {
 import type { LoggedEvent } from "./event-log.js";
 import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
-import { type Decode, planDelete, planInsert, planUpdate } from "./plan.js";
+import {
+  type Decode,
+  planDelete,
+  planDeleteConsumer,
+  planInsert,
+  planPutConsumer,
+  planSetPolicy,
+  planUpdate,
+} from "./plan.js";
 import { RecordDecoder } from "./record-codec.js";
 import type { CatalogState, VersionSlot } from "./state.js";
 
@@ -105,9 +128,9 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     );
   }
 
-  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> {
     const [event] = await this.commit(record.name, meta, (state) => [planInsert(state, record, meta)]);
-    return event as CatalogEvent;
+    return event as ComponentEvent;
   }
 
   async updateVersion(
@@ -116,11 +139,11 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent> {
+  ): Promise<ComponentEvent> {
     const [event] = await this.commit(name, meta, (state) => [
       planUpdate(state, this.decode, name, version, patch, meta, expectedRevision),
     ]);
-    return event as CatalogEvent;
+    return event as ComponentEvent;
   }
 
   async deleteVersions(
@@ -128,8 +151,33 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]> {
+  ): Promise<ComponentEvent[]> {
     return this.commit(name, meta, (state) => planDelete(state, this.decode, name, versions, meta, expectedRevision));
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    this.assertOpen();
+    return this.state.registry.policy(name);
+  }
+
+  async setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent> {
+    const [event] = await this.commit(undefined, meta, (state) => [planSetPolicy(state, name, mode, meta)]);
+    return event as PolicyEvent;
+  }
+
+  async putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent> {
+    const [event] = await this.commit(undefined, meta, (state) => [planPutConsumer(state, registration, meta)]);
+    return event as ConsumerEvent;
+  }
+
+  async deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent> {
+    const [event] = await this.commit(undefined, meta, (state) => [planDeleteConsumer(state, consumer, name, meta)]);
+    return event as ConsumerEvent;
+  }
+
+  async listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    this.assertOpen();
+    return this.state.registry.listConsumers(query);
   }
 
   async readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {
@@ -137,15 +185,21 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     return this.state.readEvents(afterRevision, limit).map((event) => this.eventOf(event));
   }
 
-  /** A logged event as callers see it, its component decoded (frozen). */
+  /** A logged event as callers see it, its payload decoded (frozen). */
   protected eventOf(event: LoggedEvent): CatalogEvent {
-    return Object.freeze({
-      revision: event.revision,
-      type: event.type,
-      time: event.time,
-      component: this.records.record(event.blob),
-      actor: event.actor,
-    });
+    const header = { revision: event.revision, time: event.time, actor: event.actor };
+    switch (event.type) {
+      case "policy_changed":
+        return deepFreeze({ ...header, type: event.type, policy: JSON.parse(event.blob) as PolicyRecord });
+      case "consumer_registered":
+      case "consumer_deregistered":
+        return deepFreeze({ ...header, type: event.type, consumer: JSON.parse(event.blob) as ConsumerRecord });
+      default: {
+        const component = this.records.record(event.blob);
+        const before = event.before === undefined ? {} : { before: event.before };
+        return Object.freeze({ ...header, type: event.type, component, ...before });
+      }
+    }
   }
 
   async revisionBounds(): Promise<RevisionBounds> {
@@ -186,9 +240,9 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   }
 
   /**
-   * Runs one write under the mutex: the guard sees the name's versions as the
-   * previous write left them, and nothing else can change them until this
-   * write is applied.
+   * Runs one write under the mutex: the guard of a version write (`name`
+   * given) sees the name's versions and policy as the previous write left
+   * them, and nothing else can change them until this write is applied.
    *
    * Bounded (see WriteBound): waiting for the mutex past the limit, or for the
    * caller's signal, gives up before anything is planned. A persistence still
@@ -197,11 +251,11 @@ export abstract class InProcessCatalogStore implements CatalogStore {
    * interleaves its append nor plans from a state that misses this one; if it
    * then succeeds, the write is applied (it is on disk), else nothing is.
    */
-  private async commit(
-    name: string,
+  private async commit<E extends CatalogEvent>(
+    name: string | undefined,
     meta: WriteMeta,
-    plan: (state: CatalogState) => CatalogEvent[],
-  ): Promise<CatalogEvent[]> {
+    plan: (state: CatalogState) => E[],
+  ): Promise<E[]> {
     const bound = this.writeBound;
     const release = await this.writeLock.acquire({
       signal: meta.signal,
@@ -215,7 +269,9 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     try {
       if (meta.signal?.aborted) throw abortReason(meta.signal);
       this.assertWritable();
-      meta.guard?.((this.state.entry(name)?.sorted ?? []).map(this.decode));
+      if (name !== undefined) {
+        meta.guard?.((this.state.entry(name)?.sorted ?? []).map(this.decode), this.state.registry.policy(name));
+      }
       const events = plan(this.state);
       if (events.length === 0) return events;
       // The last point where giving up leaves nothing behind.
@@ -241,7 +297,8 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   private apply(events: readonly CatalogEvent[]): void {
     for (const event of events) {
       const frozen = deepFreeze(event);
-      this.records.remember(this.state.apply(frozen), frozen.component);
+      const blob = this.state.apply(frozen);
+      if (isComponentEvent(frozen)) this.records.remember(blob, frozen.component);
     }
     const last = events.at(-1);
     if (last) this.notifier.notify(last.revision);

@@ -10,11 +10,18 @@
  */
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
-import type { CatalogEvent } from "../records.js";
+import type { CatalogEvent, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import { contentColumn } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
-import { COMPONENT_COLUMNS, ROW_READERS, UPSERT_COLUMNS } from "../sql/rows.js";
+import {
+  COMPONENT_COLUMNS,
+  CONSUMER_COLUMNS,
+  eventColumns,
+  POLICY_COLUMNS,
+  ROW_READERS,
+  UPSERT_COLUMNS,
+} from "../sql/rows.js";
 import type { ListQuery, SearchQuery } from "../store.js";
 
 /** A LIKE pattern matching `term` anywhere, with LIKE's own characters taken literally (escape `\`). */
@@ -73,7 +80,7 @@ export class MysqlStatements implements SqlStatements {
         "INSERT INTO component_versions (name, version_key, version, version_order, provider, category, " +
         "deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, " +
         "create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, " +
-        "create_actor, update_actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "create_actor, update_actor, yank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       values: [
         record.name,
         versionKey,
@@ -98,6 +105,7 @@ export class MysqlStatements implements SqlStatements {
         search.description,
         record.createActor,
         record.updateActor,
+        record.yank === undefined ? null : JSON.stringify(record.yank),
       ],
     };
   }
@@ -107,7 +115,7 @@ export class MysqlStatements implements SqlStatements {
       text:
         "UPDATE component_versions SET description = ?, labels = ?, deprecated = ?, deprecation = ?, " +
         "update_time = ?, update_revision = ?, search_name = ?, search_fields = ?, search_description = ?, " +
-        "update_actor = ? WHERE name = ? AND version_key = ?",
+        "update_actor = ?, yank = ? WHERE name = ? AND version_key = ?",
       values: [
         record.description,
         JSON.stringify(record.labels),
@@ -119,6 +127,7 @@ export class MysqlStatements implements SqlStatements {
         JSON.stringify(search.fields),
         search.description,
         record.updateActor,
+        record.yank === undefined ? null : JSON.stringify(record.yank),
         record.name,
         versionKey,
       ],
@@ -166,24 +175,76 @@ export class MysqlStatements implements SqlStatements {
     };
   }
 
+  getPolicy(name: string): Statement {
+    return { text: `SELECT ${POLICY_COLUMNS} FROM compatibility_policies WHERE name = ?`, values: [name] };
+  }
+
+  upsertPolicy(policy: PolicyRecord): Statement {
+    return {
+      text:
+        `INSERT INTO compatibility_policies (${POLICY_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ` +
+        "mode = VALUES(mode), update_time = VALUES(update_time), update_revision = VALUES(update_revision), " +
+        "update_actor = VALUES(update_actor)",
+      values: [policy.name, policy.mode, new Date(policy.updateTime), policy.updateRevision, policy.updateActor],
+    };
+  }
+
+  getConsumer(consumer: string, name: string): Statement {
+    return {
+      text: `SELECT ${CONSUMER_COLUMNS} FROM consumers WHERE consumer = ? AND name = ?`,
+      values: [consumer, name],
+    };
+  }
+
+  upsertConsumer(r: ConsumerRecord): Statement {
+    return {
+      text:
+        `INSERT INTO consumers (${CONSUMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ` +
+        "version_constraint = VALUES(version_constraint), labels = VALUES(labels), update_time = VALUES(update_time), " +
+        "update_revision = VALUES(update_revision), update_actor = VALUES(update_actor)",
+      values: [
+        r.consumer,
+        r.name,
+        r.constraint,
+        JSON.stringify(r.labels),
+        new Date(r.createTime),
+        new Date(r.updateTime),
+        r.createRevision,
+        r.updateRevision,
+        r.createActor,
+        r.updateActor,
+      ],
+    };
+  }
+
+  deleteConsumer(consumer: string, name: string): Statement {
+    return { text: "DELETE FROM consumers WHERE consumer = ? AND name = ?", values: [consumer, name] };
+  }
+
+  listConsumers(query: ConsumerQuery): Statement {
+    const [column, order, value] =
+      "name" in query ? ["name", "consumer", query.name] : ["consumer", "name", query.consumer];
+    return {
+      text: `SELECT ${CONSUMER_COLUMNS} FROM consumers WHERE ${column} = ? ORDER BY ${order}`,
+      values: [value],
+    };
+  }
+
   appendEvents(events: readonly CatalogEvent[]): Statement {
     return {
-      text: `INSERT INTO catalog_events (revision, type, time, component, actor) VALUES ${events.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-      values: events.flatMap((event) => [
-        event.revision,
-        event.type,
-        new Date(event.time),
-        JSON.stringify(event.component),
-        event.actor,
-      ]),
+      text: `INSERT INTO catalog_events (revision, type, time, component, actor, payload) VALUES ${events.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+      values: events.flatMap((event) => {
+        const { component, payload } = eventColumns(event);
+        return [event.revision, event.type, new Date(event.time), component, event.actor, payload];
+      }),
     };
   }
 
   readEvents(afterRevision: number, limit: number): Statement {
     return {
       text:
-        "SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor FROM catalog_revision r " +
-        "LEFT JOIN (SELECT revision, type, time, component, actor FROM catalog_events WHERE revision > ? " +
+        "SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor, e.payload FROM catalog_revision r " +
+        "LEFT JOIN (SELECT revision, type, time, component, actor, payload FROM catalog_events WHERE revision > ? " +
         "ORDER BY revision LIMIT ?) e ON 1 = 1 ORDER BY e.revision",
       values: [afterRevision, limit],
     };
@@ -210,6 +271,8 @@ export class MysqlStatements implements SqlStatements {
 
   readonly record = ROW_READERS.record;
   readonly event = ROW_READERS.event;
+  readonly policy = ROW_READERS.policy;
+  readonly consumer = ROW_READERS.consumer;
   readonly bounds = ROW_READERS.bounds;
   readonly compactedOf = ROW_READERS.compactedOf;
   readonly hasEvent = ROW_READERS.hasEvent;

@@ -7,11 +7,18 @@
  */
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
-import type { CatalogEvent } from "../records.js";
+import type { CatalogEvent, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import { contentColumn } from "../sql/columns.js";
 import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
-import { COMPONENT_COLUMNS, ROW_READERS, UPSERT_COLUMNS } from "../sql/rows.js";
+import {
+  COMPONENT_COLUMNS,
+  CONSUMER_COLUMNS,
+  eventColumns,
+  POLICY_COLUMNS,
+  ROW_READERS,
+  UPSERT_COLUMNS,
+} from "../sql/rows.js";
 import type { ListQuery, SearchQuery } from "../store.js";
 import { quoteIdentifier } from "./client.js";
 import { NOTIFY_CHANNEL, notificationPayload } from "./notifications.js";
@@ -42,6 +49,8 @@ export class PostgresStatements implements SqlStatements {
   private readonly events: string;
   private readonly revision: string;
   private readonly replica: string;
+  private readonly policies: string;
+  private readonly consumers: string;
 
   constructor(readonly schema: string) {
     const quoted = quoteIdentifier(schema);
@@ -49,6 +58,8 @@ export class PostgresStatements implements SqlStatements {
     this.versions = `${quoted}.component_versions`;
     this.events = `${quoted}.catalog_events`;
     this.revision = `${quoted}.catalog_revision`;
+    this.policies = `${quoted}.compatibility_policies`;
+    this.consumers = `${quoted}.consumers`;
   }
 
   reserveRevision(): Statement[] {
@@ -87,8 +98,8 @@ export class PostgresStatements implements SqlStatements {
         `INSERT INTO ${this.versions} (name, version_key, version, version_order, provider, category, ` +
         `deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, ` +
         `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, ` +
-        `create_actor, update_actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, ` +
-        `$12, $13::jsonb, $14, $15, $16, $17, $18, $19, $20::text[], $21, $22, $23)`,
+        `create_actor, update_actor, yank) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, ` +
+        `$12, $13::jsonb, $14, $15, $16, $17, $18, $19, $20::text[], $21, $22, $23, $24::jsonb)`,
       values: [
         record.name,
         versionKey,
@@ -113,6 +124,7 @@ export class PostgresStatements implements SqlStatements {
         search.description,
         record.createActor,
         record.updateActor,
+        record.yank === undefined ? null : JSON.stringify(record.yank),
       ],
     };
   }
@@ -122,7 +134,7 @@ export class PostgresStatements implements SqlStatements {
       text:
         `UPDATE ${this.versions} SET description = $3, labels = $4::jsonb, deprecated = $5, ` +
         `deprecation = $6::jsonb, update_time = $7, update_revision = $8, search_name = $9, ` +
-        `search_fields = $10::text[], search_description = $11, update_actor = $12 ` +
+        `search_fields = $10::text[], search_description = $11, update_actor = $12, yank = $13::jsonb ` +
         `WHERE name = $1 AND version_key = $2`,
       values: [
         record.name,
@@ -137,6 +149,7 @@ export class PostgresStatements implements SqlStatements {
         search.fields,
         search.description,
         record.updateActor,
+        record.yank === undefined ? null : JSON.stringify(record.yank),
       ],
     };
   }
@@ -182,17 +195,75 @@ export class PostgresStatements implements SqlStatements {
     };
   }
 
-  appendEvents(events: readonly CatalogEvent[]): Statement {
+  getPolicy(name: string): Statement {
+    return { text: `SELECT ${POLICY_COLUMNS} FROM ${this.policies} WHERE name = $1`, values: [name] };
+  }
+
+  upsertPolicy(policy: PolicyRecord): Statement {
     return {
       text:
-        `INSERT INTO ${this.events} (revision, type, time, component, actor) ` +
-        `SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[])`,
+        `INSERT INTO ${this.policies} (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE ` +
+        "SET mode = EXCLUDED.mode, update_time = EXCLUDED.update_time, update_revision = EXCLUDED.update_revision, " +
+        "update_actor = EXCLUDED.update_actor",
+      values: [policy.name, policy.mode, policy.updateTime, policy.updateRevision, policy.updateActor],
+    };
+  }
+
+  getConsumer(consumer: string, name: string): Statement {
+    return {
+      text: `SELECT ${CONSUMER_COLUMNS} FROM ${this.consumers} WHERE consumer = $1 AND name = $2`,
+      values: [consumer, name],
+    };
+  }
+
+  upsertConsumer(r: ConsumerRecord): Statement {
+    return {
+      text:
+        `INSERT INTO ${this.consumers} (${CONSUMER_COLUMNS}) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10) ` +
+        "ON CONFLICT (consumer, name) DO UPDATE SET version_constraint = EXCLUDED.version_constraint, " +
+        "labels = EXCLUDED.labels, update_time = EXCLUDED.update_time, update_revision = EXCLUDED.update_revision, " +
+        "update_actor = EXCLUDED.update_actor",
+      values: [
+        r.consumer,
+        r.name,
+        r.constraint,
+        JSON.stringify(r.labels),
+        r.createTime,
+        r.updateTime,
+        r.createRevision,
+        r.updateRevision,
+        r.createActor,
+        r.updateActor,
+      ],
+    };
+  }
+
+  deleteConsumer(consumer: string, name: string): Statement {
+    return { text: `DELETE FROM ${this.consumers} WHERE consumer = $1 AND name = $2`, values: [consumer, name] };
+  }
+
+  listConsumers(query: ConsumerQuery): Statement {
+    const [column, order, value] =
+      "name" in query ? ["name", "consumer", query.name] : ["consumer", "name", query.consumer];
+    return {
+      text: `SELECT ${CONSUMER_COLUMNS} FROM ${this.consumers} WHERE ${column} = $1 ORDER BY ${order}`,
+      values: [value],
+    };
+  }
+
+  appendEvents(events: readonly CatalogEvent[]): Statement {
+    const columns = events.map(eventColumns);
+    return {
+      text:
+        `INSERT INTO ${this.events} (revision, type, time, component, actor, payload) ` +
+        `SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::jsonb[])`,
       values: [
         events.map((event) => event.revision),
         events.map((event) => event.type),
         events.map((event) => event.time),
-        events.map((event) => JSON.stringify(event.component)),
+        columns.map((column) => column.component),
         events.map((event) => event.actor),
+        columns.map((column) => column.payload),
       ],
     };
   }
@@ -200,7 +271,7 @@ export class PostgresStatements implements SqlStatements {
   readEvents(afterRevision: number, limit: number): Statement {
     return {
       text:
-        `SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor FROM ${this.revision} r ` +
+        `SELECT r.compacted, e.revision, e.type, e.time, e.component, e.actor, e.payload FROM ${this.revision} r ` +
         `LEFT JOIN LATERAL (SELECT * FROM ${this.events} WHERE revision > $1 ORDER BY revision LIMIT $2) e ON true ` +
         `ORDER BY e.revision`,
       values: [afterRevision, limit],
@@ -230,6 +301,8 @@ export class PostgresStatements implements SqlStatements {
 
   readonly record = ROW_READERS.record;
   readonly event = ROW_READERS.event;
+  readonly policy = ROW_READERS.policy;
+  readonly consumer = ROW_READERS.consumer;
   readonly bounds = ROW_READERS.bounds;
   readonly compactedOf = ROW_READERS.compactedOf;
   readonly hasEvent = ROW_READERS.hasEvent;

@@ -10,7 +10,7 @@
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
 import type { SearchDocument } from "../core/search.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import type { CatalogEvent, ComponentRecord, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import type { ListQuery, RevisionBounds, SearchQuery } from "../store.js";
 
 /** One statement with its values, in the dialect's placeholder style. */
@@ -64,6 +64,15 @@ export interface SqlStatements {
   deleteVersions(name: string, versionKeys: readonly string[]): Statement;
   /** Moves `name`'s latest marker to `versionKey` (none when null). */
   markLatest(name: string, versionKey: string | null): Statement;
+  getPolicy(name: string): Statement;
+  /** Inserts the policy of its name, or replaces it. */
+  upsertPolicy(policy: PolicyRecord): Statement;
+  getConsumer(consumer: string, name: string): Statement;
+  /** Inserts the registration of (consumer, name), or replaces it. */
+  upsertConsumer(registration: ConsumerRecord): Statement;
+  deleteConsumer(consumer: string, name: string): Statement;
+  /** A component's registrations ordered by consumer, or a consumer's ordered by component name. */
+  listConsumers(query: ConsumerQuery): Statement;
   appendEvents(events: readonly CatalogEvent[]): Statement;
   /** Events after `afterRevision` (at most `limit`), each row carrying the compaction mark of the same snapshot. */
   readEvents(afterRevision: number, limit: number): Statement;
@@ -87,6 +96,8 @@ export interface SqlStatements {
   /** Driver rows to domain values. */
   record(row: unknown): ComponentRecord;
   event(row: unknown): CatalogEvent;
+  policy(row: unknown): PolicyRecord;
+  consumer(row: unknown): ConsumerRecord;
   bounds(row: unknown): RevisionBounds;
   /** The compaction mark a readEvents row carries (0 when none). */
   compactedOf(row: unknown): number;

@@ -7,7 +7,21 @@
  */
 
 import { readAtHead } from "../core/read-at.js";
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import type {
+  CatalogEvent,
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  ConsumerQuery,
+  ConsumerRecord,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  PolicyRecord,
+  WriteMeta,
+} from "../records.js";
 import type {
   CatalogStore,
   HealthStatus,
@@ -19,16 +33,21 @@ import type {
   SearchQuery,
 } from "../store.js";
 import type { SqlDatabase, SqlStatements } from "./dialect.js";
-import { commitWrite, type WriteStep } from "./operations/commit-write.js";
+import { commitRegistryWrite, commitWrite, type WriteStep } from "./operations/commit-write.js";
 import { compactEvents } from "./operations/compact-events.js";
+import { deleteConsumer } from "./operations/delete-consumer.js";
 import { deleteVersions } from "./operations/delete-versions.js";
+import { getPolicy } from "./operations/get-policy.js";
 import { getVersion } from "./operations/get-version.js";
 import { insertVersion } from "./operations/insert-version.js";
+import { listConsumers } from "./operations/list-consumers.js";
 import { listPage } from "./operations/list-page.js";
 import { listVersions } from "./operations/list-versions.js";
+import { putConsumer } from "./operations/put-consumer.js";
 import { readEvents } from "./operations/read-events.js";
 import { revisionBounds } from "./operations/revision-bounds.js";
 import { searchPage } from "./operations/search-page.js";
+import { setPolicy } from "./operations/set-policy.js";
 import { updateVersion } from "./operations/update-version.js";
 
 /** Commit wake-ups: this process's own commits, and (however the dialect learns of them) other replicas'. */
@@ -67,9 +86,9 @@ export class SqlCatalogStore implements CatalogStore {
     return listVersions(this.db, this.sql, name);
   }
 
-  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+  async insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> {
     const [event] = await this.write(record.name, meta, insertVersion(this.sql, record, meta));
-    return event as CatalogEvent;
+    return event as ComponentEvent;
   }
 
   async updateVersion(
@@ -78,9 +97,9 @@ export class SqlCatalogStore implements CatalogStore {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent> {
+  ): Promise<ComponentEvent> {
     const [event] = await this.write(name, meta, updateVersion(this.sql, name, version, patch, meta, expectedRevision));
-    return event as CatalogEvent;
+    return event as ComponentEvent;
   }
 
   deleteVersions(
@@ -88,8 +107,28 @@ export class SqlCatalogStore implements CatalogStore {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]> {
+  ): Promise<ComponentEvent[]> {
     return this.write(name, meta, deleteVersions(this.sql, name, versions, meta, expectedRevision));
+  }
+
+  getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return getPolicy(this.db, this.sql, name);
+  }
+
+  setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent> {
+    return this.registryWrite(meta, setPolicy(this.sql, name, mode, meta));
+  }
+
+  putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.registryWrite(meta, putConsumer(this.sql, registration, meta));
+  }
+
+  deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.registryWrite(meta, deleteConsumer(this.sql, consumer, name, meta));
+  }
+
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return listConsumers(this.db, this.sql, query);
   }
 
   list(query: ListQuery): Promise<Page<ComponentRecord>> {
@@ -135,10 +174,19 @@ export class SqlCatalogStore implements CatalogStore {
     await this.db.close();
   }
 
-  private async write(name: string, meta: WriteMeta, step: WriteStep): Promise<CatalogEvent[]> {
+  private async write(name: string, meta: WriteMeta, step: WriteStep): Promise<ComponentEvent[]> {
     const events = await commitWrite(this.db, this.sql, name, meta, step);
     const last = events.at(-1);
     if (last !== undefined) this.parts.wakeups.emit(last.revision);
     return events;
+  }
+
+  private async registryWrite<E extends CatalogEvent>(
+    meta: WriteMeta,
+    step: Parameters<typeof commitRegistryWrite<E>>[3],
+  ): Promise<E> {
+    const event = await commitRegistryWrite(this.db, this.sql, meta, step);
+    this.parts.wakeups.emit(event.revision);
+    return event;
   }
 }

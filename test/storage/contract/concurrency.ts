@@ -2,8 +2,10 @@
  * Concurrent writes: exactly one of racing inserts of a version wins; racing
  * inserts of different versions all land with one revision each.
  */
+
 import { describe, expect, it } from "vitest";
 import { isCatalogError } from "../../../src/errors/index.js";
+import { isComponentEvent } from "../../../src/storage/records.js";
 import { metaClock, newRecord, uniqueName } from "../fixtures.js";
 import type { ContractContext } from "./helpers.js";
 
@@ -35,7 +37,7 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
       );
       const revisions = events.map((e) => e.revision).sort((a, b) => a - b);
       expect(revisions).toEqual(Array.from({ length: 50 }, (_, i) => before + 1 + i));
-      const logged = await store.readEvents(before, 100);
+      const logged = (await store.readEvents(before, 100)).filter(isComponentEvent);
       expect(logged.map((e) => e.revision)).toEqual(revisions);
       expect(new Set(logged.map((e) => e.component.version)).size).toBe(50);
       expect(await store.listVersions(name)).toHaveLength(50);

@@ -23,9 +23,11 @@ import { defineConcurrencyContract } from "./concurrency.js";
 import { defineEventsContract } from "./events.js";
 import { defineGuardsContract } from "./guards.js";
 import { type ContractContext, contractContext, type StoreHarness } from "./helpers.js";
+import { defineLifecycleContract } from "./lifecycle.js";
 import { defineListContract } from "./list.js";
 import { definePublishContract } from "./publish.js";
 import { defineReadsContract } from "./read.js";
+import { defineRegistryContract } from "./registry.js";
 import { defineSearchContract } from "./search.js";
 import { defineVersionsContract } from "./versions.js";
 
@@ -75,5 +77,7 @@ export function defineStoreContract(backendName: string, harness: StoreHarness):
     defineConcurrencyContract,
     defineGuardsContract,
     defineCancellationContract,
+    defineLifecycleContract,
+    defineRegistryContract,
   ]);
 }

@@ -4,8 +4,10 @@
  * and the atomic unit of a write (one revision and event per changed
  * version, gapless).
  */
+
 import { describe, expect, it } from "vitest";
-import type { CatalogEvent } from "../../../src/storage/records.js";
+import type { ComponentEvent } from "../../../src/storage/records.js";
+import { isComponentEvent } from "../../../src/storage/records.js";
 import { metaClock, newRecord, uniqueName } from "../fixtures.js";
 import { type ContractContext, expectCode, versionsOf } from "./helpers.js";
 
@@ -67,9 +69,9 @@ export function definePublishContract(ctx: ContractContext): void {
       const stored = await store.getVersion(name, "1.0.0");
       expect(stored).toMatchObject({ createActor: "alice", updateActor: "bob" });
       expect(stored).toEqual(updated.component);
-      const events = (await store.readEvents(created.revision - 1, 100)).filter(
-        (event) => event.component.name === name,
-      );
+      const events = (await store.readEvents(created.revision - 1, 100))
+        .filter(isComponentEvent)
+        .filter((event) => event.component.name === name);
       expect(events.map((event) => [event.component.createActor, event.component.updateActor])).toEqual([
         ["alice", "alice"],
         ["alice", "bob"],
@@ -169,7 +171,7 @@ export function definePublishContract(ctx: ContractContext): void {
       const name = uniqueName("atomic");
       const clock = metaClock();
       const before = await current();
-      const returned: CatalogEvent[] = [];
+      const returned: ComponentEvent[] = [];
       returned.push(await store.insertVersion(newRecord(name, "1.0.0"), clock()));
       returned.push(await store.insertVersion(newRecord(name, "1.1.0"), clock()));
       returned.push(await store.updateVersion(name, "1.0.0", { description: "a" }, clock()));

@@ -1,4 +1,4 @@
-/** Logs a write's events (revision, type, time, the component after the change, actor) in one statement. */
+/** Logs a write's events (revision, type, time, actor, the component or other payload) in one statement. */
 import type { CatalogEvent } from "../../records.js";
 import type { SqlSession, SqlStatements } from "../dialect.js";
 

@@ -5,7 +5,7 @@
  */
 import { sortDescending, versionKey } from "../../../semver/index.js";
 import { checkExpectedRevision, componentNotFound, versionNotFound } from "../../core/errors.js";
-import type { CatalogEvent, ComponentRecord, WriteMeta } from "../../records.js";
+import type { ComponentEvent, ComponentRecord, WriteMeta } from "../../records.js";
 import { normalizeTime } from "../columns.js";
 import type { SqlStatements } from "../dialect.js";
 import type { WriteStep } from "./commit-write.js";
@@ -23,7 +23,7 @@ export function deleteVersions(
     const keys = targets.map((record) => versionKey(record.version));
     await tx.run(sql.deleteVersions(name, keys));
     const time = normalizeTime(meta.time);
-    const events: CatalogEvent[] = targets.map((component) => ({
+    const events: ComponentEvent[] = targets.map((component) => ({
       revision: revisions.next(),
       type: "deleted",
       time,

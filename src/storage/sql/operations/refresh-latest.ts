@@ -1,9 +1,10 @@
 /**
- * Moves a name's latest marker (semver.pickLatest over its versions after
- * the write) so that list pages in latest mode read one indexed row per
- * component. Touches only the rows whose marker changes.
+ * Moves a name's latest marker (core/ordering.ts latestOf over its versions
+ * after the write) so that list pages in latest mode read one indexed row
+ * per component. Touches only the rows whose marker changes.
  */
-import { pickLatest, versionKey } from "../../../semver/index.js";
+import { versionKey } from "../../../semver/index.js";
+import { latestOf } from "../../core/ordering.js";
 import type { ComponentRecord } from "../../records.js";
 import type { SqlSession, SqlStatements } from "../dialect.js";
 
@@ -13,10 +14,6 @@ export async function refreshLatest(
   name: string,
   versions: readonly ComponentRecord[],
 ): Promise<void> {
-  const latest = pickLatest(
-    versions,
-    (record) => record.version,
-    (record) => record.deprecation.deprecated,
-  );
+  const latest = latestOf(versions);
   await tx.run(sql.markLatest(name, latest === undefined ? null : versionKey(latest.version)));
 }

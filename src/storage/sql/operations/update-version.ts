@@ -1,7 +1,10 @@
-/** updateVersion: the mutable fields of one version as event "updated"; NOT_FOUND, or ABORTED on a stale revision. */
+/**
+ * updateVersion: the mutable state of one version as event "updated" (or
+ * "yanked" / "unyanked"); NOT_FOUND, or ABORTED on a stale revision.
+ */
 import { versionKey } from "../../../semver/index.js";
 import { checkExpectedRevision, versionNotFound } from "../../core/errors.js";
-import { updatedRecord } from "../../core/patch.js";
+import { updateEvent } from "../../core/patch.js";
 import type { MutablePatch, WriteMeta } from "../../records.js";
 import { columnsOf, normalizeTime } from "../columns.js";
 import type { SqlStatements } from "../dialect.js";
@@ -20,13 +23,10 @@ export function updateVersion(
     const existing = versions.find((stored) => versionKey(stored.version) === key);
     if (existing === undefined) throw versionNotFound(name, version);
     checkExpectedRevision(existing, expectedRevision);
-    const revision = revisions.next();
     const time = normalizeTime(meta.time);
-    const updated = updatedRecord(existing, structuredClone(patch), { ...meta, time }, revision);
+    const event = updateEvent(existing, structuredClone(patch), { ...meta, time }, revisions.next());
+    const updated = event.component;
     await tx.run(sql.updateVersion(columnsOf(updated)));
-    return {
-      events: [{ revision, type: "updated", time, component: updated, actor: meta.actor }],
-      versions: versions.map((stored) => (stored === existing ? updated : stored)),
-    };
+    return { events: [event], versions: versions.map((stored) => (stored === existing ? updated : stored)) };
   };
 }

@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,6 +22,60 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// The kind of a Warning.
+type WarningKind int32
+
+const (
+	WarningKind_WARNING_KIND_UNSPECIFIED WarningKind = 0
+	// The version is deprecated: replacement and sunset_time say what to use
+	// instead and until when, when the deprecation names them.
+	WarningKind_WARNING_KIND_DEPRECATED WarningKind = 1
+	// The version is yanked: it was read by its exact version, and nothing
+	// else resolves to it any more.
+	WarningKind_WARNING_KIND_YANKED WarningKind = 2
+)
+
+// Enum value maps for WarningKind.
+var (
+	WarningKind_name = map[int32]string{
+		0: "WARNING_KIND_UNSPECIFIED",
+		1: "WARNING_KIND_DEPRECATED",
+		2: "WARNING_KIND_YANKED",
+	}
+	WarningKind_value = map[string]int32{
+		"WARNING_KIND_UNSPECIFIED": 0,
+		"WARNING_KIND_DEPRECATED":  1,
+		"WARNING_KIND_YANKED":      2,
+	}
+)
+
+func (x WarningKind) Enum() *WarningKind {
+	p := new(WarningKind)
+	*p = x
+	return p
+}
+
+func (x WarningKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WarningKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_nestor_catalog_v1_catalog_service_proto_enumTypes[0].Descriptor()
+}
+
+func (WarningKind) Type() protoreflect.EnumType {
+	return &file_nestor_catalog_v1_catalog_service_proto_enumTypes[0]
+}
+
+func (x WarningKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WarningKind.Descriptor instead.
+func (WarningKind) EnumDescriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{0}
+}
 
 // The smallest SemVer increment a change requires.
 type VersionBump int32
@@ -63,11 +118,11 @@ func (x VersionBump) String() string {
 }
 
 func (VersionBump) Descriptor() protoreflect.EnumDescriptor {
-	return file_nestor_catalog_v1_catalog_service_proto_enumTypes[0].Descriptor()
+	return file_nestor_catalog_v1_catalog_service_proto_enumTypes[1].Descriptor()
 }
 
 func (VersionBump) Type() protoreflect.EnumType {
-	return &file_nestor_catalog_v1_catalog_service_proto_enumTypes[0]
+	return &file_nestor_catalog_v1_catalog_service_proto_enumTypes[1]
 }
 
 func (x VersionBump) Number() protoreflect.EnumNumber {
@@ -76,7 +131,7 @@ func (x VersionBump) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use VersionBump.Descriptor instead.
 func (VersionBump) EnumDescriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{0}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{1}
 }
 
 type CreateComponentRequest struct {
@@ -267,7 +322,9 @@ type GetComponentResponse struct {
 	// Catalog revision this answer reflects.
 	Revision int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
 	// True when the resolved version is deprecated (also in component.deprecation).
-	Deprecated    bool `protobuf:"varint,3,opt,name=deprecated,proto3" json:"deprecated,omitempty"`
+	Deprecated bool `protobuf:"varint,3,opt,name=deprecated,proto3" json:"deprecated,omitempty"`
+	// What a reader should know about the version: deprecated, yanked.
+	Warnings      []*Warning `protobuf:"bytes,4,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -323,13 +380,112 @@ func (x *GetComponentResponse) GetDeprecated() bool {
 	return false
 }
 
+func (x *GetComponentResponse) GetWarnings() []*Warning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+// Something a reader of a version should know, as OpenTofu's registry
+// `warnings`: surface it to people.
+type Warning struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Kind  WarningKind            `protobuf:"varint,1,opt,name=kind,proto3,enum=nestor.catalog.v1.WarningKind" json:"kind,omitempty"`
+	// One sentence for people.
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// The version the warning is about.
+	Name    string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	// What to use instead (deprecations that name it).
+	Replacement *ComponentReference `protobuf:"bytes,5,opt,name=replacement,proto3" json:"replacement,omitempty"`
+	// When the version stops being supported (deprecations that set it).
+	SunsetTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=sunset_time,json=sunsetTime,proto3" json:"sunset_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Warning) Reset() {
+	*x = Warning{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Warning) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Warning) ProtoMessage() {}
+
+func (x *Warning) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Warning.ProtoReflect.Descriptor instead.
+func (*Warning) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Warning) GetKind() WarningKind {
+	if x != nil {
+		return x.Kind
+	}
+	return WarningKind_WARNING_KIND_UNSPECIFIED
+}
+
+func (x *Warning) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Warning) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Warning) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Warning) GetReplacement() *ComponentReference {
+	if x != nil {
+		return x.Replacement
+	}
+	return nil
+}
+
+func (x *Warning) GetSunsetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SunsetTime
+	}
+	return nil
+}
+
 type UpdateComponentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// name and version select the version; the fields named in update_mask are
 	// written. If etag is set it must match the stored etag.
 	Component *Component `protobuf:"bytes,1,opt,name=component,proto3" json:"component,omitempty"`
 	// Paths among: description, labels, deprecation, deprecation.deprecated,
-	// deprecation.message. Empty means every mutable field.
+	// deprecation.message, deprecation.replacement, deprecation.sunset_time.
+	// Empty means every mutable field. A version no longer deprecated keeps
+	// no replacement or sunset time.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -337,7 +493,7 @@ type UpdateComponentRequest struct {
 
 func (x *UpdateComponentRequest) Reset() {
 	*x = UpdateComponentRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[4]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -349,7 +505,7 @@ func (x *UpdateComponentRequest) String() string {
 func (*UpdateComponentRequest) ProtoMessage() {}
 
 func (x *UpdateComponentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[4]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -362,7 +518,7 @@ func (x *UpdateComponentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateComponentRequest.ProtoReflect.Descriptor instead.
 func (*UpdateComponentRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{4}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateComponentRequest) GetComponent() *Component {
@@ -389,7 +545,7 @@ type UpdateComponentResponse struct {
 
 func (x *UpdateComponentResponse) Reset() {
 	*x = UpdateComponentResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[5]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -401,7 +557,7 @@ func (x *UpdateComponentResponse) String() string {
 func (*UpdateComponentResponse) ProtoMessage() {}
 
 func (x *UpdateComponentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[5]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -414,7 +570,7 @@ func (x *UpdateComponentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateComponentResponse.ProtoReflect.Descriptor instead.
 func (*UpdateComponentResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{5}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateComponentResponse) GetComponent() *Component {
@@ -446,7 +602,7 @@ type DeleteComponentRequest struct {
 
 func (x *DeleteComponentRequest) Reset() {
 	*x = DeleteComponentRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[6]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +614,7 @@ func (x *DeleteComponentRequest) String() string {
 func (*DeleteComponentRequest) ProtoMessage() {}
 
 func (x *DeleteComponentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[6]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +627,7 @@ func (x *DeleteComponentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteComponentRequest.ProtoReflect.Descriptor instead.
 func (*DeleteComponentRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{6}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteComponentRequest) GetName() string {
@@ -513,7 +669,7 @@ type DeleteComponentResponse struct {
 
 func (x *DeleteComponentResponse) Reset() {
 	*x = DeleteComponentResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[7]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +681,7 @@ func (x *DeleteComponentResponse) String() string {
 func (*DeleteComponentResponse) ProtoMessage() {}
 
 func (x *DeleteComponentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[7]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +694,7 @@ func (x *DeleteComponentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteComponentResponse.ProtoReflect.Descriptor instead.
 func (*DeleteComponentResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{7}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteComponentResponse) GetComponents() []*Component {
@@ -571,7 +727,7 @@ type ComponentFilter struct {
 
 func (x *ComponentFilter) Reset() {
 	*x = ComponentFilter{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[8]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +739,7 @@ func (x *ComponentFilter) String() string {
 func (*ComponentFilter) ProtoMessage() {}
 
 func (x *ComponentFilter) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[8]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +752,7 @@ func (x *ComponentFilter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ComponentFilter.ProtoReflect.Descriptor instead.
 func (*ComponentFilter) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{8}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ComponentFilter) GetProvider() string {
@@ -655,7 +811,7 @@ type ListComponentsRequest struct {
 
 func (x *ListComponentsRequest) Reset() {
 	*x = ListComponentsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +823,7 @@ func (x *ListComponentsRequest) String() string {
 func (*ListComponentsRequest) ProtoMessage() {}
 
 func (x *ListComponentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[9]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +836,7 @@ func (x *ListComponentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComponentsRequest.ProtoReflect.Descriptor instead.
 func (*ListComponentsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{9}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListComponentsRequest) GetPageSize() int32 {
@@ -731,14 +887,16 @@ type ListComponentsResponse struct {
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Catalog revision this page reflects.
-	Revision      int64 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	Revision int64 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	// One per deprecated or yanked version on the page.
+	Warnings      []*Warning `protobuf:"bytes,4,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListComponentsResponse) Reset() {
 	*x = ListComponentsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -750,7 +908,7 @@ func (x *ListComponentsResponse) String() string {
 func (*ListComponentsResponse) ProtoMessage() {}
 
 func (x *ListComponentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[10]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -763,7 +921,7 @@ func (x *ListComponentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComponentsResponse.ProtoReflect.Descriptor instead.
 func (*ListComponentsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{10}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListComponentsResponse) GetComponents() []*Component {
@@ -787,6 +945,13 @@ func (x *ListComponentsResponse) GetRevision() int64 {
 	return 0
 }
 
+func (x *ListComponentsResponse) GetWarnings() []*Warning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
 type SearchComponentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Free text; every term must match the name, description, a label, or an
@@ -805,7 +970,7 @@ type SearchComponentsRequest struct {
 
 func (x *SearchComponentsRequest) Reset() {
 	*x = SearchComponentsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -817,7 +982,7 @@ func (x *SearchComponentsRequest) String() string {
 func (*SearchComponentsRequest) ProtoMessage() {}
 
 func (x *SearchComponentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[11]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -830,7 +995,7 @@ func (x *SearchComponentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchComponentsRequest.ProtoReflect.Descriptor instead.
 func (*SearchComponentsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{11}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SearchComponentsRequest) GetQuery() string {
@@ -873,13 +1038,15 @@ type SearchComponentsResponse struct {
 	Results       []*SearchResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	Revision      int64                  `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	// One per deprecated version among the results.
+	Warnings      []*Warning `protobuf:"bytes,4,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchComponentsResponse) Reset() {
 	*x = SearchComponentsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +1058,7 @@ func (x *SearchComponentsResponse) String() string {
 func (*SearchComponentsResponse) ProtoMessage() {}
 
 func (x *SearchComponentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[12]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +1071,7 @@ func (x *SearchComponentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchComponentsResponse.ProtoReflect.Descriptor instead.
 func (*SearchComponentsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{12}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SearchComponentsResponse) GetResults() []*SearchResult {
@@ -928,6 +1095,13 @@ func (x *SearchComponentsResponse) GetRevision() int64 {
 	return 0
 }
 
+func (x *SearchComponentsResponse) GetWarnings() []*Warning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
 // One search hit.
 type SearchResult struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -940,7 +1114,7 @@ type SearchResult struct {
 
 func (x *SearchResult) Reset() {
 	*x = SearchResult{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[13]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1126,7 @@ func (x *SearchResult) String() string {
 func (*SearchResult) ProtoMessage() {}
 
 func (x *SearchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[13]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1139,7 @@ func (x *SearchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchResult.ProtoReflect.Descriptor instead.
 func (*SearchResult) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{13}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SearchResult) GetComponent() *Component {
@@ -997,7 +1171,7 @@ type ListComponentVersionsRequest struct {
 
 func (x *ListComponentVersionsRequest) Reset() {
 	*x = ListComponentVersionsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[14]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1009,7 +1183,7 @@ func (x *ListComponentVersionsRequest) String() string {
 func (*ListComponentVersionsRequest) ProtoMessage() {}
 
 func (x *ListComponentVersionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[14]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1022,7 +1196,7 @@ func (x *ListComponentVersionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComponentVersionsRequest.ProtoReflect.Descriptor instead.
 func (*ListComponentVersionsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{14}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListComponentVersionsRequest) GetName() string {
@@ -1055,17 +1229,19 @@ func (x *ListComponentVersionsRequest) GetMinRevision() int64 {
 
 type ListComponentVersionsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// SemVer-descending.
+	// SemVer-descending, yanked versions included.
 	Components    []*Component `protobuf:"bytes,1,rep,name=components,proto3" json:"components,omitempty"`
 	NextPageToken string       `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	Revision      int64        `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	// One per deprecated or yanked version on the page.
+	Warnings      []*Warning `protobuf:"bytes,4,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListComponentVersionsResponse) Reset() {
 	*x = ListComponentVersionsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[15]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1253,7 @@ func (x *ListComponentVersionsResponse) String() string {
 func (*ListComponentVersionsResponse) ProtoMessage() {}
 
 func (x *ListComponentVersionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[15]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1266,7 @@ func (x *ListComponentVersionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComponentVersionsResponse.ProtoReflect.Descriptor instead.
 func (*ListComponentVersionsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{15}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListComponentVersionsResponse) GetComponents() []*Component {
@@ -1114,6 +1290,252 @@ func (x *ListComponentVersionsResponse) GetRevision() int64 {
 	return 0
 }
 
+func (x *ListComponentVersionsResponse) GetWarnings() []*Warning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+type YankComponentVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The exact version to yank.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Why (required): shown to everyone who reads the version.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// If set, must match the version's stored etag.
+	Etag          string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *YankComponentVersionRequest) Reset() {
+	*x = YankComponentVersionRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *YankComponentVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*YankComponentVersionRequest) ProtoMessage() {}
+
+func (x *YankComponentVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use YankComponentVersionRequest.ProtoReflect.Descriptor instead.
+func (*YankComponentVersionRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *YankComponentVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *YankComponentVersionRequest) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *YankComponentVersionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *YankComponentVersionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type YankComponentVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version after the call.
+	Component *Component `protobuf:"bytes,1,opt,name=component,proto3" json:"component,omitempty"`
+	// Catalog revision after this call.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *YankComponentVersionResponse) Reset() {
+	*x = YankComponentVersionResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *YankComponentVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*YankComponentVersionResponse) ProtoMessage() {}
+
+func (x *YankComponentVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use YankComponentVersionResponse.ProtoReflect.Descriptor instead.
+func (*YankComponentVersionResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *YankComponentVersionResponse) GetComponent() *Component {
+	if x != nil {
+		return x.Component
+	}
+	return nil
+}
+
+func (x *YankComponentVersionResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+type UnyankComponentVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The exact version to restore.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// If set, must match the version's stored etag.
+	Etag          string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnyankComponentVersionRequest) Reset() {
+	*x = UnyankComponentVersionRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnyankComponentVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnyankComponentVersionRequest) ProtoMessage() {}
+
+func (x *UnyankComponentVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnyankComponentVersionRequest.ProtoReflect.Descriptor instead.
+func (*UnyankComponentVersionRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UnyankComponentVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UnyankComponentVersionRequest) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *UnyankComponentVersionRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+type UnyankComponentVersionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Component     *Component             `protobuf:"bytes,1,opt,name=component,proto3" json:"component,omitempty"`
+	Revision      int64                  `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnyankComponentVersionResponse) Reset() {
+	*x = UnyankComponentVersionResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnyankComponentVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnyankComponentVersionResponse) ProtoMessage() {}
+
+func (x *UnyankComponentVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnyankComponentVersionResponse.ProtoReflect.Descriptor instead.
+func (*UnyankComponentVersionResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UnyankComponentVersionResponse) GetComponent() *Component {
+	if x != nil {
+		return x.Component
+	}
+	return nil
+}
+
+func (x *UnyankComponentVersionResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 type CompareComponentVersionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -1131,7 +1553,7 @@ type CompareComponentVersionsRequest struct {
 
 func (x *CompareComponentVersionsRequest) Reset() {
 	*x = CompareComponentVersionsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[16]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1565,7 @@ func (x *CompareComponentVersionsRequest) String() string {
 func (*CompareComponentVersionsRequest) ProtoMessage() {}
 
 func (x *CompareComponentVersionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[16]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1578,7 @@ func (x *CompareComponentVersionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompareComponentVersionsRequest.ProtoReflect.Descriptor instead.
 func (*CompareComponentVersionsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{16}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CompareComponentVersionsRequest) GetName() string {
@@ -1203,7 +1625,7 @@ type CompareComponentVersionsResponse struct {
 
 func (x *CompareComponentVersionsResponse) Reset() {
 	*x = CompareComponentVersionsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[17]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1637,7 @@ func (x *CompareComponentVersionsResponse) String() string {
 func (*CompareComponentVersionsResponse) ProtoMessage() {}
 
 func (x *CompareComponentVersionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[17]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1650,7 @@ func (x *CompareComponentVersionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompareComponentVersionsResponse.ProtoReflect.Descriptor instead.
 func (*CompareComponentVersionsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{17}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CompareComponentVersionsResponse) GetChanges() []*SpecChange {
@@ -1283,7 +1705,7 @@ type SpecChange struct {
 
 func (x *SpecChange) Reset() {
 	*x = SpecChange{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[18]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1717,7 @@ func (x *SpecChange) String() string {
 func (*SpecChange) ProtoMessage() {}
 
 func (x *SpecChange) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[18]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1730,7 @@ func (x *SpecChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpecChange.ProtoReflect.Descriptor instead.
 func (*SpecChange) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{18}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SpecChange) GetPath() string {
@@ -1358,7 +1780,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[19]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +1792,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[19]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +1805,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{19}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchEventsRequest) GetStartRevision() int64 {
@@ -1423,7 +1845,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[20]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1857,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[20]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1870,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{20}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WatchEventsResponse) GetEvents() []*Event {
@@ -1476,7 +1898,7 @@ var File_nestor_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\"y\n" +
+	"'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\"y\n" +
 	"\x16CreateComponentRequest\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12#\n" +
 	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"\x8b\x01\n" +
@@ -1487,13 +1909,22 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x13GetComponentRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12!\n" +
-	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x8e\x01\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xc6\x01\n" +
 	"\x14GetComponentResponse\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1e\n" +
 	"\n" +
 	"deprecated\x18\x03 \x01(\bR\n" +
-	"deprecated\"\x91\x01\n" +
+	"deprecated\x126\n" +
+	"\bwarnings\x18\x04 \x03(\v2\x1a.nestor.catalog.v1.WarningR\bwarnings\"\x8b\x02\n" +
+	"\aWarning\x122\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1e.nestor.catalog.v1.WarningKindR\x04kind\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\tR\aversion\x12G\n" +
+	"\vreplacement\x18\x05 \x01(\v2%.nestor.catalog.v1.ComponentReferenceR\vreplacement\x12;\n" +
+	"\vsunset_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"sunsetTime\"\x91\x01\n" +
 	"\x16UpdateComponentRequest\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
@@ -1527,24 +1958,26 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\v2\".nestor.catalog.v1.ComponentFilterR\x06filter\x12!\n" +
 	"\fall_versions\x18\x04 \x01(\bR\vallVersions\x12\x19\n" +
 	"\border_by\x18\x05 \x01(\tR\aorderBy\x12!\n" +
-	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x9a\x01\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xd2\x01\n" +
 	"\x16ListComponentsResponse\x12<\n" +
 	"\n" +
 	"components\x18\x01 \x03(\v2\x1c.nestor.catalog.v1.ComponentR\n" +
 	"components\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x03R\brevision\"\xca\x01\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\x126\n" +
+	"\bwarnings\x18\x04 \x03(\v2\x1a.nestor.catalog.v1.WarningR\bwarnings\"\xca\x01\n" +
 	"\x17SearchComponentsRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12:\n" +
 	"\x06filter\x18\x02 \x01(\v2\".nestor.catalog.v1.ComponentFilterR\x06filter\x12\x1b\n" +
 	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\x12!\n" +
-	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x99\x01\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xd1\x01\n" +
 	"\x18SearchComponentsResponse\x129\n" +
 	"\aresults\x18\x01 \x03(\v2\x1f.nestor.catalog.v1.SearchResultR\aresults\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x03R\brevision\"`\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\x126\n" +
+	"\bwarnings\x18\x04 \x03(\v2\x1a.nestor.catalog.v1.WarningR\bwarnings\"`\n" +
 	"\fSearchResult\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x01R\x05score\"\x91\x01\n" +
@@ -1553,13 +1986,29 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12!\n" +
-	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xa1\x01\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xd9\x01\n" +
 	"\x1dListComponentVersionsResponse\x12<\n" +
 	"\n" +
 	"components\x18\x01 \x03(\v2\x1c.nestor.catalog.v1.ComponentR\n" +
 	"components\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1a\n" +
-	"\brevision\x18\x03 \x01(\x03R\brevision\"\xa2\x01\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\x126\n" +
+	"\bwarnings\x18\x04 \x03(\v2\x1a.nestor.catalog.v1.WarningR\bwarnings\"w\n" +
+	"\x1bYankComponentVersionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\"v\n" +
+	"\x1cYankComponentVersionResponse\x12:\n" +
+	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"a\n" +
+	"\x1dUnyankComponentVersionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\"x\n" +
+	"\x1eUnyankComponentVersionResponse\x12:\n" +
+	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"\xa2\x01\n" +
 	"\x1fCompareComponentVersionsRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fbase_version\x18\x02 \x01(\tR\vbaseVersion\x12%\n" +
@@ -1584,13 +2033,17 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x13WatchEventsResponse\x120\n" +
 	"\x06events\x18\x01 \x03(\v2\x18.nestor.catalog.v1.EventR\x06events\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1a\n" +
-	"\bprogress\x18\x03 \x01(\bR\bprogress*\x8a\x01\n" +
+	"\bprogress\x18\x03 \x01(\bR\bprogress*a\n" +
+	"\vWarningKind\x12\x1c\n" +
+	"\x18WARNING_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17WARNING_KIND_DEPRECATED\x10\x01\x12\x17\n" +
+	"\x13WARNING_KIND_YANKED\x10\x02*\x8a\x01\n" +
 	"\vVersionBump\x12\x1c\n" +
 	"\x18VERSION_BUMP_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n" +
 	"\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n" +
 	"\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n" +
-	"\x12VERSION_BUMP_MAJOR\x10\x042\xfe\a\n" +
+	"\x12VERSION_BUMP_MAJOR\x10\x042\xf6\t\n" +
 	"\x0eCatalogService\x12h\n" +
 	"\x0fCreateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12d\n" +
 	"\fGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n" +
@@ -1599,7 +2052,9 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x0eListComponents\x12(.nestor.catalog.v1.ListComponentsRequest\x1a).nestor.catalog.v1.ListComponentsResponse\"\x03\x90\x02\x01\x12p\n" +
 	"\x10SearchComponents\x12*.nestor.catalog.v1.SearchComponentsRequest\x1a+.nestor.catalog.v1.SearchComponentsResponse\"\x03\x90\x02\x01\x12\x7f\n" +
 	"\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a0.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n" +
-	"\x18CompareComponentVersions\x122.nestor.catalog.v1.CompareComponentVersionsRequest\x1a3.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12^\n" +
+	"\x18CompareComponentVersions\x122.nestor.catalog.v1.CompareComponentVersionsRequest\x1a3.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12w\n" +
+	"\x14YankComponentVersion\x12..nestor.catalog.v1.YankComponentVersionRequest\x1a/.nestor.catalog.v1.YankComponentVersionResponse\x12}\n" +
+	"\x16UnyankComponentVersion\x120.nestor.catalog.v1.UnyankComponentVersionRequest\x1a1.nestor.catalog.v1.UnyankComponentVersionResponse\x12^\n" +
 	"\vWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01B\xdf\x01\n" +
 	"\x15com.nestor.catalog.v1B\x13CatalogServiceProtoP\x01ZKgithub.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1;catalogv1\xa2\x02\x03NCX\xaa\x02\x11Nestor.Catalog.V1\xca\x02\x11Nestor\\Catalog\\V1\xe2\x02\x1dNestor\\Catalog\\V1\\GPBMetadata\xea\x02\x13Nestor::Catalog::V1b\x06proto3"
 
@@ -1615,80 +2070,101 @@ func file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 	return file_nestor_catalog_v1_catalog_service_proto_rawDescData
 }
 
-var file_nestor_catalog_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_nestor_catalog_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
-	(VersionBump)(0),                         // 0: nestor.catalog.v1.VersionBump
-	(*CreateComponentRequest)(nil),           // 1: nestor.catalog.v1.CreateComponentRequest
-	(*CreateComponentResponse)(nil),          // 2: nestor.catalog.v1.CreateComponentResponse
-	(*GetComponentRequest)(nil),              // 3: nestor.catalog.v1.GetComponentRequest
-	(*GetComponentResponse)(nil),             // 4: nestor.catalog.v1.GetComponentResponse
-	(*UpdateComponentRequest)(nil),           // 5: nestor.catalog.v1.UpdateComponentRequest
-	(*UpdateComponentResponse)(nil),          // 6: nestor.catalog.v1.UpdateComponentResponse
-	(*DeleteComponentRequest)(nil),           // 7: nestor.catalog.v1.DeleteComponentRequest
-	(*DeleteComponentResponse)(nil),          // 8: nestor.catalog.v1.DeleteComponentResponse
-	(*ComponentFilter)(nil),                  // 9: nestor.catalog.v1.ComponentFilter
-	(*ListComponentsRequest)(nil),            // 10: nestor.catalog.v1.ListComponentsRequest
-	(*ListComponentsResponse)(nil),           // 11: nestor.catalog.v1.ListComponentsResponse
-	(*SearchComponentsRequest)(nil),          // 12: nestor.catalog.v1.SearchComponentsRequest
-	(*SearchComponentsResponse)(nil),         // 13: nestor.catalog.v1.SearchComponentsResponse
-	(*SearchResult)(nil),                     // 14: nestor.catalog.v1.SearchResult
-	(*ListComponentVersionsRequest)(nil),     // 15: nestor.catalog.v1.ListComponentVersionsRequest
-	(*ListComponentVersionsResponse)(nil),    // 16: nestor.catalog.v1.ListComponentVersionsResponse
-	(*CompareComponentVersionsRequest)(nil),  // 17: nestor.catalog.v1.CompareComponentVersionsRequest
-	(*CompareComponentVersionsResponse)(nil), // 18: nestor.catalog.v1.CompareComponentVersionsResponse
-	(*SpecChange)(nil),                       // 19: nestor.catalog.v1.SpecChange
-	(*WatchEventsRequest)(nil),               // 20: nestor.catalog.v1.WatchEventsRequest
-	(*WatchEventsResponse)(nil),              // 21: nestor.catalog.v1.WatchEventsResponse
-	nil,                                      // 22: nestor.catalog.v1.ComponentFilter.LabelsEntry
-	(*Component)(nil),                        // 23: nestor.catalog.v1.Component
-	(*fieldmaskpb.FieldMask)(nil),            // 24: google.protobuf.FieldMask
-	(*EventFilter)(nil),                      // 25: nestor.catalog.v1.EventFilter
-	(*Event)(nil),                            // 26: nestor.catalog.v1.Event
+	(WarningKind)(0),                         // 0: nestor.catalog.v1.WarningKind
+	(VersionBump)(0),                         // 1: nestor.catalog.v1.VersionBump
+	(*CreateComponentRequest)(nil),           // 2: nestor.catalog.v1.CreateComponentRequest
+	(*CreateComponentResponse)(nil),          // 3: nestor.catalog.v1.CreateComponentResponse
+	(*GetComponentRequest)(nil),              // 4: nestor.catalog.v1.GetComponentRequest
+	(*GetComponentResponse)(nil),             // 5: nestor.catalog.v1.GetComponentResponse
+	(*Warning)(nil),                          // 6: nestor.catalog.v1.Warning
+	(*UpdateComponentRequest)(nil),           // 7: nestor.catalog.v1.UpdateComponentRequest
+	(*UpdateComponentResponse)(nil),          // 8: nestor.catalog.v1.UpdateComponentResponse
+	(*DeleteComponentRequest)(nil),           // 9: nestor.catalog.v1.DeleteComponentRequest
+	(*DeleteComponentResponse)(nil),          // 10: nestor.catalog.v1.DeleteComponentResponse
+	(*ComponentFilter)(nil),                  // 11: nestor.catalog.v1.ComponentFilter
+	(*ListComponentsRequest)(nil),            // 12: nestor.catalog.v1.ListComponentsRequest
+	(*ListComponentsResponse)(nil),           // 13: nestor.catalog.v1.ListComponentsResponse
+	(*SearchComponentsRequest)(nil),          // 14: nestor.catalog.v1.SearchComponentsRequest
+	(*SearchComponentsResponse)(nil),         // 15: nestor.catalog.v1.SearchComponentsResponse
+	(*SearchResult)(nil),                     // 16: nestor.catalog.v1.SearchResult
+	(*ListComponentVersionsRequest)(nil),     // 17: nestor.catalog.v1.ListComponentVersionsRequest
+	(*ListComponentVersionsResponse)(nil),    // 18: nestor.catalog.v1.ListComponentVersionsResponse
+	(*YankComponentVersionRequest)(nil),      // 19: nestor.catalog.v1.YankComponentVersionRequest
+	(*YankComponentVersionResponse)(nil),     // 20: nestor.catalog.v1.YankComponentVersionResponse
+	(*UnyankComponentVersionRequest)(nil),    // 21: nestor.catalog.v1.UnyankComponentVersionRequest
+	(*UnyankComponentVersionResponse)(nil),   // 22: nestor.catalog.v1.UnyankComponentVersionResponse
+	(*CompareComponentVersionsRequest)(nil),  // 23: nestor.catalog.v1.CompareComponentVersionsRequest
+	(*CompareComponentVersionsResponse)(nil), // 24: nestor.catalog.v1.CompareComponentVersionsResponse
+	(*SpecChange)(nil),                       // 25: nestor.catalog.v1.SpecChange
+	(*WatchEventsRequest)(nil),               // 26: nestor.catalog.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),              // 27: nestor.catalog.v1.WatchEventsResponse
+	nil,                                      // 28: nestor.catalog.v1.ComponentFilter.LabelsEntry
+	(*Component)(nil),                        // 29: nestor.catalog.v1.Component
+	(*ComponentReference)(nil),               // 30: nestor.catalog.v1.ComponentReference
+	(*timestamppb.Timestamp)(nil),            // 31: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),            // 32: google.protobuf.FieldMask
+	(*EventFilter)(nil),                      // 33: nestor.catalog.v1.EventFilter
+	(*Event)(nil),                            // 34: nestor.catalog.v1.Event
 }
 var file_nestor_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	23, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	23, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	23, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	23, // 3: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	24, // 4: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 5: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	23, // 6: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
-	22, // 7: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
-	9,  // 8: nestor.catalog.v1.ListComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
-	23, // 9: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
-	9,  // 10: nestor.catalog.v1.SearchComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
-	14, // 11: nestor.catalog.v1.SearchComponentsResponse.results:type_name -> nestor.catalog.v1.SearchResult
-	23, // 12: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
-	23, // 13: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
-	19, // 14: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
-	0,  // 15: nestor.catalog.v1.CompareComponentVersionsResponse.required_bump:type_name -> nestor.catalog.v1.VersionBump
-	0,  // 16: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
-	25, // 17: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
-	26, // 18: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
-	1,  // 19: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
-	3,  // 20: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
-	5,  // 21: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
-	7,  // 22: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
-	10, // 23: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
-	12, // 24: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
-	15, // 25: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
-	17, // 26: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
-	20, // 27: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
-	2,  // 28: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
-	4,  // 29: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
-	6,  // 30: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
-	8,  // 31: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
-	11, // 32: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
-	13, // 33: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
-	16, // 34: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
-	18, // 35: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
-	21, // 36: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
-	28, // [28:37] is the sub-list for method output_type
-	19, // [19:28] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	29, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	29, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	29, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	6,  // 3: nestor.catalog.v1.GetComponentResponse.warnings:type_name -> nestor.catalog.v1.Warning
+	0,  // 4: nestor.catalog.v1.Warning.kind:type_name -> nestor.catalog.v1.WarningKind
+	30, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
+	31, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
+	29, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	32, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	29, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	29, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
+	28, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
+	11, // 12: nestor.catalog.v1.ListComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
+	29, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
+	6,  // 14: nestor.catalog.v1.ListComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
+	11, // 15: nestor.catalog.v1.SearchComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
+	16, // 16: nestor.catalog.v1.SearchComponentsResponse.results:type_name -> nestor.catalog.v1.SearchResult
+	6,  // 17: nestor.catalog.v1.SearchComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
+	29, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
+	29, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
+	6,  // 20: nestor.catalog.v1.ListComponentVersionsResponse.warnings:type_name -> nestor.catalog.v1.Warning
+	29, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	29, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	25, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
+	1,  // 24: nestor.catalog.v1.CompareComponentVersionsResponse.required_bump:type_name -> nestor.catalog.v1.VersionBump
+	1,  // 25: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
+	33, // 26: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
+	34, // 27: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
+	2,  // 28: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
+	4,  // 29: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
+	7,  // 30: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
+	9,  // 31: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
+	12, // 32: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
+	14, // 33: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
+	17, // 34: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
+	23, // 35: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
+	19, // 36: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
+	21, // 37: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
+	26, // 38: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
+	3,  // 39: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
+	5,  // 40: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
+	8,  // 41: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
+	10, // 42: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
+	13, // 43: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
+	15, // 44: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
+	18, // 45: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
+	24, // 46: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
+	20, // 47: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
+	22, // 48: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
+	27, // 49: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
+	39, // [39:50] is the sub-list for method output_type
+	28, // [28:39] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_catalog_service_proto_init() }
@@ -1703,8 +2179,8 @@ func file_nestor_catalog_v1_catalog_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_catalog_service_proto_rawDesc), len(file_nestor_catalog_v1_catalog_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   22,
+			NumEnums:      2,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,8 @@ const (
 	CatalogService_SearchComponents_FullMethodName         = "/nestor.catalog.v1.CatalogService/SearchComponents"
 	CatalogService_ListComponentVersions_FullMethodName    = "/nestor.catalog.v1.CatalogService/ListComponentVersions"
 	CatalogService_CompareComponentVersions_FullMethodName = "/nestor.catalog.v1.CatalogService/CompareComponentVersions"
+	CatalogService_YankComponentVersion_FullMethodName     = "/nestor.catalog.v1.CatalogService/YankComponentVersion"
+	CatalogService_UnyankComponentVersion_FullMethodName   = "/nestor.catalog.v1.CatalogService/UnyankComponentVersion"
 	CatalogService_WatchEvents_FullMethodName              = "/nestor.catalog.v1.CatalogService/WatchEvents"
 )
 
@@ -68,6 +70,13 @@ type CatalogServiceClient interface {
 	// Compares two versions: each change, whether it breaks consumers, and the
 	// minimum SemVer bump it requires.
 	CompareComponentVersions(ctx context.Context, in *CompareComponentVersionsRequest, opts ...grpc.CallOption) (*CompareComponentVersionsResponse, error)
+	// Yanks one version (admin only): it stays readable by its exact version,
+	// but no constraint, "latest" or list of latest versions resolves to it.
+	// Yanking a yanked version changes nothing.
+	YankComponentVersion(ctx context.Context, in *YankComponentVersionRequest, opts ...grpc.CallOption) (*YankComponentVersionResponse, error)
+	// Restores a yanked version (admin only). Un-yanking a version that is not
+	// yanked changes nothing.
+	UnyankComponentVersion(ctx context.Context, in *UnyankComponentVersionRequest, opts ...grpc.CallOption) (*UnyankComponentVersionResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -163,6 +172,26 @@ func (c *catalogServiceClient) CompareComponentVersions(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *catalogServiceClient) YankComponentVersion(ctx context.Context, in *YankComponentVersionRequest, opts ...grpc.CallOption) (*YankComponentVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(YankComponentVersionResponse)
+	err := c.cc.Invoke(ctx, CatalogService_YankComponentVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UnyankComponentVersion(ctx context.Context, in *UnyankComponentVersionRequest, opts ...grpc.CallOption) (*UnyankComponentVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnyankComponentVersionResponse)
+	err := c.cc.Invoke(ctx, CatalogService_UnyankComponentVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CatalogService_ServiceDesc.Streams[0], CatalogService_WatchEvents_FullMethodName, cOpts...)
@@ -220,6 +249,13 @@ type CatalogServiceServer interface {
 	// Compares two versions: each change, whether it breaks consumers, and the
 	// minimum SemVer bump it requires.
 	CompareComponentVersions(context.Context, *CompareComponentVersionsRequest) (*CompareComponentVersionsResponse, error)
+	// Yanks one version (admin only): it stays readable by its exact version,
+	// but no constraint, "latest" or list of latest versions resolves to it.
+	// Yanking a yanked version changes nothing.
+	YankComponentVersion(context.Context, *YankComponentVersionRequest) (*YankComponentVersionResponse, error)
+	// Restores a yanked version (admin only). Un-yanking a version that is not
+	// yanked changes nothing.
+	UnyankComponentVersion(context.Context, *UnyankComponentVersionRequest) (*UnyankComponentVersionResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -258,6 +294,12 @@ func (UnimplementedCatalogServiceServer) ListComponentVersions(context.Context, 
 }
 func (UnimplementedCatalogServiceServer) CompareComponentVersions(context.Context, *CompareComponentVersionsRequest) (*CompareComponentVersionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompareComponentVersions not implemented")
+}
+func (UnimplementedCatalogServiceServer) YankComponentVersion(context.Context, *YankComponentVersionRequest) (*YankComponentVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method YankComponentVersion not implemented")
+}
+func (UnimplementedCatalogServiceServer) UnyankComponentVersion(context.Context, *UnyankComponentVersionRequest) (*UnyankComponentVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnyankComponentVersion not implemented")
 }
 func (UnimplementedCatalogServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[WatchEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
@@ -427,6 +469,42 @@ func _CatalogService_CompareComponentVersions_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_YankComponentVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(YankComponentVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).YankComponentVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_YankComponentVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).YankComponentVersion(ctx, req.(*YankComponentVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UnyankComponentVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnyankComponentVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UnyankComponentVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UnyankComponentVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UnyankComponentVersion(ctx, req.(*UnyankComponentVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -476,6 +554,14 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CompareComponentVersions",
 			Handler:    _CatalogService_CompareComponentVersions_Handler,
+		},
+		{
+			MethodName: "YankComponentVersion",
+			Handler:    _CatalogService_YankComponentVersion_Handler,
+		},
+		{
+			MethodName: "UnyankComponentVersion",
+			Handler:    _CatalogService_UnyankComponentVersion_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

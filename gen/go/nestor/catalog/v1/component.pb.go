@@ -135,7 +135,11 @@ type Component struct {
 	// authentication, "git-sync" for a sync).
 	CreateActor string `protobuf:"bytes,18,opt,name=create_actor,json=createActor,proto3" json:"create_actor,omitempty"`
 	// Output only. Identity of the last write that changed this version.
-	UpdateActor   string `protobuf:"bytes,19,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	UpdateActor string `protobuf:"bytes,19,opt,name=update_actor,json=updateActor,proto3" json:"update_actor,omitempty"`
+	// Output only. Set while the version is yanked (YankComponentVersion): it
+	// stays readable by its exact version, but no constraint, "latest" or list
+	// of latest versions resolves to it.
+	Yank          *Yank `protobuf:"bytes,20,opt,name=yank,proto3" json:"yank,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -301,6 +305,13 @@ func (x *Component) GetUpdateActor() string {
 		return x.UpdateActor
 	}
 	return ""
+}
+
+func (x *Component) GetYank() *Yank {
+	if x != nil {
+		return x.Yank
+	}
+	return nil
 }
 
 // An input parameter of a component.
@@ -694,10 +705,15 @@ func (x *Source) GetPath() string {
 type Deprecation struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Deprecated bool                   `protobuf:"varint,1,opt,name=deprecated,proto3" json:"deprecated,omitempty"`
-	// Why, and what to use instead.
+	// The reason, and what to do about it.
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// Output only. When the version was deprecated.
 	DeprecateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=deprecate_time,json=deprecateTime,proto3" json:"deprecate_time,omitempty"`
+	// What to use instead (optional): a component and the versions of it to
+	// move to.
+	Replacement *ComponentReference `protobuf:"bytes,4,opt,name=replacement,proto3" json:"replacement,omitempty"`
+	// When the version stops being supported (optional).
+	SunsetTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=sunset_time,json=sunsetTime,proto3" json:"sunset_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -753,11 +769,146 @@ func (x *Deprecation) GetDeprecateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Deprecation) GetReplacement() *ComponentReference {
+	if x != nil {
+		return x.Replacement
+	}
+	return nil
+}
+
+func (x *Deprecation) GetSunsetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SunsetTime
+	}
+	return nil
+}
+
+// A component and a selection of its versions, for example
+// {name: "aws-aurora-mysql", constraint: "^2"}.
+type ComponentReference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The component's name (a DNS-1123 label).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A version selector as GetComponent takes it: an exact version, a
+	// constraint, or empty for the latest version.
+	Constraint    string `protobuf:"bytes,2,opt,name=constraint,proto3" json:"constraint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ComponentReference) Reset() {
+	*x = ComponentReference{}
+	mi := &file_nestor_catalog_v1_component_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ComponentReference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ComponentReference) ProtoMessage() {}
+
+func (x *ComponentReference) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_component_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ComponentReference.ProtoReflect.Descriptor instead.
+func (*ComponentReference) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_component_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ComponentReference) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ComponentReference) GetConstraint() string {
+	if x != nil {
+		return x.Constraint
+	}
+	return ""
+}
+
+// A yanked version (crates.io's yank, Terraform's revoke).
+type Yank struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why the version was yanked.
+	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When it was yanked.
+	YankTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=yank_time,json=yankTime,proto3" json:"yank_time,omitempty"`
+	// Who yanked it.
+	Actor         string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Yank) Reset() {
+	*x = Yank{}
+	mi := &file_nestor_catalog_v1_component_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Yank) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Yank) ProtoMessage() {}
+
+func (x *Yank) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_component_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Yank.ProtoReflect.Descriptor instead.
+func (*Yank) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_component_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Yank) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Yank) GetYankTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.YankTime
+	}
+	return nil
+}
+
+func (x *Yank) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
 var File_nestor_catalog_v1_component_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_component_proto_rawDesc = "" +
 	"\n" +
-	"!nestor/catalog/v1/component.proto\x12\x11nestor.catalog.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x06\n" +
+	"!nestor/catalog/v1/component.proto\x12\x11nestor.catalog.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\a\n" +
 	"\tComponent\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1a\n" +
@@ -782,7 +933,8 @@ const file_nestor_catalog_v1_component_proto_rawDesc = "" +
 	"\x04etag\x18\x10 \x01(\tR\x04etag\x12%\n" +
 	"\x0econtent_digest\x18\x11 \x01(\tR\rcontentDigest\x12!\n" +
 	"\fcreate_actor\x18\x12 \x01(\tR\vcreateActor\x12!\n" +
-	"\fupdate_actor\x18\x13 \x01(\tR\vupdateActor\x1a9\n" +
+	"\fupdate_actor\x18\x13 \x01(\tR\vupdateActor\x12+\n" +
+	"\x04yank\x18\x14 \x01(\v2\x17.nestor.catalog.v1.YankR\x04yank\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa5\x02\n" +
@@ -827,13 +979,25 @@ const file_nestor_catalog_v1_component_proto_rawDesc = "" +
 	"repository\x18\x01 \x01(\tR\n" +
 	"repository\x12\x16\n" +
 	"\x06commit\x18\x02 \x01(\tR\x06commit\x12\x12\n" +
-	"\x04path\x18\x03 \x01(\tR\x04path\"\x8a\x01\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\"\x90\x02\n" +
 	"\vDeprecation\x12\x1e\n" +
 	"\n" +
 	"deprecated\x18\x01 \x01(\bR\n" +
 	"deprecated\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12A\n" +
-	"\x0edeprecate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\rdeprecateTime*\xc5\x01\n" +
+	"\x0edeprecate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\rdeprecateTime\x12G\n" +
+	"\vreplacement\x18\x04 \x01(\v2%.nestor.catalog.v1.ComponentReferenceR\vreplacement\x12;\n" +
+	"\vsunset_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"sunsetTime\"H\n" +
+	"\x12ComponentReference\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"constraint\x18\x02 \x01(\tR\n" +
+	"constraint\"m\n" +
+	"\x04Yank\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x127\n" +
+	"\tyank_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\byankTime\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor*\xc5\x01\n" +
 	"\tValueType\x12\x1a\n" +
 	"\x16VALUE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11VALUE_TYPE_STRING\x10\x01\x12\x15\n" +
@@ -858,7 +1022,7 @@ func file_nestor_catalog_v1_component_proto_rawDescGZIP() []byte {
 }
 
 var file_nestor_catalog_v1_component_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nestor_catalog_v1_component_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_nestor_catalog_v1_component_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_nestor_catalog_v1_component_proto_goTypes = []any{
 	(ValueType)(0),                // 0: nestor.catalog.v1.ValueType
 	(*Component)(nil),             // 1: nestor.catalog.v1.Component
@@ -868,32 +1032,38 @@ var file_nestor_catalog_v1_component_proto_goTypes = []any{
 	(*Deployment)(nil),            // 5: nestor.catalog.v1.Deployment
 	(*Source)(nil),                // 6: nestor.catalog.v1.Source
 	(*Deprecation)(nil),           // 7: nestor.catalog.v1.Deprecation
-	nil,                           // 8: nestor.catalog.v1.Component.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 10: google.protobuf.Value
-	(*structpb.Struct)(nil),       // 11: google.protobuf.Struct
+	(*ComponentReference)(nil),    // 8: nestor.catalog.v1.ComponentReference
+	(*Yank)(nil),                  // 9: nestor.catalog.v1.Yank
+	nil,                           // 10: nestor.catalog.v1.Component.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 12: google.protobuf.Value
+	(*structpb.Struct)(nil),       // 13: google.protobuf.Struct
 }
 var file_nestor_catalog_v1_component_proto_depIdxs = []int32{
-	8,  // 0: nestor.catalog.v1.Component.labels:type_name -> nestor.catalog.v1.Component.LabelsEntry
+	10, // 0: nestor.catalog.v1.Component.labels:type_name -> nestor.catalog.v1.Component.LabelsEntry
 	2,  // 1: nestor.catalog.v1.Component.inputs:type_name -> nestor.catalog.v1.Input
 	4,  // 2: nestor.catalog.v1.Component.outputs:type_name -> nestor.catalog.v1.Output
 	5,  // 3: nestor.catalog.v1.Component.deployment:type_name -> nestor.catalog.v1.Deployment
 	6,  // 4: nestor.catalog.v1.Component.source:type_name -> nestor.catalog.v1.Source
 	7,  // 5: nestor.catalog.v1.Component.deprecation:type_name -> nestor.catalog.v1.Deprecation
-	9,  // 6: nestor.catalog.v1.Component.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 7: nestor.catalog.v1.Component.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 8: nestor.catalog.v1.Input.type:type_name -> nestor.catalog.v1.ValueType
-	10, // 9: nestor.catalog.v1.Input.default_value:type_name -> google.protobuf.Value
-	3,  // 10: nestor.catalog.v1.Input.validation:type_name -> nestor.catalog.v1.Validation
-	10, // 11: nestor.catalog.v1.Validation.allowed_values:type_name -> google.protobuf.Value
-	0,  // 12: nestor.catalog.v1.Output.type:type_name -> nestor.catalog.v1.ValueType
-	11, // 13: nestor.catalog.v1.Deployment.config:type_name -> google.protobuf.Struct
-	9,  // 14: nestor.catalog.v1.Deprecation.deprecate_time:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	11, // 6: nestor.catalog.v1.Component.create_time:type_name -> google.protobuf.Timestamp
+	11, // 7: nestor.catalog.v1.Component.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 8: nestor.catalog.v1.Component.yank:type_name -> nestor.catalog.v1.Yank
+	0,  // 9: nestor.catalog.v1.Input.type:type_name -> nestor.catalog.v1.ValueType
+	12, // 10: nestor.catalog.v1.Input.default_value:type_name -> google.protobuf.Value
+	3,  // 11: nestor.catalog.v1.Input.validation:type_name -> nestor.catalog.v1.Validation
+	12, // 12: nestor.catalog.v1.Validation.allowed_values:type_name -> google.protobuf.Value
+	0,  // 13: nestor.catalog.v1.Output.type:type_name -> nestor.catalog.v1.ValueType
+	13, // 14: nestor.catalog.v1.Deployment.config:type_name -> google.protobuf.Struct
+	11, // 15: nestor.catalog.v1.Deprecation.deprecate_time:type_name -> google.protobuf.Timestamp
+	8,  // 16: nestor.catalog.v1.Deprecation.replacement:type_name -> nestor.catalog.v1.ComponentReference
+	11, // 17: nestor.catalog.v1.Deprecation.sunset_time:type_name -> google.protobuf.Timestamp
+	11, // 18: nestor.catalog.v1.Yank.yank_time:type_name -> google.protobuf.Timestamp
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_component_proto_init() }
@@ -908,7 +1078,7 @@ func file_nestor_catalog_v1_component_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_component_proto_rawDesc), len(file_nestor_catalog_v1_component_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -22,7 +22,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// What happened to a component version.
+// What happened in the catalog.
 type EventType int32
 
 const (
@@ -33,6 +33,16 @@ const (
 	EventType_EVENT_TYPE_UPDATED EventType = 2
 	// A version was deleted.
 	EventType_EVENT_TYPE_DELETED EventType = 3
+	// A version was yanked (component carries its yank).
+	EventType_EVENT_TYPE_YANKED EventType = 4
+	// A yanked version was restored.
+	EventType_EVENT_TYPE_UNYANKED EventType = 5
+	// A component name's compatibility policy was set (policy carries it).
+	EventType_EVENT_TYPE_POLICY_CHANGED EventType = 6
+	// A consumer registration was made or changed (consumer carries it).
+	EventType_EVENT_TYPE_CONSUMER_REGISTERED EventType = 7
+	// A consumer registration was removed (consumer carries its last state).
+	EventType_EVENT_TYPE_CONSUMER_DEREGISTERED EventType = 8
 )
 
 // Enum value maps for EventType.
@@ -42,12 +52,22 @@ var (
 		1: "EVENT_TYPE_CREATED",
 		2: "EVENT_TYPE_UPDATED",
 		3: "EVENT_TYPE_DELETED",
+		4: "EVENT_TYPE_YANKED",
+		5: "EVENT_TYPE_UNYANKED",
+		6: "EVENT_TYPE_POLICY_CHANGED",
+		7: "EVENT_TYPE_CONSUMER_REGISTERED",
+		8: "EVENT_TYPE_CONSUMER_DEREGISTERED",
 	}
 	EventType_value = map[string]int32{
-		"EVENT_TYPE_UNSPECIFIED": 0,
-		"EVENT_TYPE_CREATED":     1,
-		"EVENT_TYPE_UPDATED":     2,
-		"EVENT_TYPE_DELETED":     3,
+		"EVENT_TYPE_UNSPECIFIED":           0,
+		"EVENT_TYPE_CREATED":               1,
+		"EVENT_TYPE_UPDATED":               2,
+		"EVENT_TYPE_DELETED":               3,
+		"EVENT_TYPE_YANKED":                4,
+		"EVENT_TYPE_UNYANKED":              5,
+		"EVENT_TYPE_POLICY_CHANGED":        6,
+		"EVENT_TYPE_CONSUMER_REGISTERED":   7,
+		"EVENT_TYPE_CONSUMER_DEREGISTERED": 8,
 	}
 )
 
@@ -79,7 +99,9 @@ func (EventType) EnumDescriptor() ([]byte, []int) {
 }
 
 // One entry of the catalog's event log. Every write produces exactly one
-// event per version it changes, with its own catalog revision.
+// event per version, policy or registration it changes, with its own
+// catalog revision. Which payload field is set follows from the type:
+// component for version events, policy, consumer.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Catalog revision of this event; strictly increasing across the catalog.
@@ -90,7 +112,11 @@ type Event struct {
 	Component *Component `protobuf:"bytes,4,opt,name=component,proto3" json:"component,omitempty"`
 	// Who made the change: the caller's identity, or "git-sync" for a
 	// repository sync ("anonymous" when authentication is off).
-	Actor         string `protobuf:"bytes,5,opt,name=actor,proto3" json:"actor,omitempty"`
+	Actor string `protobuf:"bytes,5,opt,name=actor,proto3" json:"actor,omitempty"`
+	// The policy after the change (EVENT_TYPE_POLICY_CHANGED).
+	Policy *CompatibilityPolicy `protobuf:"bytes,6,opt,name=policy,proto3" json:"policy,omitempty"`
+	// The registration after the change, or its last state when removed.
+	Consumer      *Consumer `protobuf:"bytes,7,opt,name=consumer,proto3" json:"consumer,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -160,14 +186,30 @@ func (x *Event) GetActor() string {
 	return ""
 }
 
+func (x *Event) GetPolicy() *CompatibilityPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+func (x *Event) GetConsumer() *Consumer {
+	if x != nil {
+		return x.Consumer
+	}
+	return nil
+}
+
 // Server-side filter for WatchEvents. Unset fields match everything; set
 // fields must all match.
 type EventFilter struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Component names; empty matches every name.
-	Names    []string `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
-	Provider string   `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
-	Category string   `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
+	// Component names (of versions, policies and registrations alike); empty
+	// matches every name.
+	Names []string `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	// Provider and category match version events only.
+	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
+	Category string `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
 	// Event types; empty matches every type.
 	Types         []EventType `protobuf:"varint,4,rep,packed,name=types,proto3,enum=nestor.catalog.v1.EventType" json:"types,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -236,24 +278,31 @@ var File_nestor_catalog_v1_events_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1enestor/catalog/v1/events.proto\x12\x11nestor.catalog.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\"\xe2\x01\n" +
+	"\x1enestor/catalog/v1/events.proto\x12\x11nestor.catalog.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a nestor/catalog/v1/registry.proto\"\xdb\x02\n" +
 	"\x05Event\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x120\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1c.nestor.catalog.v1.EventTypeR\x04type\x129\n" +
 	"\n" +
 	"event_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\teventTime\x12:\n" +
 	"\tcomponent\x18\x04 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x14\n" +
-	"\x05actor\x18\x05 \x01(\tR\x05actor\"\x8f\x01\n" +
+	"\x05actor\x18\x05 \x01(\tR\x05actor\x12>\n" +
+	"\x06policy\x18\x06 \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\x127\n" +
+	"\bconsumer\x18\a \x01(\v2\x1b.nestor.catalog.v1.ConsumerR\bconsumer\"\x8f\x01\n" +
 	"\vEventFilter\x12\x14\n" +
 	"\x05names\x18\x01 \x03(\tR\x05names\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x1a\n" +
 	"\bcategory\x18\x03 \x01(\tR\bcategory\x122\n" +
-	"\x05types\x18\x04 \x03(\x0e2\x1c.nestor.catalog.v1.EventTypeR\x05types*o\n" +
+	"\x05types\x18\x04 \x03(\x0e2\x1c.nestor.catalog.v1.EventTypeR\x05types*\x88\x02\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12EVENT_TYPE_CREATED\x10\x01\x12\x16\n" +
 	"\x12EVENT_TYPE_UPDATED\x10\x02\x12\x16\n" +
-	"\x12EVENT_TYPE_DELETED\x10\x03B\xd7\x01\n" +
+	"\x12EVENT_TYPE_DELETED\x10\x03\x12\x15\n" +
+	"\x11EVENT_TYPE_YANKED\x10\x04\x12\x17\n" +
+	"\x13EVENT_TYPE_UNYANKED\x10\x05\x12\x1d\n" +
+	"\x19EVENT_TYPE_POLICY_CHANGED\x10\x06\x12\"\n" +
+	"\x1eEVENT_TYPE_CONSUMER_REGISTERED\x10\a\x12$\n" +
+	" EVENT_TYPE_CONSUMER_DEREGISTERED\x10\bB\xd7\x01\n" +
 	"\x15com.nestor.catalog.v1B\vEventsProtoP\x01ZKgithub.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1;catalogv1\xa2\x02\x03NCX\xaa\x02\x11Nestor.Catalog.V1\xca\x02\x11Nestor\\Catalog\\V1\xe2\x02\x1dNestor\\Catalog\\V1\\GPBMetadata\xea\x02\x13Nestor::Catalog::V1b\x06proto3"
 
 var (
@@ -276,17 +325,21 @@ var file_nestor_catalog_v1_events_proto_goTypes = []any{
 	(*EventFilter)(nil),           // 2: nestor.catalog.v1.EventFilter
 	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
 	(*Component)(nil),             // 4: nestor.catalog.v1.Component
+	(*CompatibilityPolicy)(nil),   // 5: nestor.catalog.v1.CompatibilityPolicy
+	(*Consumer)(nil),              // 6: nestor.catalog.v1.Consumer
 }
 var file_nestor_catalog_v1_events_proto_depIdxs = []int32{
 	0, // 0: nestor.catalog.v1.Event.type:type_name -> nestor.catalog.v1.EventType
 	3, // 1: nestor.catalog.v1.Event.event_time:type_name -> google.protobuf.Timestamp
 	4, // 2: nestor.catalog.v1.Event.component:type_name -> nestor.catalog.v1.Component
-	0, // 3: nestor.catalog.v1.EventFilter.types:type_name -> nestor.catalog.v1.EventType
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	5, // 3: nestor.catalog.v1.Event.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	6, // 4: nestor.catalog.v1.Event.consumer:type_name -> nestor.catalog.v1.Consumer
+	0, // 5: nestor.catalog.v1.EventFilter.types:type_name -> nestor.catalog.v1.EventType
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_events_proto_init() }
@@ -295,6 +348,7 @@ func file_nestor_catalog_v1_events_proto_init() {
 		return
 	}
 	file_nestor_catalog_v1_component_proto_init()
+	file_nestor_catalog_v1_registry_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

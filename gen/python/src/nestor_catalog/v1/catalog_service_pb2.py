@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from nestor_catalog.v1 import component_pb2 as nestor_dot_catalog_dot_v1_dot_component__pb2
 from nestor_catalog.v1 import events_pb2 as nestor_dot_catalog_dot_v1_dot_events__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\"`\n\x16\x43reateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x15\n\rvalidate_only\x18\x02 \x01(\x08\"m\n\x17\x43reateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x10\n\x08revision\x18\x03 \x01(\x03\"J\n\x13GetComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"m\n\x14GetComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x12\n\ndeprecated\x18\x03 \x01(\x08\"z\n\x16UpdateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\\\n\x17UpdateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"[\n\x16\x44\x65leteComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0c\x61ll_versions\x18\x03 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"]\n\x17\x44\x65leteComponentResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"\xdb\x01\n\x0f\x43omponentFilter\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12>\n\x06labels\x18\x03 \x03(\x0b\x32..nestor.catalog.v1.ComponentFilter.LabelsEntry\x12\x19\n\x11\x64\x65ployment_engine\x18\x04 \x01(\t\x12\x1a\n\x12include_deprecated\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb0\x01\n\x15ListComponentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x32\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x14\n\x0c\x61ll_versions\x18\x04 \x01(\x08\x12\x10\n\x08order_by\x18\x05 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"u\n\x16ListComponentsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\"\x99\x01\n\x17SearchComponentsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x32\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"w\n\x18SearchComponentsResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.nestor.catalog.v1.SearchResult\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\"N\n\x0cSearchResult\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\r\n\x05score\x18\x02 \x01(\x01\"i\n\x1cListComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"|\n\x1dListComponentVersionsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\"s\n\x1f\x43ompareComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\t\x12\x16\n\x0etarget_version\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xc6\x01\n CompareComponentVersionsResponse\x12.\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1d.nestor.catalog.v1.SpecChange\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x35\n\rrequired_bump\x18\x03 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\x12\x17\n\x0f\x62ump_sufficient\x18\x04 \x01(\x08\x12\x10\n\x08revision\x18\x05 \x01(\x03\"o\n\nSpecChange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12,\n\x04\x62ump\x18\x04 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\"l\n\x12WatchEventsRequest\x12\x16\n\x0estart_revision\x18\x01 \x01(\x03\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.nestor.catalog.v1.EventFilter\x12\x0e\n\x06resume\x18\x03 \x01(\x08\"c\n\x13WatchEventsResponse\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.nestor.catalog.v1.Event\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x10\n\x08progress\x18\x03 \x01(\x08*\x8a\x01\n\x0bVersionBump\x12\x1c\n\x18VERSION_BUMP_UNSPECIFIED\x10\x00\x12\x15\n\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n\x12VERSION_BUMP_MAJOR\x10\x04\x32\xfe\x07\n\x0e\x43\x61talogService\x12h\n\x0f\x43reateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12\x64\n\x0cGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a\'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n\x0fUpdateComponent\x12).nestor.catalog.v1.UpdateComponentRequest\x1a*.nestor.catalog.v1.UpdateComponentResponse\x12h\n\x0f\x44\x65leteComponent\x12).nestor.catalog.v1.DeleteComponentRequest\x1a*.nestor.catalog.v1.DeleteComponentResponse\x12j\n\x0eListComponents\x12(.nestor.catalog.v1.ListComponentsRequest\x1a).nestor.catalog.v1.ListComponentsResponse\"\x03\x90\x02\x01\x12p\n\x10SearchComponents\x12*.nestor.catalog.v1.SearchComponentsRequest\x1a+.nestor.catalog.v1.SearchComponentsResponse\"\x03\x90\x02\x01\x12\x7f\n\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a\x30.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n\x18\x43ompareComponentVersions\x12\x32.nestor.catalog.v1.CompareComponentVersionsRequest\x1a\x33.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12^\n\x0bWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\"`\n\x16\x43reateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x15\n\rvalidate_only\x18\x02 \x01(\x08\"m\n\x17\x43reateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x10\n\x08revision\x18\x03 \x01(\x03\"J\n\x13GetComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\x9b\x01\n\x14GetComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x12\n\ndeprecated\x18\x03 \x01(\x08\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"\xd4\x01\n\x07Warning\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.nestor.catalog.v1.WarningKind\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12:\n\x0breplacement\x18\x05 \x01(\x0b\x32%.nestor.catalog.v1.ComponentReference\x12/\n\x0bsunset_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x16UpdateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\\\n\x17UpdateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"[\n\x16\x44\x65leteComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0c\x61ll_versions\x18\x03 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"]\n\x17\x44\x65leteComponentResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"\xdb\x01\n\x0f\x43omponentFilter\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12>\n\x06labels\x18\x03 \x03(\x0b\x32..nestor.catalog.v1.ComponentFilter.LabelsEntry\x12\x19\n\x11\x64\x65ployment_engine\x18\x04 \x01(\t\x12\x1a\n\x12include_deprecated\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb0\x01\n\x15ListComponentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x32\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x14\n\x0c\x61ll_versions\x18\x04 \x01(\x08\x12\x10\n\x08order_by\x18\x05 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xa3\x01\n\x16ListComponentsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"\x99\x01\n\x17SearchComponentsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x32\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xa5\x01\n\x18SearchComponentsResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.nestor.catalog.v1.SearchResult\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"N\n\x0cSearchResult\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\r\n\x05score\x18\x02 \x01(\x01\"i\n\x1cListComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xaa\x01\n\x1dListComponentVersionsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"Z\n\x1bYankComponentVersionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"a\n\x1cYankComponentVersionResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"L\n\x1dUnyankComponentVersionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"c\n\x1eUnyankComponentVersionResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"s\n\x1f\x43ompareComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\t\x12\x16\n\x0etarget_version\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xc6\x01\n CompareComponentVersionsResponse\x12.\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1d.nestor.catalog.v1.SpecChange\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x35\n\rrequired_bump\x18\x03 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\x12\x17\n\x0f\x62ump_sufficient\x18\x04 \x01(\x08\x12\x10\n\x08revision\x18\x05 \x01(\x03\"o\n\nSpecChange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12,\n\x04\x62ump\x18\x04 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\"l\n\x12WatchEventsRequest\x12\x16\n\x0estart_revision\x18\x01 \x01(\x03\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.nestor.catalog.v1.EventFilter\x12\x0e\n\x06resume\x18\x03 \x01(\x08\"c\n\x13WatchEventsResponse\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.nestor.catalog.v1.Event\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x10\n\x08progress\x18\x03 \x01(\x08*a\n\x0bWarningKind\x12\x1c\n\x18WARNING_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17WARNING_KIND_DEPRECATED\x10\x01\x12\x17\n\x13WARNING_KIND_YANKED\x10\x02*\x8a\x01\n\x0bVersionBump\x12\x1c\n\x18VERSION_BUMP_UNSPECIFIED\x10\x00\x12\x15\n\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n\x12VERSION_BUMP_MAJOR\x10\x04\x32\xf6\t\n\x0e\x43\x61talogService\x12h\n\x0f\x43reateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12\x64\n\x0cGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a\'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n\x0fUpdateComponent\x12).nestor.catalog.v1.UpdateComponentRequest\x1a*.nestor.catalog.v1.UpdateComponentResponse\x12h\n\x0f\x44\x65leteComponent\x12).nestor.catalog.v1.DeleteComponentRequest\x1a*.nestor.catalog.v1.DeleteComponentResponse\x12j\n\x0eListComponents\x12(.nestor.catalog.v1.ListComponentsRequest\x1a).nestor.catalog.v1.ListComponentsResponse\"\x03\x90\x02\x01\x12p\n\x10SearchComponents\x12*.nestor.catalog.v1.SearchComponentsRequest\x1a+.nestor.catalog.v1.SearchComponentsResponse\"\x03\x90\x02\x01\x12\x7f\n\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a\x30.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n\x18\x43ompareComponentVersions\x12\x32.nestor.catalog.v1.CompareComponentVersionsRequest\x1a\x33.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12w\n\x14YankComponentVersion\x12..nestor.catalog.v1.YankComponentVersionRequest\x1a/.nestor.catalog.v1.YankComponentVersionResponse\x12}\n\x16UnyankComponentVersion\x12\x30.nestor.catalog.v1.UnyankComponentVersionRequest\x1a\x31.nestor.catalog.v1.UnyankComponentVersionResponse\x12^\n\x0bWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,52 +47,64 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CATALOGSERVICE'].methods_by_name['ListComponentVersions']._serialized_options = b'\220\002\001'
   _globals['_CATALOGSERVICE'].methods_by_name['CompareComponentVersions']._loaded_options = None
   _globals['_CATALOGSERVICE'].methods_by_name['CompareComponentVersions']._serialized_options = b'\220\002\001'
-  _globals['_VERSIONBUMP']._serialized_start=2718
-  _globals['_VERSIONBUMP']._serialized_end=2856
-  _globals['_CREATECOMPONENTREQUEST']._serialized_start=163
-  _globals['_CREATECOMPONENTREQUEST']._serialized_end=259
-  _globals['_CREATECOMPONENTRESPONSE']._serialized_start=261
-  _globals['_CREATECOMPONENTRESPONSE']._serialized_end=370
-  _globals['_GETCOMPONENTREQUEST']._serialized_start=372
-  _globals['_GETCOMPONENTREQUEST']._serialized_end=446
-  _globals['_GETCOMPONENTRESPONSE']._serialized_start=448
-  _globals['_GETCOMPONENTRESPONSE']._serialized_end=557
-  _globals['_UPDATECOMPONENTREQUEST']._serialized_start=559
-  _globals['_UPDATECOMPONENTREQUEST']._serialized_end=681
-  _globals['_UPDATECOMPONENTRESPONSE']._serialized_start=683
-  _globals['_UPDATECOMPONENTRESPONSE']._serialized_end=775
-  _globals['_DELETECOMPONENTREQUEST']._serialized_start=777
-  _globals['_DELETECOMPONENTREQUEST']._serialized_end=868
-  _globals['_DELETECOMPONENTRESPONSE']._serialized_start=870
-  _globals['_DELETECOMPONENTRESPONSE']._serialized_end=963
-  _globals['_COMPONENTFILTER']._serialized_start=966
-  _globals['_COMPONENTFILTER']._serialized_end=1185
-  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_start=1140
-  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_end=1185
-  _globals['_LISTCOMPONENTSREQUEST']._serialized_start=1188
-  _globals['_LISTCOMPONENTSREQUEST']._serialized_end=1364
-  _globals['_LISTCOMPONENTSRESPONSE']._serialized_start=1366
-  _globals['_LISTCOMPONENTSRESPONSE']._serialized_end=1483
-  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_start=1486
-  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_end=1639
-  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_start=1641
-  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_end=1760
-  _globals['_SEARCHRESULT']._serialized_start=1762
-  _globals['_SEARCHRESULT']._serialized_end=1840
-  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_start=1842
-  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_end=1947
-  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_start=1949
-  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_end=2073
-  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_start=2075
-  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_end=2190
-  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_start=2193
-  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_end=2391
-  _globals['_SPECCHANGE']._serialized_start=2393
-  _globals['_SPECCHANGE']._serialized_end=2504
-  _globals['_WATCHEVENTSREQUEST']._serialized_start=2506
-  _globals['_WATCHEVENTSREQUEST']._serialized_end=2614
-  _globals['_WATCHEVENTSRESPONSE']._serialized_start=2616
-  _globals['_WATCHEVENTSRESPONSE']._serialized_end=2715
-  _globals['_CATALOGSERVICE']._serialized_start=2859
-  _globals['_CATALOGSERVICE']._serialized_end=3881
+  _globals['_WARNINGKIND']._serialized_start=3523
+  _globals['_WARNINGKIND']._serialized_end=3620
+  _globals['_VERSIONBUMP']._serialized_start=3623
+  _globals['_VERSIONBUMP']._serialized_end=3761
+  _globals['_CREATECOMPONENTREQUEST']._serialized_start=196
+  _globals['_CREATECOMPONENTREQUEST']._serialized_end=292
+  _globals['_CREATECOMPONENTRESPONSE']._serialized_start=294
+  _globals['_CREATECOMPONENTRESPONSE']._serialized_end=403
+  _globals['_GETCOMPONENTREQUEST']._serialized_start=405
+  _globals['_GETCOMPONENTREQUEST']._serialized_end=479
+  _globals['_GETCOMPONENTRESPONSE']._serialized_start=482
+  _globals['_GETCOMPONENTRESPONSE']._serialized_end=637
+  _globals['_WARNING']._serialized_start=640
+  _globals['_WARNING']._serialized_end=852
+  _globals['_UPDATECOMPONENTREQUEST']._serialized_start=854
+  _globals['_UPDATECOMPONENTREQUEST']._serialized_end=976
+  _globals['_UPDATECOMPONENTRESPONSE']._serialized_start=978
+  _globals['_UPDATECOMPONENTRESPONSE']._serialized_end=1070
+  _globals['_DELETECOMPONENTREQUEST']._serialized_start=1072
+  _globals['_DELETECOMPONENTREQUEST']._serialized_end=1163
+  _globals['_DELETECOMPONENTRESPONSE']._serialized_start=1165
+  _globals['_DELETECOMPONENTRESPONSE']._serialized_end=1258
+  _globals['_COMPONENTFILTER']._serialized_start=1261
+  _globals['_COMPONENTFILTER']._serialized_end=1480
+  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_start=1435
+  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_end=1480
+  _globals['_LISTCOMPONENTSREQUEST']._serialized_start=1483
+  _globals['_LISTCOMPONENTSREQUEST']._serialized_end=1659
+  _globals['_LISTCOMPONENTSRESPONSE']._serialized_start=1662
+  _globals['_LISTCOMPONENTSRESPONSE']._serialized_end=1825
+  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_start=1828
+  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_end=1981
+  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_start=1984
+  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_end=2149
+  _globals['_SEARCHRESULT']._serialized_start=2151
+  _globals['_SEARCHRESULT']._serialized_end=2229
+  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_start=2231
+  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_end=2336
+  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_start=2339
+  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_end=2509
+  _globals['_YANKCOMPONENTVERSIONREQUEST']._serialized_start=2511
+  _globals['_YANKCOMPONENTVERSIONREQUEST']._serialized_end=2601
+  _globals['_YANKCOMPONENTVERSIONRESPONSE']._serialized_start=2603
+  _globals['_YANKCOMPONENTVERSIONRESPONSE']._serialized_end=2700
+  _globals['_UNYANKCOMPONENTVERSIONREQUEST']._serialized_start=2702
+  _globals['_UNYANKCOMPONENTVERSIONREQUEST']._serialized_end=2778
+  _globals['_UNYANKCOMPONENTVERSIONRESPONSE']._serialized_start=2780
+  _globals['_UNYANKCOMPONENTVERSIONRESPONSE']._serialized_end=2879
+  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_start=2881
+  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_end=2996
+  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_start=2999
+  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_end=3197
+  _globals['_SPECCHANGE']._serialized_start=3199
+  _globals['_SPECCHANGE']._serialized_end=3310
+  _globals['_WATCHEVENTSREQUEST']._serialized_start=3312
+  _globals['_WATCHEVENTSREQUEST']._serialized_end=3420
+  _globals['_WATCHEVENTSRESPONSE']._serialized_start=3422
+  _globals['_WATCHEVENTSRESPONSE']._serialized_end=3521
+  _globals['_CATALOGSERVICE']._serialized_start=3764
+  _globals['_CATALOGSERVICE']._serialized_end=5034
 # @@protoc_insertion_point(module_scope)

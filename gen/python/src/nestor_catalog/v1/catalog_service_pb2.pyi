@@ -1,4 +1,7 @@
+import datetime
+
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from nestor_catalog.v1 import component_pb2 as _component_pb2
 from nestor_catalog.v1 import events_pb2 as _events_pb2
 from google.protobuf.internal import containers as _containers
@@ -10,6 +13,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class WarningKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WARNING_KIND_UNSPECIFIED: _ClassVar[WarningKind]
+    WARNING_KIND_DEPRECATED: _ClassVar[WarningKind]
+    WARNING_KIND_YANKED: _ClassVar[WarningKind]
+
 class VersionBump(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     VERSION_BUMP_UNSPECIFIED: _ClassVar[VersionBump]
@@ -17,6 +26,9 @@ class VersionBump(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VERSION_BUMP_PATCH: _ClassVar[VersionBump]
     VERSION_BUMP_MINOR: _ClassVar[VersionBump]
     VERSION_BUMP_MAJOR: _ClassVar[VersionBump]
+WARNING_KIND_UNSPECIFIED: WarningKind
+WARNING_KIND_DEPRECATED: WarningKind
+WARNING_KIND_YANKED: WarningKind
 VERSION_BUMP_UNSPECIFIED: VersionBump
 VERSION_BUMP_NONE: VersionBump
 VERSION_BUMP_PATCH: VersionBump
@@ -52,14 +64,32 @@ class GetComponentRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class GetComponentResponse(_message.Message):
-    __slots__ = ("component", "revision", "deprecated")
+    __slots__ = ("component", "revision", "deprecated", "warnings")
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     DEPRECATED_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     component: _component_pb2.Component
     revision: int
     deprecated: bool
-    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., revision: _Optional[int] = ..., deprecated: _Optional[bool] = ...) -> None: ...
+    warnings: _containers.RepeatedCompositeFieldContainer[Warning]
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., revision: _Optional[int] = ..., deprecated: _Optional[bool] = ..., warnings: _Optional[_Iterable[_Union[Warning, _Mapping]]] = ...) -> None: ...
+
+class Warning(_message.Message):
+    __slots__ = ("kind", "message", "name", "version", "replacement", "sunset_time")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REPLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    SUNSET_TIME_FIELD_NUMBER: _ClassVar[int]
+    kind: WarningKind
+    message: str
+    name: str
+    version: str
+    replacement: _component_pb2.ComponentReference
+    sunset_time: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[WarningKind, str]] = ..., message: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[str] = ..., replacement: _Optional[_Union[_component_pb2.ComponentReference, _Mapping]] = ..., sunset_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UpdateComponentRequest(_message.Message):
     __slots__ = ("component", "update_mask")
@@ -135,14 +165,16 @@ class ListComponentsRequest(_message.Message):
     def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., all_versions: _Optional[bool] = ..., order_by: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class ListComponentsResponse(_message.Message):
-    __slots__ = ("components", "next_page_token", "revision")
+    __slots__ = ("components", "next_page_token", "revision", "warnings")
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     components: _containers.RepeatedCompositeFieldContainer[_component_pb2.Component]
     next_page_token: str
     revision: int
-    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+    warnings: _containers.RepeatedCompositeFieldContainer[Warning]
+    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[Warning, _Mapping]]] = ...) -> None: ...
 
 class SearchComponentsRequest(_message.Message):
     __slots__ = ("query", "filter", "page_size", "page_token", "min_revision")
@@ -159,14 +191,16 @@ class SearchComponentsRequest(_message.Message):
     def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[ComponentFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class SearchComponentsResponse(_message.Message):
-    __slots__ = ("results", "next_page_token", "revision")
+    __slots__ = ("results", "next_page_token", "revision", "warnings")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[SearchResult]
     next_page_token: str
     revision: int
-    def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+    warnings: _containers.RepeatedCompositeFieldContainer[Warning]
+    def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[Warning, _Mapping]]] = ...) -> None: ...
 
 class SearchResult(_message.Message):
     __slots__ = ("component", "score")
@@ -189,14 +223,54 @@ class ListComponentVersionsRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class ListComponentVersionsResponse(_message.Message):
-    __slots__ = ("components", "next_page_token", "revision")
+    __slots__ = ("components", "next_page_token", "revision", "warnings")
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     components: _containers.RepeatedCompositeFieldContainer[_component_pb2.Component]
     next_page_token: str
     revision: int
-    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+    warnings: _containers.RepeatedCompositeFieldContainer[Warning]
+    def __init__(self, components: _Optional[_Iterable[_Union[_component_pb2.Component, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ..., warnings: _Optional[_Iterable[_Union[Warning, _Mapping]]] = ...) -> None: ...
+
+class YankComponentVersionRequest(_message.Message):
+    __slots__ = ("name", "version", "reason", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    reason: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., reason: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class YankComponentVersionResponse(_message.Message):
+    __slots__ = ("component", "revision")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    revision: int
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class UnyankComponentVersionRequest(_message.Message):
+    __slots__ = ("name", "version", "etag")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    etag: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class UnyankComponentVersionResponse(_message.Message):
+    __slots__ = ("component", "revision")
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    component: _component_pb2.Component
+    revision: int
+    def __init__(self, component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class CompareComponentVersionsRequest(_message.Message):
     __slots__ = ("name", "base_version", "target_version", "min_revision")

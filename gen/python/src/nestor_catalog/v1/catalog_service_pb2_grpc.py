@@ -87,6 +87,16 @@ class CatalogServiceStub:
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.CompareComponentVersionsRequest.SerializeToString,
                 response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.CompareComponentVersionsResponse.FromString,
                 _registered_method=True)
+        self.YankComponentVersion = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/YankComponentVersion',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.YankComponentVersionRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.YankComponentVersionResponse.FromString,
+                _registered_method=True)
+        self.UnyankComponentVersion = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/UnyankComponentVersion',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.FromString,
+                _registered_method=True)
         self.WatchEvents = channel.unary_stream(
                 '/nestor.catalog.v1.CatalogService/WatchEvents',
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.WatchEventsRequest.SerializeToString,
@@ -170,6 +180,23 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def YankComponentVersion(self, request, context):
+        """Yanks one version (admin only): it stays readable by its exact version,
+        but no constraint, "latest" or list of latest versions resolves to it.
+        Yanking a yanked version changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnyankComponentVersion(self, request, context):
+        """Restores a yanked version (admin only). Un-yanking a version that is not
+        yanked changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchEvents(self, request, context):
         """Streams catalog changes after start_revision: first the logged events
         (replay), then live ones, with periodic progress messages when idle.
@@ -222,6 +249,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.CompareComponentVersions,
                     request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.CompareComponentVersionsRequest.FromString,
                     response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.CompareComponentVersionsResponse.SerializeToString,
+            ),
+            'YankComponentVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.YankComponentVersion,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.YankComponentVersionRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.YankComponentVersionResponse.SerializeToString,
+            ),
+            'UnyankComponentVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnyankComponentVersion,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.SerializeToString,
             ),
             'WatchEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchEvents,
@@ -458,6 +495,60 @@ class CatalogService:
             '/nestor.catalog.v1.CatalogService/CompareComponentVersions',
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.CompareComponentVersionsRequest.SerializeToString,
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.CompareComponentVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def YankComponentVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/YankComponentVersion',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.YankComponentVersionRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.YankComponentVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnyankComponentVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/UnyankComponentVersion',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!nestor/catalog/v1/component.proto\x12\x11nestor.catalog.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x05\n\tComponent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x38\n\x06labels\x18\x06 \x03(\x0b\x32(.nestor.catalog.v1.Component.LabelsEntry\x12(\n\x06inputs\x18\x07 \x03(\x0b\x32\x18.nestor.catalog.v1.Input\x12*\n\x07outputs\x18\x08 \x03(\x0b\x32\x19.nestor.catalog.v1.Output\x12\x31\n\ndeployment\x18\t \x01(\x0b\x32\x1d.nestor.catalog.v1.Deployment\x12)\n\x06source\x18\n \x01(\x0b\x32\x19.nestor.catalog.v1.Source\x12\x33\n\x0b\x64\x65precation\x18\x0b \x01(\x0b\x32\x1e.nestor.catalog.v1.Deprecation\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63reate_revision\x18\x0e \x01(\x03\x12\x17\n\x0fupdate_revision\x18\x0f \x01(\x03\x12\x0c\n\x04\x65tag\x18\x10 \x01(\t\x12\x16\n\x0e\x63ontent_digest\x18\x11 \x01(\t\x12\x14\n\x0c\x63reate_actor\x18\x12 \x01(\t\x12\x14\n\x0cupdate_actor\x18\x13 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xdd\x01\n\x05Input\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.nestor.catalog.v1.ValueType\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12-\n\rdefault_value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x10\n\x08required\x18\x05 \x01(\x08\x12\x11\n\tsensitive\x18\x06 \x01(\x08\x12\x31\n\nvalidation\x18\x07 \x01(\x0b\x32\x1d.nestor.catalog.v1.Validation\"\xe1\x01\n\nValidation\x12\x17\n\nmin_length\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x17\n\nmax_length\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x0f\n\x07pattern\x18\x03 \x01(\t\x12.\n\x0e\x61llowed_values\x18\x04 \x03(\x0b\x32\x16.google.protobuf.Value\x12\x14\n\x07minimum\x18\x05 \x01(\x01H\x02\x88\x01\x01\x12\x14\n\x07maximum\x18\x06 \x01(\x01H\x03\x88\x01\x01\x42\r\n\x0b_min_lengthB\r\n\x0b_max_lengthB\n\n\x08_minimumB\n\n\x08_maximum\"j\n\x06Output\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.nestor.catalog.v1.ValueType\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x11\n\tsensitive\x18\x04 \x01(\x08\"]\n\nDeployment\x12\x0e\n\x06\x65ngine\x18\x01 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x02 \x01(\t\x12\'\n\x06\x63onfig\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\":\n\x06Source\x12\x12\n\nrepository\x18\x01 \x01(\t\x12\x0e\n\x06\x63ommit\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\"f\n\x0b\x44\x65precation\x12\x12\n\ndeprecated\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x32\n\x0e\x64\x65precate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xc5\x01\n\tValueType\x12\x1a\n\x16VALUE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11VALUE_TYPE_STRING\x10\x01\x12\x15\n\x11VALUE_TYPE_NUMBER\x10\x02\x12\x16\n\x12VALUE_TYPE_INTEGER\x10\x03\x12\x16\n\x12VALUE_TYPE_BOOLEAN\x10\x04\x12\x13\n\x0fVALUE_TYPE_LIST\x10\x05\x12\x12\n\x0eVALUE_TYPE_MAP\x10\x06\x12\x15\n\x11VALUE_TYPE_OBJECT\x10\x07\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!nestor/catalog/v1/component.proto\x12\x11nestor.catalog.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc2\x05\n\tComponent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x38\n\x06labels\x18\x06 \x03(\x0b\x32(.nestor.catalog.v1.Component.LabelsEntry\x12(\n\x06inputs\x18\x07 \x03(\x0b\x32\x18.nestor.catalog.v1.Input\x12*\n\x07outputs\x18\x08 \x03(\x0b\x32\x19.nestor.catalog.v1.Output\x12\x31\n\ndeployment\x18\t \x01(\x0b\x32\x1d.nestor.catalog.v1.Deployment\x12)\n\x06source\x18\n \x01(\x0b\x32\x19.nestor.catalog.v1.Source\x12\x33\n\x0b\x64\x65precation\x18\x0b \x01(\x0b\x32\x1e.nestor.catalog.v1.Deprecation\x12/\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x63reate_revision\x18\x0e \x01(\x03\x12\x17\n\x0fupdate_revision\x18\x0f \x01(\x03\x12\x0c\n\x04\x65tag\x18\x10 \x01(\t\x12\x16\n\x0e\x63ontent_digest\x18\x11 \x01(\t\x12\x14\n\x0c\x63reate_actor\x18\x12 \x01(\t\x12\x14\n\x0cupdate_actor\x18\x13 \x01(\t\x12%\n\x04yank\x18\x14 \x01(\x0b\x32\x17.nestor.catalog.v1.Yank\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xdd\x01\n\x05Input\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.nestor.catalog.v1.ValueType\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12-\n\rdefault_value\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x10\n\x08required\x18\x05 \x01(\x08\x12\x11\n\tsensitive\x18\x06 \x01(\x08\x12\x31\n\nvalidation\x18\x07 \x01(\x0b\x32\x1d.nestor.catalog.v1.Validation\"\xe1\x01\n\nValidation\x12\x17\n\nmin_length\x18\x01 \x01(\rH\x00\x88\x01\x01\x12\x17\n\nmax_length\x18\x02 \x01(\rH\x01\x88\x01\x01\x12\x0f\n\x07pattern\x18\x03 \x01(\t\x12.\n\x0e\x61llowed_values\x18\x04 \x03(\x0b\x32\x16.google.protobuf.Value\x12\x14\n\x07minimum\x18\x05 \x01(\x01H\x02\x88\x01\x01\x12\x14\n\x07maximum\x18\x06 \x01(\x01H\x03\x88\x01\x01\x42\r\n\x0b_min_lengthB\r\n\x0b_max_lengthB\n\n\x08_minimumB\n\n\x08_maximum\"j\n\x06Output\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.nestor.catalog.v1.ValueType\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x11\n\tsensitive\x18\x04 \x01(\x08\"]\n\nDeployment\x12\x0e\n\x06\x65ngine\x18\x01 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x02 \x01(\t\x12\'\n\x06\x63onfig\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\":\n\x06Source\x12\x12\n\nrepository\x18\x01 \x01(\t\x12\x0e\n\x06\x63ommit\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\"\xd3\x01\n\x0b\x44\x65precation\x12\x12\n\ndeprecated\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x32\n\x0e\x64\x65precate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x0breplacement\x18\x04 \x01(\x0b\x32%.nestor.catalog.v1.ComponentReference\x12/\n\x0bsunset_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x12\x43omponentReference\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nconstraint\x18\x02 \x01(\t\"T\n\x04Yank\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12-\n\tyank_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t*\xc5\x01\n\tValueType\x12\x1a\n\x16VALUE_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11VALUE_TYPE_STRING\x10\x01\x12\x15\n\x11VALUE_TYPE_NUMBER\x10\x02\x12\x16\n\x12VALUE_TYPE_INTEGER\x10\x03\x12\x16\n\x12VALUE_TYPE_BOOLEAN\x10\x04\x12\x13\n\x0fVALUE_TYPE_LIST\x10\x05\x12\x12\n\x0eVALUE_TYPE_MAP\x10\x06\x12\x15\n\x11VALUE_TYPE_OBJECT\x10\x07\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,22 +35,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COMPONENT_LABELSENTRY']._loaded_options = None
   _globals['_COMPONENT_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_VALUETYPE']._serialized_start=1609
-  _globals['_VALUETYPE']._serialized_end=1806
+  _globals['_VALUETYPE']._serialized_start=1900
+  _globals['_VALUETYPE']._serialized_end=2097
   _globals['_COMPONENT']._serialized_start=120
-  _globals['_COMPONENT']._serialized_end=787
-  _globals['_COMPONENT_LABELSENTRY']._serialized_start=742
-  _globals['_COMPONENT_LABELSENTRY']._serialized_end=787
-  _globals['_INPUT']._serialized_start=790
-  _globals['_INPUT']._serialized_end=1011
-  _globals['_VALIDATION']._serialized_start=1014
-  _globals['_VALIDATION']._serialized_end=1239
-  _globals['_OUTPUT']._serialized_start=1241
-  _globals['_OUTPUT']._serialized_end=1347
-  _globals['_DEPLOYMENT']._serialized_start=1349
-  _globals['_DEPLOYMENT']._serialized_end=1442
-  _globals['_SOURCE']._serialized_start=1444
-  _globals['_SOURCE']._serialized_end=1502
-  _globals['_DEPRECATION']._serialized_start=1504
-  _globals['_DEPRECATION']._serialized_end=1606
+  _globals['_COMPONENT']._serialized_end=826
+  _globals['_COMPONENT_LABELSENTRY']._serialized_start=781
+  _globals['_COMPONENT_LABELSENTRY']._serialized_end=826
+  _globals['_INPUT']._serialized_start=829
+  _globals['_INPUT']._serialized_end=1050
+  _globals['_VALIDATION']._serialized_start=1053
+  _globals['_VALIDATION']._serialized_end=1278
+  _globals['_OUTPUT']._serialized_start=1280
+  _globals['_OUTPUT']._serialized_end=1386
+  _globals['_DEPLOYMENT']._serialized_start=1388
+  _globals['_DEPLOYMENT']._serialized_end=1481
+  _globals['_SOURCE']._serialized_start=1483
+  _globals['_SOURCE']._serialized_end=1541
+  _globals['_DEPRECATION']._serialized_start=1544
+  _globals['_DEPRECATION']._serialized_end=1755
+  _globals['_COMPONENTREFERENCE']._serialized_start=1757
+  _globals['_COMPONENTREFERENCE']._serialized_end=1811
+  _globals['_YANK']._serialized_start=1813
+  _globals['_YANK']._serialized_end=1897
 # @@protoc_insertion_point(module_scope)

@@ -31,7 +31,7 @@ VALUE_TYPE_MAP: ValueType
 VALUE_TYPE_OBJECT: ValueType
 
 class Component(_message.Message):
-    __slots__ = ("name", "version", "provider", "category", "description", "labels", "inputs", "outputs", "deployment", "source", "deprecation", "create_time", "update_time", "create_revision", "update_revision", "etag", "content_digest", "create_actor", "update_actor")
+    __slots__ = ("name", "version", "provider", "category", "description", "labels", "inputs", "outputs", "deployment", "source", "deprecation", "create_time", "update_time", "create_revision", "update_revision", "etag", "content_digest", "create_actor", "update_actor", "yank")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class Component(_message.Message):
     CONTENT_DIGEST_FIELD_NUMBER: _ClassVar[int]
     CREATE_ACTOR_FIELD_NUMBER: _ClassVar[int]
     UPDATE_ACTOR_FIELD_NUMBER: _ClassVar[int]
+    YANK_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     provider: str
@@ -77,7 +78,8 @@ class Component(_message.Message):
     content_digest: str
     create_actor: str
     update_actor: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., provider: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., deployment: _Optional[_Union[Deployment, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., deprecation: _Optional[_Union[Deprecation, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_revision: _Optional[int] = ..., update_revision: _Optional[int] = ..., etag: _Optional[str] = ..., content_digest: _Optional[str] = ..., create_actor: _Optional[str] = ..., update_actor: _Optional[str] = ...) -> None: ...
+    yank: Yank
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., provider: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., deployment: _Optional[_Union[Deployment, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., deprecation: _Optional[_Union[Deprecation, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_revision: _Optional[int] = ..., update_revision: _Optional[int] = ..., etag: _Optional[str] = ..., content_digest: _Optional[str] = ..., create_actor: _Optional[str] = ..., update_actor: _Optional[str] = ..., yank: _Optional[_Union[Yank, _Mapping]] = ...) -> None: ...
 
 class Input(_message.Message):
     __slots__ = ("name", "type", "description", "default_value", "required", "sensitive", "validation")
@@ -146,11 +148,33 @@ class Source(_message.Message):
     def __init__(self, repository: _Optional[str] = ..., commit: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
 
 class Deprecation(_message.Message):
-    __slots__ = ("deprecated", "message", "deprecate_time")
+    __slots__ = ("deprecated", "message", "deprecate_time", "replacement", "sunset_time")
     DEPRECATED_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     DEPRECATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REPLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    SUNSET_TIME_FIELD_NUMBER: _ClassVar[int]
     deprecated: bool
     message: str
     deprecate_time: _timestamp_pb2.Timestamp
-    def __init__(self, deprecated: _Optional[bool] = ..., message: _Optional[str] = ..., deprecate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    replacement: ComponentReference
+    sunset_time: _timestamp_pb2.Timestamp
+    def __init__(self, deprecated: _Optional[bool] = ..., message: _Optional[str] = ..., deprecate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replacement: _Optional[_Union[ComponentReference, _Mapping]] = ..., sunset_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ComponentReference(_message.Message):
+    __slots__ = ("name", "constraint")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    constraint: str
+    def __init__(self, name: _Optional[str] = ..., constraint: _Optional[str] = ...) -> None: ...
+
+class Yank(_message.Message):
+    __slots__ = ("reason", "yank_time", "actor")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    YANK_TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    yank_time: _timestamp_pb2.Timestamp
+    actor: str
+    def __init__(self, reason: _Optional[str] = ..., yank_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from nestor_catalog.v1 import component_pb2 as _component_pb2
+from nestor_catalog.v1 import registry_pb2 as _registry_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -17,24 +18,38 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_CREATED: _ClassVar[EventType]
     EVENT_TYPE_UPDATED: _ClassVar[EventType]
     EVENT_TYPE_DELETED: _ClassVar[EventType]
+    EVENT_TYPE_YANKED: _ClassVar[EventType]
+    EVENT_TYPE_UNYANKED: _ClassVar[EventType]
+    EVENT_TYPE_POLICY_CHANGED: _ClassVar[EventType]
+    EVENT_TYPE_CONSUMER_REGISTERED: _ClassVar[EventType]
+    EVENT_TYPE_CONSUMER_DEREGISTERED: _ClassVar[EventType]
 EVENT_TYPE_UNSPECIFIED: EventType
 EVENT_TYPE_CREATED: EventType
 EVENT_TYPE_UPDATED: EventType
 EVENT_TYPE_DELETED: EventType
+EVENT_TYPE_YANKED: EventType
+EVENT_TYPE_UNYANKED: EventType
+EVENT_TYPE_POLICY_CHANGED: EventType
+EVENT_TYPE_CONSUMER_REGISTERED: EventType
+EVENT_TYPE_CONSUMER_DEREGISTERED: EventType
 
 class Event(_message.Message):
-    __slots__ = ("revision", "type", "event_time", "component", "actor")
+    __slots__ = ("revision", "type", "event_time", "component", "actor", "policy", "consumer")
     REVISION_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     COMPONENT_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
     revision: int
     type: EventType
     event_time: _timestamp_pb2.Timestamp
     component: _component_pb2.Component
     actor: str
-    def __init__(self, revision: _Optional[int] = ..., type: _Optional[_Union[EventType, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+    policy: _registry_pb2.CompatibilityPolicy
+    consumer: _registry_pb2.Consumer
+    def __init__(self, revision: _Optional[int] = ..., type: _Optional[_Union[EventType, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., actor: _Optional[str] = ..., policy: _Optional[_Union[_registry_pb2.CompatibilityPolicy, _Mapping]] = ..., consumer: _Optional[_Union[_registry_pb2.Consumer, _Mapping]] = ...) -> None: ...
 
 class EventFilter(_message.Message):
     __slots__ = ("names", "provider", "category", "types")

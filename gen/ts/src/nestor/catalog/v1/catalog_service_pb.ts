@@ -4,9 +4,9 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
-import type { Component } from "./component_pb.js";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Component, ComponentReference } from "./component_pb.js";
 import { file_nestor_catalog_v1_component } from "./component_pb.js";
 import type { Event, EventFilter } from "./events_pb.js";
 import { file_nestor_catalog_v1_events } from "./events_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nestor/catalog/v1/catalog_service.proto.
  */
 export const file_nestor_catalog_v1_catalog_service: GenFile = /*@__PURE__*/
-  fileDesc("CiduZXN0b3IvY2F0YWxvZy92MS9jYXRhbG9nX3NlcnZpY2UucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxImAKFkNyZWF0ZUNvbXBvbmVudFJlcXVlc3QSLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhUKDXZhbGlkYXRlX29ubHkYAiABKAgibQoXQ3JlYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50Eg8KB2NyZWF0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMiSgoTR2V0Q29tcG9uZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIm0KFEdldENvbXBvbmVudFJlc3BvbnNlEi8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIQCghyZXZpc2lvbhgCIAEoAxISCgpkZXByZWNhdGVkGAMgASgIInoKFlVwZGF0ZUNvbXBvbmVudFJlcXVlc3QSLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50Ei8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJcChdVcGRhdGVDb21wb25lbnRSZXNwb25zZRIvCgljb21wb25lbnQYASABKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMiWwoWRGVsZXRlQ29tcG9uZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFAoMYWxsX3ZlcnNpb25zGAMgASgIEgwKBGV0YWcYBCABKAkiXQoXRGVsZXRlQ29tcG9uZW50UmVzcG9uc2USMAoKY29tcG9uZW50cxgBIAMoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIQCghyZXZpc2lvbhgCIAEoAyLbAQoPQ29tcG9uZW50RmlsdGVyEhAKCHByb3ZpZGVyGAEgASgJEhAKCGNhdGVnb3J5GAIgASgJEj4KBmxhYmVscxgDIAMoCzIuLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudEZpbHRlci5MYWJlbHNFbnRyeRIZChFkZXBsb3ltZW50X2VuZ2luZRgEIAEoCRIaChJpbmNsdWRlX2RlcHJlY2F0ZWQYBSABKAgaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKwAQoVTGlzdENvbXBvbmVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBmZpbHRlchgDIAEoCzIiLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudEZpbHRlchIUCgxhbGxfdmVyc2lvbnMYBCABKAgSEAoIb3JkZXJfYnkYBSABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDInUKFkxpc3RDb21wb25lbnRzUmVzcG9uc2USMAoKY29tcG9uZW50cxgBIAMoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEAoIcmV2aXNpb24YAyABKAMimQEKF1NlYXJjaENvbXBvbmVudHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEjIKBmZpbHRlchgCIAEoCzIiLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudEZpbHRlchIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIUCgxtaW5fcmV2aXNpb24YDyABKAMidwoYU2VhcmNoQ29tcG9uZW50c1Jlc3BvbnNlEjAKB3Jlc3VsdHMYASADKAsyHy5uZXN0b3IuY2F0YWxvZy52MS5TZWFyY2hSZXN1bHQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCHJldmlzaW9uGAMgASgDIk4KDFNlYXJjaFJlc3VsdBIvCgljb21wb25lbnQYASABKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSDQoFc2NvcmUYAiABKAEiaQocTGlzdENvbXBvbmVudFZlcnNpb25zUmVxdWVzdBIMCgRuYW1lGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEhQKDG1pbl9yZXZpc2lvbhgPIAEoAyJ8Ch1MaXN0Q29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAyJzCh9Db21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSFAoMYmFzZV92ZXJzaW9uGAIgASgJEhYKDnRhcmdldF92ZXJzaW9uGAMgASgJEhQKDG1pbl9yZXZpc2lvbhgPIAEoAyLGAQogQ29tcGFyZUNvbXBvbmVudFZlcnNpb25zUmVzcG9uc2USLgoHY2hhbmdlcxgBIAMoCzIdLm5lc3Rvci5jYXRhbG9nLnYxLlNwZWNDaGFuZ2USEAoIYnJlYWtpbmcYAiABKAgSNQoNcmVxdWlyZWRfYnVtcBgDIAEoDjIeLm5lc3Rvci5jYXRhbG9nLnYxLlZlcnNpb25CdW1wEhcKD2J1bXBfc3VmZmljaWVudBgEIAEoCBIQCghyZXZpc2lvbhgFIAEoAyJvCgpTcGVjQ2hhbmdlEgwKBHBhdGgYASABKAkSEAoIYnJlYWtpbmcYAiABKAgSEwoLZGVzY3JpcHRpb24YAyABKAkSLAoEYnVtcBgEIAEoDjIeLm5lc3Rvci5jYXRhbG9nLnYxLlZlcnNpb25CdW1wImwKEldhdGNoRXZlbnRzUmVxdWVzdBIWCg5zdGFydF9yZXZpc2lvbhgBIAEoAxIuCgZmaWx0ZXIYAiABKAsyHi5uZXN0b3IuY2F0YWxvZy52MS5FdmVudEZpbHRlchIOCgZyZXN1bWUYAyABKAgiYwoTV2F0Y2hFdmVudHNSZXNwb25zZRIoCgZldmVudHMYASADKAsyGC5uZXN0b3IuY2F0YWxvZy52MS5FdmVudBIQCghyZXZpc2lvbhgCIAEoAxIQCghwcm9ncmVzcxgDIAEoCCqKAQoLVmVyc2lvbkJ1bXASHAoYVkVSU0lPTl9CVU1QX1VOU1BFQ0lGSUVEEAASFQoRVkVSU0lPTl9CVU1QX05PTkUQARIWChJWRVJTSU9OX0JVTVBfUEFUQ0gQAhIWChJWRVJTSU9OX0JVTVBfTUlOT1IQAxIWChJWRVJTSU9OX0JVTVBfTUFKT1IQBDL+BwoOQ2F0YWxvZ1NlcnZpY2USaAoPQ3JlYXRlQ29tcG9uZW50EikubmVzdG9yLmNhdGFsb2cudjEuQ3JlYXRlQ29tcG9uZW50UmVxdWVzdBoqLm5lc3Rvci5jYXRhbG9nLnYxLkNyZWF0ZUNvbXBvbmVudFJlc3BvbnNlEmQKDEdldENvbXBvbmVudBImLm5lc3Rvci5jYXRhbG9nLnYxLkdldENvbXBvbmVudFJlcXVlc3QaJy5uZXN0b3IuY2F0YWxvZy52MS5HZXRDb21wb25lbnRSZXNwb25zZSIDkAIBEmgKD1VwZGF0ZUNvbXBvbmVudBIpLm5lc3Rvci5jYXRhbG9nLnYxLlVwZGF0ZUNvbXBvbmVudFJlcXVlc3QaKi5uZXN0b3IuY2F0YWxvZy52MS5VcGRhdGVDb21wb25lbnRSZXNwb25zZRJoCg9EZWxldGVDb21wb25lbnQSKS5uZXN0b3IuY2F0YWxvZy52MS5EZWxldGVDb21wb25lbnRSZXF1ZXN0GioubmVzdG9yLmNhdGFsb2cudjEuRGVsZXRlQ29tcG9uZW50UmVzcG9uc2USagoOTGlzdENvbXBvbmVudHMSKC5uZXN0b3IuY2F0YWxvZy52MS5MaXN0Q29tcG9uZW50c1JlcXVlc3QaKS5uZXN0b3IuY2F0YWxvZy52MS5MaXN0Q29tcG9uZW50c1Jlc3BvbnNlIgOQAgEScAoQU2VhcmNoQ29tcG9uZW50cxIqLm5lc3Rvci5jYXRhbG9nLnYxLlNlYXJjaENvbXBvbmVudHNSZXF1ZXN0GisubmVzdG9yLmNhdGFsb2cudjEuU2VhcmNoQ29tcG9uZW50c1Jlc3BvbnNlIgOQAgESfwoVTGlzdENvbXBvbmVudFZlcnNpb25zEi8ubmVzdG9yLmNhdGFsb2cudjEuTGlzdENvbXBvbmVudFZlcnNpb25zUmVxdWVzdBowLm5lc3Rvci5jYXRhbG9nLnYxLkxpc3RDb21wb25lbnRWZXJzaW9uc1Jlc3BvbnNlIgOQAgESiAEKGENvbXBhcmVDb21wb25lbnRWZXJzaW9ucxIyLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhcmVDb21wb25lbnRWZXJzaW9uc1JlcXVlc3QaMy5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXNwb25zZSIDkAIBEl4KC1dhdGNoRXZlbnRzEiUubmVzdG9yLmNhdGFsb2cudjEuV2F0Y2hFdmVudHNSZXF1ZXN0GiYubmVzdG9yLmNhdGFsb2cudjEuV2F0Y2hFdmVudHNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_field_mask, file_nestor_catalog_v1_component, file_nestor_catalog_v1_events]);
+  fileDesc("CiduZXN0b3IvY2F0YWxvZy92MS9jYXRhbG9nX3NlcnZpY2UucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxImAKFkNyZWF0ZUNvbXBvbmVudFJlcXVlc3QSLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhUKDXZhbGlkYXRlX29ubHkYAiABKAgibQoXQ3JlYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50Eg8KB2NyZWF0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMiSgoTR2V0Q29tcG9uZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIpsBChRHZXRDb21wb25lbnRSZXNwb25zZRIvCgljb21wb25lbnQYASABKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMSEgoKZGVwcmVjYXRlZBgDIAEoCBIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmci1AEKB1dhcm5pbmcSLAoEa2luZBgBIAEoDjIeLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmdLaW5kEg8KB21lc3NhZ2UYAiABKAkSDAoEbmFtZRgDIAEoCRIPCgd2ZXJzaW9uGAQgASgJEjoKC3JlcGxhY2VtZW50GAUgASgLMiUubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50UmVmZXJlbmNlEi8KC3N1bnNldF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ6ChZVcGRhdGVDb21wb25lbnRSZXF1ZXN0Ei8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siXAoXVXBkYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhAKCHJldmlzaW9uGAIgASgDIlsKFkRlbGV0ZUNvbXBvbmVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhQKDGFsbF92ZXJzaW9ucxgDIAEoCBIMCgRldGFnGAQgASgJIl0KF0RlbGV0ZUNvbXBvbmVudFJlc3BvbnNlEjAKCmNvbXBvbmVudHMYASADKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMi2wEKD0NvbXBvbmVudEZpbHRlchIQCghwcm92aWRlchgBIAEoCRIQCghjYXRlZ29yeRgCIAEoCRI+CgZsYWJlbHMYAyADKAsyLi5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRGaWx0ZXIuTGFiZWxzRW50cnkSGQoRZGVwbG95bWVudF9lbmdpbmUYBCABKAkSGgoSaW5jbHVkZV9kZXByZWNhdGVkGAUgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEisAEKFUxpc3RDb21wb25lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIyCgZmaWx0ZXIYAyABKAsyIi5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRGaWx0ZXISFAoMYWxsX3ZlcnNpb25zGAQgASgIEhAKCG9yZGVyX2J5GAUgASgJEhQKDG1pbl9yZXZpc2lvbhgPIAEoAyKjAQoWTGlzdENvbXBvbmVudHNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmcimQEKF1NlYXJjaENvbXBvbmVudHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEjIKBmZpbHRlchgCIAEoCzIiLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudEZpbHRlchIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIUCgxtaW5fcmV2aXNpb24YDyABKAMipQEKGFNlYXJjaENvbXBvbmVudHNSZXNwb25zZRIwCgdyZXN1bHRzGAEgAygLMh8ubmVzdG9yLmNhdGFsb2cudjEuU2VhcmNoUmVzdWx0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmciTgoMU2VhcmNoUmVzdWx0Ei8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVzY29yZRgCIAEoASJpChxMaXN0Q29tcG9uZW50VmVyc2lvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIqoBCh1MaXN0Q29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmciWgobWWFua0NvbXBvbmVudFZlcnNpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIOCgZyZWFzb24YAyABKAkSDAoEZXRhZxgEIAEoCSJhChxZYW5rQ29tcG9uZW50VmVyc2lvblJlc3BvbnNlEi8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIQCghyZXZpc2lvbhgCIAEoAyJMCh1VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDAoEZXRhZxgDIAEoCSJjCh5VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhAKCHJldmlzaW9uGAIgASgDInMKH0NvbXBhcmVDb21wb25lbnRWZXJzaW9uc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxiYXNlX3ZlcnNpb24YAiABKAkSFgoOdGFyZ2V0X3ZlcnNpb24YAyABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIsYBCiBDb21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIuCgdjaGFuZ2VzGAEgAygLMh0ubmVzdG9yLmNhdGFsb2cudjEuU3BlY0NoYW5nZRIQCghicmVha2luZxgCIAEoCBI1Cg1yZXF1aXJlZF9idW1wGAMgASgOMh4ubmVzdG9yLmNhdGFsb2cudjEuVmVyc2lvbkJ1bXASFwoPYnVtcF9zdWZmaWNpZW50GAQgASgIEhAKCHJldmlzaW9uGAUgASgDIm8KClNwZWNDaGFuZ2USDAoEcGF0aBgBIAEoCRIQCghicmVha2luZxgCIAEoCBITCgtkZXNjcmlwdGlvbhgDIAEoCRIsCgRidW1wGAQgASgOMh4ubmVzdG9yLmNhdGFsb2cudjEuVmVyc2lvbkJ1bXAibAoSV2F0Y2hFdmVudHNSZXF1ZXN0EhYKDnN0YXJ0X3JldmlzaW9uGAEgASgDEi4KBmZpbHRlchgCIAEoCzIeLm5lc3Rvci5jYXRhbG9nLnYxLkV2ZW50RmlsdGVyEg4KBnJlc3VtZRgDIAEoCCJjChNXYXRjaEV2ZW50c1Jlc3BvbnNlEigKBmV2ZW50cxgBIAMoCzIYLm5lc3Rvci5jYXRhbG9nLnYxLkV2ZW50EhAKCHJldmlzaW9uGAIgASgDEhAKCHByb2dyZXNzGAMgASgIKmEKC1dhcm5pbmdLaW5kEhwKGFdBUk5JTkdfS0lORF9VTlNQRUNJRklFRBAAEhsKF1dBUk5JTkdfS0lORF9ERVBSRUNBVEVEEAESFwoTV0FSTklOR19LSU5EX1lBTktFRBACKooBCgtWZXJzaW9uQnVtcBIcChhWRVJTSU9OX0JVTVBfVU5TUEVDSUZJRUQQABIVChFWRVJTSU9OX0JVTVBfTk9ORRABEhYKElZFUlNJT05fQlVNUF9QQVRDSBACEhYKElZFUlNJT05fQlVNUF9NSU5PUhADEhYKElZFUlNJT05fQlVNUF9NQUpPUhAEMvYJCg5DYXRhbG9nU2VydmljZRJoCg9DcmVhdGVDb21wb25lbnQSKS5uZXN0b3IuY2F0YWxvZy52MS5DcmVhdGVDb21wb25lbnRSZXF1ZXN0GioubmVzdG9yLmNhdGFsb2cudjEuQ3JlYXRlQ29tcG9uZW50UmVzcG9uc2USZAoMR2V0Q29tcG9uZW50EiYubmVzdG9yLmNhdGFsb2cudjEuR2V0Q29tcG9uZW50UmVxdWVzdBonLm5lc3Rvci5jYXRhbG9nLnYxLkdldENvbXBvbmVudFJlc3BvbnNlIgOQAgESaAoPVXBkYXRlQ29tcG9uZW50EikubmVzdG9yLmNhdGFsb2cudjEuVXBkYXRlQ29tcG9uZW50UmVxdWVzdBoqLm5lc3Rvci5jYXRhbG9nLnYxLlVwZGF0ZUNvbXBvbmVudFJlc3BvbnNlEmgKD0RlbGV0ZUNvbXBvbmVudBIpLm5lc3Rvci5jYXRhbG9nLnYxLkRlbGV0ZUNvbXBvbmVudFJlcXVlc3QaKi5uZXN0b3IuY2F0YWxvZy52MS5EZWxldGVDb21wb25lbnRSZXNwb25zZRJqCg5MaXN0Q29tcG9uZW50cxIoLm5lc3Rvci5jYXRhbG9nLnYxLkxpc3RDb21wb25lbnRzUmVxdWVzdBopLm5lc3Rvci5jYXRhbG9nLnYxLkxpc3RDb21wb25lbnRzUmVzcG9uc2UiA5ACARJwChBTZWFyY2hDb21wb25lbnRzEioubmVzdG9yLmNhdGFsb2cudjEuU2VhcmNoQ29tcG9uZW50c1JlcXVlc3QaKy5uZXN0b3IuY2F0YWxvZy52MS5TZWFyY2hDb21wb25lbnRzUmVzcG9uc2UiA5ACARJ/ChVMaXN0Q29tcG9uZW50VmVyc2lvbnMSLy5uZXN0b3IuY2F0YWxvZy52MS5MaXN0Q29tcG9uZW50VmVyc2lvbnNSZXF1ZXN0GjAubmVzdG9yLmNhdGFsb2cudjEuTGlzdENvbXBvbmVudFZlcnNpb25zUmVzcG9uc2UiA5ACARKIAQoYQ29tcGFyZUNvbXBvbmVudFZlcnNpb25zEjIubmVzdG9yLmNhdGFsb2cudjEuQ29tcGFyZUNvbXBvbmVudFZlcnNpb25zUmVxdWVzdBozLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhcmVDb21wb25lbnRWZXJzaW9uc1Jlc3BvbnNlIgOQAgESdwoUWWFua0NvbXBvbmVudFZlcnNpb24SLi5uZXN0b3IuY2F0YWxvZy52MS5ZYW5rQ29tcG9uZW50VmVyc2lvblJlcXVlc3QaLy5uZXN0b3IuY2F0YWxvZy52MS5ZYW5rQ29tcG9uZW50VmVyc2lvblJlc3BvbnNlEn0KFlVueWFua0NvbXBvbmVudFZlcnNpb24SMC5uZXN0b3IuY2F0YWxvZy52MS5VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVxdWVzdBoxLm5lc3Rvci5jYXRhbG9nLnYxLlVueWFua0NvbXBvbmVudFZlcnNpb25SZXNwb25zZRJeCgtXYXRjaEV2ZW50cxIlLm5lc3Rvci5jYXRhbG9nLnYxLldhdGNoRXZlbnRzUmVxdWVzdBomLm5lc3Rvci5jYXRhbG9nLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_nestor_catalog_v1_component, file_nestor_catalog_v1_events]);
 
 /**
  * @generated from message nestor.catalog.v1.CreateComponentRequest
@@ -133,6 +133,13 @@ export type GetComponentResponse = Message<"nestor.catalog.v1.GetComponentRespon
    * @generated from field: bool deprecated = 3;
    */
   deprecated: boolean;
+
+  /**
+   * What a reader should know about the version: deprecated, yanked.
+   *
+   * @generated from field: repeated nestor.catalog.v1.Warning warnings = 4;
+   */
+  warnings: Warning[];
 };
 
 /**
@@ -141,6 +148,59 @@ export type GetComponentResponse = Message<"nestor.catalog.v1.GetComponentRespon
  */
 export const GetComponentResponseSchema: GenMessage<GetComponentResponse> = /*@__PURE__*/
   messageDesc(file_nestor_catalog_v1_catalog_service, 3);
+
+/**
+ * Something a reader of a version should know, as OpenTofu's registry
+ * `warnings`: surface it to people.
+ *
+ * @generated from message nestor.catalog.v1.Warning
+ */
+export type Warning = Message<"nestor.catalog.v1.Warning"> & {
+  /**
+   * @generated from field: nestor.catalog.v1.WarningKind kind = 1;
+   */
+  kind: WarningKind;
+
+  /**
+   * One sentence for people.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * The version the warning is about.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string version = 4;
+   */
+  version: string;
+
+  /**
+   * What to use instead (deprecations that name it).
+   *
+   * @generated from field: nestor.catalog.v1.ComponentReference replacement = 5;
+   */
+  replacement?: ComponentReference | undefined;
+
+  /**
+   * When the version stops being supported (deprecations that set it).
+   *
+   * @generated from field: google.protobuf.Timestamp sunset_time = 6;
+   */
+  sunsetTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.Warning.
+ * Use `create(WarningSchema)` to create a new message.
+ */
+export const WarningSchema: GenMessage<Warning> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 4);
 
 /**
  * @generated from message nestor.catalog.v1.UpdateComponentRequest
@@ -156,7 +216,9 @@ export type UpdateComponentRequest = Message<"nestor.catalog.v1.UpdateComponentR
 
   /**
    * Paths among: description, labels, deprecation, deprecation.deprecated,
-   * deprecation.message. Empty means every mutable field.
+   * deprecation.message, deprecation.replacement, deprecation.sunset_time.
+   * Empty means every mutable field. A version no longer deprecated keeps
+   * no replacement or sunset time.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -168,7 +230,7 @@ export type UpdateComponentRequest = Message<"nestor.catalog.v1.UpdateComponentR
  * Use `create(UpdateComponentRequestSchema)` to create a new message.
  */
 export const UpdateComponentRequestSchema: GenMessage<UpdateComponentRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 4);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 5);
 
 /**
  * @generated from message nestor.catalog.v1.UpdateComponentResponse
@@ -190,7 +252,7 @@ export type UpdateComponentResponse = Message<"nestor.catalog.v1.UpdateComponent
  * Use `create(UpdateComponentResponseSchema)` to create a new message.
  */
 export const UpdateComponentResponseSchema: GenMessage<UpdateComponentResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 5);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 6);
 
 /**
  * @generated from message nestor.catalog.v1.DeleteComponentRequest
@@ -228,7 +290,7 @@ export type DeleteComponentRequest = Message<"nestor.catalog.v1.DeleteComponentR
  * Use `create(DeleteComponentRequestSchema)` to create a new message.
  */
 export const DeleteComponentRequestSchema: GenMessage<DeleteComponentRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 6);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 7);
 
 /**
  * @generated from message nestor.catalog.v1.DeleteComponentResponse
@@ -252,7 +314,7 @@ export type DeleteComponentResponse = Message<"nestor.catalog.v1.DeleteComponent
  * Use `create(DeleteComponentResponseSchema)` to create a new message.
  */
 export const DeleteComponentResponseSchema: GenMessage<DeleteComponentResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 7);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 8);
 
 /**
  * Filters shared by ListComponents and SearchComponents. Set fields must all match.
@@ -295,7 +357,7 @@ export type ComponentFilter = Message<"nestor.catalog.v1.ComponentFilter"> & {
  * Use `create(ComponentFilterSchema)` to create a new message.
  */
 export const ComponentFilterSchema: GenMessage<ComponentFilter> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 8);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 9);
 
 /**
  * @generated from message nestor.catalog.v1.ListComponentsRequest
@@ -349,7 +411,7 @@ export type ListComponentsRequest = Message<"nestor.catalog.v1.ListComponentsReq
  * Use `create(ListComponentsRequestSchema)` to create a new message.
  */
 export const ListComponentsRequestSchema: GenMessage<ListComponentsRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 9);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 10);
 
 /**
  * @generated from message nestor.catalog.v1.ListComponentsResponse
@@ -373,6 +435,13 @@ export type ListComponentsResponse = Message<"nestor.catalog.v1.ListComponentsRe
    * @generated from field: int64 revision = 3;
    */
   revision: bigint;
+
+  /**
+   * One per deprecated or yanked version on the page.
+   *
+   * @generated from field: repeated nestor.catalog.v1.Warning warnings = 4;
+   */
+  warnings: Warning[];
 };
 
 /**
@@ -380,7 +449,7 @@ export type ListComponentsResponse = Message<"nestor.catalog.v1.ListComponentsRe
  * Use `create(ListComponentsResponseSchema)` to create a new message.
  */
 export const ListComponentsResponseSchema: GenMessage<ListComponentsResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 10);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 11);
 
 /**
  * @generated from message nestor.catalog.v1.SearchComponentsRequest
@@ -424,7 +493,7 @@ export type SearchComponentsRequest = Message<"nestor.catalog.v1.SearchComponent
  * Use `create(SearchComponentsRequestSchema)` to create a new message.
  */
 export const SearchComponentsRequestSchema: GenMessage<SearchComponentsRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 11);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 12);
 
 /**
  * @generated from message nestor.catalog.v1.SearchComponentsResponse
@@ -444,6 +513,13 @@ export type SearchComponentsResponse = Message<"nestor.catalog.v1.SearchComponen
    * @generated from field: int64 revision = 3;
    */
   revision: bigint;
+
+  /**
+   * One per deprecated version among the results.
+   *
+   * @generated from field: repeated nestor.catalog.v1.Warning warnings = 4;
+   */
+  warnings: Warning[];
 };
 
 /**
@@ -451,7 +527,7 @@ export type SearchComponentsResponse = Message<"nestor.catalog.v1.SearchComponen
  * Use `create(SearchComponentsResponseSchema)` to create a new message.
  */
 export const SearchComponentsResponseSchema: GenMessage<SearchComponentsResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 12);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 13);
 
 /**
  * One search hit.
@@ -477,7 +553,7 @@ export type SearchResult = Message<"nestor.catalog.v1.SearchResult"> & {
  * Use `create(SearchResultSchema)` to create a new message.
  */
 export const SearchResultSchema: GenMessage<SearchResult> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 13);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 14);
 
 /**
  * @generated from message nestor.catalog.v1.ListComponentVersionsRequest
@@ -513,14 +589,14 @@ export type ListComponentVersionsRequest = Message<"nestor.catalog.v1.ListCompon
  * Use `create(ListComponentVersionsRequestSchema)` to create a new message.
  */
 export const ListComponentVersionsRequestSchema: GenMessage<ListComponentVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 14);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 15);
 
 /**
  * @generated from message nestor.catalog.v1.ListComponentVersionsResponse
  */
 export type ListComponentVersionsResponse = Message<"nestor.catalog.v1.ListComponentVersionsResponse"> & {
   /**
-   * SemVer-descending.
+   * SemVer-descending, yanked versions included.
    *
    * @generated from field: repeated nestor.catalog.v1.Component components = 1;
    */
@@ -535,6 +611,13 @@ export type ListComponentVersionsResponse = Message<"nestor.catalog.v1.ListCompo
    * @generated from field: int64 revision = 3;
    */
   revision: bigint;
+
+  /**
+   * One per deprecated or yanked version on the page.
+   *
+   * @generated from field: repeated nestor.catalog.v1.Warning warnings = 4;
+   */
+  warnings: Warning[];
 };
 
 /**
@@ -542,7 +625,124 @@ export type ListComponentVersionsResponse = Message<"nestor.catalog.v1.ListCompo
  * Use `create(ListComponentVersionsResponseSchema)` to create a new message.
  */
 export const ListComponentVersionsResponseSchema: GenMessage<ListComponentVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 15);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 16);
+
+/**
+ * @generated from message nestor.catalog.v1.YankComponentVersionRequest
+ */
+export type YankComponentVersionRequest = Message<"nestor.catalog.v1.YankComponentVersionRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The exact version to yank.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * Why (required): shown to everyone who reads the version.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+
+  /**
+   * If set, must match the version's stored etag.
+   *
+   * @generated from field: string etag = 4;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.YankComponentVersionRequest.
+ * Use `create(YankComponentVersionRequestSchema)` to create a new message.
+ */
+export const YankComponentVersionRequestSchema: GenMessage<YankComponentVersionRequest> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 17);
+
+/**
+ * @generated from message nestor.catalog.v1.YankComponentVersionResponse
+ */
+export type YankComponentVersionResponse = Message<"nestor.catalog.v1.YankComponentVersionResponse"> & {
+  /**
+   * The version after the call.
+   *
+   * @generated from field: nestor.catalog.v1.Component component = 1;
+   */
+  component?: Component | undefined;
+
+  /**
+   * Catalog revision after this call.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.YankComponentVersionResponse.
+ * Use `create(YankComponentVersionResponseSchema)` to create a new message.
+ */
+export const YankComponentVersionResponseSchema: GenMessage<YankComponentVersionResponse> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 18);
+
+/**
+ * @generated from message nestor.catalog.v1.UnyankComponentVersionRequest
+ */
+export type UnyankComponentVersionRequest = Message<"nestor.catalog.v1.UnyankComponentVersionRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The exact version to restore.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * If set, must match the version's stored etag.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.UnyankComponentVersionRequest.
+ * Use `create(UnyankComponentVersionRequestSchema)` to create a new message.
+ */
+export const UnyankComponentVersionRequestSchema: GenMessage<UnyankComponentVersionRequest> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 19);
+
+/**
+ * @generated from message nestor.catalog.v1.UnyankComponentVersionResponse
+ */
+export type UnyankComponentVersionResponse = Message<"nestor.catalog.v1.UnyankComponentVersionResponse"> & {
+  /**
+   * @generated from field: nestor.catalog.v1.Component component = 1;
+   */
+  component?: Component | undefined;
+
+  /**
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.UnyankComponentVersionResponse.
+ * Use `create(UnyankComponentVersionResponseSchema)` to create a new message.
+ */
+export const UnyankComponentVersionResponseSchema: GenMessage<UnyankComponentVersionResponse> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 20);
 
 /**
  * @generated from message nestor.catalog.v1.CompareComponentVersionsRequest
@@ -582,7 +782,7 @@ export type CompareComponentVersionsRequest = Message<"nestor.catalog.v1.Compare
  * Use `create(CompareComponentVersionsRequestSchema)` to create a new message.
  */
 export const CompareComponentVersionsRequestSchema: GenMessage<CompareComponentVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 16);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 21);
 
 /**
  * @generated from message nestor.catalog.v1.CompareComponentVersionsResponse
@@ -625,7 +825,7 @@ export type CompareComponentVersionsResponse = Message<"nestor.catalog.v1.Compar
  * Use `create(CompareComponentVersionsResponseSchema)` to create a new message.
  */
 export const CompareComponentVersionsResponseSchema: GenMessage<CompareComponentVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 17);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 22);
 
 /**
  * One difference between two specs.
@@ -667,7 +867,7 @@ export type SpecChange = Message<"nestor.catalog.v1.SpecChange"> & {
  * Use `create(SpecChangeSchema)` to create a new message.
  */
 export const SpecChangeSchema: GenMessage<SpecChange> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 18);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 23);
 
 /**
  * @generated from message nestor.catalog.v1.WatchEventsRequest
@@ -704,7 +904,7 @@ export type WatchEventsRequest = Message<"nestor.catalog.v1.WatchEventsRequest">
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 19);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 24);
 
 /**
  * @generated from message nestor.catalog.v1.WatchEventsResponse
@@ -739,7 +939,41 @@ export type WatchEventsResponse = Message<"nestor.catalog.v1.WatchEventsResponse
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 20);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 25);
+
+/**
+ * The kind of a Warning.
+ *
+ * @generated from enum nestor.catalog.v1.WarningKind
+ */
+export enum WarningKind {
+  /**
+   * @generated from enum value: WARNING_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The version is deprecated: replacement and sunset_time say what to use
+   * instead and until when, when the deprecation names them.
+   *
+   * @generated from enum value: WARNING_KIND_DEPRECATED = 1;
+   */
+  DEPRECATED = 1,
+
+  /**
+   * The version is yanked: it was read by its exact version, and nothing
+   * else resolves to it any more.
+   *
+   * @generated from enum value: WARNING_KIND_YANKED = 2;
+   */
+  YANKED = 2,
+}
+
+/**
+ * Describes the enum nestor.catalog.v1.WarningKind.
+ */
+export const WarningKindSchema: GenEnum<WarningKind> = /*@__PURE__*/
+  enumDesc(file_nestor_catalog_v1_catalog_service, 0);
 
 /**
  * The smallest SemVer increment a change requires.
@@ -779,7 +1013,7 @@ export enum VersionBump {
  * Describes the enum nestor.catalog.v1.VersionBump.
  */
 export const VersionBumpSchema: GenEnum<VersionBump> = /*@__PURE__*/
-  enumDesc(file_nestor_catalog_v1_catalog_service, 0);
+  enumDesc(file_nestor_catalog_v1_catalog_service, 1);
 
 /**
  * The catalog of infrastructure component definitions.
@@ -882,6 +1116,29 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof CompareComponentVersionsRequestSchema;
     output: typeof CompareComponentVersionsResponseSchema;
+  },
+  /**
+   * Yanks one version (admin only): it stays readable by its exact version,
+   * but no constraint, "latest" or list of latest versions resolves to it.
+   * Yanking a yanked version changes nothing.
+   *
+   * @generated from rpc nestor.catalog.v1.CatalogService.YankComponentVersion
+   */
+  yankComponentVersion: {
+    methodKind: "unary";
+    input: typeof YankComponentVersionRequestSchema;
+    output: typeof YankComponentVersionResponseSchema;
+  },
+  /**
+   * Restores a yanked version (admin only). Un-yanking a version that is not
+   * yanked changes nothing.
+   *
+   * @generated from rpc nestor.catalog.v1.CatalogService.UnyankComponentVersion
+   */
+  unyankComponentVersion: {
+    methodKind: "unary";
+    input: typeof UnyankComponentVersionRequestSchema;
+    output: typeof UnyankComponentVersionResponseSchema;
   },
   /**
    * Streams catalog changes after start_revision: first the logged events

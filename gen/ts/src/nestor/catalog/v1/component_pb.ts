@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file nestor/catalog/v1/component.proto.
  */
 export const file_nestor_catalog_v1_component: GenFile = /*@__PURE__*/
-  fileDesc("CiFuZXN0b3IvY2F0YWxvZy92MS9jb21wb25lbnQucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxIpsFCglDb21wb25lbnQSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEhAKCGNhdGVnb3J5GAQgASgJEhMKC2Rlc2NyaXB0aW9uGAUgASgJEjgKBmxhYmVscxgGIAMoCzIoLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudC5MYWJlbHNFbnRyeRIoCgZpbnB1dHMYByADKAsyGC5uZXN0b3IuY2F0YWxvZy52MS5JbnB1dBIqCgdvdXRwdXRzGAggAygLMhkubmVzdG9yLmNhdGFsb2cudjEuT3V0cHV0EjEKCmRlcGxveW1lbnQYCSABKAsyHS5uZXN0b3IuY2F0YWxvZy52MS5EZXBsb3ltZW50EikKBnNvdXJjZRgKIAEoCzIZLm5lc3Rvci5jYXRhbG9nLnYxLlNvdXJjZRIzCgtkZXByZWNhdGlvbhgLIAEoCzIeLm5lc3Rvci5jYXRhbG9nLnYxLkRlcHJlY2F0aW9uEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPY3JlYXRlX3JldmlzaW9uGA4gASgDEhcKD3VwZGF0ZV9yZXZpc2lvbhgPIAEoAxIMCgRldGFnGBAgASgJEhYKDmNvbnRlbnRfZGlnZXN0GBEgASgJEhQKDGNyZWF0ZV9hY3RvchgSIAEoCRIUCgx1cGRhdGVfYWN0b3IYEyABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLdAQoFSW5wdXQSDAoEbmFtZRgBIAEoCRIqCgR0eXBlGAIgASgOMhwubmVzdG9yLmNhdGFsb2cudjEuVmFsdWVUeXBlEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi0KDWRlZmF1bHRfdmFsdWUYBCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEAoIcmVxdWlyZWQYBSABKAgSEQoJc2Vuc2l0aXZlGAYgASgIEjEKCnZhbGlkYXRpb24YByABKAsyHS5uZXN0b3IuY2F0YWxvZy52MS5WYWxpZGF0aW9uIuEBCgpWYWxpZGF0aW9uEhcKCm1pbl9sZW5ndGgYASABKA1IAIgBARIXCgptYXhfbGVuZ3RoGAIgASgNSAGIAQESDwoHcGF0dGVybhgDIAEoCRIuCg5hbGxvd2VkX3ZhbHVlcxgEIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIUCgdtaW5pbXVtGAUgASgBSAKIAQESFAoHbWF4aW11bRgGIAEoAUgDiAEBQg0KC19taW5fbGVuZ3RoQg0KC19tYXhfbGVuZ3RoQgoKCF9taW5pbXVtQgoKCF9tYXhpbXVtImoKBk91dHB1dBIMCgRuYW1lGAEgASgJEioKBHR5cGUYAiABKA4yHC5uZXN0b3IuY2F0YWxvZy52MS5WYWx1ZVR5cGUSEwoLZGVzY3JpcHRpb24YAyABKAkSEQoJc2Vuc2l0aXZlGAQgASgIIl0KCkRlcGxveW1lbnQSDgoGZW5naW5lGAEgASgJEhYKDmVuZ2luZV92ZXJzaW9uGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiOgoGU291cmNlEhIKCnJlcG9zaXRvcnkYASABKAkSDgoGY29tbWl0GAIgASgJEgwKBHBhdGgYAyABKAkiZgoLRGVwcmVjYXRpb24SEgoKZGVwcmVjYXRlZBgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEjIKDmRlcHJlY2F0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCrFAQoJVmFsdWVUeXBlEhoKFlZBTFVFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFWQUxVRV9UWVBFX1NUUklORxABEhUKEVZBTFVFX1RZUEVfTlVNQkVSEAISFgoSVkFMVUVfVFlQRV9JTlRFR0VSEAMSFgoSVkFMVUVfVFlQRV9CT09MRUFOEAQSEwoPVkFMVUVfVFlQRV9MSVNUEAUSEgoOVkFMVUVfVFlQRV9NQVAQBhIVChFWQUxVRV9UWVBFX09CSkVDVBAHYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("CiFuZXN0b3IvY2F0YWxvZy92MS9jb21wb25lbnQucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxIsIFCglDb21wb25lbnQSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEhAKCGNhdGVnb3J5GAQgASgJEhMKC2Rlc2NyaXB0aW9uGAUgASgJEjgKBmxhYmVscxgGIAMoCzIoLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudC5MYWJlbHNFbnRyeRIoCgZpbnB1dHMYByADKAsyGC5uZXN0b3IuY2F0YWxvZy52MS5JbnB1dBIqCgdvdXRwdXRzGAggAygLMhkubmVzdG9yLmNhdGFsb2cudjEuT3V0cHV0EjEKCmRlcGxveW1lbnQYCSABKAsyHS5uZXN0b3IuY2F0YWxvZy52MS5EZXBsb3ltZW50EikKBnNvdXJjZRgKIAEoCzIZLm5lc3Rvci5jYXRhbG9nLnYxLlNvdXJjZRIzCgtkZXByZWNhdGlvbhgLIAEoCzIeLm5lc3Rvci5jYXRhbG9nLnYxLkRlcHJlY2F0aW9uEi8KC2NyZWF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPY3JlYXRlX3JldmlzaW9uGA4gASgDEhcKD3VwZGF0ZV9yZXZpc2lvbhgPIAEoAxIMCgRldGFnGBAgASgJEhYKDmNvbnRlbnRfZGlnZXN0GBEgASgJEhQKDGNyZWF0ZV9hY3RvchgSIAEoCRIUCgx1cGRhdGVfYWN0b3IYEyABKAkSJQoEeWFuaxgUIAEoCzIXLm5lc3Rvci5jYXRhbG9nLnYxLllhbmsaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLdAQoFSW5wdXQSDAoEbmFtZRgBIAEoCRIqCgR0eXBlGAIgASgOMhwubmVzdG9yLmNhdGFsb2cudjEuVmFsdWVUeXBlEhMKC2Rlc2NyaXB0aW9uGAMgASgJEi0KDWRlZmF1bHRfdmFsdWUYBCABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEAoIcmVxdWlyZWQYBSABKAgSEQoJc2Vuc2l0aXZlGAYgASgIEjEKCnZhbGlkYXRpb24YByABKAsyHS5uZXN0b3IuY2F0YWxvZy52MS5WYWxpZGF0aW9uIuEBCgpWYWxpZGF0aW9uEhcKCm1pbl9sZW5ndGgYASABKA1IAIgBARIXCgptYXhfbGVuZ3RoGAIgASgNSAGIAQESDwoHcGF0dGVybhgDIAEoCRIuCg5hbGxvd2VkX3ZhbHVlcxgEIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIUCgdtaW5pbXVtGAUgASgBSAKIAQESFAoHbWF4aW11bRgGIAEoAUgDiAEBQg0KC19taW5fbGVuZ3RoQg0KC19tYXhfbGVuZ3RoQgoKCF9taW5pbXVtQgoKCF9tYXhpbXVtImoKBk91dHB1dBIMCgRuYW1lGAEgASgJEioKBHR5cGUYAiABKA4yHC5uZXN0b3IuY2F0YWxvZy52MS5WYWx1ZVR5cGUSEwoLZGVzY3JpcHRpb24YAyABKAkSEQoJc2Vuc2l0aXZlGAQgASgIIl0KCkRlcGxveW1lbnQSDgoGZW5naW5lGAEgASgJEhYKDmVuZ2luZV92ZXJzaW9uGAIgASgJEicKBmNvbmZpZxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiOgoGU291cmNlEhIKCnJlcG9zaXRvcnkYASABKAkSDgoGY29tbWl0GAIgASgJEgwKBHBhdGgYAyABKAki0wEKC0RlcHJlY2F0aW9uEhIKCmRlcHJlY2F0ZWQYASABKAgSDwoHbWVzc2FnZRgCIAEoCRIyCg5kZXByZWNhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoLcmVwbGFjZW1lbnQYBCABKAsyJS5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRSZWZlcmVuY2USLwoLc3Vuc2V0X3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjYKEkNvbXBvbmVudFJlZmVyZW5jZRIMCgRuYW1lGAEgASgJEhIKCmNvbnN0cmFpbnQYAiABKAkiVAoEWWFuaxIOCgZyZWFzb24YASABKAkSLQoJeWFua190aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgDIAEoCSrFAQoJVmFsdWVUeXBlEhoKFlZBTFVFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFWQUxVRV9UWVBFX1NUUklORxABEhUKEVZBTFVFX1RZUEVfTlVNQkVSEAISFgoSVkFMVUVfVFlQRV9JTlRFR0VSEAMSFgoSVkFMVUVfVFlQRV9CT09MRUFOEAQSEwoPVkFMVUVfVFlQRV9MSVNUEAUSEgoOVkFMVUVfVFlQRV9NQVAQBhIVChFWQUxVRV9UWVBFX09CSkVDVBAHYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * One published version of an infrastructure component definition, such as
@@ -159,6 +159,15 @@ export type Component = Message<"nestor.catalog.v1.Component"> & {
    * @generated from field: string update_actor = 19;
    */
   updateActor: string;
+
+  /**
+   * Output only. Set while the version is yanked (YankComponentVersion): it
+   * stays readable by its exact version, but no constraint, "latest" or list
+   * of latest versions resolves to it.
+   *
+   * @generated from field: nestor.catalog.v1.Yank yank = 20;
+   */
+  yank?: Yank | undefined;
 };
 
 /**
@@ -401,7 +410,7 @@ export type Deprecation = Message<"nestor.catalog.v1.Deprecation"> & {
   deprecated: boolean;
 
   /**
-   * Why, and what to use instead.
+   * The reason, and what to do about it.
    *
    * @generated from field: string message = 2;
    */
@@ -413,6 +422,21 @@ export type Deprecation = Message<"nestor.catalog.v1.Deprecation"> & {
    * @generated from field: google.protobuf.Timestamp deprecate_time = 3;
    */
   deprecateTime?: Timestamp | undefined;
+
+  /**
+   * What to use instead (optional): a component and the versions of it to
+   * move to.
+   *
+   * @generated from field: nestor.catalog.v1.ComponentReference replacement = 4;
+   */
+  replacement?: ComponentReference | undefined;
+
+  /**
+   * When the version stops being supported (optional).
+   *
+   * @generated from field: google.protobuf.Timestamp sunset_time = 5;
+   */
+  sunsetTime?: Timestamp | undefined;
 };
 
 /**
@@ -421,6 +445,71 @@ export type Deprecation = Message<"nestor.catalog.v1.Deprecation"> & {
  */
 export const DeprecationSchema: GenMessage<Deprecation> = /*@__PURE__*/
   messageDesc(file_nestor_catalog_v1_component, 6);
+
+/**
+ * A component and a selection of its versions, for example
+ * {name: "aws-aurora-mysql", constraint: "^2"}.
+ *
+ * @generated from message nestor.catalog.v1.ComponentReference
+ */
+export type ComponentReference = Message<"nestor.catalog.v1.ComponentReference"> & {
+  /**
+   * The component's name (a DNS-1123 label).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * A version selector as GetComponent takes it: an exact version, a
+   * constraint, or empty for the latest version.
+   *
+   * @generated from field: string constraint = 2;
+   */
+  constraint: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.ComponentReference.
+ * Use `create(ComponentReferenceSchema)` to create a new message.
+ */
+export const ComponentReferenceSchema: GenMessage<ComponentReference> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_component, 7);
+
+/**
+ * A yanked version (crates.io's yank, Terraform's revoke).
+ *
+ * @generated from message nestor.catalog.v1.Yank
+ */
+export type Yank = Message<"nestor.catalog.v1.Yank"> & {
+  /**
+   * Why the version was yanked.
+   *
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * When it was yanked.
+   *
+   * @generated from field: google.protobuf.Timestamp yank_time = 2;
+   */
+  yankTime?: Timestamp | undefined;
+
+  /**
+   * Who yanked it.
+   *
+   * @generated from field: string actor = 3;
+   */
+  actor: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.Yank.
+ * Use `create(YankSchema)` to create a new message.
+ */
+export const YankSchema: GenMessage<Yank> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_component, 8);
 
 /**
  * The type of an input or output value.

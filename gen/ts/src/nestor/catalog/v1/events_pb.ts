@@ -8,17 +8,21 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Component } from "./component_pb.js";
 import { file_nestor_catalog_v1_component } from "./component_pb.js";
+import type { CompatibilityPolicy, Consumer } from "./registry_pb.js";
+import { file_nestor_catalog_v1_registry } from "./registry_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file nestor/catalog/v1/events.proto.
  */
 export const file_nestor_catalog_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5uZXN0b3IvY2F0YWxvZy92MS9ldmVudHMucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxIrUBCgVFdmVudBIQCghyZXZpc2lvbhgBIAEoAxIqCgR0eXBlGAIgASgOMhwubmVzdG9yLmNhdGFsb2cudjEuRXZlbnRUeXBlEi4KCmV2ZW50X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KCWNvbXBvbmVudBgEIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVhY3RvchgFIAEoCSJtCgtFdmVudEZpbHRlchINCgVuYW1lcxgBIAMoCRIQCghwcm92aWRlchgCIAEoCRIQCghjYXRlZ29yeRgDIAEoCRIrCgV0eXBlcxgEIAMoDjIcLm5lc3Rvci5jYXRhbG9nLnYxLkV2ZW50VHlwZSpvCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhYKEkVWRU5UX1RZUEVfQ1JFQVRFRBABEhYKEkVWRU5UX1RZUEVfVVBEQVRFRBACEhYKEkVWRU5UX1RZUEVfREVMRVRFRBADYgZwcm90bzM", [file_google_protobuf_timestamp, file_nestor_catalog_v1_component]);
+  fileDesc("Ch5uZXN0b3IvY2F0YWxvZy92MS9ldmVudHMucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxIpwCCgVFdmVudBIQCghyZXZpc2lvbhgBIAEoAxIqCgR0eXBlGAIgASgOMhwubmVzdG9yLmNhdGFsb2cudjEuRXZlbnRUeXBlEi4KCmV2ZW50X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KCWNvbXBvbmVudBgEIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVhY3RvchgFIAEoCRI2CgZwb2xpY3kYBiABKAsyJi5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXRpYmlsaXR5UG9saWN5Ei0KCGNvbnN1bWVyGAcgASgLMhsubmVzdG9yLmNhdGFsb2cudjEuQ29uc3VtZXIibQoLRXZlbnRGaWx0ZXISDQoFbmFtZXMYASADKAkSEAoIcHJvdmlkZXIYAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkSKwoFdHlwZXMYBCADKA4yHC5uZXN0b3IuY2F0YWxvZy52MS5FdmVudFR5cGUqiAIKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSRVZFTlRfVFlQRV9DUkVBVEVEEAESFgoSRVZFTlRfVFlQRV9VUERBVEVEEAISFgoSRVZFTlRfVFlQRV9ERUxFVEVEEAMSFQoRRVZFTlRfVFlQRV9ZQU5LRUQQBBIXChNFVkVOVF9UWVBFX1VOWUFOS0VEEAUSHQoZRVZFTlRfVFlQRV9QT0xJQ1lfQ0hBTkdFRBAGEiIKHkVWRU5UX1RZUEVfQ09OU1VNRVJfUkVHSVNURVJFRBAHEiQKIEVWRU5UX1RZUEVfQ09OU1VNRVJfREVSRUdJU1RFUkVEEAhiBnByb3RvMw", [file_google_protobuf_timestamp, file_nestor_catalog_v1_component, file_nestor_catalog_v1_registry]);
 
 /**
  * One entry of the catalog's event log. Every write produces exactly one
- * event per version it changes, with its own catalog revision.
+ * event per version, policy or registration it changes, with its own
+ * catalog revision. Which payload field is set follows from the type:
+ * component for version events, policy, consumer.
  *
  * @generated from message nestor.catalog.v1.Event
  */
@@ -54,6 +58,20 @@ export type Event = Message<"nestor.catalog.v1.Event"> & {
    * @generated from field: string actor = 5;
    */
   actor: string;
+
+  /**
+   * The policy after the change (EVENT_TYPE_POLICY_CHANGED).
+   *
+   * @generated from field: nestor.catalog.v1.CompatibilityPolicy policy = 6;
+   */
+  policy?: CompatibilityPolicy | undefined;
+
+  /**
+   * The registration after the change, or its last state when removed.
+   *
+   * @generated from field: nestor.catalog.v1.Consumer consumer = 7;
+   */
+  consumer?: Consumer | undefined;
 };
 
 /**
@@ -71,13 +89,16 @@ export const EventSchema: GenMessage<Event> = /*@__PURE__*/
  */
 export type EventFilter = Message<"nestor.catalog.v1.EventFilter"> & {
   /**
-   * Component names; empty matches every name.
+   * Component names (of versions, policies and registrations alike); empty
+   * matches every name.
    *
    * @generated from field: repeated string names = 1;
    */
   names: string[];
 
   /**
+   * Provider and category match version events only.
+   *
    * @generated from field: string provider = 2;
    */
   provider: string;
@@ -103,7 +124,7 @@ export const EventFilterSchema: GenMessage<EventFilter> = /*@__PURE__*/
   messageDesc(file_nestor_catalog_v1_events, 1);
 
 /**
- * What happened to a component version.
+ * What happened in the catalog.
  *
  * @generated from enum nestor.catalog.v1.EventType
  */
@@ -133,6 +154,41 @@ export enum EventType {
    * @generated from enum value: EVENT_TYPE_DELETED = 3;
    */
   DELETED = 3,
+
+  /**
+   * A version was yanked (component carries its yank).
+   *
+   * @generated from enum value: EVENT_TYPE_YANKED = 4;
+   */
+  YANKED = 4,
+
+  /**
+   * A yanked version was restored.
+   *
+   * @generated from enum value: EVENT_TYPE_UNYANKED = 5;
+   */
+  UNYANKED = 5,
+
+  /**
+   * A component name's compatibility policy was set (policy carries it).
+   *
+   * @generated from enum value: EVENT_TYPE_POLICY_CHANGED = 6;
+   */
+  POLICY_CHANGED = 6,
+
+  /**
+   * A consumer registration was made or changed (consumer carries it).
+   *
+   * @generated from enum value: EVENT_TYPE_CONSUMER_REGISTERED = 7;
+   */
+  CONSUMER_REGISTERED = 7,
+
+  /**
+   * A consumer registration was removed (consumer carries its last state).
+   *
+   * @generated from enum value: EVENT_TYPE_CONSUMER_DEREGISTERED = 8;
+   */
+  CONSUMER_DEREGISTERED = 8,
 }
 
 /**

@@ -1,0 +1,62 @@
+/**
+ * What a reader of a version should know about it, beside the version
+ * itself (OpenTofu's registry `warnings`): it is deprecated (with its
+ * replacement and sunset, when the deprecation names them), or yanked.
+ * Every read response carries them, so processors can show them to people.
+ */
+import type { ComponentRecord, ComponentReference } from "../storage/records.js";
+
+export type WarningKind = "deprecated" | "yanked";
+
+export interface Warning {
+  kind: WarningKind;
+  /** One sentence for people. */
+  message: string;
+  name: string;
+  version: string;
+  replacement?: ComponentReference;
+  /** ISO time after which the version is no longer supported. */
+  sunsetTime?: string;
+}
+
+/** The warnings about one version, at `now` (which decides whether its sunset has passed). */
+export function warningsOf(record: ComponentRecord, now: Date): Warning[] {
+  const warnings: Warning[] = [];
+  const { name, version, deprecation, yank } = record;
+  if (yank !== undefined) {
+    const reason = yank.reason === "" ? "" : `: ${yank.reason}`;
+    warnings.push({
+      kind: "yanked",
+      message: `${name} ${version} was yanked${reason}; no version constraint resolves to it any more`,
+      name,
+      version,
+    });
+  }
+  if (deprecation.deprecated) {
+    const parts = [`${name} ${version} is deprecated${deprecation.message === "" ? "" : `: ${deprecation.message}`}`];
+    if (deprecation.replacement) parts.push(`use ${referenceText(deprecation.replacement)} instead`);
+    if (deprecation.sunsetTime) {
+      const passed = Date.parse(deprecation.sunsetTime) <= now.getTime();
+      parts.push(`${passed ? "unsupported since" : "supported until"} ${deprecation.sunsetTime}`);
+    }
+    warnings.push({
+      kind: "deprecated",
+      message: parts.join("; "),
+      name,
+      version,
+      ...(deprecation.replacement ? { replacement: deprecation.replacement } : {}),
+      ...(deprecation.sunsetTime ? { sunsetTime: deprecation.sunsetTime } : {}),
+    });
+  }
+  return warnings;
+}
+
+/** The warnings about every version on a page, in page order. */
+export function warningsOfAll(records: readonly ComponentRecord[], now: Date): Warning[] {
+  return records.flatMap((record) => warningsOf(record, now));
+}
+
+function referenceText(reference: ComponentReference): string {
+  const constraint = reference.constraint.trim();
+  return constraint === "" || constraint === "latest" ? reference.name : `${reference.name} ${constraint}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * Who may change a version's lifecycle and the catalog's rules, with API-key
+ * authentication, over gRPC, gRPC-Web and Connect: yanking and un-yanking
+ * need the admin role (a publisher is PERMISSION_DENIED naming the role),
+ * and the admin's identity is the event's actor.
+ */
+import { Code } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import { expectConnectError, sampleComponent, uniqueName, useAuthenticatedServer } from "../api/harness.js";
+import { eventsThrough } from "../api/watch-helpers.js";
+import { bearer, PROTOCOLS } from "./helpers.js";
+
+const auth = useAuthenticatedServer("nestor-lifecycle-roles-");
+const publisher = () => bearer(auth.keys.apiKeys.publisher);
+const admin = () => bearer(auth.keys.apiKeys.admin);
+
+describe.each(PROTOCOLS)("over %s", (protocol) => {
+  const client = () => auth.clients.clients[protocol];
+
+  it("refuses a publisher's yank and un-yank, naming the admin role, and records the admin's", async () => {
+    const name = uniqueName("roles");
+    await client().createComponent({ component: sampleComponent({ name }) }, publisher());
+    const denied = await expectConnectError(
+      client().yankComponentVersion({ name, version: "1.0.0", reason: "bad" }, publisher()),
+      Code.PermissionDenied,
+    );
+    expect(denied.rawMessage).toContain("admin role");
+    const yanked = await client().yankComponentVersion({ name, version: "1.0.0", reason: "bad" }, admin());
+    expect(yanked.component?.yank?.actor).toBe("api-key:ops");
+    const unyankDenied = await expectConnectError(
+      client().unyankComponentVersion({ name, version: "1.0.0" }, publisher()),
+      Code.PermissionDenied,
+    );
+    expect(unyankDenied.rawMessage).toContain("admin role");
+    const restored = await client().unyankComponentVersion({ name, version: "1.0.0" }, admin());
+    const events = await eventsThrough(
+      client(),
+      { startRevision: yanked.revision - 1n, filter: { names: [name] } },
+      restored.revision,
+      admin(),
+    );
+    expect(events.map((e) => [e.type, e.actor])).toEqual([
+      [EventType.YANKED, "api-key:ops"],
+      [EventType.UNYANKED, "api-key:ops"],
+    ]);
+  });
+});
