@@ -25,8 +25,10 @@ import { CatalogError, REASONS } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey, writeAuthorizerKey } from "./context.js";
 import { BUMP_TO_WIRE, componentToWire, deprecationFromWire, draftFromWire } from "./convert.js";
+import { MODE_TO_WIRE, policyToWire } from "./convert-registry.js";
 import { warningsToWire } from "./convert-warnings.js";
 import { wireFieldPath } from "./field-paths.js";
+import { registryHandlers } from "./registry-handlers.js";
 import { watchBatches } from "./watch-request.js";
 import {
   respondsInBinary,
@@ -66,6 +68,7 @@ function readOptions(request: { minRevision: bigint }, context: HandlerContext):
 
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
   return {
+    ...registryHandlers(manager, writeOptions),
     async createComponent(request, context) {
       const result = await manager.publish(draftFromWire(request.component), {
         ...writeOptions(context),
@@ -205,28 +208,8 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         requiredBump: BUMP_TO_WIRE[result.report.requiredBump],
         bumpSufficient: result.bumpSufficient,
         revision: BigInt(result.revision),
-      });
-    },
-
-    async yankComponentVersion(request, context) {
-      const result = await manager.lifecycle.yank(
-        { name: request.name, version: request.version, reason: request.reason, etag: request.etag },
-        writeOptions(context),
-      );
-      return create(YankComponentVersionResponseSchema, {
-        component: componentToWire(result.component),
-        revision: BigInt(result.revision),
-      });
-    },
-
-    async unyankComponentVersion(request, context) {
-      const result = await manager.lifecycle.unyank(
-        { name: request.name, version: request.version, etag: request.etag },
-        writeOptions(context),
-      );
-      return create(UnyankComponentVersionResponseSchema, {
-        component: componentToWire(result.component),
-        revision: BigInt(result.revision),
+        satisfiedModes: result.satisfiedModes.map((mode) => MODE_TO_WIRE[mode]),
+        policy: policyToWire(result.policy),
       });
     },
 

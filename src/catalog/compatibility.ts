@@ -313,27 +313,40 @@ export function checkPublishCompatibility(
 ): PublishCompatibility {
   const target = parseVersion(candidateVersion);
   if (!target) return { violation: `${candidateVersion} is not a SemVer 2.0 version` };
+  const [base] = earlierOnLine(existing, candidateVersion);
+  if (!base) return {};
+  const report = compareContent(base.content, candidate);
+  if (!report.breaking) return { base: base.version, report };
+  const breaking = report.changes.filter((c) => c.breaking).map((c) => `${c.path}: ${c.description}`);
+  return {
+    base: base.version,
+    report,
+    violation: `publishing ${candidateVersion} would break consumers of ${base.version}: ${breaking.join("; ")} — ${bumpAdvice(candidateVersion)}`,
+  };
+}
+
+/**
+ * The existing *releases* below the candidate on its compatibility line,
+ * SemVer-descending (the first is what a non-transitive check compares
+ * with): the same major, or for 0.x versions the same major and minor.
+ * Entries that are not SemVer are skipped; none for a candidate that is not.
+ */
+export function earlierOnLine<T extends { version: string }>(existing: readonly T[], candidateVersion: string): T[] {
+  const target = parseVersion(candidateVersion);
+  if (!target) return [];
   const sameLine = (version: string): boolean => {
     const parsed = parseVersion(version);
     if (!parsed || parsed.prerelease.length > 0 || parsed.major !== target.major) return false;
     return target.major > 0 || parsed.minor === target.minor;
   };
-  let base: { version: string; content: ComponentContent } | undefined;
-  for (const entry of existing) {
-    if (!sameLine(entry.version) || compareVersions(entry.version, candidateVersion) >= 0) continue;
-    if (base === undefined || compareVersions(entry.version, base.version) > 0) base = entry;
-  }
-  if (!base) return {};
-  const report = compareContent(base.content, candidate);
-  if (!report.breaking) return { base: base.version, report };
-  const breaking = report.changes.filter((c) => c.breaking).map((c) => `${c.path}: ${c.description}`);
-  const advice =
-    target.major === 0
-      ? "bump the minor version (below 1.0.0 the minor is the compatibility line) or the major version to publish breaking changes"
-      : "bump the major version to publish breaking changes";
-  return {
-    base: base.version,
-    report,
-    violation: `publishing ${candidateVersion} would break consumers of ${base.version}: ${breaking.join("; ")} — ${advice}`,
-  };
+  return existing
+    .filter((entry) => sameLine(entry.version) && compareVersions(entry.version, candidateVersion) < 0)
+    .sort((a, b) => compareVersions(b.version, a.version));
+}
+
+/** What to bump to publish a breaking change at `candidateVersion`. */
+export function bumpAdvice(candidateVersion: string): string {
+  return parseVersion(candidateVersion)?.major === 0
+    ? "bump the minor version (below 1.0.0 the minor is the compatibility line) or the major version to publish breaking changes"
+    : "bump the major version to publish breaking changes";
 }

@@ -18,12 +18,14 @@ import type {
 } from "../storage/records.js";
 import type { CatalogStore, ReadSource, ReadView, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
-import { compareContent } from "./compatibility.js";
+import { compareContent, earlierOnLine } from "./compatibility.js";
+import { satisfiedModes } from "./compatibility-policy.js";
 import { checkCompatible, contentOf } from "./content.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
 import { Lifecycle } from "./lifecycle.js";
 import { isComponentName } from "./names.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
+import { effectivePolicy, Policies } from "./policies.js";
 import {
   checkExactVersion,
   checkFilter,
@@ -58,6 +60,8 @@ import { authorizeAgainst, scopeGuard } from "./write-scope.js";
 export class Manager {
   /** Yanking and un-yanking versions. */
   readonly lifecycle: Lifecycle;
+  /** Compatibility policies per name. */
+  readonly policies: Policies;
 
   constructor(
     private readonly store: CatalogStore,
@@ -65,6 +69,7 @@ export class Manager {
     private readonly logger: Logger,
   ) {
     this.lifecycle = new Lifecycle(store, clock, logger);
+    this.policies = new Policies(store, clock, logger);
   }
 
   /** GetComponent's resolutions, valid for one catalog revision (see resolution-cache.ts). */
@@ -102,7 +107,7 @@ export class Manager {
     };
     if (options.validateOnly) {
       // A real publish checks compatibility once, in the write guard below, against the versions at the insert.
-      checkCompatible(existing, draft.version, content);
+      checkCompatible(draft.name, existing, draft.version, content, await this.store.getPolicy(draft.name));
       const { current } = await this.store.revisionBounds();
       const preview: ComponentRecord = {
         ...record,
@@ -115,11 +120,11 @@ export class Manager {
       };
       return { component: preview, created: true, revision: current };
     }
-    const guard: WriteGuard = (current) => {
+    const guard: WriteGuard = (current, policy) => {
       if (options.authorize) authorizeAgainst(options.authorize, draft.name, [draft.provider], current);
       // The same version already there: the store refuses with ALREADY_EXISTS and the republish rules below decide.
       if (current.some((stored) => versionKey(stored.version) === versionKey(draft.version))) return;
-      checkCompatible(current, draft.version, content);
+      checkCompatible(draft.name, current, draft.version, content, policy);
     };
     try {
       const event = await this.store.insertVersion(record, {
@@ -371,7 +376,10 @@ export class Manager {
     };
   }
 
-  /** CompareComponentVersions: the read-only form of the publish compatibility check. */
+  /**
+   * CompareComponentVersions: the read-only form of the publish compatibility
+   * check, with the modes the change satisfies and the name's policy.
+   */
   async compare(
     name: string,
     baseVersion: string,
@@ -382,16 +390,23 @@ export class Manager {
     checkExactVersion(baseVersion, "baseVersion");
     checkExactVersion(targetVersion, "targetVersion");
     const { revision: current, reader } = await this.readView(options);
-    const [base, target] = await Promise.all([
-      reader.getVersion(name, baseVersion),
-      reader.getVersion(name, targetVersion),
-    ]);
+    const [versions, policy] = await Promise.all([reader.listVersions(name), reader.getPolicy(name)]);
+    const find = (version: string) => versions.find((r) => versionKey(r.version) === versionKey(version));
+    const [base, target] = [find(baseVersion), find(targetVersion)];
     if (!base) throw await versionNotFound(reader, name, `base_version ${baseVersion}`);
     if (!target) throw await versionNotFound(reader, name, `target_version ${targetVersion}`);
     const report = compareContent(contentOf(base), contentOf(target));
     const actual =
       compareVersions(target.version, base.version) > 0 ? bumpBetween(base.version, target.version) : "none";
-    return { report, bumpSufficient: BUMP_RANK[actual] >= BUMP_RANK[report.requiredBump], revision: current };
+    const versioned = (record: ComponentRecord) => ({ version: record.version, content: contentOf(record) });
+    const line = earlierOnLine(versions.map(versioned), base.version);
+    return {
+      report,
+      bumpSufficient: BUMP_RANK[actual] >= BUMP_RANK[report.requiredBump],
+      satisfiedModes: satisfiedModes(versioned(base), contentOf(target), line),
+      policy: effectivePolicy(name, policy),
+      revision: current,
+    };
   }
 
   /** The stored version, or NOT_FOUND naming it and the name's highest versions. */

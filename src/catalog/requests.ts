@@ -3,7 +3,7 @@
  * its calls, the options every write carries (actor, scope check, deadline),
  * and the etag form. Plain types: the API layer fills them from the wire.
  */
-import type { ComponentRecord, ComponentReference } from "../storage/records.js";
+import type { CompatibilityMode, ComponentRecord, ComponentReference, PolicyRecord } from "../storage/records.js";
 import type { ComponentFilter } from "../storage/store.js";
 import type { CompatibilityReport } from "./compatibility.js";
 import type { Warning } from "./warnings.js";
@@ -106,6 +106,10 @@ export interface DeleteRequest {
 export interface CompareResult {
   report: CompatibilityReport;
   bumpSufficient: boolean;
+  /** The compatibility modes the change satisfies (compatibility-policy.ts satisfiedModes). */
+  satisfiedModes: CompatibilityMode[];
+  /** The name's policy (the default when none is stored). */
+  policy: PolicyRecord;
   revision: number;
 }
 

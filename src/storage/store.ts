@@ -116,8 +116,12 @@ export interface ComponentWriter {
  * versions). Each change is one atomic write with its event, like a version
  * change; writes honour WriteMeta.signal and ignore its guard.
  */
-export interface PolicyStore {
+/** The compatibility policy reads (answered by replicas too). */
+export interface PolicyReader {
   getPolicy(name: string): Promise<PolicyRecord | undefined>;
+}
+
+export interface PolicyStore extends PolicyReader {
   /** Stores `mode` as the policy of `name`, as event "policy_changed". */
   setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent>;
 }
@@ -126,7 +130,7 @@ export interface PolicyStore {
  * Consumer registrations, one per (consumer, component name). Writes are
  * atomic with their event, honour WriteMeta.signal and ignore its guard.
  */
-export interface ConsumerStore {
+export interface ConsumerStore extends ConsumerReader {
   /**
    * Inserts or replaces the registration of (consumer, name) as event
    * "consumer_registered"; a replacement keeps the create time, revision
@@ -135,6 +139,10 @@ export interface ConsumerStore {
   putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent>;
   /** Removes the registration as event "consumer_deregistered"; NOT_FOUND when there is none. */
   deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent>;
+}
+
+/** The consumer registration reads (answered by replicas too). */
+export interface ConsumerReader {
   /**
    * The registrations of one component (ordered by consumer) or of one
    * consumer (ordered by component name), byte order.
@@ -248,7 +256,7 @@ export interface HealthChecker {
 }
 
 /** The reads of one read request, from one source. */
-export type ReadSource = ComponentReader & ComponentSearcher;
+export type ReadSource = ComponentReader & ComponentSearcher & PolicyReader & ConsumerReader;
 
 /** Where one read request reads, and the revision it reflects. */
 export interface ReadView {
@@ -366,7 +374,7 @@ export interface ReplicaSnapshot {
  * see the old content until it commits); Redis marks itself rebuilding
  * (reads refuse) and takes over a rebuild whose process stalled.
  */
-export interface ReplicaStore extends ComponentReader, ComponentSearcher, HealthChecker {
+export interface ReplicaStore extends ComponentReader, ComponentSearcher, PolicyReader, ConsumerReader, HealthChecker {
   /** Backend name, e.g. "redis", "postgres". */
   readonly kind: string;
   /** Where its data lives, for logs and errors. */

@@ -2,11 +2,13 @@
  * Who may change a version's lifecycle and the catalog's rules, with API-key
  * authentication, over gRPC, gRPC-Web and Connect: yanking and un-yanking
  * need the admin role (a publisher is PERMISSION_DENIED naming the role),
- * and the admin's identity is the event's actor.
+ * and the admin's identity is the event's actor; reading a compatibility
+ * policy needs a reader, setting one an admin.
  */
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import { CompatibilityMode } from "../../gen/ts/src/nestor/catalog/v1/registry_pb.js";
 import { expectConnectError, sampleComponent, uniqueName, useAuthenticatedServer } from "../api/harness.js";
 import { eventsThrough } from "../api/watch-helpers.js";
 import { bearer, PROTOCOLS } from "./helpers.js";
@@ -44,5 +46,22 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
       [EventType.YANKED, "api-key:ops"],
       [EventType.UNYANKED, "api-key:ops"],
     ]);
+  });
+});
+
+describe.each(PROTOCOLS)("compatibility policies over %s", (protocol) => {
+  const client = () => auth.clients.clients[protocol];
+  const reader = () => bearer(auth.keys.apiKeys.reader);
+
+  it("lets a reader read a policy and only an admin set one", async () => {
+    const name = uniqueName("policy-roles");
+    expect((await client().getCompatibilityPolicy({ name }, reader())).policy?.mode).toBe(CompatibilityMode.BACKWARD);
+    const denied = await expectConnectError(
+      client().setCompatibilityPolicy({ name, mode: CompatibilityMode.NONE }, publisher()),
+      Code.PermissionDenied,
+    );
+    expect(denied.rawMessage).toContain("admin role");
+    const set = await client().setCompatibilityPolicy({ name, mode: CompatibilityMode.NONE }, admin());
+    expect(set.policy?.updateActor).toBe("api-key:ops");
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Which role each method needs. CatalogService reads need `reader`, its
  * writes `publisher` (and the write's component must be in the caller's
- * scope); anything else — SyncService, future operational services, and
- * CatalogService methods added later — needs `admin`, so a new method is
- * closed until someone decides otherwise. Methods listed in auth.openMethods
- * (health and reflection by default) need nothing.
+ * scope); anything else — yanking, setting compatibility policies,
+ * SyncService, future operational services, and CatalogService methods
+ * added later — needs `admin`, so a new method is closed until someone
+ * decides otherwise. Methods listed in auth.openMethods (health and
+ * reflection by default) need nothing.
  */
 import type { Role } from "./identity.js";
 
@@ -16,6 +17,7 @@ const CATALOG_READS = new Set([
   "SearchComponents",
   "ListComponentVersions",
   "CompareComponentVersions",
+  "GetCompatibilityPolicy",
   "WatchEvents",
 ]);
 

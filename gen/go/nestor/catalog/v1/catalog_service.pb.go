@@ -1619,8 +1619,16 @@ type CompareComponentVersionsResponse struct {
 	// True when target's version number is at least required_bump above base.
 	BumpSufficient bool  `protobuf:"varint,4,opt,name=bump_sufficient,json=bumpSufficient,proto3" json:"bump_sufficient,omitempty"`
 	Revision       int64 `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The compatibility modes the change satisfies, judged on content alone:
+	// BACKWARD when consumers of base keep working on target, FORWARD when
+	// consumers written for target work with base, FULL when both, NONE always;
+	// the TRANSITIVE forms when that holds against every release of base's
+	// compatibility line up to base too.
+	SatisfiedModes []CompatibilityMode `protobuf:"varint,6,rep,packed,name=satisfied_modes,json=satisfiedModes,proto3,enum=nestor.catalog.v1.CompatibilityMode" json:"satisfied_modes,omitempty"`
+	// The name's compatibility policy.
+	Policy        *CompatibilityPolicy `protobuf:"bytes,7,opt,name=policy,proto3" json:"policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CompareComponentVersionsResponse) Reset() {
@@ -1688,6 +1696,224 @@ func (x *CompareComponentVersionsResponse) GetRevision() int64 {
 	return 0
 }
 
+func (x *CompareComponentVersionsResponse) GetSatisfiedModes() []CompatibilityMode {
+	if x != nil {
+		return x.SatisfiedModes
+	}
+	return nil
+}
+
+func (x *CompareComponentVersionsResponse) GetPolicy() *CompatibilityPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+type GetCompatibilityPolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The component's name (it need not have versions yet).
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCompatibilityPolicyRequest) Reset() {
+	*x = GetCompatibilityPolicyRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCompatibilityPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCompatibilityPolicyRequest) ProtoMessage() {}
+
+func (x *GetCompatibilityPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCompatibilityPolicyRequest.ProtoReflect.Descriptor instead.
+func (*GetCompatibilityPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetCompatibilityPolicyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type GetCompatibilityPolicyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Policy        *CompatibilityPolicy   `protobuf:"bytes,1,opt,name=policy,proto3" json:"policy,omitempty"`
+	Revision      int64                  `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCompatibilityPolicyResponse) Reset() {
+	*x = GetCompatibilityPolicyResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCompatibilityPolicyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCompatibilityPolicyResponse) ProtoMessage() {}
+
+func (x *GetCompatibilityPolicyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCompatibilityPolicyResponse.ProtoReflect.Descriptor instead.
+func (*GetCompatibilityPolicyResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetCompatibilityPolicyResponse) GetPolicy() *CompatibilityPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+func (x *GetCompatibilityPolicyResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+type SetCompatibilityPolicyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Required: the mode the name's next versions must follow.
+	Mode          CompatibilityMode `protobuf:"varint,2,opt,name=mode,proto3,enum=nestor.catalog.v1.CompatibilityMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCompatibilityPolicyRequest) Reset() {
+	*x = SetCompatibilityPolicyRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCompatibilityPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCompatibilityPolicyRequest) ProtoMessage() {}
+
+func (x *SetCompatibilityPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCompatibilityPolicyRequest.ProtoReflect.Descriptor instead.
+func (*SetCompatibilityPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *SetCompatibilityPolicyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SetCompatibilityPolicyRequest) GetMode() CompatibilityMode {
+	if x != nil {
+		return x.Mode
+	}
+	return CompatibilityMode_COMPATIBILITY_MODE_UNSPECIFIED
+}
+
+type SetCompatibilityPolicyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The policy after the call.
+	Policy *CompatibilityPolicy `protobuf:"bytes,1,opt,name=policy,proto3" json:"policy,omitempty"`
+	// Catalog revision after this call.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCompatibilityPolicyResponse) Reset() {
+	*x = SetCompatibilityPolicyResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCompatibilityPolicyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCompatibilityPolicyResponse) ProtoMessage() {}
+
+func (x *SetCompatibilityPolicyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCompatibilityPolicyResponse.ProtoReflect.Descriptor instead.
+func (*SetCompatibilityPolicyResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SetCompatibilityPolicyResponse) GetPolicy() *CompatibilityPolicy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
+func (x *SetCompatibilityPolicyResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 // One difference between two specs.
 type SpecChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1705,7 +1931,7 @@ type SpecChange struct {
 
 func (x *SpecChange) Reset() {
 	*x = SpecChange{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1717,7 +1943,7 @@ func (x *SpecChange) String() string {
 func (*SpecChange) ProtoMessage() {}
 
 func (x *SpecChange) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1730,7 +1956,7 @@ func (x *SpecChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpecChange.ProtoReflect.Descriptor instead.
 func (*SpecChange) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SpecChange) GetPath() string {
@@ -1780,7 +2006,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +2018,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +2031,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WatchEventsRequest) GetStartRevision() int64 {
@@ -1845,7 +2071,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1857,7 +2083,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1870,7 +2096,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WatchEventsResponse) GetEvents() []*Event {
@@ -1898,7 +2124,7 @@ var File_nestor_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\"y\n" +
+	"'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\x1a nestor/catalog/v1/registry.proto\"y\n" +
 	"\x16CreateComponentRequest\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12#\n" +
 	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"\x8b\x01\n" +
@@ -2013,13 +2239,26 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fbase_version\x18\x02 \x01(\tR\vbaseVersion\x12%\n" +
 	"\x0etarget_version\x18\x03 \x01(\tR\rtargetVersion\x12!\n" +
-	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x81\x02\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\x90\x03\n" +
 	" CompareComponentVersionsResponse\x127\n" +
 	"\achanges\x18\x01 \x03(\v2\x1d.nestor.catalog.v1.SpecChangeR\achanges\x12\x1a\n" +
 	"\bbreaking\x18\x02 \x01(\bR\bbreaking\x12C\n" +
 	"\rrequired_bump\x18\x03 \x01(\x0e2\x1e.nestor.catalog.v1.VersionBumpR\frequiredBump\x12'\n" +
 	"\x0fbump_sufficient\x18\x04 \x01(\bR\x0ebumpSufficient\x12\x1a\n" +
-	"\brevision\x18\x05 \x01(\x03R\brevision\"\x92\x01\n" +
+	"\brevision\x18\x05 \x01(\x03R\brevision\x12M\n" +
+	"\x0fsatisfied_modes\x18\x06 \x03(\x0e2$.nestor.catalog.v1.CompatibilityModeR\x0esatisfiedModes\x12>\n" +
+	"\x06policy\x18\a \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\"3\n" +
+	"\x1dGetCompatibilityPolicyRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"|\n" +
+	"\x1eGetCompatibilityPolicyResponse\x12>\n" +
+	"\x06policy\x18\x01 \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"m\n" +
+	"\x1dSetCompatibilityPolicyRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
+	"\x04mode\x18\x02 \x01(\x0e2$.nestor.catalog.v1.CompatibilityModeR\x04mode\"|\n" +
+	"\x1eSetCompatibilityPolicyResponse\x12>\n" +
+	"\x06policy\x18\x01 \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"\x92\x01\n" +
 	"\n" +
 	"SpecChange\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1a\n" +
@@ -2043,7 +2282,7 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n" +
 	"\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n" +
 	"\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n" +
-	"\x12VERSION_BUMP_MAJOR\x10\x042\xf6\t\n" +
+	"\x12VERSION_BUMP_MAJOR\x10\x042\xfa\v\n" +
 	"\x0eCatalogService\x12h\n" +
 	"\x0fCreateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12d\n" +
 	"\fGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n" +
@@ -2054,7 +2293,9 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a0.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n" +
 	"\x18CompareComponentVersions\x122.nestor.catalog.v1.CompareComponentVersionsRequest\x1a3.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12w\n" +
 	"\x14YankComponentVersion\x12..nestor.catalog.v1.YankComponentVersionRequest\x1a/.nestor.catalog.v1.YankComponentVersionResponse\x12}\n" +
-	"\x16UnyankComponentVersion\x120.nestor.catalog.v1.UnyankComponentVersionRequest\x1a1.nestor.catalog.v1.UnyankComponentVersionResponse\x12^\n" +
+	"\x16UnyankComponentVersion\x120.nestor.catalog.v1.UnyankComponentVersionRequest\x1a1.nestor.catalog.v1.UnyankComponentVersionResponse\x12\x82\x01\n" +
+	"\x16GetCompatibilityPolicy\x120.nestor.catalog.v1.GetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.GetCompatibilityPolicyResponse\"\x03\x90\x02\x01\x12}\n" +
+	"\x16SetCompatibilityPolicy\x120.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12^\n" +
 	"\vWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01B\xdf\x01\n" +
 	"\x15com.nestor.catalog.v1B\x13CatalogServiceProtoP\x01ZKgithub.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1;catalogv1\xa2\x02\x03NCX\xaa\x02\x11Nestor.Catalog.V1\xca\x02\x11Nestor\\Catalog\\V1\xe2\x02\x1dNestor\\Catalog\\V1\\GPBMetadata\xea\x02\x13Nestor::Catalog::V1b\x06proto3"
 
@@ -2071,7 +2312,7 @@ func file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nestor_catalog_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(WarningKind)(0),                         // 0: nestor.catalog.v1.WarningKind
 	(VersionBump)(0),                         // 1: nestor.catalog.v1.VersionBump
@@ -2098,73 +2339,88 @@ var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*UnyankComponentVersionResponse)(nil),   // 22: nestor.catalog.v1.UnyankComponentVersionResponse
 	(*CompareComponentVersionsRequest)(nil),  // 23: nestor.catalog.v1.CompareComponentVersionsRequest
 	(*CompareComponentVersionsResponse)(nil), // 24: nestor.catalog.v1.CompareComponentVersionsResponse
-	(*SpecChange)(nil),                       // 25: nestor.catalog.v1.SpecChange
-	(*WatchEventsRequest)(nil),               // 26: nestor.catalog.v1.WatchEventsRequest
-	(*WatchEventsResponse)(nil),              // 27: nestor.catalog.v1.WatchEventsResponse
-	nil,                                      // 28: nestor.catalog.v1.ComponentFilter.LabelsEntry
-	(*Component)(nil),                        // 29: nestor.catalog.v1.Component
-	(*ComponentReference)(nil),               // 30: nestor.catalog.v1.ComponentReference
-	(*timestamppb.Timestamp)(nil),            // 31: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),            // 32: google.protobuf.FieldMask
-	(*EventFilter)(nil),                      // 33: nestor.catalog.v1.EventFilter
-	(*Event)(nil),                            // 34: nestor.catalog.v1.Event
+	(*GetCompatibilityPolicyRequest)(nil),    // 25: nestor.catalog.v1.GetCompatibilityPolicyRequest
+	(*GetCompatibilityPolicyResponse)(nil),   // 26: nestor.catalog.v1.GetCompatibilityPolicyResponse
+	(*SetCompatibilityPolicyRequest)(nil),    // 27: nestor.catalog.v1.SetCompatibilityPolicyRequest
+	(*SetCompatibilityPolicyResponse)(nil),   // 28: nestor.catalog.v1.SetCompatibilityPolicyResponse
+	(*SpecChange)(nil),                       // 29: nestor.catalog.v1.SpecChange
+	(*WatchEventsRequest)(nil),               // 30: nestor.catalog.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),              // 31: nestor.catalog.v1.WatchEventsResponse
+	nil,                                      // 32: nestor.catalog.v1.ComponentFilter.LabelsEntry
+	(*Component)(nil),                        // 33: nestor.catalog.v1.Component
+	(*ComponentReference)(nil),               // 34: nestor.catalog.v1.ComponentReference
+	(*timestamppb.Timestamp)(nil),            // 35: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),            // 36: google.protobuf.FieldMask
+	(CompatibilityMode)(0),                   // 37: nestor.catalog.v1.CompatibilityMode
+	(*CompatibilityPolicy)(nil),              // 38: nestor.catalog.v1.CompatibilityPolicy
+	(*EventFilter)(nil),                      // 39: nestor.catalog.v1.EventFilter
+	(*Event)(nil),                            // 40: nestor.catalog.v1.Event
 }
 var file_nestor_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	29, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	29, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	29, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	33, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	33, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	33, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
 	6,  // 3: nestor.catalog.v1.GetComponentResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	0,  // 4: nestor.catalog.v1.Warning.kind:type_name -> nestor.catalog.v1.WarningKind
-	30, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
-	31, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
-	29, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	32, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	29, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	29, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
-	28, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
+	34, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
+	35, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
+	33, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	36, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	33, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
+	32, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
 	11, // 12: nestor.catalog.v1.ListComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
-	29, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
+	33, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 14: nestor.catalog.v1.ListComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	11, // 15: nestor.catalog.v1.SearchComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
 	16, // 16: nestor.catalog.v1.SearchComponentsResponse.results:type_name -> nestor.catalog.v1.SearchResult
 	6,  // 17: nestor.catalog.v1.SearchComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	29, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
-	29, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
+	33, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
+	33, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 20: nestor.catalog.v1.ListComponentVersionsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	29, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
-	29, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
-	25, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
+	33, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	33, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	29, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
 	1,  // 24: nestor.catalog.v1.CompareComponentVersionsResponse.required_bump:type_name -> nestor.catalog.v1.VersionBump
-	1,  // 25: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
-	33, // 26: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
-	34, // 27: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
-	2,  // 28: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
-	4,  // 29: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
-	7,  // 30: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
-	9,  // 31: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
-	12, // 32: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
-	14, // 33: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
-	17, // 34: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
-	23, // 35: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
-	19, // 36: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
-	21, // 37: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
-	26, // 38: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
-	3,  // 39: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
-	5,  // 40: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
-	8,  // 41: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
-	10, // 42: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
-	13, // 43: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
-	15, // 44: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
-	18, // 45: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
-	24, // 46: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
-	20, // 47: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
-	22, // 48: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
-	27, // 49: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
-	39, // [39:50] is the sub-list for method output_type
-	28, // [28:39] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	37, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
+	38, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	38, // 27: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	37, // 28: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
+	38, // 29: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	1,  // 30: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
+	39, // 31: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
+	40, // 32: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
+	2,  // 33: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
+	4,  // 34: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
+	7,  // 35: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
+	9,  // 36: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
+	12, // 37: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
+	14, // 38: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
+	17, // 39: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
+	23, // 40: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
+	19, // 41: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
+	21, // 42: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
+	25, // 43: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
+	27, // 44: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
+	30, // 45: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
+	3,  // 46: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
+	5,  // 47: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
+	8,  // 48: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
+	10, // 49: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
+	13, // 50: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
+	15, // 51: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
+	18, // 52: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
+	24, // 53: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
+	20, // 54: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
+	22, // 55: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
+	26, // 56: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
+	28, // 57: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
+	31, // 58: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
+	46, // [46:59] is the sub-list for method output_type
+	33, // [33:46] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_catalog_service_proto_init() }
@@ -2174,13 +2430,14 @@ func file_nestor_catalog_v1_catalog_service_proto_init() {
 	}
 	file_nestor_catalog_v1_component_proto_init()
 	file_nestor_catalog_v1_events_proto_init()
+	file_nestor_catalog_v1_registry_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_catalog_service_proto_rawDesc), len(file_nestor_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   27,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,8 @@ const (
 	CatalogService_CompareComponentVersions_FullMethodName = "/nestor.catalog.v1.CatalogService/CompareComponentVersions"
 	CatalogService_YankComponentVersion_FullMethodName     = "/nestor.catalog.v1.CatalogService/YankComponentVersion"
 	CatalogService_UnyankComponentVersion_FullMethodName   = "/nestor.catalog.v1.CatalogService/UnyankComponentVersion"
+	CatalogService_GetCompatibilityPolicy_FullMethodName   = "/nestor.catalog.v1.CatalogService/GetCompatibilityPolicy"
+	CatalogService_SetCompatibilityPolicy_FullMethodName   = "/nestor.catalog.v1.CatalogService/SetCompatibilityPolicy"
 	CatalogService_WatchEvents_FullMethodName              = "/nestor.catalog.v1.CatalogService/WatchEvents"
 )
 
@@ -52,8 +54,10 @@ const (
 type CatalogServiceClient interface {
 	// Publishes one version. Publishing identical content again returns the
 	// stored record (created = false). Different content under an existing
-	// version fails with ALREADY_EXISTS; a breaking change against the highest
-	// earlier version of the same major fails with FAILED_PRECONDITION.
+	// version fails with ALREADY_EXISTS; a change the name's compatibility
+	// policy forbids (by default: breaking the highest earlier version of the
+	// same major) fails with FAILED_PRECONDITION listing each violation and the
+	// policy.
 	CreateComponent(ctx context.Context, in *CreateComponentRequest, opts ...grpc.CallOption) (*CreateComponentResponse, error)
 	// Gets one version by exact version, "latest" (or empty), or a constraint.
 	GetComponent(ctx context.Context, in *GetComponentRequest, opts ...grpc.CallOption) (*GetComponentResponse, error)
@@ -77,6 +81,13 @@ type CatalogServiceClient interface {
 	// Restores a yanked version (admin only). Un-yanking a version that is not
 	// yanked changes nothing.
 	UnyankComponentVersion(ctx context.Context, in *UnyankComponentVersionRequest, opts ...grpc.CallOption) (*UnyankComponentVersionResponse, error)
+	// The compatibility policy of a component name (the default, BACKWARD, for
+	// a name that has none set).
+	GetCompatibilityPolicy(ctx context.Context, in *GetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*GetCompatibilityPolicyResponse, error)
+	// Sets the compatibility policy of a component name (admin only); every
+	// later publish of the name is checked against it. Setting the mode a name
+	// already follows changes nothing.
+	SetCompatibilityPolicy(ctx context.Context, in *SetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*SetCompatibilityPolicyResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -192,6 +203,26 @@ func (c *catalogServiceClient) UnyankComponentVersion(ctx context.Context, in *U
 	return out, nil
 }
 
+func (c *catalogServiceClient) GetCompatibilityPolicy(ctx context.Context, in *GetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*GetCompatibilityPolicyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCompatibilityPolicyResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetCompatibilityPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) SetCompatibilityPolicy(ctx context.Context, in *SetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*SetCompatibilityPolicyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetCompatibilityPolicyResponse)
+	err := c.cc.Invoke(ctx, CatalogService_SetCompatibilityPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CatalogService_ServiceDesc.Streams[0], CatalogService_WatchEvents_FullMethodName, cOpts...)
@@ -231,8 +262,10 @@ type CatalogService_WatchEventsClient = grpc.ServerStreamingClient[WatchEventsRe
 type CatalogServiceServer interface {
 	// Publishes one version. Publishing identical content again returns the
 	// stored record (created = false). Different content under an existing
-	// version fails with ALREADY_EXISTS; a breaking change against the highest
-	// earlier version of the same major fails with FAILED_PRECONDITION.
+	// version fails with ALREADY_EXISTS; a change the name's compatibility
+	// policy forbids (by default: breaking the highest earlier version of the
+	// same major) fails with FAILED_PRECONDITION listing each violation and the
+	// policy.
 	CreateComponent(context.Context, *CreateComponentRequest) (*CreateComponentResponse, error)
 	// Gets one version by exact version, "latest" (or empty), or a constraint.
 	GetComponent(context.Context, *GetComponentRequest) (*GetComponentResponse, error)
@@ -256,6 +289,13 @@ type CatalogServiceServer interface {
 	// Restores a yanked version (admin only). Un-yanking a version that is not
 	// yanked changes nothing.
 	UnyankComponentVersion(context.Context, *UnyankComponentVersionRequest) (*UnyankComponentVersionResponse, error)
+	// The compatibility policy of a component name (the default, BACKWARD, for
+	// a name that has none set).
+	GetCompatibilityPolicy(context.Context, *GetCompatibilityPolicyRequest) (*GetCompatibilityPolicyResponse, error)
+	// Sets the compatibility policy of a component name (admin only); every
+	// later publish of the name is checked against it. Setting the mode a name
+	// already follows changes nothing.
+	SetCompatibilityPolicy(context.Context, *SetCompatibilityPolicyRequest) (*SetCompatibilityPolicyResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -300,6 +340,12 @@ func (UnimplementedCatalogServiceServer) YankComponentVersion(context.Context, *
 }
 func (UnimplementedCatalogServiceServer) UnyankComponentVersion(context.Context, *UnyankComponentVersionRequest) (*UnyankComponentVersionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UnyankComponentVersion not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetCompatibilityPolicy(context.Context, *GetCompatibilityPolicyRequest) (*GetCompatibilityPolicyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCompatibilityPolicy not implemented")
+}
+func (UnimplementedCatalogServiceServer) SetCompatibilityPolicy(context.Context, *SetCompatibilityPolicyRequest) (*SetCompatibilityPolicyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetCompatibilityPolicy not implemented")
 }
 func (UnimplementedCatalogServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[WatchEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
@@ -505,6 +551,42 @@ func _CatalogService_UnyankComponentVersion_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_GetCompatibilityPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCompatibilityPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetCompatibilityPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetCompatibilityPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetCompatibilityPolicy(ctx, req.(*GetCompatibilityPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_SetCompatibilityPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetCompatibilityPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).SetCompatibilityPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_SetCompatibilityPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).SetCompatibilityPolicy(ctx, req.(*SetCompatibilityPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -562,6 +644,14 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UnyankComponentVersion",
 			Handler:    _CatalogService_UnyankComponentVersion_Handler,
+		},
+		{
+			MethodName: "GetCompatibilityPolicy",
+			Handler:    _CatalogService_GetCompatibilityPolicy_Handler,
+		},
+		{
+			MethodName: "SetCompatibilityPolicy",
+			Handler:    _CatalogService_SetCompatibilityPolicy_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

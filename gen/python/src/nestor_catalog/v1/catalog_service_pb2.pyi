@@ -4,6 +4,7 @@ from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from nestor_catalog.v1 import component_pb2 as _component_pb2
 from nestor_catalog.v1 import events_pb2 as _events_pb2
+from nestor_catalog.v1 import registry_pb2 as _registry_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -285,18 +286,52 @@ class CompareComponentVersionsRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., base_version: _Optional[str] = ..., target_version: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
 
 class CompareComponentVersionsResponse(_message.Message):
-    __slots__ = ("changes", "breaking", "required_bump", "bump_sufficient", "revision")
+    __slots__ = ("changes", "breaking", "required_bump", "bump_sufficient", "revision", "satisfied_modes", "policy")
     CHANGES_FIELD_NUMBER: _ClassVar[int]
     BREAKING_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_BUMP_FIELD_NUMBER: _ClassVar[int]
     BUMP_SUFFICIENT_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    SATISFIED_MODES_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
     changes: _containers.RepeatedCompositeFieldContainer[SpecChange]
     breaking: bool
     required_bump: VersionBump
     bump_sufficient: bool
     revision: int
-    def __init__(self, changes: _Optional[_Iterable[_Union[SpecChange, _Mapping]]] = ..., breaking: _Optional[bool] = ..., required_bump: _Optional[_Union[VersionBump, str]] = ..., bump_sufficient: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
+    satisfied_modes: _containers.RepeatedScalarFieldContainer[_registry_pb2.CompatibilityMode]
+    policy: _registry_pb2.CompatibilityPolicy
+    def __init__(self, changes: _Optional[_Iterable[_Union[SpecChange, _Mapping]]] = ..., breaking: _Optional[bool] = ..., required_bump: _Optional[_Union[VersionBump, str]] = ..., bump_sufficient: _Optional[bool] = ..., revision: _Optional[int] = ..., satisfied_modes: _Optional[_Iterable[_Union[_registry_pb2.CompatibilityMode, str]]] = ..., policy: _Optional[_Union[_registry_pb2.CompatibilityPolicy, _Mapping]] = ...) -> None: ...
+
+class GetCompatibilityPolicyRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetCompatibilityPolicyResponse(_message.Message):
+    __slots__ = ("policy", "revision")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    policy: _registry_pb2.CompatibilityPolicy
+    revision: int
+    def __init__(self, policy: _Optional[_Union[_registry_pb2.CompatibilityPolicy, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class SetCompatibilityPolicyRequest(_message.Message):
+    __slots__ = ("name", "mode")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    mode: _registry_pb2.CompatibilityMode
+    def __init__(self, name: _Optional[str] = ..., mode: _Optional[_Union[_registry_pb2.CompatibilityMode, str]] = ...) -> None: ...
+
+class SetCompatibilityPolicyResponse(_message.Message):
+    __slots__ = ("policy", "revision")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    policy: _registry_pb2.CompatibilityPolicy
+    revision: int
+    def __init__(self, policy: _Optional[_Union[_registry_pb2.CompatibilityPolicy, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class SpecChange(_message.Message):
     __slots__ = ("path", "breaking", "description", "bump")

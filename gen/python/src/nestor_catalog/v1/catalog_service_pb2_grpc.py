@@ -97,6 +97,16 @@ class CatalogServiceStub:
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.SerializeToString,
                 response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.FromString,
                 _registered_method=True)
+        self.GetCompatibilityPolicy = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/GetCompatibilityPolicy',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyResponse.FromString,
+                _registered_method=True)
+        self.SetCompatibilityPolicy = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/SetCompatibilityPolicy',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyResponse.FromString,
+                _registered_method=True)
         self.WatchEvents = channel.unary_stream(
                 '/nestor.catalog.v1.CatalogService/WatchEvents',
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.WatchEventsRequest.SerializeToString,
@@ -123,8 +133,10 @@ class CatalogServiceServicer:
     def CreateComponent(self, request, context):
         """Publishes one version. Publishing identical content again returns the
         stored record (created = false). Different content under an existing
-        version fails with ALREADY_EXISTS; a breaking change against the highest
-        earlier version of the same major fails with FAILED_PRECONDITION.
+        version fails with ALREADY_EXISTS; a change the name's compatibility
+        policy forbids (by default: breaking the highest earlier version of the
+        same major) fails with FAILED_PRECONDITION listing each violation and the
+        policy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -197,6 +209,23 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCompatibilityPolicy(self, request, context):
+        """The compatibility policy of a component name (the default, BACKWARD, for
+        a name that has none set).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCompatibilityPolicy(self, request, context):
+        """Sets the compatibility policy of a component name (admin only); every
+        later publish of the name is checked against it. Setting the mode a name
+        already follows changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchEvents(self, request, context):
         """Streams catalog changes after start_revision: first the logged events
         (replay), then live ones, with periodic progress messages when idle.
@@ -259,6 +288,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.UnyankComponentVersion,
                     request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.FromString,
                     response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.SerializeToString,
+            ),
+            'GetCompatibilityPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCompatibilityPolicy,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyResponse.SerializeToString,
+            ),
+            'SetCompatibilityPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCompatibilityPolicy,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyResponse.SerializeToString,
             ),
             'WatchEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchEvents,
@@ -549,6 +588,60 @@ class CatalogService:
             '/nestor.catalog.v1.CatalogService/UnyankComponentVersion',
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.SerializeToString,
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCompatibilityPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/GetCompatibilityPolicy',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCompatibilityPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/SetCompatibilityPolicy',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyResponse.FromString,
             options,
             channel_credentials,
             insecure,
