@@ -13,10 +13,8 @@ import {
   ListComponentsResponseSchema,
   ListComponentVersionsResponseSchema,
   SearchComponentsResponseSchema,
-  UnyankComponentVersionResponseSchema,
   UpdateComponentResponseSchema,
   type ComponentFilter as WireComponentFilter,
-  YankComponentVersionResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import type { Manager } from "../catalog/manager.js";
 import type { ReadOptions, WriteOptions } from "../catalog/requests.js";
