@@ -1,5 +1,5 @@
 /**
- * The nestor-catalog command: serve, migrate, help. Reads the config once,
+ * The nestor-catalog command: serve, migrate, validate, validate-inputs, help. Reads the config once,
  * builds the logger, and hands over to src/app.ts.
  */
 import { parseArgs } from "node:util";
@@ -9,6 +9,7 @@ import { Health, HealthCheckResponse_ServingStatus } from "../gen/ts/src/grpc/he
 import { generateApiKey, hashApiKey } from "./api/auth/index.js";
 import { startCatalogServer } from "./app.js";
 import { formatProblem, validateTree } from "./catalog/sync/index.js";
+import { validateInputsCommand } from "./commands/validate-inputs.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import type { CatalogConfig } from "./config/schema.js";
 import { createLogger } from "./logging/index.js";
@@ -24,6 +25,10 @@ Usage:
   nestor-catalog healthcheck [--url URL]   exit 0 when the server at URL (default from config) reports SERVING
   nestor-catalog validate DIR             check the component definitions under DIR offline, with the
                                           server's rules (file:line: message; exit 1 on any problem)
+  nestor-catalog validate-inputs NAME@CONSTRAINT VALUES.yaml [--url URL]
+                                          check input values against the version the constraint resolves
+                                          to on the server at URL (path: message; exit 1 on any problem;
+                                          NESTOR_TOKEN is sent as a bearer token when set)
   nestor-catalog hash-key [--stdin]       print a new API key and its hash for auth.apiKeys
                                           (--stdin: hash the key read from standard input instead)
   nestor-catalog --help | --version
@@ -88,6 +93,11 @@ async function main(argv: string[]): Promise<number> {
       return serveUntilSignalled(config, logger);
     case "healthcheck":
       return checkHealth(values.url ?? localUrl(config));
+    case "validate-inputs":
+      return validateInputsCommand(
+        { target: positionals[1], file: positionals[2], url: values.url ?? localUrl(config), token: env.NESTOR_TOKEN },
+        { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+      );
     case "migrate":
       logger.info(await migrateStore(config.storage, logger));
       return 0;

@@ -66,7 +66,7 @@ function readOptions(request: { minRevision: bigint }, context: HandlerContext):
 
 export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): ServiceImpl<typeof CatalogService> {
   return {
-    ...registryHandlers(manager, writeOptions),
+    ...registryHandlers(manager, writeOptions, readOptions),
     async createComponent(request, context) {
       const result = await manager.publish(draftFromWire(request.component), {
         ...writeOptions(context),

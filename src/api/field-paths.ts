@@ -18,8 +18,9 @@ const DOMAIN_TO_WIRE_FIELD: Readonly<Record<string, string>> = {
  * rewritten with the proto's field names (`default_value`, `page_token`,
  * `min_length`), as clients see them in BadRequest details and SpecChange
  * paths. This is the one place names are translated: the catalog layer never
- * writes proto names. Input and output names (`inputs.<name>`), bracketed
- * keys and deployment config keys are user data and stay as they are.
+ * writes proto names. Input and output names (`inputs.<name>`, and
+ * `values.<name>` in ValidateInputs), bracketed keys and deployment config
+ * keys are user data and stay as they are.
  */
 export function wireFieldPath(path: string): string {
   const segments = splitFieldPath(path);
@@ -27,7 +28,7 @@ export function wireFieldPath(path: string): string {
   return segments
     .map((segment, index) => {
       const previous = segments[index - 1];
-      if (verbatim || previous === "inputs" || previous === "outputs") return segment;
+      if (verbatim || previous === "inputs" || previous === "outputs" || previous === "values") return segment;
       // A field name, maybe indexed (`inputs[2]`); anything else (a header name such as Last-Event-ID) stays.
       const match = /^([a-z][A-Za-z0-9_]*)(\[.*)?$/s.exec(segment);
       if (!match) return segment;

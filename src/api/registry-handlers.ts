@@ -1,7 +1,7 @@
 /**
  * CatalogService handlers of the consumer contract beside the versions:
- * yanking, compatibility policies (and later consumers, impact analysis and
- * input validation). Like catalog-service.ts: decode, call the Manager,
+ * input validation, yanking, compatibility policies (and later consumers
+ * and impact analysis). Like catalog-service.ts: decode, call the Manager,
  * encode; no rules here.
  */
 import { create } from "@bufbuild/protobuf";
@@ -11,14 +11,19 @@ import {
   GetCompatibilityPolicyResponseSchema,
   SetCompatibilityPolicyResponseSchema,
   UnyankComponentVersionResponseSchema,
+  ValidateInputsResponseSchema,
   YankComponentVersionResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import type { Manager } from "../catalog/manager.js";
-import type { WriteOptions } from "../catalog/requests.js";
+import type { ReadOptions, WriteOptions } from "../catalog/requests.js";
+import type { JsonObject } from "../storage/records.js";
 import { componentToWire } from "./convert.js";
 import { modeFromWire, policyToWire } from "./convert-registry.js";
+import { warningsToWire } from "./convert-warnings.js";
+import { wireFieldPath } from "./field-paths.js";
 
 type RegistryMethods =
+  | "validateInputs"
   | "yankComponentVersion"
   | "unyankComponentVersion"
   | "getCompatibilityPolicy"
@@ -27,8 +32,25 @@ type RegistryMethods =
 export function registryHandlers(
   manager: Manager,
   writeOptions: (context: HandlerContext) => WriteOptions,
+  readOptions: (request: { minRevision: bigint }, context: HandlerContext) => ReadOptions,
 ): Pick<ServiceImpl<typeof CatalogService>, RegistryMethods> {
   return {
+    async validateInputs(request, context) {
+      const values = (request.values ?? {}) as JsonObject;
+      const result = await manager.validateInputs(request.name, request.version, values, readOptions(request, context));
+      return create(ValidateInputsResponseSchema, {
+        version: result.component.version,
+        valid: result.violations.length === 0,
+        violations: result.violations.map((v) => ({
+          field: wireFieldPath(v.field),
+          description: v.description,
+          reason: v.reason ?? "",
+        })),
+        warnings: warningsToWire(result.warnings),
+        revision: BigInt(result.revision),
+      });
+    },
+
     async yankComponentVersion(request, context) {
       const result = await manager.lifecycle.yank(
         { name: request.name, version: request.version, reason: request.reason, etag: request.etag },

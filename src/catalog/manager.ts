@@ -8,24 +8,25 @@
  */
 import { CatalogError, isCatalogError, REASONS } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
-import { bumpBetween, compareVersions, isValidVersion, type VersionSelector, versionKey } from "../semver/index.js";
+import { compareVersions, isValidVersion, type VersionSelector, versionKey } from "../semver/index.js";
 import type {
   ComponentContent,
   ComponentRecord,
+  JsonObject,
   MutablePatch,
   NewComponentRecord,
   WriteGuard,
 } from "../storage/records.js";
 import type { CatalogStore, ReadSource, ReadView, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
-import { compareContent, earlierOnLine } from "./compatibility.js";
-import { satisfiedModes } from "./compatibility-policy.js";
+import { compareStored } from "./compare.js";
 import { checkCompatible, contentOf } from "./content.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
+import { type InputsResult, inputViolations } from "./inputs.js";
 import { Lifecycle } from "./lifecycle.js";
 import { isComponentName } from "./names.js";
 import { decodePageToken, encodePageToken, fingerprint } from "./page-token.js";
-import { effectivePolicy, Policies } from "./policies.js";
+import { Policies } from "./policies.js";
 import {
   checkExactVersion,
   checkFilter,
@@ -165,6 +166,20 @@ export class Manager {
       `${draft.name} ${stored.version} is already published with different content (${differences.join("; ")}); ` +
         `published versions are immutable: publish a new version instead`,
     );
+  }
+
+  /**
+   * ValidateInputs: `values` checked as the inputs of the version `selector`
+   * resolves to, as GetComponent resolves it.
+   */
+  async validateInputs(
+    name: string,
+    selector: string,
+    values: JsonObject,
+    options: ReadOptions = {},
+  ): Promise<InputsResult> {
+    const read = await this.get(name, selector, options);
+    return { ...read, violations: inputViolations(read.component, values) };
   }
 
   /** Resolves `selector` (empty/"latest", exact, or a constraint) to one version (GetComponent). */
@@ -376,37 +391,9 @@ export class Manager {
     };
   }
 
-  /**
-   * CompareComponentVersions: the read-only form of the publish compatibility
-   * check, with the modes the change satisfies and the name's policy.
-   */
-  async compare(
-    name: string,
-    baseVersion: string,
-    targetVersion: string,
-    options: ReadOptions = {},
-  ): Promise<CompareResult> {
-    requireComponentName(name, "name");
-    checkExactVersion(baseVersion, "baseVersion");
-    checkExactVersion(targetVersion, "targetVersion");
-    const { revision: current, reader } = await this.readView(options);
-    const [versions, policy] = await Promise.all([reader.listVersions(name), reader.getPolicy(name)]);
-    const find = (version: string) => versions.find((r) => versionKey(r.version) === versionKey(version));
-    const [base, target] = [find(baseVersion), find(targetVersion)];
-    if (!base) throw await versionNotFound(reader, name, `base_version ${baseVersion}`);
-    if (!target) throw await versionNotFound(reader, name, `target_version ${targetVersion}`);
-    const report = compareContent(contentOf(base), contentOf(target));
-    const actual =
-      compareVersions(target.version, base.version) > 0 ? bumpBetween(base.version, target.version) : "none";
-    const versioned = (record: ComponentRecord) => ({ version: record.version, content: contentOf(record) });
-    const line = earlierOnLine(versions.map(versioned), base.version);
-    return {
-      report,
-      bumpSufficient: BUMP_RANK[actual] >= BUMP_RANK[report.requiredBump],
-      satisfiedModes: satisfiedModes(versioned(base), contentOf(target), line),
-      policy: effectivePolicy(name, policy),
-      revision: current,
-    };
+  /** CompareComponentVersions: the read-only form of the publish compatibility check (compare.ts). */
+  compare(name: string, baseVersion: string, targetVersion: string, options: ReadOptions = {}): Promise<CompareResult> {
+    return compareStored(() => this.readView(options), name, baseVersion, targetVersion);
   }
 
   /** The stored version, or NOT_FOUND naming it and the name's highest versions. */
@@ -416,8 +403,6 @@ export class Manager {
     return record;
   }
 }
-
-const BUMP_RANK = { none: 0, patch: 1, minor: 2, major: 3 } as const;
 
 /** The versions resolving `parsed` needs: the one named by an exact selector, else all of them. */
 async function versionsOf(reader: ReadSource, name: string, parsed: VersionSelector): Promise<ComponentRecord[]> {

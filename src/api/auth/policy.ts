@@ -18,6 +18,7 @@ const CATALOG_READS = new Set([
   "ListComponentVersions",
   "CompareComponentVersions",
   "GetCompatibilityPolicy",
+  "ValidateInputs",
   "WatchEvents",
 ]);
 

@@ -6,7 +6,7 @@
  * input).
  */
 import { RE2JS } from "re2js";
-import { REASONS } from "../../errors/index.js";
+import { REASONS, type Reason } from "../../errors/index.js";
 import { type JsonValue, VALUE_TYPES, type ValidationRules, type ValueType } from "../../storage/records.js";
 import { canonicalJson, effectiveRules, showValue } from "../digest.js";
 import {
@@ -49,7 +49,10 @@ type CompiledPattern = { regex: RE2JS } | { error: string };
 const compiledPatterns = new Map<string, CompiledPattern>();
 const MAX_CACHED_PATTERNS = 1024;
 
-/** The pattern compiled (RE2JS matchers hold no per-match state, so one may serve every check), or why it does not compile. */
+/**
+ * The pattern compiled (RE2JS matchers hold no per-match state, so one may
+ * serve every check), or why it does not compile.
+ */
 function compiledPattern(pattern: string): CompiledPattern {
   const known = compiledPatterns.get(pattern);
   if (known) return known;
@@ -65,46 +68,89 @@ function compiledPattern(pattern: string): CompiledPattern {
   return compiled;
 }
 
+/** Why a value does not satisfy its type and rules: the rule's name and a sentence. */
+export interface ValueProblem {
+  reason: Reason;
+  description: string;
+}
+
 /**
- * Why `value` does not satisfy `type` and `rules`, or undefined when it does.
- * Integers must be whole numbers; a pattern must match the whole string;
- * lengths count characters of a string or elements of a list. Rules that do
- * not apply to the type, and a pattern that does not compile, are ignored
- * here: validateComponent
- * reports those.
+ * Why `value` does not satisfy `type` and `rules`, or undefined when it does:
+ * the one value rule engine, for defaults at publish and for the values
+ * given for inputs (ValidateInputs). Integers must be whole numbers; a
+ * pattern must match the whole string; lengths count characters of a
+ * string or elements of a list. Rules that do not apply to the type, and a
+ * pattern that does not compile, are ignored here: validateComponent
+ * reports those. With `redact` (a sensitive input) the description never
+ * shows the value, its length or what it matched.
  */
-export function checkValue(value: JsonValue, type: ValueType, rules: ValidationRules): string | undefined {
+export function valueProblem(
+  value: JsonValue,
+  type: ValueType,
+  rules: ValidationRules,
+  options: { redact?: boolean } = {},
+): ValueProblem | undefined {
+  const shown = (text: string) => (options.redact ? "" : text);
   const typeProblem = valueTypeProblem(value, type);
-  if (typeProblem) return typeProblem;
+  if (typeProblem) {
+    return { reason: REASONS.wrongType, description: options.redact ? `must be ${articled(type)}` : typeProblem };
+  }
   const effective = effectiveRules(rules);
   if (effective.allowedValues !== undefined) {
     const text = canonicalJson(value);
     if (!effective.allowedValues.some((allowed) => canonicalJson(allowed) === text)) {
-      return `must be one of ${effective.allowedValues.map((v) => showValue(v)).join(", ")}; got ${showValue(value)}`;
+      const allowed = options.redact
+        ? "the allowed values"
+        : effective.allowedValues.map((v) => showValue(v)).join(", ");
+      return {
+        reason: REASONS.notAllowed,
+        description: `must be one of ${allowed}${shown(`; got ${showValue(value)}`)}`,
+      };
     }
   }
   if (typeof value === "string" || Array.isArray(value)) {
     const length = typeof value === "string" ? charCount(value) : value.length;
     const unit = typeof value === "string" ? "characters" : "elements";
     if (effective.minLength !== undefined && length < effective.minLength) {
-      return `must have at least ${effective.minLength} ${unit}, has ${length}`;
+      return {
+        reason: REASONS.minLength,
+        description: `must have at least ${effective.minLength} ${unit}${shown(`, has ${length}`)}`,
+      };
     }
     if (effective.maxLength !== undefined && length > effective.maxLength) {
-      return `must have at most ${effective.maxLength} ${unit}, has ${length}`;
+      return {
+        reason: REASONS.maxLength,
+        description: `must have at most ${effective.maxLength} ${unit}${shown(`, has ${length}`)}`,
+      };
     }
   }
   if (typeof value === "string" && effective.pattern !== undefined) {
     const regex = compilePattern(effective.pattern);
-    if (regex && !regex.matches(value))
-      return `must match the pattern ${effective.pattern} in full; got ${showValue(value)}`;
+    if (regex && !regex.matches(value)) {
+      return {
+        reason: REASONS.patternMismatch,
+        description: `must match the pattern ${effective.pattern} in full${shown(`; got ${showValue(value)}`)}`,
+      };
+    }
   }
   if (typeof value === "number") {
     if (effective.minimum !== undefined && value < effective.minimum)
-      return `must be at least ${effective.minimum}, got ${value}`;
+      return { reason: REASONS.range, description: `must be at least ${effective.minimum}${shown(`, got ${value}`)}` };
     if (effective.maximum !== undefined && value > effective.maximum)
-      return `must be at most ${effective.maximum}, got ${value}`;
+      return { reason: REASONS.range, description: `must be at most ${effective.maximum}${shown(`, got ${value}`)}` };
   }
   return undefined;
+}
+
+/** valueProblem's sentence alone (defaults at publish). */
+export function checkValue(value: JsonValue, type: ValueType, rules: ValidationRules): string | undefined {
+  return valueProblem(value, type, rules)?.description;
+}
+
+/** "a string", "an integer", ... for a type's name. */
+function articled(type: ValueType): string {
+  const noun = type === "map" || type === "object" ? `object (${type})` : type;
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
 export function valueTypeProblem(value: JsonValue, type: ValueType): string | undefined {

@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -1710,6 +1711,227 @@ func (x *CompareComponentVersionsResponse) GetPolicy() *CompatibilityPolicy {
 	return nil
 }
 
+type ValidateInputsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// As GetComponent's version: empty or "latest", an exact version, or a
+	// constraint.
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// The input values, by input name.
+	Values *structpb.Struct `protobuf:"bytes,3,opt,name=values,proto3" json:"values,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateInputsRequest) Reset() {
+	*x = ValidateInputsRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateInputsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateInputsRequest) ProtoMessage() {}
+
+func (x *ValidateInputsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateInputsRequest.ProtoReflect.Descriptor instead.
+func (*ValidateInputsRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ValidateInputsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ValidateInputsRequest) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ValidateInputsRequest) GetValues() *structpb.Struct {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ValidateInputsRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
+}
+
+type ValidateInputsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version the request resolved to.
+	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// True when the values would be accepted (violations is empty).
+	Valid bool `protobuf:"varint,2,opt,name=valid,proto3" json:"valid,omitempty"`
+	// Every problem with the values, in the shape of google.rpc.BadRequest's
+	// field violations; at most 100 (the last then says how many more).
+	Violations []*FieldViolation `protobuf:"bytes,3,rep,name=violations,proto3" json:"violations,omitempty"`
+	// What a reader should know about the resolved version (deprecated, yanked).
+	Warnings []*Warning `protobuf:"bytes,4,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// Catalog revision this answer reflects.
+	Revision      int64 `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidateInputsResponse) Reset() {
+	*x = ValidateInputsResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidateInputsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidateInputsResponse) ProtoMessage() {}
+
+func (x *ValidateInputsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidateInputsResponse.ProtoReflect.Descriptor instead.
+func (*ValidateInputsResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ValidateInputsResponse) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ValidateInputsResponse) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *ValidateInputsResponse) GetViolations() []*FieldViolation {
+	if x != nil {
+		return x.Violations
+	}
+	return nil
+}
+
+func (x *ValidateInputsResponse) GetWarnings() []*Warning {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+func (x *ValidateInputsResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+// One problem with one field: the same fields, numbers and meaning as
+// google.rpc.BadRequest.FieldViolation, which request errors carry.
+type FieldViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Path of the field, for example "values.storage_gb".
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// What is wrong, in a sentence.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// The rule, machine-readable, for example "RANGE", "PATTERN_MISMATCH".
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldViolation) Reset() {
+	*x = FieldViolation{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldViolation) ProtoMessage() {}
+
+func (x *FieldViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
+func (*FieldViolation) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *FieldViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *FieldViolation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *FieldViolation) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type GetCompatibilityPolicyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The component's name (it need not have versions yet).
@@ -1720,7 +1942,7 @@ type GetCompatibilityPolicyRequest struct {
 
 func (x *GetCompatibilityPolicyRequest) Reset() {
 	*x = GetCompatibilityPolicyRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1732,7 +1954,7 @@ func (x *GetCompatibilityPolicyRequest) String() string {
 func (*GetCompatibilityPolicyRequest) ProtoMessage() {}
 
 func (x *GetCompatibilityPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[23]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1745,7 +1967,7 @@ func (x *GetCompatibilityPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompatibilityPolicyRequest.ProtoReflect.Descriptor instead.
 func (*GetCompatibilityPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{23}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetCompatibilityPolicyRequest) GetName() string {
@@ -1765,7 +1987,7 @@ type GetCompatibilityPolicyResponse struct {
 
 func (x *GetCompatibilityPolicyResponse) Reset() {
 	*x = GetCompatibilityPolicyResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1777,7 +1999,7 @@ func (x *GetCompatibilityPolicyResponse) String() string {
 func (*GetCompatibilityPolicyResponse) ProtoMessage() {}
 
 func (x *GetCompatibilityPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[24]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1790,7 +2012,7 @@ func (x *GetCompatibilityPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompatibilityPolicyResponse.ProtoReflect.Descriptor instead.
 func (*GetCompatibilityPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{24}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetCompatibilityPolicyResponse) GetPolicy() *CompatibilityPolicy {
@@ -1818,7 +2040,7 @@ type SetCompatibilityPolicyRequest struct {
 
 func (x *SetCompatibilityPolicyRequest) Reset() {
 	*x = SetCompatibilityPolicyRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1830,7 +2052,7 @@ func (x *SetCompatibilityPolicyRequest) String() string {
 func (*SetCompatibilityPolicyRequest) ProtoMessage() {}
 
 func (x *SetCompatibilityPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[25]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1843,7 +2065,7 @@ func (x *SetCompatibilityPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCompatibilityPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetCompatibilityPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{25}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SetCompatibilityPolicyRequest) GetName() string {
@@ -1872,7 +2094,7 @@ type SetCompatibilityPolicyResponse struct {
 
 func (x *SetCompatibilityPolicyResponse) Reset() {
 	*x = SetCompatibilityPolicyResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[26]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1884,7 +2106,7 @@ func (x *SetCompatibilityPolicyResponse) String() string {
 func (*SetCompatibilityPolicyResponse) ProtoMessage() {}
 
 func (x *SetCompatibilityPolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[26]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1897,7 +2119,7 @@ func (x *SetCompatibilityPolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCompatibilityPolicyResponse.ProtoReflect.Descriptor instead.
 func (*SetCompatibilityPolicyResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{26}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SetCompatibilityPolicyResponse) GetPolicy() *CompatibilityPolicy {
@@ -1931,7 +2153,7 @@ type SpecChange struct {
 
 func (x *SpecChange) Reset() {
 	*x = SpecChange{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[27]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1943,7 +2165,7 @@ func (x *SpecChange) String() string {
 func (*SpecChange) ProtoMessage() {}
 
 func (x *SpecChange) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[27]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1956,7 +2178,7 @@ func (x *SpecChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpecChange.ProtoReflect.Descriptor instead.
 func (*SpecChange) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{27}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SpecChange) GetPath() string {
@@ -2006,7 +2228,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[28]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2018,7 +2240,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[28]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2031,7 +2253,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{28}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WatchEventsRequest) GetStartRevision() int64 {
@@ -2071,7 +2293,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[29]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2083,7 +2305,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[29]
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2096,7 +2318,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{29}
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WatchEventsResponse) GetEvents() []*Event {
@@ -2124,7 +2346,7 @@ var File_nestor_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\n" +
-	"'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\x1a nestor/catalog/v1/registry.proto\"y\n" +
+	"'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\x1a nestor/catalog/v1/registry.proto\"y\n" +
 	"\x16CreateComponentRequest\x12:\n" +
 	"\tcomponent\x18\x01 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12#\n" +
 	"\rvalidate_only\x18\x02 \x01(\bR\fvalidateOnly\"\x8b\x01\n" +
@@ -2247,7 +2469,24 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x0fbump_sufficient\x18\x04 \x01(\bR\x0ebumpSufficient\x12\x1a\n" +
 	"\brevision\x18\x05 \x01(\x03R\brevision\x12M\n" +
 	"\x0fsatisfied_modes\x18\x06 \x03(\x0e2$.nestor.catalog.v1.CompatibilityModeR\x0esatisfiedModes\x12>\n" +
-	"\x06policy\x18\a \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\"3\n" +
+	"\x06policy\x18\a \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\"\x99\x01\n" +
+	"\x15ValidateInputsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\tR\aversion\x12/\n" +
+	"\x06values\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06values\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"\xdf\x01\n" +
+	"\x16ValidateInputsResponse\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12\x14\n" +
+	"\x05valid\x18\x02 \x01(\bR\x05valid\x12A\n" +
+	"\n" +
+	"violations\x18\x03 \x03(\v2!.nestor.catalog.v1.FieldViolationR\n" +
+	"violations\x126\n" +
+	"\bwarnings\x18\x04 \x03(\v2\x1a.nestor.catalog.v1.WarningR\bwarnings\x12\x1a\n" +
+	"\brevision\x18\x05 \x01(\x03R\brevision\"`\n" +
+	"\x0eFieldViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"3\n" +
 	"\x1dGetCompatibilityPolicyRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"|\n" +
 	"\x1eGetCompatibilityPolicyResponse\x12>\n" +
@@ -2282,7 +2521,7 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n" +
 	"\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n" +
 	"\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n" +
-	"\x12VERSION_BUMP_MAJOR\x10\x042\xfa\v\n" +
+	"\x12VERSION_BUMP_MAJOR\x10\x042\xe6\f\n" +
 	"\x0eCatalogService\x12h\n" +
 	"\x0fCreateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12d\n" +
 	"\fGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n" +
@@ -2293,7 +2532,8 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a0.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n" +
 	"\x18CompareComponentVersions\x122.nestor.catalog.v1.CompareComponentVersionsRequest\x1a3.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12w\n" +
 	"\x14YankComponentVersion\x12..nestor.catalog.v1.YankComponentVersionRequest\x1a/.nestor.catalog.v1.YankComponentVersionResponse\x12}\n" +
-	"\x16UnyankComponentVersion\x120.nestor.catalog.v1.UnyankComponentVersionRequest\x1a1.nestor.catalog.v1.UnyankComponentVersionResponse\x12\x82\x01\n" +
+	"\x16UnyankComponentVersion\x120.nestor.catalog.v1.UnyankComponentVersionRequest\x1a1.nestor.catalog.v1.UnyankComponentVersionResponse\x12j\n" +
+	"\x0eValidateInputs\x12(.nestor.catalog.v1.ValidateInputsRequest\x1a).nestor.catalog.v1.ValidateInputsResponse\"\x03\x90\x02\x01\x12\x82\x01\n" +
 	"\x16GetCompatibilityPolicy\x120.nestor.catalog.v1.GetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.GetCompatibilityPolicyResponse\"\x03\x90\x02\x01\x12}\n" +
 	"\x16SetCompatibilityPolicy\x120.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12^\n" +
 	"\vWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01B\xdf\x01\n" +
@@ -2312,7 +2552,7 @@ func file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nestor_catalog_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(WarningKind)(0),                         // 0: nestor.catalog.v1.WarningKind
 	(VersionBump)(0),                         // 1: nestor.catalog.v1.VersionBump
@@ -2339,88 +2579,97 @@ var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*UnyankComponentVersionResponse)(nil),   // 22: nestor.catalog.v1.UnyankComponentVersionResponse
 	(*CompareComponentVersionsRequest)(nil),  // 23: nestor.catalog.v1.CompareComponentVersionsRequest
 	(*CompareComponentVersionsResponse)(nil), // 24: nestor.catalog.v1.CompareComponentVersionsResponse
-	(*GetCompatibilityPolicyRequest)(nil),    // 25: nestor.catalog.v1.GetCompatibilityPolicyRequest
-	(*GetCompatibilityPolicyResponse)(nil),   // 26: nestor.catalog.v1.GetCompatibilityPolicyResponse
-	(*SetCompatibilityPolicyRequest)(nil),    // 27: nestor.catalog.v1.SetCompatibilityPolicyRequest
-	(*SetCompatibilityPolicyResponse)(nil),   // 28: nestor.catalog.v1.SetCompatibilityPolicyResponse
-	(*SpecChange)(nil),                       // 29: nestor.catalog.v1.SpecChange
-	(*WatchEventsRequest)(nil),               // 30: nestor.catalog.v1.WatchEventsRequest
-	(*WatchEventsResponse)(nil),              // 31: nestor.catalog.v1.WatchEventsResponse
-	nil,                                      // 32: nestor.catalog.v1.ComponentFilter.LabelsEntry
-	(*Component)(nil),                        // 33: nestor.catalog.v1.Component
-	(*ComponentReference)(nil),               // 34: nestor.catalog.v1.ComponentReference
-	(*timestamppb.Timestamp)(nil),            // 35: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),            // 36: google.protobuf.FieldMask
-	(CompatibilityMode)(0),                   // 37: nestor.catalog.v1.CompatibilityMode
-	(*CompatibilityPolicy)(nil),              // 38: nestor.catalog.v1.CompatibilityPolicy
-	(*EventFilter)(nil),                      // 39: nestor.catalog.v1.EventFilter
-	(*Event)(nil),                            // 40: nestor.catalog.v1.Event
+	(*ValidateInputsRequest)(nil),            // 25: nestor.catalog.v1.ValidateInputsRequest
+	(*ValidateInputsResponse)(nil),           // 26: nestor.catalog.v1.ValidateInputsResponse
+	(*FieldViolation)(nil),                   // 27: nestor.catalog.v1.FieldViolation
+	(*GetCompatibilityPolicyRequest)(nil),    // 28: nestor.catalog.v1.GetCompatibilityPolicyRequest
+	(*GetCompatibilityPolicyResponse)(nil),   // 29: nestor.catalog.v1.GetCompatibilityPolicyResponse
+	(*SetCompatibilityPolicyRequest)(nil),    // 30: nestor.catalog.v1.SetCompatibilityPolicyRequest
+	(*SetCompatibilityPolicyResponse)(nil),   // 31: nestor.catalog.v1.SetCompatibilityPolicyResponse
+	(*SpecChange)(nil),                       // 32: nestor.catalog.v1.SpecChange
+	(*WatchEventsRequest)(nil),               // 33: nestor.catalog.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),              // 34: nestor.catalog.v1.WatchEventsResponse
+	nil,                                      // 35: nestor.catalog.v1.ComponentFilter.LabelsEntry
+	(*Component)(nil),                        // 36: nestor.catalog.v1.Component
+	(*ComponentReference)(nil),               // 37: nestor.catalog.v1.ComponentReference
+	(*timestamppb.Timestamp)(nil),            // 38: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),            // 39: google.protobuf.FieldMask
+	(CompatibilityMode)(0),                   // 40: nestor.catalog.v1.CompatibilityMode
+	(*CompatibilityPolicy)(nil),              // 41: nestor.catalog.v1.CompatibilityPolicy
+	(*structpb.Struct)(nil),                  // 42: google.protobuf.Struct
+	(*EventFilter)(nil),                      // 43: nestor.catalog.v1.EventFilter
+	(*Event)(nil),                            // 44: nestor.catalog.v1.Event
 }
 var file_nestor_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	33, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	33, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	33, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	36, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	36, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	36, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
 	6,  // 3: nestor.catalog.v1.GetComponentResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	0,  // 4: nestor.catalog.v1.Warning.kind:type_name -> nestor.catalog.v1.WarningKind
-	34, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
-	35, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
-	33, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	36, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	33, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	33, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
-	32, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
+	37, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
+	38, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
+	36, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	39, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	36, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
+	35, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
 	11, // 12: nestor.catalog.v1.ListComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
-	33, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
+	36, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 14: nestor.catalog.v1.ListComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	11, // 15: nestor.catalog.v1.SearchComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
 	16, // 16: nestor.catalog.v1.SearchComponentsResponse.results:type_name -> nestor.catalog.v1.SearchResult
 	6,  // 17: nestor.catalog.v1.SearchComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	33, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
-	33, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
+	36, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
+	36, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 20: nestor.catalog.v1.ListComponentVersionsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	33, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
-	33, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
-	29, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
+	36, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	36, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	32, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
 	1,  // 24: nestor.catalog.v1.CompareComponentVersionsResponse.required_bump:type_name -> nestor.catalog.v1.VersionBump
-	37, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
-	38, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	38, // 27: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	37, // 28: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
-	38, // 29: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	1,  // 30: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
-	39, // 31: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
-	40, // 32: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
-	2,  // 33: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
-	4,  // 34: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
-	7,  // 35: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
-	9,  // 36: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
-	12, // 37: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
-	14, // 38: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
-	17, // 39: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
-	23, // 40: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
-	19, // 41: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
-	21, // 42: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
-	25, // 43: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
-	27, // 44: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
-	30, // 45: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
-	3,  // 46: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
-	5,  // 47: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
-	8,  // 48: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
-	10, // 49: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
-	13, // 50: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
-	15, // 51: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
-	18, // 52: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
-	24, // 53: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
-	20, // 54: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
-	22, // 55: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
-	26, // 56: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
-	28, // 57: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
-	31, // 58: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
-	46, // [46:59] is the sub-list for method output_type
-	33, // [33:46] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	40, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
+	41, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	42, // 27: nestor.catalog.v1.ValidateInputsRequest.values:type_name -> google.protobuf.Struct
+	27, // 28: nestor.catalog.v1.ValidateInputsResponse.violations:type_name -> nestor.catalog.v1.FieldViolation
+	6,  // 29: nestor.catalog.v1.ValidateInputsResponse.warnings:type_name -> nestor.catalog.v1.Warning
+	41, // 30: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	40, // 31: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
+	41, // 32: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	1,  // 33: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
+	43, // 34: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
+	44, // 35: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
+	2,  // 36: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
+	4,  // 37: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
+	7,  // 38: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
+	9,  // 39: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
+	12, // 40: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
+	14, // 41: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
+	17, // 42: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
+	23, // 43: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
+	19, // 44: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
+	21, // 45: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
+	25, // 46: nestor.catalog.v1.CatalogService.ValidateInputs:input_type -> nestor.catalog.v1.ValidateInputsRequest
+	28, // 47: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
+	30, // 48: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
+	33, // 49: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
+	3,  // 50: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
+	5,  // 51: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
+	8,  // 52: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
+	10, // 53: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
+	13, // 54: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
+	15, // 55: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
+	18, // 56: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
+	24, // 57: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
+	20, // 58: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
+	22, // 59: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
+	26, // 60: nestor.catalog.v1.CatalogService.ValidateInputs:output_type -> nestor.catalog.v1.ValidateInputsResponse
+	29, // 61: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
+	31, // 62: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
+	34, // 63: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
+	50, // [50:64] is the sub-list for method output_type
+	36, // [36:50] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_catalog_service_proto_init() }
@@ -2437,7 +2686,7 @@ func file_nestor_catalog_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_catalog_service_proto_rawDesc), len(file_nestor_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   31,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	CatalogService_CompareComponentVersions_FullMethodName = "/nestor.catalog.v1.CatalogService/CompareComponentVersions"
 	CatalogService_YankComponentVersion_FullMethodName     = "/nestor.catalog.v1.CatalogService/YankComponentVersion"
 	CatalogService_UnyankComponentVersion_FullMethodName   = "/nestor.catalog.v1.CatalogService/UnyankComponentVersion"
+	CatalogService_ValidateInputs_FullMethodName           = "/nestor.catalog.v1.CatalogService/ValidateInputs"
 	CatalogService_GetCompatibilityPolicy_FullMethodName   = "/nestor.catalog.v1.CatalogService/GetCompatibilityPolicy"
 	CatalogService_SetCompatibilityPolicy_FullMethodName   = "/nestor.catalog.v1.CatalogService/SetCompatibilityPolicy"
 	CatalogService_WatchEvents_FullMethodName              = "/nestor.catalog.v1.CatalogService/WatchEvents"
@@ -81,6 +82,13 @@ type CatalogServiceClient interface {
 	// Restores a yanked version (admin only). Un-yanking a version that is not
 	// yanked changes nothing.
 	UnyankComponentVersion(ctx context.Context, in *UnyankComponentVersionRequest, opts ...grpc.CallOption) (*UnyankComponentVersionResponse, error)
+	// Checks the values a user would give a component's inputs against the
+	// version `version` resolves to, with the rules publishing applies to
+	// defaults: unknown inputs, missing required inputs, wrong types, bounds,
+	// lengths, RE2 patterns and allowed values, each at its path
+	// (values.<input>). Problems with the values are in the response
+	// (valid = false), not an error; a sensitive input's value is never shown.
+	ValidateInputs(ctx context.Context, in *ValidateInputsRequest, opts ...grpc.CallOption) (*ValidateInputsResponse, error)
 	// The compatibility policy of a component name (the default, BACKWARD, for
 	// a name that has none set).
 	GetCompatibilityPolicy(ctx context.Context, in *GetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*GetCompatibilityPolicyResponse, error)
@@ -203,6 +211,16 @@ func (c *catalogServiceClient) UnyankComponentVersion(ctx context.Context, in *U
 	return out, nil
 }
 
+func (c *catalogServiceClient) ValidateInputs(ctx context.Context, in *ValidateInputsRequest, opts ...grpc.CallOption) (*ValidateInputsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ValidateInputsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ValidateInputs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) GetCompatibilityPolicy(ctx context.Context, in *GetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*GetCompatibilityPolicyResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetCompatibilityPolicyResponse)
@@ -289,6 +307,13 @@ type CatalogServiceServer interface {
 	// Restores a yanked version (admin only). Un-yanking a version that is not
 	// yanked changes nothing.
 	UnyankComponentVersion(context.Context, *UnyankComponentVersionRequest) (*UnyankComponentVersionResponse, error)
+	// Checks the values a user would give a component's inputs against the
+	// version `version` resolves to, with the rules publishing applies to
+	// defaults: unknown inputs, missing required inputs, wrong types, bounds,
+	// lengths, RE2 patterns and allowed values, each at its path
+	// (values.<input>). Problems with the values are in the response
+	// (valid = false), not an error; a sensitive input's value is never shown.
+	ValidateInputs(context.Context, *ValidateInputsRequest) (*ValidateInputsResponse, error)
 	// The compatibility policy of a component name (the default, BACKWARD, for
 	// a name that has none set).
 	GetCompatibilityPolicy(context.Context, *GetCompatibilityPolicyRequest) (*GetCompatibilityPolicyResponse, error)
@@ -340,6 +365,9 @@ func (UnimplementedCatalogServiceServer) YankComponentVersion(context.Context, *
 }
 func (UnimplementedCatalogServiceServer) UnyankComponentVersion(context.Context, *UnyankComponentVersionRequest) (*UnyankComponentVersionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UnyankComponentVersion not implemented")
+}
+func (UnimplementedCatalogServiceServer) ValidateInputs(context.Context, *ValidateInputsRequest) (*ValidateInputsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ValidateInputs not implemented")
 }
 func (UnimplementedCatalogServiceServer) GetCompatibilityPolicy(context.Context, *GetCompatibilityPolicyRequest) (*GetCompatibilityPolicyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCompatibilityPolicy not implemented")
@@ -551,6 +579,24 @@ func _CatalogService_UnyankComponentVersion_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_ValidateInputs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ValidateInputsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ValidateInputs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ValidateInputs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ValidateInputs(ctx, req.(*ValidateInputsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_GetCompatibilityPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetCompatibilityPolicyRequest)
 	if err := dec(in); err != nil {
@@ -644,6 +690,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UnyankComponentVersion",
 			Handler:    _CatalogService_UnyankComponentVersion_Handler,
+		},
+		{
+			MethodName: "ValidateInputs",
+			Handler:    _CatalogService_ValidateInputs_Handler,
 		},
 		{
 			MethodName: "GetCompatibilityPolicy",

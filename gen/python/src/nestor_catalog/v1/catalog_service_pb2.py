@@ -23,13 +23,14 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from nestor_catalog.v1 import component_pb2 as nestor_dot_catalog_dot_v1_dot_component__pb2
 from nestor_catalog.v1 import events_pb2 as nestor_dot_catalog_dot_v1_dot_events__pb2
 from nestor_catalog.v1 import registry_pb2 as nestor_dot_catalog_dot_v1_dot_registry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\x1a nestor/catalog/v1/registry.proto\"`\n\x16\x43reateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x15\n\rvalidate_only\x18\x02 \x01(\x08\"m\n\x17\x43reateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x10\n\x08revision\x18\x03 \x01(\x03\"J\n\x13GetComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\x9b\x01\n\x14GetComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x12\n\ndeprecated\x18\x03 \x01(\x08\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"\xd4\x01\n\x07Warning\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.nestor.catalog.v1.WarningKind\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12:\n\x0breplacement\x18\x05 \x01(\x0b\x32%.nestor.catalog.v1.ComponentReference\x12/\n\x0bsunset_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x16UpdateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\\\n\x17UpdateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"[\n\x16\x44\x65leteComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0c\x61ll_versions\x18\x03 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"]\n\x17\x44\x65leteComponentResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"\xdb\x01\n\x0f\x43omponentFilter\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12>\n\x06labels\x18\x03 \x03(\x0b\x32..nestor.catalog.v1.ComponentFilter.LabelsEntry\x12\x19\n\x11\x64\x65ployment_engine\x18\x04 \x01(\t\x12\x1a\n\x12include_deprecated\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb0\x01\n\x15ListComponentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x32\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x14\n\x0c\x61ll_versions\x18\x04 \x01(\x08\x12\x10\n\x08order_by\x18\x05 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xa3\x01\n\x16ListComponentsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"\x99\x01\n\x17SearchComponentsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x32\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xa5\x01\n\x18SearchComponentsResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.nestor.catalog.v1.SearchResult\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"N\n\x0cSearchResult\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\r\n\x05score\x18\x02 \x01(\x01\"i\n\x1cListComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xaa\x01\n\x1dListComponentVersionsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"Z\n\x1bYankComponentVersionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"a\n\x1cYankComponentVersionResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"L\n\x1dUnyankComponentVersionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"c\n\x1eUnyankComponentVersionResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"s\n\x1f\x43ompareComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\t\x12\x16\n\x0etarget_version\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xbd\x02\n CompareComponentVersionsResponse\x12.\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1d.nestor.catalog.v1.SpecChange\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x35\n\rrequired_bump\x18\x03 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\x12\x17\n\x0f\x62ump_sufficient\x18\x04 \x01(\x08\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12=\n\x0fsatisfied_modes\x18\x06 \x03(\x0e\x32$.nestor.catalog.v1.CompatibilityMode\x12\x36\n\x06policy\x18\x07 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\"-\n\x1dGetCompatibilityPolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"j\n\x1eGetCompatibilityPolicyResponse\x12\x36\n\x06policy\x18\x01 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\x12\x10\n\x08revision\x18\x02 \x01(\x03\"a\n\x1dSetCompatibilityPolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\x04mode\x18\x02 \x01(\x0e\x32$.nestor.catalog.v1.CompatibilityMode\"j\n\x1eSetCompatibilityPolicyResponse\x12\x36\n\x06policy\x18\x01 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\x12\x10\n\x08revision\x18\x02 \x01(\x03\"o\n\nSpecChange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12,\n\x04\x62ump\x18\x04 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\"l\n\x12WatchEventsRequest\x12\x16\n\x0estart_revision\x18\x01 \x01(\x03\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.nestor.catalog.v1.EventFilter\x12\x0e\n\x06resume\x18\x03 \x01(\x08\"c\n\x13WatchEventsResponse\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.nestor.catalog.v1.Event\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x10\n\x08progress\x18\x03 \x01(\x08*a\n\x0bWarningKind\x12\x1c\n\x18WARNING_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17WARNING_KIND_DEPRECATED\x10\x01\x12\x17\n\x13WARNING_KIND_YANKED\x10\x02*\x8a\x01\n\x0bVersionBump\x12\x1c\n\x18VERSION_BUMP_UNSPECIFIED\x10\x00\x12\x15\n\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n\x12VERSION_BUMP_MAJOR\x10\x04\x32\xfa\x0b\n\x0e\x43\x61talogService\x12h\n\x0f\x43reateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12\x64\n\x0cGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a\'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n\x0fUpdateComponent\x12).nestor.catalog.v1.UpdateComponentRequest\x1a*.nestor.catalog.v1.UpdateComponentResponse\x12h\n\x0f\x44\x65leteComponent\x12).nestor.catalog.v1.DeleteComponentRequest\x1a*.nestor.catalog.v1.DeleteComponentResponse\x12j\n\x0eListComponents\x12(.nestor.catalog.v1.ListComponentsRequest\x1a).nestor.catalog.v1.ListComponentsResponse\"\x03\x90\x02\x01\x12p\n\x10SearchComponents\x12*.nestor.catalog.v1.SearchComponentsRequest\x1a+.nestor.catalog.v1.SearchComponentsResponse\"\x03\x90\x02\x01\x12\x7f\n\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a\x30.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n\x18\x43ompareComponentVersions\x12\x32.nestor.catalog.v1.CompareComponentVersionsRequest\x1a\x33.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12w\n\x14YankComponentVersion\x12..nestor.catalog.v1.YankComponentVersionRequest\x1a/.nestor.catalog.v1.YankComponentVersionResponse\x12}\n\x16UnyankComponentVersion\x12\x30.nestor.catalog.v1.UnyankComponentVersionRequest\x1a\x31.nestor.catalog.v1.UnyankComponentVersionResponse\x12\x82\x01\n\x16GetCompatibilityPolicy\x12\x30.nestor.catalog.v1.GetCompatibilityPolicyRequest\x1a\x31.nestor.catalog.v1.GetCompatibilityPolicyResponse\"\x03\x90\x02\x01\x12}\n\x16SetCompatibilityPolicy\x12\x30.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a\x31.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12^\n\x0bWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'nestor/catalog/v1/catalog_service.proto\x12\x11nestor.catalog.v1\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a\x1enestor/catalog/v1/events.proto\x1a nestor/catalog/v1/registry.proto\"`\n\x16\x43reateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x15\n\rvalidate_only\x18\x02 \x01(\x08\"m\n\x17\x43reateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x10\n\x08revision\x18\x03 \x01(\x03\"J\n\x13GetComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\x9b\x01\n\x14GetComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x12\n\ndeprecated\x18\x03 \x01(\x08\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"\xd4\x01\n\x07Warning\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.nestor.catalog.v1.WarningKind\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12:\n\x0breplacement\x18\x05 \x01(\x0b\x32%.nestor.catalog.v1.ComponentReference\x12/\n\x0bsunset_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x16UpdateComponentRequest\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"\\\n\x17UpdateComponentResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"[\n\x16\x44\x65leteComponentRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x14\n\x0c\x61ll_versions\x18\x03 \x01(\x08\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"]\n\x17\x44\x65leteComponentResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"\xdb\x01\n\x0f\x43omponentFilter\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12>\n\x06labels\x18\x03 \x03(\x0b\x32..nestor.catalog.v1.ComponentFilter.LabelsEntry\x12\x19\n\x11\x64\x65ployment_engine\x18\x04 \x01(\t\x12\x1a\n\x12include_deprecated\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb0\x01\n\x15ListComponentsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x32\n\x06\x66ilter\x18\x03 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x14\n\x0c\x61ll_versions\x18\x04 \x01(\x08\x12\x10\n\x08order_by\x18\x05 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xa3\x01\n\x16ListComponentsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"\x99\x01\n\x17SearchComponentsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x32\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\".nestor.catalog.v1.ComponentFilter\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xa5\x01\n\x18SearchComponentsResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.nestor.catalog.v1.SearchResult\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"N\n\x0cSearchResult\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\r\n\x05score\x18\x02 \x01(\x01\"i\n\x1cListComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xaa\x01\n\x1dListComponentVersionsResponse\x12\x30\n\ncomponents\x18\x01 \x03(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x03\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\"Z\n\x1bYankComponentVersionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"a\n\x1cYankComponentVersionResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"L\n\x1dUnyankComponentVersionRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x0c\n\x04\x65tag\x18\x03 \x01(\t\"c\n\x1eUnyankComponentVersionResponse\x12/\n\tcomponent\x18\x01 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\x10\n\x08revision\x18\x02 \x01(\x03\"s\n\x1f\x43ompareComponentVersionsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x62\x61se_version\x18\x02 \x01(\t\x12\x16\n\x0etarget_version\x18\x03 \x01(\t\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xbd\x02\n CompareComponentVersionsResponse\x12.\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1d.nestor.catalog.v1.SpecChange\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x35\n\rrequired_bump\x18\x03 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\x12\x17\n\x0f\x62ump_sufficient\x18\x04 \x01(\x08\x12\x10\n\x08revision\x18\x05 \x01(\x03\x12=\n\x0fsatisfied_modes\x18\x06 \x03(\x0e\x32$.nestor.catalog.v1.CompatibilityMode\x12\x36\n\x06policy\x18\x07 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\"u\n\x15ValidateInputsRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\'\n\x06values\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x14\n\x0cmin_revision\x18\x0f \x01(\x03\"\xaf\x01\n\x16ValidateInputsResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\r\n\x05valid\x18\x02 \x01(\x08\x12\x35\n\nviolations\x18\x03 \x03(\x0b\x32!.nestor.catalog.v1.FieldViolation\x12,\n\x08warnings\x18\x04 \x03(\x0b\x32\x1a.nestor.catalog.v1.Warning\x12\x10\n\x08revision\x18\x05 \x01(\x03\"D\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"-\n\x1dGetCompatibilityPolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"j\n\x1eGetCompatibilityPolicyResponse\x12\x36\n\x06policy\x18\x01 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\x12\x10\n\x08revision\x18\x02 \x01(\x03\"a\n\x1dSetCompatibilityPolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\x04mode\x18\x02 \x01(\x0e\x32$.nestor.catalog.v1.CompatibilityMode\"j\n\x1eSetCompatibilityPolicyResponse\x12\x36\n\x06policy\x18\x01 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\x12\x10\n\x08revision\x18\x02 \x01(\x03\"o\n\nSpecChange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08\x62reaking\x18\x02 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12,\n\x04\x62ump\x18\x04 \x01(\x0e\x32\x1e.nestor.catalog.v1.VersionBump\"l\n\x12WatchEventsRequest\x12\x16\n\x0estart_revision\x18\x01 \x01(\x03\x12.\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1e.nestor.catalog.v1.EventFilter\x12\x0e\n\x06resume\x18\x03 \x01(\x08\"c\n\x13WatchEventsResponse\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.nestor.catalog.v1.Event\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x10\n\x08progress\x18\x03 \x01(\x08*a\n\x0bWarningKind\x12\x1c\n\x18WARNING_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17WARNING_KIND_DEPRECATED\x10\x01\x12\x17\n\x13WARNING_KIND_YANKED\x10\x02*\x8a\x01\n\x0bVersionBump\x12\x1c\n\x18VERSION_BUMP_UNSPECIFIED\x10\x00\x12\x15\n\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n\x12VERSION_BUMP_MAJOR\x10\x04\x32\xe6\x0c\n\x0e\x43\x61talogService\x12h\n\x0f\x43reateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12\x64\n\x0cGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a\'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n\x0fUpdateComponent\x12).nestor.catalog.v1.UpdateComponentRequest\x1a*.nestor.catalog.v1.UpdateComponentResponse\x12h\n\x0f\x44\x65leteComponent\x12).nestor.catalog.v1.DeleteComponentRequest\x1a*.nestor.catalog.v1.DeleteComponentResponse\x12j\n\x0eListComponents\x12(.nestor.catalog.v1.ListComponentsRequest\x1a).nestor.catalog.v1.ListComponentsResponse\"\x03\x90\x02\x01\x12p\n\x10SearchComponents\x12*.nestor.catalog.v1.SearchComponentsRequest\x1a+.nestor.catalog.v1.SearchComponentsResponse\"\x03\x90\x02\x01\x12\x7f\n\x15ListComponentVersions\x12/.nestor.catalog.v1.ListComponentVersionsRequest\x1a\x30.nestor.catalog.v1.ListComponentVersionsResponse\"\x03\x90\x02\x01\x12\x88\x01\n\x18\x43ompareComponentVersions\x12\x32.nestor.catalog.v1.CompareComponentVersionsRequest\x1a\x33.nestor.catalog.v1.CompareComponentVersionsResponse\"\x03\x90\x02\x01\x12w\n\x14YankComponentVersion\x12..nestor.catalog.v1.YankComponentVersionRequest\x1a/.nestor.catalog.v1.YankComponentVersionResponse\x12}\n\x16UnyankComponentVersion\x12\x30.nestor.catalog.v1.UnyankComponentVersionRequest\x1a\x31.nestor.catalog.v1.UnyankComponentVersionResponse\x12j\n\x0eValidateInputs\x12(.nestor.catalog.v1.ValidateInputsRequest\x1a).nestor.catalog.v1.ValidateInputsResponse\"\x03\x90\x02\x01\x12\x82\x01\n\x16GetCompatibilityPolicy\x12\x30.nestor.catalog.v1.GetCompatibilityPolicyRequest\x1a\x31.nestor.catalog.v1.GetCompatibilityPolicyResponse\"\x03\x90\x02\x01\x12}\n\x16SetCompatibilityPolicy\x12\x30.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a\x31.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12^\n\x0bWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -48,74 +49,82 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CATALOGSERVICE'].methods_by_name['ListComponentVersions']._serialized_options = b'\220\002\001'
   _globals['_CATALOGSERVICE'].methods_by_name['CompareComponentVersions']._loaded_options = None
   _globals['_CATALOGSERVICE'].methods_by_name['CompareComponentVersions']._serialized_options = b'\220\002\001'
+  _globals['_CATALOGSERVICE'].methods_by_name['ValidateInputs']._loaded_options = None
+  _globals['_CATALOGSERVICE'].methods_by_name['ValidateInputs']._serialized_options = b'\220\002\001'
   _globals['_CATALOGSERVICE'].methods_by_name['GetCompatibilityPolicy']._loaded_options = None
   _globals['_CATALOGSERVICE'].methods_by_name['GetCompatibilityPolicy']._serialized_options = b'\220\002\001'
-  _globals['_WARNINGKIND']._serialized_start=4038
-  _globals['_WARNINGKIND']._serialized_end=4135
-  _globals['_VERSIONBUMP']._serialized_start=4138
-  _globals['_VERSIONBUMP']._serialized_end=4276
-  _globals['_CREATECOMPONENTREQUEST']._serialized_start=230
-  _globals['_CREATECOMPONENTREQUEST']._serialized_end=326
-  _globals['_CREATECOMPONENTRESPONSE']._serialized_start=328
-  _globals['_CREATECOMPONENTRESPONSE']._serialized_end=437
-  _globals['_GETCOMPONENTREQUEST']._serialized_start=439
-  _globals['_GETCOMPONENTREQUEST']._serialized_end=513
-  _globals['_GETCOMPONENTRESPONSE']._serialized_start=516
-  _globals['_GETCOMPONENTRESPONSE']._serialized_end=671
-  _globals['_WARNING']._serialized_start=674
-  _globals['_WARNING']._serialized_end=886
-  _globals['_UPDATECOMPONENTREQUEST']._serialized_start=888
-  _globals['_UPDATECOMPONENTREQUEST']._serialized_end=1010
-  _globals['_UPDATECOMPONENTRESPONSE']._serialized_start=1012
-  _globals['_UPDATECOMPONENTRESPONSE']._serialized_end=1104
-  _globals['_DELETECOMPONENTREQUEST']._serialized_start=1106
-  _globals['_DELETECOMPONENTREQUEST']._serialized_end=1197
-  _globals['_DELETECOMPONENTRESPONSE']._serialized_start=1199
-  _globals['_DELETECOMPONENTRESPONSE']._serialized_end=1292
-  _globals['_COMPONENTFILTER']._serialized_start=1295
-  _globals['_COMPONENTFILTER']._serialized_end=1514
-  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_start=1469
-  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_end=1514
-  _globals['_LISTCOMPONENTSREQUEST']._serialized_start=1517
-  _globals['_LISTCOMPONENTSREQUEST']._serialized_end=1693
-  _globals['_LISTCOMPONENTSRESPONSE']._serialized_start=1696
-  _globals['_LISTCOMPONENTSRESPONSE']._serialized_end=1859
-  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_start=1862
-  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_end=2015
-  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_start=2018
-  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_end=2183
-  _globals['_SEARCHRESULT']._serialized_start=2185
-  _globals['_SEARCHRESULT']._serialized_end=2263
-  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_start=2265
-  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_end=2370
-  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_start=2373
-  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_end=2543
-  _globals['_YANKCOMPONENTVERSIONREQUEST']._serialized_start=2545
-  _globals['_YANKCOMPONENTVERSIONREQUEST']._serialized_end=2635
-  _globals['_YANKCOMPONENTVERSIONRESPONSE']._serialized_start=2637
-  _globals['_YANKCOMPONENTVERSIONRESPONSE']._serialized_end=2734
-  _globals['_UNYANKCOMPONENTVERSIONREQUEST']._serialized_start=2736
-  _globals['_UNYANKCOMPONENTVERSIONREQUEST']._serialized_end=2812
-  _globals['_UNYANKCOMPONENTVERSIONRESPONSE']._serialized_start=2814
-  _globals['_UNYANKCOMPONENTVERSIONRESPONSE']._serialized_end=2913
-  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_start=2915
-  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_end=3030
-  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_start=3033
-  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_end=3350
-  _globals['_GETCOMPATIBILITYPOLICYREQUEST']._serialized_start=3352
-  _globals['_GETCOMPATIBILITYPOLICYREQUEST']._serialized_end=3397
-  _globals['_GETCOMPATIBILITYPOLICYRESPONSE']._serialized_start=3399
-  _globals['_GETCOMPATIBILITYPOLICYRESPONSE']._serialized_end=3505
-  _globals['_SETCOMPATIBILITYPOLICYREQUEST']._serialized_start=3507
-  _globals['_SETCOMPATIBILITYPOLICYREQUEST']._serialized_end=3604
-  _globals['_SETCOMPATIBILITYPOLICYRESPONSE']._serialized_start=3606
-  _globals['_SETCOMPATIBILITYPOLICYRESPONSE']._serialized_end=3712
-  _globals['_SPECCHANGE']._serialized_start=3714
-  _globals['_SPECCHANGE']._serialized_end=3825
-  _globals['_WATCHEVENTSREQUEST']._serialized_start=3827
-  _globals['_WATCHEVENTSREQUEST']._serialized_end=3935
-  _globals['_WATCHEVENTSRESPONSE']._serialized_start=3937
-  _globals['_WATCHEVENTSRESPONSE']._serialized_end=4036
-  _globals['_CATALOGSERVICE']._serialized_start=4279
-  _globals['_CATALOGSERVICE']._serialized_end=5809
+  _globals['_WARNINGKIND']._serialized_start=4435
+  _globals['_WARNINGKIND']._serialized_end=4532
+  _globals['_VERSIONBUMP']._serialized_start=4535
+  _globals['_VERSIONBUMP']._serialized_end=4673
+  _globals['_CREATECOMPONENTREQUEST']._serialized_start=260
+  _globals['_CREATECOMPONENTREQUEST']._serialized_end=356
+  _globals['_CREATECOMPONENTRESPONSE']._serialized_start=358
+  _globals['_CREATECOMPONENTRESPONSE']._serialized_end=467
+  _globals['_GETCOMPONENTREQUEST']._serialized_start=469
+  _globals['_GETCOMPONENTREQUEST']._serialized_end=543
+  _globals['_GETCOMPONENTRESPONSE']._serialized_start=546
+  _globals['_GETCOMPONENTRESPONSE']._serialized_end=701
+  _globals['_WARNING']._serialized_start=704
+  _globals['_WARNING']._serialized_end=916
+  _globals['_UPDATECOMPONENTREQUEST']._serialized_start=918
+  _globals['_UPDATECOMPONENTREQUEST']._serialized_end=1040
+  _globals['_UPDATECOMPONENTRESPONSE']._serialized_start=1042
+  _globals['_UPDATECOMPONENTRESPONSE']._serialized_end=1134
+  _globals['_DELETECOMPONENTREQUEST']._serialized_start=1136
+  _globals['_DELETECOMPONENTREQUEST']._serialized_end=1227
+  _globals['_DELETECOMPONENTRESPONSE']._serialized_start=1229
+  _globals['_DELETECOMPONENTRESPONSE']._serialized_end=1322
+  _globals['_COMPONENTFILTER']._serialized_start=1325
+  _globals['_COMPONENTFILTER']._serialized_end=1544
+  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_start=1499
+  _globals['_COMPONENTFILTER_LABELSENTRY']._serialized_end=1544
+  _globals['_LISTCOMPONENTSREQUEST']._serialized_start=1547
+  _globals['_LISTCOMPONENTSREQUEST']._serialized_end=1723
+  _globals['_LISTCOMPONENTSRESPONSE']._serialized_start=1726
+  _globals['_LISTCOMPONENTSRESPONSE']._serialized_end=1889
+  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_start=1892
+  _globals['_SEARCHCOMPONENTSREQUEST']._serialized_end=2045
+  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_start=2048
+  _globals['_SEARCHCOMPONENTSRESPONSE']._serialized_end=2213
+  _globals['_SEARCHRESULT']._serialized_start=2215
+  _globals['_SEARCHRESULT']._serialized_end=2293
+  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_start=2295
+  _globals['_LISTCOMPONENTVERSIONSREQUEST']._serialized_end=2400
+  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_start=2403
+  _globals['_LISTCOMPONENTVERSIONSRESPONSE']._serialized_end=2573
+  _globals['_YANKCOMPONENTVERSIONREQUEST']._serialized_start=2575
+  _globals['_YANKCOMPONENTVERSIONREQUEST']._serialized_end=2665
+  _globals['_YANKCOMPONENTVERSIONRESPONSE']._serialized_start=2667
+  _globals['_YANKCOMPONENTVERSIONRESPONSE']._serialized_end=2764
+  _globals['_UNYANKCOMPONENTVERSIONREQUEST']._serialized_start=2766
+  _globals['_UNYANKCOMPONENTVERSIONREQUEST']._serialized_end=2842
+  _globals['_UNYANKCOMPONENTVERSIONRESPONSE']._serialized_start=2844
+  _globals['_UNYANKCOMPONENTVERSIONRESPONSE']._serialized_end=2943
+  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_start=2945
+  _globals['_COMPARECOMPONENTVERSIONSREQUEST']._serialized_end=3060
+  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_start=3063
+  _globals['_COMPARECOMPONENTVERSIONSRESPONSE']._serialized_end=3380
+  _globals['_VALIDATEINPUTSREQUEST']._serialized_start=3382
+  _globals['_VALIDATEINPUTSREQUEST']._serialized_end=3499
+  _globals['_VALIDATEINPUTSRESPONSE']._serialized_start=3502
+  _globals['_VALIDATEINPUTSRESPONSE']._serialized_end=3677
+  _globals['_FIELDVIOLATION']._serialized_start=3679
+  _globals['_FIELDVIOLATION']._serialized_end=3747
+  _globals['_GETCOMPATIBILITYPOLICYREQUEST']._serialized_start=3749
+  _globals['_GETCOMPATIBILITYPOLICYREQUEST']._serialized_end=3794
+  _globals['_GETCOMPATIBILITYPOLICYRESPONSE']._serialized_start=3796
+  _globals['_GETCOMPATIBILITYPOLICYRESPONSE']._serialized_end=3902
+  _globals['_SETCOMPATIBILITYPOLICYREQUEST']._serialized_start=3904
+  _globals['_SETCOMPATIBILITYPOLICYREQUEST']._serialized_end=4001
+  _globals['_SETCOMPATIBILITYPOLICYRESPONSE']._serialized_start=4003
+  _globals['_SETCOMPATIBILITYPOLICYRESPONSE']._serialized_end=4109
+  _globals['_SPECCHANGE']._serialized_start=4111
+  _globals['_SPECCHANGE']._serialized_end=4222
+  _globals['_WATCHEVENTSREQUEST']._serialized_start=4224
+  _globals['_WATCHEVENTSREQUEST']._serialized_end=4332
+  _globals['_WATCHEVENTSRESPONSE']._serialized_start=4334
+  _globals['_WATCHEVENTSRESPONSE']._serialized_end=4433
+  _globals['_CATALOGSERVICE']._serialized_start=4676
+  _globals['_CATALOGSERVICE']._serialized_end=6314
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from nestor_catalog.v1 import component_pb2 as _component_pb2
 from nestor_catalog.v1 import events_pb2 as _events_pb2
@@ -302,6 +303,42 @@ class CompareComponentVersionsResponse(_message.Message):
     satisfied_modes: _containers.RepeatedScalarFieldContainer[_registry_pb2.CompatibilityMode]
     policy: _registry_pb2.CompatibilityPolicy
     def __init__(self, changes: _Optional[_Iterable[_Union[SpecChange, _Mapping]]] = ..., breaking: _Optional[bool] = ..., required_bump: _Optional[_Union[VersionBump, str]] = ..., bump_sufficient: _Optional[bool] = ..., revision: _Optional[int] = ..., satisfied_modes: _Optional[_Iterable[_Union[_registry_pb2.CompatibilityMode, str]]] = ..., policy: _Optional[_Union[_registry_pb2.CompatibilityPolicy, _Mapping]] = ...) -> None: ...
+
+class ValidateInputsRequest(_message.Message):
+    __slots__ = ("name", "version", "values", "min_revision")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    values: _struct_pb2.Struct
+    min_revision: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., min_revision: _Optional[int] = ...) -> None: ...
+
+class ValidateInputsResponse(_message.Message):
+    __slots__ = ("version", "valid", "violations", "warnings", "revision")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    valid: bool
+    violations: _containers.RepeatedCompositeFieldContainer[FieldViolation]
+    warnings: _containers.RepeatedCompositeFieldContainer[Warning]
+    revision: int
+    def __init__(self, version: _Optional[str] = ..., valid: _Optional[bool] = ..., violations: _Optional[_Iterable[_Union[FieldViolation, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[Warning, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class FieldViolation(_message.Message):
+    __slots__ = ("field", "description", "reason")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    description: str
+    reason: str
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class GetCompatibilityPolicyRequest(_message.Message):
     __slots__ = ("name",)

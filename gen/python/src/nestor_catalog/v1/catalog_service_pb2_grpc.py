@@ -97,6 +97,11 @@ class CatalogServiceStub:
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.SerializeToString,
                 response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.FromString,
                 _registered_method=True)
+        self.ValidateInputs = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/ValidateInputs',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ValidateInputsRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ValidateInputsResponse.FromString,
+                _registered_method=True)
         self.GetCompatibilityPolicy = channel.unary_unary(
                 '/nestor.catalog.v1.CatalogService/GetCompatibilityPolicy',
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetCompatibilityPolicyRequest.SerializeToString,
@@ -209,6 +214,18 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ValidateInputs(self, request, context):
+        """Checks the values a user would give a component's inputs against the
+        version `version` resolves to, with the rules publishing applies to
+        defaults: unknown inputs, missing required inputs, wrong types, bounds,
+        lengths, RE2 patterns and allowed values, each at its path
+        (values.<input>). Problems with the values are in the response
+        (valid = false), not an error; a sensitive input's value is never shown.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetCompatibilityPolicy(self, request, context):
         """The compatibility policy of a component name (the default, BACKWARD, for
         a name that has none set).
@@ -288,6 +305,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.UnyankComponentVersion,
                     request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.FromString,
                     response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.SerializeToString,
+            ),
+            'ValidateInputs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateInputs,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ValidateInputsRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ValidateInputsResponse.SerializeToString,
             ),
             'GetCompatibilityPolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCompatibilityPolicy,
@@ -588,6 +610,33 @@ class CatalogService:
             '/nestor.catalog.v1.CatalogService/UnyankComponentVersion',
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionRequest.SerializeToString,
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.UnyankComponentVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateInputs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/ValidateInputs',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ValidateInputsRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ValidateInputsResponse.FromString,
             options,
             channel_credentials,
             insecure,

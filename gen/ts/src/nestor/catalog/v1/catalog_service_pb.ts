@@ -5,20 +5,20 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Component, ComponentReference } from "./component_pb.js";
 import { file_nestor_catalog_v1_component } from "./component_pb.js";
 import type { Event, EventFilter } from "./events_pb.js";
 import { file_nestor_catalog_v1_events } from "./events_pb.js";
 import type { CompatibilityMode, CompatibilityPolicy } from "./registry_pb.js";
 import { file_nestor_catalog_v1_registry } from "./registry_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file nestor/catalog/v1/catalog_service.proto.
  */
 export const file_nestor_catalog_v1_catalog_service: GenFile = /*@__PURE__*/
-  fileDesc("CiduZXN0b3IvY2F0YWxvZy92MS9jYXRhbG9nX3NlcnZpY2UucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxImAKFkNyZWF0ZUNvbXBvbmVudFJlcXVlc3QSLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhUKDXZhbGlkYXRlX29ubHkYAiABKAgibQoXQ3JlYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50Eg8KB2NyZWF0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMiSgoTR2V0Q29tcG9uZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIpsBChRHZXRDb21wb25lbnRSZXNwb25zZRIvCgljb21wb25lbnQYASABKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMSEgoKZGVwcmVjYXRlZBgDIAEoCBIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmci1AEKB1dhcm5pbmcSLAoEa2luZBgBIAEoDjIeLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmdLaW5kEg8KB21lc3NhZ2UYAiABKAkSDAoEbmFtZRgDIAEoCRIPCgd2ZXJzaW9uGAQgASgJEjoKC3JlcGxhY2VtZW50GAUgASgLMiUubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50UmVmZXJlbmNlEi8KC3N1bnNldF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ6ChZVcGRhdGVDb21wb25lbnRSZXF1ZXN0Ei8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siXAoXVXBkYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhAKCHJldmlzaW9uGAIgASgDIlsKFkRlbGV0ZUNvbXBvbmVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhQKDGFsbF92ZXJzaW9ucxgDIAEoCBIMCgRldGFnGAQgASgJIl0KF0RlbGV0ZUNvbXBvbmVudFJlc3BvbnNlEjAKCmNvbXBvbmVudHMYASADKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMi2wEKD0NvbXBvbmVudEZpbHRlchIQCghwcm92aWRlchgBIAEoCRIQCghjYXRlZ29yeRgCIAEoCRI+CgZsYWJlbHMYAyADKAsyLi5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRGaWx0ZXIuTGFiZWxzRW50cnkSGQoRZGVwbG95bWVudF9lbmdpbmUYBCABKAkSGgoSaW5jbHVkZV9kZXByZWNhdGVkGAUgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEisAEKFUxpc3RDb21wb25lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIyCgZmaWx0ZXIYAyABKAsyIi5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRGaWx0ZXISFAoMYWxsX3ZlcnNpb25zGAQgASgIEhAKCG9yZGVyX2J5GAUgASgJEhQKDG1pbl9yZXZpc2lvbhgPIAEoAyKjAQoWTGlzdENvbXBvbmVudHNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmcimQEKF1NlYXJjaENvbXBvbmVudHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEjIKBmZpbHRlchgCIAEoCzIiLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudEZpbHRlchIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIUCgxtaW5fcmV2aXNpb24YDyABKAMipQEKGFNlYXJjaENvbXBvbmVudHNSZXNwb25zZRIwCgdyZXN1bHRzGAEgAygLMh8ubmVzdG9yLmNhdGFsb2cudjEuU2VhcmNoUmVzdWx0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmciTgoMU2VhcmNoUmVzdWx0Ei8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVzY29yZRgCIAEoASJpChxMaXN0Q29tcG9uZW50VmVyc2lvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIqoBCh1MaXN0Q29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmciWgobWWFua0NvbXBvbmVudFZlcnNpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIOCgZyZWFzb24YAyABKAkSDAoEZXRhZxgEIAEoCSJhChxZYW5rQ29tcG9uZW50VmVyc2lvblJlc3BvbnNlEi8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIQCghyZXZpc2lvbhgCIAEoAyJMCh1VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDAoEZXRhZxgDIAEoCSJjCh5VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhAKCHJldmlzaW9uGAIgASgDInMKH0NvbXBhcmVDb21wb25lbnRWZXJzaW9uc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxiYXNlX3ZlcnNpb24YAiABKAkSFgoOdGFyZ2V0X3ZlcnNpb24YAyABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIr0CCiBDb21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIuCgdjaGFuZ2VzGAEgAygLMh0ubmVzdG9yLmNhdGFsb2cudjEuU3BlY0NoYW5nZRIQCghicmVha2luZxgCIAEoCBI1Cg1yZXF1aXJlZF9idW1wGAMgASgOMh4ubmVzdG9yLmNhdGFsb2cudjEuVmVyc2lvbkJ1bXASFwoPYnVtcF9zdWZmaWNpZW50GAQgASgIEhAKCHJldmlzaW9uGAUgASgDEj0KD3NhdGlzZmllZF9tb2RlcxgGIAMoDjIkLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhdGliaWxpdHlNb2RlEjYKBnBvbGljeRgHIAEoCzImLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhdGliaWxpdHlQb2xpY3kiLQodR2V0Q29tcGF0aWJpbGl0eVBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJqCh5HZXRDb21wYXRpYmlsaXR5UG9saWN5UmVzcG9uc2USNgoGcG9saWN5GAEgASgLMiYubmVzdG9yLmNhdGFsb2cudjEuQ29tcGF0aWJpbGl0eVBvbGljeRIQCghyZXZpc2lvbhgCIAEoAyJhCh1TZXRDb21wYXRpYmlsaXR5UG9saWN5UmVxdWVzdBIMCgRuYW1lGAEgASgJEjIKBG1vZGUYAiABKA4yJC5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXRpYmlsaXR5TW9kZSJqCh5TZXRDb21wYXRpYmlsaXR5UG9saWN5UmVzcG9uc2USNgoGcG9saWN5GAEgASgLMiYubmVzdG9yLmNhdGFsb2cudjEuQ29tcGF0aWJpbGl0eVBvbGljeRIQCghyZXZpc2lvbhgCIAEoAyJvCgpTcGVjQ2hhbmdlEgwKBHBhdGgYASABKAkSEAoIYnJlYWtpbmcYAiABKAgSEwoLZGVzY3JpcHRpb24YAyABKAkSLAoEYnVtcBgEIAEoDjIeLm5lc3Rvci5jYXRhbG9nLnYxLlZlcnNpb25CdW1wImwKEldhdGNoRXZlbnRzUmVxdWVzdBIWCg5zdGFydF9yZXZpc2lvbhgBIAEoAxIuCgZmaWx0ZXIYAiABKAsyHi5uZXN0b3IuY2F0YWxvZy52MS5FdmVudEZpbHRlchIOCgZyZXN1bWUYAyABKAgiYwoTV2F0Y2hFdmVudHNSZXNwb25zZRIoCgZldmVudHMYASADKAsyGC5uZXN0b3IuY2F0YWxvZy52MS5FdmVudBIQCghyZXZpc2lvbhgCIAEoAxIQCghwcm9ncmVzcxgDIAEoCCphCgtXYXJuaW5nS2luZBIcChhXQVJOSU5HX0tJTkRfVU5TUEVDSUZJRUQQABIbChdXQVJOSU5HX0tJTkRfREVQUkVDQVRFRBABEhcKE1dBUk5JTkdfS0lORF9ZQU5LRUQQAiqKAQoLVmVyc2lvbkJ1bXASHAoYVkVSU0lPTl9CVU1QX1VOU1BFQ0lGSUVEEAASFQoRVkVSU0lPTl9CVU1QX05PTkUQARIWChJWRVJTSU9OX0JVTVBfUEFUQ0gQAhIWChJWRVJTSU9OX0JVTVBfTUlOT1IQAxIWChJWRVJTSU9OX0JVTVBfTUFKT1IQBDL6CwoOQ2F0YWxvZ1NlcnZpY2USaAoPQ3JlYXRlQ29tcG9uZW50EikubmVzdG9yLmNhdGFsb2cudjEuQ3JlYXRlQ29tcG9uZW50UmVxdWVzdBoqLm5lc3Rvci5jYXRhbG9nLnYxLkNyZWF0ZUNvbXBvbmVudFJlc3BvbnNlEmQKDEdldENvbXBvbmVudBImLm5lc3Rvci5jYXRhbG9nLnYxLkdldENvbXBvbmVudFJlcXVlc3QaJy5uZXN0b3IuY2F0YWxvZy52MS5HZXRDb21wb25lbnRSZXNwb25zZSIDkAIBEmgKD1VwZGF0ZUNvbXBvbmVudBIpLm5lc3Rvci5jYXRhbG9nLnYxLlVwZGF0ZUNvbXBvbmVudFJlcXVlc3QaKi5uZXN0b3IuY2F0YWxvZy52MS5VcGRhdGVDb21wb25lbnRSZXNwb25zZRJoCg9EZWxldGVDb21wb25lbnQSKS5uZXN0b3IuY2F0YWxvZy52MS5EZWxldGVDb21wb25lbnRSZXF1ZXN0GioubmVzdG9yLmNhdGFsb2cudjEuRGVsZXRlQ29tcG9uZW50UmVzcG9uc2USagoOTGlzdENvbXBvbmVudHMSKC5uZXN0b3IuY2F0YWxvZy52MS5MaXN0Q29tcG9uZW50c1JlcXVlc3QaKS5uZXN0b3IuY2F0YWxvZy52MS5MaXN0Q29tcG9uZW50c1Jlc3BvbnNlIgOQAgEScAoQU2VhcmNoQ29tcG9uZW50cxIqLm5lc3Rvci5jYXRhbG9nLnYxLlNlYXJjaENvbXBvbmVudHNSZXF1ZXN0GisubmVzdG9yLmNhdGFsb2cudjEuU2VhcmNoQ29tcG9uZW50c1Jlc3BvbnNlIgOQAgESfwoVTGlzdENvbXBvbmVudFZlcnNpb25zEi8ubmVzdG9yLmNhdGFsb2cudjEuTGlzdENvbXBvbmVudFZlcnNpb25zUmVxdWVzdBowLm5lc3Rvci5jYXRhbG9nLnYxLkxpc3RDb21wb25lbnRWZXJzaW9uc1Jlc3BvbnNlIgOQAgESiAEKGENvbXBhcmVDb21wb25lbnRWZXJzaW9ucxIyLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhcmVDb21wb25lbnRWZXJzaW9uc1JlcXVlc3QaMy5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXNwb25zZSIDkAIBEncKFFlhbmtDb21wb25lbnRWZXJzaW9uEi4ubmVzdG9yLmNhdGFsb2cudjEuWWFua0NvbXBvbmVudFZlcnNpb25SZXF1ZXN0Gi8ubmVzdG9yLmNhdGFsb2cudjEuWWFua0NvbXBvbmVudFZlcnNpb25SZXNwb25zZRJ9ChZVbnlhbmtDb21wb25lbnRWZXJzaW9uEjAubmVzdG9yLmNhdGFsb2cudjEuVW55YW5rQ29tcG9uZW50VmVyc2lvblJlcXVlc3QaMS5uZXN0b3IuY2F0YWxvZy52MS5VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVzcG9uc2USggEKFkdldENvbXBhdGliaWxpdHlQb2xpY3kSMC5uZXN0b3IuY2F0YWxvZy52MS5HZXRDb21wYXRpYmlsaXR5UG9saWN5UmVxdWVzdBoxLm5lc3Rvci5jYXRhbG9nLnYxLkdldENvbXBhdGliaWxpdHlQb2xpY3lSZXNwb25zZSIDkAIBEn0KFlNldENvbXBhdGliaWxpdHlQb2xpY3kSMC5uZXN0b3IuY2F0YWxvZy52MS5TZXRDb21wYXRpYmlsaXR5UG9saWN5UmVxdWVzdBoxLm5lc3Rvci5jYXRhbG9nLnYxLlNldENvbXBhdGliaWxpdHlQb2xpY3lSZXNwb25zZRJeCgtXYXRjaEV2ZW50cxIlLm5lc3Rvci5jYXRhbG9nLnYxLldhdGNoRXZlbnRzUmVxdWVzdBomLm5lc3Rvci5jYXRhbG9nLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_nestor_catalog_v1_component, file_nestor_catalog_v1_events, file_nestor_catalog_v1_registry]);
+  fileDesc("CiduZXN0b3IvY2F0YWxvZy92MS9jYXRhbG9nX3NlcnZpY2UucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxImAKFkNyZWF0ZUNvbXBvbmVudFJlcXVlc3QSLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhUKDXZhbGlkYXRlX29ubHkYAiABKAgibQoXQ3JlYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50Eg8KB2NyZWF0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMiSgoTR2V0Q29tcG9uZW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIpsBChRHZXRDb21wb25lbnRSZXNwb25zZRIvCgljb21wb25lbnQYASABKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMSEgoKZGVwcmVjYXRlZBgDIAEoCBIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmci1AEKB1dhcm5pbmcSLAoEa2luZBgBIAEoDjIeLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmdLaW5kEg8KB21lc3NhZ2UYAiABKAkSDAoEbmFtZRgDIAEoCRIPCgd2ZXJzaW9uGAQgASgJEjoKC3JlcGxhY2VtZW50GAUgASgLMiUubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50UmVmZXJlbmNlEi8KC3N1bnNldF90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ6ChZVcGRhdGVDb21wb25lbnRSZXF1ZXN0Ei8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siXAoXVXBkYXRlQ29tcG9uZW50UmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhAKCHJldmlzaW9uGAIgASgDIlsKFkRlbGV0ZUNvbXBvbmVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEhQKDGFsbF92ZXJzaW9ucxgDIAEoCBIMCgRldGFnGAQgASgJIl0KF0RlbGV0ZUNvbXBvbmVudFJlc3BvbnNlEjAKCmNvbXBvbmVudHMYASADKAsyHC5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnQSEAoIcmV2aXNpb24YAiABKAMi2wEKD0NvbXBvbmVudEZpbHRlchIQCghwcm92aWRlchgBIAEoCRIQCghjYXRlZ29yeRgCIAEoCRI+CgZsYWJlbHMYAyADKAsyLi5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRGaWx0ZXIuTGFiZWxzRW50cnkSGQoRZGVwbG95bWVudF9lbmdpbmUYBCABKAkSGgoSaW5jbHVkZV9kZXByZWNhdGVkGAUgASgIGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEisAEKFUxpc3RDb21wb25lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIyCgZmaWx0ZXIYAyABKAsyIi5uZXN0b3IuY2F0YWxvZy52MS5Db21wb25lbnRGaWx0ZXISFAoMYWxsX3ZlcnNpb25zGAQgASgIEhAKCG9yZGVyX2J5GAUgASgJEhQKDG1pbl9yZXZpc2lvbhgPIAEoAyKjAQoWTGlzdENvbXBvbmVudHNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmcimQEKF1NlYXJjaENvbXBvbmVudHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEjIKBmZpbHRlchgCIAEoCzIiLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudEZpbHRlchIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCRIUCgxtaW5fcmV2aXNpb24YDyABKAMipQEKGFNlYXJjaENvbXBvbmVudHNSZXNwb25zZRIwCgdyZXN1bHRzGAEgAygLMh8ubmVzdG9yLmNhdGFsb2cudjEuU2VhcmNoUmVzdWx0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmciTgoMU2VhcmNoUmVzdWx0Ei8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVzY29yZRgCIAEoASJpChxMaXN0Q29tcG9uZW50VmVyc2lvbnNSZXF1ZXN0EgwKBG5hbWUYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIqoBCh1MaXN0Q29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIwCgpjb21wb25lbnRzGAEgAygLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmciWgobWWFua0NvbXBvbmVudFZlcnNpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRIOCgZyZWFzb24YAyABKAkSDAoEZXRhZxgEIAEoCSJhChxZYW5rQ29tcG9uZW50VmVyc2lvblJlc3BvbnNlEi8KCWNvbXBvbmVudBgBIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBIQCghyZXZpc2lvbhgCIAEoAyJMCh1VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAkSDAoEZXRhZxgDIAEoCSJjCh5VbnlhbmtDb21wb25lbnRWZXJzaW9uUmVzcG9uc2USLwoJY29tcG9uZW50GAEgASgLMhwubmVzdG9yLmNhdGFsb2cudjEuQ29tcG9uZW50EhAKCHJldmlzaW9uGAIgASgDInMKH0NvbXBhcmVDb21wb25lbnRWZXJzaW9uc1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIUCgxiYXNlX3ZlcnNpb24YAiABKAkSFgoOdGFyZ2V0X3ZlcnNpb24YAyABKAkSFAoMbWluX3JldmlzaW9uGA8gASgDIr0CCiBDb21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXNwb25zZRIuCgdjaGFuZ2VzGAEgAygLMh0ubmVzdG9yLmNhdGFsb2cudjEuU3BlY0NoYW5nZRIQCghicmVha2luZxgCIAEoCBI1Cg1yZXF1aXJlZF9idW1wGAMgASgOMh4ubmVzdG9yLmNhdGFsb2cudjEuVmVyc2lvbkJ1bXASFwoPYnVtcF9zdWZmaWNpZW50GAQgASgIEhAKCHJldmlzaW9uGAUgASgDEj0KD3NhdGlzZmllZF9tb2RlcxgGIAMoDjIkLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhdGliaWxpdHlNb2RlEjYKBnBvbGljeRgHIAEoCzImLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhdGliaWxpdHlQb2xpY3kidQoVVmFsaWRhdGVJbnB1dHNSZXF1ZXN0EgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoCRInCgZ2YWx1ZXMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhQKDG1pbl9yZXZpc2lvbhgPIAEoAyKvAQoWVmFsaWRhdGVJbnB1dHNSZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEg0KBXZhbGlkGAIgASgIEjUKCnZpb2xhdGlvbnMYAyADKAsyIS5uZXN0b3IuY2F0YWxvZy52MS5GaWVsZFZpb2xhdGlvbhIsCgh3YXJuaW5ncxgEIAMoCzIaLm5lc3Rvci5jYXRhbG9nLnYxLldhcm5pbmcSEAoIcmV2aXNpb24YBSABKAMiRAoORmllbGRWaW9sYXRpb24SDQoFZmllbGQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGcmVhc29uGAMgASgJIi0KHUdldENvbXBhdGliaWxpdHlQb2xpY3lSZXF1ZXN0EgwKBG5hbWUYASABKAkiagoeR2V0Q29tcGF0aWJpbGl0eVBvbGljeVJlc3BvbnNlEjYKBnBvbGljeRgBIAEoCzImLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhdGliaWxpdHlQb2xpY3kSEAoIcmV2aXNpb24YAiABKAMiYQodU2V0Q29tcGF0aWJpbGl0eVBvbGljeVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIyCgRtb2RlGAIgASgOMiQubmVzdG9yLmNhdGFsb2cudjEuQ29tcGF0aWJpbGl0eU1vZGUiagoeU2V0Q29tcGF0aWJpbGl0eVBvbGljeVJlc3BvbnNlEjYKBnBvbGljeRgBIAEoCzImLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBhdGliaWxpdHlQb2xpY3kSEAoIcmV2aXNpb24YAiABKAMibwoKU3BlY0NoYW5nZRIMCgRwYXRoGAEgASgJEhAKCGJyZWFraW5nGAIgASgIEhMKC2Rlc2NyaXB0aW9uGAMgASgJEiwKBGJ1bXAYBCABKA4yHi5uZXN0b3IuY2F0YWxvZy52MS5WZXJzaW9uQnVtcCJsChJXYXRjaEV2ZW50c1JlcXVlc3QSFgoOc3RhcnRfcmV2aXNpb24YASABKAMSLgoGZmlsdGVyGAIgASgLMh4ubmVzdG9yLmNhdGFsb2cudjEuRXZlbnRGaWx0ZXISDgoGcmVzdW1lGAMgASgIImMKE1dhdGNoRXZlbnRzUmVzcG9uc2USKAoGZXZlbnRzGAEgAygLMhgubmVzdG9yLmNhdGFsb2cudjEuRXZlbnQSEAoIcmV2aXNpb24YAiABKAMSEAoIcHJvZ3Jlc3MYAyABKAgqYQoLV2FybmluZ0tpbmQSHAoYV0FSTklOR19LSU5EX1VOU1BFQ0lGSUVEEAASGwoXV0FSTklOR19LSU5EX0RFUFJFQ0FURUQQARIXChNXQVJOSU5HX0tJTkRfWUFOS0VEEAIqigEKC1ZlcnNpb25CdW1wEhwKGFZFUlNJT05fQlVNUF9VTlNQRUNJRklFRBAAEhUKEVZFUlNJT05fQlVNUF9OT05FEAESFgoSVkVSU0lPTl9CVU1QX1BBVENIEAISFgoSVkVSU0lPTl9CVU1QX01JTk9SEAMSFgoSVkVSU0lPTl9CVU1QX01BSk9SEAQy5gwKDkNhdGFsb2dTZXJ2aWNlEmgKD0NyZWF0ZUNvbXBvbmVudBIpLm5lc3Rvci5jYXRhbG9nLnYxLkNyZWF0ZUNvbXBvbmVudFJlcXVlc3QaKi5uZXN0b3IuY2F0YWxvZy52MS5DcmVhdGVDb21wb25lbnRSZXNwb25zZRJkCgxHZXRDb21wb25lbnQSJi5uZXN0b3IuY2F0YWxvZy52MS5HZXRDb21wb25lbnRSZXF1ZXN0GicubmVzdG9yLmNhdGFsb2cudjEuR2V0Q29tcG9uZW50UmVzcG9uc2UiA5ACARJoCg9VcGRhdGVDb21wb25lbnQSKS5uZXN0b3IuY2F0YWxvZy52MS5VcGRhdGVDb21wb25lbnRSZXF1ZXN0GioubmVzdG9yLmNhdGFsb2cudjEuVXBkYXRlQ29tcG9uZW50UmVzcG9uc2USaAoPRGVsZXRlQ29tcG9uZW50EikubmVzdG9yLmNhdGFsb2cudjEuRGVsZXRlQ29tcG9uZW50UmVxdWVzdBoqLm5lc3Rvci5jYXRhbG9nLnYxLkRlbGV0ZUNvbXBvbmVudFJlc3BvbnNlEmoKDkxpc3RDb21wb25lbnRzEigubmVzdG9yLmNhdGFsb2cudjEuTGlzdENvbXBvbmVudHNSZXF1ZXN0GikubmVzdG9yLmNhdGFsb2cudjEuTGlzdENvbXBvbmVudHNSZXNwb25zZSIDkAIBEnAKEFNlYXJjaENvbXBvbmVudHMSKi5uZXN0b3IuY2F0YWxvZy52MS5TZWFyY2hDb21wb25lbnRzUmVxdWVzdBorLm5lc3Rvci5jYXRhbG9nLnYxLlNlYXJjaENvbXBvbmVudHNSZXNwb25zZSIDkAIBEn8KFUxpc3RDb21wb25lbnRWZXJzaW9ucxIvLm5lc3Rvci5jYXRhbG9nLnYxLkxpc3RDb21wb25lbnRWZXJzaW9uc1JlcXVlc3QaMC5uZXN0b3IuY2F0YWxvZy52MS5MaXN0Q29tcG9uZW50VmVyc2lvbnNSZXNwb25zZSIDkAIBEogBChhDb21wYXJlQ29tcG9uZW50VmVyc2lvbnMSMi5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXJlQ29tcG9uZW50VmVyc2lvbnNSZXF1ZXN0GjMubmVzdG9yLmNhdGFsb2cudjEuQ29tcGFyZUNvbXBvbmVudFZlcnNpb25zUmVzcG9uc2UiA5ACARJ3ChRZYW5rQ29tcG9uZW50VmVyc2lvbhIuLm5lc3Rvci5jYXRhbG9nLnYxLllhbmtDb21wb25lbnRWZXJzaW9uUmVxdWVzdBovLm5lc3Rvci5jYXRhbG9nLnYxLllhbmtDb21wb25lbnRWZXJzaW9uUmVzcG9uc2USfQoWVW55YW5rQ29tcG9uZW50VmVyc2lvbhIwLm5lc3Rvci5jYXRhbG9nLnYxLlVueWFua0NvbXBvbmVudFZlcnNpb25SZXF1ZXN0GjEubmVzdG9yLmNhdGFsb2cudjEuVW55YW5rQ29tcG9uZW50VmVyc2lvblJlc3BvbnNlEmoKDlZhbGlkYXRlSW5wdXRzEigubmVzdG9yLmNhdGFsb2cudjEuVmFsaWRhdGVJbnB1dHNSZXF1ZXN0GikubmVzdG9yLmNhdGFsb2cudjEuVmFsaWRhdGVJbnB1dHNSZXNwb25zZSIDkAIBEoIBChZHZXRDb21wYXRpYmlsaXR5UG9saWN5EjAubmVzdG9yLmNhdGFsb2cudjEuR2V0Q29tcGF0aWJpbGl0eVBvbGljeVJlcXVlc3QaMS5uZXN0b3IuY2F0YWxvZy52MS5HZXRDb21wYXRpYmlsaXR5UG9saWN5UmVzcG9uc2UiA5ACARJ9ChZTZXRDb21wYXRpYmlsaXR5UG9saWN5EjAubmVzdG9yLmNhdGFsb2cudjEuU2V0Q29tcGF0aWJpbGl0eVBvbGljeVJlcXVlc3QaMS5uZXN0b3IuY2F0YWxvZy52MS5TZXRDb21wYXRpYmlsaXR5UG9saWN5UmVzcG9uc2USXgoLV2F0Y2hFdmVudHMSJS5uZXN0b3IuY2F0YWxvZy52MS5XYXRjaEV2ZW50c1JlcXVlc3QaJi5uZXN0b3IuY2F0YWxvZy52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_nestor_catalog_v1_component, file_nestor_catalog_v1_events, file_nestor_catalog_v1_registry]);
 
 /**
  * @generated from message nestor.catalog.v1.CreateComponentRequest
@@ -848,6 +848,131 @@ export const CompareComponentVersionsResponseSchema: GenMessage<CompareComponent
   messageDesc(file_nestor_catalog_v1_catalog_service, 22);
 
 /**
+ * @generated from message nestor.catalog.v1.ValidateInputsRequest
+ */
+export type ValidateInputsRequest = Message<"nestor.catalog.v1.ValidateInputsRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * As GetComponent's version: empty or "latest", an exact version, or a
+   * constraint.
+   *
+   * @generated from field: string version = 2;
+   */
+  version: string;
+
+  /**
+   * The input values, by input name.
+   *
+   * @generated from field: google.protobuf.Struct values = 3;
+   */
+  values?: JsonObject | undefined;
+
+  /**
+   * Serve this read only from a source that reflects at least this catalog
+   * revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+   * reaches it in time.
+   *
+   * @generated from field: int64 min_revision = 15;
+   */
+  minRevision: bigint;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.ValidateInputsRequest.
+ * Use `create(ValidateInputsRequestSchema)` to create a new message.
+ */
+export const ValidateInputsRequestSchema: GenMessage<ValidateInputsRequest> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 23);
+
+/**
+ * @generated from message nestor.catalog.v1.ValidateInputsResponse
+ */
+export type ValidateInputsResponse = Message<"nestor.catalog.v1.ValidateInputsResponse"> & {
+  /**
+   * The version the request resolved to.
+   *
+   * @generated from field: string version = 1;
+   */
+  version: string;
+
+  /**
+   * True when the values would be accepted (violations is empty).
+   *
+   * @generated from field: bool valid = 2;
+   */
+  valid: boolean;
+
+  /**
+   * Every problem with the values, in the shape of google.rpc.BadRequest's
+   * field violations; at most 100 (the last then says how many more).
+   *
+   * @generated from field: repeated nestor.catalog.v1.FieldViolation violations = 3;
+   */
+  violations: FieldViolation[];
+
+  /**
+   * What a reader should know about the resolved version (deprecated, yanked).
+   *
+   * @generated from field: repeated nestor.catalog.v1.Warning warnings = 4;
+   */
+  warnings: Warning[];
+
+  /**
+   * Catalog revision this answer reflects.
+   *
+   * @generated from field: int64 revision = 5;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.ValidateInputsResponse.
+ * Use `create(ValidateInputsResponseSchema)` to create a new message.
+ */
+export const ValidateInputsResponseSchema: GenMessage<ValidateInputsResponse> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 24);
+
+/**
+ * One problem with one field: the same fields, numbers and meaning as
+ * google.rpc.BadRequest.FieldViolation, which request errors carry.
+ *
+ * @generated from message nestor.catalog.v1.FieldViolation
+ */
+export type FieldViolation = Message<"nestor.catalog.v1.FieldViolation"> & {
+  /**
+   * Path of the field, for example "values.storage_gb".
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * What is wrong, in a sentence.
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * The rule, machine-readable, for example "RANGE", "PATTERN_MISMATCH".
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.FieldViolation.
+ * Use `create(FieldViolationSchema)` to create a new message.
+ */
+export const FieldViolationSchema: GenMessage<FieldViolation> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_catalog_service, 25);
+
+/**
  * @generated from message nestor.catalog.v1.GetCompatibilityPolicyRequest
  */
 export type GetCompatibilityPolicyRequest = Message<"nestor.catalog.v1.GetCompatibilityPolicyRequest"> & {
@@ -864,7 +989,7 @@ export type GetCompatibilityPolicyRequest = Message<"nestor.catalog.v1.GetCompat
  * Use `create(GetCompatibilityPolicyRequestSchema)` to create a new message.
  */
 export const GetCompatibilityPolicyRequestSchema: GenMessage<GetCompatibilityPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 23);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 26);
 
 /**
  * @generated from message nestor.catalog.v1.GetCompatibilityPolicyResponse
@@ -886,7 +1011,7 @@ export type GetCompatibilityPolicyResponse = Message<"nestor.catalog.v1.GetCompa
  * Use `create(GetCompatibilityPolicyResponseSchema)` to create a new message.
  */
 export const GetCompatibilityPolicyResponseSchema: GenMessage<GetCompatibilityPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 24);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 27);
 
 /**
  * @generated from message nestor.catalog.v1.SetCompatibilityPolicyRequest
@@ -910,7 +1035,7 @@ export type SetCompatibilityPolicyRequest = Message<"nestor.catalog.v1.SetCompat
  * Use `create(SetCompatibilityPolicyRequestSchema)` to create a new message.
  */
 export const SetCompatibilityPolicyRequestSchema: GenMessage<SetCompatibilityPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 25);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 28);
 
 /**
  * @generated from message nestor.catalog.v1.SetCompatibilityPolicyResponse
@@ -936,7 +1061,7 @@ export type SetCompatibilityPolicyResponse = Message<"nestor.catalog.v1.SetCompa
  * Use `create(SetCompatibilityPolicyResponseSchema)` to create a new message.
  */
 export const SetCompatibilityPolicyResponseSchema: GenMessage<SetCompatibilityPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 26);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 29);
 
 /**
  * One difference between two specs.
@@ -978,7 +1103,7 @@ export type SpecChange = Message<"nestor.catalog.v1.SpecChange"> & {
  * Use `create(SpecChangeSchema)` to create a new message.
  */
 export const SpecChangeSchema: GenMessage<SpecChange> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 27);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 30);
 
 /**
  * @generated from message nestor.catalog.v1.WatchEventsRequest
@@ -1015,7 +1140,7 @@ export type WatchEventsRequest = Message<"nestor.catalog.v1.WatchEventsRequest">
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 28);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 31);
 
 /**
  * @generated from message nestor.catalog.v1.WatchEventsResponse
@@ -1050,7 +1175,7 @@ export type WatchEventsResponse = Message<"nestor.catalog.v1.WatchEventsResponse
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_catalog_service, 29);
+  messageDesc(file_nestor_catalog_v1_catalog_service, 32);
 
 /**
  * The kind of a Warning.
@@ -1252,6 +1377,21 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof UnyankComponentVersionRequestSchema;
     output: typeof UnyankComponentVersionResponseSchema;
+  },
+  /**
+   * Checks the values a user would give a component's inputs against the
+   * version `version` resolves to, with the rules publishing applies to
+   * defaults: unknown inputs, missing required inputs, wrong types, bounds,
+   * lengths, RE2 patterns and allowed values, each at its path
+   * (values.<input>). Problems with the values are in the response
+   * (valid = false), not an error; a sensitive input's value is never shown.
+   *
+   * @generated from rpc nestor.catalog.v1.CatalogService.ValidateInputs
+   */
+  validateInputs: {
+    methodKind: "unary";
+    input: typeof ValidateInputsRequestSchema;
+    output: typeof ValidateInputsResponseSchema;
   },
   /**
    * The compatibility policy of a component name (the default, BACKWARD, for
