@@ -186,6 +186,8 @@ class ObservedStore implements CatalogStore {
         listVersions: (name) => this.observe("listVersions", () => source.listVersions(name)),
         list: (query) => this.observe("list", () => source.list(query)),
         search: (query) => this.observe("search", () => source.search(query)),
+        getPolicy: (name) => this.observe("getPolicy", () => source.getPolicy(name)),
+        listConsumers: (query) => this.observe("listConsumers", () => source.listConsumers(query)),
       },
     };
   }

@@ -353,6 +353,13 @@ export interface ReplicaSnapshot {
   names(): AsyncIterable<ReadonlyMap<string, readonly ComponentRecord[]>>;
   /** The primary's events after `after`, in batches, to the end of its log. */
   events(after: number): AsyncIterable<readonly CatalogEvent[]>;
+  /**
+   * The compatibility policy and consumer registrations of a name names()
+   * yielded, as the primary holds them now (the events after the snapshot's
+   * revision, replayed over them, end at the primary's state). A policy or
+   * registration of a name with no version at all is not in a snapshot.
+   */
+  registryOf(name: string): Promise<{ policy: PolicyRecord | undefined; consumers: ConsumerRecord[] }>;
 }
 
 /**

@@ -5,7 +5,13 @@
  * for reads only (dying under a read).
  */
 import { CatalogError } from "../../src/errors/index.js";
-import type { CatalogEvent, ComponentRecord } from "../../src/storage/records.js";
+import type {
+  CatalogEvent,
+  ComponentRecord,
+  ConsumerQuery,
+  ConsumerRecord,
+  PolicyRecord,
+} from "../../src/storage/records.js";
 import type {
   ApplyOptions,
   HealthStatus,
@@ -69,6 +75,14 @@ export class GatedReplica implements ReplicaStore {
 
   search(query: SearchQuery): Promise<Page<ScoredComponent>> {
     return this.reading(() => this.inner.search(query));
+  }
+
+  getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return this.reading(() => this.inner.getPolicy(name));
+  }
+
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return this.reading(() => this.inner.listConsumers(query));
   }
 
   state(): Promise<ReplicaState> {

@@ -158,6 +158,11 @@ export function readingYourWrites(store: CatalogStore): CatalogStore {
     listVersions: async (name) => (await view()).listVersions(name),
     list: async (query) => (await view()).list(query),
     search: async (query) => (await view()).search(query),
+    getPolicy: async (name) => (await view()).getPolicy(name),
+    listConsumers: async (query) => (await view()).listConsumers(query),
+    setPolicy: (name, mode, meta) => wrote(store.setPolicy(name, mode, meta)),
+    putConsumer: (registration, meta) => wrote(store.putConsumer(registration, meta)),
+    deleteConsumer: (consumer, name, meta) => wrote(store.deleteConsumer(consumer, name, meta)),
     insertVersion: (record, meta) => wrote(store.insertVersion(record, meta)),
     updateVersion: (name, version, patch, meta, expected) =>
       wrote(store.updateVersion(name, version, patch, meta, expected)),

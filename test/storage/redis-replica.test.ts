@@ -16,7 +16,7 @@ import { TEST_REDIS_URL } from "./cache-modes.js";
 import { expectCode } from "./contract/helpers.js";
 import { newRecord, uniqueName } from "./fixtures.js";
 import { dropRedisPrefix } from "./hybrid.harness.js";
-import { listAll, seed, snapshotOf } from "./replica-fixtures.js";
+import { consumerContractState, listAll, seed, seedConsumerContract, snapshotOf } from "./replica-fixtures.js";
 import { readsFromReplica, TEST_PRIMARY } from "./replica-harness.js";
 
 const opened: Array<{ close(): Promise<void> }> = [];
@@ -189,6 +189,19 @@ describe("redis read model", () => {
       pageSize: 50,
     };
     expect(await listAll(replica, query)).toEqual(await listAll(primary, query));
+  });
+
+  it("answers yanks, policies and registrations as the primary does, applied and rebuilt", async () => {
+    const primary = new MemoryCatalogStore();
+    const applied = await replicaAt(freshPrefix());
+    const { names, consumers } = await seedConsumerContract(readsFromReplica(applied, primary));
+    const expected = await consumerContractState(primary, names, consumers);
+    expect(expected).toMatchObject({ latest: [`${names[0]}@1.1.0`], policies: [{ mode: "full_transitive" }, {}] });
+    expect(await consumerContractState(applied, names, consumers)).toEqual(expected);
+    const rebuilt = await replicaAt(freshPrefix());
+    const { current } = await primary.revisionBounds();
+    await rebuilt.rebuild(TEST_PRIMARY, snapshotOf(primary, current - 6));
+    expect(await consumerContractState(rebuilt, names, consumers)).toEqual(expected);
   });
 
   it("stops a rebuild another process took over with ABORTED", async () => {

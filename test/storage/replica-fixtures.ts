@@ -1,11 +1,12 @@
 /**
  * What the replica tests share: a catalog with varied data (ties in update
  * time, several versions, providers, labels, deprecations, deletions), a
- * whole listing following cursors, and a snapshot of an in-process store
- * for rebuilds.
+ * whole listing following cursors, a snapshot of an in-process store for
+ * rebuilds, and the consumer contract's state (yanks, policies,
+ * registrations) written and read back for comparison.
  */
 import type { ComponentRecord } from "../../src/storage/records.js";
-import type { CatalogStore, ListQuery, ReplicaSnapshot } from "../../src/storage/store.js";
+import type { CatalogStore, ListQuery, ReadSource, ReplicaSnapshot } from "../../src/storage/store.js";
 import { newRecord, uniqueName } from "./fixtures.js";
 
 export const ALL_VERSIONS_BY_NAME = {
@@ -83,5 +84,58 @@ export function snapshotOf(store: CatalogStore, revision: number, pause?: () => 
         at = events.at(-1)!.revision;
       }
     },
+    async registryOf(name) {
+      return { policy: await store.getPolicy(name), consumers: await store.listConsumers({ name }) };
+    },
+  };
+}
+
+/**
+ * Writes every event kind of the consumer contract on `store`: yanks (one
+ * undone), a deprecation with a replacement, policies, registrations (one
+ * replaced, one removed). Returns the names and consumers it used.
+ */
+export async function seedConsumerContract(store: CatalogStore): Promise<{ names: string[]; consumers: string[] }> {
+  const meta = () => ({ actor: "admin", time: "2030-01-01T00:00:05.000Z" });
+  const [a, b] = [uniqueName("cc-a"), uniqueName("cc-b")];
+  const consumers = [uniqueName("billing"), uniqueName("orders")];
+  for (const version of ["1.0.0", "1.1.0", "1.2.0"]) await store.insertVersion(newRecord(a, version), meta());
+  await store.insertVersion(newRecord(b, "1.0.0"), meta());
+  const yank = { time: "2030-01-01T00:00:06.000Z", actor: "admin", reason: "drops connections" };
+  await store.updateVersion(a, "1.2.0", { yank }, meta());
+  await store.updateVersion(a, "1.1.0", { yank }, meta());
+  await store.updateVersion(a, "1.1.0", { yank: null }, meta());
+  await store.updateVersion(b, "1.0.0", { yank }, meta());
+  const replacement = { name: b, constraint: "^1" };
+  await store.updateVersion(a, "1.0.0", { deprecation: { deprecated: true, message: "old", replacement } }, meta());
+  await store.setPolicy(a, "full_transitive", meta());
+  await store.setPolicy(b, "none", meta());
+  await store.setPolicy(b, "forward", meta());
+  await store.putConsumer({ consumer: consumers[0]!, name: a, constraint: "~> 1.0", labels: { team: "x" } }, meta());
+  await store.putConsumer({ consumer: consumers[0]!, name: a, constraint: "^1.1", labels: {} }, meta());
+  await store.putConsumer({ consumer: consumers[0]!, name: b, constraint: "", labels: {} }, meta());
+  await store.putConsumer({ consumer: consumers[1]!, name: a, constraint: "1.0.0", labels: {} }, meta());
+  await store.deleteConsumer(consumers[1]!, a, meta());
+  return { names: [a, b], consumers };
+}
+
+/** What a reader answers about the consumer contract of `names` and `consumers`, for comparing two readers. */
+export async function consumerContractState(
+  reader: ReadSource,
+  names: readonly string[],
+  consumers: readonly string[],
+): Promise<unknown> {
+  const latest = await reader.list({
+    filter: { includeDeprecated: true, names },
+    allVersions: false,
+    orderBy: { field: "name", descending: false },
+    pageSize: 50,
+  });
+  return {
+    latest: latest.items.map((record) => `${record.name}@${record.version}`),
+    versions: await Promise.all(names.map((name) => reader.listVersions(name))),
+    policies: await Promise.all(names.map((name) => reader.getPolicy(name))),
+    byName: await Promise.all(names.map((name) => reader.listConsumers({ name }))),
+    byConsumer: await Promise.all(consumers.map((consumer) => reader.listConsumers({ consumer }))),
   };
 }

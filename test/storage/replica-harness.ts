@@ -39,6 +39,11 @@ export function readsFromReplica(
     listVersions: (name) => replica.listVersions(name),
     list: (query) => replica.list(query),
     search: (query) => replica.search(query),
+    getPolicy: (name) => replica.getPolicy(name),
+    listConsumers: (query) => replica.listConsumers(query),
+    setPolicy: (name, mode, meta) => written(primary.setPolicy(name, mode, meta)),
+    putConsumer: (registration, meta) => written(primary.putConsumer(registration, meta)),
+    deleteConsumer: (consumer, name, meta) => written(primary.deleteConsumer(consumer, name, meta)),
     insertVersion: (record, meta) => written(primary.insertVersion(record, meta)),
     updateVersion: (name, version, patch, meta, expected) =>
       written(primary.updateVersion(name, version, patch, meta, expected)),

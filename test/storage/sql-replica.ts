@@ -3,7 +3,8 @@
  * cases for each: its reads page as the in-process engine's, racing
  * appliers leave every event applied once, gaps and a second primary are
  * refused, a rebuild is one transaction (other readers see the old content
- * until it commits), and a replica's place and a catalog's own place each
+ * until it commits), yanks, policies and registrations read as on the
+ * primary (applied and rebuilt), and a replica's place and a catalog's own place each
  * refuse to be taken for the other.
  */
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,7 +13,14 @@ import type { SqlReplicaStore } from "../../src/storage/sql/replica.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { expectCode } from "./contract/helpers.js";
 import { metaClock, newRecord, uniqueName } from "./fixtures.js";
-import { ALL_VERSIONS_BY_NAME, listAll, seed, snapshotOf } from "./replica-fixtures.js";
+import {
+  ALL_VERSIONS_BY_NAME,
+  consumerContractState,
+  listAll,
+  seed,
+  seedConsumerContract,
+  snapshotOf,
+} from "./replica-fixtures.js";
 import { readsFromReplica, TEST_PRIMARY } from "./replica-harness.js";
 
 export interface SqlReplicaPlaces {
@@ -106,6 +114,19 @@ export function defineSqlReplicaSuite(dialect: string, places: SqlReplicaPlaces)
       expect(await reader.getVersion(stale, "1.0.0")).toBeUndefined();
       expect(await listAll(reader, ALL_VERSIONS_BY_NAME)).toEqual(await listAll(primary, ALL_VERSIONS_BY_NAME));
       expect((await reader.list({ ...ALL_VERSIONS_BY_NAME, pageSize: 1 })).revision).toBe(current);
+    });
+
+    it("answers yanks, policies and registrations as the primary does, applied and rebuilt", async () => {
+      const primary = new MemoryCatalogStore();
+      const applied = await replicaIn(await fresh());
+      const { names, consumers } = await seedConsumerContract(readsFromReplica(applied, primary));
+      const expected = await consumerContractState(primary, names, consumers);
+      expect(expected).toMatchObject({ latest: [`${names[0]}@1.1.0`], policies: [{ mode: "full_transitive" }, {}] });
+      expect(await consumerContractState(applied, names, consumers)).toEqual(expected);
+      const rebuilt = await replicaIn(await fresh());
+      const { current } = await primary.revisionBounds();
+      await rebuilt.rebuild(TEST_PRIMARY, snapshotOf(primary, current - 6));
+      expect(await consumerContractState(rebuilt, names, consumers)).toEqual(expected);
     });
 
     it("refuses a catalog's own place as a replica, and a replica's place as a catalog's store", async () => {

@@ -7,7 +7,7 @@
  * a place that cannot be a replica, which its applier refuses loudly).
  */
 import { storeClosed } from "../core/errors.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import type { CatalogEvent, ComponentRecord, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import type {
   ApplyOptions,
   HealthStatus,
@@ -45,6 +45,14 @@ export class LazyReplica implements ReplicaStore {
 
   async search(query: SearchQuery): Promise<Page<ScoredComponent>> {
     return (await this.replica()).search(query);
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return (await this.replica()).getPolicy(name);
+  }
+
+  async listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return (await this.replica()).listConsumers(query);
   }
 
   async state(): Promise<ReplicaState> {

@@ -106,6 +106,8 @@ export class ReadRouter {
       listVersions: (name) => attempt((source) => source.listVersions(name)),
       list: (query) => attempt((source) => source.list(query)),
       search: (query) => attempt((source) => source.search(query)),
+      getPolicy: (name) => attempt((source) => source.getPolicy(name)),
+      listConsumers: (query) => attempt((source) => source.listConsumers(query)),
     };
   }
 

@@ -7,7 +7,9 @@
  * state at the last event replayed, since each event carries its version's
  * whole state (the way a Kubernetes reflector lists, then watches from the
  * list's revision). A name's versions are handed over together, never split
- * across two batches, so a replica can compute its latest marker.
+ * across two batches, so a replica can compute its latest marker; its
+ * compatibility policy and consumer registrations come on request
+ * (registryOf), read the same way.
  */
 import type { ComponentRecord } from "../records.js";
 import type { CatalogStore, ReplicaSnapshot } from "../store.js";
@@ -18,7 +20,7 @@ export const SNAPSHOT_PAGE = 500;
 export type SnapshotProgress = (versions: number, names: number) => void;
 
 export function primarySnapshot(
-  primary: Pick<CatalogStore, "list" | "readEvents">,
+  primary: Pick<CatalogStore, "list" | "readEvents" | "getPolicy" | "listConsumers">,
   revision: number,
   progress: SnapshotProgress,
   pageSize = SNAPSHOT_PAGE,
@@ -27,6 +29,10 @@ export function primarySnapshot(
     revision,
     names: () => namesOf(primary, progress, pageSize),
     events: (after) => eventsAfter(primary, after, pageSize),
+    registryOf: async (name) => {
+      const [policy, consumers] = await Promise.all([primary.getPolicy(name), primary.listConsumers({ name })]);
+      return { policy, consumers };
+    },
   };
 }
 

@@ -14,7 +14,21 @@
  * names each replica's condition and lag.
  */
 import type { Logger } from "../../logging/index.js";
-import type { CatalogEvent, ComponentRecord, MutablePatch, NewComponentRecord, WriteMeta } from "../records.js";
+import type {
+  CatalogEvent,
+  CompatibilityMode,
+  ComponentEvent,
+  ComponentRecord,
+  ConsumerEvent,
+  ConsumerQuery,
+  ConsumerRecord,
+  MutablePatch,
+  NewComponentRecord,
+  NewConsumerRecord,
+  PolicyEvent,
+  PolicyRecord,
+  WriteMeta,
+} from "../records.js";
 import type {
   CatalogStore,
   HealthStatus,
@@ -94,7 +108,7 @@ export class HybridCatalogStore implements CatalogStore {
     return this.primary.search(query);
   }
 
-  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<CatalogEvent> {
+  insertVersion(record: NewComponentRecord, meta: WriteMeta): Promise<ComponentEvent> {
     return this.primary.insertVersion(record, meta);
   }
 
@@ -104,7 +118,7 @@ export class HybridCatalogStore implements CatalogStore {
     patch: MutablePatch,
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent> {
+  ): Promise<ComponentEvent> {
     return this.primary.updateVersion(name, version, patch, meta, expectedRevision);
   }
 
@@ -113,8 +127,28 @@ export class HybridCatalogStore implements CatalogStore {
     versions: readonly string[] | "all",
     meta: WriteMeta,
     expectedRevision?: number,
-  ): Promise<CatalogEvent[]> {
+  ): Promise<ComponentEvent[]> {
     return this.primary.deleteVersions(name, versions, meta, expectedRevision);
+  }
+
+  getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return this.primary.getPolicy(name);
+  }
+
+  setPolicy(name: string, mode: CompatibilityMode, meta: WriteMeta): Promise<PolicyEvent> {
+    return this.primary.setPolicy(name, mode, meta);
+  }
+
+  putConsumer(registration: NewConsumerRecord, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.primary.putConsumer(registration, meta);
+  }
+
+  deleteConsumer(consumer: string, name: string, meta: WriteMeta): Promise<ConsumerEvent> {
+    return this.primary.deleteConsumer(consumer, name, meta);
+  }
+
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return this.primary.listConsumers(query);
   }
 
   readEvents(afterRevision: number, limit: number): Promise<CatalogEvent[]> {

@@ -151,6 +151,13 @@ export class MysqlStatements implements SqlStatements {
     return { text: "DELETE FROM component_versions", values: [] };
   }
 
+  deleteAllRegistrations(): Statement[] {
+    return [
+      { text: "DELETE FROM compatibility_policies", values: [] },
+      { text: "DELETE FROM consumers", values: [] },
+    ];
+  }
+
   replicaState(): Statement {
     return { text: "SELECT r.current, s.primary_name FROM catalog_revision r, replica_state s", values: [] };
   }

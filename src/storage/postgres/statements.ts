@@ -171,6 +171,13 @@ export class PostgresStatements implements SqlStatements {
     return { text: `DELETE FROM ${this.versions}`, values: [] };
   }
 
+  deleteAllRegistrations(): Statement[] {
+    return [
+      { text: `DELETE FROM ${this.policies}`, values: [] },
+      { text: `DELETE FROM ${this.consumers}`, values: [] },
+    ];
+  }
+
   replicaState(): Statement {
     return { text: `SELECT r.current, s.primary_name FROM ${this.revision} r, ${this.replica} s`, values: [] };
   }

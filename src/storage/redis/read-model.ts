@@ -12,6 +12,9 @@
  *   f:<name>           hash: sort key -> filter fields JSON {p, c, e, x, l}
  *   latest             hash: name -> sort key of its latest version
  *   search             hash: name -> search document + filter fields of its latest version
+ *   policy             hash: name -> compatibility policy JSON
+ *   c:<name>           hash: consumer -> registration JSON (a component's consumers)
+ *   cc:<consumer>      hash: name -> registration JSON (a consumer's components)
  *   i:<mode>:<order>   sorted sets (score 0, ordered by member bytes), mode a (all versions) or
  *                      l (latest), order n (name) or t (update time); with `|p|<provider>`,
  *                      `|c|<category>` or `|e|<engine>` appended, the rows of that value only.
@@ -28,10 +31,10 @@
  * runs backwards. Descending pages read the index backwards and put each
  * group (one name in a:n, one time elsewhere) back in ascending order.
  */
-import { pickLatest } from "../../semver/index.js";
-import { type RowKey, rowOf, sortableVersion } from "../core/ordering.js";
+import type { RegistryChange } from "../core/apply-event.js";
+import { latestOf, type RowKey, rowOf, sortableVersion } from "../core/ordering.js";
 import { searchDocument } from "../core/search.js";
-import type { ComponentRecord } from "../records.js";
+import type { ComponentRecord, ConsumerRecord, PolicyRecord } from "../records.js";
 import type { ComponentFilter, OrderField } from "../store.js";
 
 export const STATE_KEY = "state";
@@ -39,6 +42,9 @@ export const LATEST_KEY = "latest";
 export const SEARCH_KEY = "search";
 export const versionsKey = (name: string) => `v:${name}`;
 export const filtersKey = (name: string) => `f:${name}`;
+export const POLICY_KEY = "policy";
+export const consumersOfKey = (name: string) => `c:${name}`;
+export const consumerKey = (consumer: string) => `cc:${consumer}`;
 
 const TIME_DIGITS = 15;
 /** Sort keys use '!' (0x21) to '~' (0x7e); a mirrored character is 0x9f minus the original. */
@@ -137,11 +143,8 @@ export function entriesOf(name: string, versions: readonly ComponentRecord[]): N
         index(indexKey("a", order, scope), memberOf("a", order, row));
     }
   }
-  const latest = pickLatest(
-    versions,
-    (record) => record.version,
-    (record) => record.deprecation.deprecated,
-  );
+  // core's latest rule: yanked versions are never latest.
+  const latest = latestOf(versions);
   if (latest !== undefined) {
     hash(LATEST_KEY, name, sortableVersion(latest.version));
     const document = searchDocument(latest);
@@ -187,4 +190,39 @@ export function writesBetween(before: NameEntries, after: NameEntries): Write[] 
     for (const member of members) if (!previous?.has(member)) writes.push(["A", key, member]);
   }
   return writes;
+}
+
+/** The writes of one policy or registration change (core/apply-event.ts registryChangeOf). */
+export function registryWrites(change: RegistryChange): Write[] {
+  switch (change.kind) {
+    case "policy":
+      return [["H", POLICY_KEY, change.policy.name, JSON.stringify(change.policy)]];
+    case "consumer":
+      return consumerWrites(change.consumer);
+    case "consumer_removed": {
+      const { consumer, name } = change.consumer;
+      return [
+        ["D", consumersOfKey(name), consumer],
+        ["D", consumerKey(consumer), name],
+      ];
+    }
+  }
+}
+
+/** The writes storing a name's policy and registrations (a rebuild's snapshot). */
+export function registrySnapshotWrites(
+  policy: PolicyRecord | undefined,
+  consumers: readonly ConsumerRecord[],
+): Write[] {
+  const writes = consumers.flatMap(consumerWrites);
+  if (policy !== undefined) writes.push(["H", POLICY_KEY, policy.name, JSON.stringify(policy)]);
+  return writes;
+}
+
+function consumerWrites(record: ConsumerRecord): Write[] {
+  const json = JSON.stringify(record);
+  return [
+    ["H", consumersOfKey(record.name), record.consumer, json],
+    ["H", consumerKey(record.consumer), record.name, json],
+  ];
 }

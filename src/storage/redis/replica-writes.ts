@@ -2,7 +2,8 @@
  * How the Redis read model is written: a batch of events is folded over
  * the current versions of the names it touches (read with the applied
  * revision in one script), the differences become hash and index writes
- * (read-model.ts), and one script applies them only if the applied
+ * (read-model.ts), policy and consumer events become the writes of their
+ * records (registryWrites, in log order), and one script applies them only if the applied
  * revision is still the one read. A rebuild marks the model under a token,
  * empties it, loads a snapshot name by name and replays the primary's log
  * after the snapshot's revision, then lifts the mark.
@@ -10,12 +11,19 @@
 import { randomUUID } from "node:crypto";
 import { CatalogError } from "../../errors/index.js";
 import { versionKey } from "../../semver/index.js";
-import { applyEventToVersions, eventsAfter } from "../core/apply-event.js";
+import { applyEventToVersions, eventsAfter, registryChangeOf } from "../core/apply-event.js";
 import { fedByAnotherPrimary } from "../core/errors.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import { type CatalogEvent, type ComponentRecord, isComponentEvent } from "../records.js";
 import type { ReplicaSnapshot, ReplicaState } from "../store.js";
 import { type LuaScripts, readPairs, replyList, replyText } from "./lua.js";
-import { entriesOf, type NameEntries, type Write, writesBetween } from "./read-model.js";
+import {
+  entriesOf,
+  type NameEntries,
+  registrySnapshotWrites,
+  registryWrites,
+  type Write,
+  writesBetween,
+} from "./read-model.js";
 import { APPLY, APPLY_READ, BEGIN_REBUILD, FINISH_REBUILD } from "./scripts.js";
 
 /** Compare-and-set attempts of one batch before it gives up (each loss means another applier moved on). */
@@ -78,7 +86,7 @@ export async function applyEvents(
   primary: string,
   token = "",
 ): Promise<ReplicaState> {
-  const names = [...new Set(events.map((event) => event.component.name))];
+  const names = [...new Set(events.filter(isComponentEvent).map((event) => event.component.name))];
   for (let attempt = 1; ; attempt++) {
     const read = await readForApply(model, names);
     if (read.primary !== "" && read.primary !== primary) throw otherPrimary(model, read.primary, primary);
@@ -102,9 +110,13 @@ export async function applyEvents(
 /** The writes that take the touched names from their read versions through `events`. */
 function writesOfBatch(versions: Map<string, Map<string, ComponentRecord>>, events: readonly CatalogEvent[]): Write[] {
   const before = new Map([...versions].map(([name, byKey]) => [name, [...byKey.values()]]));
-  for (const event of events)
-    applyEventToVersions(versions.get(event.component.name) as Map<string, ComponentRecord>, event);
   const writes: Write[] = [];
+  for (const event of events) {
+    const change = registryChangeOf(event);
+    if (change !== undefined) writes.push(...registryWrites(change));
+    else if (isComponentEvent(event))
+      applyEventToVersions(versions.get(event.component.name) as Map<string, ComponentRecord>, event);
+  }
   for (const [name, byKey] of versions) {
     writes.push(...writesBetween(entriesOf(name, before.get(name) ?? []), entriesOf(name, [...byKey.values()])));
   }
@@ -145,6 +157,10 @@ export async function rebuildModel(
   await model.wipe();
   for await (const names of snapshot.names()) {
     const writes = [...names].flatMap(([name, versions]) => writesBetween(EMPTY, entriesOf(name, versions)));
+    for (const name of names.keys()) {
+      const { policy, consumers } = await snapshot.registryOf(name);
+      writes.push(...registrySnapshotWrites(policy, consumers));
+    }
     const revision = String(snapshot.revision);
     const reply = replyList(
       await model.scripts.run(APPLY, [model.prefix, revision, revision, primary, token, ...writes.flat()]),

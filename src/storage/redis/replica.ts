@@ -16,7 +16,7 @@ import type { Redis } from "ioredis";
 import type { RedisReplicaConfig } from "../../config/schema.js";
 import { CatalogError } from "../../errors/index.js";
 import type { Logger } from "../../logging/index.js";
-import { parseVersion, pickLatest } from "../../semver/index.js";
+import { parseVersion } from "../../semver/index.js";
 import {
   decodeListCursor,
   decodeSearchCursor,
@@ -25,10 +25,10 @@ import {
   pageSizeOf,
 } from "../core/cursor.js";
 import { isSet } from "../core/filter.js";
-import { type ListOrder, rowOf, sortableVersion } from "../core/ordering.js";
+import { type ListOrder, latestOf as latestOfName, rowOf, sortableVersion } from "../core/ordering.js";
 import { pageOfRecords } from "../core/records-page.js";
 import { SEARCH_SCORES, searchPage } from "../core/search.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import type { CatalogEvent, ComponentRecord, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import type {
   ApplyOptions,
   ComponentFilter,
@@ -43,9 +43,18 @@ import type {
 } from "../store.js";
 import { createRedisClient, waitUntilReady } from "./client.js";
 import { LuaScripts, type Reply, readPairs, replyList, replyText } from "./lua.js";
-import { groupingOf, indexKey, memberOf, STATE_KEY, scopeOf } from "./read-model.js";
+import {
+  consumerKey,
+  consumersOfKey,
+  groupingOf,
+  indexKey,
+  memberOf,
+  POLICY_KEY,
+  STATE_KEY,
+  scopeOf,
+} from "./read-model.js";
 import { applyEvents, type ModelAccess, rebuildModel } from "./replica-writes.js";
-import { GET_VERSION, LIST_PAGE, SEARCH_PAGE, STATE, VERSIONS_OF } from "./scripts.js";
+import { GET_FIELD, GET_HASH, GET_VERSION, LIST_PAGE, SEARCH_PAGE, STATE, VERSIONS_OF } from "./scripts.js";
 
 /** Rows a list page may examine per call before it answers with what it has and a cursor. */
 export const LIST_BUDGET = 5_000;
@@ -99,6 +108,22 @@ export class RedisReplicaStore implements ReplicaStore {
   async listVersions(name: string): Promise<ComponentRecord[]> {
     const { versions } = await this.versionsOf([name]);
     return versions.get(name) ?? [];
+  }
+
+  async getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    const reply = await this.read(GET_FIELD, [POLICY_KEY, name]);
+    const json = replyText(reply[1]);
+    return json === "" ? undefined : (JSON.parse(json) as PolicyRecord);
+  }
+
+  async listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    const key = "name" in query ? consumersOfKey(query.name) : consumerKey(query.consumer);
+    const reply = await this.read(GET_HASH, [key]);
+    const pairs: Array<[string, string]> = [];
+    for (let i = 1; i + 1 < reply.length; i += 2) pairs.push([replyText(reply[i]), replyText(reply[i + 1])]);
+    // Byte order of the field (the consumer, or the component name), as every backend lists them.
+    pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return pairs.map(([, json]) => JSON.parse(json) as ConsumerRecord);
   }
 
   async list(query: ListQuery): Promise<Page<ComponentRecord>> {
@@ -246,11 +271,7 @@ export class RedisReplicaStore implements ReplicaStore {
 function latestOf(versions: Map<string, ComponentRecord[]>): ComponentRecord[] {
   const latest: ComponentRecord[] = [];
   for (const records of versions.values()) {
-    const pick = pickLatest(
-      records,
-      (record) => record.version,
-      (record) => record.deprecation.deprecated,
-    );
+    const pick = latestOfName(records);
     if (pick !== undefined) latest.push(pick);
   }
   return latest;

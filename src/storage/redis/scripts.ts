@@ -53,6 +53,22 @@ if not applied then return {'rebuilding'} end
 return {applied, redis.call('HGET', P .. 'v:' .. ARGV[2], ARGV[3])}
 `;
 
+/** ARGV: prefix, key, field. Reply: {applied, value or nil}, or {"rebuilding"}. */
+export const GET_FIELD = `${PRELUDE}
+local applied = readable()
+if not applied then return {'rebuilding'} end
+return {applied, redis.call('HGET', P .. ARGV[2], ARGV[3])}
+`;
+
+/** ARGV: prefix, key. Reply: {applied, field, value, field, value, ...}, or {"rebuilding"}. */
+export const GET_HASH = `${PRELUDE}
+local applied = readable()
+if not applied then return {'rebuilding'} end
+local reply = {applied}
+for _, item in ipairs(redis.call('HGETALL', P .. ARGV[2])) do reply[#reply + 1] = item end
+return reply
+`;
+
 /** ARGV: prefix, names... Reply: {applied, count1, key, json, ..., count2, ...}, or {"rebuilding"}. */
 export const VERSIONS_OF = `${PRELUDE}${APPEND_VERSIONS}
 local applied = readable()

@@ -87,6 +87,8 @@ export interface SqlStatements {
   upsertVersion(columns: VersionColumns): Statement;
   /** Every version row goes (a replica's rebuild). */
   deleteAllVersions(): Statement;
+  /** Every policy and registration row goes (a replica's rebuild). */
+  deleteAllRegistrations(): Statement[];
   /** One row `{ current, primary_name }`: a replica's applied revision and the primary that fed it. */
   replicaState(): Statement;
   /** Moves a replica's applied revision (the revision row) and records its primary. */

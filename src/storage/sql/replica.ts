@@ -1,9 +1,9 @@
 /**
  * A read replica of a hybrid store on any SQL dialect: the catalog's own
  * tables (version rows, latest markers, search columns) filled from the
- * primary's events, the revision row as the applied revision, and
- * replica_state naming the primary. A batch and its applied revision commit
- * in one transaction that holds the revision row's lock, so racing
+ * primary's events, the policy and consumer tables, the revision row as
+ * the applied revision, and replica_state naming the primary. A batch and
+ * its applied revision commit in one transaction that holds the revision row's lock, so racing
  * appliers queue and the later one finds the batch applied. A rebuild runs
  * in one transaction too: readers see the old content until it commits.
  * Reads are the store's own operations, so pages and search rank exactly as
@@ -12,7 +12,7 @@
 import { CatalogError } from "../../errors/index.js";
 import { eventsAfter } from "../core/apply-event.js";
 import { fedByAnotherPrimary } from "../core/errors.js";
-import type { CatalogEvent, ComponentRecord } from "../records.js";
+import type { CatalogEvent, ComponentRecord, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
 import type {
   ApplyOptions,
   HealthStatus,
@@ -26,8 +26,10 @@ import type {
 } from "../store.js";
 import { columnsOf } from "./columns.js";
 import type { SqlDatabase, SqlSession, SqlStatements } from "./dialect.js";
-import { applyEventsOn } from "./operations/apply-events.js";
+import { applyEventsOn, writeRegistryOn } from "./operations/apply-events.js";
+import { getPolicy } from "./operations/get-policy.js";
 import { getVersion } from "./operations/get-version.js";
+import { listConsumers } from "./operations/list-consumers.js";
 import { listPage } from "./operations/list-page.js";
 import { listVersions } from "./operations/list-versions.js";
 import { refreshLatest } from "./operations/refresh-latest.js";
@@ -71,6 +73,14 @@ export class SqlReplicaStore implements ReplicaStore {
     return searchPage(this.db, this.sql, query);
   }
 
+  getPolicy(name: string): Promise<PolicyRecord | undefined> {
+    return getPolicy(this.db, this.sql, name);
+  }
+
+  listConsumers(query: ConsumerQuery): Promise<ConsumerRecord[]> {
+    return listConsumers(this.db, this.sql, query);
+  }
+
   state(): Promise<ReplicaState> {
     return readReplicaState(this.db, this.sql);
   }
@@ -92,10 +102,13 @@ export class SqlReplicaStore implements ReplicaStore {
     return this.db.transaction(async (tx) => {
       await this.lockedState(tx, primary);
       await tx.run(this.sql.deleteAllVersions());
+      for (const statement of this.sql.deleteAllRegistrations()) await tx.run(statement);
       for await (const names of snapshot.names()) {
         for (const [name, versions] of names) {
           for (const record of versions) await tx.run(this.sql.upsertVersion(columnsOf(record)));
           await refreshLatest(tx, this.sql, name, versions);
+          const { policy, consumers } = await snapshot.registryOf(name);
+          await writeRegistryOn(tx, this.sql, policy, consumers);
         }
       }
       let applied = snapshot.revision;

@@ -54,8 +54,10 @@ function defineSuite(title: string, harness: StoreHarness, concerns: ReadonlyArr
 }
 
 /**
- * The read half of the suite (reads, versions, list, search), for a store
- * whose reads come from a read model fed by another store's writes.
+ * The read half of the suite (reads, versions, list, search) and the
+ * lifecycle and registry concerns (what a read model must answer of yanks,
+ * policies and registrations), for a store whose reads come from a read
+ * model fed by another store's writes.
  */
 export function defineReadContract(backendName: string, harness: StoreHarness): void {
   defineSuite(`CatalogStore read contract: ${backendName}`, harness, [
@@ -63,6 +65,8 @@ export function defineReadContract(backendName: string, harness: StoreHarness): 
     defineVersionsContract,
     defineListContract,
     defineSearchContract,
+    defineLifecycleContract,
+    defineRegistryContract,
   ]);
 }
 
