@@ -1,14 +1,17 @@
 /**
  * CatalogService handlers of the consumer contract beside the versions:
- * input validation, yanking, compatibility policies (and later consumers
- * and impact analysis). Like catalog-service.ts: decode, call the Manager,
+ * input validation, yanking, compatibility policies, consumer registrations
+ * (and later impact analysis). Like catalog-service.ts: decode, call the Manager,
  * encode; no rules here.
  */
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   type CatalogService,
+  DeregisterConsumerResponseSchema,
   GetCompatibilityPolicyResponseSchema,
+  ListConsumersResponseSchema,
+  RegisterConsumerResponseSchema,
   SetCompatibilityPolicyResponseSchema,
   UnyankComponentVersionResponseSchema,
   ValidateInputsResponseSchema,
@@ -18,7 +21,7 @@ import type { Manager } from "../catalog/manager.js";
 import type { ReadOptions, WriteOptions } from "../catalog/requests.js";
 import type { JsonObject } from "../storage/records.js";
 import { componentToWire } from "./convert.js";
-import { modeFromWire, policyToWire } from "./convert-registry.js";
+import { consumerToWire, modeFromWire, policyToWire } from "./convert-registry.js";
 import { warningsToWire } from "./convert-warnings.js";
 import { wireFieldPath } from "./field-paths.js";
 
@@ -27,6 +30,9 @@ type RegistryMethods =
   | "yankComponentVersion"
   | "unyankComponentVersion"
   | "getCompatibilityPolicy"
+  | "registerConsumer"
+  | "deregisterConsumer"
+  | "listConsumers"
   | "setCompatibilityPolicy";
 
 export function registryHandlers(
@@ -77,6 +83,31 @@ export function registryHandlers(
       const result = await manager.policies.get(request.name);
       return create(GetCompatibilityPolicyResponseSchema, {
         policy: policyToWire(result.policy),
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async registerConsumer(request, context) {
+      const { consumer, name, constraint, labels } = request;
+      const result = await manager.consumers.register({ consumer, name, constraint, labels }, writeOptions(context));
+      return create(RegisterConsumerResponseSchema, {
+        consumer: consumerToWire(result.consumer),
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async deregisterConsumer(request, context) {
+      const result = await manager.consumers.deregister(request.consumer, request.name, writeOptions(context));
+      return create(DeregisterConsumerResponseSchema, {
+        consumer: consumerToWire(result.consumer),
+        revision: BigInt(result.revision),
+      });
+    },
+
+    async listConsumers(request, context) {
+      const result = await manager.consumers.list(request.name, request.consumer, readOptions(request, context));
+      return create(ListConsumersResponseSchema, {
+        consumers: result.consumers.map(consumerToWire),
         revision: BigInt(result.revision),
       });
     },

@@ -20,6 +20,7 @@ import type {
 import type { CatalogStore, ReadSource, ReadView, ScoredComponent } from "../storage/store.js";
 import type { Clock } from "./clock.js";
 import { compareStored } from "./compare.js";
+import { Consumers } from "./consumers.js";
 import { checkCompatible, contentOf } from "./content.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
 import { type InputsResult, inputViolations } from "./inputs.js";
@@ -63,6 +64,8 @@ export class Manager {
   readonly lifecycle: Lifecycle;
   /** Compatibility policies per name. */
   readonly policies: Policies;
+  /** Consumer registrations. */
+  readonly consumers: Consumers;
 
   constructor(
     private readonly store: CatalogStore,
@@ -71,6 +74,7 @@ export class Manager {
   ) {
     this.lifecycle = new Lifecycle(store, clock, logger);
     this.policies = new Policies(store, clock, logger);
+    this.consumers = new Consumers(store, (options) => this.readView(options), clock, logger);
   }
 
   /** GetComponent's resolutions, valid for one catalog revision (see resolution-cache.ts). */

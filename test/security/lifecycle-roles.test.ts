@@ -3,7 +3,7 @@
  * authentication, over gRPC, gRPC-Web and Connect: yanking and un-yanking
  * need the admin role (a publisher is PERMISSION_DENIED naming the role),
  * and the admin's identity is the event's actor; reading a compatibility
- * policy needs a reader, setting one an admin.
+ * policy needs a reader, setting one an admin; a reader registers consumers.
  */
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
@@ -63,5 +63,25 @@ describe.each(PROTOCOLS)("compatibility policies over %s", (protocol) => {
     expect(denied.rawMessage).toContain("admin role");
     const set = await client().setCompatibilityPolicy({ name, mode: CompatibilityMode.NONE }, admin());
     expect(set.policy?.updateActor).toBe("api-key:ops");
+  });
+});
+
+describe.each(PROTOCOLS)("consumer registrations over %s", (protocol) => {
+  const client = () => auth.clients.clients[protocol];
+  const reader = () => bearer(auth.keys.apiKeys.reader);
+
+  it("lets a reader register and deregister with its identity as the actor, and refuses no credentials", async () => {
+    const name = uniqueName("consumer-roles");
+    await client().createComponent({ component: sampleComponent({ name }) }, publisher());
+    const consumer = uniqueName("proc");
+    const refused = await expectConnectError(
+      client().registerConsumer({ consumer, name, constraint: "^1" }),
+      Code.Unauthenticated,
+    );
+    expect(refused.rawMessage).not.toBe("");
+    const registered = await client().registerConsumer({ consumer, name, constraint: "^1" }, reader());
+    expect(registered.consumer?.createActor).toMatch(/^api-key:/);
+    expect((await client().listConsumers({ name }, reader())).consumers.map((c) => c.consumer)).toEqual([consumer]);
+    await client().deregisterConsumer({ consumer, name }, reader());
   });
 });

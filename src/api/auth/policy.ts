@@ -1,7 +1,8 @@
 /**
- * Which role each method needs. CatalogService reads need `reader`, its
- * writes `publisher` (and the write's component must be in the caller's
- * scope); anything else — yanking, setting compatibility policies,
+ * Which role each method needs. CatalogService reads need `reader`, and so
+ * do consumer registrations (processors make them with the identity they
+ * read with; they change no component); its writes need `publisher` (and
+ * the write's component must be in the caller's scope); anything else — yanking, setting compatibility policies,
  * SyncService, future operational services, and CatalogService methods
  * added later — needs `admin`, so a new method is closed until someone
  * decides otherwise. Methods listed in auth.openMethods (health and
@@ -19,7 +20,11 @@ const CATALOG_READS = new Set([
   "CompareComponentVersions",
   "GetCompatibilityPolicy",
   "ValidateInputs",
+  "ListConsumers",
   "WatchEvents",
+  // A processor registers what it consumes with the identity it reads with: a registration changes no component.
+  "RegisterConsumer",
+  "DeregisterConsumer",
 ]);
 
 export const CATALOG_WRITES = new Set(["CreateComponent", "UpdateComponent", "DeleteComponent"]);

@@ -2342,6 +2342,357 @@ func (x *WatchEventsResponse) GetProgress() bool {
 	return false
 }
 
+type RegisterConsumerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The consumer's id: a DNS-1123 label, for example "billing-processor".
+	Consumer string `protobuf:"bytes,1,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// The component consumed; it must have at least one version.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The versions followed, as GetComponent's version: empty or "latest", an
+	// exact version, or a constraint such as "~> 1.2".
+	Constraint string `protobuf:"bytes,3,opt,name=constraint,proto3" json:"constraint,omitempty"`
+	// Labels for the registration's owner (the same rules as component labels).
+	Labels        map[string]string `protobuf:"bytes,4,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterConsumerRequest) Reset() {
+	*x = RegisterConsumerRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterConsumerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterConsumerRequest) ProtoMessage() {}
+
+func (x *RegisterConsumerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterConsumerRequest.ProtoReflect.Descriptor instead.
+func (*RegisterConsumerRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *RegisterConsumerRequest) GetConsumer() string {
+	if x != nil {
+		return x.Consumer
+	}
+	return ""
+}
+
+func (x *RegisterConsumerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RegisterConsumerRequest) GetConstraint() string {
+	if x != nil {
+		return x.Constraint
+	}
+	return ""
+}
+
+func (x *RegisterConsumerRequest) GetLabels() map[string]string {
+	if x != nil {
+		return x.Labels
+	}
+	return nil
+}
+
+type RegisterConsumerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registration after the call.
+	Consumer *Consumer `protobuf:"bytes,1,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// Catalog revision after this call.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterConsumerResponse) Reset() {
+	*x = RegisterConsumerResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterConsumerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterConsumerResponse) ProtoMessage() {}
+
+func (x *RegisterConsumerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterConsumerResponse.ProtoReflect.Descriptor instead.
+func (*RegisterConsumerResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RegisterConsumerResponse) GetConsumer() *Consumer {
+	if x != nil {
+		return x.Consumer
+	}
+	return nil
+}
+
+func (x *RegisterConsumerResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+type DeregisterConsumerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Consumer      string                 `protobuf:"bytes,1,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeregisterConsumerRequest) Reset() {
+	*x = DeregisterConsumerRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeregisterConsumerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeregisterConsumerRequest) ProtoMessage() {}
+
+func (x *DeregisterConsumerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeregisterConsumerRequest.ProtoReflect.Descriptor instead.
+func (*DeregisterConsumerRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *DeregisterConsumerRequest) GetConsumer() string {
+	if x != nil {
+		return x.Consumer
+	}
+	return ""
+}
+
+func (x *DeregisterConsumerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type DeregisterConsumerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registration as it was.
+	Consumer *Consumer `protobuf:"bytes,1,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// Catalog revision of the removal.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeregisterConsumerResponse) Reset() {
+	*x = DeregisterConsumerResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeregisterConsumerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeregisterConsumerResponse) ProtoMessage() {}
+
+func (x *DeregisterConsumerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeregisterConsumerResponse.ProtoReflect.Descriptor instead.
+func (*DeregisterConsumerResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *DeregisterConsumerResponse) GetConsumer() *Consumer {
+	if x != nil {
+		return x.Consumer
+	}
+	return nil
+}
+
+func (x *DeregisterConsumerResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+type ListConsumersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registrations of this component; set exactly one of name and consumer.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The registrations of this consumer.
+	Consumer string `protobuf:"bytes,2,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsumersRequest) Reset() {
+	*x = ListConsumersRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsumersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsumersRequest) ProtoMessage() {}
+
+func (x *ListConsumersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsumersRequest.ProtoReflect.Descriptor instead.
+func (*ListConsumersRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListConsumersRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ListConsumersRequest) GetConsumer() string {
+	if x != nil {
+		return x.Consumer
+	}
+	return ""
+}
+
+func (x *ListConsumersRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
+}
+
+type ListConsumersResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Consumers []*Consumer            `protobuf:"bytes,1,rep,name=consumers,proto3" json:"consumers,omitempty"`
+	// Catalog revision this answer reflects.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConsumersResponse) Reset() {
+	*x = ListConsumersResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConsumersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConsumersResponse) ProtoMessage() {}
+
+func (x *ListConsumersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConsumersResponse.ProtoReflect.Descriptor instead.
+func (*ListConsumersResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ListConsumersResponse) GetConsumers() []*Consumer {
+	if x != nil {
+		return x.Consumers
+	}
+	return nil
+}
+
+func (x *ListConsumersResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
 var File_nestor_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
@@ -2511,7 +2862,33 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x13WatchEventsResponse\x120\n" +
 	"\x06events\x18\x01 \x03(\v2\x18.nestor.catalog.v1.EventR\x06events\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1a\n" +
-	"\bprogress\x18\x03 \x01(\bR\bprogress*a\n" +
+	"\bprogress\x18\x03 \x01(\bR\bprogress\"\xf4\x01\n" +
+	"\x17RegisterConsumerRequest\x12\x1a\n" +
+	"\bconsumer\x18\x01 \x01(\tR\bconsumer\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"constraint\x18\x03 \x01(\tR\n" +
+	"constraint\x12N\n" +
+	"\x06labels\x18\x04 \x03(\v26.nestor.catalog.v1.RegisterConsumerRequest.LabelsEntryR\x06labels\x1a9\n" +
+	"\vLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"o\n" +
+	"\x18RegisterConsumerResponse\x127\n" +
+	"\bconsumer\x18\x01 \x01(\v2\x1b.nestor.catalog.v1.ConsumerR\bconsumer\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"K\n" +
+	"\x19DeregisterConsumerRequest\x12\x1a\n" +
+	"\bconsumer\x18\x01 \x01(\tR\bconsumer\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"q\n" +
+	"\x1aDeregisterConsumerResponse\x127\n" +
+	"\bconsumer\x18\x01 \x01(\v2\x1b.nestor.catalog.v1.ConsumerR\bconsumer\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"i\n" +
+	"\x14ListConsumersRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\bconsumer\x18\x02 \x01(\tR\bconsumer\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"n\n" +
+	"\x15ListConsumersResponse\x129\n" +
+	"\tconsumers\x18\x01 \x03(\v2\x1b.nestor.catalog.v1.ConsumerR\tconsumers\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision*a\n" +
 	"\vWarningKind\x12\x1c\n" +
 	"\x18WARNING_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17WARNING_KIND_DEPRECATED\x10\x01\x12\x17\n" +
@@ -2521,7 +2898,7 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n" +
 	"\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n" +
 	"\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n" +
-	"\x12VERSION_BUMP_MAJOR\x10\x042\xe6\f\n" +
+	"\x12VERSION_BUMP_MAJOR\x10\x042\xaf\x0f\n" +
 	"\x0eCatalogService\x12h\n" +
 	"\x0fCreateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12d\n" +
 	"\fGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n" +
@@ -2535,7 +2912,10 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x16UnyankComponentVersion\x120.nestor.catalog.v1.UnyankComponentVersionRequest\x1a1.nestor.catalog.v1.UnyankComponentVersionResponse\x12j\n" +
 	"\x0eValidateInputs\x12(.nestor.catalog.v1.ValidateInputsRequest\x1a).nestor.catalog.v1.ValidateInputsResponse\"\x03\x90\x02\x01\x12\x82\x01\n" +
 	"\x16GetCompatibilityPolicy\x120.nestor.catalog.v1.GetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.GetCompatibilityPolicyResponse\"\x03\x90\x02\x01\x12}\n" +
-	"\x16SetCompatibilityPolicy\x120.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12^\n" +
+	"\x16SetCompatibilityPolicy\x120.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12k\n" +
+	"\x10RegisterConsumer\x12*.nestor.catalog.v1.RegisterConsumerRequest\x1a+.nestor.catalog.v1.RegisterConsumerResponse\x12q\n" +
+	"\x12DeregisterConsumer\x12,.nestor.catalog.v1.DeregisterConsumerRequest\x1a-.nestor.catalog.v1.DeregisterConsumerResponse\x12g\n" +
+	"\rListConsumers\x12'.nestor.catalog.v1.ListConsumersRequest\x1a(.nestor.catalog.v1.ListConsumersResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\vWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01B\xdf\x01\n" +
 	"\x15com.nestor.catalog.v1B\x13CatalogServiceProtoP\x01ZKgithub.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1;catalogv1\xa2\x02\x03NCX\xaa\x02\x11Nestor.Catalog.V1\xca\x02\x11Nestor\\Catalog\\V1\xe2\x02\x1dNestor\\Catalog\\V1\\GPBMetadata\xea\x02\x13Nestor::Catalog::V1b\x06proto3"
 
@@ -2552,7 +2932,7 @@ func file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nestor_catalog_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(WarningKind)(0),                         // 0: nestor.catalog.v1.WarningKind
 	(VersionBump)(0),                         // 1: nestor.catalog.v1.VersionBump
@@ -2589,87 +2969,105 @@ var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*SpecChange)(nil),                       // 32: nestor.catalog.v1.SpecChange
 	(*WatchEventsRequest)(nil),               // 33: nestor.catalog.v1.WatchEventsRequest
 	(*WatchEventsResponse)(nil),              // 34: nestor.catalog.v1.WatchEventsResponse
-	nil,                                      // 35: nestor.catalog.v1.ComponentFilter.LabelsEntry
-	(*Component)(nil),                        // 36: nestor.catalog.v1.Component
-	(*ComponentReference)(nil),               // 37: nestor.catalog.v1.ComponentReference
-	(*timestamppb.Timestamp)(nil),            // 38: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),            // 39: google.protobuf.FieldMask
-	(CompatibilityMode)(0),                   // 40: nestor.catalog.v1.CompatibilityMode
-	(*CompatibilityPolicy)(nil),              // 41: nestor.catalog.v1.CompatibilityPolicy
-	(*structpb.Struct)(nil),                  // 42: google.protobuf.Struct
-	(*EventFilter)(nil),                      // 43: nestor.catalog.v1.EventFilter
-	(*Event)(nil),                            // 44: nestor.catalog.v1.Event
+	(*RegisterConsumerRequest)(nil),          // 35: nestor.catalog.v1.RegisterConsumerRequest
+	(*RegisterConsumerResponse)(nil),         // 36: nestor.catalog.v1.RegisterConsumerResponse
+	(*DeregisterConsumerRequest)(nil),        // 37: nestor.catalog.v1.DeregisterConsumerRequest
+	(*DeregisterConsumerResponse)(nil),       // 38: nestor.catalog.v1.DeregisterConsumerResponse
+	(*ListConsumersRequest)(nil),             // 39: nestor.catalog.v1.ListConsumersRequest
+	(*ListConsumersResponse)(nil),            // 40: nestor.catalog.v1.ListConsumersResponse
+	nil,                                      // 41: nestor.catalog.v1.ComponentFilter.LabelsEntry
+	nil,                                      // 42: nestor.catalog.v1.RegisterConsumerRequest.LabelsEntry
+	(*Component)(nil),                        // 43: nestor.catalog.v1.Component
+	(*ComponentReference)(nil),               // 44: nestor.catalog.v1.ComponentReference
+	(*timestamppb.Timestamp)(nil),            // 45: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),            // 46: google.protobuf.FieldMask
+	(CompatibilityMode)(0),                   // 47: nestor.catalog.v1.CompatibilityMode
+	(*CompatibilityPolicy)(nil),              // 48: nestor.catalog.v1.CompatibilityPolicy
+	(*structpb.Struct)(nil),                  // 49: google.protobuf.Struct
+	(*EventFilter)(nil),                      // 50: nestor.catalog.v1.EventFilter
+	(*Event)(nil),                            // 51: nestor.catalog.v1.Event
+	(*Consumer)(nil),                         // 52: nestor.catalog.v1.Consumer
 }
 var file_nestor_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	36, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	36, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	36, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	43, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	43, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	43, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
 	6,  // 3: nestor.catalog.v1.GetComponentResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	0,  // 4: nestor.catalog.v1.Warning.kind:type_name -> nestor.catalog.v1.WarningKind
-	37, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
-	38, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
-	36, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	39, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	36, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	36, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
-	35, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
+	44, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
+	45, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
+	43, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	46, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	43, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	43, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
+	41, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
 	11, // 12: nestor.catalog.v1.ListComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
-	36, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
+	43, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 14: nestor.catalog.v1.ListComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	11, // 15: nestor.catalog.v1.SearchComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
 	16, // 16: nestor.catalog.v1.SearchComponentsResponse.results:type_name -> nestor.catalog.v1.SearchResult
 	6,  // 17: nestor.catalog.v1.SearchComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	36, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
-	36, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
+	43, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
+	43, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 20: nestor.catalog.v1.ListComponentVersionsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	36, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
-	36, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	43, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	43, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
 	32, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
 	1,  // 24: nestor.catalog.v1.CompareComponentVersionsResponse.required_bump:type_name -> nestor.catalog.v1.VersionBump
-	40, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
-	41, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	42, // 27: nestor.catalog.v1.ValidateInputsRequest.values:type_name -> google.protobuf.Struct
+	47, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
+	48, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	49, // 27: nestor.catalog.v1.ValidateInputsRequest.values:type_name -> google.protobuf.Struct
 	27, // 28: nestor.catalog.v1.ValidateInputsResponse.violations:type_name -> nestor.catalog.v1.FieldViolation
 	6,  // 29: nestor.catalog.v1.ValidateInputsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	41, // 30: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	40, // 31: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
-	41, // 32: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	48, // 30: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	47, // 31: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
+	48, // 32: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
 	1,  // 33: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
-	43, // 34: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
-	44, // 35: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
-	2,  // 36: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
-	4,  // 37: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
-	7,  // 38: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
-	9,  // 39: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
-	12, // 40: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
-	14, // 41: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
-	17, // 42: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
-	23, // 43: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
-	19, // 44: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
-	21, // 45: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
-	25, // 46: nestor.catalog.v1.CatalogService.ValidateInputs:input_type -> nestor.catalog.v1.ValidateInputsRequest
-	28, // 47: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
-	30, // 48: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
-	33, // 49: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
-	3,  // 50: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
-	5,  // 51: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
-	8,  // 52: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
-	10, // 53: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
-	13, // 54: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
-	15, // 55: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
-	18, // 56: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
-	24, // 57: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
-	20, // 58: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
-	22, // 59: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
-	26, // 60: nestor.catalog.v1.CatalogService.ValidateInputs:output_type -> nestor.catalog.v1.ValidateInputsResponse
-	29, // 61: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
-	31, // 62: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
-	34, // 63: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
-	50, // [50:64] is the sub-list for method output_type
-	36, // [36:50] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	50, // 34: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
+	51, // 35: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
+	42, // 36: nestor.catalog.v1.RegisterConsumerRequest.labels:type_name -> nestor.catalog.v1.RegisterConsumerRequest.LabelsEntry
+	52, // 37: nestor.catalog.v1.RegisterConsumerResponse.consumer:type_name -> nestor.catalog.v1.Consumer
+	52, // 38: nestor.catalog.v1.DeregisterConsumerResponse.consumer:type_name -> nestor.catalog.v1.Consumer
+	52, // 39: nestor.catalog.v1.ListConsumersResponse.consumers:type_name -> nestor.catalog.v1.Consumer
+	2,  // 40: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
+	4,  // 41: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
+	7,  // 42: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
+	9,  // 43: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
+	12, // 44: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
+	14, // 45: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
+	17, // 46: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
+	23, // 47: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
+	19, // 48: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
+	21, // 49: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
+	25, // 50: nestor.catalog.v1.CatalogService.ValidateInputs:input_type -> nestor.catalog.v1.ValidateInputsRequest
+	28, // 51: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
+	30, // 52: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
+	35, // 53: nestor.catalog.v1.CatalogService.RegisterConsumer:input_type -> nestor.catalog.v1.RegisterConsumerRequest
+	37, // 54: nestor.catalog.v1.CatalogService.DeregisterConsumer:input_type -> nestor.catalog.v1.DeregisterConsumerRequest
+	39, // 55: nestor.catalog.v1.CatalogService.ListConsumers:input_type -> nestor.catalog.v1.ListConsumersRequest
+	33, // 56: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
+	3,  // 57: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
+	5,  // 58: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
+	8,  // 59: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
+	10, // 60: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
+	13, // 61: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
+	15, // 62: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
+	18, // 63: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
+	24, // 64: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
+	20, // 65: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
+	22, // 66: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
+	26, // 67: nestor.catalog.v1.CatalogService.ValidateInputs:output_type -> nestor.catalog.v1.ValidateInputsResponse
+	29, // 68: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
+	31, // 69: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
+	36, // 70: nestor.catalog.v1.CatalogService.RegisterConsumer:output_type -> nestor.catalog.v1.RegisterConsumerResponse
+	38, // 71: nestor.catalog.v1.CatalogService.DeregisterConsumer:output_type -> nestor.catalog.v1.DeregisterConsumerResponse
+	40, // 72: nestor.catalog.v1.CatalogService.ListConsumers:output_type -> nestor.catalog.v1.ListConsumersResponse
+	34, // 73: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
+	57, // [57:74] is the sub-list for method output_type
+	40, // [40:57] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_catalog_service_proto_init() }
@@ -2686,7 +3084,7 @@ func file_nestor_catalog_v1_catalog_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_catalog_service_proto_rawDesc), len(file_nestor_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   34,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

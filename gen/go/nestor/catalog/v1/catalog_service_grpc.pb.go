@@ -32,6 +32,9 @@ const (
 	CatalogService_ValidateInputs_FullMethodName           = "/nestor.catalog.v1.CatalogService/ValidateInputs"
 	CatalogService_GetCompatibilityPolicy_FullMethodName   = "/nestor.catalog.v1.CatalogService/GetCompatibilityPolicy"
 	CatalogService_SetCompatibilityPolicy_FullMethodName   = "/nestor.catalog.v1.CatalogService/SetCompatibilityPolicy"
+	CatalogService_RegisterConsumer_FullMethodName         = "/nestor.catalog.v1.CatalogService/RegisterConsumer"
+	CatalogService_DeregisterConsumer_FullMethodName       = "/nestor.catalog.v1.CatalogService/DeregisterConsumer"
+	CatalogService_ListConsumers_FullMethodName            = "/nestor.catalog.v1.CatalogService/ListConsumers"
 	CatalogService_WatchEvents_FullMethodName              = "/nestor.catalog.v1.CatalogService/WatchEvents"
 )
 
@@ -96,6 +99,16 @@ type CatalogServiceClient interface {
 	// later publish of the name is checked against it. Setting the mode a name
 	// already follows changes nothing.
 	SetCompatibilityPolicy(ctx context.Context, in *SetCompatibilityPolicyRequest, opts ...grpc.CallOption) (*SetCompatibilityPolicyResponse, error)
+	// Registers a consumer (a processor) of a component and the versions it
+	// follows, or replaces its registration (idempotent: the same one again
+	// writes nothing). Each change is an EVENT_TYPE_CONSUMER_REGISTERED event.
+	RegisterConsumer(ctx context.Context, in *RegisterConsumerRequest, opts ...grpc.CallOption) (*RegisterConsumerResponse, error)
+	// Removes a registration (an EVENT_TYPE_CONSUMER_DEREGISTERED event);
+	// NOT_FOUND when there is none.
+	DeregisterConsumer(ctx context.Context, in *DeregisterConsumerRequest, opts ...grpc.CallOption) (*DeregisterConsumerResponse, error)
+	// The registrations of one component (by consumer) or of one consumer (by
+	// component name).
+	ListConsumers(ctx context.Context, in *ListConsumersRequest, opts ...grpc.CallOption) (*ListConsumersResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -241,6 +254,36 @@ func (c *catalogServiceClient) SetCompatibilityPolicy(ctx context.Context, in *S
 	return out, nil
 }
 
+func (c *catalogServiceClient) RegisterConsumer(ctx context.Context, in *RegisterConsumerRequest, opts ...grpc.CallOption) (*RegisterConsumerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegisterConsumerResponse)
+	err := c.cc.Invoke(ctx, CatalogService_RegisterConsumer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) DeregisterConsumer(ctx context.Context, in *DeregisterConsumerRequest, opts ...grpc.CallOption) (*DeregisterConsumerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeregisterConsumerResponse)
+	err := c.cc.Invoke(ctx, CatalogService_DeregisterConsumer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListConsumers(ctx context.Context, in *ListConsumersRequest, opts ...grpc.CallOption) (*ListConsumersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConsumersResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListConsumers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CatalogService_ServiceDesc.Streams[0], CatalogService_WatchEvents_FullMethodName, cOpts...)
@@ -321,6 +364,16 @@ type CatalogServiceServer interface {
 	// later publish of the name is checked against it. Setting the mode a name
 	// already follows changes nothing.
 	SetCompatibilityPolicy(context.Context, *SetCompatibilityPolicyRequest) (*SetCompatibilityPolicyResponse, error)
+	// Registers a consumer (a processor) of a component and the versions it
+	// follows, or replaces its registration (idempotent: the same one again
+	// writes nothing). Each change is an EVENT_TYPE_CONSUMER_REGISTERED event.
+	RegisterConsumer(context.Context, *RegisterConsumerRequest) (*RegisterConsumerResponse, error)
+	// Removes a registration (an EVENT_TYPE_CONSUMER_DEREGISTERED event);
+	// NOT_FOUND when there is none.
+	DeregisterConsumer(context.Context, *DeregisterConsumerRequest) (*DeregisterConsumerResponse, error)
+	// The registrations of one component (by consumer) or of one consumer (by
+	// component name).
+	ListConsumers(context.Context, *ListConsumersRequest) (*ListConsumersResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -374,6 +427,15 @@ func (UnimplementedCatalogServiceServer) GetCompatibilityPolicy(context.Context,
 }
 func (UnimplementedCatalogServiceServer) SetCompatibilityPolicy(context.Context, *SetCompatibilityPolicyRequest) (*SetCompatibilityPolicyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetCompatibilityPolicy not implemented")
+}
+func (UnimplementedCatalogServiceServer) RegisterConsumer(context.Context, *RegisterConsumerRequest) (*RegisterConsumerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegisterConsumer not implemented")
+}
+func (UnimplementedCatalogServiceServer) DeregisterConsumer(context.Context, *DeregisterConsumerRequest) (*DeregisterConsumerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeregisterConsumer not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListConsumers(context.Context, *ListConsumersRequest) (*ListConsumersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConsumers not implemented")
 }
 func (UnimplementedCatalogServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[WatchEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
@@ -633,6 +695,60 @@ func _CatalogService_SetCompatibilityPolicy_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_RegisterConsumer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegisterConsumerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RegisterConsumer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RegisterConsumer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RegisterConsumer(ctx, req.(*RegisterConsumerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_DeregisterConsumer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeregisterConsumerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).DeregisterConsumer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_DeregisterConsumer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).DeregisterConsumer(ctx, req.(*DeregisterConsumerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListConsumers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConsumersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListConsumers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListConsumers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListConsumers(ctx, req.(*ListConsumersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -702,6 +818,18 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetCompatibilityPolicy",
 			Handler:    _CatalogService_SetCompatibilityPolicy_Handler,
+		},
+		{
+			MethodName: "RegisterConsumer",
+			Handler:    _CatalogService_RegisterConsumer_Handler,
+		},
+		{
+			MethodName: "DeregisterConsumer",
+			Handler:    _CatalogService_DeregisterConsumer_Handler,
+		},
+		{
+			MethodName: "ListConsumers",
+			Handler:    _CatalogService_ListConsumers_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

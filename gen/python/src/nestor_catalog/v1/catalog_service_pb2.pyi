@@ -401,3 +401,64 @@ class WatchEventsResponse(_message.Message):
     revision: int
     progress: bool
     def __init__(self, events: _Optional[_Iterable[_Union[_events_pb2.Event, _Mapping]]] = ..., revision: _Optional[int] = ..., progress: _Optional[bool] = ...) -> None: ...
+
+class RegisterConsumerRequest(_message.Message):
+    __slots__ = ("consumer", "name", "constraint", "labels")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONSTRAINT_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    consumer: str
+    name: str
+    constraint: str
+    labels: _containers.ScalarMap[str, str]
+    def __init__(self, consumer: _Optional[str] = ..., name: _Optional[str] = ..., constraint: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class RegisterConsumerResponse(_message.Message):
+    __slots__ = ("consumer", "revision")
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    consumer: _registry_pb2.Consumer
+    revision: int
+    def __init__(self, consumer: _Optional[_Union[_registry_pb2.Consumer, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class DeregisterConsumerRequest(_message.Message):
+    __slots__ = ("consumer", "name")
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    consumer: str
+    name: str
+    def __init__(self, consumer: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class DeregisterConsumerResponse(_message.Message):
+    __slots__ = ("consumer", "revision")
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    consumer: _registry_pb2.Consumer
+    revision: int
+    def __init__(self, consumer: _Optional[_Union[_registry_pb2.Consumer, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class ListConsumersRequest(_message.Message):
+    __slots__ = ("name", "consumer", "min_revision")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    consumer: str
+    min_revision: int
+    def __init__(self, name: _Optional[str] = ..., consumer: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
+
+class ListConsumersResponse(_message.Message):
+    __slots__ = ("consumers", "revision")
+    CONSUMERS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    consumers: _containers.RepeatedCompositeFieldContainer[_registry_pb2.Consumer]
+    revision: int
+    def __init__(self, consumers: _Optional[_Iterable[_Union[_registry_pb2.Consumer, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...

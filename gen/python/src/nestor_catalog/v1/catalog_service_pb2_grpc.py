@@ -112,6 +112,21 @@ class CatalogServiceStub:
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyRequest.SerializeToString,
                 response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyResponse.FromString,
                 _registered_method=True)
+        self.RegisterConsumer = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/RegisterConsumer',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.RegisterConsumerRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.RegisterConsumerResponse.FromString,
+                _registered_method=True)
+        self.DeregisterConsumer = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/DeregisterConsumer',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.DeregisterConsumerRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.DeregisterConsumerResponse.FromString,
+                _registered_method=True)
+        self.ListConsumers = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/ListConsumers',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersResponse.FromString,
+                _registered_method=True)
         self.WatchEvents = channel.unary_stream(
                 '/nestor.catalog.v1.CatalogService/WatchEvents',
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.WatchEventsRequest.SerializeToString,
@@ -243,6 +258,31 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterConsumer(self, request, context):
+        """Registers a consumer (a processor) of a component and the versions it
+        follows, or replaces its registration (idempotent: the same one again
+        writes nothing). Each change is an EVENT_TYPE_CONSUMER_REGISTERED event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeregisterConsumer(self, request, context):
+        """Removes a registration (an EVENT_TYPE_CONSUMER_DEREGISTERED event);
+        NOT_FOUND when there is none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConsumers(self, request, context):
+        """The registrations of one component (by consumer) or of one consumer (by
+        component name).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchEvents(self, request, context):
         """Streams catalog changes after start_revision: first the logged events
         (replay), then live ones, with periodic progress messages when idle.
@@ -320,6 +360,21 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.SetCompatibilityPolicy,
                     request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyRequest.FromString,
                     response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyResponse.SerializeToString,
+            ),
+            'RegisterConsumer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterConsumer,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.RegisterConsumerRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.RegisterConsumerResponse.SerializeToString,
+            ),
+            'DeregisterConsumer': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeregisterConsumer,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.DeregisterConsumerRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.DeregisterConsumerResponse.SerializeToString,
+            ),
+            'ListConsumers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsumers,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersResponse.SerializeToString,
             ),
             'WatchEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchEvents,
@@ -691,6 +746,87 @@ class CatalogService:
             '/nestor.catalog.v1.CatalogService/SetCompatibilityPolicy',
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyRequest.SerializeToString,
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.SetCompatibilityPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterConsumer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/RegisterConsumer',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.RegisterConsumerRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.RegisterConsumerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeregisterConsumer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/DeregisterConsumer',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.DeregisterConsumerRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.DeregisterConsumerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConsumers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/ListConsumers',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersResponse.FromString,
             options,
             channel_credentials,
             insecure,
