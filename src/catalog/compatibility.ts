@@ -321,7 +321,9 @@ export function checkPublishCompatibility(
   return {
     base: base.version,
     report,
-    violation: `publishing ${candidateVersion} would break consumers of ${base.version}: ${breaking.join("; ")} — ${bumpAdvice(candidateVersion)}`,
+    violation:
+      `publishing ${candidateVersion} would break consumers of ${base.version}: ` +
+      `${breaking.join("; ")} — ${bumpAdvice(candidateVersion)}`,
   };
 }
 
@@ -347,6 +349,7 @@ export function earlierOnLine<T extends { version: string }>(existing: readonly 
 /** What to bump to publish a breaking change at `candidateVersion`. */
 export function bumpAdvice(candidateVersion: string): string {
   return parseVersion(candidateVersion)?.major === 0
-    ? "bump the minor version (below 1.0.0 the minor is the compatibility line) or the major version to publish breaking changes"
+    ? "bump the minor version (below 1.0.0 the minor is the compatibility line) or the major version " +
+        "to publish breaking changes"
     : "bump the major version to publish breaking changes";
 }

@@ -45,7 +45,8 @@ export class Policies {
         {
           field: "mode",
           description:
-            "is required: one of NONE, BACKWARD, FORWARD, FULL, BACKWARD_TRANSITIVE, FORWARD_TRANSITIVE, FULL_TRANSITIVE",
+            "is required: one of NONE, BACKWARD, FORWARD, FULL, " +
+            "BACKWARD_TRANSITIVE, FORWARD_TRANSITIVE, FULL_TRANSITIVE",
           reason: REASONS.enum,
         },
       ]);
