@@ -24,13 +24,12 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
-import { columnsOf } from "./columns.js";
 import type { SqlDatabase, SqlSession, SqlStatements } from "./dialect.js";
-import { applyEventsOn } from "./operations/apply-events.js";
+import { applyEventsOn, upsertVersions } from "./operations/apply-events.js";
 import { getVersion } from "./operations/get-version.js";
 import { listPage } from "./operations/list-page.js";
 import { listVersions } from "./operations/list-versions.js";
-import { refreshLatest } from "./operations/refresh-latest.js";
+import { latestMark } from "./operations/refresh-latest.js";
 import { readReplicaState, writeReplicaState } from "./operations/replica-state.js";
 import { searchPage } from "./operations/search-page.js";
 
@@ -93,9 +92,14 @@ export class SqlReplicaStore implements ReplicaStore {
       await this.lockedState(tx, primary);
       await tx.run(this.sql.deleteAllVersions());
       for await (const names of snapshot.names()) {
-        for (const [name, versions] of names) {
-          for (const record of versions) await tx.run(this.sql.upsertVersion(columnsOf(record)));
-          await refreshLatest(tx, this.sql, name, versions);
+        const batch = [...names];
+        await upsertVersions(
+          tx,
+          this.sql,
+          batch.flatMap(([, versions]) => versions),
+        );
+        if (batch.length > 0) {
+          await tx.run(this.sql.markLatestOf(batch.map(([name, versions]) => latestMark(name, versions))));
         }
       }
       let applied = snapshot.revision;

@@ -5,7 +5,7 @@
  */
 import { pickLatest, versionKey } from "../../../semver/index.js";
 import type { ComponentRecord } from "../../records.js";
-import type { SqlSession, SqlStatements } from "../dialect.js";
+import type { LatestMark, SqlSession, SqlStatements } from "../dialect.js";
 
 export async function refreshLatest(
   tx: SqlSession,
@@ -13,10 +13,16 @@ export async function refreshLatest(
   name: string,
   versions: readonly ComponentRecord[],
 ): Promise<void> {
+  const mark = latestMark(name, versions);
+  await tx.run(sql.markLatest(name, mark.versionKey));
+}
+
+/** Where `name`'s latest marker belongs among `versions` (all of the name's versions). */
+export function latestMark(name: string, versions: readonly ComponentRecord[]): LatestMark {
   const latest = pickLatest(
     versions,
     (record) => record.version,
     (record) => record.deprecation.deprecated,
   );
-  await tx.run(sql.markLatest(name, latest === undefined ? null : versionKey(latest.version)));
+  return { name, versionKey: latest === undefined ? null : versionKey(latest.version) };
 }
