@@ -3,7 +3,7 @@
  * default and check live in the zod schema below, and everything else is
  * derived from it: the TypeScript types, DEFAULT_CONFIG, the NESTOR_*
  * environment variables (src/config/env.ts) and the loader's messages
- * (src/config/load.ts). README.md ("Configuration") documents every key.
+ * (src/config/load.ts). docs/configuration.md documents every key.
  */
 import { z } from "zod";
 
