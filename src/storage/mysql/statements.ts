@@ -11,7 +11,7 @@
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
 import type { CatalogEvent } from "../records.js";
-import { contentColumn } from "../sql/columns.js";
+import { type ValueEncoding, VERSION_COLUMN_COUNT, VERSION_INSERT_COLUMNS, versionValues } from "../sql/columns.js";
 import type { LatestMark, SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
 import { COMPONENT_COLUMNS, ROW_READERS, UPSERT_COLUMNS } from "../sql/rows.js";
@@ -78,8 +78,8 @@ export class MysqlStatements implements SqlStatements {
 
   insertVersion(columns: VersionColumns): Statement {
     return {
-      text: `INSERT INTO component_versions ${INSERT_COLUMNS} VALUES ${VERSION_TUPLE}`,
-      values: versionValues(columns),
+      text: `INSERT INTO component_versions ${VERSION_INSERT_COLUMNS} VALUES ${VERSION_TUPLE}`,
+      values: versionValues(columns, ENCODING),
     };
   }
 
@@ -117,8 +117,8 @@ export class MysqlStatements implements SqlStatements {
     const tuples = rows.map(() => VERSION_TUPLE).join(", ");
     const updated = UPSERT_COLUMNS.map((column) => `${column} = VALUES(${column})`).join(", ");
     return {
-      text: `INSERT INTO component_versions ${INSERT_COLUMNS} VALUES ${tuples} ON DUPLICATE KEY UPDATE ${updated}`,
-      values: rows.flatMap(versionValues),
+      text: `INSERT INTO component_versions ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ON DUPLICATE KEY UPDATE ${updated}`,
+      values: rows.flatMap((row) => versionValues(row, ENCODING)),
     };
   }
 
@@ -213,37 +213,6 @@ export class MysqlStatements implements SqlStatements {
   readonly score = ROW_READERS.score;
 }
 
-const INSERT_COLUMNS =
-  "(name, version_key, version, version_order, provider, category, deployment_engine, description, labels, " +
-  "content, source, deprecated, deprecation, content_digest, create_time, update_time, create_revision, " +
-  "update_revision, search_name, search_fields, search_description, create_actor, update_actor)";
-const VERSION_TUPLE = `(${Array.from({ length: 23 }, () => "?").join(", ")})`;
+const VERSION_TUPLE = `(${Array.from({ length: VERSION_COLUMN_COUNT }, () => "?").join(", ")})`;
 
-/** One row's values, in INSERT_COLUMNS order. */
-function versionValues({ record, versionKey, versionOrder, search }: VersionColumns): unknown[] {
-  return [
-    record.name,
-    versionKey,
-    record.version,
-    versionOrder,
-    record.provider,
-    record.category,
-    record.deployment.engine,
-    record.description,
-    JSON.stringify(record.labels),
-    JSON.stringify(contentColumn(record)),
-    record.source === undefined ? null : JSON.stringify(record.source),
-    record.deprecation.deprecated,
-    JSON.stringify(record.deprecation),
-    record.contentDigest,
-    new Date(record.createTime),
-    new Date(record.updateTime),
-    record.createRevision,
-    record.updateRevision,
-    search.name,
-    JSON.stringify(search.fields),
-    search.description,
-    record.createActor,
-    record.updateActor,
-  ];
-}
+const ENCODING: ValueEncoding = { time: (iso) => new Date(iso), textList: (values) => JSON.stringify(values) };

@@ -8,7 +8,7 @@
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
 import type { CatalogEvent } from "../records.js";
-import { contentColumn } from "../sql/columns.js";
+import { type ValueEncoding, VERSION_COLUMN_COUNT, VERSION_INSERT_COLUMNS, versionValues } from "../sql/columns.js";
 import type { LatestMark, SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
 import { COMPONENT_COLUMNS, ROW_READERS, UPSERT_COLUMNS } from "../sql/rows.js";
@@ -90,8 +90,8 @@ export class PostgresStatements implements SqlStatements {
 
   insertVersion(columns: VersionColumns): Statement {
     return {
-      text: `INSERT INTO ${this.versions} ${INSERT_COLUMNS} VALUES ${versionTuple(0)}`,
-      values: versionValues(columns),
+      text: `INSERT INTO ${this.versions} ${VERSION_INSERT_COLUMNS} VALUES ${versionTuple(0)}`,
+      values: versionValues(columns, ENCODING),
     };
   }
 
@@ -130,8 +130,8 @@ export class PostgresStatements implements SqlStatements {
     const tuples = rows.map((_, i) => versionTuple(i * VERSION_COLUMN_COUNT)).join(", ");
     const updated = UPSERT_COLUMNS.map((column) => `${column} = EXCLUDED.${column}`).join(", ");
     return {
-      text: `INSERT INTO ${this.versions} ${INSERT_COLUMNS} VALUES ${tuples} ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`,
-      values: rows.flatMap(versionValues),
+      text: `INSERT INTO ${this.versions} ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`,
+      values: rows.flatMap((row) => versionValues(row, ENCODING)),
     };
   }
 
@@ -228,12 +228,7 @@ export class PostgresStatements implements SqlStatements {
   readonly score = ROW_READERS.score;
 }
 
-const INSERT_COLUMNS =
-  "(name, version_key, version, version_order, provider, category, deployment_engine, description, labels, " +
-  "content, source, deprecated, deprecation, content_digest, create_time, update_time, create_revision, " +
-  "update_revision, search_name, search_fields, search_description, create_actor, update_actor)";
-const VERSION_COLUMN_COUNT = 23;
-/** Parameter casts by column position (1-based) in INSERT_COLUMNS. */
+/** Parameter casts by column position (1-based) in VERSION_INSERT_COLUMNS. */
 const VERSION_CASTS: Readonly<Record<number, string>> = {
   9: "::jsonb",
   10: "::jsonb",
@@ -251,31 +246,4 @@ function versionTuple(offset: number): string {
   return `(${slots.join(", ")})`;
 }
 
-/** One row's values, in INSERT_COLUMNS order. */
-function versionValues({ record, versionKey, versionOrder, search }: VersionColumns): unknown[] {
-  return [
-    record.name,
-    versionKey,
-    record.version,
-    versionOrder,
-    record.provider,
-    record.category,
-    record.deployment.engine,
-    record.description,
-    JSON.stringify(record.labels),
-    JSON.stringify(contentColumn(record)),
-    record.source === undefined ? null : JSON.stringify(record.source),
-    record.deprecation.deprecated,
-    JSON.stringify(record.deprecation),
-    record.contentDigest,
-    record.createTime,
-    record.updateTime,
-    record.createRevision,
-    record.updateRevision,
-    search.name,
-    search.fields,
-    search.description,
-    record.createActor,
-    record.updateActor,
-  ];
-}
+const ENCODING: ValueEncoding = { time: (iso) => iso, textList: (values) => values };
