@@ -194,7 +194,10 @@ const server = section({
   shutdownGraceMs: nonNegativeInt(10_000),
   /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
   healthCheckIntervalMs: positiveInt(5_000),
-  /** Time a new connection has to send its first bytes (the HTTP/2 preface, an HTTP/1.1 request line, a TLS handshake), in milliseconds. */
+  /**
+   * Time a new connection has to send its first bytes (the HTTP/2 preface, an HTTP/1.1 request line, a TLS
+   * handshake), in milliseconds.
+   */
   prefaceTimeoutMs: positiveInt(10_000),
   /** Time an HTTP/1.1 request has to send its headers, in milliseconds. */
   headersTimeoutMs: positiveInt(20_000),
