@@ -84,7 +84,7 @@ export function defineSqlReplicaSuite(dialect: string, places: SqlReplicaPlaces)
       expect(err.message).toContain(`fed by primary ${TEST_PRIMARY}, not dynamodb:other`);
     });
 
-    it("ends at the primary's state whatever the batches: a version written, deleted and written again in one", async () => {
+    it("ends at the primary's state for any batches: a version written, deleted and written again in one", async () => {
       const primary = new MemoryCatalogStore();
       await seed(primary);
       const meta = metaClock();
