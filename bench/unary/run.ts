@@ -165,13 +165,15 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const load = new LoadGenerator();
   try {
+    const grpcLoad = ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)";
     console.log(
       `bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
         `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
-        `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
+        `${rounds} alternating rounds, concurrency ${args.concurrency}, ` +
+        `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
-        `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
-        `Connect load: Connect-ES, JSON over HTTP/1.1 (node); catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
+        `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node); ` +
+        `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
     );
     console.log(loadAverage());
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
@@ -180,11 +182,13 @@ async function main(): Promise<void> {
       await writeEmbeddedLog(dataDir, components);
       const logMiB = (await stat(join(dataDir, "catalog.wal"))).size / 1024 / 1024;
       console.log(
-        `embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`,
+        `embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ` +
+          `${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`,
       );
       coldStart = await timeToServing(dataDir);
       console.log(
-        `embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`,
+        `embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, ` +
+          `first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`,
       );
     }
     for (const kind of serverKinds) {
