@@ -44,7 +44,9 @@ function runCapturing(script: string, args: string[]): string | undefined {
 }
 
 const load = (await import("node:child_process")).execSync("cat /proc/loadavg", { encoding: "utf8" }).trim();
-const machine = `${cpus().length} x ${cpus()[0]?.model ?? "?"}, Node ${process.version}, load average at start ${load.split(" ").slice(0, 3).join(" ")}`;
+const loadAtStart = load.split(" ").slice(0, 3).join(" ");
+const cpu = `${cpus().length} x ${cpus()[0]?.model ?? "?"}`;
+const machine = `${cpu}, Node ${process.version}, load average at start ${loadAtStart}`;
 
 const unaryFile = join(dir, "unary.json");
 const storageFile = join(dir, "storage.json");
@@ -144,11 +146,12 @@ for (const row of storage?.rows ?? []) {
     goal = "p99 < 20 ms";
     ok = row.p99Ms < 20 ? "yes" : "NO";
   }
+  const versusBaseline = row.p50Ratio ? ` (p50 ${ratio(row.p50Ratio)} ${row.baseline})` : "";
   rows.push([
     "storage",
     `${row.backend} ${row.op} (${fmt(row.catalog)} versions)`,
     `${fmt(row.opsPerSec)} ops/s`,
-    `${fmt(row.p50Ms, 3)} / ${fmt(row.p99Ms, 3)} ms${row.p50Ratio ? ` (p50 ${ratio(row.p50Ratio)} ${row.baseline})` : ""}`,
+    `${fmt(row.p50Ms, 3)} / ${fmt(row.p99Ms, 3)} ms${versusBaseline}`,
     "",
     goal,
     ok,

@@ -35,7 +35,7 @@ Usage:
 
 Configuration comes from the YAML file given by --config or NESTOR_CONFIG, then
 NESTOR_* environment variables (e.g. NESTOR_STORAGE_TYPE=memory, NESTOR_SERVER_PORT=9090),
-then the flags above. README.md ("Configuration") lists every key.
+then the flags above. docs/configuration.md lists every key.
 Defaults: 127.0.0.1:8080, embedded storage in ./data.
 Without authentication configured the server listens on loopback only; --insecure
 (server.insecure) allows another address and logs a warning at every start.

@@ -10,7 +10,7 @@
  * replica then serves it), clamped at 0 when the replica was first. Goals:
  * p99 < 100 ms for PostgreSQL, < pollIntervalMs + 100 ms for DynamoDB.
  *
- *   npx tsx bench/hybrid/lag.ts [--primary postgres|dynamodb] [--rate 200] [--seconds 60]
+ *   npx tsx bench/hybrid/lag.ts [--primary postgres|dynamodb] [--replica redis|postgres] [--rate 200] [--seconds 60]
  *     [--poll-interval-ms 1000] [--summary file.json]
  */
 import { randomBytes } from "node:crypto";
@@ -23,6 +23,7 @@ import { silentLogger } from "../../src/logging/index.js";
 import { openDynamoStore } from "../../src/storage/dynamodb/catalog.js";
 import { HybridCatalogStore } from "../../src/storage/hybrid/store.js";
 import { openPostgresStore } from "../../src/storage/postgres/catalog.js";
+import { openPostgresReplica } from "../../src/storage/postgres/replica.js";
 import { openRedisReplica } from "../../src/storage/redis/replica.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import { benchRecord, metaFor } from "../unary/catalog-data.js";
@@ -32,6 +33,7 @@ import { dropRedisPrefix } from "./redis-keys.js";
 const { values: args } = parseArgs({
   options: {
     primary: { type: "string", default: "postgres" },
+    replica: { type: "string", default: "redis" },
     rate: { type: "string", default: "200" },
     seconds: { type: "string", default: "60" },
     "poll-interval-ms": { type: "string", default: "1000" },
@@ -47,6 +49,9 @@ const { values: args } = parseArgs({
     summary: { type: "string" },
   },
 });
+if (args.replica !== "redis" && args.replica !== "postgres") {
+  throw new Error(`--replica must be redis or postgres, not ${args.replica}`);
+}
 const rate = Number(args.rate);
 const seconds = Number(args.seconds);
 const pollIntervalMs = Number(args["poll-interval-ms"]);
@@ -64,13 +69,15 @@ function postgresPrimary(): Primary {
   return {
     open: () => openPostgresStore(config, silentLogger),
     identity: `postgres:bench ${schema}`,
-    remove: async () => {
-      const client = new pg.Client({ connectionString: config.url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
-      await client.end();
-    },
+    remove: () => dropPostgresSchema(schema),
   };
+}
+
+async function dropPostgresSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: args["postgres-url"]! });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+  await client.end();
 }
 
 function dynamoPrimary(): Primary {
@@ -103,8 +110,18 @@ async function main(): Promise<void> {
   const writer = await primary.open();
   const visible: Array<{ applied: number; at: number }> = [];
   let store: HybridCatalogStore | undefined;
-  const replica = await openRedisReplica({ url: args["redis-url"]!, keyPrefix, timeoutMs: 5_000 }, silentLogger);
-  store = await HybridCatalogStore.open(await primary.open(), [{ name: "redis", replica }], {
+  const replicaSchema = `nestor_bench_replica_${randomBytes(4).toString("hex")}`;
+  const replicaPostgres = {
+    ...DEFAULT_CONFIG.storage.postgres,
+    url: args["postgres-url"]!,
+    schema: replicaSchema,
+    timeoutMs: 20_000,
+  };
+  const replica =
+    args.replica === "postgres"
+      ? await openPostgresReplica(replicaPostgres, silentLogger)
+      : await openRedisReplica({ url: args["redis-url"]!, keyPrefix, timeoutMs: 5_000 }, silentLogger);
+  store = await HybridCatalogStore.open(await primary.open(), [{ name: args.replica!, replica }], {
     primaryIdentity: primary.identity,
     readWaitMs: 60_000,
     readFallback: "fail",
@@ -118,7 +135,7 @@ async function main(): Promise<void> {
   const acks: Array<{ revision: number; at: number; writeMs: number }> = [];
   try {
     console.log(
-      `bench/hybrid lag: ${args.primary} primary -> Redis replica, ${rate} writes/s for ${seconds} s` +
+      `bench/hybrid lag: ${args.primary} primary -> ${args.replica} replica, ${rate} writes/s for ${seconds} s` +
         (args.primary === "dynamodb" ? ` (pollIntervalMs ${pollIntervalMs})` : " (NOTIFY wake-ups)"),
     );
     const started = performance.now();
@@ -145,6 +162,7 @@ async function main(): Promise<void> {
     await store.close();
     await writer.close();
     await dropRedisPrefix(args["redis-url"]!, keyPrefix);
+    await dropPostgresSchema(replicaSchema);
     await primary.remove();
   }
 }
@@ -162,6 +180,7 @@ function report(
   const writes = Float64Array.from(acks.map((ack) => ack.writeMs)).sort();
   const row = {
     primary: args.primary,
+    replica: args.replica,
     writes: acks.length,
     writesPerSecond: acks.length / elapsed,
     lagP50Ms: percentile(sortedLags, 50),

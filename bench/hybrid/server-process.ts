@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     store = hybrid;
   } else if (kind !== "memory") {
     throw new Error(
-      "usage: server-process.ts memory <components> <churnMs> | redis-replica <components> <churnMs> <redisUrl> <keyPrefix>",
+      "usage: server-process.ts memory <components> <churnMs> | " +
+        "redis-replica <components> <churnMs> <redisUrl> <keyPrefix>",
     );
   }
   const config = structuredClone(DEFAULT_CONFIG);

@@ -77,8 +77,9 @@ async function insertBatch(
       `ARRAY(SELECT jsonb_array_elements_text(search_fields)), search_description FROM unnest(` +
       `$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], ` +
       `$10::jsonb[], $11::jsonb[], $12::text[], $13::boolean[], $14::timestamptz[], $15::bigint[], $16::text[], ` +
-      `$17::jsonb[], $18::text[]) AS u(name, version_key, version, version_order, provider, category, deployment_engine, ` +
-      `description, labels, content, deprecation, content_digest, is_latest, t, revision, search_name, search_fields, search_description)`,
+      `$17::jsonb[], $18::text[]) AS u(name, version_key, version, version_order, provider, category, ` +
+      `deployment_engine, description, labels, content, deprecation, content_digest, is_latest, t, revision, ` +
+      `search_name, search_fields, search_description)`,
     [
       col((r) => r.name),
       col((r) => versionKey(r.version)),
@@ -102,7 +103,8 @@ async function insertBatch(
   );
   await client.query(
     `INSERT INTO ${schema}.catalog_events (revision, type, time, component, actor) ` +
-      `SELECT revision, 'created', t, component, 'bench' FROM unnest($1::bigint[], $2::timestamptz[], $3::jsonb[]) AS u(revision, t, component)`,
+      `SELECT revision, 'created', t, component, 'bench' ` +
+      `FROM unnest($1::bigint[], $2::timestamptz[], $3::jsonb[]) AS u(revision, t, component)`,
     [col((r) => r.createRevision), col((r) => r.createTime), col((r) => JSON.stringify(r))],
   );
 }

@@ -150,7 +150,8 @@ async function benchBackend(
   const push = (op: string, s: Awaited<ReturnType<typeof measure>>) => {
     rows.push({ backend, op, catalog, ops: s.ops, opsPerSec: s.opsPerSec, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
     console.log(
-      `${backend.padEnd(13)} ${op.padEnd(16)} ${fmt(s.opsPerSec).padStart(7)} ops/s  p50 ${s.p50Ms.toFixed(3)} ms  p99 ${s.p99Ms.toFixed(3)} ms  (${s.ops} ops)`,
+      `${backend.padEnd(13)} ${op.padEnd(16)} ${fmt(s.opsPerSec).padStart(7)} ops/s  ` +
+        `p50 ${s.p50Ms.toFixed(3)} ms  p99 ${s.p99Ms.toFixed(3)} ms  (${s.ops} ops)`,
     );
   };
   // A cache only hits on keys read before: the cached backend reads a hot set of 100 names.
@@ -238,7 +239,8 @@ async function main(): Promise<void> {
   const rows: StorageRow[] = [];
   const run = randomBytes(3).toString("hex");
   console.log(
-    `bench/storage: ${components.toLocaleString()} components x ${VERSIONS.length} versions (dynamodb: ${args["dynamo-components"]} x ${VERSIONS.length}); sequential calls, ${durationMs} ms per operation`,
+    `bench/storage: ${components.toLocaleString()} components x ${VERSIONS.length} versions ` +
+      `(dynamodb: ${args["dynamo-components"]} x ${VERSIONS.length}); sequential calls, ${durationMs} ms per operation`,
   );
 
   for (const backend of backends) {
@@ -338,7 +340,8 @@ async function main(): Promise<void> {
       }
       cleanups.unshift(() => store.close());
       console.log(
-        `${backend}: seeded ${(catalogComponents * VERSIONS.length).toLocaleString()} versions in ${Math.round(performance.now() - t)} ms`,
+        `${backend}: seeded ${(catalogComponents * VERSIONS.length).toLocaleString()} versions ` +
+          `in ${Math.round(performance.now() - t)} ms`,
       );
       await benchBackend(
         backend,

@@ -141,10 +141,12 @@ async function main(): Promise<void> {
     syncs.push(initial.ms);
     baselineCpu.push(cpuBetween - cpuBefore);
     syncCpu.push(cpuMs() - cpuBetween);
+    const [roundBaselineCpu, roundSyncCpu] = [baselineCpu.at(-1)!, syncCpu.at(-1)!];
     process.stdout.write(
-      `round ${round}: clone ${cloneTime.ms.toFixed(0)} ms + read ${readTime.ms.toFixed(0)} ms; initial sync ${initial.ms.toFixed(0)} ms ` +
-        `(${(initial.ms / (cloneTime.ms + readTime.ms)).toFixed(2)}x); CPU ${baselineCpu.at(-1)!.toFixed(0)} ms vs ${syncCpu.at(-1)!.toFixed(0)} ms ` +
-        `(${(syncCpu.at(-1)! / baselineCpu.at(-1)!).toFixed(2)}x); load ${loadavg()[0]!.toFixed(2)}\n`,
+      `round ${round}: clone ${cloneTime.ms.toFixed(0)} ms + read ${readTime.ms.toFixed(0)} ms; ` +
+        `initial sync ${initial.ms.toFixed(0)} ms (${(initial.ms / (cloneTime.ms + readTime.ms)).toFixed(2)}x); ` +
+        `CPU ${roundBaselineCpu.toFixed(0)} ms vs ${roundSyncCpu.toFixed(0)} ms ` +
+        `(${(roundSyncCpu / roundBaselineCpu).toFixed(2)}x); load ${loadavg()[0]!.toFixed(2)}\n`,
     );
     last = { clone, sync };
   }
@@ -182,16 +184,19 @@ async function main(): Promise<void> {
   process.stdout.write(`| ${"-".repeat(40)} | ${"-".repeat(10)} | ${"-".repeat(6)} | ${"-".repeat(8)} |\n`);
   for (const [label, ms, count] of rows) {
     process.stdout.write(
-      `| ${pad(label, 40)} | ${pad(ms.toFixed(0), 10)} | ${pad(String(count), 6)} | ${pad(((count / ms) * 1000).toFixed(0), 8)} |\n`,
+      `| ${pad(label, 40)} | ${pad(ms.toFixed(0), 10)} | ${pad(String(count), 6)} | ` +
+        `${pad(((count / ms) * 1000).toFixed(0), 8)} |\n`,
     );
   }
   const ratio = initialMs / baseline;
+  const met = (yes: boolean) => (yes ? "met" : "NOT met");
   process.stdout.write(
-    `\ninitial sync / (clone + read), medians: ${ratio.toFixed(2)}x (target <= 3x: ${ratio <= 3 ? "met" : "NOT met"}); ` +
+    `\ninitial sync / (clone + read), medians: ${ratio.toFixed(2)}x (target <= 3x: ${met(ratio <= 3)}); ` +
       `per round: ${syncs.map((ms, i) => `${(ms / baselines[i]!).toFixed(2)}x`).join(", ")}\n` +
-      `CPU time (process + git children), medians: baseline ${median(baselineCpu).toFixed(0)} ms, initial sync ${median(syncCpu).toFixed(0)} ms, ` +
+      `CPU time (process + git children), medians: baseline ${median(baselineCpu).toFixed(0)} ms, ` +
+      `initial sync ${median(syncCpu).toFixed(0)} ms, ` +
       `${(median(syncCpu) / median(baselineCpu)).toFixed(2)}x\n` +
-      `incremental sync: ${incremental.ms.toFixed(0)} ms (target < 1000 ms: ${incremental.ms < 1000 ? "met" : "NOT met"})\n`,
+      `incremental sync: ${incremental.ms.toFixed(0)} ms (target < 1000 ms: ${met(incremental.ms < 1000)})\n`,
   );
   removeRoot();
 }

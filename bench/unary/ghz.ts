@@ -74,6 +74,7 @@ function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number, cou
     String(job.concurrency),
     "--connections",
     "1",
+    ...(job.rps !== undefined ? ["--rps", String(Math.max(1, Math.round(job.rps)))] : []),
     ...(count !== undefined ? ["-n", String(count)] : ["-z", `${durationMs}ms`]),
     "-O",
     "json",

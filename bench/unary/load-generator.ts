@@ -29,6 +29,12 @@ export interface LoadJob {
   durationMs: number;
   components: number;
   /**
+   * Offered load in calls per second, all workers together (open-loop: each call has a scheduled start, and its
+   * latency counts from that time, so a server that falls behind is charged for the queue). Unset: as fast as
+   * the server answers.
+   */
+  rps?: number;
+  /**
    * Instead of a timed run: exactly this many calls, unmeasured (the priming pass; with `components` calls the
    * stride visits every component once).
    */
@@ -86,21 +92,33 @@ function callFor(client: CatalogClient, scenario: Scenario, components: number):
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function drive(
   call: () => Promise<unknown>,
   concurrency: number,
   durationMs: number,
   record: boolean,
   count = Infinity,
+  rps?: number,
 ) {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   let started = 0;
-  const deadline = performance.now() + durationMs;
+  const begin = performance.now();
+  const deadline = begin + durationMs;
   const worker = async () => {
-    while (performance.now() < deadline && started++ < count) {
-      const start = performance.now();
+    while (performance.now() < deadline && started < count) {
+      const slot = started++;
+      let start = performance.now();
+      if (rps !== undefined) {
+        // The call's scheduled start: latency counts from it even when the worker gets there late.
+        const due = begin + (slot * 1000) / rps;
+        if (due >= deadline) break;
+        if (due > start) await sleep(due - start);
+        start = due;
+      }
       try {
         await call();
         if (record) latencies.push(performance.now() - start);
@@ -128,10 +146,10 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
       ...(firstError ? { firstError } : {}),
     };
   }
-  await drive(call, job.concurrency, job.warmupMs, false);
+  await drive(call, job.concurrency, job.warmupMs, false, Infinity, job.rps);
   const cpuBefore = processCpuMicros(job.serverPid);
   const started = performance.now();
-  const { latencies, errors, firstError } = await drive(call, job.concurrency, job.durationMs, true);
+  const { latencies, errors, firstError } = await drive(call, job.concurrency, job.durationMs, true, Infinity, job.rps);
   const elapsed = performance.now() - started;
   const cpuAfter = processCpuMicros(job.serverPid);
   const summary = summarize(latencies, elapsed);

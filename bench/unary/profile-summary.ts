@@ -47,7 +47,10 @@ const parent = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
 const IDLE = new Set(["(idle)", "(program)"]);
-/** The Connect-Node adapter's functions (not its module's top level, which runs at import): the first sample in one marks the start of serving. */
+/**
+ * The Connect-Node adapter's functions (not its module's top level, which runs at import): the first sample in one
+ * marks the start of serving.
+ */
 const SERVING = "@connectrpc/connect-node/";
 
 const label = (n: ProfileNode) => {

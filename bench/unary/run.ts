@@ -24,6 +24,9 @@
  *     [--profile-dir dir]     (node --cpu-prof of every server process)
  *     [--compiled]            the catalog servers run dist/ (built first when stale), as in production
  *     [--cold]                no priming pass (see below)
+ *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
+ *                             server's median requests/s (offered load, open loop), for each server's p99 at
+ *                             that load (0: skip)
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -41,7 +44,7 @@ import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./cata
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
 import { NodeLoadGenerator, spawnPinned } from "./pinned.js";
-import { fmt, median, ratio, table } from "./stats.js";
+import { fmt, loadAverage, median, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const { values: args } = parseArgs({
@@ -63,6 +66,7 @@ const { values: args } = parseArgs({
     compiled: { type: "boolean", default: false },
     /** Skip the priming pass: round 1 then includes each record's first read. */
     cold: { type: "boolean", default: false },
+    "fixed-load": { type: "string", default: "0.7" },
   },
 });
 const components = Number(args.components);
@@ -148,6 +152,10 @@ export interface UnaryRow {
   p50Ratio: number;
   p99Ratio: number;
   cpuRatio: number;
+  /** p99 at the fixed offered load (--fixed-load times the bare server's requests/s), and its ratio to bare's. */
+  fixedLoadRps: number;
+  fixedP99Ms: number;
+  fixedP99Ratio: number;
   errors: number;
 }
 
@@ -157,25 +165,30 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const load = new LoadGenerator();
   try {
+    const grpcLoad = ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)";
     console.log(
       `bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
         `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
-        `${rounds} alternating rounds, concurrency ${args.concurrency}, ${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
+        `${rounds} alternating rounds, concurrency ${args.concurrency}, ` +
+        `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
-        `gRPC load: ${ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)"}; ` +
-        `Connect load: Connect-ES, JSON over HTTP/1.1 (node); catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
+        `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node); ` +
+        `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
     );
+    console.log(loadAverage());
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
     if (serverKinds.includes("embedded")) {
       const t = performance.now();
       await writeEmbeddedLog(dataDir, components);
       const logMiB = (await stat(join(dataDir, "catalog.wal"))).size / 1024 / 1024;
       console.log(
-        `embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`,
+        `embedded log written: ${(components * VERSIONS.length).toLocaleString()} versions, ` +
+          `${logMiB.toFixed(1)} MiB, ${Math.round(performance.now() - t)} ms`,
       );
       coldStart = await timeToServing(dataDir);
       console.log(
-        `embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`,
+        `embedded cold start: listening after ${coldStart.spawnToListeningMs} ms, ` +
+          `first answer after ${coldStart.spawnToFirstAnswerMs} ms (from spawn)`,
       );
     }
     for (const kind of serverKinds) {
@@ -216,8 +229,11 @@ async function main(): Promise<void> {
           }
         }
         const bare = perServer.get("bare");
+        const fixed = await fixedLoadRounds(servers, job, bare, load);
         for (const server of servers) {
           const results = perServer.get(server.kind)!;
+          const atFixed = fixed.results.get(server.kind) ?? [];
+          const bareFixed = fixed.results.get("bare") ?? [];
           const roundRatio = (pick: (r: LoadResult) => number) =>
             bare ? median(results.map((r, i) => pick(r) / pick(bare[i]!))) : Number.NaN;
           rows.push({
@@ -232,21 +248,27 @@ async function main(): Promise<void> {
             p50Ratio: roundRatio((r) => r.p50Ms),
             p99Ratio: roundRatio((r) => r.p99Ms),
             cpuRatio: roundRatio((r) => r.cpuUsPerRequest),
-            errors: results.reduce((n, r) => n + r.errors, 0),
+            fixedLoadRps: fixed.rps,
+            fixedP99Ms: median(atFixed.map((r) => r.p99Ms)),
+            fixedP99Ratio: median(atFixed.map((r, i) => r.p99Ms / (bareFixed[i]?.p99Ms ?? Number.NaN))),
+            errors: [...results, ...atFixed].reduce((n, r) => n + r.errors, 0),
           });
         }
         const last = rows.slice(-servers.length);
         console.log(
-          last
-            .map(
-              (r) =>
-                `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)})`,
-            )
-            .join("\n"),
+          `${scenario} ${protocol}: ${loadAverage()}\n` +
+            last
+              .map(
+                (r) =>
+                  `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), ` +
+                  `cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)}), ` +
+                  `p99 at ${fmt(r.fixedLoadRps)} req/s offered ${fmt(r.fixedP99Ms, 2)} ms (${ratio(r.fixedP99Ratio)})`,
+              )
+              .join("\n"),
         );
       }
     }
-    console.log();
+    console.log(`\n${loadAverage()}`);
     console.log(
       table(
         [
@@ -261,6 +283,9 @@ async function main(): Promise<void> {
           "x bare",
           "CPU us/req",
           "x bare",
+          "offered req/s",
+          "p99 ms at offered",
+          "x bare",
         ],
         rows.map((r) => [
           r.scenario,
@@ -274,6 +299,9 @@ async function main(): Promise<void> {
           ratio(r.p99Ratio),
           fmt(r.cpuUsPerRequest, 1),
           ratio(r.cpuRatio),
+          fmt(r.fixedLoadRps),
+          fmt(r.fixedP99Ms, 2),
+          ratio(r.fixedP99Ratio),
         ]),
       ),
     );
@@ -283,6 +311,30 @@ async function main(): Promise<void> {
     for (const server of servers) await stopServer(server);
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The rounds again at a fixed offered load: --fixed-load times the bare server's median requests/s of the
+ * full-speed rounds, alternating servers as those do. Nothing without a bare server or with --fixed-load 0.
+ */
+async function fixedLoadRounds(
+  servers: readonly ServerProcess[],
+  job: (server: ServerProcess) => LoadJob,
+  bare: readonly LoadResult[] | undefined,
+  load: LoadGenerator,
+): Promise<{ rps: number; results: Map<string, LoadResult[]> }> {
+  const fraction = Number(args["fixed-load"]);
+  const results = new Map<string, LoadResult[]>();
+  if (bare === undefined || !(fraction > 0)) return { rps: Number.NaN, results };
+  const rps = fraction * median(bare.map((r) => r.rps));
+  for (let round = 0; round < rounds; round++) {
+    for (const server of servers) {
+      const result = await load.run({ ...job(server), rps });
+      if (result.errors > 0) console.warn(`${server.kind} at ${fmt(rps)} req/s: ${result.errors} errors`);
+      results.set(server.kind, [...(results.get(server.kind) ?? []), result]);
+    }
+  }
+  return { rps, results };
 }
 
 await main();

@@ -1,5 +1,7 @@
 /** Small numeric helpers and a plain-text table for the benchmark reports. */
+
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -56,4 +58,11 @@ export function processCpuMicros(pid: number, ticksPerSecond = 100): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1_000_000) / ticksPerSecond;
+}
+
+/** The 1, 5 and 15 minute load averages, with a warning when the machine is not quiet enough to trust ratios. */
+export function loadAverage(): string {
+  const [one, five, fifteen] = loadavg().map((n) => n.toFixed(2));
+  const warning = Number(one) > 1.5 ? " (WARNING: above 1.5, other work is running: ratios are compressed)" : "";
+  return `load average ${one} ${five} ${fifteen}${warning}`;
 }

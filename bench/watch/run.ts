@@ -666,19 +666,48 @@ const fanOut =
     ? "GET /v1/events (Server-Sent Events) fan-out, one HTTP/1.1 connection per stream"
     : `WatchEvents fan-out, ${perConnection} streams per HTTP/2 connection`;
 console.log(`\n${fanOut}, one server process (${SERVER_LABELS[values.server]}), loopback; ${pinning}`);
+const nodeClient = protocol === "sse" ? "node:http + eventsource-parser" : "Connect-ES";
 const loadLabel =
   values.client === "go"
     ? "Go load generator (bench/watch/load-go, grpc-go)"
-    : `Node load generator (bench/watch/load.ts, ${protocol === "sse" ? "node:http + eventsource-parser" : "Connect-ES"})`;
+    : `Node load generator (bench/watch/load.ts, ${nodeClient})`;
 console.log(`${loadLabel}; one-event latency over ${trials} trials; burst of ${burst} events\n`);
-console.log(
-  "| streams | opened | connections | load workers | RSS/idle stream | ack→last stream p50 | p99 | ack→each stream p50 | p99 | write→ack p50 | write→last stream p50 | p99 | burst delivered events/s | worker RSS MiB |",
-);
+const TABLE_COLUMNS = [
+  "streams",
+  "opened",
+  "connections",
+  "load workers",
+  "RSS/idle stream",
+  "ack→last stream p50",
+  "p99",
+  "ack→each stream p50",
+  "p99",
+  "write→ack p50",
+  "write→last stream p50",
+  "p99",
+  "burst delivered events/s",
+  "worker RSS MiB",
+];
+console.log(`| ${TABLE_COLUMNS.join(" | ")} |`);
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
-  console.log(
-    `| ${r.streams} | ${r.opened} | ${r.connections} | ${r.workers} | ${r.rssPerStreamKiB.toFixed(1)} KiB | ${ms(r.lastP50)} ms | ${ms(r.lastP99)} ms | ${ms(r.streamP50)} ms | ${ms(r.streamP99)} ms | ${ms(r.writeAckP50)} ms | ${ms(r.writeLastP50)} ms | ${ms(r.writeLastP99)} ms | ${Number.isNaN(r.eventsPerSecond) ? "–" : Math.round(r.eventsPerSecond)} | ${r.workerMiB.join(", ")} |`,
-  );
+  const cells = [
+    r.streams,
+    r.opened,
+    r.connections,
+    r.workers,
+    `${r.rssPerStreamKiB.toFixed(1)} KiB`,
+    `${ms(r.lastP50)} ms`,
+    `${ms(r.lastP99)} ms`,
+    `${ms(r.streamP50)} ms`,
+    `${ms(r.streamP99)} ms`,
+    `${ms(r.writeAckP50)} ms`,
+    `${ms(r.writeLastP50)} ms`,
+    `${ms(r.writeLastP99)} ms`,
+    Number.isNaN(r.eventsPerSecond) ? "–" : Math.round(r.eventsPerSecond),
+    r.workerMiB.join(", "),
+  ];
+  console.log(`| ${cells.join(" | ")} |`);
 }
 // The per-stream figure above also spreads fixed costs over the streams (heap V8 commits under the opening burst
 // and keeps, the first sessions); what each further idle stream costs is the slope between two stream counts.
@@ -692,9 +721,12 @@ for (const r of rows) {
   if (!f) continue;
   const s = f.samplesKiB;
   console.log(
-    `\nServer RSS at ${r.streams} streams over ${f.seconds} s (${f.published} events at ${rate}/s, sampled every ${sampleSeconds} s): ` +
-      `first ${mib(s[0]!)} MiB, last ${mib(s.at(-1)!)} MiB, min ${mib(Math.min(...s))} MiB, max ${mib(Math.max(...s))} MiB, ` +
-      `slope ${(f.slopeKiBPerMin / 1024).toFixed(2)} MiB/min; ack→last stream p50 ${ms(f.lastP50)} ms, p99 ${ms(f.lastP99)} ms; ` +
+    `\nServer RSS at ${r.streams} streams over ${f.seconds} s ` +
+      `(${f.published} events at ${rate}/s, sampled every ${sampleSeconds} s): ` +
+      `first ${mib(s[0]!)} MiB, last ${mib(s.at(-1)!)} MiB, ` +
+      `min ${mib(Math.min(...s))} MiB, max ${mib(Math.max(...s))} MiB, ` +
+      `slope ${(f.slopeKiBPerMin / 1024).toFixed(2)} MiB/min; ` +
+      `ack→last stream p50 ${ms(f.lastP50)} ms, p99 ${ms(f.lastP99)} ms; ` +
       `worker RSS ${f.workerMiB.join(", ")} MiB`,
   );
   // RSS saw-tooths between major GCs, so the slope over raw samples depends on where the run
@@ -704,11 +736,13 @@ for (const r of rows) {
   for (let i = 0; i + perMinute <= s.length; i += perMinute) floors.push(Math.min(...s.slice(i, i + perMinute)));
   console.log(`samples (MiB): ${s.map(mib).join(" ")}`);
   console.log(
-    `floor per minute (MiB): ${floors.map(mib).join(" ")}; floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`,
+    `floor per minute (MiB): ${floors.map(mib).join(" ")}; ` +
+      `floor slope ${(slopePerMinute(floors, 60) / 1024).toFixed(2)} MiB/min`,
   );
   const gcs = f.fullGcs;
+  const heaps = gcs.map((gc) => `${gc.minute.toFixed(1)}m ${gc.heapMiB.toFixed(0)}/${gc.committedMiB.toFixed(0)}`);
   console.log(
-    `heap after each full GC, used/committed (MiB, ${gcs.length} collections): ${gcs.map((gc) => `${gc.minute.toFixed(1)}m ${gc.heapMiB.toFixed(0)}/${gc.committedMiB.toFixed(0)}`).join(", ")}; ` +
+    `heap after each full GC, used/committed (MiB, ${gcs.length} collections): ${heaps.join(", ")}; ` +
       `slope ${slope(
         gcs.map((gc) => gc.minute),
         gcs.map((gc) => gc.heapMiB),
@@ -746,8 +780,10 @@ function printProbes(probes: Array<HeapProbe & { minute: number }>): void {
       const [size, used] = p.spaces[name] ?? [0, 0];
       return `${toMiB(size)}/${toMiB(used)}`;
     });
+    const outside = toMiB(p.rss - committed);
     console.log(
-      `| ${minute} | ${toMiB(p.rss)} | ${cells.join(" | ")} | ${toMiB(committed)} | ${toMiB(p.rss - committed)} | ${toMiB(p.external)} | ${toMiB(p.arrayBuffers)} |`,
+      `| ${minute} | ${toMiB(p.rss)} | ${cells.join(" | ")} | ${toMiB(committed)} | ${outside} | ` +
+        `${toMiB(p.external)} | ${toMiB(p.arrayBuffers)} |`,
     );
   }
 }

@@ -155,7 +155,8 @@ export interface StoreHealthMonitorOptions {
  *     after any store call fails UNAVAILABLE: it sets the catalog service
  *     (readiness: can the catalog answer?); when it fails, writes are down
  *     too, and so they are when it says reads work but writes cannot (a
- *     hybrid store whose primary is down), until a check says they can. The server itself ("") stays SERVING until shutdown: it says the
+ *     hybrid store whose primary is down), until a check says they can.
+ *     The server itself ("") stays SERVING until shutdown: it says the
  *     process is alive, so a liveness probe never restarts a replica for a
  *     store outage that a restart cannot cure;
  *   - how writes end (this is a StoreObserver, see storage/observed.ts): a

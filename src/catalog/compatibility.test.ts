@@ -343,7 +343,8 @@ describe("checkPublishCompatibility", () => {
     expect(result.report?.breaking).toBe(true);
     expect(result.violation).toBe(
       "publishing 1.3.0 would break consumers of 1.2.0: inputs.size: input size (integer) was removed; " +
-        "outputs.port.type: output port type changed from integer to string — bump the major version to publish breaking changes",
+        "outputs.port.type: output port type changed from integer to string — " +
+        "bump the major version to publish breaking changes",
     );
   });
 

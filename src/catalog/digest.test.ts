@@ -63,7 +63,8 @@ describe("contentDigest", () => {
     };
     const canonical =
       `{"category":"db","deployment":{"config":{},"engine":"terraform","engineVersion":""},` +
-      `"inputs":[{"default":20,"description":"","name":"size","required":false,"sensitive":false,"type":"integer","validation":{"minimum":1}}],` +
+      `"inputs":[{"default":20,"description":"","name":"size","required":false,"sensitive":false,` +
+      `"type":"integer","validation":{"minimum":1}}],` +
       `"outputs":[{"description":"","name":"endpoint","sensitive":false,"type":"string"}],"provider":"aws"}`;
     expect(contentDigest(content)).toBe(`sha256:${createHash("sha256").update(canonical).digest("hex")}`);
   });

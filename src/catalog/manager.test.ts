@@ -104,7 +104,7 @@ describe("publish", () => {
     );
   });
 
-  it("refuses a breaking change within a major, listing each breaking change, and accepts it with a major bump", async () => {
+  it("refuses a breaking change within a major, listing each change, and accepts it with a major bump", async () => {
     await manager.publish(draft("1.2.0"), writer);
     const breaking = (d: ComponentDraft) => {
       d.inputs = d.inputs.filter((i) => i.name !== "size");

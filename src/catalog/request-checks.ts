@@ -60,9 +60,13 @@ export function parseEtag(etag: string, field: string): number | undefined {
 export function etagMismatch(name: string, current: ComponentRecord): CatalogError {
   return new CatalogError(
     "ABORTED",
-    `etag does not match: ${name} ${current.version} changed since it was read (current etag ${etagOf(current)}); read it again and retry`,
+    `etag does not match: ${name} ${current.version} changed since it was read ` +
+      `(current etag ${etagOf(current)}); read it again and retry`,
   );
 }
+
+/** The order_by values parseOrderBy accepts, as its error message lists them. */
+const ORDER_BY_VALUES = `"name", "name desc", "update_time" or "update_time desc"`;
 
 export function parseOrderBy(orderBy: string): { field: OrderField; descending: boolean } {
   const normalized = orderBy.trim().replace(/\s+/g, " ");
@@ -82,7 +86,7 @@ export function parseOrderBy(orderBy: string): { field: OrderField; descending: 
       throw CatalogError.invalid([
         {
           field: "orderBy",
-          description: `${quoted(orderBy)} is not supported; use "name", "name desc", "update_time" or "update_time desc"`,
+          description: `${quoted(orderBy)} is not supported; use ${ORDER_BY_VALUES}`,
           reason: REASONS.orderBy,
         },
       ]);

@@ -43,7 +43,10 @@ function apiKeysProblem(auth: AuthConfig): string | undefined {
     if (names.has(key.name)) return `${at}.name ${JSON.stringify(key.name)} is used twice`;
     names.add(key.name);
     if (!API_KEY_HASH.test(key.hash)) {
-      return `${at}.hash must be "sha256:" and 64 lower-case hex digits, as printed by \`nestor-catalog hash-key\` (never the key itself)`;
+      return (
+        `${at}.hash must be "sha256:" and 64 lower-case hex digits, ` +
+        "as printed by `nestor-catalog hash-key` (never the key itself)"
+      );
     }
     if (hashes.has(key.hash)) return `${at}.hash is the same as another key's`;
     hashes.add(key.hash);
@@ -82,7 +85,10 @@ function clientCertificatesProblem({ auth, server }: CatalogConfig): string | un
 function openMethodsProblem(auth: AuthConfig): string | undefined {
   for (const [index, method] of auth.openMethods.entries()) {
     if (!METHOD_PATTERN.test(method))
-      return `auth.openMethods[${index}] must look like "package.Service/Method" or "package.Service/*" (got ${JSON.stringify(method)})`;
+      return (
+        `auth.openMethods[${index}] must look like "package.Service/Method" or "package.Service/*" ` +
+        `(got ${JSON.stringify(method)})`
+      );
   }
   return undefined;
 }

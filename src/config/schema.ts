@@ -3,7 +3,7 @@
  * default and check live in the zod schema below, and everything else is
  * derived from it: the TypeScript types, DEFAULT_CONFIG, the NESTOR_*
  * environment variables (src/config/env.ts) and the loader's messages
- * (src/config/load.ts). README.md ("Configuration") documents every key.
+ * (src/config/load.ts). docs/configuration.md documents every key.
  */
 import { z } from "zod";
 
@@ -194,7 +194,10 @@ const server = section({
   shutdownGraceMs: nonNegativeInt(10_000),
   /** How often the store's health is checked when no failing call prompts a check, in milliseconds. */
   healthCheckIntervalMs: positiveInt(5_000),
-  /** Time a new connection has to send its first bytes (the HTTP/2 preface, an HTTP/1.1 request line, a TLS handshake), in milliseconds. */
+  /**
+   * Time a new connection has to send its first bytes (the HTTP/2 preface, an HTTP/1.1 request line, a TLS
+   * handshake), in milliseconds.
+   */
   prefaceTimeoutMs: positiveInt(10_000),
   /** Time an HTTP/1.1 request has to send its headers, in milliseconds. */
   headersTimeoutMs: positiveInt(20_000),

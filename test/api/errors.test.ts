@@ -300,7 +300,7 @@ describe("invalid reads and writes are INVALID_ARGUMENT or NOT_FOUND naming the 
 });
 
 describe("publish rule violations", () => {
-  test("different content under a published version is ALREADY_EXISTS naming the version and the difference", async () => {
+  test("other content under a published version is ALREADY_EXISTS naming the version and the difference", async () => {
     const name = uniqueName("dup");
     await h.grpc.createComponent({ component: sampleComponent({ name, version: "1.4.0" }) });
     const changed = withoutPortOutput(sampleComponent({ name, version: "1.4.0" }));

@@ -111,7 +111,7 @@ describe("GetComponent after writes", () => {
     expect(after.revision).toBeGreaterThan(before.revision);
   });
 
-  test("deleting the latest version makes the previous one latest, and deleting all makes the name NOT_FOUND", async () => {
+  test("deleting the latest version makes the previous one latest; deleting all makes the name NOT_FOUND", async () => {
     const name = uniqueName("delete");
     await publish(name, "1.0.0");
     await publish(name, "1.1.0");

@@ -455,7 +455,10 @@ export function decodeBadRequest(bytes: Uint8Array): BadRequest {
   return fromBinary(BadRequestSchema, bytes);
 }
 
-/** Pull-style reading of a grpc-js server stream: `next()` resolves with the next message, or rejects with the stream's error. */
+/**
+ * Pull-style reading of a grpc-js server stream: `next()` resolves with the next message, or rejects with the
+ * stream's error.
+ */
 export class GrpcJsStreamReader<T> {
   private readonly queue: T[] = [];
   private error: grpc.ServiceError | undefined;

@@ -193,7 +193,8 @@ describe("pagination while another client publishes", () => {
       seen.push(...res.components.map((c) => c.name));
       pageToken = res.nextPageToken;
       page += 1;
-      // ...and between pages the other client writes new names on both sides of the cursor, and new versions of old ones.
+      // ...and between pages the other client writes new names on both sides of the cursor, and new versions of
+      // old ones.
       await h.grpcjs.call("CreateComponent", {
         component: toGrpcJs(
           sampleComponent({ name: `${provider}-${String(page * 6 - 3).padStart(3, "0")}`, provider }),

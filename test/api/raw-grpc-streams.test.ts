@@ -101,7 +101,7 @@ const eventNames = (answer: RawAnswer): string[] =>
   messages(answer).flatMap((m) => m.events.map((e) => e.component?.name ?? ""));
 
 describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
-  it("streams replayed events in plain frames, uncompressed even when the caller accepts gzip, and echoes the request id", async () => {
+  it("streams replayed events in plain frames (never gzip, even if accepted) and echoes the request id", async () => {
     // Past connect's 1 KiB compression threshold, so connect-node would have gzipped it.
     const name = uniqueName("raw-big");
     const created = await h.grpc.createComponent({
@@ -136,14 +136,14 @@ describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
     expect(eventNames(answer)).toContain(name);
   });
 
-  it("answers an undecodable request INTERNAL (the gRPC convention) with the decoder's reason, trailers-only", async () => {
+  it("answers an undecodable request INTERNAL (gRPC convention) with the decoder's reason, trailers-only", async () => {
     const answer = await rawCall(grpcFrame(Buffer.from([0x0f, 0x01])));
     expect(answer.frames).toHaveLength(0);
     expect(answer.headers["grpc-status"]).toBe("13");
     expect(decodeURIComponent(String(answer.trailers["grpc-message"]))).toMatch(/^parse binary: .*wire type/);
   });
 
-  it("refuses a request larger than server.maxRequestBytes with RESOURCE_EXHAUSTED naming the size and the limit", async () => {
+  it("refuses a request over server.maxRequestBytes: RESOURCE_EXHAUSTED naming the size and the limit", async () => {
     const big = watchRequest({ filter: { names: ["a".repeat(MAX_REQUEST_BYTES + 10)] } });
     const answer = await rawCall(grpcFrame(big));
     expect(answer.trailers["grpc-status"]).toBe("8");
@@ -170,7 +170,7 @@ describe("WatchEvents over gRPC on the raw HTTP/2 stream", () => {
     expect(decodeURIComponent(String(answer.trailers["grpc-message"]))).toContain("soon");
   });
 
-  it("ends a watch whose grpc-timeout passes with DEADLINE_EXCEEDED in the trailers, after its first message", async () => {
+  it("ends a watch whose grpc-timeout passes: DEADLINE_EXCEEDED in the trailers, after its first message", async () => {
     const answer = await rawCall(grpcFrame(watchRequest()), { "grpc-timeout": "300m" });
     expect(answer.frames.length).toBeGreaterThan(0);
     expect(answer.headers["grpc-status"]).toBeUndefined();

@@ -73,7 +73,10 @@ async function replayOverConnectNode(streams: number, last: number): Promise<Rep
   }
 }
 
-/** One grpc-js watch from revision 0, cancelled by the client at `last`; `onFirst` sees it receive its first response. */
+/**
+ * One grpc-js watch from revision 0, cancelled by the client at `last`; `onFirst` sees it receive its first
+ * response.
+ */
 function grpcJsReplay(last: number, onFirst: (call: ClientReadableStream<unknown>) => void): Promise<Replay> {
   return new Promise((resolve) => {
     const replay: Replay = { revisions: [], error: undefined };

@@ -40,7 +40,7 @@ describe("on one server", () => {
     new CurlEventStream(`${h.server.url}/v1/events${query}`, headers ? { headers } : {});
   const current = async () => (await h.server.store.revisionBounds()).current;
 
-  test("replays from start_revision, then streams live events: in order, each once, as Connect JSON Events", async () => {
+  test("replays from start_revision, then live events: in order, each once, as Connect JSON Events", async () => {
     const name = uniqueName("sse");
     const start = await current();
     await h.grpc.createComponent({ component: sampleComponent({ name }) });
@@ -78,7 +78,7 @@ describe("on one server", () => {
     }
   });
 
-  test("start_revision 0 without resume starts from now: a progress event at the current revision, then live events", async () => {
+  test("start_revision 0 without resume starts now: progress at the current revision, then live events", async () => {
     await h.grpc.createComponent({ component: sampleComponent({ name: uniqueName("before") }) });
     const now = await current();
     const stream = events("");
@@ -278,7 +278,7 @@ describe("compaction", () => {
     }
   });
 
-  test("a reader that stops reading costs a healthy one nothing; behind the retained log, it is ended with a reason", async () => {
+  test("a stalled reader costs a healthy one nothing; behind the retained log, it is ended with a reason", async () => {
     const store = h.server.store;
     const meta = metaClock();
     const name = uniqueName("stall");
@@ -364,7 +364,7 @@ describe("shutdown", () => {
     }
   });
 
-  test("a stream asked for while the server shuts down starts and ends at once with its end event (never a 503)", async () => {
+  test("a stream asked for during shutdown starts and ends at once with its end event (never a 503)", async () => {
     // EventSource gives up for good on any status but 200; a 200 that ends makes it retry after `retry:`.
     const h = await startHarness();
     const { revision } = await h.grpc.createComponent({ component: sampleComponent({ name: uniqueName("late") }) });

@@ -197,7 +197,7 @@ describe("WatchEvents filters", () => {
     ]);
   });
 
-  test("a filtered watch from the same revision as an unfiltered one gets only its events (responses are shared only for identical batches)", async () => {
+  test("a filtered watch from an unfiltered one's revision gets only its events, not the shared batch", async () => {
     // The unfiltered watch's batch (every revision from start to end) is cached by its first event and last
     // revision; this filter's batch has the same first event and the same last revision but skips one event.
     expect(await replayed(undefined)).toEqual([

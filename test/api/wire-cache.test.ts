@@ -93,7 +93,7 @@ test("ListComponents pages decode to the same Components in the same order over 
   );
 });
 
-test("SearchComponents, ListComponentVersions and the WatchEvents replay carry equal messages in binary and JSON", async () => {
+test("SearchComponents, ListComponentVersions and WatchEvents replay: equal messages in binary and JSON", async () => {
   const search = { query: names[0]!, pageSize: 10 };
   const [searchBinary, searchJson] = [
     await h.grpc.searchComponents(search),
@@ -187,7 +187,7 @@ describe.each(["memory", "embedded"] as const)("the identity invariants of the %
     expect(storedComponentToWire(after!).description).toBe("changed");
   });
 
-  test("events read from the log are deeply frozen, and the feed hands every synced watcher the same object", async () => {
+  test("events read from the log are deeply frozen; the feed hands every synced watcher the same object", async () => {
     const events = await store.readEvents(0, 100);
     expect(events.length).toBeGreaterThan(0);
     for (const event of events) expectDeeplyFrozen(event);

@@ -47,7 +47,7 @@ async function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
 }
 
 describe("write deadlines", () => {
-  it("ends a CreateComponent queued behind a blocked write with DEADLINE_EXCEEDED, and it is never written", async () => {
+  it("ends a CreateComponent queued behind a blocked write with DEADLINE_EXCEEDED; it is never written", async () => {
     const blockedName = uniqueName("blocked");
     const lateName = uniqueName("late");
     const afterName = uniqueName("after");

@@ -122,12 +122,18 @@ storage:
     [
       "a replica in the primary's own schema",
       "storage:\n  type: hybrid\n  primary: postgres\n  replicas: [postgres]\n",
-      /storage.replicas\[0\] \(postgres at 127.0.0.1:5432\/nestor schema "public"\) is where the primary storage.postgres keeps its data/,
+      new RegExp(
+        String.raw`storage.replicas\[0\] \(postgres at 127.0.0.1:5432/nestor schema "public"\) ` +
+          "is where the primary storage.postgres keeps its data",
+      ),
     ],
     [
       "two replicas in one place",
       "storage:\n  type: hybrid\n  replicas: [redis, {type: redis, name: again}]\n",
-      /storage.replicas\[1\] \(redis at 127.0.0.1:6379\/0 prefix "nestor:replica:"\) is the same place as storage.replicas\[0\]/,
+      new RegExp(
+        String.raw`storage.replicas\[1\] \(redis at 127.0.0.1:6379/0 prefix "nestor:replica:"\) ` +
+          String.raw`is the same place as storage.replicas\[0\]`,
+      ),
     ],
     [
       "one name twice",

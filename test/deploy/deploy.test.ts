@@ -99,8 +99,12 @@ describe("scripts/check-deploy.sh", () => {
     {
       name: "a dashboard query on a label the metric does not have",
       file: "grafana/nestor-catalog.json",
-      from: 'grpc_server_handled_total{job=\\"$job\\", namespace=~\\"$namespace\\", instance=~\\"$instance\\", grpc_code!=\\"OK\\"}',
-      to: 'grpc_server_handled_total{job=\\"$job\\", namespace=~\\"$namespace\\", instance=~\\"$instance\\", grpc_status!=\\"OK\\"}',
+      from:
+        'grpc_server_handled_total{job=\\"$job\\", namespace=~\\"$namespace\\", ' +
+        'instance=~\\"$instance\\", grpc_code!=\\"OK\\"}',
+      to:
+        'grpc_server_handled_total{job=\\"$job\\", namespace=~\\"$namespace\\", ' +
+        'instance=~\\"$instance\\", grpc_status!=\\"OK\\"}',
       expected:
         'panel "Responses other than OK by code": metric "grpc_server_handled_total" has no label "grpc_status"',
     },

@@ -41,7 +41,8 @@ describe("Prometheus scraping the admin listener", () => {
     writeFileSync(
       config,
       `global: { scrape_interval: 1s, evaluation_interval: 1s }\n` +
-        `scrape_configs:\n  - job_name: nestor-catalog\n    static_configs: [ { targets: ["127.0.0.1:${adminPort}"] } ]\n`,
+        "scrape_configs:\n  - job_name: nestor-catalog\n" +
+        `    static_configs: [ { targets: ["127.0.0.1:${adminPort}"] } ]\n`,
     );
     const port = await freePort();
     prometheusUrl = `http://127.0.0.1:${port}`;

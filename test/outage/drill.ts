@@ -105,10 +105,16 @@ export async function runOutageDrill(target: OutageTarget, options: DrillOptions
     );
     expect(server.exited(), `the server exited during the drill:\n${server.output()}`).toBeUndefined();
     expect(server.output()).not.toMatch(/Unhandled 'error' event|uncaughtException|unhandledRejection/);
-    checkFailures(report, options);
-    checkHealth(report, options);
-    await checkDurability(server.url, report);
-    await options.afterDrill?.(server.url, report);
+    try {
+      checkFailures(report, options);
+      checkHealth(report, options);
+      await checkDurability(server.url, report);
+      await options.afterDrill?.(server.url, report);
+    } catch (err) {
+      // The server's warnings (a replica lagging, a pool error) say why; CI shows only the failure.
+      console.error(`outage drill failed; the server's log ends:\n${server.output().slice(-6_000)}`);
+      throw err;
+    }
     return report;
   } finally {
     await server.stop();

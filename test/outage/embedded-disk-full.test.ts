@@ -43,7 +43,7 @@ describe("embedded store on a full disk", () => {
     }
   });
 
-  it("fails writes UNAVAILABLE with writes NOT_SERVING, keeps reads serving, and recovers when space is freed", async () => {
+  it("fails writes UNAVAILABLE with writes NOT_SERVING, serves reads, and recovers when space is freed", async () => {
     const transport = createGrpcTransport({ baseUrl: server.url });
     const catalog = createClient(CatalogService, transport);
     const health = createClient(Health, transport);

@@ -110,7 +110,7 @@ describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
     if (outcome.code !== "ok") expect(await revision()).toBe(before);
   }
 
-  it("refuses a non-finite number anywhere in a component with INVALID_ARGUMENT naming its path, writing nothing", async () => {
+  it("refuses a non-finite number anywhere in a component: INVALID_ARGUMENT naming its path, no write", async () => {
     type Placement = { where: string; component: (n: number) => ComponentInit; path: string };
     const placements: fc.Arbitrary<Placement> = fc.oneof(
       fc.array(fc.constantFrom("module", "a", "toString", "list"), { minLength: 1, maxLength: 3 }).map((keys) => ({
@@ -226,7 +226,7 @@ describe.each(Object.keys(BACKENDS))("on %s", (backend) => {
     await expectReadsAnswer();
   });
 
-  it("never answers INTERNAL for keys named like Object.prototype members; republishing is idempotent or ALREADY_EXISTS", async () => {
+  it("never answers INTERNAL for Object.prototype-like keys; a republish is idempotent or ALREADY_EXISTS", async () => {
     const key = fc.constantFrom(...PROTOTYPE_KEYS, "module", "region");
     const json = fc.letrec<{ value: JsonValue }>((tie) => ({
       value: fc.oneof(

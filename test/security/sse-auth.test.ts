@@ -96,7 +96,7 @@ describe("limits", () => {
     capped = await start({ requestsPerSecond: 0, burst: 0, maxStreamsPerIdentity: 1 });
   });
 
-  it("counts event streams and WatchEvents streams of one identity together, and frees the slot when one ends", async () => {
+  it("counts an identity's event streams and WatchEvents streams together, frees the slot when one ends", async () => {
     const clients = protocolClients(capped.url);
     const reader = auth(keys.apiKeys.reader);
     const open = new CurlEventStream(`${capped.url}/v1/events`, { headers: reader });

@@ -120,7 +120,7 @@ describe("stalled connections are cut while other clients carry on", () => {
     expect(await whileOthersCarryOn(closedByServer(socket))).toBe(true);
   });
 
-  it("resets an HTTP/2 stream that sends headers and never any DATA, and closes the idle session after it", async () => {
+  it("resets an HTTP/2 stream that sends headers and never DATA, and closes the idle session after it", async () => {
     const session = http2.connect(server.url);
     session.on("error", () => {});
     const stream = session.request({

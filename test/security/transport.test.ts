@@ -115,7 +115,7 @@ describe("mTLS", () => {
     },
   );
 
-  it("authenticates gRPC WatchEvents (served on the raw HTTP/2 stream) by the client certificate, and refuses it without one", async () => {
+  it("authenticates gRPC WatchEvents (a raw HTTP/2 stream) by client certificate, refuses it without one", async () => {
     const withCert = protocolClients(server.url.replace("127.0.0.1", "localhost"), withClientCert());
     const without = protocolClients(server.url, { ca: ca() });
     try {
@@ -364,7 +364,10 @@ interface HandshakeOutcome {
   subjectCn: string | undefined;
 }
 
-/** One TLS handshake to the server; with `probe`, also waits for the server's verdict on a missing client certificate (TLS 1.3 reports it after the handshake). */
+/**
+ * One TLS handshake to the server; with `probe`, also waits for the server's verdict on a missing client
+ * certificate (TLS 1.3 reports it after the handshake).
+ */
 function handshake(port: number, options: tls.ConnectionOptions & { probe?: boolean }): Promise<HandshakeOutcome> {
   return new Promise((resolve) => {
     const socket = tls.connect({

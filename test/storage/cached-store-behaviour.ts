@@ -121,7 +121,8 @@ export function defineCachedStoreBehaviour(label: string, newCache: () => Cache 
     });
 
     for (const primed of [false, true]) {
-      it(`never caches a read that began before an acknowledged write (${primed ? "name already cached" : "first read of the name"})`, async () => {
+      const when = primed ? "name already cached" : "first read of the name";
+      it(`never caches a read that began before an acknowledged write (${when})`, async () => {
         const { store, cached } = await open();
         const name = uniqueName("race");
         await cached.insertVersion(newRecord(name, "1.0.0"), meta());

@@ -103,7 +103,7 @@ describe("hybrid store reads", () => {
     expect((await view.reader.listVersions(name)).map((r) => r.version)).toEqual(["1.1.0", "1.0.0"]);
   });
 
-  it("fails a read whose min_revision no replica reaches within readWaitMs: UNAVAILABLE with a retry hint", async () => {
+  it("fails a read whose min_revision no replica reaches in readWaitMs: UNAVAILABLE with a retry hint", async () => {
     const replica = await redisReplica();
     const store = await hybrid(new MemoryCatalogStore(), [replica], { readWaitMs: 100 });
     replica.hold();

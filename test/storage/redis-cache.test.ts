@@ -88,7 +88,7 @@ describe("RedisCache", () => {
 defineCachedStoreBehaviour("Redis", () => readyCache());
 
 describe("withCache over one Redis shared by two replicas", () => {
-  it("never serves a write acknowledged by one replica stale from the other, even with no commit wake-ups", async () => {
+  it("never serves a write one replica acknowledged stale from the other, even without commit wake-ups", async () => {
     const store = new InstrumentedMemoryStore();
     const replicaA = withCache(store, await readyCache(), { ttlSeconds: 60 }, silentLogger);
     const replicaB = withCache(store, await readyCache(), { ttlSeconds: 60 }, silentLogger);

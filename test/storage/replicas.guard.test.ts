@@ -107,7 +107,7 @@ describe("write guards across two DynamoDB replicas on one table", () => {
     client.destroy();
   });
 
-  it("runs the guard again on the re-plan after losing the revision race, and refuses on what it sees then", async () => {
+  it("re-runs the guard on the re-plan after losing the revision race, and refuses on what it sees then", async () => {
     const name = uniqueName("replan");
     const clock = metaClock();
     // Replica A's client lets replica B's insert commit right before A's first transaction is sent.

@@ -92,6 +92,31 @@ export function defineSqlReplicaSuite(dialect: string, places: SqlReplicaPlaces)
       expect(err.message).toContain(`fed by primary ${TEST_PRIMARY}, not dynamodb:other`);
     });
 
+    it("ends at the primary's state for any batches: a version written, deleted and written again in one", async () => {
+      const primary = new MemoryCatalogStore();
+      await seed(primary);
+      const meta = metaClock();
+      const name = uniqueName("again");
+      await primary.insertVersion(newRecord(name, "1.0.0"), meta());
+      await primary.insertVersion(newRecord(name, "2.0.0"), meta());
+      await primary.deleteVersions(name, ["2.0.0"], meta());
+      await primary.insertVersion(newRecord(name, "2.0.0", { description: "written again" }), meta());
+      await primary.updateVersion(name, "2.0.0", { deprecation: { deprecated: true, message: "x" } }, meta());
+      await primary.deleteVersions(name, ["1.0.0"], meta());
+      const events = await primary.readEvents(0, 1_000);
+      const latest = { ...ALL_VERSIONS_BY_NAME, allVersions: false };
+      for (const size of [events.length, 7, 1]) {
+        const replica = await replicaIn(await fresh());
+        for (let i = 0; i < events.length; i += size) {
+          await replica.apply(events.slice(i, i + size), { primary: TEST_PRIMARY });
+        }
+        expect(await listAll(replica, ALL_VERSIONS_BY_NAME)).toEqual(await listAll(primary, ALL_VERSIONS_BY_NAME));
+        expect(await listAll(replica, latest)).toEqual(await listAll(primary, latest));
+        expect(await replica.getVersion(name, "2.0.0")).toEqual(await primary.getVersion(name, "2.0.0"));
+        expect(await replica.getVersion(name, "1.0.0")).toBeUndefined();
+      }
+    });
+
     it("rebuilds in one transaction: other readers see the old content until it commits", async () => {
       const place = await fresh();
       const [rebuilder, reader] = [await replicaIn(place), await replicaIn(place)];

@@ -150,8 +150,9 @@ export class CurlEventStream {
   }
 
   private describe(): string {
-    const last = this.messages.slice(-3).map((m) => `${m.event}#${m.id}`);
-    return `${this.messages.length} messages (last: ${last.join(", ") || "none"}); head: ${this.head}; stderr: ${this.stderr}`;
+    const recent = this.messages.slice(-3).map((m) => `${m.event}#${m.id}`);
+    const last = recent.join(", ") || "none";
+    return `${this.messages.length} messages (last: ${last}); head: ${this.head}; stderr: ${this.stderr}`;
   }
 }
 

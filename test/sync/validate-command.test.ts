@@ -65,14 +65,16 @@ describe("nestor-catalog validate", () => {
     const lines = result.stdout.trim().split("\n");
     expect(lines).toEqual([
       expect.stringMatching(new RegExp(`^${join(dir, "a-syntax.yaml")}:\\d+: syntax error`)),
-      `${join(dir, "b-fields.yaml")}:5: metadata.version: version "1.0" must be a SemVer 2.0 version such as 1.2.0, 1.2.0-rc.1 or 1.2.0+build.5`,
+      `${join(dir, "b-fields.yaml")}:5: metadata.version: version "1.0" must be a SemVer 2.0 version ` +
+        "such as 1.2.0, 1.2.0-rc.1 or 1.2.0+build.5",
       expect.stringMatching(new RegExp(`^${join(dir, "c-unknown.yaml")}:\\d+: unknown key "extra"`)),
       expect.stringMatching(
         new RegExp(`^${join(dir, "e-mysql-1.1.yaml")}:1: publishing 1\\.1\\.0 would break consumers of 1\\.0\\.0`),
       ),
       expect.stringMatching(
         new RegExp(
-          `^${join(dir, "f-mysql-1.0-again.yaml")}:1: aws-rds-mysql 1\\.0\\.0 is also defined in ${join(dir, "d-mysql-1.0.yaml")}:1 with different content`,
+          `^${join(dir, "f-mysql-1.0-again.yaml")}:1: aws-rds-mysql 1\\.0\\.0 ` +
+            `is also defined in ${join(dir, "d-mysql-1.0.yaml")}:1 with different content`,
         ),
       ),
     ]);

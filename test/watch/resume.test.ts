@@ -211,7 +211,8 @@ describe.each(BACKENDS)("resume on %s", (backend) => {
         (await server.store.revisionBounds()).compacted,
         "the log was compacted behind the watcher",
       ).toBeGreaterThan(start);
-      // Every cut but possibly the last (made after the final delivery was already in the client's buffer) was resumed from.
+      // Every cut but possibly the last (made after the final delivery was already in the client's buffer) was
+      // resumed from.
       expect(reconnects, "the watch resumed after every cut").toBeGreaterThanOrEqual(disconnects - 1);
       expect(disconnects, "most planned cuts were made (each waits for the resume before it)").toBeGreaterThanOrEqual(
         Math.ceil(planned / 2),

@@ -109,7 +109,7 @@ describe("on one server", () => {
     }
   });
 
-  test("a stalled HTTP/2 consumer does not hold back a healthy one, and catches up in order once it reads", async () => {
+  test("a stalled HTTP/2 consumer never holds back a healthy one, and catches up in order once it reads", async () => {
     const name = uniqueName("stall");
     const store = h.server.store;
     const start = (await store.insertVersion(newRecord(name, "1.0.0"), meta())).revision;
@@ -174,7 +174,7 @@ describe("retention on a running server", () => {
   });
   afterAll(() => h.close());
 
-  test("compacts the log to the configured count; a watch from before it is OUT_OF_RANGE and the client helper asks to re-list", async () => {
+  test("compacts the log to the configured count; older watches get OUT_OF_RANGE and are told to re-list", async () => {
     const meta = metaClock();
     const name = uniqueName("retained");
     await h.server.store.insertVersion(newRecord(name, "1.0.0"), meta());

@@ -3,7 +3,7 @@
  * temp dir the server is pointed at with server.webAppDir, so the tests see
  * the current source and never touch dist/), Debian's chromium driven by
  * playwright-core (test/support/chromium.ts), and screenshots for a reviewer under
- * test/web/screenshots/ (gitignored; README "Web catalog browser").
+ * test/web/screenshots/ (gitignored; docs/web.md).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";

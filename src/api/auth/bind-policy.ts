@@ -22,7 +22,8 @@ export function enforceBindPolicy(server: ServerConfig, authEnabled: boolean, lo
   }
   if (server.insecure) {
     logger.warn(
-      "INSECURE: no authentication is configured and every caller may read and write the catalog (server.insecure / --insecure)",
+      "INSECURE: no authentication is configured and every caller may read and write the catalog " +
+        "(server.insecure / --insecure)",
       {
         host: server.host,
       },
@@ -31,7 +32,9 @@ export function enforceBindPolicy(server: ServerConfig, authEnabled: boolean, lo
   }
   if (!isLoopbackHost(server.host)) {
     throw new Error(
-      `refusing to listen on ${server.host} without authentication: configure auth.apiKeys, auth.jwt.issuers or auth.clientCertificates (docs/security.md), listen on 127.0.0.1, or pass --insecure to accept that anyone who can reach the port may write to the catalog`,
+      `refusing to listen on ${server.host} without authentication: configure auth.apiKeys, auth.jwt.issuers ` +
+        "or auth.clientCertificates (docs/security.md), listen on 127.0.0.1, or pass --insecure to accept that " +
+        "anyone who can reach the port may write to the catalog",
     );
   }
 }

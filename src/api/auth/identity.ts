@@ -52,7 +52,8 @@ export function scopeViolation(identity: Identity, name: string, provider: strin
   if (identity.role === "admin") return undefined;
   const { namePrefixes, providers } = identity.scope;
   if (namePrefixes.length > 0 && !namePrefixes.some((prefix) => name.startsWith(prefix))) {
-    return `may only write components whose names start with ${namePrefixes.map((p) => JSON.stringify(p)).join(" or ")}`;
+    const prefixes = namePrefixes.map((p) => JSON.stringify(p)).join(" or ");
+    return `may only write components whose names start with ${prefixes}`;
   }
   if (providers.length > 0 && (provider === undefined || !providers.includes(provider))) {
     return `may only write components of provider ${providers.map((p) => JSON.stringify(p)).join(" or ")}`;
@@ -60,7 +61,10 @@ export function scopeViolation(identity: Identity, name: string, provider: strin
   return undefined;
 }
 
-/** The anonymous caller of a server with no authentication configured: trusted as admin (loopback or --insecure only). */
+/**
+ * The anonymous caller of a server with no authentication configured: trusted as admin (loopback or --insecure
+ * only).
+ */
 export const UNAUTHENTICATED_ADMIN: Identity = {
   name: "anonymous",
   kind: "anonymous",

@@ -86,7 +86,8 @@ export function authInterceptor({
         observer.refused("credentials_missing");
         throw new CatalogError(
           "UNAUTHENTICATED",
-          `${method} needs the ${requirement.role} role: send "authorization: Bearer <API key or JWT>" or a client certificate`,
+          `${method} needs the ${requirement.role} role: ` +
+            'send "authorization: Bearer <API key or JWT>" or a client certificate',
         );
       }
     }
@@ -101,9 +102,10 @@ export function authInterceptor({
     if (!requirement.open && identity) {
       if (!hasRole(identity, requirement.role)) {
         observer.refused("role");
+        const held = identity.role ? `the ${identity.role} role` : "no role";
         throw new CatalogError(
           "PERMISSION_DENIED",
-          `${method} needs the ${requirement.role} role; ${identity.name} has ${identity.role ? `the ${identity.role} role` : "no role"}`,
+          `${method} needs the ${requirement.role} role; ${identity.name} has ${held}`,
         );
       }
       const authorize = requirement.write ? writeScopeAuthorizer(identity) : undefined;
@@ -115,7 +117,8 @@ export function authInterceptor({
     if (!release) {
       observer.limited("streams");
       throw new ConnectError(
-        `${identity?.name ?? "anonymous"} already holds ${limits.maxStreamsPerIdentity} open streams (server.limits.maxStreamsPerIdentity); close one first`,
+        `${identity?.name ?? "anonymous"} already holds ${limits.maxStreamsPerIdentity} open streams ` +
+          "(server.limits.maxStreamsPerIdentity); close one first",
         Code.ResourceExhausted,
       );
     }

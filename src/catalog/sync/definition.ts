@@ -200,7 +200,8 @@ function checkNode(node: SourceNode | null, shape: FieldShape, path: string, pro
         }
         checkNode(pair.value, child, childPath, problems);
       }
-      // A scan of the pairs, not a Set per mapping: required lists are short, and this runs for every mapping of every file.
+      // A scan of the pairs, not a Set per mapping: required lists are short, and this runs for every mapping of
+      // every file.
       for (const key of shape.required ?? []) {
         if (!hasPlainKey(node, key))
           problems.push({ line, message: `${path === "" ? key : `${path}.${key}`} is required` });

@@ -39,7 +39,7 @@ describe("reading files from the repository cache", () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it("returns regular files and leaves symbolic links, directories and missing paths undefined, for a few paths", async () => {
+  it("reads a few paths: regular files, and undefined for symbolic links, directories and missing paths", async () => {
     const texts = await cache.readFilesAt(head, [
       "dir/a.yaml",
       "odd name*[x].yaml",

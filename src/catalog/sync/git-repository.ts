@@ -24,7 +24,10 @@ export interface GitSource {
   credentials: SyncCredentialsConfig;
 }
 
-/** A file of a commit's tree: its mode (`100644`, `120000` for a symbolic link, `160000` for a submodule) and object id. */
+/**
+ * A file of a commit's tree: its mode (`100644`, `120000` for a symbolic link, `160000` for a submodule) and
+ * object id.
+ */
 export interface TreeEntry {
   path: string;
   mode: string;

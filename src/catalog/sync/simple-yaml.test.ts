@@ -21,7 +21,10 @@ function libraryParse(text: string): { tree: SourceNode | null; value: unknown }
   return { tree: fromYamlNode(document!.contents, (offset) => lines.linePos(offset).line), value: document!.toJS() };
 }
 
-/** The tree without the `source` of non-plain scalars (the library keeps the resolved text there, the fast parser nothing). */
+/**
+ * The tree without the `source` of non-plain scalars (the library keeps the resolved text there, the fast parser
+ * nothing).
+ */
 function comparable(node: SourceNode | null): unknown {
   if (node === null) return null;
   switch (node.kind) {

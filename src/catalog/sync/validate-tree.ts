@@ -75,10 +75,13 @@ function crossVersionProblems(valid: Array<{ file: string; definition: ParsedDef
     const a = contentOf(first.definition.draft);
     const b = contentOf(entry.definition.draft);
     if (contentDigest(a) !== contentDigest(b)) {
+      const differences = describeContentDifferences(a, b).join("; ");
       problems.push({
         file: entry.file,
         line: entry.definition.line,
-        message: `${name} ${version} is also defined in ${first.file}:${first.definition.line} with different content (${describeContentDifferences(a, b).join("; ")}); published versions are immutable`,
+        message:
+          `${name} ${version} is also defined in ${first.file}:${first.definition.line} with different content ` +
+          `(${differences}); published versions are immutable`,
       });
     }
   }

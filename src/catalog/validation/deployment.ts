@@ -57,7 +57,8 @@ export function checkDeployment(out: Violations, field: string, deployment: unkn
       out,
       `${field}.config`,
       REASONS.maxSize,
-      `config must serialize to at most ${LIMITS.configBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`,
+      `config must serialize to at most ${LIMITS.configBytes} bytes of JSON, ` +
+        `got ${size.bytes ?? "an unserializable value"}`,
     );
   }
 }
@@ -97,7 +98,8 @@ export function checkSource(out: Violations, field: string, source: unknown): vo
         out,
         `${field}.repository`,
         REASONS.credentialsInUrl,
-        "repository URL must not contain credentials (user:password@ or a token as user name); configure Git credentials outside the catalog",
+        "repository URL must not contain credentials (user:password@ or a token as user name); " +
+          "configure Git credentials outside the catalog",
       );
     }
   }

@@ -55,7 +55,8 @@ export function checkElements<T extends InputSpec | OutputSpec>(
           out,
           `${path}.name`,
           REASONS.identifier,
-          `${kind} name "${name}" must start with a letter and hold only letters, digits and '_', at most 128 characters`,
+          `${kind} name "${name}" must start with a letter and hold only letters, digits and '_', ` +
+            "at most 128 characters",
         );
       }
       const first = firstIndexByName.get(name);
@@ -95,7 +96,8 @@ export function checkInputRest(out: Violations, path: string, input: InputSpec, 
       out,
       `${path}.default`,
       REASONS.requiredWithDefault,
-      `a required input must not have a default (required means the user must give a value); drop the default or set required to false`,
+      "a required input must not have a default (required means the user must give a value); " +
+        "drop the default or set required to false",
     );
   }
   if (type === undefined) return;

@@ -14,13 +14,19 @@ export function labelKeyProblem(key: string): string | undefined {
   const name = slash === -1 ? key : key.slice(slash + 1);
   if (prefix !== undefined) {
     if (prefix.length === 0 || prefix.length > LIMITS.labelPrefixLength || !DNS1123_SUBDOMAIN.test(prefix)) {
-      return `the prefix "${prefix}" must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', at most ${LIMITS.labelPrefixLength} characters)`;
+      return (
+        `the prefix "${prefix}" must be a DNS-1123 subdomain ` +
+        `(lower-case letters, digits, '-' and '.', at most ${LIMITS.labelPrefixLength} characters)`
+      );
     }
   }
   if (name.length === 0) return "the name part is empty";
   if (name.length > LIMITS.labelNameLength) return `the name part must be at most ${LIMITS.labelNameLength} characters`;
   if (!LABEL_NAME.test(name)) {
-    return "the name part may hold only letters, digits, '-', '_' and '.', and must start and end with a letter or digit";
+    return (
+      "the name part may hold only letters, digits, '-', '_' and '.', " +
+      "and must start and end with a letter or digit"
+    );
   }
   return undefined;
 }

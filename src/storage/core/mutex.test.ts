@@ -32,7 +32,7 @@ describe("Mutex", () => {
     expect(order).toEqual(["b", "c"]);
   });
 
-  it("lets a waiter whose signal aborts leave the queue without running, and later waiters still run in order", async () => {
+  it("an aborted waiter leaves the queue without running, and later waiters still run in order", async () => {
     const mutex = new Mutex();
     const order: string[] = [];
     const first = blocker();

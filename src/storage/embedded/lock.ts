@@ -33,9 +33,10 @@ export async function acquireDirLock(dir: string, logger: Logger): Promise<DirLo
     }
     const holder = await lockHolder(file);
     if (holder.alive) {
+      const user = holder.pid === undefined ? "another process" : `process ${holder.pid}`;
       throw new CatalogError(
         "FAILED_PRECONDITION",
-        `data directory ${dir} is in use by ${holder.pid === undefined ? "another process" : `process ${holder.pid}`} ` +
+        `data directory ${dir} is in use by ${user} ` +
           `(lock file ${file}); stop it, or delete the lock file if no catalog server uses the directory`,
       );
     }

@@ -11,7 +11,7 @@ describe("SortedArray", () => {
   const byKey = (a: Item, b: Item) => a.key - b.key;
   const contents = (array: SortedArray<Item>) => Array.from({ length: array.length }, (_, i) => array.at(i));
 
-  it("holds what was inserted in comparator order, equal items in insertion order, whatever the insertion order", () => {
+  it("holds its items in comparator order, equal items in insertion order, whatever the insertion order", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), fc.boolean(), (keys, ascending) => {
         const items = (ascending ? [...keys].sort((a, b) => a - b) : keys).map((key, order) => ({ key, order }));

@@ -11,8 +11,8 @@
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
 import type { CatalogEvent, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
-import { contentColumn } from "../sql/columns.js";
-import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
+import { type ValueEncoding, VERSION_COLUMN_COUNT, VERSION_INSERT_COLUMNS, versionValues } from "../sql/columns.js";
+import type { LatestMark, SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
 import {
   COMPONENT_COLUMNS,
@@ -74,39 +74,19 @@ export class MysqlStatements implements SqlStatements {
     };
   }
 
-  insertVersion({ record, versionKey, versionOrder, search }: VersionColumns): Statement {
+  listVersionsOf(names: readonly string[]): Statement {
     return {
       text:
-        "INSERT INTO component_versions (name, version_key, version, version_order, provider, category, " +
-        "deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, " +
-        "create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, " +
-        "create_actor, update_actor, yank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      values: [
-        record.name,
-        versionKey,
-        record.version,
-        versionOrder,
-        record.provider,
-        record.category,
-        record.deployment.engine,
-        record.description,
-        JSON.stringify(record.labels),
-        JSON.stringify(contentColumn(record)),
-        record.source === undefined ? null : JSON.stringify(record.source),
-        record.deprecation.deprecated,
-        JSON.stringify(record.deprecation),
-        record.contentDigest,
-        new Date(record.createTime),
-        new Date(record.updateTime),
-        record.createRevision,
-        record.updateRevision,
-        search.name,
-        JSON.stringify(search.fields),
-        search.description,
-        record.createActor,
-        record.updateActor,
-        record.yank === undefined ? null : JSON.stringify(record.yank),
-      ],
+        `SELECT ${COMPONENT_COLUMNS} FROM component_versions WHERE name IN (${names.map(() => "?").join(", ")}) ` +
+        "ORDER BY name, version_order DESC",
+      values: [...names],
+    };
+  }
+
+  insertVersion(columns: VersionColumns): Statement {
+    return {
+      text: `INSERT INTO component_versions ${VERSION_INSERT_COLUMNS} VALUES ${VERSION_TUPLE}`,
+      values: versionValues(columns, ENCODING),
     };
   }
 
@@ -141,10 +121,13 @@ export class MysqlStatements implements SqlStatements {
     };
   }
 
-  upsertVersion(columns: VersionColumns): Statement {
-    const insert = this.insertVersion(columns);
+  upsertVersions(rows: readonly VersionColumns[]): Statement {
+    const tuples = rows.map(() => VERSION_TUPLE).join(", ");
     const updated = UPSERT_COLUMNS.map((column) => `${column} = VALUES(${column})`).join(", ");
-    return { text: `${insert.text} ON DUPLICATE KEY UPDATE ${updated}`, values: insert.values };
+    return {
+      text: `INSERT INTO component_versions ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ON DUPLICATE KEY UPDATE ${updated}`,
+      values: rows.flatMap((row) => versionValues(row, ENCODING)),
+    };
   }
 
   deleteAllVersions(): Statement {
@@ -179,6 +162,19 @@ export class MysqlStatements implements SqlStatements {
         "UPDATE component_versions SET is_latest = (version_key <=> ?) " +
         "WHERE name = ? AND is_latest <> (version_key <=> ?)",
       values: [versionKey, name, versionKey],
+    };
+  }
+
+  markLatestOf(latest: readonly LatestMark[]): Statement {
+    // A name without a latest version is in no pair, so each of its rows is unmarked.
+    const pairs = latest.filter((mark) => mark.versionKey !== null);
+    const marked = pairs.length === 0 ? "FALSE" : `((name, version_key) IN (${pairs.map(() => "(?, ?)").join(", ")}))`;
+    const pairValues = pairs.flatMap((mark) => [mark.name, mark.versionKey]);
+    return {
+      text:
+        `UPDATE component_versions SET is_latest = ${marked} ` +
+        `WHERE name IN (${latest.map(() => "?").join(", ")}) AND is_latest <> ${marked}`,
+      values: [...pairValues, ...latest.map((mark) => mark.name), ...pairValues],
     };
   }
 
@@ -285,3 +281,7 @@ export class MysqlStatements implements SqlStatements {
   readonly hasEvent = ROW_READERS.hasEvent;
   readonly score = ROW_READERS.score;
 }
+
+const VERSION_TUPLE = `(${Array.from({ length: VERSION_COLUMN_COUNT }, () => "?").join(", ")})`;
+
+const ENCODING: ValueEncoding = { time: (iso) => new Date(iso), textList: (values) => JSON.stringify(values) };

@@ -48,7 +48,9 @@ export class MysqlSyncStateStore<Status extends { repository: string }> implemen
     });
     if (renewed > 0) return true;
     const taken = await this.session.run({
-      text: "INSERT IGNORE INTO sync_leases (repository, holder, expires_at) VALUES (?, ?, NOW(3) + INTERVAL ? MICROSECOND)",
+      text:
+        "INSERT IGNORE INTO sync_leases (repository, holder, expires_at) " +
+        "VALUES (?, ?, NOW(3) + INTERVAL ? MICROSECOND)",
       values: [repository, holder, micros],
     });
     return taken > 0;

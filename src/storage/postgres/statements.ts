@@ -8,8 +8,8 @@
 import type { ScoreKey } from "../core/cursor.js";
 import type { RowKey } from "../core/ordering.js";
 import type { CatalogEvent, ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
-import { contentColumn } from "../sql/columns.js";
-import type { SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
+import { type ValueEncoding, VERSION_COLUMN_COUNT, VERSION_INSERT_COLUMNS, versionValues } from "../sql/columns.js";
+import type { LatestMark, SqlStatements, Statement, VersionColumns } from "../sql/dialect.js";
 import { type Grammar, listPageStatement, searchPageStatement } from "../sql/query-parts.js";
 import {
   COMPONENT_COLUMNS,
@@ -92,40 +92,17 @@ export class PostgresStatements implements SqlStatements {
     };
   }
 
-  insertVersion({ record, versionKey, versionOrder, search }: VersionColumns): Statement {
+  listVersionsOf(names: readonly string[]): Statement {
     return {
-      text:
-        `INSERT INTO ${this.versions} (name, version_key, version, version_order, provider, category, ` +
-        `deployment_engine, description, labels, content, source, deprecated, deprecation, content_digest, ` +
-        `create_time, update_time, create_revision, update_revision, search_name, search_fields, search_description, ` +
-        `create_actor, update_actor, yank) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, ` +
-        `$12, $13::jsonb, $14, $15, $16, $17, $18, $19, $20::text[], $21, $22, $23, $24::jsonb)`,
-      values: [
-        record.name,
-        versionKey,
-        record.version,
-        versionOrder,
-        record.provider,
-        record.category,
-        record.deployment.engine,
-        record.description,
-        JSON.stringify(record.labels),
-        JSON.stringify(contentColumn(record)),
-        record.source === undefined ? null : JSON.stringify(record.source),
-        record.deprecation.deprecated,
-        JSON.stringify(record.deprecation),
-        record.contentDigest,
-        record.createTime,
-        record.updateTime,
-        record.createRevision,
-        record.updateRevision,
-        search.name,
-        search.fields,
-        search.description,
-        record.createActor,
-        record.updateActor,
-        record.yank === undefined ? null : JSON.stringify(record.yank),
-      ],
+      text: `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = ANY($1::text[]) ORDER BY name, version_order DESC`,
+      values: [[...names]],
+    };
+  }
+
+  insertVersion(columns: VersionColumns): Statement {
+    return {
+      text: `INSERT INTO ${this.versions} ${VERSION_INSERT_COLUMNS} VALUES ${versionTuple(0)}`,
+      values: versionValues(columns, ENCODING),
     };
   }
 
@@ -161,10 +138,13 @@ export class PostgresStatements implements SqlStatements {
     };
   }
 
-  upsertVersion(columns: VersionColumns): Statement {
-    const insert = this.insertVersion(columns);
+  upsertVersions(rows: readonly VersionColumns[]): Statement {
+    const tuples = rows.map((_, i) => versionTuple(i * VERSION_COLUMN_COUNT)).join(", ");
     const updated = UPSERT_COLUMNS.map((column) => `${column} = EXCLUDED.${column}`).join(", ");
-    return { text: `${insert.text} ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`, values: insert.values };
+    return {
+      text: `INSERT INTO ${this.versions} ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`,
+      values: rows.flatMap((row) => versionValues(row, ENCODING)),
+    };
   }
 
   deleteAllVersions(): Statement {
@@ -199,6 +179,17 @@ export class PostgresStatements implements SqlStatements {
         `UPDATE ${this.versions} SET is_latest = (version_key IS NOT DISTINCT FROM $2::text) ` +
         `WHERE name = $1 AND is_latest <> (version_key IS NOT DISTINCT FROM $2::text)`,
       values: [name, versionKey],
+    };
+  }
+
+  markLatestOf(latest: readonly LatestMark[]): Statement {
+    const marked = "(v.version_key IS NOT DISTINCT FROM t.version_key)";
+    return {
+      text:
+        `UPDATE ${this.versions} v SET is_latest = ${marked} ` +
+        "FROM unnest($1::text[], $2::text[]) AS t(name, version_key) " +
+        `WHERE v.name = t.name AND v.is_latest <> ${marked}`,
+      values: [latest.map((mark) => mark.name), latest.map((mark) => mark.versionKey)],
     };
   }
 
@@ -315,3 +306,24 @@ export class PostgresStatements implements SqlStatements {
   readonly hasEvent = ROW_READERS.hasEvent;
   readonly score = ROW_READERS.score;
 }
+
+/** Parameter casts by column position (1-based) in VERSION_INSERT_COLUMNS. */
+const VERSION_CASTS: Readonly<Record<number, string>> = {
+  9: "::jsonb",
+  10: "::jsonb",
+  11: "::jsonb",
+  13: "::jsonb",
+  20: "::text[]",
+  24: "::jsonb",
+};
+
+/** One row's placeholders, numbered after `offset` parameters. */
+function versionTuple(offset: number): string {
+  const slots = Array.from(
+    { length: VERSION_COLUMN_COUNT },
+    (_, i) => `${"$"}${offset + i + 1}${VERSION_CASTS[i + 1] ?? ""}`,
+  );
+  return `(${slots.join(", ")})`;
+}
+
+const ENCODING: ValueEncoding = { time: (iso) => iso, textList: (values) => values };

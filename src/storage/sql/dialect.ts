@@ -46,6 +46,12 @@ export interface VersionColumns {
   search: SearchDocument;
 }
 
+/** Where a name's latest marker goes: one of its version keys, or none. */
+export interface LatestMark {
+  name: string;
+  versionKey: string | null;
+}
+
 /** The statements of one dialect over one schema (PostgreSQL) or database (MySQL). */
 export interface SqlStatements {
   /** Locks the revision row for this transaction and moves it one on; rows `{ current }` after the move. */
@@ -58,6 +64,8 @@ export interface SqlStatements {
   getVersion(name: string, versionKey: string): Statement;
   /** Every version of `name`, SemVer-descending. */
   listVersions(name: string): Statement;
+  /** Every version of each of `names` (not empty), by name, each name's SemVer-descending. */
+  listVersionsOf(names: readonly string[]): Statement;
   insertVersion(columns: VersionColumns): Statement;
   /** Rewrites the mutable columns (and update time, revision, actor, search text) of one version. */
   updateVersion(columns: VersionColumns): Statement;
@@ -73,6 +81,8 @@ export interface SqlStatements {
   deleteConsumer(consumer: string, name: string): Statement;
   /** A component's registrations ordered by consumer, or a consumer's ordered by component name. */
   listConsumers(query: ConsumerQuery): Statement;
+  /** markLatest for several names (not empty) in one statement. */
+  markLatestOf(latest: readonly LatestMark[]): Statement;
   appendEvents(events: readonly CatalogEvent[]): Statement;
   /** Events after `afterRevision` (at most `limit`), each row carrying the compaction mark of the same snapshot. */
   readEvents(afterRevision: number, limit: number): Statement;
@@ -83,8 +93,8 @@ export interface SqlStatements {
   listPage(query: ListQuery, after: RowKey | undefined, limit: number): Statement;
   /** One page (plus one row) of a ranked search, after `after`; rows carry `score`. */
   searchPage(query: SearchQuery, after: ScoreKey | undefined, limit: number): Statement;
-  /** Writes one version whole, inserting it or replacing every column but the latest marker (replicas). */
-  upsertVersion(columns: VersionColumns): Statement;
+  /** Writes versions whole (not empty), inserting each or replacing every column but the latest marker (replicas). */
+  upsertVersions(rows: readonly VersionColumns[]): Statement;
   /** Every version row goes (a replica's rebuild). */
   deleteAllVersions(): Statement;
   /** Every policy and registration row goes (a replica's rebuild). */

@@ -24,15 +24,14 @@ import type {
   ScoredComponent,
   SearchQuery,
 } from "../store.js";
-import { columnsOf } from "./columns.js";
 import type { SqlDatabase, SqlSession, SqlStatements } from "./dialect.js";
-import { applyEventsOn, writeRegistryOn } from "./operations/apply-events.js";
+import { applyEventsOn, upsertVersions, writeRegistryOn } from "./operations/apply-events.js";
 import { getPolicy } from "./operations/get-policy.js";
 import { getVersion } from "./operations/get-version.js";
 import { listConsumers } from "./operations/list-consumers.js";
 import { listPage } from "./operations/list-page.js";
 import { listVersions } from "./operations/list-versions.js";
-import { refreshLatest } from "./operations/refresh-latest.js";
+import { latestMark } from "./operations/refresh-latest.js";
 import { readReplicaState, writeReplicaState } from "./operations/replica-state.js";
 import { searchPage } from "./operations/search-page.js";
 
@@ -104,9 +103,16 @@ export class SqlReplicaStore implements ReplicaStore {
       await tx.run(this.sql.deleteAllVersions());
       for (const statement of this.sql.deleteAllRegistrations()) await tx.run(statement);
       for await (const names of snapshot.names()) {
-        for (const [name, versions] of names) {
-          for (const record of versions) await tx.run(this.sql.upsertVersion(columnsOf(record)));
-          await refreshLatest(tx, this.sql, name, versions);
+        const batch = [...names];
+        await upsertVersions(
+          tx,
+          this.sql,
+          batch.flatMap(([, versions]) => versions),
+        );
+        if (batch.length > 0) {
+          await tx.run(this.sql.markLatestOf(batch.map(([name, versions]) => latestMark(name, versions))));
+        }
+        for (const [name] of batch) {
           const { policy, consumers } = await snapshot.registryOf(name);
           await writeRegistryOn(tx, this.sql, policy, consumers);
         }

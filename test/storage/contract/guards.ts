@@ -94,7 +94,7 @@ export function defineGuardsContract(ctx: ContractContext): void {
       expect(await store.listVersions(name)).toEqual(stored);
     });
 
-    it("runs the guard before the store's own checks, so its error wins over ALREADY_EXISTS and NOT_FOUND", async () => {
+    it("runs the guard before the store's own checks: its error wins over ALREADY_EXISTS and NOT_FOUND", async () => {
       const name = uniqueName("guard-first");
       const clock = metaClock();
       await store.insertVersion(newRecord(name, "1.0.0"), clock());

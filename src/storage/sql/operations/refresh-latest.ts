@@ -6,7 +6,7 @@
 import { versionKey } from "../../../semver/index.js";
 import { latestOf } from "../../core/ordering.js";
 import type { ComponentRecord } from "../../records.js";
-import type { SqlSession, SqlStatements } from "../dialect.js";
+import type { LatestMark, SqlSession, SqlStatements } from "../dialect.js";
 
 export async function refreshLatest(
   tx: SqlSession,
@@ -14,6 +14,12 @@ export async function refreshLatest(
   name: string,
   versions: readonly ComponentRecord[],
 ): Promise<void> {
+  const mark = latestMark(name, versions);
+  await tx.run(sql.markLatest(name, mark.versionKey));
+}
+
+/** Where `name`'s latest marker belongs among `versions` (all of the name's versions). */
+export function latestMark(name: string, versions: readonly ComponentRecord[]): LatestMark {
   const latest = latestOf(versions);
-  await tx.run(sql.markLatest(name, latest === undefined ? null : versionKey(latest.version)));
+  return { name, versionKey: latest === undefined ? null : versionKey(latest.version) };
 }
