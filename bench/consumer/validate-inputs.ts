@@ -8,16 +8,13 @@
  *
  *   node --import tsx bench/consumer/validate-inputs.ts [--rounds 5] [--duration-ms 3000] [--concurrency 16]
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ValueType } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { fmt, median, ratio, table } from "../unary/stats.js";
+import { startServer } from "./spawn-server.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -67,14 +64,6 @@ function fiftyInputs(): { inputs: InputInit[]; values: Record<string, unknown> }
     values[`tags_${i}`] = { team: "platform", cost_center: "42" };
   }
   return { inputs, values };
-}
-
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  const script = fileURLToPath(new URL("./server-process.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "inherit"] });
-  const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
-  const { url } = JSON.parse(line) as { url: string };
-  return { url, stop: () => child.kill("SIGTERM") };
 }
 
 /** Keeps CONCURRENCY calls in flight for DURATION_MS; requests/s. */

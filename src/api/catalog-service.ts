@@ -22,10 +22,9 @@ import type { WatchFeed } from "../catalog/watch.js";
 import { CatalogError, REASONS } from "../errors/index.js";
 import type { ComponentFilter } from "../storage/store.js";
 import { actorKey, writeAuthorizerKey } from "./context.js";
-import { BUMP_TO_WIRE, componentToWire, deprecationFromWire, draftFromWire } from "./convert.js";
+import { BUMP_TO_WIRE, componentToWire, deprecationFromWire, draftFromWire, specChangeToWire } from "./convert.js";
 import { MODE_TO_WIRE, policyToWire } from "./convert-registry.js";
 import { warningsToWire } from "./convert-warnings.js";
-import { wireFieldPath } from "./field-paths.js";
 import { registryHandlers } from "./registry-handlers.js";
 import { watchBatches } from "./watch-request.js";
 import {
@@ -196,12 +195,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         readOptions(request, context),
       );
       return create(CompareComponentVersionsResponseSchema, {
-        changes: result.report.changes.map((change) => ({
-          path: wireFieldPath(change.path),
-          breaking: change.breaking,
-          description: change.description,
-          bump: BUMP_TO_WIRE[change.bump],
-        })),
+        changes: result.report.changes.map(specChangeToWire),
         breaking: result.report.breaking,
         requiredBump: BUMP_TO_WIRE[result.report.requiredBump],
         bumpSufficient: result.bumpSufficient,

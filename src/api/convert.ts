@@ -2,9 +2,9 @@
  * Mapping between the wire types (gen/ts) and the domain records
  * (src/storage/records.ts). The only place that knows both.
  */
-import { create, fromJson } from "@bufbuild/protobuf";
+import { create, fromJson, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Timestamp, timestampFromDate, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { type SpecChangeSchema, VersionBump } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import {
   type Component,
   ComponentSchema,
@@ -15,6 +15,7 @@ import {
   ValueType as WireValueType,
 } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { type Event, EventSchema, EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import type { SpecChange } from "../catalog/compatibility.js";
 import { type DeprecationRequest, etagOf } from "../catalog/requests.js";
 import type { ComponentDraft } from "../catalog/validation.js";
 import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
@@ -30,6 +31,7 @@ import type {
   ValueType,
 } from "../storage/records.js";
 import { consumerToWire, policyToWire } from "./convert-registry.js";
+import { wireFieldPath } from "./field-paths.js";
 
 const VALUE_TYPE_TO_WIRE: Record<ValueType, WireValueType> = {
   string: WireValueType.STRING,
@@ -70,6 +72,16 @@ export const BUMP_TO_WIRE = {
   minor: VersionBump.MINOR,
   major: VersionBump.MAJOR,
 } as const;
+
+/** One change of the compatibility diff, its path in proto names. */
+export function specChangeToWire(change: SpecChange): MessageInitShape<typeof SpecChangeSchema> {
+  return {
+    path: wireFieldPath(change.path),
+    breaking: change.breaking,
+    description: change.description,
+    bump: BUMP_TO_WIRE[change.bump],
+  };
+}
 
 /**
  * The publisher's draft from a wire Component. An unknown value type maps to
@@ -157,7 +169,8 @@ function jsonFromValue(value: Value, path: string, violations: FieldViolation[])
   violations.push({
     field: path,
     description:
-      "is a google.protobuf.Value with no kind set; set null_value, number_value, string_value, bool_value, struct_value or list_value",
+      "is a google.protobuf.Value with no kind set; " +
+      "set null_value, number_value, string_value, bool_value, struct_value or list_value",
     reason: REASONS.valueKindMissing,
   });
   return undefined;

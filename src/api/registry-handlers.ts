@@ -1,7 +1,7 @@
 /**
  * CatalogService handlers of the consumer contract beside the versions:
  * input validation, yanking, compatibility policies, consumer registrations
- * (and later impact analysis). Like catalog-service.ts: decode, call the Manager,
+ * and impact analysis. Like catalog-service.ts: decode, call the Manager,
  * encode; no rules here.
  */
 import { create } from "@bufbuild/protobuf";
@@ -10,6 +10,8 @@ import {
   type CatalogService,
   DeregisterConsumerResponseSchema,
   GetCompatibilityPolicyResponseSchema,
+  type GetImpactRequest,
+  GetImpactResponseSchema,
   ListConsumersResponseSchema,
   RegisterConsumerResponseSchema,
   SetCompatibilityPolicyResponseSchema,
@@ -17,10 +19,11 @@ import {
   ValidateInputsResponseSchema,
   YankComponentVersionResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import type { ConsumerImpact, ImpactChange } from "../catalog/impact.js";
 import type { Manager } from "../catalog/manager.js";
 import type { ReadOptions, WriteOptions } from "../catalog/requests.js";
 import type { JsonObject } from "../storage/records.js";
-import { componentToWire } from "./convert.js";
+import { componentToWire, draftFromWire, specChangeToWire } from "./convert.js";
 import { consumerToWire, modeFromWire, policyToWire } from "./convert-registry.js";
 import { warningsToWire } from "./convert-warnings.js";
 import { wireFieldPath } from "./field-paths.js";
@@ -33,7 +36,8 @@ type RegistryMethods =
   | "registerConsumer"
   | "deregisterConsumer"
   | "listConsumers"
-  | "setCompatibilityPolicy";
+  | "setCompatibilityPolicy"
+  | "getImpact";
 
 export function registryHandlers(
   manager: Manager,
@@ -112,6 +116,14 @@ export function registryHandlers(
       });
     },
 
+    async getImpact(request, context) {
+      const result = await manager.impact.of(request.name, changeFromWire(request), readOptions(request, context));
+      return create(GetImpactResponseSchema, {
+        impacts: result.impacts.map(impactToWire),
+        revision: BigInt(result.revision),
+      });
+    },
+
     async setCompatibilityPolicy(request, context) {
       const result = await manager.policies.set(request.name, modeFromWire(request.mode), writeOptions(context));
       return create(SetCompatibilityPolicyResponseSchema, {
@@ -119,5 +131,30 @@ export function registryHandlers(
         revision: BigInt(result.revision),
       });
     },
+  };
+}
+
+function changeFromWire(request: GetImpactRequest): ImpactChange | undefined {
+  const { change } = request;
+  switch (change.case) {
+    case "component":
+      return { kind: "publish", draft: draftFromWire(change.value) };
+    case "deprecateVersion":
+      return { kind: "deprecate", version: change.value };
+    case "yankVersion":
+      return { kind: "yank", version: change.value };
+    default:
+      return undefined;
+  }
+}
+
+function impactToWire(impact: ConsumerImpact) {
+  return {
+    consumer: consumerToWire(impact.consumer),
+    currentVersion: impact.currentVersion ?? "",
+    nextVersion: impact.nextVersion ?? "",
+    changed: impact.changed,
+    breaking: impact.breaking,
+    changes: (impact.report?.changes ?? []).map(specChangeToWire),
   };
 }

@@ -23,6 +23,7 @@ import { compareStored } from "./compare.js";
 import { Consumers } from "./consumers.js";
 import { checkCompatible, contentOf } from "./content.js";
 import { contentDigest, describeContentDifferences } from "./digest.js";
+import { Impact } from "./impact.js";
 import { type InputsResult, inputViolations } from "./inputs.js";
 import { Lifecycle } from "./lifecycle.js";
 import { isComponentName } from "./names.js";
@@ -66,6 +67,8 @@ export class Manager {
   readonly policies: Policies;
   /** Consumer registrations. */
   readonly consumers: Consumers;
+  /** What a change would do to the registered consumers (GetImpact). */
+  readonly impact: Impact;
 
   constructor(
     private readonly store: CatalogStore,
@@ -75,6 +78,10 @@ export class Manager {
     this.lifecycle = new Lifecycle(store, clock, logger);
     this.policies = new Policies(store, clock, logger);
     this.consumers = new Consumers(store, (options) => this.readView(options), clock, logger);
+    this.impact = new Impact(
+      (options) => this.readView(options),
+      (draft) => this.publish(draft, { actor: "", validateOnly: true }),
+    );
   }
 
   /** GetComponent's resolutions, valid for one catalog revision (see resolution-cache.ts). */

@@ -3,7 +3,8 @@
  * authentication, over gRPC, gRPC-Web and Connect: yanking and un-yanking
  * need the admin role (a publisher is PERMISSION_DENIED naming the role),
  * and the admin's identity is the event's actor; reading a compatibility
- * policy needs a reader, setting one an admin; a reader registers consumers.
+ * policy needs a reader, setting one an admin; a reader registers consumers
+ * and asks for a change's impact on them.
  */
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
@@ -70,7 +71,7 @@ describe.each(PROTOCOLS)("consumer registrations over %s", (protocol) => {
   const client = () => auth.clients.clients[protocol];
   const reader = () => bearer(auth.keys.apiKeys.reader);
 
-  it("lets a reader register and deregister with its identity as the actor, and refuses no credentials", async () => {
+  it("lets a reader register, weigh impact and deregister as itself, and refuses no credentials", async () => {
     const name = uniqueName("consumer-roles");
     await client().createComponent({ component: sampleComponent({ name }) }, publisher());
     const consumer = uniqueName("proc");
@@ -82,6 +83,12 @@ describe.each(PROTOCOLS)("consumer registrations over %s", (protocol) => {
     const registered = await client().registerConsumer({ consumer, name, constraint: "^1" }, reader());
     expect(registered.consumer?.createActor).toMatch(/^api-key:/);
     expect((await client().listConsumers({ name }, reader())).consumers.map((c) => c.consumer)).toEqual([consumer]);
+    const yank = { case: "yankVersion", value: "1.0.0" } as const;
+    await expectConnectError(client().getImpact({ name, change: yank }), Code.Unauthenticated);
+    const impact = await client().getImpact({ name, change: yank }, reader());
+    expect(impact.impacts.map((i) => [i.consumer?.consumer, i.nextVersion, i.breaking])).toEqual([
+      [consumer, "", true],
+    ]);
     await client().deregisterConsumer({ consumer, name }, reader());
   });
 });

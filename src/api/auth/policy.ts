@@ -21,6 +21,7 @@ const CATALOG_READS = new Set([
   "GetCompatibilityPolicy",
   "ValidateInputs",
   "ListConsumers",
+  "GetImpact",
   "WatchEvents",
   // A processor registers what it consumes with the identity it reads with: a registration changes no component.
   "RegisterConsumer",

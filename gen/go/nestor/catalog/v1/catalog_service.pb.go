@@ -2693,6 +2693,278 @@ func (x *ListConsumersResponse) GetRevision() int64 {
 	return 0
 }
 
+type GetImpactRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The component whose consumers are asked about.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The change to weigh (required).
+	//
+	// Types that are valid to be assigned to Change:
+	//
+	//	*GetImpactRequest_Component
+	//	*GetImpactRequest_DeprecateVersion
+	//	*GetImpactRequest_YankVersion
+	Change isGetImpactRequest_Change `protobuf_oneof:"change"`
+	// Serve this read only from a source that reflects at least this catalog
+	// revision (0: any). UNAVAILABLE, with google.rpc.RetryInfo, when none
+	// reaches it in time.
+	MinRevision   int64 `protobuf:"varint,15,opt,name=min_revision,json=minRevision,proto3" json:"min_revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetImpactRequest) Reset() {
+	*x = GetImpactRequest{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetImpactRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetImpactRequest) ProtoMessage() {}
+
+func (x *GetImpactRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetImpactRequest.ProtoReflect.Descriptor instead.
+func (*GetImpactRequest) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetImpactRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GetImpactRequest) GetChange() isGetImpactRequest_Change {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
+func (x *GetImpactRequest) GetComponent() *Component {
+	if x != nil {
+		if x, ok := x.Change.(*GetImpactRequest_Component); ok {
+			return x.Component
+		}
+	}
+	return nil
+}
+
+func (x *GetImpactRequest) GetDeprecateVersion() string {
+	if x != nil {
+		if x, ok := x.Change.(*GetImpactRequest_DeprecateVersion); ok {
+			return x.DeprecateVersion
+		}
+	}
+	return ""
+}
+
+func (x *GetImpactRequest) GetYankVersion() string {
+	if x != nil {
+		if x, ok := x.Change.(*GetImpactRequest_YankVersion); ok {
+			return x.YankVersion
+		}
+	}
+	return ""
+}
+
+func (x *GetImpactRequest) GetMinRevision() int64 {
+	if x != nil {
+		return x.MinRevision
+	}
+	return 0
+}
+
+type isGetImpactRequest_Change interface {
+	isGetImpactRequest_Change()
+}
+
+type GetImpactRequest_Component struct {
+	// A version about to be published (a full Component, as CreateComponent
+	// takes it; its name must be empty or equal to name).
+	Component *Component `protobuf:"bytes,2,opt,name=component,proto3,oneof"`
+}
+
+type GetImpactRequest_DeprecateVersion struct {
+	// An exact version about to be deprecated.
+	DeprecateVersion string `protobuf:"bytes,3,opt,name=deprecate_version,json=deprecateVersion,proto3,oneof"`
+}
+
+type GetImpactRequest_YankVersion struct {
+	// An exact version about to be yanked.
+	YankVersion string `protobuf:"bytes,4,opt,name=yank_version,json=yankVersion,proto3,oneof"`
+}
+
+func (*GetImpactRequest_Component) isGetImpactRequest_Change() {}
+
+func (*GetImpactRequest_DeprecateVersion) isGetImpactRequest_Change() {}
+
+func (*GetImpactRequest_YankVersion) isGetImpactRequest_Change() {}
+
+type GetImpactResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per registered consumer of name, by consumer id.
+	Impacts []*ConsumerImpact `protobuf:"bytes,1,rep,name=impacts,proto3" json:"impacts,omitempty"`
+	// Catalog revision this answer reflects.
+	Revision      int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetImpactResponse) Reset() {
+	*x = GetImpactResponse{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetImpactResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetImpactResponse) ProtoMessage() {}
+
+func (x *GetImpactResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetImpactResponse.ProtoReflect.Descriptor instead.
+func (*GetImpactResponse) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetImpactResponse) GetImpacts() []*ConsumerImpact {
+	if x != nil {
+		return x.Impacts
+	}
+	return nil
+}
+
+func (x *GetImpactResponse) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+// What one change does to one registered consumer.
+type ConsumerImpact struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The registration.
+	Consumer *Consumer `protobuf:"bytes,1,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// The version its constraint resolves to now; empty when none.
+	CurrentVersion string `protobuf:"bytes,2,opt,name=current_version,json=currentVersion,proto3" json:"current_version,omitempty"`
+	// The version it would resolve to after the change; empty when none.
+	NextVersion string `protobuf:"bytes,3,opt,name=next_version,json=nextVersion,proto3" json:"next_version,omitempty"`
+	// True when next_version differs from current_version.
+	Changed bool `protobuf:"varint,4,opt,name=changed,proto3" json:"changed,omitempty"`
+	// True when the move breaks the consumer: a change from current_version
+	// to next_version is breaking, or it resolved to a version and would
+	// resolve to none.
+	Breaking bool `protobuf:"varint,5,opt,name=breaking,proto3" json:"breaking,omitempty"`
+	// Every difference from current_version's spec to next_version's (empty
+	// when either is empty or they are the same version).
+	Changes       []*SpecChange `protobuf:"bytes,6,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsumerImpact) Reset() {
+	*x = ConsumerImpact{}
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsumerImpact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsumerImpact) ProtoMessage() {}
+
+func (x *ConsumerImpact) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_catalog_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsumerImpact.ProtoReflect.Descriptor instead.
+func (*ConsumerImpact) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ConsumerImpact) GetConsumer() *Consumer {
+	if x != nil {
+		return x.Consumer
+	}
+	return nil
+}
+
+func (x *ConsumerImpact) GetCurrentVersion() string {
+	if x != nil {
+		return x.CurrentVersion
+	}
+	return ""
+}
+
+func (x *ConsumerImpact) GetNextVersion() string {
+	if x != nil {
+		return x.NextVersion
+	}
+	return ""
+}
+
+func (x *ConsumerImpact) GetChanged() bool {
+	if x != nil {
+		return x.Changed
+	}
+	return false
+}
+
+func (x *ConsumerImpact) GetBreaking() bool {
+	if x != nil {
+		return x.Breaking
+	}
+	return false
+}
+
+func (x *ConsumerImpact) GetChanges() []*SpecChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
 var File_nestor_catalog_v1_catalog_service_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
@@ -2888,7 +3160,24 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\fmin_revision\x18\x0f \x01(\x03R\vminRevision\"n\n" +
 	"\x15ListConsumersResponse\x129\n" +
 	"\tconsumers\x18\x01 \x03(\v2\x1b.nestor.catalog.v1.ConsumerR\tconsumers\x12\x1a\n" +
-	"\brevision\x18\x02 \x01(\x03R\brevision*a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"\xe5\x01\n" +
+	"\x10GetImpactRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
+	"\tcomponent\x18\x02 \x01(\v2\x1c.nestor.catalog.v1.ComponentH\x00R\tcomponent\x12-\n" +
+	"\x11deprecate_version\x18\x03 \x01(\tH\x00R\x10deprecateVersion\x12#\n" +
+	"\fyank_version\x18\x04 \x01(\tH\x00R\vyankVersion\x12!\n" +
+	"\fmin_revision\x18\x0f \x01(\x03R\vminRevisionB\b\n" +
+	"\x06change\"l\n" +
+	"\x11GetImpactResponse\x12;\n" +
+	"\aimpacts\x18\x01 \x03(\v2!.nestor.catalog.v1.ConsumerImpactR\aimpacts\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\"\x84\x02\n" +
+	"\x0eConsumerImpact\x127\n" +
+	"\bconsumer\x18\x01 \x01(\v2\x1b.nestor.catalog.v1.ConsumerR\bconsumer\x12'\n" +
+	"\x0fcurrent_version\x18\x02 \x01(\tR\x0ecurrentVersion\x12!\n" +
+	"\fnext_version\x18\x03 \x01(\tR\vnextVersion\x12\x18\n" +
+	"\achanged\x18\x04 \x01(\bR\achanged\x12\x1a\n" +
+	"\bbreaking\x18\x05 \x01(\bR\bbreaking\x127\n" +
+	"\achanges\x18\x06 \x03(\v2\x1d.nestor.catalog.v1.SpecChangeR\achanges*a\n" +
 	"\vWarningKind\x12\x1c\n" +
 	"\x18WARNING_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17WARNING_KIND_DEPRECATED\x10\x01\x12\x17\n" +
@@ -2898,7 +3187,7 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x11VERSION_BUMP_NONE\x10\x01\x12\x16\n" +
 	"\x12VERSION_BUMP_PATCH\x10\x02\x12\x16\n" +
 	"\x12VERSION_BUMP_MINOR\x10\x03\x12\x16\n" +
-	"\x12VERSION_BUMP_MAJOR\x10\x042\xaf\x0f\n" +
+	"\x12VERSION_BUMP_MAJOR\x10\x042\x8c\x10\n" +
 	"\x0eCatalogService\x12h\n" +
 	"\x0fCreateComponent\x12).nestor.catalog.v1.CreateComponentRequest\x1a*.nestor.catalog.v1.CreateComponentResponse\x12d\n" +
 	"\fGetComponent\x12&.nestor.catalog.v1.GetComponentRequest\x1a'.nestor.catalog.v1.GetComponentResponse\"\x03\x90\x02\x01\x12h\n" +
@@ -2915,7 +3204,8 @@ const file_nestor_catalog_v1_catalog_service_proto_rawDesc = "" +
 	"\x16SetCompatibilityPolicy\x120.nestor.catalog.v1.SetCompatibilityPolicyRequest\x1a1.nestor.catalog.v1.SetCompatibilityPolicyResponse\x12k\n" +
 	"\x10RegisterConsumer\x12*.nestor.catalog.v1.RegisterConsumerRequest\x1a+.nestor.catalog.v1.RegisterConsumerResponse\x12q\n" +
 	"\x12DeregisterConsumer\x12,.nestor.catalog.v1.DeregisterConsumerRequest\x1a-.nestor.catalog.v1.DeregisterConsumerResponse\x12g\n" +
-	"\rListConsumers\x12'.nestor.catalog.v1.ListConsumersRequest\x1a(.nestor.catalog.v1.ListConsumersResponse\"\x03\x90\x02\x01\x12^\n" +
+	"\rListConsumers\x12'.nestor.catalog.v1.ListConsumersRequest\x1a(.nestor.catalog.v1.ListConsumersResponse\"\x03\x90\x02\x01\x12[\n" +
+	"\tGetImpact\x12#.nestor.catalog.v1.GetImpactRequest\x1a$.nestor.catalog.v1.GetImpactResponse\"\x03\x90\x02\x01\x12^\n" +
 	"\vWatchEvents\x12%.nestor.catalog.v1.WatchEventsRequest\x1a&.nestor.catalog.v1.WatchEventsResponse0\x01B\xdf\x01\n" +
 	"\x15com.nestor.catalog.v1B\x13CatalogServiceProtoP\x01ZKgithub.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1;catalogv1\xa2\x02\x03NCX\xaa\x02\x11Nestor.Catalog.V1\xca\x02\x11Nestor\\Catalog\\V1\xe2\x02\x1dNestor\\Catalog\\V1\\GPBMetadata\xea\x02\x13Nestor::Catalog::V1b\x06proto3"
 
@@ -2932,7 +3222,7 @@ func file_nestor_catalog_v1_catalog_service_proto_rawDescGZIP() []byte {
 }
 
 var file_nestor_catalog_v1_catalog_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_nestor_catalog_v1_catalog_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(WarningKind)(0),                         // 0: nestor.catalog.v1.WarningKind
 	(VersionBump)(0),                         // 1: nestor.catalog.v1.VersionBump
@@ -2975,99 +3265,108 @@ var file_nestor_catalog_v1_catalog_service_proto_goTypes = []any{
 	(*DeregisterConsumerResponse)(nil),       // 38: nestor.catalog.v1.DeregisterConsumerResponse
 	(*ListConsumersRequest)(nil),             // 39: nestor.catalog.v1.ListConsumersRequest
 	(*ListConsumersResponse)(nil),            // 40: nestor.catalog.v1.ListConsumersResponse
-	nil,                                      // 41: nestor.catalog.v1.ComponentFilter.LabelsEntry
-	nil,                                      // 42: nestor.catalog.v1.RegisterConsumerRequest.LabelsEntry
-	(*Component)(nil),                        // 43: nestor.catalog.v1.Component
-	(*ComponentReference)(nil),               // 44: nestor.catalog.v1.ComponentReference
-	(*timestamppb.Timestamp)(nil),            // 45: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),            // 46: google.protobuf.FieldMask
-	(CompatibilityMode)(0),                   // 47: nestor.catalog.v1.CompatibilityMode
-	(*CompatibilityPolicy)(nil),              // 48: nestor.catalog.v1.CompatibilityPolicy
-	(*structpb.Struct)(nil),                  // 49: google.protobuf.Struct
-	(*EventFilter)(nil),                      // 50: nestor.catalog.v1.EventFilter
-	(*Event)(nil),                            // 51: nestor.catalog.v1.Event
-	(*Consumer)(nil),                         // 52: nestor.catalog.v1.Consumer
+	(*GetImpactRequest)(nil),                 // 41: nestor.catalog.v1.GetImpactRequest
+	(*GetImpactResponse)(nil),                // 42: nestor.catalog.v1.GetImpactResponse
+	(*ConsumerImpact)(nil),                   // 43: nestor.catalog.v1.ConsumerImpact
+	nil,                                      // 44: nestor.catalog.v1.ComponentFilter.LabelsEntry
+	nil,                                      // 45: nestor.catalog.v1.RegisterConsumerRequest.LabelsEntry
+	(*Component)(nil),                        // 46: nestor.catalog.v1.Component
+	(*ComponentReference)(nil),               // 47: nestor.catalog.v1.ComponentReference
+	(*timestamppb.Timestamp)(nil),            // 48: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),            // 49: google.protobuf.FieldMask
+	(CompatibilityMode)(0),                   // 50: nestor.catalog.v1.CompatibilityMode
+	(*CompatibilityPolicy)(nil),              // 51: nestor.catalog.v1.CompatibilityPolicy
+	(*structpb.Struct)(nil),                  // 52: google.protobuf.Struct
+	(*EventFilter)(nil),                      // 53: nestor.catalog.v1.EventFilter
+	(*Event)(nil),                            // 54: nestor.catalog.v1.Event
+	(*Consumer)(nil),                         // 55: nestor.catalog.v1.Consumer
 }
 var file_nestor_catalog_v1_catalog_service_proto_depIdxs = []int32{
-	43, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	43, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	43, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	46, // 0: nestor.catalog.v1.CreateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	46, // 1: nestor.catalog.v1.CreateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	46, // 2: nestor.catalog.v1.GetComponentResponse.component:type_name -> nestor.catalog.v1.Component
 	6,  // 3: nestor.catalog.v1.GetComponentResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	0,  // 4: nestor.catalog.v1.Warning.kind:type_name -> nestor.catalog.v1.WarningKind
-	44, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
-	45, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
-	43, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
-	46, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	43, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
-	43, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
-	41, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
+	47, // 5: nestor.catalog.v1.Warning.replacement:type_name -> nestor.catalog.v1.ComponentReference
+	48, // 6: nestor.catalog.v1.Warning.sunset_time:type_name -> google.protobuf.Timestamp
+	46, // 7: nestor.catalog.v1.UpdateComponentRequest.component:type_name -> nestor.catalog.v1.Component
+	49, // 8: nestor.catalog.v1.UpdateComponentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	46, // 9: nestor.catalog.v1.UpdateComponentResponse.component:type_name -> nestor.catalog.v1.Component
+	46, // 10: nestor.catalog.v1.DeleteComponentResponse.components:type_name -> nestor.catalog.v1.Component
+	44, // 11: nestor.catalog.v1.ComponentFilter.labels:type_name -> nestor.catalog.v1.ComponentFilter.LabelsEntry
 	11, // 12: nestor.catalog.v1.ListComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
-	43, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
+	46, // 13: nestor.catalog.v1.ListComponentsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 14: nestor.catalog.v1.ListComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
 	11, // 15: nestor.catalog.v1.SearchComponentsRequest.filter:type_name -> nestor.catalog.v1.ComponentFilter
 	16, // 16: nestor.catalog.v1.SearchComponentsResponse.results:type_name -> nestor.catalog.v1.SearchResult
 	6,  // 17: nestor.catalog.v1.SearchComponentsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	43, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
-	43, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
+	46, // 18: nestor.catalog.v1.SearchResult.component:type_name -> nestor.catalog.v1.Component
+	46, // 19: nestor.catalog.v1.ListComponentVersionsResponse.components:type_name -> nestor.catalog.v1.Component
 	6,  // 20: nestor.catalog.v1.ListComponentVersionsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	43, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
-	43, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	46, // 21: nestor.catalog.v1.YankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
+	46, // 22: nestor.catalog.v1.UnyankComponentVersionResponse.component:type_name -> nestor.catalog.v1.Component
 	32, // 23: nestor.catalog.v1.CompareComponentVersionsResponse.changes:type_name -> nestor.catalog.v1.SpecChange
 	1,  // 24: nestor.catalog.v1.CompareComponentVersionsResponse.required_bump:type_name -> nestor.catalog.v1.VersionBump
-	47, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
-	48, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	49, // 27: nestor.catalog.v1.ValidateInputsRequest.values:type_name -> google.protobuf.Struct
+	50, // 25: nestor.catalog.v1.CompareComponentVersionsResponse.satisfied_modes:type_name -> nestor.catalog.v1.CompatibilityMode
+	51, // 26: nestor.catalog.v1.CompareComponentVersionsResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	52, // 27: nestor.catalog.v1.ValidateInputsRequest.values:type_name -> google.protobuf.Struct
 	27, // 28: nestor.catalog.v1.ValidateInputsResponse.violations:type_name -> nestor.catalog.v1.FieldViolation
 	6,  // 29: nestor.catalog.v1.ValidateInputsResponse.warnings:type_name -> nestor.catalog.v1.Warning
-	48, // 30: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	47, // 31: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
-	48, // 32: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	51, // 30: nestor.catalog.v1.GetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	50, // 31: nestor.catalog.v1.SetCompatibilityPolicyRequest.mode:type_name -> nestor.catalog.v1.CompatibilityMode
+	51, // 32: nestor.catalog.v1.SetCompatibilityPolicyResponse.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
 	1,  // 33: nestor.catalog.v1.SpecChange.bump:type_name -> nestor.catalog.v1.VersionBump
-	50, // 34: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
-	51, // 35: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
-	42, // 36: nestor.catalog.v1.RegisterConsumerRequest.labels:type_name -> nestor.catalog.v1.RegisterConsumerRequest.LabelsEntry
-	52, // 37: nestor.catalog.v1.RegisterConsumerResponse.consumer:type_name -> nestor.catalog.v1.Consumer
-	52, // 38: nestor.catalog.v1.DeregisterConsumerResponse.consumer:type_name -> nestor.catalog.v1.Consumer
-	52, // 39: nestor.catalog.v1.ListConsumersResponse.consumers:type_name -> nestor.catalog.v1.Consumer
-	2,  // 40: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
-	4,  // 41: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
-	7,  // 42: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
-	9,  // 43: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
-	12, // 44: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
-	14, // 45: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
-	17, // 46: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
-	23, // 47: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
-	19, // 48: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
-	21, // 49: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
-	25, // 50: nestor.catalog.v1.CatalogService.ValidateInputs:input_type -> nestor.catalog.v1.ValidateInputsRequest
-	28, // 51: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
-	30, // 52: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
-	35, // 53: nestor.catalog.v1.CatalogService.RegisterConsumer:input_type -> nestor.catalog.v1.RegisterConsumerRequest
-	37, // 54: nestor.catalog.v1.CatalogService.DeregisterConsumer:input_type -> nestor.catalog.v1.DeregisterConsumerRequest
-	39, // 55: nestor.catalog.v1.CatalogService.ListConsumers:input_type -> nestor.catalog.v1.ListConsumersRequest
-	33, // 56: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
-	3,  // 57: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
-	5,  // 58: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
-	8,  // 59: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
-	10, // 60: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
-	13, // 61: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
-	15, // 62: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
-	18, // 63: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
-	24, // 64: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
-	20, // 65: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
-	22, // 66: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
-	26, // 67: nestor.catalog.v1.CatalogService.ValidateInputs:output_type -> nestor.catalog.v1.ValidateInputsResponse
-	29, // 68: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
-	31, // 69: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
-	36, // 70: nestor.catalog.v1.CatalogService.RegisterConsumer:output_type -> nestor.catalog.v1.RegisterConsumerResponse
-	38, // 71: nestor.catalog.v1.CatalogService.DeregisterConsumer:output_type -> nestor.catalog.v1.DeregisterConsumerResponse
-	40, // 72: nestor.catalog.v1.CatalogService.ListConsumers:output_type -> nestor.catalog.v1.ListConsumersResponse
-	34, // 73: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
-	57, // [57:74] is the sub-list for method output_type
-	40, // [40:57] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	53, // 34: nestor.catalog.v1.WatchEventsRequest.filter:type_name -> nestor.catalog.v1.EventFilter
+	54, // 35: nestor.catalog.v1.WatchEventsResponse.events:type_name -> nestor.catalog.v1.Event
+	45, // 36: nestor.catalog.v1.RegisterConsumerRequest.labels:type_name -> nestor.catalog.v1.RegisterConsumerRequest.LabelsEntry
+	55, // 37: nestor.catalog.v1.RegisterConsumerResponse.consumer:type_name -> nestor.catalog.v1.Consumer
+	55, // 38: nestor.catalog.v1.DeregisterConsumerResponse.consumer:type_name -> nestor.catalog.v1.Consumer
+	55, // 39: nestor.catalog.v1.ListConsumersResponse.consumers:type_name -> nestor.catalog.v1.Consumer
+	46, // 40: nestor.catalog.v1.GetImpactRequest.component:type_name -> nestor.catalog.v1.Component
+	43, // 41: nestor.catalog.v1.GetImpactResponse.impacts:type_name -> nestor.catalog.v1.ConsumerImpact
+	55, // 42: nestor.catalog.v1.ConsumerImpact.consumer:type_name -> nestor.catalog.v1.Consumer
+	32, // 43: nestor.catalog.v1.ConsumerImpact.changes:type_name -> nestor.catalog.v1.SpecChange
+	2,  // 44: nestor.catalog.v1.CatalogService.CreateComponent:input_type -> nestor.catalog.v1.CreateComponentRequest
+	4,  // 45: nestor.catalog.v1.CatalogService.GetComponent:input_type -> nestor.catalog.v1.GetComponentRequest
+	7,  // 46: nestor.catalog.v1.CatalogService.UpdateComponent:input_type -> nestor.catalog.v1.UpdateComponentRequest
+	9,  // 47: nestor.catalog.v1.CatalogService.DeleteComponent:input_type -> nestor.catalog.v1.DeleteComponentRequest
+	12, // 48: nestor.catalog.v1.CatalogService.ListComponents:input_type -> nestor.catalog.v1.ListComponentsRequest
+	14, // 49: nestor.catalog.v1.CatalogService.SearchComponents:input_type -> nestor.catalog.v1.SearchComponentsRequest
+	17, // 50: nestor.catalog.v1.CatalogService.ListComponentVersions:input_type -> nestor.catalog.v1.ListComponentVersionsRequest
+	23, // 51: nestor.catalog.v1.CatalogService.CompareComponentVersions:input_type -> nestor.catalog.v1.CompareComponentVersionsRequest
+	19, // 52: nestor.catalog.v1.CatalogService.YankComponentVersion:input_type -> nestor.catalog.v1.YankComponentVersionRequest
+	21, // 53: nestor.catalog.v1.CatalogService.UnyankComponentVersion:input_type -> nestor.catalog.v1.UnyankComponentVersionRequest
+	25, // 54: nestor.catalog.v1.CatalogService.ValidateInputs:input_type -> nestor.catalog.v1.ValidateInputsRequest
+	28, // 55: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:input_type -> nestor.catalog.v1.GetCompatibilityPolicyRequest
+	30, // 56: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:input_type -> nestor.catalog.v1.SetCompatibilityPolicyRequest
+	35, // 57: nestor.catalog.v1.CatalogService.RegisterConsumer:input_type -> nestor.catalog.v1.RegisterConsumerRequest
+	37, // 58: nestor.catalog.v1.CatalogService.DeregisterConsumer:input_type -> nestor.catalog.v1.DeregisterConsumerRequest
+	39, // 59: nestor.catalog.v1.CatalogService.ListConsumers:input_type -> nestor.catalog.v1.ListConsumersRequest
+	41, // 60: nestor.catalog.v1.CatalogService.GetImpact:input_type -> nestor.catalog.v1.GetImpactRequest
+	33, // 61: nestor.catalog.v1.CatalogService.WatchEvents:input_type -> nestor.catalog.v1.WatchEventsRequest
+	3,  // 62: nestor.catalog.v1.CatalogService.CreateComponent:output_type -> nestor.catalog.v1.CreateComponentResponse
+	5,  // 63: nestor.catalog.v1.CatalogService.GetComponent:output_type -> nestor.catalog.v1.GetComponentResponse
+	8,  // 64: nestor.catalog.v1.CatalogService.UpdateComponent:output_type -> nestor.catalog.v1.UpdateComponentResponse
+	10, // 65: nestor.catalog.v1.CatalogService.DeleteComponent:output_type -> nestor.catalog.v1.DeleteComponentResponse
+	13, // 66: nestor.catalog.v1.CatalogService.ListComponents:output_type -> nestor.catalog.v1.ListComponentsResponse
+	15, // 67: nestor.catalog.v1.CatalogService.SearchComponents:output_type -> nestor.catalog.v1.SearchComponentsResponse
+	18, // 68: nestor.catalog.v1.CatalogService.ListComponentVersions:output_type -> nestor.catalog.v1.ListComponentVersionsResponse
+	24, // 69: nestor.catalog.v1.CatalogService.CompareComponentVersions:output_type -> nestor.catalog.v1.CompareComponentVersionsResponse
+	20, // 70: nestor.catalog.v1.CatalogService.YankComponentVersion:output_type -> nestor.catalog.v1.YankComponentVersionResponse
+	22, // 71: nestor.catalog.v1.CatalogService.UnyankComponentVersion:output_type -> nestor.catalog.v1.UnyankComponentVersionResponse
+	26, // 72: nestor.catalog.v1.CatalogService.ValidateInputs:output_type -> nestor.catalog.v1.ValidateInputsResponse
+	29, // 73: nestor.catalog.v1.CatalogService.GetCompatibilityPolicy:output_type -> nestor.catalog.v1.GetCompatibilityPolicyResponse
+	31, // 74: nestor.catalog.v1.CatalogService.SetCompatibilityPolicy:output_type -> nestor.catalog.v1.SetCompatibilityPolicyResponse
+	36, // 75: nestor.catalog.v1.CatalogService.RegisterConsumer:output_type -> nestor.catalog.v1.RegisterConsumerResponse
+	38, // 76: nestor.catalog.v1.CatalogService.DeregisterConsumer:output_type -> nestor.catalog.v1.DeregisterConsumerResponse
+	40, // 77: nestor.catalog.v1.CatalogService.ListConsumers:output_type -> nestor.catalog.v1.ListConsumersResponse
+	42, // 78: nestor.catalog.v1.CatalogService.GetImpact:output_type -> nestor.catalog.v1.GetImpactResponse
+	34, // 79: nestor.catalog.v1.CatalogService.WatchEvents:output_type -> nestor.catalog.v1.WatchEventsResponse
+	62, // [62:80] is the sub-list for method output_type
+	44, // [44:62] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_catalog_service_proto_init() }
@@ -3078,13 +3377,18 @@ func file_nestor_catalog_v1_catalog_service_proto_init() {
 	file_nestor_catalog_v1_component_proto_init()
 	file_nestor_catalog_v1_events_proto_init()
 	file_nestor_catalog_v1_registry_proto_init()
+	file_nestor_catalog_v1_catalog_service_proto_msgTypes[39].OneofWrappers = []any{
+		(*GetImpactRequest_Component)(nil),
+		(*GetImpactRequest_DeprecateVersion)(nil),
+		(*GetImpactRequest_YankVersion)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_catalog_service_proto_rawDesc), len(file_nestor_catalog_v1_catalog_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   41,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -35,6 +35,7 @@ const (
 	CatalogService_RegisterConsumer_FullMethodName         = "/nestor.catalog.v1.CatalogService/RegisterConsumer"
 	CatalogService_DeregisterConsumer_FullMethodName       = "/nestor.catalog.v1.CatalogService/DeregisterConsumer"
 	CatalogService_ListConsumers_FullMethodName            = "/nestor.catalog.v1.CatalogService/ListConsumers"
+	CatalogService_GetImpact_FullMethodName                = "/nestor.catalog.v1.CatalogService/GetImpact"
 	CatalogService_WatchEvents_FullMethodName              = "/nestor.catalog.v1.CatalogService/WatchEvents"
 )
 
@@ -109,6 +110,12 @@ type CatalogServiceClient interface {
 	// The registrations of one component (by consumer) or of one consumer (by
 	// component name).
 	ListConsumers(ctx context.Context, in *ListConsumersRequest, opts ...grpc.CallOption) (*ListConsumersResponse, error)
+	// What a change would do to each registered consumer of a name: the
+	// version its constraint resolves to now, the one after the change, and
+	// whether that move breaks it (the CompareComponentVersions diff). The
+	// change is not made: a publish is checked as CreateComponent's
+	// validate_only checks it, and a refused one fails as the publish would.
+	GetImpact(ctx context.Context, in *GetImpactRequest, opts ...grpc.CallOption) (*GetImpactResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -284,6 +291,16 @@ func (c *catalogServiceClient) ListConsumers(ctx context.Context, in *ListConsum
 	return out, nil
 }
 
+func (c *catalogServiceClient) GetImpact(ctx context.Context, in *GetImpactRequest, opts ...grpc.CallOption) (*GetImpactResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetImpactResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetImpact_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *catalogServiceClient) WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEventsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CatalogService_ServiceDesc.Streams[0], CatalogService_WatchEvents_FullMethodName, cOpts...)
@@ -374,6 +391,12 @@ type CatalogServiceServer interface {
 	// The registrations of one component (by consumer) or of one consumer (by
 	// component name).
 	ListConsumers(context.Context, *ListConsumersRequest) (*ListConsumersResponse, error)
+	// What a change would do to each registered consumer of a name: the
+	// version its constraint resolves to now, the one after the change, and
+	// whether that move breaks it (the CompareComponentVersions diff). The
+	// change is not made: a publish is checked as CreateComponent's
+	// validate_only checks it, and a refused one fails as the publish would.
+	GetImpact(context.Context, *GetImpactRequest) (*GetImpactResponse, error)
 	// Streams catalog changes after start_revision: first the logged events
 	// (replay), then live ones, with periodic progress messages when idle.
 	// Fails with OUT_OF_RANGE when start_revision is older than the oldest
@@ -436,6 +459,9 @@ func (UnimplementedCatalogServiceServer) DeregisterConsumer(context.Context, *De
 }
 func (UnimplementedCatalogServiceServer) ListConsumers(context.Context, *ListConsumersRequest) (*ListConsumersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListConsumers not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetImpact(context.Context, *GetImpactRequest) (*GetImpactResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetImpact not implemented")
 }
 func (UnimplementedCatalogServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[WatchEventsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
@@ -749,6 +775,24 @@ func _CatalogService_ListConsumers_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CatalogService_GetImpact_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetImpactRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetImpact(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetImpact_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetImpact(ctx, req.(*GetImpactRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CatalogService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchEventsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -830,6 +874,10 @@ var CatalogService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListConsumers",
 			Handler:    _CatalogService_ListConsumers_Handler,
+		},
+		{
+			MethodName: "GetImpact",
+			Handler:    _CatalogService_GetImpact_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

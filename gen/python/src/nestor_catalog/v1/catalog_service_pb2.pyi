@@ -462,3 +462,41 @@ class ListConsumersResponse(_message.Message):
     consumers: _containers.RepeatedCompositeFieldContainer[_registry_pb2.Consumer]
     revision: int
     def __init__(self, consumers: _Optional[_Iterable[_Union[_registry_pb2.Consumer, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class GetImpactRequest(_message.Message):
+    __slots__ = ("name", "component", "deprecate_version", "yank_version", "min_revision")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COMPONENT_FIELD_NUMBER: _ClassVar[int]
+    DEPRECATE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    YANK_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MIN_REVISION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    component: _component_pb2.Component
+    deprecate_version: str
+    yank_version: str
+    min_revision: int
+    def __init__(self, name: _Optional[str] = ..., component: _Optional[_Union[_component_pb2.Component, _Mapping]] = ..., deprecate_version: _Optional[str] = ..., yank_version: _Optional[str] = ..., min_revision: _Optional[int] = ...) -> None: ...
+
+class GetImpactResponse(_message.Message):
+    __slots__ = ("impacts", "revision")
+    IMPACTS_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    impacts: _containers.RepeatedCompositeFieldContainer[ConsumerImpact]
+    revision: int
+    def __init__(self, impacts: _Optional[_Iterable[_Union[ConsumerImpact, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class ConsumerImpact(_message.Message):
+    __slots__ = ("consumer", "current_version", "next_version", "changed", "breaking", "changes")
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NEXT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    BREAKING_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    consumer: _registry_pb2.Consumer
+    current_version: str
+    next_version: str
+    changed: bool
+    breaking: bool
+    changes: _containers.RepeatedCompositeFieldContainer[SpecChange]
+    def __init__(self, consumer: _Optional[_Union[_registry_pb2.Consumer, _Mapping]] = ..., current_version: _Optional[str] = ..., next_version: _Optional[str] = ..., changed: _Optional[bool] = ..., breaking: _Optional[bool] = ..., changes: _Optional[_Iterable[_Union[SpecChange, _Mapping]]] = ...) -> None: ...

@@ -127,6 +127,11 @@ class CatalogServiceStub:
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersRequest.SerializeToString,
                 response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersResponse.FromString,
                 _registered_method=True)
+        self.GetImpact = channel.unary_unary(
+                '/nestor.catalog.v1.CatalogService/GetImpact',
+                request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetImpactRequest.SerializeToString,
+                response_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetImpactResponse.FromString,
+                _registered_method=True)
         self.WatchEvents = channel.unary_stream(
                 '/nestor.catalog.v1.CatalogService/WatchEvents',
                 request_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.WatchEventsRequest.SerializeToString,
@@ -283,6 +288,17 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetImpact(self, request, context):
+        """What a change would do to each registered consumer of a name: the
+        version its constraint resolves to now, the one after the change, and
+        whether that move breaks it (the CompareComponentVersions diff). The
+        change is not made: a publish is checked as CreateComponent's
+        validate_only checks it, and a refused one fails as the publish would.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchEvents(self, request, context):
         """Streams catalog changes after start_revision: first the logged events
         (replay), then live ones, with periodic progress messages when idle.
@@ -375,6 +391,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListConsumers,
                     request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersRequest.FromString,
                     response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersResponse.SerializeToString,
+            ),
+            'GetImpact': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImpact,
+                    request_deserializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetImpactRequest.FromString,
+                    response_serializer=nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetImpactResponse.SerializeToString,
             ),
             'WatchEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchEvents,
@@ -827,6 +848,33 @@ class CatalogService:
             '/nestor.catalog.v1.CatalogService/ListConsumers',
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersRequest.SerializeToString,
             nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.ListConsumersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImpact(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/nestor.catalog.v1.CatalogService/GetImpact',
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetImpactRequest.SerializeToString,
+            nestor_dot_catalog_dot_v1_dot_catalog__service__pb2.GetImpactResponse.FromString,
             options,
             channel_credentials,
             insecure,
