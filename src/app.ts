@@ -25,6 +25,7 @@ import { syncServiceHandlers } from "./api/sync-service.js";
 import { webAppRoute } from "./api/web-app.js";
 import { type Clock, systemClock } from "./catalog/clock.js";
 import { Manager } from "./catalog/manager.js";
+import { withResolutionWatch } from "./catalog/resolution-watch.js";
 import { retentionEnabled, startRetentionLoop } from "./catalog/retention.js";
 import {
   GitSync,
@@ -113,7 +114,8 @@ async function assemble(
   monitor.startPolling();
   cleanup.defer(() => monitor.stop());
   telemetry.metrics?.track({ health, feed });
-  const watchFeed = telemetry.metrics !== undefined ? meteredFeed(feed, telemetry.metrics) : feed;
+  const followed = withResolutionWatch(feed, store);
+  const watchFeed = telemetry.metrics !== undefined ? meteredFeed(followed, telemetry.metrics) : followed;
   const catalogHandlers = catalogServiceHandlers({ manager, feed: watchFeed });
   // Bind policy and key material are checked here, so a refused start closes the store too.
   const authorization = await prepareAuthorization(config, {

@@ -14,15 +14,19 @@ import {
   type Validation,
   ValueType as WireValueType,
 } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { type Event, EventSchema, EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import {
+  type Event,
+  EventSchema,
+  ResolutionChangeSchema,
+  EventType as WireEventType,
+} from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import type { SpecChange } from "../catalog/compatibility.js";
 import { type DeprecationRequest, etagOf } from "../catalog/requests.js";
 import type { ComponentDraft } from "../catalog/validation.js";
+import type { WatchEvent, WatchEventType } from "../catalog/watch.js";
 import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
 import type {
-  CatalogEvent,
   ComponentRecord,
-  EventType,
   InputSpec,
   JsonObject,
   JsonValue,
@@ -47,7 +51,7 @@ const WIRE_TO_VALUE_TYPE = new Map<WireValueType, ValueType>(
   Object.entries(VALUE_TYPE_TO_WIRE).map(([domain, wire]) => [wire, domain as ValueType]),
 );
 
-const EVENT_TYPE_TO_WIRE: Record<EventType, WireEventType> = {
+const EVENT_TYPE_TO_WIRE: Record<WatchEventType, WireEventType> = {
   created: WireEventType.CREATED,
   updated: WireEventType.UPDATED,
   deleted: WireEventType.DELETED,
@@ -56,13 +60,14 @@ const EVENT_TYPE_TO_WIRE: Record<EventType, WireEventType> = {
   policy_changed: WireEventType.POLICY_CHANGED,
   consumer_registered: WireEventType.CONSUMER_REGISTERED,
   consumer_deregistered: WireEventType.CONSUMER_DEREGISTERED,
+  resolution_changed: WireEventType.RESOLUTION_CHANGED,
 };
 
-const WIRE_TO_EVENT_TYPE = new Map<WireEventType, EventType>(
-  Object.entries(EVENT_TYPE_TO_WIRE).map(([domain, wire]) => [wire, domain as EventType]),
+const WIRE_TO_EVENT_TYPE = new Map<WireEventType, WatchEventType>(
+  Object.entries(EVENT_TYPE_TO_WIRE).map(([domain, wire]) => [wire, domain as WatchEventType]),
 );
 
-export function eventTypeFromWire(type: WireEventType): EventType | undefined {
+export function eventTypeFromWire(type: WireEventType): WatchEventType | undefined {
   return WIRE_TO_EVENT_TYPE.get(type);
 }
 
@@ -337,7 +342,7 @@ export function componentToWire(record: ComponentRecord): Component {
   });
 }
 
-export function eventToWire(event: CatalogEvent): Event {
+export function eventToWire(event: WatchEvent): Event {
   const wire = create(EventSchema, {
     revision: BigInt(event.revision),
     type: EVENT_TYPE_TO_WIRE[event.type],
@@ -352,6 +357,11 @@ export function eventToWire(event: CatalogEvent): Event {
     case "consumer_deregistered":
       wire.consumer = consumerToWire(event.consumer);
       break;
+    case "resolution_changed": {
+      const { name, constraint, oldVersion = "", newVersion = "" } = event.resolution;
+      wire.resolutionChange = create(ResolutionChangeSchema, { name, constraint, oldVersion, newVersion });
+      break;
+    }
     default:
       wire.component = componentToWire(event.component);
   }

@@ -11,7 +11,9 @@
  * reader role, rate and per-identity stream limits, call logging and the
  * error mapping are the RPC's own. Only the framing is this module's: each
  * event is one message (`id:` its revision, `event:` its type, `data:` the
- * Event's Connect JSON form), progress is an event of its own (`progress`,
+ * Event's Connect JSON form; only the last message of a revision has the
+ * `id:`, so a reconnect never lands between an event and the resolution
+ * change it caused), progress is an event of its own (`progress`,
  * with an `id:` so it advances the resume point), and an error after the
  * stream has started is an `end` event before the response ends.
  *
@@ -37,9 +39,8 @@ import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-con
 import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogService, type WatchEventsRequest } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { EventsCompactedError, type WatchBatch, type WatchFeed } from "../catalog/watch.js";
+import { EventsCompactedError, type WatchBatch, type WatchEvent, type WatchFeed } from "../catalog/watch.js";
 import type { Logger } from "../logging/index.js";
-import type { CatalogEvent } from "../storage/records.js";
 import { peerContextValues } from "./auth/index.js";
 import { eventToWire } from "./convert.js";
 import type { HttpRoute, NodeRequest, NodeResponse } from "./server.js";
@@ -188,9 +189,9 @@ async function writeBatches(
  * it: the feed hands every watcher the same CatalogEvent objects, so the
  * frame is cached by that object and let go with it.
  */
-const eventFrames = new WeakMap<CatalogEvent, Buffer>();
+const eventFrames = new WeakMap<WatchEvent, Buffer>();
 
-function eventFrame(event: CatalogEvent): Buffer {
+function eventFrame(event: WatchEvent): Buffer {
   let frame = eventFrames.get(event);
   if (frame === undefined) {
     // Connect JSON is one line: JSON.stringify escapes every line break inside strings.
@@ -210,8 +211,17 @@ function eventFrame(event: CatalogEvent): Buffer {
 function writeBatch(res: http.ServerResponse, batch: WatchBatch): boolean {
   if (batch.progress) return res.write(progressFrame(batch.revision));
   let written = true;
-  for (const event of batch.events) written = res.write(eventFrame(event));
+  for (const [index, event] of batch.events.entries()) {
+    // Only the last message of a revision (an event, then the resolution change it caused) carries the id:
+    // a reconnect between them resumes before that revision, never past the part not received.
+    const last = batch.events[index + 1]?.revision !== event.revision;
+    written = res.write(last ? eventFrame(event) : eventFrameWithoutId(event));
+  }
   return written;
+}
+
+function eventFrameWithoutId(event: WatchEvent): string {
+  return `event: ${event.type}\ndata: ${toJsonString(EventSchema, eventToWire(event))}\n\n`;
 }
 
 function progressFrame(revision: number): string {

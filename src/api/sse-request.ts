@@ -4,7 +4,8 @@
  * same rules as the RPC (watch-request.ts). Parameters are the request's
  * field paths, as HTTP transcoding of Google APIs names them
  * (`start_revision`, `resume`, `filter.names`, `filter.provider`,
- * `filter.category`, `filter.types`; repeated fields by repeating the
+ * `filter.category`, `filter.types`, `filter.resolution.name`,
+ * `filter.resolution.constraint`; repeated fields by repeating the
  * parameter), so an error names the same field over either transport.
  */
 import { create } from "@bufbuild/protobuf";
@@ -12,13 +13,24 @@ import {
   type WatchEventsRequest,
   WatchEventsRequestSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { EventTypeSchema, type EventType as WireEventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import {
+  EventTypeSchema,
+  ResolutionFilterSchema,
+  type EventType as WireEventType,
+} from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { CatalogError, type FieldViolation, REASONS } from "../errors/index.js";
 import { eventTypeFromWire } from "./convert.js";
 
 export const LAST_EVENT_ID = "Last-Event-ID";
 
-const SINGLE = ["start_revision", "resume", "filter.provider", "filter.category"] as const;
+const SINGLE = [
+  "start_revision",
+  "resume",
+  "filter.provider",
+  "filter.category",
+  "filter.resolution.name",
+  "filter.resolution.constraint",
+] as const;
 const REPEATED = ["filter.names", "filter.types"] as const;
 const PARAMETERS: readonly string[] = [...SINGLE, ...REPEATED];
 
@@ -66,6 +78,10 @@ export function decodeEventStreamRequest(search: string, lastEventId: string | u
       category: params.get("filter.category") ?? "",
     },
   });
+  const [followed, constraint] = [params.get("filter.resolution.name"), params.get("filter.resolution.constraint")];
+  if ((followed !== null || constraint !== null) && message.filter !== undefined) {
+    message.filter.resolution = create(ResolutionFilterSchema, { name: followed ?? "", constraint: constraint ?? "" });
+  }
   const start = params.get("start_revision");
   if (start !== null) {
     const revision = revisionParameter(start);

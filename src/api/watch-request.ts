@@ -6,9 +6,9 @@
  */
 import type { WatchEventsRequest } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { componentNameViolation } from "../catalog/names.js";
-import type { WatchBatch, WatchFeed, WatchOptions } from "../catalog/watch.js";
+import { parseVersionSelector } from "../catalog/resolution.js";
+import type { ResolutionFilter, WatchBatch, WatchEventType, WatchFeed, WatchOptions } from "../catalog/watch.js";
 import { CatalogError, REASONS } from "../errors/index.js";
-import type { EventType } from "../storage/records.js";
 import { eventTypeFromWire, revisionFromWire } from "./convert.js";
 
 /**
@@ -33,7 +33,7 @@ export function watchBatches(
     ]);
   }
   const filter = request.filter;
-  const types: EventType[] = [];
+  const types: WatchEventType[] = [];
   for (const [index, type] of (filter?.types ?? []).entries()) {
     const domain = eventTypeFromWire(type);
     if (!domain) {
@@ -48,10 +48,20 @@ export function watchBatches(
     const problem = componentNameViolation(`filter.names[${index}]`, name);
     if (problem !== undefined) throw CatalogError.invalid([problem]);
   }
+  const resolution = filter?.resolution;
+  const followed = resolution === undefined ? {} : { resolution: checkedResolution(resolution) };
   return feed.watch(
     startRevision,
-    { names, provider: filter?.provider ?? "", category: filter?.category ?? "", types },
+    { names, provider: filter?.provider ?? "", category: filter?.category ?? "", types, ...followed },
     signal,
     { resume: request.resume, ...options },
   );
+}
+
+/** A followed constraint: a component name and a version selector, or INVALID_ARGUMENT naming the field. */
+function checkedResolution({ name, constraint }: { name: string; constraint: string }): ResolutionFilter {
+  const problem = componentNameViolation("filter.resolution.name", name);
+  if (problem !== undefined) throw CatalogError.invalid([problem]);
+  parseVersionSelector(constraint, "filter.resolution.constraint");
+  return { name, constraint };
 }

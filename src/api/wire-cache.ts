@@ -40,8 +40,8 @@ import {
 import { ComponentSchema, type Component as WireComponent } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { TwoGenerationMap } from "../catalog/two-generation-map.js";
-import type { WatchBatch } from "../catalog/watch.js";
-import type { CatalogEvent, ComponentRecord } from "../storage/records.js";
+import type { WatchBatch, WatchEvent } from "../catalog/watch.js";
+import type { ComponentRecord } from "../storage/records.js";
 import { componentToWire, eventToWire } from "./convert.js";
 
 /** The bytes of an encoded message as an unknown length-delimited field: the length prefix, then the bytes. */
@@ -101,12 +101,12 @@ export function respondsInBinary(requestContentType: string | null): boolean {
 
 // ---------------------------------------------------------------- events (WatchEvents)
 
-const wireEvents = new WeakMap<CatalogEvent, WireEvent>();
-const encodedEvents = new WeakMap<CatalogEvent, UnknownField>();
+const wireEvents = new WeakMap<WatchEvent, WireEvent>();
+const encodedEvents = new WeakMap<WatchEvent, UnknownField>();
 /** Responses are split below this size so no client hits its receive limit (4 MiB in most gRPC libraries). */
 const MAX_RESPONSE_EVENT_BYTES = 1024 * 1024;
 
-function wireEvent(event: CatalogEvent): WireEvent {
+function wireEvent(event: WatchEvent): WireEvent {
   let wire = wireEvents.get(event);
   if (wire === undefined) {
     wire = eventToWire(event);
@@ -115,7 +115,7 @@ function wireEvent(event: CatalogEvent): WireEvent {
   return wire;
 }
 
-function encodedEvent(event: CatalogEvent): UnknownField {
+function encodedEvent(event: WatchEvent): UnknownField {
   let field = encodedEvents.get(event);
   if (field === undefined) {
     // A binary-only event keeps no converted message: only JSON streams need one.
@@ -145,7 +145,7 @@ export function watchResponseWithMessages(batch: WatchBatch): WatchEventsRespons
  * its filter let every event through, and it is then the same batch. Cached
  * by the batch's first event object, so an entry goes when its events do.
  */
-const sharedResponses = new WeakMap<CatalogEvent, Map<number, WatchEventsResponse[]>>();
+const sharedResponses = new WeakMap<WatchEvent, Map<number, WatchEventsResponse[]>>();
 
 /** The binary-bound responses for a batch (almost always one), each event encoded once for every stream. */
 export function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
@@ -173,8 +173,9 @@ export function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse
 
 /**
  * One response per batch, or several when the batch is large; each carries
- * the revision of its last event (the last one the batch's revision), so a
- * resume from any of them neither misses nor repeats an event.
+ * the revision of its last event (the last one the batch's revision) and
+ * every event of that revision, so a resume from any of them neither misses
+ * nor repeats an event.
  */
 function buildWatchResponses(batch: WatchBatch): WatchEventsResponse[] {
   const responses: WatchEventsResponse[] = [];
@@ -187,8 +188,12 @@ function buildWatchResponses(batch: WatchBatch): WatchEventsResponse[] {
   };
   for (const [index, event] of batch.events.entries()) {
     const field = encodedEvent(event);
-    if (fields.length > 0 && bytes + field.data.length > MAX_RESPONSE_EVENT_BYTES) {
-      responses.push(respond(batch.events[index - 1]!.revision));
+    // Never between events of one revision (an event and the resolution change it caused): a resume from
+    // the first response's revision would skip the rest of that revision.
+    const previous = batch.events[index - 1];
+    const split = previous !== undefined && previous.revision !== event.revision;
+    if (split && bytes + field.data.length > MAX_RESPONSE_EVENT_BYTES) {
+      responses.push(respond(previous.revision));
       fields = [];
       bytes = 0;
     }

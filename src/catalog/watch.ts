@@ -16,19 +16,43 @@
 import { CatalogError, isCatalogError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { EventTail, type EventTailSink } from "../storage/core/event-tail.js";
-import { type CatalogEvent, type EventType, eventSubject, isComponentEvent } from "../storage/records.js";
+import { type CatalogEvent, eventSubject, isComponentEvent } from "../storage/records.js";
 import type { EventLog } from "../storage/store.js";
+
+/** A followed version constraint (resolution-watch.ts). */
+export interface ResolutionFilter {
+  name: string;
+  constraint: string;
+}
 
 export interface WatchFilter {
   names: readonly string[];
   provider: string;
   category: string;
-  types: readonly EventType[];
+  types: readonly WatchEventType[];
+  /** When set, the watch also reports each change of what this constraint resolves to. */
+  resolution?: ResolutionFilter;
 }
+
+/**
+ * A change of what a followed constraint resolves to: derived by the watch
+ * from the log, never logged, with the revision, time and actor of the
+ * event that caused it. A version absent on either side resolved to none.
+ */
+export interface ResolutionChangedEvent {
+  type: "resolution_changed";
+  revision: number;
+  time: string;
+  actor: string;
+  resolution: ResolutionFilter & { oldVersion?: string; newVersion?: string };
+}
+
+export type WatchEvent = CatalogEvent | ResolutionChangedEvent;
+export type WatchEventType = WatchEvent["type"];
 
 export interface WatchBatch {
   /** Matching events in revision order; empty for a progress message. */
-  events: CatalogEvent[];
+  events: WatchEvent[];
   /** The watcher has seen every matching event up to this revision. */
   revision: number;
   progress: boolean;
@@ -349,7 +373,7 @@ interface ParkedWait {
  * match the component an event is about (a policy's or a registration's
  * too); provider and category only match version changes.
  */
-function compileFilter(filter: WatchFilter): ((event: CatalogEvent) => boolean) | undefined {
+export function compileFilter(filter: WatchFilter): ((event: CatalogEvent) => boolean) | undefined {
   const names = filter.names.length > 0 ? new Set(filter.names) : undefined;
   const types = filter.types.length > 0 ? new Set(filter.types) : undefined;
   if (names === undefined && types === undefined && filter.provider === "" && filter.category === "") return undefined;
@@ -386,7 +410,8 @@ function compactedError(requested: number, compacted: number): CatalogError {
 function aheadError(requested: number, current: number): CatalogError {
   return new CatalogError(
     "OUT_OF_RANGE",
-    `start_revision ${requested} is ahead of the catalog's current revision ${current}; watch from a revision a list or watch returned`,
+    `start_revision ${requested} is ahead of the catalog's current revision ${current}; ` +
+      "watch from a revision a list or watch returned",
   );
 }
 

@@ -185,6 +185,13 @@ describe("on one server", () => {
         ["filter.names[1]"],
       ],
       ["a provider given twice", "?filter.provider=aws&filter.provider=gcp", undefined, ["filter.provider"]],
+      ["a followed name that is no name", "?filter.resolution.name=Bad_Name", undefined, ["filter.resolution.name"]],
+      [
+        "a followed constraint that is none",
+        "?filter.resolution.name=ok-name&filter.resolution.constraint=one",
+        undefined,
+        ["filter.resolution.constraint"],
+      ],
       ["an unknown parameter", "?since=3", undefined, ["since"]],
       ["a Last-Event-ID that is not a revision", "", { "Last-Event-ID": "abc" }, ["Last-Event-ID"]],
     ];

@@ -19,10 +19,9 @@ import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { draftFromWire } from "../../src/api/convert.js";
 import { storedComponentToWire } from "../../src/api/wire-cache.js";
 import { Manager } from "../../src/catalog/manager.js";
-import { EventFeed } from "../../src/catalog/watch.js";
+import { EventFeed, type WatchEvent } from "../../src/catalog/watch.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openStore } from "../../src/storage/factory.js";
-import type { CatalogEvent } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import {
   type CatalogClient,
@@ -231,7 +230,7 @@ function sampleRecord() {
 }
 
 /** The first event a watch from `revision` (caught up: the feed's ring serves it) receives. */
-async function watchFrom(feed: EventFeed, revision: number): Promise<CatalogEvent | undefined> {
+async function watchFrom(feed: EventFeed, revision: number): Promise<WatchEvent | undefined> {
   const abort = new AbortController();
   try {
     for await (const batch of feed.watch(revision, { names: [], provider: "", category: "", types: [] }, abort.signal, {

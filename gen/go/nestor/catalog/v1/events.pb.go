@@ -43,6 +43,11 @@ const (
 	EventType_EVENT_TYPE_CONSUMER_REGISTERED EventType = 7
 	// A consumer registration was removed (consumer carries its last state).
 	EventType_EVENT_TYPE_CONSUMER_DEREGISTERED EventType = 8
+	// What the watched constraint (EventFilter.resolution) resolves to changed
+	// (resolution_change carries the old and new version). Never logged: a
+	// watch derives it from the log, with the revision of the event that
+	// caused it, right after that event.
+	EventType_EVENT_TYPE_RESOLUTION_CHANGED EventType = 9
 )
 
 // Enum value maps for EventType.
@@ -57,6 +62,7 @@ var (
 		6: "EVENT_TYPE_POLICY_CHANGED",
 		7: "EVENT_TYPE_CONSUMER_REGISTERED",
 		8: "EVENT_TYPE_CONSUMER_DEREGISTERED",
+		9: "EVENT_TYPE_RESOLUTION_CHANGED",
 	}
 	EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED":           0,
@@ -68,6 +74,7 @@ var (
 		"EVENT_TYPE_POLICY_CHANGED":        6,
 		"EVENT_TYPE_CONSUMER_REGISTERED":   7,
 		"EVENT_TYPE_CONSUMER_DEREGISTERED": 8,
+		"EVENT_TYPE_RESOLUTION_CHANGED":    9,
 	}
 )
 
@@ -116,9 +123,11 @@ type Event struct {
 	// The policy after the change (EVENT_TYPE_POLICY_CHANGED).
 	Policy *CompatibilityPolicy `protobuf:"bytes,6,opt,name=policy,proto3" json:"policy,omitempty"`
 	// The registration after the change, or its last state when removed.
-	Consumer      *Consumer `protobuf:"bytes,7,opt,name=consumer,proto3" json:"consumer,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Consumer *Consumer `protobuf:"bytes,7,opt,name=consumer,proto3" json:"consumer,omitempty"`
+	// The move of the watched constraint (EVENT_TYPE_RESOLUTION_CHANGED).
+	ResolutionChange *ResolutionChange `protobuf:"bytes,8,opt,name=resolution_change,json=resolutionChange,proto3" json:"resolution_change,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -200,6 +209,140 @@ func (x *Event) GetConsumer() *Consumer {
 	return nil
 }
 
+func (x *Event) GetResolutionChange() *ResolutionChange {
+	if x != nil {
+		return x.ResolutionChange
+	}
+	return nil
+}
+
+// A version constraint followed by a watch (EventFilter.resolution).
+type ResolutionFilter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The component's name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// As GetComponent's version: empty or "latest", an exact version, or a
+	// constraint such as "~> 1.2".
+	Constraint    string `protobuf:"bytes,2,opt,name=constraint,proto3" json:"constraint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolutionFilter) Reset() {
+	*x = ResolutionFilter{}
+	mi := &file_nestor_catalog_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolutionFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolutionFilter) ProtoMessage() {}
+
+func (x *ResolutionFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolutionFilter.ProtoReflect.Descriptor instead.
+func (*ResolutionFilter) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ResolutionFilter) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ResolutionFilter) GetConstraint() string {
+	if x != nil {
+		return x.Constraint
+	}
+	return ""
+}
+
+// What a followed constraint resolves to, before and after one event.
+type ResolutionChange struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Constraint string                 `protobuf:"bytes,2,opt,name=constraint,proto3" json:"constraint,omitempty"`
+	// The version it resolved to before the event; empty when none.
+	OldVersion string `protobuf:"bytes,3,opt,name=old_version,json=oldVersion,proto3" json:"old_version,omitempty"`
+	// The version it resolves to after the event; empty when none.
+	NewVersion    string `protobuf:"bytes,4,opt,name=new_version,json=newVersion,proto3" json:"new_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolutionChange) Reset() {
+	*x = ResolutionChange{}
+	mi := &file_nestor_catalog_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolutionChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolutionChange) ProtoMessage() {}
+
+func (x *ResolutionChange) ProtoReflect() protoreflect.Message {
+	mi := &file_nestor_catalog_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolutionChange.ProtoReflect.Descriptor instead.
+func (*ResolutionChange) Descriptor() ([]byte, []int) {
+	return file_nestor_catalog_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ResolutionChange) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ResolutionChange) GetConstraint() string {
+	if x != nil {
+		return x.Constraint
+	}
+	return ""
+}
+
+func (x *ResolutionChange) GetOldVersion() string {
+	if x != nil {
+		return x.OldVersion
+	}
+	return ""
+}
+
+func (x *ResolutionChange) GetNewVersion() string {
+	if x != nil {
+		return x.NewVersion
+	}
+	return ""
+}
+
 // Server-side filter for WatchEvents. Unset fields match everything; set
 // fields must all match.
 type EventFilter struct {
@@ -211,14 +354,20 @@ type EventFilter struct {
 	Provider string `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
 	Category string `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
 	// Event types; empty matches every type.
-	Types         []EventType `protobuf:"varint,4,rep,packed,name=types,proto3,enum=nestor.catalog.v1.EventType" json:"types,omitempty"`
+	Types []EventType `protobuf:"varint,4,rep,packed,name=types,proto3,enum=nestor.catalog.v1.EventType" json:"types,omitempty"`
+	// Follow a version constraint: besides the events the fields above let
+	// through, the stream carries an EVENT_TYPE_RESOLUTION_CHANGED event each
+	// time the version the constraint resolves to changes (a publish,
+	// deprecation, yank, un-yank or delete of the name), exactly once per
+	// change, resumable like every event. `types` applies to it too.
+	Resolution    *ResolutionFilter `protobuf:"bytes,5,opt,name=resolution,proto3" json:"resolution,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EventFilter) Reset() {
 	*x = EventFilter{}
-	mi := &file_nestor_catalog_v1_events_proto_msgTypes[1]
+	mi := &file_nestor_catalog_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -230,7 +379,7 @@ func (x *EventFilter) String() string {
 func (*EventFilter) ProtoMessage() {}
 
 func (x *EventFilter) ProtoReflect() protoreflect.Message {
-	mi := &file_nestor_catalog_v1_events_proto_msgTypes[1]
+	mi := &file_nestor_catalog_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -243,7 +392,7 @@ func (x *EventFilter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventFilter.ProtoReflect.Descriptor instead.
 func (*EventFilter) Descriptor() ([]byte, []int) {
-	return file_nestor_catalog_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_nestor_catalog_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *EventFilter) GetNames() []string {
@@ -274,11 +423,18 @@ func (x *EventFilter) GetTypes() []EventType {
 	return nil
 }
 
+func (x *EventFilter) GetResolution() *ResolutionFilter {
+	if x != nil {
+		return x.Resolution
+	}
+	return nil
+}
+
 var File_nestor_catalog_v1_events_proto protoreflect.FileDescriptor
 
 const file_nestor_catalog_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1enestor/catalog/v1/events.proto\x12\x11nestor.catalog.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a nestor/catalog/v1/registry.proto\"\xdb\x02\n" +
+	"\x1enestor/catalog/v1/events.proto\x12\x11nestor.catalog.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a nestor/catalog/v1/registry.proto\"\xad\x03\n" +
 	"\x05Event\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x120\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x1c.nestor.catalog.v1.EventTypeR\x04type\x129\n" +
@@ -287,12 +443,30 @@ const file_nestor_catalog_v1_events_proto_rawDesc = "" +
 	"\tcomponent\x18\x04 \x01(\v2\x1c.nestor.catalog.v1.ComponentR\tcomponent\x12\x14\n" +
 	"\x05actor\x18\x05 \x01(\tR\x05actor\x12>\n" +
 	"\x06policy\x18\x06 \x01(\v2&.nestor.catalog.v1.CompatibilityPolicyR\x06policy\x127\n" +
-	"\bconsumer\x18\a \x01(\v2\x1b.nestor.catalog.v1.ConsumerR\bconsumer\"\x8f\x01\n" +
+	"\bconsumer\x18\a \x01(\v2\x1b.nestor.catalog.v1.ConsumerR\bconsumer\x12P\n" +
+	"\x11resolution_change\x18\b \x01(\v2#.nestor.catalog.v1.ResolutionChangeR\x10resolutionChange\"F\n" +
+	"\x10ResolutionFilter\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"constraint\x18\x02 \x01(\tR\n" +
+	"constraint\"\x88\x01\n" +
+	"\x10ResolutionChange\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"constraint\x18\x02 \x01(\tR\n" +
+	"constraint\x12\x1f\n" +
+	"\vold_version\x18\x03 \x01(\tR\n" +
+	"oldVersion\x12\x1f\n" +
+	"\vnew_version\x18\x04 \x01(\tR\n" +
+	"newVersion\"\xd4\x01\n" +
 	"\vEventFilter\x12\x14\n" +
 	"\x05names\x18\x01 \x03(\tR\x05names\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x1a\n" +
 	"\bcategory\x18\x03 \x01(\tR\bcategory\x122\n" +
-	"\x05types\x18\x04 \x03(\x0e2\x1c.nestor.catalog.v1.EventTypeR\x05types*\x88\x02\n" +
+	"\x05types\x18\x04 \x03(\x0e2\x1c.nestor.catalog.v1.EventTypeR\x05types\x12C\n" +
+	"\n" +
+	"resolution\x18\x05 \x01(\v2#.nestor.catalog.v1.ResolutionFilterR\n" +
+	"resolution*\xab\x02\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12EVENT_TYPE_CREATED\x10\x01\x12\x16\n" +
@@ -302,7 +476,8 @@ const file_nestor_catalog_v1_events_proto_rawDesc = "" +
 	"\x13EVENT_TYPE_UNYANKED\x10\x05\x12\x1d\n" +
 	"\x19EVENT_TYPE_POLICY_CHANGED\x10\x06\x12\"\n" +
 	"\x1eEVENT_TYPE_CONSUMER_REGISTERED\x10\a\x12$\n" +
-	" EVENT_TYPE_CONSUMER_DEREGISTERED\x10\bB\xd7\x01\n" +
+	" EVENT_TYPE_CONSUMER_DEREGISTERED\x10\b\x12!\n" +
+	"\x1dEVENT_TYPE_RESOLUTION_CHANGED\x10\tB\xd7\x01\n" +
 	"\x15com.nestor.catalog.v1B\vEventsProtoP\x01ZKgithub.com/nestor-catalog/nestor-catalog/gen/go/nestor/catalog/v1;catalogv1\xa2\x02\x03NCX\xaa\x02\x11Nestor.Catalog.V1\xca\x02\x11Nestor\\Catalog\\V1\xe2\x02\x1dNestor\\Catalog\\V1\\GPBMetadata\xea\x02\x13Nestor::Catalog::V1b\x06proto3"
 
 var (
@@ -318,28 +493,32 @@ func file_nestor_catalog_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_nestor_catalog_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_nestor_catalog_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_nestor_catalog_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_nestor_catalog_v1_events_proto_goTypes = []any{
 	(EventType)(0),                // 0: nestor.catalog.v1.EventType
 	(*Event)(nil),                 // 1: nestor.catalog.v1.Event
-	(*EventFilter)(nil),           // 2: nestor.catalog.v1.EventFilter
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
-	(*Component)(nil),             // 4: nestor.catalog.v1.Component
-	(*CompatibilityPolicy)(nil),   // 5: nestor.catalog.v1.CompatibilityPolicy
-	(*Consumer)(nil),              // 6: nestor.catalog.v1.Consumer
+	(*ResolutionFilter)(nil),      // 2: nestor.catalog.v1.ResolutionFilter
+	(*ResolutionChange)(nil),      // 3: nestor.catalog.v1.ResolutionChange
+	(*EventFilter)(nil),           // 4: nestor.catalog.v1.EventFilter
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*Component)(nil),             // 6: nestor.catalog.v1.Component
+	(*CompatibilityPolicy)(nil),   // 7: nestor.catalog.v1.CompatibilityPolicy
+	(*Consumer)(nil),              // 8: nestor.catalog.v1.Consumer
 }
 var file_nestor_catalog_v1_events_proto_depIdxs = []int32{
 	0, // 0: nestor.catalog.v1.Event.type:type_name -> nestor.catalog.v1.EventType
-	3, // 1: nestor.catalog.v1.Event.event_time:type_name -> google.protobuf.Timestamp
-	4, // 2: nestor.catalog.v1.Event.component:type_name -> nestor.catalog.v1.Component
-	5, // 3: nestor.catalog.v1.Event.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
-	6, // 4: nestor.catalog.v1.Event.consumer:type_name -> nestor.catalog.v1.Consumer
-	0, // 5: nestor.catalog.v1.EventFilter.types:type_name -> nestor.catalog.v1.EventType
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5, // 1: nestor.catalog.v1.Event.event_time:type_name -> google.protobuf.Timestamp
+	6, // 2: nestor.catalog.v1.Event.component:type_name -> nestor.catalog.v1.Component
+	7, // 3: nestor.catalog.v1.Event.policy:type_name -> nestor.catalog.v1.CompatibilityPolicy
+	8, // 4: nestor.catalog.v1.Event.consumer:type_name -> nestor.catalog.v1.Consumer
+	3, // 5: nestor.catalog.v1.Event.resolution_change:type_name -> nestor.catalog.v1.ResolutionChange
+	0, // 6: nestor.catalog.v1.EventFilter.types:type_name -> nestor.catalog.v1.EventType
+	2, // 7: nestor.catalog.v1.EventFilter.resolution:type_name -> nestor.catalog.v1.ResolutionFilter
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_nestor_catalog_v1_events_proto_init() }
@@ -355,7 +534,7 @@ func file_nestor_catalog_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_nestor_catalog_v1_events_proto_rawDesc), len(file_nestor_catalog_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

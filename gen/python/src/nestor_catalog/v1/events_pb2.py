@@ -27,17 +27,21 @@ from nestor_catalog.v1 import component_pb2 as nestor_dot_catalog_dot_v1_dot_com
 from nestor_catalog.v1 import registry_pb2 as nestor_dot_catalog_dot_v1_dot_registry__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1enestor/catalog/v1/events.proto\x12\x11nestor.catalog.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a nestor/catalog/v1/registry.proto\"\x9c\x02\n\x05\x45vent\x12\x10\n\x08revision\x18\x01 \x01(\x03\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.nestor.catalog.v1.EventType\x12.\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\tcomponent\x18\x04 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12\x36\n\x06policy\x18\x06 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\x12-\n\x08\x63onsumer\x18\x07 \x01(\x0b\x32\x1b.nestor.catalog.v1.Consumer\"m\n\x0b\x45ventFilter\x12\r\n\x05names\x18\x01 \x03(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12+\n\x05types\x18\x04 \x03(\x0e\x32\x1c.nestor.catalog.v1.EventType*\x88\x02\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45VENT_TYPE_CREATED\x10\x01\x12\x16\n\x12\x45VENT_TYPE_UPDATED\x10\x02\x12\x16\n\x12\x45VENT_TYPE_DELETED\x10\x03\x12\x15\n\x11\x45VENT_TYPE_YANKED\x10\x04\x12\x17\n\x13\x45VENT_TYPE_UNYANKED\x10\x05\x12\x1d\n\x19\x45VENT_TYPE_POLICY_CHANGED\x10\x06\x12\"\n\x1e\x45VENT_TYPE_CONSUMER_REGISTERED\x10\x07\x12$\n EVENT_TYPE_CONSUMER_DEREGISTERED\x10\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1enestor/catalog/v1/events.proto\x12\x11nestor.catalog.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!nestor/catalog/v1/component.proto\x1a nestor/catalog/v1/registry.proto\"\xdc\x02\n\x05\x45vent\x12\x10\n\x08revision\x18\x01 \x01(\x03\x12*\n\x04type\x18\x02 \x01(\x0e\x32\x1c.nestor.catalog.v1.EventType\x12.\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\tcomponent\x18\x04 \x01(\x0b\x32\x1c.nestor.catalog.v1.Component\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12\x36\n\x06policy\x18\x06 \x01(\x0b\x32&.nestor.catalog.v1.CompatibilityPolicy\x12-\n\x08\x63onsumer\x18\x07 \x01(\x0b\x32\x1b.nestor.catalog.v1.Consumer\x12>\n\x11resolution_change\x18\x08 \x01(\x0b\x32#.nestor.catalog.v1.ResolutionChange\"4\n\x10ResolutionFilter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nconstraint\x18\x02 \x01(\t\"^\n\x10ResolutionChange\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nconstraint\x18\x02 \x01(\t\x12\x13\n\x0bold_version\x18\x03 \x01(\t\x12\x13\n\x0bnew_version\x18\x04 \x01(\t\"\xa6\x01\n\x0b\x45ventFilter\x12\r\n\x05names\x18\x01 \x03(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12+\n\x05types\x18\x04 \x03(\x0e\x32\x1c.nestor.catalog.v1.EventType\x12\x37\n\nresolution\x18\x05 \x01(\x0b\x32#.nestor.catalog.v1.ResolutionFilter*\xab\x02\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45VENT_TYPE_CREATED\x10\x01\x12\x16\n\x12\x45VENT_TYPE_UPDATED\x10\x02\x12\x16\n\x12\x45VENT_TYPE_DELETED\x10\x03\x12\x15\n\x11\x45VENT_TYPE_YANKED\x10\x04\x12\x17\n\x13\x45VENT_TYPE_UNYANKED\x10\x05\x12\x1d\n\x19\x45VENT_TYPE_POLICY_CHANGED\x10\x06\x12\"\n\x1e\x45VENT_TYPE_CONSUMER_REGISTERED\x10\x07\x12$\n EVENT_TYPE_CONSUMER_DEREGISTERED\x10\x08\x12!\n\x1d\x45VENT_TYPE_RESOLUTION_CHANGED\x10\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nestor.catalog.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVENTTYPE']._serialized_start=554
-  _globals['_EVENTTYPE']._serialized_end=818
+  _globals['_EVENTTYPE']._serialized_start=826
+  _globals['_EVENTTYPE']._serialized_end=1125
   _globals['_EVENT']._serialized_start=156
-  _globals['_EVENT']._serialized_end=440
-  _globals['_EVENTFILTER']._serialized_start=442
-  _globals['_EVENTFILTER']._serialized_end=551
+  _globals['_EVENT']._serialized_end=504
+  _globals['_RESOLUTIONFILTER']._serialized_start=506
+  _globals['_RESOLUTIONFILTER']._serialized_end=558
+  _globals['_RESOLUTIONCHANGE']._serialized_start=560
+  _globals['_RESOLUTIONCHANGE']._serialized_end=654
+  _globals['_EVENTFILTER']._serialized_start=657
+  _globals['_EVENTFILTER']._serialized_end=823
 # @@protoc_insertion_point(module_scope)

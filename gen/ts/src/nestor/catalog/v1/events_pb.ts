@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file nestor/catalog/v1/events.proto.
  */
 export const file_nestor_catalog_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5uZXN0b3IvY2F0YWxvZy92MS9ldmVudHMucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxIpwCCgVFdmVudBIQCghyZXZpc2lvbhgBIAEoAxIqCgR0eXBlGAIgASgOMhwubmVzdG9yLmNhdGFsb2cudjEuRXZlbnRUeXBlEi4KCmV2ZW50X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KCWNvbXBvbmVudBgEIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVhY3RvchgFIAEoCRI2CgZwb2xpY3kYBiABKAsyJi5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXRpYmlsaXR5UG9saWN5Ei0KCGNvbnN1bWVyGAcgASgLMhsubmVzdG9yLmNhdGFsb2cudjEuQ29uc3VtZXIibQoLRXZlbnRGaWx0ZXISDQoFbmFtZXMYASADKAkSEAoIcHJvdmlkZXIYAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkSKwoFdHlwZXMYBCADKA4yHC5uZXN0b3IuY2F0YWxvZy52MS5FdmVudFR5cGUqiAIKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSRVZFTlRfVFlQRV9DUkVBVEVEEAESFgoSRVZFTlRfVFlQRV9VUERBVEVEEAISFgoSRVZFTlRfVFlQRV9ERUxFVEVEEAMSFQoRRVZFTlRfVFlQRV9ZQU5LRUQQBBIXChNFVkVOVF9UWVBFX1VOWUFOS0VEEAUSHQoZRVZFTlRfVFlQRV9QT0xJQ1lfQ0hBTkdFRBAGEiIKHkVWRU5UX1RZUEVfQ09OU1VNRVJfUkVHSVNURVJFRBAHEiQKIEVWRU5UX1RZUEVfQ09OU1VNRVJfREVSRUdJU1RFUkVEEAhiBnByb3RvMw", [file_google_protobuf_timestamp, file_nestor_catalog_v1_component, file_nestor_catalog_v1_registry]);
+  fileDesc("Ch5uZXN0b3IvY2F0YWxvZy92MS9ldmVudHMucHJvdG8SEW5lc3Rvci5jYXRhbG9nLnYxItwCCgVFdmVudBIQCghyZXZpc2lvbhgBIAEoAxIqCgR0eXBlGAIgASgOMhwubmVzdG9yLmNhdGFsb2cudjEuRXZlbnRUeXBlEi4KCmV2ZW50X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KCWNvbXBvbmVudBgEIAEoCzIcLm5lc3Rvci5jYXRhbG9nLnYxLkNvbXBvbmVudBINCgVhY3RvchgFIAEoCRI2CgZwb2xpY3kYBiABKAsyJi5uZXN0b3IuY2F0YWxvZy52MS5Db21wYXRpYmlsaXR5UG9saWN5Ei0KCGNvbnN1bWVyGAcgASgLMhsubmVzdG9yLmNhdGFsb2cudjEuQ29uc3VtZXISPgoRcmVzb2x1dGlvbl9jaGFuZ2UYCCABKAsyIy5uZXN0b3IuY2F0YWxvZy52MS5SZXNvbHV0aW9uQ2hhbmdlIjQKEFJlc29sdXRpb25GaWx0ZXISDAoEbmFtZRgBIAEoCRISCgpjb25zdHJhaW50GAIgASgJIl4KEFJlc29sdXRpb25DaGFuZ2USDAoEbmFtZRgBIAEoCRISCgpjb25zdHJhaW50GAIgASgJEhMKC29sZF92ZXJzaW9uGAMgASgJEhMKC25ld192ZXJzaW9uGAQgASgJIqYBCgtFdmVudEZpbHRlchINCgVuYW1lcxgBIAMoCRIQCghwcm92aWRlchgCIAEoCRIQCghjYXRlZ29yeRgDIAEoCRIrCgV0eXBlcxgEIAMoDjIcLm5lc3Rvci5jYXRhbG9nLnYxLkV2ZW50VHlwZRI3CgpyZXNvbHV0aW9uGAUgASgLMiMubmVzdG9yLmNhdGFsb2cudjEuUmVzb2x1dGlvbkZpbHRlciqrAgoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIWChJFVkVOVF9UWVBFX0NSRUFURUQQARIWChJFVkVOVF9UWVBFX1VQREFURUQQAhIWChJFVkVOVF9UWVBFX0RFTEVURUQQAxIVChFFVkVOVF9UWVBFX1lBTktFRBAEEhcKE0VWRU5UX1RZUEVfVU5ZQU5LRUQQBRIdChlFVkVOVF9UWVBFX1BPTElDWV9DSEFOR0VEEAYSIgoeRVZFTlRfVFlQRV9DT05TVU1FUl9SRUdJU1RFUkVEEAcSJAogRVZFTlRfVFlQRV9DT05TVU1FUl9ERVJFR0lTVEVSRUQQCBIhCh1FVkVOVF9UWVBFX1JFU09MVVRJT05fQ0hBTkdFRBAJYgZwcm90bzM", [file_google_protobuf_timestamp, file_nestor_catalog_v1_component, file_nestor_catalog_v1_registry]);
 
 /**
  * One entry of the catalog's event log. Every write produces exactly one
@@ -72,6 +72,13 @@ export type Event = Message<"nestor.catalog.v1.Event"> & {
    * @generated from field: nestor.catalog.v1.Consumer consumer = 7;
    */
   consumer?: Consumer | undefined;
+
+  /**
+   * The move of the watched constraint (EVENT_TYPE_RESOLUTION_CHANGED).
+   *
+   * @generated from field: nestor.catalog.v1.ResolutionChange resolution_change = 8;
+   */
+  resolutionChange?: ResolutionChange | undefined;
 };
 
 /**
@@ -80,6 +87,73 @@ export type Event = Message<"nestor.catalog.v1.Event"> & {
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
   messageDesc(file_nestor_catalog_v1_events, 0);
+
+/**
+ * A version constraint followed by a watch (EventFilter.resolution).
+ *
+ * @generated from message nestor.catalog.v1.ResolutionFilter
+ */
+export type ResolutionFilter = Message<"nestor.catalog.v1.ResolutionFilter"> & {
+  /**
+   * The component's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * As GetComponent's version: empty or "latest", an exact version, or a
+   * constraint such as "~> 1.2".
+   *
+   * @generated from field: string constraint = 2;
+   */
+  constraint: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.ResolutionFilter.
+ * Use `create(ResolutionFilterSchema)` to create a new message.
+ */
+export const ResolutionFilterSchema: GenMessage<ResolutionFilter> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_events, 1);
+
+/**
+ * What a followed constraint resolves to, before and after one event.
+ *
+ * @generated from message nestor.catalog.v1.ResolutionChange
+ */
+export type ResolutionChange = Message<"nestor.catalog.v1.ResolutionChange"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string constraint = 2;
+   */
+  constraint: string;
+
+  /**
+   * The version it resolved to before the event; empty when none.
+   *
+   * @generated from field: string old_version = 3;
+   */
+  oldVersion: string;
+
+  /**
+   * The version it resolves to after the event; empty when none.
+   *
+   * @generated from field: string new_version = 4;
+   */
+  newVersion: string;
+};
+
+/**
+ * Describes the message nestor.catalog.v1.ResolutionChange.
+ * Use `create(ResolutionChangeSchema)` to create a new message.
+ */
+export const ResolutionChangeSchema: GenMessage<ResolutionChange> = /*@__PURE__*/
+  messageDesc(file_nestor_catalog_v1_events, 2);
 
 /**
  * Server-side filter for WatchEvents. Unset fields match everything; set
@@ -114,6 +188,17 @@ export type EventFilter = Message<"nestor.catalog.v1.EventFilter"> & {
    * @generated from field: repeated nestor.catalog.v1.EventType types = 4;
    */
   types: EventType[];
+
+  /**
+   * Follow a version constraint: besides the events the fields above let
+   * through, the stream carries an EVENT_TYPE_RESOLUTION_CHANGED event each
+   * time the version the constraint resolves to changes (a publish,
+   * deprecation, yank, un-yank or delete of the name), exactly once per
+   * change, resumable like every event. `types` applies to it too.
+   *
+   * @generated from field: nestor.catalog.v1.ResolutionFilter resolution = 5;
+   */
+  resolution?: ResolutionFilter | undefined;
 };
 
 /**
@@ -121,7 +206,7 @@ export type EventFilter = Message<"nestor.catalog.v1.EventFilter"> & {
  * Use `create(EventFilterSchema)` to create a new message.
  */
 export const EventFilterSchema: GenMessage<EventFilter> = /*@__PURE__*/
-  messageDesc(file_nestor_catalog_v1_events, 1);
+  messageDesc(file_nestor_catalog_v1_events, 3);
 
 /**
  * What happened in the catalog.
@@ -189,6 +274,16 @@ export enum EventType {
    * @generated from enum value: EVENT_TYPE_CONSUMER_DEREGISTERED = 8;
    */
   CONSUMER_DEREGISTERED = 8,
+
+  /**
+   * What the watched constraint (EventFilter.resolution) resolves to changed
+   * (resolution_change carries the old and new version). Never logged: a
+   * watch derives it from the log, with the revision of the event that
+   * caused it, right after that event.
+   *
+   * @generated from enum value: EVENT_TYPE_RESOLUTION_CHANGED = 9;
+   */
+  RESOLUTION_CHANGED = 9,
 }
 
 /**
