@@ -2,7 +2,8 @@
  * @nestor/catalog-client (gen/ts/src/client) against a real server from
  * src/app.ts: the factory's options reach the wire, listAllComponents walks
  * every page, and watchCatalog survives a dropped connection with every
- * event delivered once, and turns OUT_OF_RANGE into a "relist" update.
+ * event delivered once, and turns OUT_OF_RANGE into a "relist" update;
+ * followConstraint reports each move of a constraint once across a drop.
  * The connection is dropped by a TCP relay between client and server, so
  * the client sees a real disconnect, not a polite stream end.
  */
@@ -18,6 +19,7 @@ import {
   createClient,
   EventType,
   fieldViolations,
+  followConstraint,
   isRelistNeeded,
   listAllComponents,
   SyncService,
@@ -243,6 +245,38 @@ describe("watchCatalog", () => {
     const first = await updates.next();
     stop.abort();
     expect(first.value).toEqual({ kind: "progress", revision: current });
+  });
+});
+
+describe("followConstraint", () => {
+  test("reports each move of a registered constraint once, across a dropped connection", async () => {
+    const writer = createCatalogClient(server.url);
+    const follower = createCatalogClient(relay.url);
+    const name = uniqueName("follow");
+    await publish(writer, name, "1.0.0");
+    await follower.registerConsumer({ consumer: "billing", name, constraint: "~> 1.0" });
+    const current = await follower.getComponent({ name, version: "~> 1.0" });
+    const reconnects: bigint[] = [];
+    const stop = new AbortController();
+    const changes = followConstraint(follower, name, "~> 1.0", {
+      startRevision: current.revision,
+      signal: stop.signal,
+      backoff: { initialMs: 20, maxMs: 100 },
+      onReconnect: (info) => reconnects.push(info.revision),
+    });
+    const moved = (await publish(writer, name, "1.1.0")).revision;
+    const first = await changes.next();
+    relay.dropConnections();
+    await publish(writer, name, "2.0.0");
+    const yanked = await writer.yankComponentVersion({ name, version: "1.1.0", reason: "bad" });
+    const second = await changes.next();
+    stop.abort();
+    expect((await changes.next()).done).toBe(true);
+    expect([first.value, second.value]).toEqual([
+      { oldVersion: "1.0.0", newVersion: "1.1.0", revision: moved, actor: "anonymous" },
+      { oldVersion: "1.1.0", newVersion: "1.0.0", revision: yanked.revision, actor: "anonymous" },
+    ]);
+    expect(reconnects[0]).toBe(moved);
   });
 });
 
