@@ -7,7 +7,8 @@
 #   - go vet + go test   test/clients/go        (gen/go)
 #   - pytest             test/clients/python    (gen/python, installed)
 #   - grpcurl via reflection only: list, describe, unary, server streaming
-#   - examples/processor-{ts,go,python}, each briefly, seeing a live change
+#   - examples/processor-{ts,go,python}, each briefly, seeing a live change,
+#     and each one's follow example registering and seeing its constraint move
 #   - scripts/release.sh: the three packages build and install in scratch projects
 # and stops the server.
 set -euo pipefail
@@ -161,6 +162,38 @@ run_example ts examples/processor-ts node --import tsx processor.ts --duration 6
 (cd examples/processor-go && go build -o "${work}/processor-go" .)
 run_example go examples/processor-go "${work}/processor-go" -duration 6s
 run_example python examples/processor-python "${python}" processor.py --duration 6
+
+step "examples: register as a consumer, then follow a constraint"
+run_follow_example() { # label dir command...
+  local label="$1" dir="$2"
+  shift 2
+  local log="${work}/follow-${label}.log" name="follow-${label}-${RANDOM}"
+  create_component "${name}" 1.0.0 >/dev/null
+  (cd "${dir}" && exec "$@" "${name}") >"${log}" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 240); do
+    grep -q '^following' "${log}" && break
+    kill -0 "${pid}" 2>/dev/null || break
+    sleep 0.25
+  done
+  grep -q '^following' "${log}" || { kill "${pid}" 2>/dev/null; cat "${log}" >&2; fail "${label} follow example never started"; }
+  create_component "${name}" 1.1.0 >/dev/null
+  local rc=0
+  wait "${pid}" || rc=$?
+  cat "${log}"
+  [[ "${rc}" == 0 ]] || fail "${label} follow example exited ${rc}"
+  grep -q "^following ${name}@.* now 1.0.0" "${log}" || fail "${label} follow example did not resolve ^1 to 1.0.0"
+  grep -q '^now 1.1.0 (was 1.0.0)' "${log}" || fail "${label} follow example did not print the move to 1.1.0"
+  "${grpcurl}" -plaintext -d "{\"name\": \"${name}\"}" "${addr}" nestor.catalog.v1.CatalogService/ListConsumers |
+    grep -q "\"consumer\": \"example-${label}\"" || fail "${label} follow example is not a registered consumer"
+}
+run_follow_example ts examples/processor-ts node --import tsx follow.ts --consumer example-ts --constraint '^1' \
+  --duration 6 --component
+(cd examples/processor-go && go build -o "${work}/follow-go" ./follow)
+run_follow_example go examples/processor-go "${work}/follow-go" -addr "${addr}" -consumer example-go -constraint '^1' \
+  -duration 6s -component
+run_follow_example python examples/processor-python "${python}" follow.py --consumer example-python --constraint '^1' \
+  --duration 6 --component
 
 step "release: build, install and import the three packages"
 bash scripts/release.sh "v$(node -p 'require("./gen/ts/package.json").version')"
