@@ -167,6 +167,50 @@ describe("a component", () => {
     expect(await page.locator('li[data-version="1.1.0"] .badge').count()).toBe(0);
   });
 
+  it("marks a yanked version and shows a deprecation's replacement and sunset", async () => {
+    const name = "lifecycle-db";
+    for (const version of ["1.0.0", "1.1.0", "1.2.0"]) {
+      await h.grpc.createComponent({ component: sampleComponent({ name, version }) });
+    }
+    await h.grpc.updateComponent({
+      component: {
+        name,
+        version: "1.0.0",
+        deprecation: {
+          deprecated: true,
+          message: "moves to the new engine",
+          replacement: { name: "aws-rds-mysql", constraint: "^2" },
+          sunsetTime: { seconds: BigInt(Date.parse("2031-06-30T00:00:00Z") / 1000) },
+        },
+      },
+      updateMask: { paths: ["deprecation"] },
+    });
+    await h.grpc.yankComponentVersion({ name, version: "1.2.0", reason: "corrupts backups" });
+    await page.goto(`${h.server.url}/components/${name}`);
+    const yanked = page.locator('li[data-version="1.2.0"] .badge-yanked');
+    await expect.poll(() => yanked.count(), WAIT).toBe(1);
+    expect(await yanked.getAttribute("title")).toBe("corrupts backups");
+    expect(await page.locator('li[data-version="1.1.0"] .badge').count()).toBe(0);
+    // Latest skips the yanked 1.2.0.
+    await expect.poll(() => page.locator("#detail-heading").textContent(), WAIT).toContain("Version 1.1.0");
+
+    await page.goto(`${h.server.url}/components/${name}/versions/1.2.0`);
+    const yankNotice = page.locator(".yank-notice");
+    await yankNotice.waitFor();
+    expect(await yankNotice.textContent()).toContain("Yanked: corrupts backups");
+    expect(await page.locator("#detail-heading .badge-yanked").count()).toBe(1);
+
+    await page.goto(`${h.server.url}/components/${name}/versions/1.0.0`);
+    const notice = page.locator(".deprecation-notice");
+    await notice.waitFor();
+    expect(await notice.locator("p").first().textContent()).toBe("Deprecated: moves to the new engine");
+    const replacement = notice.locator(".replacement a");
+    expect((await replacement.textContent())?.trim()).toBe("aws-rds-mysql ^2");
+    expect(await notice.locator(".sunset time").getAttribute("datetime")).toBe("2031-06-30T00:00:00.000Z");
+    await replacement.click();
+    await expect.poll(() => page.locator("#detail-heading").textContent(), WAIT).toContain("Version 2.0.0");
+  });
+
   it("loads more versions on demand, in SemVer order (1.10.0 above 1.9.0)", async () => {
     for (let minor = 0; minor < 60; minor++) {
       await h.grpc.createComponent({ component: sampleComponent({ name: "many-versions", version: `1.${minor}.0` }) });
@@ -225,7 +269,9 @@ describe("a component", () => {
 
     await page.locator('li[data-version="1.0.0"] a').click();
     await expect.poll(() => page.locator("#detail-heading").textContent(), WAIT).toContain("Version 1.0.0");
-    expect(await page.locator(".version-detail .notice").textContent()).toBe("Deprecated: use 1.1.0");
+    expect(await page.locator(".version-detail .deprecation-notice p").first().textContent()).toBe(
+      "Deprecated: use 1.1.0",
+    );
     expect(new URL(page.url()).pathname).toBe("/components/aws-rds-mysql/versions/1.0.0");
   });
 

@@ -35,9 +35,13 @@ export function loading(what: string): TemplateResult {
   return html`<p class="loading" role="status">Loading ${what}…</p>`;
 }
 
-/** Badges for a version: pre-release and deprecated (with its message as a tooltip and for screen readers). */
+/**
+ * Badges for a version: pre-release, deprecated and yanked (the deprecation's
+ * message or the yank's reason as a tooltip and for screen readers).
+ */
 export function versionBadges(component: Component): TemplateResult {
   const deprecation = component.deprecation;
+  const yank = component.yank;
   return html`${isPrerelease(component.version) ? html`<span class="badge badge-pre">pre-release</span>` : nothing}
   ${
     deprecation?.deprecated
@@ -45,6 +49,13 @@ export function versionBadges(component: Component): TemplateResult {
           >deprecated${
             deprecation.message ? html`<span class="visually-hidden">: ${deprecation.message}</span>` : nothing
           }</span
+        >`
+      : nothing
+  }
+  ${
+    yank
+      ? html`<span class="badge badge-yanked" title=${yank.reason || "yanked"}
+          >yanked${yank.reason ? html`<span class="visually-hidden">: ${yank.reason}</span>` : nothing}</span
         >`
       : nothing
   }`;

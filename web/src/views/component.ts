@@ -1,8 +1,9 @@
 /**
  * One component: its versions (SemVer-descending from ListComponentVersions,
- * pre-releases and deprecations marked, more loaded on demand) and one
- * version in full: inputs with their rules in words, outputs, deployment,
- * Git source, who published it and when.
+ * pre-releases, deprecations and yanks marked, more loaded on demand) and
+ * one version in full: its deprecation plan (replacement, sunset) or yank,
+ * inputs with their rules in words, outputs, deployment, Git source, who
+ * published it and when.
  */
 import { html, nothing, render, type TemplateResult } from "lit-html";
 import type { Component } from "../../../gen/ts/src/nestor/catalog/v1/component_pb.js";
@@ -121,7 +122,7 @@ function versionDetail(component: Component, versions: Component[]): TemplateRes
   const pair = comparePair(component.version, versions);
   return html`
     <h2 id="detail-heading">Version ${component.version} ${versionBadges(component)}</h2>
-    ${deprecationNotice(component)}
+    ${lifecycleNotices(component)}
     <p class="description">${component.description}</p>
     ${labelList(component.labels)}
     ${
@@ -217,8 +218,44 @@ function outputsTable(component: Component): TemplateResult {
     </table>`;
 }
 
-function deprecationNotice(component: Component): TemplateResult | typeof nothing {
-  const deprecation = component.deprecation;
-  if (!deprecation?.deprecated) return nothing;
-  return html`<p class="notice">Deprecated${deprecation.message ? `: ${deprecation.message}` : ""}</p>`;
+/** What a reader must know before using the version: its deprecation (with the plan) and its yank. */
+function lifecycleNotices(component: Component): TemplateResult {
+  const { deprecation, yank } = component;
+  const replacement = deprecation?.replacement;
+  return html`${
+    deprecation?.deprecated
+      ? html`<div class="notice deprecation-notice">
+          <p>Deprecated${deprecation.message ? `: ${deprecation.message}` : ""}</p>
+          ${
+            replacement
+              ? html`<p class="replacement">Use instead:
+                  <a
+                    href=${
+                      replacement.constraint
+                        ? paths.version(replacement.name, replacement.constraint)
+                        : paths.component(replacement.name)
+                    }
+                    >${replacement.name}${replacement.constraint ? ` ${replacement.constraint}` : ""}</a
+                  ></p>`
+              : nothing
+          }
+          ${
+            deprecation.sunsetTime
+              ? html`<p class="sunset">Sunset:
+                  <time datetime=${isoTime(deprecation.sunsetTime)}>${timeText(deprecation.sunsetTime)}</time></p>`
+              : nothing
+          }
+        </div>`
+      : nothing
+  }
+  ${
+    yank
+      ? html`<p class="notice yank-notice">
+          Yanked${yank.reason ? `: ${yank.reason}` : ""}${yank.actor ? ` (by ${yank.actor}, ` : " ("}<time
+            datetime=${isoTime(yank.yankTime)}
+            >${timeText(yank.yankTime)}</time
+          >). No constraint or "latest" resolves to it; it is read only by its exact version.
+        </p>`
+      : nothing
+  }`;
 }
