@@ -1,7 +1,8 @@
 /**
  * The storage contract. Every backend implements CatalogStore and passes the
- * shared contract suite (test/storage/contract/) against its real server. Stores are pure persistence: no validation, no compatibility rules,
- * no resolution of "latest" for reads by version (the Manager does that).
+ * shared contract suite (test/storage/contract/) against its real server.
+ * Stores are pure persistence: no validation, no compatibility rules, no
+ * resolution of "latest" for reads by version (the Manager does that).
  *
  * Errors: stores throw CatalogError (src/errors) with these codes only:
  *   ALREADY_EXISTS      insertVersion of a (name, versionKey) that exists

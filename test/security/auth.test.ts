@@ -208,7 +208,8 @@ function confused(material: KeyMaterial): string {
   const pem = createPublicKey(material.rsa).export({ format: "pem", type: "spki" });
   const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
   const now = Math.floor(Date.now() / 1000);
-  const signed = `${encode({ alg: "HS256", kid: "rsa-1" })}.${encode({ iss: ISSUER, aud: AUDIENCE, sub: "mallory", exp: now + 60, roles: ["admin"] })}`;
+  const claims = { iss: ISSUER, aud: AUDIENCE, sub: "mallory", exp: now + 60, roles: ["admin"] };
+  const signed = `${encode({ alg: "HS256", kid: "rsa-1" })}.${encode(claims)}`;
   return `${signed}.${createHmac("sha256", pem).update(signed).digest("base64url")}`;
 }
 
@@ -315,7 +316,7 @@ async function rejection(promise: Promise<unknown>): Promise<void> {
 }
 
 describe("limits", () => {
-  it("answers RESOURCE_EXHAUSTED with RetryInfo past an identity's burst, without slowing down other identities", async () => {
+  it("answers RESOURCE_EXHAUSTED with RetryInfo past an identity's burst, not slowing other identities", async () => {
     const limited = await start((config) => {
       config.server.limits = { requestsPerSecond: 0.01, burst: 3, maxStreamsPerIdentity: 0 };
     });

@@ -239,7 +239,8 @@ describe("publisher scopes through a real server", () => {
       Code.PermissionDenied,
     );
     expect(byName.rawMessage).toBe(
-      `api-key:team-a may not write component "${otherName}": it may only write components whose names start with "team-a-"`,
+      `api-key:team-a may not write component "${otherName}": ` +
+        'it may only write components whose names start with "team-a-"',
     );
     const gcpName = fresh("team-a-gcp");
     const byProvider = await expectConnectError(
@@ -279,7 +280,7 @@ describe("publisher scopes through a real server", () => {
     ]);
   });
 
-  it("never leaves a scoped publisher's version on a name another provider already held, however publishes race", async () => {
+  it("never leaves a scoped publisher's version on a name another provider held, however publishes race", async () => {
     const names = Array.from({ length: 15 }, () => fresh("team-a-contended"));
     await Promise.allSettled(
       names.flatMap((name) => [

@@ -160,7 +160,7 @@ describe("DynamoDB store specifics", () => {
     await opened.close();
   });
 
-  it("refuses a version over DynamoDB's 400 KB item limit with INVALID_ARGUMENT naming the limit, writing nothing", async () => {
+  it("refuses a version over DynamoDB's 400 KB item limit (INVALID_ARGUMENT naming it), writing nothing", async () => {
     const name = uniqueName("huge");
     const before = (await store.revisionBounds()).current;
     const record = newRecord(name, "1.0.0", { description: "x".repeat(420 * 1024) });
@@ -170,7 +170,7 @@ describe("DynamoDB store specifics", () => {
     expect((await store.revisionBounds()).current).toBe(before);
   });
 
-  it(`deletes ${MAX_VERSIONS_PER_DELETE} versions atomically but refuses "all" beyond that, deleting nothing`, async () => {
+  it(`deletes ${MAX_VERSIONS_PER_DELETE} versions atomically, refuses "all" beyond that deleting nothing`, async () => {
     const clock = metaClock();
     const small = uniqueName("del-max");
     for (let i = 0; i < MAX_VERSIONS_PER_DELETE; i++) await store.insertVersion(newRecord(small, `1.${i}.0`), clock());

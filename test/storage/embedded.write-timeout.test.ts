@@ -41,7 +41,7 @@ async function reopen(store: EmbeddedCatalogStore, dataDir: string): Promise<Emb
 }
 
 describe("embedded store write bound", () => {
-  it("answers UNAVAILABLE with the outcome unknown when fsync hangs, holds later writes off, and applies the write once it lands", async () => {
+  it("answers UNAVAILABLE (outcome unknown) when fsync hangs, holds later writes, applies it later", async () => {
     const { store, gate, dir } = await gatedStore();
     const clock = metaClock();
     gate.hold();

@@ -156,7 +156,7 @@ describe("mysql replicas sharing one database", () => {
     expect(await a.revisionBounds()).toEqual({ current: 1, compacted: 0 });
   });
 
-  it("keeps revisions gap-free and in commit order when two replicas write at once and writes fail between", async () => {
+  it("keeps revisions gap-free and in commit order when two replicas write at once and writes fail", async () => {
     const database = await newDatabase();
     const [a, b] = [await openReplica(database), await openReplica(database)];
     const clock = metaClock();

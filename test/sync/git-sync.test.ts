@@ -129,7 +129,7 @@ describe("git sync", () => {
     expect((await sync.syncNow("defs")).counts).toEqual({ created: 0, unchanged: 0, failed: 0, removed: 0 });
   });
 
-  it("refuses changed content for a published version, keeps the stored one, and still syncs the other files", async () => {
+  it("refuses changed content for a published version, keeps the stored one, still syncs the others", async () => {
     const repo = origin();
     repo.write("mysql.yaml", definitionYaml(definition()));
     repo.commit("1.0.0");

@@ -230,7 +230,8 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   async health(): Promise<HealthStatus> {
-    const where = `dynamodb store (table ${this.config.tableName}${this.config.endpoint ? ` at ${this.config.endpoint}` : ""})`;
+    const at = this.config.endpoint ? ` at ${this.config.endpoint}` : "";
+    const where = `dynamodb store (table ${this.config.tableName}${at})`;
     if (this.closed) return { ok: false, detail: `${where} is closed` };
     try {
       const table = await describe(this.ctx.client, this.config);

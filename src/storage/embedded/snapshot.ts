@@ -3,7 +3,8 @@
  * mark, version, policy and registration counts) then one version per line,
  * by name and SemVer-descending within a name, as the engine holds it:
  *
- *   ["name","version",updateMs,updateRevision,deprecated,"provider","category","engine",{labels},yanked]<TAB><compact record>
+ *   ["name","version",updateMs,updateRevision,deprecated,"provider","category","engine",{labels},yanked]
+ *   <TAB><compact record>
  *
  * then one compatibility policy per line (`{"policy":{...}}`) and one
  * consumer registration per line (`{"consumer":{...}}`).

@@ -35,7 +35,7 @@ describe("latestOfDescending", () => {
     expect(latestOfDescending(sorted)?.version).toBe("1.5.0");
   });
 
-  it("falls back to the highest release when every release is deprecated, and to pre-releases only without releases", () => {
+  it("falls back to the highest release when all are deprecated, to pre-releases only without releases", () => {
     expect(latestOfDescending([record("2.0.0-rc.1", false), record("1.0.0", true)])?.version).toBe("1.0.0");
     expect(latestOfDescending([record("2.0.0-rc.2", true), record("2.0.0-rc.1", false)])?.version).toBe("2.0.0-rc.1");
     expect(latestOfDescending([record("2.0.0-rc.2", true), record("2.0.0-rc.1", true)])?.version).toBe("2.0.0-rc.2");

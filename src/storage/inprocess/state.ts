@@ -4,8 +4,9 @@
  * policies and consumers (registry.ts), the event log (event-log.ts), the
  * revision, and the sorted indexes that keep list reads proportional to the
  * page. Every change goes through `apply(event)`: the event carries the full
- * record, so the same path serves live writes and replay of a persisted log. Records are decoded only when a read hands one
- * out (the store's RecordDecoder).
+ * record, so the same path serves live writes and replay of a persisted log.
+ * Records are decoded only when a read hands one out (the store's
+ * RecordDecoder).
  */
 import { compareVersions, pickLatestOfDescending, sortDescending, versionKey } from "../../semver/index.js";
 import { compactedAway } from "../core/errors.js";

@@ -262,7 +262,8 @@ export abstract class InProcessCatalogStore implements CatalogStore {
       timeoutMs: bound?.timeoutMs,
       timedOut: () =>
         this.unavailable(
-          `a write waited more than ${bound?.timeoutMs} ms for the writes before it (${bound?.configKey}); nothing was written`,
+          `a write waited more than ${bound?.timeoutMs} ms for the writes before it (${bound?.configKey}); ` +
+            "nothing was written",
         ),
     });
     let releaseNow = true;
@@ -341,7 +342,10 @@ export abstract class InProcessCatalogStore implements CatalogStore {
   }
 }
 
-/** Waits for `promise` to settle, at most `ms`; PENDING when it had not. A rejection is left for the caller to await. */
+/**
+ * Waits for `promise` to settle, at most `ms`; PENDING when it had not. A rejection is left for the caller
+ * to await.
+ */
 async function settledWithin(promise: Promise<unknown>, ms: number): Promise<typeof PENDING | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof PENDING>((resolve) => {

@@ -115,8 +115,9 @@ export class MysqlStatements implements SqlStatements {
   }
 
   deleteVersions(name: string, versionKeys: readonly string[]): Statement {
+    const keys = versionKeys.map(() => "?").join(", ");
     return {
-      text: `DELETE FROM component_versions WHERE name = ? AND version_key IN (${versionKeys.map(() => "?").join(", ")})`,
+      text: `DELETE FROM component_versions WHERE name = ? AND version_key IN (${keys})`,
       values: [name, ...versionKeys],
     };
   }
@@ -125,7 +126,9 @@ export class MysqlStatements implements SqlStatements {
     const tuples = rows.map(() => VERSION_TUPLE).join(", ");
     const updated = UPSERT_COLUMNS.map((column) => `${column} = VALUES(${column})`).join(", ");
     return {
-      text: `INSERT INTO component_versions ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ON DUPLICATE KEY UPDATE ${updated}`,
+      text:
+        `INSERT INTO component_versions ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ` +
+        `ON DUPLICATE KEY UPDATE ${updated}`,
       values: rows.flatMap((row) => versionValues(row, ENCODING)),
     };
   }
@@ -203,7 +206,8 @@ export class MysqlStatements implements SqlStatements {
     return {
       text:
         `INSERT INTO consumers (${CONSUMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ` +
-        "version_constraint = VALUES(version_constraint), labels = VALUES(labels), update_time = VALUES(update_time), " +
+        "version_constraint = VALUES(version_constraint), labels = VALUES(labels), " +
+        "update_time = VALUES(update_time), " +
         "update_revision = VALUES(update_revision), update_actor = VALUES(update_actor)",
       values: [
         r.consumer,
@@ -235,7 +239,9 @@ export class MysqlStatements implements SqlStatements {
 
   appendEvents(events: readonly CatalogEvent[]): Statement {
     return {
-      text: `INSERT INTO catalog_events (revision, type, time, component, actor, payload) VALUES ${events.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+      text:
+        "INSERT INTO catalog_events (revision, type, time, component, actor, payload) VALUES " +
+        events.map(() => "(?, ?, ?, ?, ?, ?)").join(", "),
       values: events.flatMap((event) => {
         const { component, payload } = eventColumns(event);
         return [event.revision, event.type, new Date(event.time), component, event.actor, payload];

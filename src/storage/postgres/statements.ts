@@ -94,7 +94,9 @@ export class PostgresStatements implements SqlStatements {
 
   listVersionsOf(names: readonly string[]): Statement {
     return {
-      text: `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = ANY($1::text[]) ORDER BY name, version_order DESC`,
+      text:
+        `SELECT ${COMPONENT_COLUMNS} FROM ${this.versions} WHERE name = ANY($1::text[]) ` +
+        "ORDER BY name, version_order DESC",
       values: [[...names]],
     };
   }
@@ -142,7 +144,9 @@ export class PostgresStatements implements SqlStatements {
     const tuples = rows.map((_, i) => versionTuple(i * VERSION_COLUMN_COUNT)).join(", ");
     const updated = UPSERT_COLUMNS.map((column) => `${column} = EXCLUDED.${column}`).join(", ");
     return {
-      text: `INSERT INTO ${this.versions} ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`,
+      text:
+        `INSERT INTO ${this.versions} ${VERSION_INSERT_COLUMNS} VALUES ${tuples} ` +
+        `ON CONFLICT (name, version_key) DO UPDATE SET ${updated}`,
       values: rows.flatMap((row) => versionValues(row, ENCODING)),
     };
   }

@@ -58,7 +58,7 @@ export function defineLifecycleContract(ctx: ContractContext): void {
       expect(await latestOf(name)).toEqual(["0.9.0"]);
     });
 
-    it("carries the lifecycle flags from before on every update, and keeps a deprecation's replacement and sunset", async () => {
+    it("carries the lifecycle flags on every update, and keeps a deprecation's replacement and sunset", async () => {
       const name = uniqueName("deprecate");
       const clock = metaClock();
       await store.insertVersion(newRecord(name, "1.0.0"), clock());

@@ -54,7 +54,7 @@ export function definePublishContract(ctx: ContractContext): void {
       expect(await store.getVersion(name, "1.0.0")).toEqual(deprecated.component);
     });
 
-    it("records the inserting actor as createActor and updateActor, and an update changes only updateActor", async () => {
+    it("records the inserting actor as createActor and updateActor; an update changes only updateActor", async () => {
       const name = uniqueName("actors");
       const clock = metaClock();
       const created = await store.insertVersion(newRecord(name, "1.0.0"), { ...clock(), actor: "alice" });

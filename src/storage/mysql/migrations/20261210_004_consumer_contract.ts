@@ -14,7 +14,8 @@ import type { Migration } from "../../sql/migrate.js";
 
 const TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 const OLD_TYPES = "'created', 'updated', 'deleted'";
-const NEW_TYPES = `${OLD_TYPES}, 'yanked', 'unyanked', 'policy_changed', 'consumer_registered', 'consumer_deregistered'`;
+const ADDED_TYPES = ["yanked", "unyanked", "policy_changed", "consumer_registered", "consumer_deregistered"];
+const NEW_TYPES = [OLD_TYPES, ...ADDED_TYPES.map((type) => `'${type}'`)].join(", ");
 
 export const migration: Migration = {
   id: "20261210_004_consumer_contract",

@@ -11,7 +11,8 @@
 import type { Migration } from "../../sql/migrate.js";
 
 const OLD_TYPES = "'created', 'updated', 'deleted'";
-const NEW_TYPES = `${OLD_TYPES}, 'yanked', 'unyanked', 'policy_changed', 'consumer_registered', 'consumer_deregistered'`;
+const ADDED_TYPES = ["yanked", "unyanked", "policy_changed", "consumer_registered", "consumer_deregistered"];
+const NEW_TYPES = [OLD_TYPES, ...ADDED_TYPES.map((type) => `'${type}'`)].join(", ");
 
 export const migration: Migration = {
   id: "20261210_006_consumer_contract",
@@ -54,7 +55,8 @@ export const migration: Migration = {
         "ALTER COLUMN component DROP NOT NULL, ADD COLUMN payload jsonb",
       down:
         "ALTER TABLE catalog_events DROP COLUMN payload, ALTER COLUMN component SET NOT NULL, " +
-        `DROP CONSTRAINT catalog_events_type_check, ADD CONSTRAINT catalog_events_type_check CHECK (type IN (${OLD_TYPES}))`,
+        "DROP CONSTRAINT catalog_events_type_check, " +
+        `ADD CONSTRAINT catalog_events_type_check CHECK (type IN (${OLD_TYPES}))`,
     },
   ],
 };
