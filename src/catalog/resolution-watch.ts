@@ -4,20 +4,24 @@
  * version a constraint resolves to changes, right after the event that
  * changed it and with that event's revision.
  *
- * What a constraint resolves to at a revision is derived from the event log
- * alone, never from what this process happened to see, so every server and
- * every resume agrees: a watch from revision S first folds the name's
- * version events up to S into the name's versions at S (their numbers and
- * lifecycle flags), then steps the fold through each event it delivers and
- * compares the resolution before and after. A resume from the revision of
- * a resolution_changed event therefore neither repeats nor misses it.
+ * What a constraint resolves to at a revision is derived from the stored
+ * versions and the event log, never from what this process happened to
+ * see, so every server and every resume agrees. A watch from revision S
+ * first rebuilds the name's versions at S (their numbers and lifecycle
+ * flags), then steps them through each event it delivers and compares the
+ * resolution before and after; a resume from the revision of a
+ * resolution_changed event therefore neither repeats nor misses it.
  *
- * When the log has been compacted, the versions at the oldest revision it
- * holds come from the stored versions: a version with no event since then
- * is as stored; otherwise its first event since then says what it was
+ * The versions at S: the stored versions (read first), then the name's
+ * events after S to the log's end, read once. A version with no event since
+ * S is as stored; otherwise its first event since S says what it was then
  * (created: absent; deleted: its last state; updated, yanked, unyanked: the
- * lifecycle flags the event records from before it). Starting a watch reads
- * the log the store holds once; it is bounded by the log's retention.
+ * lifecycle flags the event records from before it). So a watch near the
+ * head reads only the events since its start. Events logged before versions
+ * recorded those flags do not say; then the versions are rebuilt the same
+ * way at the oldest revision the log holds (where, on a log never
+ * compacted, every version starts with its "created") and the events up to
+ * S are applied to them.
  */
 import type { VersionSelector } from "../semver/index.js";
 import { versionKey } from "../semver/index.js";
@@ -137,27 +141,41 @@ function flagsOf(record: ComponentRecord): Resolvable {
   return { version, deprecated, yanked };
 }
 
-/** The name's versions at `revision`, folded from the log (see the header for a compacted log). */
+/** The name's versions at `revision` (see the header). */
 async function versionsAt(source: ResolutionSource, name: string, revision: number): Promise<Versions> {
+  const stored = await source.listVersions(name);
+  const since = rebuilt(stored, await nameEventsAfter(source, name, revision));
+  if (since.exact) return since.versions;
   const { compacted } = await source.revisionBounds();
-  const stored = compacted > 0 ? await source.listVersions(name) : [];
-  const events = await nameEventsAfter(source, name, compacted);
-  const versions: Versions = new Map();
+  const held = await nameEventsAfter(source, name, compacted);
+  const { versions } = rebuilt(stored, held);
+  for (const event of held) if (event.revision <= revision) apply(versions, event);
+  return versions;
+}
+
+/**
+ * The versions before `events` (a name's events to the log's end, oldest
+ * first), given `stored` read before them. Not `exact` when a version's
+ * first event does not record the flags it changed from (its flags after
+ * the event are taken then).
+ */
+function rebuilt(stored: readonly ComponentRecord[], events: readonly ComponentEvent[]) {
   const first = new Map<string, ComponentEvent>();
   for (const event of events) {
     const key = versionKey(event.component.version);
     if (!first.has(key)) first.set(key, event);
   }
+  const versions: Versions = new Map();
   for (const record of stored) {
     if (!first.has(versionKey(record.version))) versions.set(versionKey(record.version), flagsOf(record));
   }
+  let exact = true;
   for (const [key, event] of first) {
     if (event.type === "created") continue;
-    const flags = flagsOf(event.component);
-    versions.set(key, event.type === "deleted" ? flags : { ...flags, ...(event.before ?? {}) });
+    if (event.type !== "deleted" && event.before === undefined) exact = false;
+    versions.set(key, { ...flagsOf(event.component), ...(event.type === "deleted" ? {} : event.before) });
   }
-  for (const event of events) if (event.revision <= revision) apply(versions, event);
-  return versions;
+  return { versions, exact };
 }
 
 /** Every version event of `name` the log holds after `after`, to its end. */
