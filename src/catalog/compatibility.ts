@@ -110,7 +110,8 @@ function compareRules(
       change(out, patternPath, "major", `${what} pattern ${target.pattern} was added where there was none`);
     else if (target.pattern === undefined)
       change(out, patternPath, "minor", `${what} pattern ${base.pattern} was removed`);
-    // Whether one regular expression accepts a superset of another is not decidable cheaply; any change may reject old values.
+    // Whether one regular expression accepts a superset of another is not decidable cheaply;
+    // any change may reject old values.
     else change(out, patternPath, "major", `${what} pattern changed from ${base.pattern} to ${target.pattern}`);
   }
   compareAllowedValues(out, `${path}.allowedValues`, what, base.allowedValues, target.allowedValues);
@@ -208,7 +209,10 @@ function addedOutput(out: Changes, output: OutputSpec): void {
   change(out, `outputs.${output.name}`, "minor", `output ${typed(output)} was added`);
 }
 
-/** Elements are matched by name; declaration order matters to forms and docs, not to callers, so a reorder is a patch. */
+/**
+ * Elements are matched by name; declaration order matters to forms and docs, not to callers, so a
+ * reorder is a patch.
+ */
 function compareElements<T extends { name: string; type: string }>(
   out: Changes,
   kind: "inputs" | "outputs",

@@ -59,13 +59,15 @@ export function validateComponent(input: ComponentDraft, fieldPrefix = "componen
   checkDeployment(out, field("deployment"), draft.deployment);
   checkSource(out, field("source"), draft.source);
   const size = sizeOver(draft, LIMITS.componentBytes);
-  // A value too deep to serialize has already been reported where it is (config depth); say it here only if nothing else did.
+  // A value too deep to serialize has already been reported where it is (config depth);
+  // say it here only if nothing else did.
   if (size.over && (size.bytes !== undefined || out.length === 0)) {
     violation(
       out,
       fieldPrefix,
       REASONS.maxSize,
-      `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, got ${size.bytes ?? "an unserializable value"}`,
+      `the component must serialize to at most ${LIMITS.componentBytes} bytes of JSON, ` +
+        `got ${size.bytes ?? "an unserializable value"}`,
     );
   }
   return out;

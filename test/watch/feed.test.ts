@@ -87,7 +87,7 @@ describe("EventFeed", () => {
     expect((err as CatalogError).message).toContain("oldest available revision is 15");
   });
 
-  test("a watch that announces its start says so at once when there is nothing to replay; one that does not waits", async () => {
+  test("a watch that announces its start says so at once with nothing to replay; one that does not waits", async () => {
     const { store, name } = await storeWithEvents(3);
     const feed = await startFeed(store, 8);
     const signal = watchSignal();
@@ -145,7 +145,7 @@ describe("EventFeed", () => {
     ]);
   });
 
-  test("a fan-out to more watchers than one slice yields to the event loop between slices, and reaches every watcher", async () => {
+  test("a fan-out to more watchers than a slice yields to the event loop between slices, reaching all", async () => {
     const { store, name } = await storeWithEvents(1);
     const feed = await startFeed(store, 8);
     const signal = watchSignal();
