@@ -6,13 +6,13 @@
  * escapes ':', ';', ',', '/' and other reserved characters; @grpc/grpc-js
  * decodes with decodeURI, which leaves exactly those escaped, so its users
  * would read "invalid request%3A name%3A ...". The spec percent-encodes only
- * bytes outside printable ASCII, and '%' itself. This module rewrites the
- * header on every response that carries one; test/api/grpc-message.test.ts
- * fails when a Connect-ES upgrade changes what it writes, so the rewrite can
- * be re-checked (or dropped) then.
+ * bytes outside printable ASCII, and '%' itself. The servers' response
+ * classes below rewrite the header on every response that carries one;
+ * test/api/grpc-message.test.ts fails when a Connect-ES upgrade changes what
+ * it writes, so the rewrite can be re-checked (or dropped) then.
  */
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
+import * as http from "node:http";
+import * as http2 from "node:http2";
 
 /**
  * The grpc-message header value for a message, percent-encoded as the gRPC
@@ -38,31 +38,65 @@ export function grpcMessageHeaderValue(value: string): string {
   return out.replace(/^ +| +$/g, (spaces) => "%20".repeat(spaces.length));
 }
 
-type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
-type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
-type NodeHandler = (req: NodeRequest, res: NodeResponse) => void;
 type HeaderBag = Record<string, unknown>;
 
-/**
- * `handler` with grpc-message rewritten wherever it writes one: in the
- * headers of a trailers-only response, else in the trailers.
- */
-export function withSpecEncodedGrpcMessage(handler: NodeHandler): NodeHandler {
-  const reencode = (headers: unknown): unknown => {
-    if (typeof headers !== "object" || headers === null || Array.isArray(headers)) return headers;
-    const message = (headers as HeaderBag)["grpc-message"];
-    if (typeof message !== "string") return headers;
-    return { ...(headers as HeaderBag), "grpc-message": grpcMessageHeaderValue(message) };
-  };
-  return (req, res) => {
-    const response = res as unknown as {
-      writeHead: (...args: unknown[]) => unknown;
-      addTrailers: (headers: unknown) => void;
-    };
-    const writeHead = response.writeHead.bind(res);
-    const addTrailers = response.addTrailers.bind(res);
-    response.writeHead = (...args: unknown[]) => writeHead(...args.map(reencode));
-    response.addTrailers = (headers: unknown) => addTrailers(reencode(headers));
-    handler(req, res);
-  };
+/** Headers as a response writes them, with grpc-message re-encoded when they carry one. */
+function reencode(headers: unknown): unknown {
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) return headers;
+  const message = (headers as HeaderBag)["grpc-message"];
+  if (typeof message !== "string") return headers;
+  return { ...(headers as HeaderBag), "grpc-message": grpcMessageHeaderValue(message) };
 }
+
+/**
+ * Response classes for the servers (http.createServer's `ServerResponse`,
+ * http2's `Http1ServerResponse` and `Http2ServerResponse` options) that
+ * rewrite grpc-message wherever it is written: in the headers of a
+ * trailers-only response, else in the trailers. Overriding the methods on
+ * the class, rather than on each response object, costs a call nothing
+ * beyond the check in `reencode`.
+ */
+type WriteHead = (...args: unknown[]) => unknown;
+
+export class SpecGrpcMessageHttp1Response extends http.ServerResponse {
+  override writeHead(statusCode: number, headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[]): this;
+  override writeHead(
+    statusCode: number,
+    statusMessage?: string,
+    headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
+  ): this;
+  override writeHead(...args: unknown[]): this {
+    (super.writeHead as WriteHead).apply(this, args.map(reencode));
+    return this;
+  }
+
+  override addTrailers(headers: http.OutgoingHttpHeaders | ReadonlyArray<[string, string]>): void {
+    super.addTrailers(reencode(headers) as typeof headers);
+  }
+}
+
+export class SpecGrpcMessageHttp2Response extends http2.Http2ServerResponse {
+  override writeHead(statusCode: number, headers?: http.OutgoingHttpHeaders | readonly string[]): this;
+  override writeHead(
+    statusCode: number,
+    statusMessage: string,
+    headers?: http.OutgoingHttpHeaders | readonly string[],
+  ): this;
+  override writeHead(...args: unknown[]): this {
+    (super.writeHead as WriteHead).apply(this, args.map(reencode));
+    return this;
+  }
+
+  override addTrailers(trailers: http.OutgoingHttpHeaders): void {
+    super.addTrailers(reencode(trailers) as typeof trailers);
+  }
+}
+
+/** Server options that install the response classes above. */
+export const SPEC_GRPC_MESSAGE_RESPONSES = {
+  http1: { ServerResponse: SpecGrpcMessageHttp1Response },
+  http2: {
+    Http1ServerResponse: SpecGrpcMessageHttp1Response,
+    Http2ServerResponse: SpecGrpcMessageHttp2Response,
+  },
+} as const;

@@ -9,8 +9,8 @@
  * HTTP/1.1 with allowHTTP1.
  *
  * RPCs go to connect-node's stock adapter, with every handler guarded
- * (protocol-edge.ts) and grpc-message written as the gRPC spec has it
- * (grpc-message.ts); WatchEvents over gRPC is served on the raw stream
+ * (protocol-edge.ts) and grpc-message written as the gRPC spec has it (the
+ * servers' response classes, grpc-message.ts); WatchEvents over gRPC is served on the raw stream
  * (grpc-server-streams.ts). Stalled connections and streams are cut
  * (connection-deadlines.ts).
  *
@@ -34,7 +34,7 @@ import { peerContextValues, secureServerOptions, streamPeerContextValues, watchT
 import { ACCEPT_COMPRESSION } from "./compression.js";
 import { applyHttp1Deadlines, startHttp1Deadlines, trackHttp2Deadlines } from "./connection-deadlines.js";
 import { headerSafeMessage } from "./errors.js";
-import { withSpecEncodedGrpcMessage } from "./grpc-message.js";
+import { SPEC_GRPC_MESSAGE_RESPONSES } from "./grpc-message.js";
 import { grpcServerStreamRouter, type StreamRoute } from "./grpc-server-streams.js";
 import { withCallInterceptor } from "./interceptors.js";
 import { guardRoutes } from "./protocol-edge.js";
@@ -133,22 +133,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 function rpcHandler(options: ServeOptions, interceptors: Interceptor[]): NodeHandler {
   const httpRoutes = options.httpRoutes ?? [];
   const readMaxBytes = options.config.maxRequestBytes;
-  return withSpecEncodedGrpcMessage(
-    connectNodeAdapter({
-      routes: guardRoutes(options.routes, { acceptCompression: ACCEPT_COMPRESSION, readMaxBytes }),
-      readMaxBytes,
-      acceptCompression: ACCEPT_COMPRESSION,
-      interceptors,
-      contextValues: peerContextValues,
-      // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
-      fallback: (nodeReq, nodeRes) => {
-        const [req, res] = [nodeReq as NodeRequest, nodeRes as unknown as NodeResponse];
-        const route = httpRoutes.find((candidate) => candidate.matches(req));
-        if (route !== undefined) route.handle(req, res);
-        else answerUnknownMethod(req, res);
-      },
-    }),
-  );
+  return connectNodeAdapter({
+    routes: guardRoutes(options.routes, { acceptCompression: ACCEPT_COMPRESSION, readMaxBytes }),
+    readMaxBytes,
+    acceptCompression: ACCEPT_COMPRESSION,
+    interceptors,
+    contextValues: peerContextValues,
+    // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.
+    fallback: (nodeReq, nodeRes) => {
+      const [req, res] = [nodeReq as NodeRequest, nodeRes as unknown as NodeResponse];
+      const route = httpRoutes.find((candidate) => candidate.matches(req));
+      if (route !== undefined) route.handle(req, res);
+      else answerUnknownMethod(req, res);
+    },
+  });
 }
 
 function rawStreamRoute(options: ServeOptions, interceptors: Interceptor[]): StreamRoute | undefined {
@@ -169,6 +167,7 @@ function createServers(config: ServerConfig, handler: NodeHandler, logger: Logge
     const secure = http2.createSecureServer(
       {
         ...secureServerOptions(config.tls),
+        ...SPEC_GRPC_MESSAGE_RESPONSES.http2,
         handshakeTimeout: config.prefaceTimeoutMs,
         maxSessionMemory: MAX_SESSION_MEMORY_MB,
         settings,
@@ -179,8 +178,11 @@ function createServers(config: ServerConfig, handler: NodeHandler, logger: Logge
     cleanup.defer(watchTlsFiles(secure, config.tls, logger));
     return { outer: secure as unknown as net.Server, h2: secure, h1: undefined, tls: true };
   }
-  const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB, settings }, handler);
-  const h1 = http.createServer(handler);
+  const h2 = http2.createServer(
+    { maxSessionMemory: MAX_SESSION_MEMORY_MB, settings, ...SPEC_GRPC_MESSAGE_RESPONSES.http2 },
+    handler,
+  );
+  const h1 = http.createServer(SPEC_GRPC_MESSAGE_RESPONSES.http1, handler);
   cleanup.defer(startHttp1Deadlines(h1, config));
   const outer = net.createServer((socket) => {
     sniffProtocol(socket, (isHttp2) => (isHttp2 ? h2 : h1).emit("connection", socket), config.prefaceTimeoutMs);
