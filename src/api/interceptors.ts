@@ -7,32 +7,17 @@
  * showed in the unary profile (bench/unary, --cpu-prof) for no output. The
  * request id is made the first time something is logged with it; the
  * response echoes it when there is one (always when the caller sent
- * `x-request-id`, and whenever a line was written for the call).
+ * `x-request-id`, and whenever a line was written for the call). A call
+ * allocates one CallLogger and no closures on its success path.
  */
 import { randomUUID } from "node:crypto";
-import type { Interceptor, StreamResponse } from "@connectrpc/connect";
+import type { Interceptor, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { LogFields, Logger } from "../logging/index.js";
 import { callLoggerKey } from "./context.js";
 import { toConnectError } from "./errors.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-/** The request id of one call: the caller's when valid, else one made when first asked for. */
-class CallId {
-  private id: string | undefined;
-  constructor(offered: string | null) {
-    if (offered && REQUEST_ID.test(offered)) this.id = offered;
-  }
-  /** The id if someone has needed it yet. */
-  get known(): string | undefined {
-    return this.id;
-  }
-  get value(): string {
-    this.id ??= randomUUID();
-    return this.id;
-  }
-}
 
 /**
  * A logger whose fields are only assembled when a line is written. `child`
@@ -42,7 +27,7 @@ class CallId {
 export class LazyLogger implements Logger {
   private built: Logger | undefined;
   constructor(private readonly build: () => Logger) {}
-  private get target(): Logger {
+  protected get target(): Logger {
     this.built ??= this.build();
     return this.built;
   }
@@ -63,54 +48,84 @@ export class LazyLogger implements Logger {
   }
 }
 
+/**
+ * One call's logger and request id, in one object per call: the id is the
+ * caller's when valid, else made the first time a line is written or the
+ * id is asked for; the logger's fields (request_id, method) are assembled
+ * with it.
+ */
+class CallLogger extends LazyLogger {
+  private id: string | undefined;
+
+  constructor(
+    base: Logger,
+    private readonly req: UnaryRequest | StreamRequest,
+  ) {
+    super(() => base.child({ request_id: this.requestId, method: `${req.service.typeName}/${req.method.name}` }));
+    const offered = req.header.get("x-request-id");
+    if (offered && REQUEST_ID.test(offered)) this.id = offered;
+  }
+
+  /** The id if someone has needed it yet. */
+  get knownRequestId(): string | undefined {
+    return this.id;
+  }
+
+  get requestId(): string {
+    this.id ??= randomUUID();
+    return this.id;
+  }
+
+  /**
+   * Logs how the call ended and returns the error to answer with (undefined
+   * for success). Inner interceptors may have replaced the call logger
+   * (authorization adds the caller's identity), so lines go to the current one.
+   */
+  finish(err: unknown, started: number, debugWritten: boolean): ConnectError | undefined {
+    const log = this.req.contextValues.get(callLoggerKey);
+    if (err === undefined) {
+      if (debugWritten) log.debug("call completed", { code: "ok", duration_ms: elapsedMs(started) });
+      return undefined;
+    }
+    const signal = this.req.signal;
+    if (signal.aborted && !(err instanceof ConnectError)) {
+      // The caller went away (cancelled, deadline, connection closed): not a server fault.
+      if (debugWritten)
+        log.debug("call ended by the caller", { duration_ms: elapsedMs(started), reason: String(signal.reason) });
+      return new ConnectError("call ended by the caller", Code.Canceled);
+    }
+    const mapped = toConnectError(err, (internal) =>
+      log.error("call failed with an unexpected error", { err: internal }),
+    );
+    const level = mapped.code === Code.Internal ? "error" : "info";
+    log[level]("call failed", { code: Code[mapped.code], message: mapped.rawMessage, duration_ms: elapsedMs(started) });
+    return mapped;
+  }
+}
+
 export function callInterceptor(logger: Logger): Interceptor {
   // Loggers that drop debug lines anyway: a successful call logs nothing, so nothing is built for it.
   const debugWritten = logger.enabled?.("debug") ?? true;
   return (next) => async (req) => {
-    const requestId = new CallId(req.header.get("x-request-id"));
-    const method = () => `${req.service.typeName}/${req.method.name}`;
-    req.contextValues.set(
-      callLoggerKey,
-      new LazyLogger(() => logger.child({ request_id: requestId.value, method: method() })),
-    );
+    const call = new CallLogger(logger, req);
+    req.contextValues.set(callLoggerKey, call);
     const started = performance.now();
-    const finish = (err: unknown) => {
-      // Inner interceptors may have replaced the call logger (authorization adds the caller's identity).
-      const log = req.contextValues.get(callLoggerKey);
-      if (err === undefined) {
-        if (debugWritten) log.debug("call completed", { code: "ok", duration_ms: elapsedMs(started) });
-        return undefined;
-      }
-      if (req.signal.aborted && !(err instanceof ConnectError)) {
-        // The caller went away (cancelled, deadline, connection closed): not a server fault.
-        if (debugWritten)
-          log.debug("call ended by the caller", { duration_ms: elapsedMs(started), reason: String(req.signal.reason) });
-        return new ConnectError("call ended by the caller", Code.Canceled);
-      }
-      const mapped = toConnectError(err, (internal) =>
-        log.error("call failed with an unexpected error", { err: internal }),
-      );
-      const level = mapped.code === Code.Internal ? "error" : "info";
-      log[level]("call failed", {
-        code: Code[mapped.code],
-        message: mapped.rawMessage,
-        duration_ms: elapsedMs(started),
-      });
-      return mapped;
-    };
+    let res: UnaryResponse | StreamResponse;
     try {
-      const res = await next(req);
-      if (!res.stream) {
-        finish(undefined);
-        if (requestId.known !== undefined) res.header.set("x-request-id", requestId.known);
-        return res;
-      }
-      // A stream's headers go out before its messages: the id is fixed now so the header can carry it.
-      res.header.set("x-request-id", requestId.value);
-      return { ...res, message: mapStreamErrors(res.message, finish) } as StreamResponse;
+      res = await next(req);
     } catch (err) {
-      throw finish(err);
+      throw call.finish(err, started, debugWritten);
     }
+    if (!res.stream) {
+      call.finish(undefined, started, debugWritten);
+      const id = call.knownRequestId;
+      if (id !== undefined) res.header.set("x-request-id", id);
+      return res;
+    }
+    // A stream's headers go out before its messages: the id is fixed now so the header can carry it.
+    res.header.set("x-request-id", call.requestId);
+    const message = mapStreamErrors(res.message, (err) => call.finish(err, started, debugWritten));
+    return { ...res, message } as StreamResponse;
   };
 }
 
