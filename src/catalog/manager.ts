@@ -210,9 +210,13 @@ export class Manager {
    * Where a read request reads (a replica under a hybrid store) and the
    * revision it reflects; INVALID_ARGUMENT for a min_revision that is not one.
    */
-  private async readView(options: ReadOptions): Promise<ReadView> {
+  private readView(options: ReadOptions): Promise<ReadView> {
     const minRevision = options.minRevision ?? 0;
-    checkMinRevision(minRevision);
+    try {
+      checkMinRevision(minRevision);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.store.readAt(minRevision, options.signal);
   }
 

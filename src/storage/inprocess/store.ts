@@ -12,7 +12,7 @@ import { CommitNotifier } from "../core/commit-notifier.js";
 import { storeClosed } from "../core/errors.js";
 import { matchesFilterFields } from "../core/filter.js";
 import { abortReason, Mutex, type Release } from "../core/mutex.js";
-import { readAtHead } from "../core/read-at.js";
+import { revisionNotReached } from "../core/read-at.js";
 import { rankedPage, type SearchDocument, searchDocument } from "../core/search.js";
 import {
   type CatalogEvent,
@@ -211,8 +211,21 @@ export abstract class InProcessCatalogStore implements CatalogStore {
     return this.notifier.subscribe(listener);
   }
 
+  /**
+   * readAtHead's answer without its awaits: the revision is in memory, so
+   * every GetComponent and list read is answered from one settled promise
+   * (three async frames and two objects fewer per read, which showed in the
+   * allocation profile of bench/unary).
+   */
   readAt(minRevision: number): Promise<ReadView> {
-    return readAtHead(this, minRevision, `${this.kind} store`);
+    try {
+      this.assertOpen();
+      const current = this.state.revision;
+      if (minRevision > current) throw revisionNotReached(`${this.kind} store`, minRevision, current);
+      return Promise.resolve({ revision: current, reader: this });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   async compact(throughRevision: number): Promise<void> {
