@@ -85,16 +85,9 @@ export function guardHandler(handler: UniversalHandler, options: GuardOptions): 
   async function guarded(request: UniversalServerRequest): Promise<UniversalServerResponse> {
     dropImpracticalDeadline(request.header);
     const json = JSON_REQUEST.test(request.header.get("content-type") ?? "") ? captureBody(request) : undefined;
-    const response = await handler(json === undefined ? request : { ...request, body: json.body });
-    const source = json?.read ?? (request.method === "GET" ? { request } : undefined);
-    const fix: Fix = async (error) => {
-      if (error.code === Code.Internal && request.method === "GET")
-        return boundedConnectError(queryMessageError(request) ?? error);
-      if (error.code !== Code.InvalidArgument || source === undefined) return boundedConnectError(error);
-      const requestJson = await readRequestJson(source, request, options);
-      return boundedConnectError(jsonFieldError(error, handler.method.input, requestJson));
-    };
-    return boundAnswer(request, response, fix, options);
+    const response = await handler(json === undefined ? request : { ...request, body: json });
+    // The fix is only made for an answer that carries an error: a success allocates nothing for it.
+    return boundAnswer(request, response, () => fixFor(handler, request, json, options), options);
   }
   return Object.assign(guarded, {
     service: handler.service,
@@ -106,57 +99,82 @@ export function guardHandler(handler: UniversalHandler, options: GuardOptions): 
   });
 }
 
+/** How an error answered to `request` is bounded, and for JSON given the path of the field that did not decode. */
+function fixFor(
+  handler: UniversalHandler,
+  request: UniversalServerRequest,
+  json: CapturedBody | undefined,
+  options: GuardOptions,
+): Fix {
+  const source: RequestJsonSource | undefined =
+    json !== undefined ? { request, chunks: json.chunks } : request.method === "GET" ? { request } : undefined;
+  return async (error) => {
+    if (error.code === Code.Internal && request.method === "GET")
+      return boundedConnectError(queryMessageError(request) ?? error);
+    if (error.code !== Code.InvalidArgument || source === undefined) return boundedConnectError(error);
+    const requestJson = await readRequestJson(source, request, options);
+    return boundedConnectError(jsonFieldError(error, handler.method.input, requestJson));
+  };
+}
+
 /**
  * The request's body passed through, keeping a reference to each chunk the
  * handler reads (a request refused before its body was read leaves none).
+ * One object per request is the iterable, its iterator and the list of chunks.
  */
-function captureBody(
-  request: UniversalServerRequest,
-): { body: AsyncIterable<Uint8Array>; read: RequestJsonSource } | undefined {
+class CapturedBody implements AsyncIterable<Uint8Array>, AsyncIterator<Uint8Array> {
+  readonly chunks: Uint8Array[] = [];
+  private iterator: AsyncIterator<Uint8Array> | undefined;
+
+  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.iterator = this.source[Symbol.asyncIterator]();
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    return this.iterator!.next().then(this.keep);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<Uint8Array>> {
+    return this.iterator?.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
+  }
+
+  private readonly keep = (result: IteratorResult<Uint8Array>): IteratorResult<Uint8Array> => {
+    if (result.done !== true) this.chunks.push(result.value);
+    return result;
+  };
+}
+
+function captureBody(request: UniversalServerRequest): CapturedBody | undefined {
   const body = request.body;
   if (typeof body !== "object" || body === null || !(Symbol.asyncIterator in body)) return undefined;
-  const chunks: Uint8Array[] = [];
-  const iterable = body as AsyncIterable<Uint8Array>;
-  return {
-    read: { request, chunks },
-    body: {
-      [Symbol.asyncIterator]() {
-        const source = iterable[Symbol.asyncIterator]();
-        return {
-          next: () =>
-            source.next().then((result) => {
-              if (result.done !== true) chunks.push(result.value);
-              return result;
-            }),
-          return: (value?: unknown) => source.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
-        };
-      },
-    },
-  };
+  return new CapturedBody(body as AsyncIterable<Uint8Array>);
 }
 
 /** The response with the error it answers (if any) fixed; synchronous for a success. */
 function boundAnswer(
   request: UniversalServerRequest,
   response: UniversalServerResponse,
-  fix: Fix,
+  makeFix: () => Fix,
   options: GuardOptions,
 ): UniversalServerResponse | Promise<UniversalServerResponse> {
   // Only the gRPC handler keeps its trailer apart from the body.
   if (response.trailer !== undefined) {
     const status = response.trailer.get("grpc-status");
-    return status === null || status === "0" ? response : fixTrailer(response, response.trailer, fix);
+    return status === null || status === "0" ? response : fixTrailer(response, response.trailer, makeFix());
   }
   if (response.status === 200) {
     const contentType = response.header?.get("content-type") ?? "";
     if (contentType.startsWith("application/grpc-web"))
-      return { ...response, body: mapFirstChunk(response.body, (chunk) => fixGrpcWebTrailer(chunk, fix)) };
+      return { ...response, body: mapFirstChunk(response.body, (chunk) => fixGrpcWebTrailer(chunk, makeFix)) };
     if (contentType.startsWith("application/connect+"))
-      return { ...response, body: mapFirstChunk(response.body, (chunk) => fixEndStream(chunk, fix)) };
+      return { ...response, body: mapFirstChunk(response.body, (chunk) => fixEndStream(chunk, makeFix)) };
     return response;
   }
   if (response.status === 415) return unsupportedGrpcContentType(request) ?? response;
-  return fixConnectUnaryError(response, fix, options);
+  return fixConnectUnaryError(response, makeFix(), options);
 }
 
 async function fixTrailer(response: UniversalServerResponse, trailer: Headers, fix: Fix) {
@@ -166,19 +184,21 @@ async function fixTrailer(response: UniversalServerResponse, trailer: Headers, f
 }
 
 /** The first chunk of a gRPC-Web answer; only a trailer frame carrying an error needs more than a flag check. */
-function fixGrpcWebTrailer(chunk: Uint8Array, fix: Fix): Uint8Array | Promise<Uint8Array> {
+function fixGrpcWebTrailer(chunk: Uint8Array, makeFix: () => Fix): Uint8Array | Promise<Uint8Array> {
   const data = envelopeData(chunk, trailerFlag);
   if (data === undefined) return chunk;
   const trailer = trailerParse(data);
   const error = findTrailerError(trailer);
   if (error === undefined) return chunk;
-  return fix(error).then((fixed) => encodeEnvelope(trailerFlag, trailerSerialize(setTrailerStatus(trailer, fixed))));
+  return makeFix()(error).then((fixed) =>
+    encodeEnvelope(trailerFlag, trailerSerialize(setTrailerStatus(trailer, fixed))),
+  );
 }
 
 const endStream = createEndStreamSerialization(undefined);
 
 /** The first chunk of a Connect stream; only an end-stream frame carrying an error needs more than a flag check. */
-function fixEndStream(chunk: Uint8Array, fix: Fix): Uint8Array | Promise<Uint8Array> {
+function fixEndStream(chunk: Uint8Array, makeFix: () => Fix): Uint8Array | Promise<Uint8Array> {
   const data = envelopeData(chunk, endStreamFlag);
   if (data === undefined) return chunk;
   let end: ReturnType<typeof endStream.parse>;
@@ -189,7 +209,9 @@ function fixEndStream(chunk: Uint8Array, fix: Fix): Uint8Array | Promise<Uint8Ar
   }
   const { metadata, error } = end;
   if (error === undefined) return chunk;
-  return fix(error).then((fixed) => encodeEnvelope(endStreamFlag, endStream.serialize({ metadata, error: fixed })));
+  return makeFix()(error).then((fixed) =>
+    encodeEnvelope(endStreamFlag, endStream.serialize({ metadata, error: fixed })),
+  );
 }
 
 /** The payload of `chunk` when it is exactly one envelope with exactly these flags. */
