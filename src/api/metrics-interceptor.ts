@@ -9,8 +9,9 @@
  * A stream counts each message sent and records its status when it ends; a
  * stream the caller abandons ends Canceled.
  */
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import type { CatalogMetrics, GrpcType } from "../observability/metrics.js";
+import type { CatalogMetrics, GrpcType, MethodMetrics } from "../observability/metrics.js";
 import { toConnectError } from "./errors.js";
 import { observeStream } from "./stream-end.js";
 
@@ -29,12 +30,14 @@ export function statusName(err: unknown): string {
 }
 
 export function metricsInterceptor(metrics: CatalogMetrics): Interceptor {
+  // Each method's counters, found by its descriptor: no key string built per call.
+  const byMethod = new WeakMap<DescMethod, MethodMetrics>();
   return (next) => async (req) => {
-    const counters = metrics.method(
-      GRPC_TYPES[req.method.methodKind] ?? "unary",
-      req.service.typeName,
-      req.method.name,
-    );
+    let counters = byMethod.get(req.method);
+    if (counters === undefined) {
+      counters = metrics.method(GRPC_TYPES[req.method.methodKind] ?? "unary", req.service.typeName, req.method.name);
+      byMethod.set(req.method, counters);
+    }
     counters.started();
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;

@@ -10,9 +10,14 @@
  * Cardinality is bounded by construction: every label value comes from a
  * fixed set (method names from the registered services, status code names,
  * backend and operation names, configured repository names, reasons chosen
- * in code), never from caller input such as component names. Hot-path
- * counters are pre-resolved per label set (prom-client's `labels()` child),
- * so a call pays an increment, not a label hash.
+ * in code), never from caller input such as component names.
+ *
+ * The RPC counters are tallied per method in plain numbers and handed to
+ * prom-client when it is scraped (the counters' collect hooks): a prom-client
+ * `labels()` child still builds the label hash string and looks it up on
+ * every increment, which made the four counters of a unary call about 2 us
+ * of the metrics interceptor's 4 us (measured in isolation, --cpu-prof). The
+ * handling-time histogram still observes through its child per call.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { SyncRun } from "../catalog/sync/sync-state.js";
@@ -41,6 +46,16 @@ export interface MethodMetrics {
 
 const RPC_LABELS = ["grpc_type", "grpc_service", "grpc_method"] as const;
 
+/** One method's RPC counts since the start. */
+class MethodTally {
+  started = 0;
+  received = 0;
+  sent = 0;
+  /** Calls ended, by gRPC code name. */
+  readonly handled = new Map<string, number>();
+  constructor(readonly labels: Record<(typeof RPC_LABELS)[number], string>) {}
+}
+
 /** Revisions behind the head: 0 for a caught-up watcher, up to the size of a replay. */
 const LAG_BUCKETS = [0, 1, 2, 5, 10, 50, 100, 500, 1_000, 5_000, 10_000, 50_000];
 /** Seconds: unary calls and store operations, from sub-millisecond reads to timeouts. */
@@ -50,17 +65,8 @@ export class CatalogMetrics {
   readonly registry = new Registry();
   private readonly methods = new Map<string, MethodMetrics>();
 
-  private readonly rpcStarted = this.counter("grpc_server_started_total", "RPCs started on the server.", RPC_LABELS);
-  private readonly rpcHandled = this.counter("grpc_server_handled_total", "RPCs completed on the server, by status.", [
-    ...RPC_LABELS,
-    "grpc_code",
-  ]);
-  private readonly rpcReceived = this.counter(
-    "grpc_server_msg_received_total",
-    "Stream messages received.",
-    RPC_LABELS,
-  );
-  private readonly rpcSent = this.counter("grpc_server_msg_sent_total", "Stream messages sent.", RPC_LABELS);
+  /** Every method's tallies, copied into the RPC counters at each scrape. */
+  private readonly tallies: MethodTally[] = [];
   private readonly rpcSeconds = new Histogram({
     name: "grpc_server_handling_seconds",
     help: "Time from the start of a unary RPC to its answer (streams are left out).",
@@ -138,6 +144,7 @@ export class CatalogMetrics {
   );
 
   constructor(options: { processMetrics?: boolean } = {}) {
+    this.registerRpcCounters();
     // Event-loop lag, heap, GC and process metrics; off in tests that count series.
     if (options.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
@@ -235,27 +242,63 @@ export class CatalogMetrics {
   }
 
   private createMethodMetrics(type: GrpcType, service: string, method: string): MethodMetrics {
-    const labels = { grpc_type: type, grpc_service: service, grpc_method: method };
-    const started = this.rpcStarted.labels(labels);
-    const received = this.rpcReceived.labels(labels);
-    const sent = this.rpcSent.labels(labels);
-    const seconds = type === "unary" ? this.rpcSeconds.labels(labels) : undefined;
-    const byCode = new Map<string, ReturnType<Counter["labels"]>>();
-    const handled = this.rpcHandled;
+    const tally = new MethodTally({ grpc_type: type, grpc_service: service, grpc_method: method });
+    this.tallies.push(tally);
+    const seconds = type === "unary" ? this.rpcSeconds.labels(tally.labels) : undefined;
     return {
-      started: () => started.inc(),
-      received: (count) => received.inc(count),
-      sent: (count) => sent.inc(count),
+      started: () => {
+        tally.started++;
+      },
+      received: (count) => {
+        tally.received += count;
+      },
+      sent: (count) => {
+        tally.sent += count;
+      },
       handled(code, elapsed) {
-        let counter = byCode.get(code);
-        if (counter === undefined) {
-          counter = handled.labels({ ...labels, grpc_code: code });
-          byCode.set(code, counter);
-        }
-        counter.inc();
+        tally.handled.set(code, (tally.handled.get(code) ?? 0) + 1);
         seconds?.observe(elapsed);
       },
     };
+  }
+
+  /** The RPC counters, read from the methods' tallies at each scrape. */
+  private registerRpcCounters(): void {
+    this.tallied("grpc_server_started_total", "RPCs started on the server.", RPC_LABELS, (t) =>
+      t.started > 0 ? [[t.labels, t.started]] : [],
+    );
+    this.tallied(
+      "grpc_server_handled_total",
+      "RPCs completed on the server, by status.",
+      [...RPC_LABELS, "grpc_code"],
+      (t) => [...t.handled].map(([code, count]) => [{ ...t.labels, grpc_code: code }, count]),
+    );
+    this.tallied("grpc_server_msg_received_total", "Stream messages received.", RPC_LABELS, (t) =>
+      t.received > 0 ? [[t.labels, t.received]] : [],
+    );
+    this.tallied("grpc_server_msg_sent_total", "Stream messages sent.", RPC_LABELS, (t) =>
+      t.sent > 0 ? [[t.labels, t.sent]] : [],
+    );
+  }
+
+  /** A counter whose values are the methods' tallies, as `values` reads them, set at each scrape. */
+  private tallied<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    values: (tally: MethodTally) => [Record<string, string>, number][],
+  ): void {
+    const counter: Counter<L> = new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect: () => {
+        counter.reset();
+        for (const tally of this.tallies)
+          for (const [labels, count] of values(tally)) counter.inc(labels as Partial<Record<L, string>>, count);
+      },
+    });
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
