@@ -79,7 +79,7 @@ export class Lifecycle {
     const patch = patchOf(current);
     if (patch === undefined) {
       const { current: revision } = await this.store.revisionBounds();
-      return { component: current, revision, warnings: warningsOf(current, this.clock.now()) };
+      return { component: current, revision, warnings: warningsOf(current, this.clock) };
     }
     const meta = {
       actor: options.actor,
@@ -97,7 +97,7 @@ export class Lifecycle {
     return {
       component: event.component,
       revision: event.revision,
-      warnings: warningsOf(event.component, this.clock.now()),
+      warnings: warningsOf(event.component, this.clock),
     };
   }
 }

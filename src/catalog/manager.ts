@@ -203,7 +203,7 @@ export class Manager {
       resolved = resolveRecord(name, selector, parsed, await versionsOf(reader, name, parsed));
       this.resolutions.set(name, selector, current, resolved);
     }
-    return { component: resolved, revision: current, warnings: warningsOf(resolved, this.clock.now()) };
+    return { component: resolved, revision: current, warnings: warningsOf(resolved, this.clock) };
   }
 
   /**
@@ -241,7 +241,7 @@ export class Manager {
     if (violations.length > 0) throw CatalogError.invalid(violations);
     if (isNoOp(current, patch)) {
       const bounds = await this.store.revisionBounds();
-      return { component: current, revision: bounds.current, warnings: warningsOf(current, this.clock.now()) };
+      return { component: current, revision: bounds.current, warnings: warningsOf(current, this.clock) };
     }
     const event = await this.store.updateVersion(
       request.name,
@@ -352,7 +352,7 @@ export class Manager {
       items: page.items,
       nextPageToken: page.nextCursor ? encodePageToken(page.nextCursor, scope) : "",
       revision: page.revision,
-      warnings: warningsOfAll(page.items, this.clock.now()),
+      warnings: warningsOfAll(page.items, this.clock),
     };
   }
 
@@ -371,7 +371,7 @@ export class Manager {
       revision: page.revision,
       warnings: warningsOfAll(
         page.items.map((hit) => hit.component),
-        this.clock.now(),
+        this.clock,
       ),
     };
   }
@@ -402,7 +402,7 @@ export class Manager {
       items,
       nextPageToken: more ? encodePageToken(last.version, scope) : "",
       revision: current,
-      warnings: warningsOfAll(items, this.clock.now()),
+      warnings: warningsOfAll(items, this.clock),
     };
   }
 

@@ -5,6 +5,7 @@
  * Every read response carries them, so processors can show them to people.
  */
 import type { ComponentRecord, ComponentReference } from "../storage/records.js";
+import type { Clock } from "./clock.js";
 
 export type WarningKind = "deprecated" | "yanked";
 
@@ -19,8 +20,12 @@ export interface Warning {
   sunsetTime?: string;
 }
 
-/** The warnings about one version, at `now` (which decides whether its sunset has passed). */
-export function warningsOf(record: ComponentRecord, now: Date): Warning[] {
+/**
+ * The warnings about one version; `clock` decides whether a sunset has
+ * passed, and is read only for a version that has one (every other read,
+ * almost all of them, costs no Date).
+ */
+export function warningsOf(record: ComponentRecord, clock: Clock): Warning[] {
   const warnings: Warning[] = [];
   const { name, version, deprecation, yank } = record;
   if (yank !== undefined) {
@@ -36,7 +41,7 @@ export function warningsOf(record: ComponentRecord, now: Date): Warning[] {
     const parts = [`${name} ${version} is deprecated${deprecation.message === "" ? "" : `: ${deprecation.message}`}`];
     if (deprecation.replacement) parts.push(`use ${referenceText(deprecation.replacement)} instead`);
     if (deprecation.sunsetTime) {
-      const passed = Date.parse(deprecation.sunsetTime) <= now.getTime();
+      const passed = Date.parse(deprecation.sunsetTime) <= clock.now().getTime();
       parts.push(`${passed ? "unsupported since" : "supported until"} ${deprecation.sunsetTime}`);
     }
     warnings.push({
@@ -51,9 +56,11 @@ export function warningsOf(record: ComponentRecord, now: Date): Warning[] {
   return warnings;
 }
 
-/** The warnings about every version on a page, in page order. */
-export function warningsOfAll(records: readonly ComponentRecord[], now: Date): Warning[] {
-  return records.flatMap((record) => warningsOf(record, now));
+/** The warnings about every version on a page, in page order, all at one reading of `clock` (if any). */
+export function warningsOfAll(records: readonly ComponentRecord[], clock: Clock): Warning[] {
+  let now: Date | undefined;
+  const once: Clock = { now: () => (now ??= clock.now()) };
+  return records.flatMap((record) => warningsOf(record, once));
 }
 
 function referenceText(reference: ComponentReference): string {
