@@ -11,6 +11,13 @@
  *     [--within text]    count only samples whose stack passes through a function whose
  *                        label contains `text` (e.g. "sync repository-sync.ts" for the Git
  *                        sync bench, leaving out generating and committing the files)
+ *     [--rounds-ms n]    count only busy stretches (runs of samples with no idle gap of
+ *                        400 ms or more) lasting 0.7n to 1.3n ms: bench/unary's measured
+ *                        rounds (n = warm-up + duration: 3000 with the defaults), without the
+ *                        seeding, cold start and priming passes. Under --serving-only those
+ *                        passes stay in, and at a few thousand requests/s priming (one read
+ *                        of every component per scenario and protocol, each converted and
+ *                        encoded on first read) can outweigh the rounds themselves
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -33,12 +40,14 @@ const { values: args, positionals } = parseArgs({
     filter: { type: "string" },
     "serving-only": { type: "boolean", default: false },
     within: { type: "string" },
+    "rounds-ms": { type: "string" },
   },
 });
 const file = positionals[0];
 if (!file)
   throw new Error(
-    "usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only] [--within text]",
+    "usage: profile-summary.ts file.cpuprofile [--top n] [--filter text] [--serving-only] [--within text]" +
+      " [--rounds-ms n]",
   );
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const top = Number(args.top);
@@ -84,6 +93,37 @@ const stackContains = (id: number, urlPart: string) => {
   return false;
 };
 
+/**
+ * Which samples fall in a measured round (--rounds-ms): busy stretches split at idle gaps of
+ * ROUND_GAP_US or more; a stretch still shorter than a round takes in the next one across a gap
+ * (a round the machine stalled in) while their span stays within a round's.
+ */
+const ROUND_GAP_US = 400_000;
+function inRounds(roundMs: number): boolean[] {
+  const [shortest, longest] = [roundMs * 700, roundMs * 1_300];
+  const stretches: { start: number; end: number; first: number; last: number }[] = [];
+  let time = 0;
+  profile.samples.forEach((id, i) => {
+    time += profile.timeDeltas[i] ?? 0;
+    if (IDLE.has(byId.get(id)!.callFrame.functionName)) return;
+    const open = stretches.at(-1);
+    const joins =
+      open !== undefined &&
+      (time - open.end < ROUND_GAP_US || (open.end - open.start < shortest && time - open.start <= longest));
+    if (joins) {
+      open.end = time;
+      open.last = i;
+    } else stretches.push({ start: time, end: time, first: i, last: i });
+  });
+  const marks = new Array<boolean>(profile.samples.length).fill(false);
+  for (const { start, end, first, last } of stretches) {
+    if (end - start < shortest || end - start > longest) continue;
+    for (let i = first; i <= last; i++) marks[i] = true;
+  }
+  return marks;
+}
+const roundSamples = args["rounds-ms"] === undefined ? undefined : inRounds(Number(args["rounds-ms"]));
+
 const self = new Map<string, number>();
 const total = new Map<string, number>();
 const areas = new Map<string, number>();
@@ -94,6 +134,7 @@ profile.samples.forEach((id, i) => {
   const node = byId.get(id)!;
   if (!counting && stackContains(id, SERVING)) counting = true;
   if (!counting || IDLE.has(node.callFrame.functionName)) return;
+  if (roundSamples !== undefined && !roundSamples[i]) return;
   if (args.within !== undefined && !stackHasLabel(id, args.within)) return;
   busy += dt;
   self.set(label(node), (self.get(label(node)) ?? 0) + dt);
