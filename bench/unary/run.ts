@@ -175,7 +175,7 @@ async function main(): Promise<void> {
         `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node); ` +
         `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
     );
-    console.log(loadAverage());
+    console.log(`before the bench: ${loadAverage(1.5)}`);
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
     if (serverKinds.includes("embedded")) {
       const t = performance.now();
@@ -256,7 +256,7 @@ async function main(): Promise<void> {
         }
         const last = rows.slice(-servers.length);
         console.log(
-          `${scenario} ${protocol}: ${loadAverage()}\n` +
+          `${scenario} ${protocol}: ${loadAverage()} (the bench's own two pinned processes make about 2)\n` +
             last
               .map(
                 (r) =>

@@ -60,9 +60,17 @@ export function processCpuMicros(pid: number, ticksPerSecond = 100): number {
   return ((utime + stime) * 1_000_000) / ticksPerSecond;
 }
 
-/** The 1, 5 and 15 minute load averages, with a warning when the machine is not quiet enough to trust ratios. */
-export function loadAverage(): string {
+/**
+ * The 1, 5 and 15 minute load averages. With `quietAbove`, a warning when the 1-minute figure is higher:
+ * for the reading taken before a bench starts its own processes, when anything above that means other
+ * work is running and the ratios will be compressed. (During a run the bench's own server and load
+ * generator keep both cores busy, a load of about 2 by themselves.)
+ */
+export function loadAverage(quietAbove?: number): string {
   const [one, five, fifteen] = loadavg().map((n) => n.toFixed(2));
-  const warning = Number(one) > 1.5 ? " (WARNING: above 1.5, other work is running: ratios are compressed)" : "";
+  const warning =
+    quietAbove !== undefined && Number(one) > quietAbove
+      ? ` (WARNING: above ${quietAbove} before the bench started: other work is running, ratios are compressed)`
+      : "";
   return `load average ${one} ${five} ${fifteen}${warning}`;
 }
