@@ -10,7 +10,7 @@
  * values, repeated credentials, and many streams replaying the event log on
  * one connection. Afterwards the server still answers, its heap is back near
  * where it started (after forced GC), and the catalog has the same revision
- * and content as before. Companions: test/security/protocol-edge.test.ts
+ * and content as when the corpus started. Companions: test/security/protocol-edge.test.ts
  * (each protocol-edge rule per protocol), test/security/poison.property.test.ts
  * (generated inputs that must not poison the catalog), and
  * test/api/replay-one-connection.test.ts (1,000 replaying streams).

@@ -7,7 +7,7 @@
  * double that lets "the other writer" commit exactly between the Manager's
  * read and its write: without the guard, each of these writes would go
  * through. The end-to-end half checks through a real server that a scoped
- * publisher is refused and allowed as before, with the same messages, and
+ * publisher is refused and allowed by its scope, with the scope's messages, and
  * that racing publishers never leave a scoped publisher's version on a
  * component another provider already held.
  */
