@@ -34,6 +34,8 @@ export interface LoadJob {
    * the server answers.
    */
   rps?: number;
+  /** Connect only: whether the client accepts gzip responses (true, connect-es's default, unless set false). */
+  connectGzip?: boolean;
   /**
    * Instead of a timed run: exactly this many calls, unmeasured (the priming pass; with `components` calls the
    * stride visits every component once).
@@ -54,8 +56,8 @@ export interface LoadResult {
 type CatalogClient = Client<typeof CatalogService>;
 const clients = new Map<string, { client: CatalogClient; close(): void }>();
 
-function clientFor(url: string, protocol: Protocol): CatalogClient {
-  const key = `${protocol} ${url}`;
+function clientFor(url: string, protocol: Protocol, connectGzip = true): CatalogClient {
+  const key = `${protocol} ${url} ${connectGzip}`;
   let entry = clients.get(key);
   if (!entry) {
     if (protocol === "grpc") {
@@ -65,7 +67,12 @@ function clientFor(url: string, protocol: Protocol): CatalogClient {
         close: () => sessions.abort(),
       };
     } else {
-      const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false });
+      const transport = createConnectTransport({
+        baseUrl: url,
+        httpVersion: "1.1",
+        useBinaryFormat: false,
+        ...(connectGzip ? {} : { acceptCompression: [] }),
+      });
       entry = { client: createClient(CatalogService, transport), close: () => {} };
     }
     clients.set(key, entry);
@@ -133,7 +140,7 @@ async function drive(
 }
 
 export async function runJob(job: LoadJob): Promise<LoadResult> {
-  const call = callFor(clientFor(job.url, job.protocol), job.scenario, job.components);
+  const call = callFor(clientFor(job.url, job.protocol, job.connectGzip), job.scenario, job.components);
   if (job.count !== undefined) {
     const { errors, firstError } = await drive(call, job.concurrency, Infinity, false, job.count);
     return {

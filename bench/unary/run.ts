@@ -24,6 +24,8 @@
  *     [--profile-dir dir]     (node --cpu-prof of every server process)
  *     [--compiled]            the catalog servers run dist/ (built first when stale), as in production
  *     [--cold]                no priming pass (see below)
+ *     [--no-connect-gzip]     the Connect client accepts no compressed responses (connect-es accepts gzip
+ *                             by default, and both servers then gzip JSON over 1 KiB)
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
@@ -67,6 +69,7 @@ const { values: args } = parseArgs({
     /** Skip the priming pass: round 1 then includes each record's first read. */
     cold: { type: "boolean", default: false },
     "fixed-load": { type: "string", default: "0.7" },
+    "no-connect-gzip": { type: "boolean", default: false },
   },
 });
 const components = Number(args.components);
@@ -172,7 +175,8 @@ async function main(): Promise<void> {
         `${rounds} alternating rounds, concurrency ${args.concurrency}, ` +
         `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
-        `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node); ` +
+        `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node` +
+        `${args["no-connect-gzip"] ? ", accepting no gzip" : ""}); ` +
         `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
     );
     console.log(`before the bench: ${loadAverage(1.5)}`);
@@ -207,6 +211,7 @@ async function main(): Promise<void> {
           warmupMs: Number(args["warmup-ms"]),
           durationMs: Number(args["duration-ms"]),
           components,
+          connectGzip: !args["no-connect-gzip"],
         });
         if (!args.cold) {
           for (const server of servers) {
