@@ -44,7 +44,7 @@ export class CommitNotifier {
   constructor(
     private readonly config: PostgresConfig,
     private readonly logger: Logger,
-    /** Reads the current revision, used to catch listeners up after a reconnect. */
+    /** Reads the current revision, which catches listeners up after a reconnect. */
     private readonly currentRevision: () => Promise<number>,
   ) {}
 
