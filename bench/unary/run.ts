@@ -26,6 +26,7 @@
  *     [--cold]                no priming pass (see below)
  *     [--no-connect-gzip]     the Connect client accepts no compressed responses (connect-es accepts gzip
  *                             by default, and both servers then gzip JSON over 1 KiB)
+ *     [--catalog-node-flags="--max-semi-space-size=32"]  Node/V8 flags for the catalog servers only
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
@@ -70,6 +71,8 @@ const { values: args } = parseArgs({
     cold: { type: "boolean", default: false },
     "fixed-load": { type: "string", default: "0.7" },
     "no-connect-gzip": { type: "boolean", default: false },
+    /** Extra Node/V8 flags for the catalog servers (not the bare one), space-separated, e.g. "--trace-gc". */
+    "catalog-node-flags": { type: "string", default: "" },
   },
 });
 const components = Number(args.components);
@@ -92,8 +95,9 @@ interface ServerProcess {
 /** A benchmark server or helper from this folder, pinned to `core` (with --cpu-prof when asked). */
 function spawnHere(core: string, script: string, scriptArgs: string[], profile = false): ChildProcess {
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
+  const catalogFlags = scriptArgs[0] !== "bare" ? args["catalog-node-flags"]!.split(" ").filter(Boolean) : [];
   return spawnPinned(core, join(here, script), scriptArgs, {
-    nodeFlags: prof,
+    nodeFlags: [...prof, ...catalogFlags],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },
   });
 }
@@ -102,8 +106,14 @@ async function startServer(kind: string, arg: string): Promise<ServerProcess> {
   const started = performance.now();
   const child = spawnHere(SERVER_CORE, "server-process.ts", [kind, arg], true);
   const line = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once("line", resolve);
+    // The ready line is the first JSON one; anything else a server prints (--trace-gc) goes to stderr with its kind.
+    let ready = false;
+    createInterface({ input: child.stdout! }).on("line", (text) => {
+      if (!ready && text.startsWith("{")) {
+        ready = true;
+        resolve(text);
+      } else process.stderr.write(`[${kind}] ${text}\n`);
+    });
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
   const { url, pid } = JSON.parse(line) as { url: string; pid: number };
@@ -177,7 +187,8 @@ async function main(): Promise<void> {
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
         `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node` +
         `${args["no-connect-gzip"] ? ", accepting no gzip" : ""}); ` +
-        `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}`,
+        `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}` +
+        `${args["catalog-node-flags"] ? ` with ${args["catalog-node-flags"]}` : ""}`,
     );
     console.log(`before the bench: ${loadAverage(1.5)}`);
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
