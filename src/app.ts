@@ -37,6 +37,7 @@ import type { SyncHooks } from "./catalog/sync/repository-sync.js";
 import { EventFeed } from "./catalog/watch.js";
 import { CleanupStack } from "./cleanup-stack.js";
 import type { CatalogConfig } from "./config/schema.js";
+import { tuneHeapForServing } from "./heap-tuning.js";
 import type { Logger } from "./logging/index.js";
 import { openSharedSyncState, openStore } from "./storage/factory.js";
 import { observeStore } from "./storage/observed.js";
@@ -71,6 +72,7 @@ export async function startCatalogServer(
   logger: Logger,
   options: StartOptions = {},
 ): Promise<CatalogServer> {
+  tuneHeapForServing();
   const cleanup = new CleanupStack();
   try {
     return await assemble(config, logger, options, cleanup);

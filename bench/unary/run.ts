@@ -27,6 +27,8 @@
  *     [--no-connect-gzip]     the Connect client accepts no compressed responses (connect-es accepts gzip
  *                             by default, and both servers then gzip JSON over 1 KiB)
  *     [--catalog-node-flags="--max-semi-space-size=32"]  Node/V8 flags for the catalog servers only
+ *     [--bare-node-flags="--external-memory-accounted-in-global-limit"]  and for the bare server only (the
+ *                             catalog sets that one itself: src/heap-tuning.ts)
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
@@ -73,6 +75,8 @@ const { values: args } = parseArgs({
     "no-connect-gzip": { type: "boolean", default: false },
     /** Extra Node/V8 flags for the catalog servers (not the bare one), space-separated, e.g. "--trace-gc". */
     "catalog-node-flags": { type: "string", default: "" },
+    /** Extra Node/V8 flags for the bare server only. */
+    "bare-node-flags": { type: "string", default: "" },
   },
 });
 const components = Number(args.components);
@@ -95,9 +99,9 @@ interface ServerProcess {
 /** A benchmark server or helper from this folder, pinned to `core` (with --cpu-prof when asked). */
 function spawnHere(core: string, script: string, scriptArgs: string[], profile = false): ChildProcess {
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
-  const catalogFlags = scriptArgs[0] !== "bare" ? args["catalog-node-flags"]!.split(" ").filter(Boolean) : [];
+  const extra = args[scriptArgs[0] === "bare" ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
   return spawnPinned(core, join(here, script), scriptArgs, {
-    nodeFlags: [...prof, ...catalogFlags],
+    nodeFlags: [...prof, ...extra],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },
   });
 }
@@ -188,7 +192,8 @@ async function main(): Promise<void> {
         `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node` +
         `${args["no-connect-gzip"] ? ", accepting no gzip" : ""}); ` +
         `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}` +
-        `${args["catalog-node-flags"] ? ` with ${args["catalog-node-flags"]}` : ""}`,
+        `${args["catalog-node-flags"] ? ` with ${args["catalog-node-flags"]}` : ""}` +
+        `${args["bare-node-flags"] ? `; bare server with ${args["bare-node-flags"]}` : ""}`,
     );
     console.log(`before the bench: ${loadAverage(1.5)}`);
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
