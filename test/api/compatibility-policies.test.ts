@@ -6,10 +6,10 @@
  * bad requests naming their field.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { CompatibilityMode } from "../../gen/ts/src/nestor/catalog/v1/registry_pb.js";
-import { PROTOCOLS, type ProtocolClients, protocolClients } from "../security/helpers.js";
+import { PROTOCOLS, useProtocolClients } from "../security/helpers.js";
 import {
   expectConnectError,
   sampleComponent,
@@ -22,14 +22,10 @@ import {
 import { eventsThrough } from "./watch-helpers.js";
 
 const h = useHarness();
-let clients: ProtocolClients;
-beforeAll(() => {
-  clients = protocolClients(h.server.url);
-});
-afterAll(() => clients.close());
+const clientFor = useProtocolClients(() => h.server.url);
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
-  const client = () => clients.clients[protocol];
+  const client = () => clientFor(protocol);
 
   test("a name follows BACKWARD until a policy is set; setting one is an event with its actor", async () => {
     const name = uniqueName("policy");

@@ -5,9 +5,9 @@
  * cannot be served fail with their status and a message naming the field.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { PROTOCOLS, type ProtocolClients, protocolClients } from "../security/helpers.js";
+import { PROTOCOLS, useProtocolClients } from "../security/helpers.js";
 import {
   expectConnectError,
   sampleComponent,
@@ -19,14 +19,10 @@ import {
 import { eventsThrough } from "./watch-helpers.js";
 
 const h = useHarness(undefined, { clock: steppingClock() });
-let clients: ProtocolClients;
-beforeAll(() => {
-  clients = protocolClients(h.server.url);
-});
-afterAll(() => clients.close());
+const clientFor = useProtocolClients(() => h.server.url);
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
-  const client = () => clients.clients[protocol];
+  const client = () => clientFor(protocol);
 
   async function published(stem: string): Promise<string> {
     const name = uniqueName(stem);

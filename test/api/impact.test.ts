@@ -5,9 +5,9 @@
  * that cannot be served fail with their status and a message naming the field.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { GetImpactResponse } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { PROTOCOLS, type ProtocolClients, protocolClients } from "../security/helpers.js";
+import { PROTOCOLS, useProtocolClients } from "../security/helpers.js";
 import {
   type ComponentInit,
   expectConnectError,
@@ -20,14 +20,10 @@ import {
 } from "./harness.js";
 
 const h = useHarness();
-let clients: ProtocolClients;
-beforeAll(() => {
-  clients = protocolClients(h.server.url);
-});
-afterAll(() => clients.close());
+const clientFor = useProtocolClients(() => h.server.url);
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
-  const client = () => clients.clients[protocol];
+  const client = () => clientFor(protocol);
 
   /** 1.0.0, 1.1.0 (one more optional input) and 2.0.0 (no port output), with three consumers. */
   async function consumed(): Promise<{ name: string; v1: ComponentInit }> {

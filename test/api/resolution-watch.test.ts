@@ -6,9 +6,9 @@
  * the stream gave neither repeats nor misses one; bad filters name their field.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { type Event, EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { PROTOCOLS, type ProtocolClients, protocolClients } from "../security/helpers.js";
+import { PROTOCOLS, useProtocolClients } from "../security/helpers.js";
 import {
   expectConnectError,
   sampleComponent,
@@ -20,11 +20,7 @@ import {
 import { eventsThrough } from "./watch-helpers.js";
 
 const h = useHarness();
-let clients: ProtocolClients;
-beforeAll(() => {
-  clients = protocolClients(h.server.url);
-});
-afterAll(() => clients.close());
+const clientFor = useProtocolClients(() => h.server.url);
 
 const moves = (events: Event[]) =>
   events
@@ -32,7 +28,7 @@ const moves = (events: Event[]) =>
     .map((e) => [e.resolutionChange?.oldVersion, e.resolutionChange?.newVersion]);
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
-  const client = () => clients.clients[protocol];
+  const client = () => clientFor(protocol);
 
   /** 1.0.0 published, then every kind of change; the revision before the changes and the last one. */
   async function history(name: string): Promise<{ start: bigint; end: bigint; causes: bigint[] }> {

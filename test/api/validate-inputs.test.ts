@@ -6,10 +6,10 @@
  * with a status code and a message naming their field.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { WarningKind } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ValueType } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { PROTOCOLS, type ProtocolClients, protocolClients } from "../security/helpers.js";
+import { PROTOCOLS, useProtocolClients } from "../security/helpers.js";
 import {
   type ComponentInit,
   expectConnectError,
@@ -21,11 +21,7 @@ import {
 } from "./harness.js";
 
 const h = useHarness();
-let clients: ProtocolClients;
-beforeAll(() => {
-  clients = protocolClients(h.server.url);
-});
-afterAll(() => clients.close());
+const clientFor = useProtocolClients(() => h.server.url);
 
 const SECRET = "hunter2 TOP SECRET!";
 
@@ -48,7 +44,7 @@ function withPassword(component: ComponentInit): ComponentInit {
 }
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
-  const client = () => clients.clients[protocol];
+  const client = () => clientFor(protocol);
 
   async function publish(stem: string) {
     const name = uniqueName(stem);

@@ -7,10 +7,10 @@
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { WarningKind } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { EventType } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
-import { PROTOCOLS, type ProtocolClients, protocolClients } from "../security/helpers.js";
+import { PROTOCOLS, useProtocolClients } from "../security/helpers.js";
 import {
   expectConnectError,
   sampleComponent,
@@ -23,14 +23,10 @@ import {
 import { eventsThrough } from "./watch-helpers.js";
 
 const h = useHarness(undefined, { clock: steppingClock() });
-let clients: ProtocolClients;
-beforeAll(() => {
-  clients = protocolClients(h.server.url);
-});
-afterAll(() => clients.close());
+const clientFor = useProtocolClients(() => h.server.url);
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
-  const client = () => clients.clients[protocol];
+  const client = () => clientFor(protocol);
 
   async function publishTwo(stem: string) {
     const name = uniqueName(stem);

@@ -15,6 +15,7 @@ import {
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
+import { afterAll, beforeAll } from "vitest";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { hashApiKey } from "../../src/api/auth/index.js";
 import type { CatalogConfig } from "../../src/config/schema.js";
@@ -149,6 +150,22 @@ export function protocolClients(baseUrl: string, nodeOptions: Record<string, unk
       ),
     },
     close: () => sessions.abort(),
+  };
+}
+
+/**
+ * For a test file: one client per protocol against `baseUrl()` (read once its servers are up), made before the
+ * file's tests and closed after them. Returns the client of a protocol.
+ */
+export function useProtocolClients(baseUrl: () => string): (protocol: Protocol) => CatalogClient {
+  let opened: ProtocolClients | undefined;
+  beforeAll(() => {
+    opened = protocolClients(baseUrl());
+  });
+  afterAll(() => opened?.close());
+  return (protocol) => {
+    if (!opened) throw new Error("protocol clients are used before the file's beforeAll ran");
+    return opened.clients[protocol];
   };
 }
 
