@@ -1,0 +1,8 @@
+// Types for scripts/native-async-generators.mjs (imported by its test).
+import type ts from "typescript";
+
+export const FILES: string[];
+export const CONNECT_VERSION: string;
+export function connectDir(): string;
+export function rewrite(source: string, typescript: typeof ts): { source: string; rewritten: number };
+export function hoistFactoryGenerators(source: string, typescript: typeof ts): { source: string; hoisted: number };
