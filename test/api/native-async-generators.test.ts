@@ -121,14 +121,21 @@ describe("connect-es async generators made native (scripts/native-async-generato
 
   test("a factory generator that reads the factory's locals or assigns its parameters stays where it is", () => {
     const source = `
-      export function counter(start) { let n = start; return async function* (it) { for await (const v of it) yield n++ + v; }; }
-      export function reset(k) { return async function* (it) { k = 0; for await (const v of it) yield v + k; }; }
+      export function counter(start) {
+        let n = start;
+        return async function* (it) { for await (const v of it) yield n++ + v; };
+      }
+      export function reset(k) {
+        return async function* (it) { k = 0; for await (const v of it) yield v + k; };
+      }
     `;
     const { hoisted } = hoistFactoryGenerators(source, ts);
     expect(hoisted).toBe(0);
   });
 
-  test("the lowered pipeline keeps a share of each call through young collections, the rewritten one almost none", async () => {
+  const keeps =
+    "the lowered pipeline keeps a share of each call through young collections, the rewritten one almost none";
+  test(keeps, async () => {
     const before = lowered(PIPELINE);
     const paths = {
       lowered: join(scratch, "gc-lowered.mjs"),
@@ -138,7 +145,8 @@ describe("connect-es async generators made native (scripts/native-async-generato
     writeFileSync(paths.rewritten, rewritten(before));
     const survival = async (path: string): Promise<number> => {
       const script = `
-          const { source, transformAdd, transformTakeWhile, collect } = await import(${JSON.stringify(pathToFileURL(path).href)});
+          const url = ${JSON.stringify(pathToFileURL(path).href)};
+          const { source, transformAdd, collect } = await import(url);
           for (let round = 0; round < 400; round++) {
             // Like a call's pipes: each stage holds per-call state (connect's handler context, its buffers).
             await Promise.all(Array.from({ length: 8 }, () => {
