@@ -54,12 +54,19 @@ export function connectDir() {
   return join(root, "node_modules", "@connectrpc", "connect");
 }
 
+/** `source` with each edit's range replaced by its text (edits do not overlap). */
+function applyEdits(source, edits) {
+  edits.sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = source;
+  for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  return out;
+}
+
 /** Returns the rewritten source and how many generators it rewrote; throws on a lowered generator it cannot. */
 export function rewrite(source, ts) {
   const file = ts.createSourceFile("f.js", source, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   const edits = [];
   let rewritten = 0;
-  let lowered = 0;
 
   const isCallTo = (node, name) =>
     ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name;
@@ -89,7 +96,6 @@ export function rewrite(source, ts) {
 
   function visit(node) {
     if (isCallTo(node, "__asyncGenerator")) {
-      lowered++;
       const [self, args, generator] = node.arguments;
       const ret = node.parent;
       const outer = ret?.parent?.parent;
@@ -121,12 +127,7 @@ export function rewrite(source, ts) {
     ts.forEachChild(node, visit);
   }
   visit(file);
-  if (rewritten !== lowered) throw new Error(`rewrote ${rewritten} of ${lowered} lowered async generators`);
-
-  edits.sort((a, b) => b.start - a.start || b.end - a.end);
-  let out = source;
-  for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
-  return { source: out, rewritten };
+  return { source: applyEdits(source, edits), rewritten };
 }
 
 /**
@@ -134,7 +135,7 @@ export function rewrite(source, ts) {
  * `function f(a, b) { ... return async function* (x) { B } ... }` becomes
  * `... return (x) => f$gen0(x, a, b) ...` with `async function* f$gen0(x,
  * a, b) { B }` at the end of the module. Each call then creates an arrow
- * instead of a generator function, and V8 makes no new initial map for it.
+ * instead of a generator function.
  * Only where that is the same program: B uses no `this` or `arguments`,
  * names nothing the factory declares besides its parameters, and assigns
  * none of them; the factory's parameters are plain names that B's own
@@ -261,9 +262,7 @@ export function hoistFactoryGenerators(source, ts) {
     ts.forEachChild(node, visit);
   }
   visit(file);
-  edits.sort((a, b) => b.start - a.start);
-  let out = source;
-  for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  let out = applyEdits(source, edits);
   if (appended.length > 0)
     out = `${out.trimEnd()}\n// Moved to module level by scripts/native-async-generators.mjs.\n${appended.join("\n")}\n`;
   return { source: out, hoisted };
