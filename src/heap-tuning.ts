@@ -1,9 +1,8 @@
 /**
- * Two V8 settings for a serving process, applied when the server starts.
- *
- * 1. External memory (ArrayBuffers: request and response bytes,
- * compression buffers) counts toward the heap's own collection limit
- * instead of starting a full collection every time it has grown by 64 MiB.
+ * One V8 setting for a serving process, applied when the server starts:
+ * external memory (ArrayBuffers: request and response bytes, compression
+ * buffers) counts toward the heap's own collection limit instead of
+ * starting a full collection every time it has grown by 64 MiB.
  *
  * Why: a catalog holds a large, steady live heap (about 160-220 MB at
  * 100,000 versions) while every call makes short-lived external memory:
@@ -23,42 +22,17 @@
  * collected, tens of MB at this size, against the 64 MiB it could reach
  * before.
  *
- * 2. No allocation-site pretenuring: V8 no longer tracks which literal
- * sites make objects that survive a young collection (a scavenge), and no
- * longer moves such sites to the old generation.
- *
- * Why: under load, with tracking on, about a tenth of each call's young
- * allocation survives every scavenge and is promoted, although nothing
- * holds a finished call: the bare Connect-Node server and the catalog
- * alike. Found by elimination: connect-es's handler called in a loop in
- * one process keeps 10%; the same loop with connect's untilFirst (every
- * unary answer) building its iterator as one literal keeps 0%, while
- * connect's version makes a literal with a method and then adds the
- * `throw` and `return` closures to it; --trace-pretenuring shows sites
- * whose every memento is found alive at each scavenge. How the tracking
- * keeps finished calls reachable is not pinned down; what is measured:
- *   - bench/unary's servers, gRPC GetComponent at 1,300/s
- *     (--trace-gc-nvp): 11-15% of young allocation survived each
- *     scavenge, for 22-32 ms pauses every ~0.4 s, in both servers; with
- *     this setting 0.2%, for 4-7 ms pauses;
- *   - connect's handler in a loop: 10% -> 0.3%, and 26% more calls/s.
- * Cost: objects that do live long (a store being opened) are copied
- * through the young generation instead of being born old; opening the
- * bench's 163 MiB embedded log took 2.1-2.8 s with it, 2.1-2.3 s without.
- *
- * V8 reads both flags when it uses them (its limits, each scavenge's
- * feedback), so setting them at run time (not only on the command line)
- * takes effect. The first is off by default in Node 24 (V8 13.6); both
- * are applied only from that V8 on: older versions do not have the first,
- * and V8 prints an error for a flag it does not know. An operator's
- * NODE_OPTIONS cannot carry them (Node allows only a short list of V8
- * flags there), which is why the server sets them itself.
- * heap-tuning.test.ts fails when an upgrade stops either from working.
+ * V8 reads the flag whenever it checks its limits, so setting it at run
+ * time (not only on the command line) takes effect; it is off by default
+ * in Node 24 (V8 13.6). Applied only from that V8 on: older versions do
+ * not have the flag, and V8 prints an error for a flag it does not know.
+ * An operator's NODE_OPTIONS cannot carry it (Node allows only a short
+ * list of V8 flags there), which is why the server sets it itself.
+ * heap-tuning.test.ts fails when an upgrade stops it from working.
  */
 import { setFlagsFromString } from "node:v8";
 
 export const EXTERNAL_MEMORY_FLAG = "--external-memory-accounted-in-global-limit";
-export const NO_PRETENURING_FLAG = "--no-allocation-site-pretenuring";
 
 /** The first V8 release it was measured on; older ones are left at their defaults. */
 const MIN_V8 = [13, 6] as const;
@@ -68,10 +42,9 @@ export function v8Supports(version = process.versions.v8): boolean {
   return major > MIN_V8[0] || (major === MIN_V8[0] && minor >= MIN_V8[1]);
 }
 
-/** Applies the settings (idempotent); returns whether they were applied. */
+/** Applies the setting (idempotent); returns whether it was applied. */
 export function tuneHeapForServing(): boolean {
   if (!v8Supports()) return false;
   setFlagsFromString(EXTERNAL_MEMORY_FLAG);
-  setFlagsFromString(NO_PRETENURING_FLAG);
   return true;
 }
