@@ -6,8 +6,8 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 # The postinstall step --ignore-scripts skipped: connect-es's async generators made native.
-COPY scripts/native-async-generators.mjs ./scripts/
-RUN node scripts/native-async-generators.mjs
+COPY scripts/rewrite-connect.mjs ./scripts/
+RUN node scripts/rewrite-connect.mjs
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY gen/ts/src ./gen/ts/src

@@ -1,4 +1,4 @@
-// Types for scripts/native-async-generators.mjs (imported by its test).
+// Types for scripts/rewrite-connect.mjs (imported by its test).
 import type ts from "typescript";
 
 export const FILES: string[];
@@ -6,3 +6,5 @@ export const CONNECT_VERSION: string;
 export function connectDir(): string;
 export function rewrite(source: string, typescript: typeof ts): { source: string; rewritten: number };
 export function hoistFactoryGenerators(source: string, typescript: typeof ts): { source: string; hoisted: number };
+export function untilFirstInOneLiteral(source: string): { source: string; replaced: number };
+export const UNTIL_FIRST_PUBLISHED: string;

@@ -1,27 +1,37 @@
 #!/usr/bin/env node
 /**
- * Rewrites the async generators of connect-es's server path so that no call
- * creates a generator function (run by `npm install` as the postinstall
- * step; idempotent).
+ * Rewrites connect-es's server path so that a finished call's objects die
+ * in the young generation (run by `npm install` as the postinstall step;
+ * idempotent).
  *
- * Why: @connectrpc/connect is compiled for ES2017, so TypeScript lowers
- * every `async function*` to `function f() { return __asyncGenerator(this,
- * arguments, function* f_1() { ... }) }`, and its pipe stages are
- * factories that return a fresh `async function*` per call. V8 keeps what
- * a call's freshly created generator functions reach alive through young
- * collections (scavenges) until a full collection; a generator function
- * made once per module does not (measured: a fully consumed sync generator
- * from a per-call function expression keeps 4-60% of the allocation alive
- * through the next scavenge, one declared once 0%; likely each new
- * function's own initial map, which V8 allocates in the old generation).
- * Under 1,300 gRPC GetComponent/s that made 22% of the young generation
- * survive each scavenge, ~11 MB copied per scavenge in 25-60 ms pauses
- * that were the p99, in a bare connect-node server as in the catalog.
- * connect's gRPC handler called in-process keeps 22% as published and 10%
- * after this rewrite (docs/performance.md). Node has run async generators
- * natively since 10, and connect asks for Node 18 or newer.
+ * Why: under 1,300 gRPC GetComponent/s, 22% of the young generation
+ * survived each young collection (scavenge) as connect is published: ~11 MB
+ * copied per scavenge in 25-60 ms pauses that were the p99, in a bare
+ * connect-node server as in the catalog. Survivors are promoted and live
+ * until the next full collection. Two patterns in connect's per-call code
+ * do it; each was found by elimination with connect's gRPC handler called
+ * in a loop in one process (docs/performance.md):
+ *   - per-call generator functions. @connectrpc/connect is compiled for
+ *     ES2017, so TypeScript lowers every `async function*` to `function f()
+ *     { return __asyncGenerator(this, arguments, function* f_1() { ... }) }`,
+ *     and its pipe stages are factories that return a fresh `async
+ *     function*` per call. V8 keeps what a call's freshly created generator
+ *     functions reach alive through scavenges (a fully consumed sync
+ *     generator from a per-call function expression keeps 4-60% of the
+ *     allocation alive through the next scavenge, one declared once 0%;
+ *     likely each new function's own initial map, which V8 allocates in the
+ *     old generation). The handler loop: 22% -> 10%;
+ *   - untilFirst (every unary answer) builds its iterator as an object
+ *     literal with an `async next()` method and then adds the `throw` and
+ *     `return` closures to it. Made so, the iterator keeps its call alive
+ *     through scavenges; built as one literal, it does not. V8's
+ *     allocation-site pretenuring takes part (with
+ *     --no-allocation-site-pretenuring the published form keeps nothing
+ *     either); how is not pinned down. The handler loop: 10% -> 0%.
+ * Node has run async generators natively since 10, and connect asks for
+ * Node 18 or newer.
  *
- * Two steps, in the files listed in FILES only:
+ * Three steps, in the files listed in FILES only:
  *   1. a function whose whole body is `return __asyncGenerator(this,
  *      arguments, function* () { B })` becomes `async function*` (same
  *      parameters) with body B', where B' is B with `yield __await(x)` ->
@@ -30,12 +40,16 @@
  *      __asyncDelegator(__asyncValues(x))` -> `yield* x`: the inverse of
  *      TypeScript's lowering, so the behaviour is the source's;
  *   2. hoistFactoryGenerators (below) moves a factory's `return async
- *      function* (x) { ... }` to module level behind an arrow.
- * A file whose lowered generators do not all match is left untouched and
- * reported, and the script exits non-zero, so an upgrade that changes the
- * emit is seen; it also refuses a connect version other than
- * CONNECT_VERSION. test/api/native-async-generators.test.ts checks the
- * installed files, the rewrite's behaviour and its effect on survival.
+ *      function* (x) { ... }` to module level behind an arrow;
+ *   3. untilFirstInOneLiteral (below) replaces untilFirst's iterator
+ *      construction, matched exactly, with one literal per combination of
+ *      the properties it would have had.
+ * A file whose lowered generators do not all match, or whose untilFirst is
+ * not the known text, is left untouched and reported, and the script exits
+ * non-zero, so an upgrade that changes the emit is seen; it also refuses a
+ * connect version other than CONNECT_VERSION.
+ * test/api/rewrite-connect.test.ts checks the installed files, the
+ * rewrite's behaviour and its effect on survival.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -264,8 +278,63 @@ export function hoistFactoryGenerators(source, ts) {
   visit(file);
   let out = applyEdits(source, edits);
   if (appended.length > 0)
-    out = `${out.trimEnd()}\n// Moved to module level by scripts/native-async-generators.mjs.\n${appended.join("\n")}\n`;
+    out = `${out.trimEnd()}\n// Moved to module level by scripts/rewrite-connect.mjs.\n${appended.join("\n")}\n`;
   return { source: out, hoisted };
+}
+
+/** untilFirst's iterator as connect 2.3.0 builds it: a literal with a method, then the closures added one by one. */
+export const UNTIL_FIRST_PUBLISHED = `            const w = {
+                async next() {
+                    if (first !== null) {
+                        const n = first;
+                        first = null;
+                        return n;
+                    }
+                    return await it.next();
+                },
+            };
+            if (it.throw !== undefined) {
+                w.throw = (e) => it.throw(e);
+            }
+            if (it.return !== undefined) {
+                w.return = (value) => it.return(value);
+            }
+            return w;`;
+
+/**
+ * The same iterator made by one literal: the same properties in the same order (next, then throw and return
+ * when the inner iterator has them), each function doing what the published one does. `next` is an async
+ * arrow instead of an async method: neither uses `this` or can be constructed.
+ */
+const UNTIL_FIRST_ONE_LITERAL = `            const next = async () => {
+                if (first !== null) {
+                    const n = first;
+                    first = null;
+                    return n;
+                }
+                return await it.next();
+            };
+            // One literal per shape (rewritten by scripts/rewrite-connect.mjs).
+            if (it.throw !== undefined && it.return !== undefined) {
+                return { next, throw: (e) => it.throw(e), return: (value) => it.return(value) };
+            }
+            if (it.throw !== undefined) {
+                return { next, throw: (e) => it.throw(e) };
+            }
+            if (it.return !== undefined) {
+                return { next, return: (value) => it.return(value) };
+            }
+            return { next };`;
+
+/** Step 3 for the file that defines untilFirst; other files pass through. Throws on an unknown untilFirst. */
+export function untilFirstInOneLiteral(source) {
+  if (!source.includes("export async function untilFirst(")) return { source, replaced: 0 };
+  if (source.includes(UNTIL_FIRST_ONE_LITERAL)) return { source, replaced: 0 };
+  const at = source.indexOf(UNTIL_FIRST_PUBLISHED);
+  if (at < 0 || source.indexOf(UNTIL_FIRST_PUBLISHED, at + 1) >= 0)
+    throw new Error("untilFirst is not the text the rewrite knows");
+  const out = source.slice(0, at) + UNTIL_FIRST_ONE_LITERAL + source.slice(at + UNTIL_FIRST_PUBLISHED.length);
+  return { source: out, replaced: 1 };
 }
 
 async function main() {
@@ -274,15 +343,15 @@ async function main() {
     ts = (await import("typescript")).default;
   } catch {
     // A production install without dev dependencies: the files stay as published (correct, only slower).
-    console.warn("native-async-generators: typescript is not installed; connect-es left as published");
+    console.warn("rewrite-connect: typescript is not installed; connect-es left as published");
     return 0;
   }
   const dir = connectDir();
   const version = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
   if (version !== CONNECT_VERSION) {
     console.error(
-      `native-async-generators: @connectrpc/connect is ${version}, the rewrite was checked against ` +
-        `${CONNECT_VERSION}; check the new files and update CONNECT_VERSION in scripts/native-async-generators.mjs`,
+      `rewrite-connect: @connectrpc/connect is ${version}, the rewrite was checked against ` +
+        `${CONNECT_VERSION}; check the new files and update CONNECT_VERSION in scripts/rewrite-connect.mjs`,
     );
     return 1;
   }
@@ -292,11 +361,15 @@ async function main() {
     const source = readFileSync(path, "utf8");
     try {
       const { source: native, rewritten } = rewrite(source, ts);
-      const { source: out, hoisted } = hoistFactoryGenerators(native, ts);
+      const { source: hoistedSource, hoisted } = hoistFactoryGenerators(native, ts);
+      const { source: out, replaced } = untilFirstInOneLiteral(hoistedSource);
       if (out !== source) writeFileSync(path, out);
-      console.log(`native-async-generators: ${name}: ${rewritten} made native, ${hoisted} moved to module level`);
+      console.log(
+        `rewrite-connect: ${name}: ${rewritten} made native, ${hoisted} moved to module level` +
+          (replaced ? ", untilFirst in one literal" : ""),
+      );
     } catch (err) {
-      console.error(`native-async-generators: ${name}: ${err.message}; left as published`);
+      console.error(`rewrite-connect: ${name}: ${err.message}; left as published`);
       failed++;
     }
   }
