@@ -36,7 +36,7 @@ afterAll(() => {
   rmSync(connectCopy, { recursive: true, force: true });
 });
 
-/** A module exporting connect's untilFirst with the given iterator construction (the body of [Symbol.asyncIterator]). */
+/** A module exporting connect's untilFirst with this iterator construction (the body of [Symbol.asyncIterator]). */
 function untilFirstModule(construction: string): string {
   return `export async function untilFirst(iterable) {
     const it = iterable[Symbol.asyncIterator]();
@@ -59,7 +59,8 @@ async function handlerSurvival(esmDir: string): Promise<number> {
   const script = `
     const { create, toBinary } = await import("@bufbuild/protobuf");
     const { createConnectRouter } = await import(${JSON.stringify(pathToFileURL(join(esmDir, "index.js")).href)});
-    const { CatalogService, GetComponentRequestSchema, GetComponentResponseSchema } = await import(${JSON.stringify(service)});
+    const { CatalogService, GetComponentRequestSchema, GetComponentResponseSchema } =
+      await import(${JSON.stringify(service)});
     const answer = create(GetComponentResponseSchema, { component: { name: "aws-rds-mysql", version: "1.2.0" } });
     const router = createConnectRouter().service(CatalogService, { getComponent: () => answer });
     const handler = router.handlers.find((h) => h.protocolNames.includes("grpc") && h.method.name === "GetComponent");
@@ -290,7 +291,10 @@ describe("connect-es async generators made native (scripts/rewrite-connect.mjs)"
     expect(native).toBeLessThan(stock / 3);
   }, 120_000);
 
-  test("connect's gRPC handler keeps a tenth of each call through young collections with the published untilFirst, almost nothing with the installed one", async () => {
+  const tenth =
+    "connect's gRPC handler keeps a tenth of each call through young collections with the published " +
+    "untilFirst, almost nothing with the installed one";
+  test(tenth, async () => {
     const esm = join(connectDir(), "dist/esm");
     cpSync(esm, join(connectCopy, "esm"), { recursive: true });
     const file = join(connectCopy, "esm/protocol/async-iterable.js");
