@@ -8,3 +8,4 @@ export function rewrite(source: string, typescript: typeof ts): { source: string
 export function hoistFactoryGenerators(source: string, typescript: typeof ts): { source: string; hoisted: number };
 export function untilFirstInOneLiteral(source: string): { source: string; replaced: number };
 export const UNTIL_FIRST_PUBLISHED: string;
+export const UNTIL_FIRST_ONE_LITERAL: string;

@@ -306,7 +306,7 @@ export const UNTIL_FIRST_PUBLISHED = `            const w = {
  * when the inner iterator has them), each function doing what the published one does. `next` is an async
  * arrow instead of an async method: neither uses `this` or can be constructed.
  */
-const UNTIL_FIRST_ONE_LITERAL = `            const next = async () => {
+export const UNTIL_FIRST_ONE_LITERAL = `            const next = async () => {
                 if (first !== null) {
                     const n = first;
                     first = null;
