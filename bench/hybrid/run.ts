@@ -115,6 +115,7 @@ async function runMode(mode: string, load: NodeLoadGenerator, redis: Redis): Pro
     const job = (server: Server): LoadJob => ({
       url: server.url,
       serverPid: server.pid,
+      loadCore: LOAD_CORE,
       protocol: "grpc",
       scenario: "get-exact",
       concurrency: Number(args.concurrency),

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONSTRAINT, EXACT_VERSION, FILTER_PROVIDER } from "./catalog-data.js";
 import type { LoadJob, LoadResult, Scenario } from "./load-generator.js";
-import { processCpuMicros } from "./stats.js";
+import { busyShare, coreTicks, processCpuMicros } from "./stats.js";
 
 export const GHZ_VERSION = "v0.120.0";
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -53,11 +53,11 @@ interface GhzReport {
 }
 
 /** One ghz run: for `durationMs`, or exactly `count` calls when given. */
-function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number, count?: number): Promise<GhzReport> {
+function runGhz(ghz: string, job: LoadJob, durationMs: number, count?: number): Promise<GhzReport> {
   const { call, data } = request(job.scenario, job.components);
   const ghzArgs = [
     "-c",
-    core,
+    job.loadCore,
     ghz,
     "--insecure",
     "--cpus",
@@ -88,10 +88,10 @@ function runGhz(ghz: string, core: string, job: LoadJob, durationMs: number, cou
   });
 }
 
-/** A ghz run pinned to `core`: warm-up, then the measured window with the server's CPU read around it. */
-export async function runGhzJob(ghz: string, core: string, job: LoadJob): Promise<LoadResult> {
+/** A ghz run pinned to the job's load core: warm-up, then the measured window with the server's CPU read around it. */
+export async function runGhzJob(ghz: string, job: LoadJob): Promise<LoadResult> {
   if (job.count !== undefined) {
-    const report = await runGhz(ghz, core, job, 0, job.count);
+    const report = await runGhz(ghz, job, 0, job.count);
     const ok = report.statusCodeDistribution.OK ?? 0;
     const errors = report.count - ok;
     return {
@@ -101,13 +101,16 @@ export async function runGhzJob(ghz: string, core: string, job: LoadJob): Promis
       p50Ms: Number.NaN,
       p99Ms: Number.NaN,
       cpuUsPerRequest: Number.NaN,
+      loadCoreBusy: Number.NaN,
       ...(errors > 0 ? { firstError: JSON.stringify(report.errorDistribution ?? report.statusCodeDistribution) } : {}),
     };
   }
-  if (job.warmupMs > 0) await runGhz(ghz, core, job, job.warmupMs);
+  if (job.warmupMs > 0) await runGhz(ghz, job, job.warmupMs);
   const cpuBefore = processCpuMicros(job.serverPid);
-  const report = await runGhz(ghz, core, job, job.durationMs);
+  const coreBefore = coreTicks(job.loadCore);
+  const report = await runGhz(ghz, job, job.durationMs);
   const cpuAfter = processCpuMicros(job.serverPid);
+  const loadCoreBusy = busyShare(coreBefore, coreTicks(job.loadCore));
   const ok = report.statusCodeDistribution.OK ?? 0;
   const errors = report.count - ok;
   const at = (p: number) => (report.latencyDistribution?.find((d) => d.percentage === p)?.latency ?? Number.NaN) / 1e6;
@@ -118,6 +121,7 @@ export async function runGhzJob(ghz: string, core: string, job: LoadJob): Promis
     p50Ms: at(50),
     p99Ms: at(99),
     cpuUsPerRequest: ok > 0 ? (cpuAfter - cpuBefore) / ok : Number.NaN,
+    loadCoreBusy,
     ...(errors > 0 ? { firstError: JSON.stringify(report.errorDistribution ?? report.statusCodeDistribution) } : {}),
   };
 }

@@ -6,15 +6,30 @@
  * server's CPU time over the measured window (/proc/<pid>/stat,
  * utime + stime, read just before and just after it).
  *
- * Clients are Connect-ES: gRPC over HTTP/2 (one session), and the Connect
- * protocol with JSON over HTTP/1.1 (keep-alive sockets, one per call in flight).
+ * Clients: gRPC over HTTP/2 with Connect-ES (one session; bench/unary uses
+ * ghz for gRPC when it is installed), and the Connect protocol with JSON over
+ * HTTP/1.1 as node:http requests (keep-alive sockets, one per call in flight)
+ * that send what connect-es sends (body, content type, protocol version,
+ * `Accept-Encoding: gzip, br` unless told otherwise) and read the answer's
+ * status and bytes without decoding them. A Connect-ES client decodes every
+ * answer into messages (gunzip, JSON.parse, fromJson): on list pages that
+ * cost more than the server's answer, so its core, not the server's, set the
+ * rate (load generator's core 94-99% busy, server's 67-79%). Each job's
+ * first answer is decoded and checked against the request.
  */
+import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { fromJsonString } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  CatalogService,
+  GetComponentResponseSchema,
+  ListComponentsResponseSchema,
+} from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { CONSTRAINT, componentName, EXACT_VERSION, FILTER_PROVIDER } from "./catalog-data.js";
-import { processCpuMicros, summarize } from "./stats.js";
+import { busyShare, coreTicks, processCpuMicros, summarize } from "./stats.js";
 
 export type Protocol = "grpc" | "connect";
 export type Scenario = "get-exact" | "get-latest" | "get-constraint" | "list-filtered";
@@ -22,6 +37,8 @@ export type Scenario = "get-exact" | "get-latest" | "get-constraint" | "list-fil
 export interface LoadJob {
   url: string;
   serverPid: number;
+  /** The core the load generator is pinned to, whose busy share over the measured window is reported. */
+  loadCore: string;
   protocol: Protocol;
   scenario: Scenario;
   concurrency: number;
@@ -50,53 +67,139 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   cpuUsPerRequest: number;
+  /**
+   * The share of the measured window the load generator's core was busy: near 1, the generator, not the
+   * server, set the rate.
+   */
+  loadCoreBusy: number;
   firstError?: string;
 }
 
 type CatalogClient = Client<typeof CatalogService>;
-const clients = new Map<string, { client: CatalogClient; close(): void }>();
+type Call = () => Promise<unknown>;
 
-function clientFor(url: string, protocol: Protocol, connectGzip = true): CatalogClient {
-  const key = `${protocol} ${url} ${connectGzip}`;
-  let entry = clients.get(key);
-  if (!entry) {
-    if (protocol === "grpc") {
-      const sessions = new Http2SessionManager(url);
-      entry = {
-        client: createClient(CatalogService, createGrpcTransport({ baseUrl: url, sessionManager: sessions })),
-        close: () => sessions.abort(),
-      };
-    } else {
-      const transport = createConnectTransport({
-        baseUrl: url,
-        httpVersion: "1.1",
-        useBinaryFormat: false,
-        ...(connectGzip ? {} : { acceptCompression: [] }),
-      });
-      entry = { client: createClient(CatalogService, transport), close: () => {} };
-    }
-    clients.set(key, entry);
-  }
-  return entry.client;
-}
+/** One call's request: the method and its request message as a plain object (JSON and Connect-ES alike). */
+type CallRequest =
+  | { method: "GetComponent"; input: { name: string; version: string } }
+  | { method: "ListComponents"; input: { filter: { provider: string }; pageSize: number } };
 
-function callFor(client: CatalogClient, scenario: Scenario, components: number): () => Promise<unknown> {
+/** The scenario's requests, one per call: a different component each time (a stride through the catalog). */
+function requestsFor(scenario: Scenario, components: number): () => CallRequest {
   let next = 0;
-  // A different component on every call (stride through the catalog), so no answer is hot by accident.
   const name = () => {
     next = (next + 7919) % components;
     return componentName(next);
   };
   switch (scenario) {
     case "get-exact":
-      return () => client.getComponent({ name: name(), version: EXACT_VERSION });
+      return () => ({ method: "GetComponent", input: { name: name(), version: EXACT_VERSION } });
     case "get-latest":
-      return () => client.getComponent({ name: name(), version: "" });
+      return () => ({ method: "GetComponent", input: { name: name(), version: "" } });
     case "get-constraint":
-      return () => client.getComponent({ name: name(), version: CONSTRAINT });
+      return () => ({ method: "GetComponent", input: { name: name(), version: CONSTRAINT } });
     case "list-filtered":
-      return () => client.listComponents({ filter: { provider: FILTER_PROVIDER }, pageSize: 50 });
+      return () => ({ method: "ListComponents", input: { filter: { provider: FILTER_PROVIDER }, pageSize: 50 } });
   }
+}
+
+const grpcClients = new Map<string, CatalogClient>();
+
+function grpcCall(url: string, next: () => CallRequest): Call {
+  let client = grpcClients.get(url);
+  if (!client) {
+    const transport = createGrpcTransport({ baseUrl: url, sessionManager: new Http2SessionManager(url) });
+    client = createClient(CatalogService, transport);
+    grpcClients.set(url, client);
+  }
+  return () => {
+    const r = next();
+    return r.method === "GetComponent" ? client.getComponent(r.input) : client.listComponents(r.input);
+  };
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** A Connect unary call with JSON over HTTP/1.1: resolves with the status and the body as sent (maybe gzip). */
+function connectPost(
+  url: URL,
+  method: string,
+  body: string,
+  gzip: boolean,
+): Promise<{ status: number; encoding: string | undefined; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: "POST",
+        path: `/nestor.catalog.v1.CatalogService/${method}`,
+        headers: {
+          "content-type": "application/json",
+          "connect-protocol-version": "1",
+          "content-length": Buffer.byteLength(body),
+          ...(gzip ? { "accept-encoding": "gzip, br" } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            encoding: res.headers["content-encoding"],
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The first answer of a job, decoded and held to its request: a component, or a full page of the filter's
+ * provider (the bare server answers every call with the same pre-built component and page, so names are not
+ * compared). Any mismatch is the job's error.
+ */
+function checkConnectAnswer(r: CallRequest, encoding: string | undefined, body: Buffer): void {
+  const text = (
+    encoding === "gzip" ? gunzipSync(body) : encoding === "br" ? brotliDecompressSync(body) : body
+  ).toString("utf8");
+  if (r.method === "GetComponent") {
+    if (!fromJsonString(GetComponentResponseSchema, text).component?.name)
+      throw new Error(`GetComponent ${r.input.name} answered no component`);
+  } else {
+    const { components } = fromJsonString(ListComponentsResponseSchema, text);
+    const off = components.find((c) => c.provider !== r.input.filter.provider);
+    if (components.length !== r.input.pageSize || off !== undefined)
+      throw new Error(
+        `ListComponents provider ${r.input.filter.provider}, page size ${r.input.pageSize}: answered ` +
+          `${components.length} components${off ? `, one of provider ${off.provider}` : ""}`,
+      );
+  }
+}
+
+function connectCall(url: string, next: () => CallRequest, gzip: boolean): Call {
+  const base = new URL(url);
+  let checked = false;
+  return async () => {
+    const r = next();
+    const answer = await connectPost(base, r.method, JSON.stringify(r.input), gzip);
+    if (answer.status !== 200)
+      throw new Error(`${r.method}: HTTP ${answer.status}: ${answer.body.toString("utf8").slice(0, 300)}`);
+    if (!checked) {
+      checked = true;
+      checkConnectAnswer(r, answer.encoding, answer.body);
+    }
+  };
+}
+
+function callFor(job: LoadJob): Call {
+  const next = requestsFor(job.scenario, job.components);
+  return job.protocol === "grpc" ? grpcCall(job.url, next) : connectCall(job.url, next, job.connectGzip ?? true);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -140,7 +243,7 @@ async function drive(
 }
 
 export async function runJob(job: LoadJob): Promise<LoadResult> {
-  const call = callFor(clientFor(job.url, job.protocol, job.connectGzip), job.scenario, job.components);
+  const call = callFor(job);
   if (job.count !== undefined) {
     const { errors, firstError } = await drive(call, job.concurrency, Infinity, false, job.count);
     return {
@@ -150,15 +253,18 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
       p50Ms: Number.NaN,
       p99Ms: Number.NaN,
       cpuUsPerRequest: Number.NaN,
+      loadCoreBusy: Number.NaN,
       ...(firstError ? { firstError } : {}),
     };
   }
   await drive(call, job.concurrency, job.warmupMs, false, Infinity, job.rps);
   const cpuBefore = processCpuMicros(job.serverPid);
+  const coreBefore = coreTicks(job.loadCore);
   const started = performance.now();
   const { latencies, errors, firstError } = await drive(call, job.concurrency, job.durationMs, true, Infinity, job.rps);
   const elapsed = performance.now() - started;
   const cpuAfter = processCpuMicros(job.serverPid);
+  const loadCoreBusy = busyShare(coreBefore, coreTicks(job.loadCore));
   const summary = summarize(latencies, elapsed);
   return {
     requests: summary.ops,
@@ -167,6 +273,7 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
     p50Ms: summary.p50Ms,
     p99Ms: summary.p99Ms,
     cpuUsPerRequest: summary.ops > 0 ? (cpuAfter - cpuBefore) / summary.ops : Number.NaN,
+    loadCoreBusy,
     ...(firstError ? { firstError } : {}),
   };
 }

@@ -49,7 +49,7 @@ import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./cata
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
 import { NodeLoadGenerator, spawnPinned } from "./pinned.js";
-import { fmt, loadAverage, median, ratio, table } from "./stats.js";
+import { fmt, loadAverage, median, percent, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const { values: args } = parseArgs({
@@ -148,7 +148,7 @@ class LoadGenerator {
   private readonly node = new NodeLoadGenerator(LOAD_CORE);
 
   run(job: LoadJob): Promise<LoadResult> {
-    if (ghz && job.protocol === "grpc") return runGhzJob(ghz, LOAD_CORE, job);
+    if (ghz && job.protocol === "grpc") return runGhzJob(ghz, job);
     return this.node.run(job);
   }
 
@@ -169,6 +169,9 @@ export interface UnaryRow {
   p50Ratio: number;
   p99Ratio: number;
   cpuRatio: number;
+  /** At full speed: the share of the time the server's core and the load generator's core were busy. */
+  serverBusy: number;
+  loadBusy: number;
   /** p99 at the fixed offered load (--fixed-load times the bare server's requests/s), and its ratio to bare's. */
   fixedLoadRps: number;
   fixedP99Ms: number;
@@ -221,6 +224,7 @@ async function main(): Promise<void> {
         const job = (server: ServerProcess): LoadJob => ({
           url: server.url,
           serverPid: server.pid,
+          loadCore: LOAD_CORE,
           protocol,
           scenario,
           concurrency: Number(args.concurrency),
@@ -269,6 +273,8 @@ async function main(): Promise<void> {
             p50Ratio: roundRatio((r) => r.p50Ms),
             p99Ratio: roundRatio((r) => r.p99Ms),
             cpuRatio: roundRatio((r) => r.cpuUsPerRequest),
+            serverBusy: median(results.map((r) => (r.cpuUsPerRequest * r.rps) / 1e6)),
+            loadBusy: median(results.map((r) => r.loadCoreBusy)),
             fixedLoadRps: fixed.rps,
             fixedP99Ms: median(atFixed.map((r) => r.p99Ms)),
             fixedP99Ratio: median(atFixed.map((r, i) => r.p99Ms / (bareFixed[i]?.p99Ms ?? Number.NaN))),
@@ -283,6 +289,7 @@ async function main(): Promise<void> {
                 (r) =>
                   `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), ` +
                   `cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)}), ` +
+                  `busy: server ${percent(r.serverBusy)}, load generator ${percent(r.loadBusy)}, ` +
                   `p99 at ${fmt(r.fixedLoadRps)} req/s offered ${fmt(r.fixedP99Ms, 2)} ms (${ratio(r.fixedP99Ratio)})`,
               )
               .join("\n"),
@@ -304,6 +311,8 @@ async function main(): Promise<void> {
           "x bare",
           "CPU us/req",
           "x bare",
+          "server busy",
+          "load busy",
           "offered req/s",
           "p99 ms at offered",
           "x bare",
@@ -320,6 +329,8 @@ async function main(): Promise<void> {
           ratio(r.p99Ratio),
           fmt(r.cpuUsPerRequest, 1),
           ratio(r.cpuRatio),
+          percent(r.serverBusy),
+          percent(r.loadBusy),
           fmt(r.fixedLoadRps),
           fmt(r.fixedP99Ms, 2),
           ratio(r.fixedP99Ratio),

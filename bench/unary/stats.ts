@@ -41,6 +41,10 @@ export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}x` : "-";
 }
 
+export function percent(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : "-";
+}
+
 /** A Markdown table (also readable as plain text). */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -58,6 +62,23 @@ export function processCpuMicros(pid: number, ticksPerSecond = 100): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1_000_000) / ticksPerSecond;
+}
+
+/** A core's busy and total time so far, in clock ticks (/proc/stat), for its busy share over a window. */
+export function coreTicks(core: string): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`cpu${core} `));
+  if (line === undefined) return { busy: Number.NaN, total: Number.NaN };
+  // user nice system idle iowait irq softirq steal ...
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - ticks[3]! - ticks[4]!, total };
+}
+
+/** The share of a window a core was busy, from two coreTicks readings around it. */
+export function busyShare(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+  return (after.busy - before.busy) / (after.total - before.total);
 }
 
 /**
