@@ -9,3 +9,6 @@ export function hoistFactoryGenerators(source: string, typescript: typeof ts): {
 export function untilFirstInOneLiteral(source: string): { source: string; replaced: number };
 export const UNTIL_FIRST_PUBLISHED: string;
 export const UNTIL_FIRST_ONE_LITERAL: string;
+export function jsonWriterOption(source: string): { source: string; replaced: number };
+export const JSON_WRITER_PUBLISHED: string;
+export const JSON_WRITER_OPTION: string;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Rewrites connect-es's server path so that a finished call's objects die
- * in the young generation (run by `npm install` as the postinstall step;
- * idempotent).
+ * in the young generation, and lets the server give connect its own JSON
+ * writer (run by `npm install` as the postinstall step; idempotent).
  *
  * Why: under 1,300 gRPC GetComponent/s, 22% of the young generation
  * survived each young collection (scavenge) as connect is published: ~11 MB
@@ -31,7 +31,16 @@
  * Node has run async generators natively since 10, and connect asks for
  * Node 18 or newer.
  *
- * Three steps, in the files listed in FILES only:
+ * The JSON writer: connect serialises every JSON response itself with
+ * protobuf-es's toJsonString, and has no option to replace it. A Connect
+ * list page of 50 components spent 45% of its CPU there, converting
+ * messages the catalog already holds (bench/unary profiles), so the server
+ * could not keep a record's JSON text the way it keeps its binary bytes
+ * (src/api/wire-cache.ts). Step 4 makes connect's JSON serialisation call
+ * `jsonOptions.toJsonString` when the options have one (the same signature
+ * and result as protobuf-es's), and protobuf-es's otherwise.
+ *
+ * Four steps, in the files listed in FILES only:
  *   1. a function whose whole body is `return __asyncGenerator(this,
  *      arguments, function* () { B })` becomes `async function*` (same
  *      parameters) with body B', where B' is B with `yield __await(x)` ->
@@ -43,9 +52,13 @@
  *      function* (x) { ... }` to module level behind an arrow;
  *   3. untilFirstInOneLiteral (below) replaces untilFirst's iterator
  *      construction, matched exactly, with one literal per combination of
- *      the properties it would have had.
- * A file whose lowered generators do not all match, or whose untilFirst is
- * not the known text, is left untouched and reported, and the script exits
+ *      the properties it would have had;
+ *   4. jsonWriterOption (below) replaces the JSON serialiser's call to
+ *      toJsonString, matched exactly, with the call to the option's writer
+ *      when there is one.
+ * A file whose lowered generators do not all match, or whose untilFirst or
+ * JSON serialiser is not the known text, is left untouched and reported,
+ * and the script exits
  * non-zero, so an upgrade that changes the emit is seen; it also refuses a
  * connect version other than CONNECT_VERSION.
  * test/api/rewrite-connect.test.ts checks the installed files, the
@@ -57,8 +70,12 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The connect-es files on the server's per-call path (request and response pipes, handler invocation). */
-export const FILES = ["dist/esm/protocol/async-iterable.js", "dist/esm/protocol/invoke-implementation.js"];
+/** The connect-es files on the server's per-call path (request and response pipes, handler invocation, JSON). */
+export const FILES = [
+  "dist/esm/protocol/async-iterable.js",
+  "dist/esm/protocol/invoke-implementation.js",
+  "dist/esm/protocol/serialization.js",
+];
 
 /** The connect version the rewrite was written against (package.json pins it exactly). */
 export const CONNECT_VERSION = "2.3.0";
@@ -326,15 +343,35 @@ export const UNTIL_FIRST_ONE_LITERAL = `            const next = async () => {
             }
             return { next };`;
 
+/**
+ * `source` with `published` replaced by `rewritten` when `source` is the file `marker` names; other files
+ * pass through, and so does a file already rewritten. Throws when the file does not hold `published` once.
+ */
+function replaceExact(source, marker, published, rewritten, what) {
+  if (!source.includes(marker)) return { source, replaced: 0 };
+  if (source.includes(rewritten)) return { source, replaced: 0 };
+  const at = source.indexOf(published);
+  if (at < 0 || source.indexOf(published, at + 1) >= 0) throw new Error(`${what} is not the text the rewrite knows`);
+  return { source: source.slice(0, at) + rewritten + source.slice(at + published.length), replaced: 1 };
+}
+
 /** Step 3 for the file that defines untilFirst; other files pass through. Throws on an unknown untilFirst. */
 export function untilFirstInOneLiteral(source) {
-  if (!source.includes("export async function untilFirst(")) return { source, replaced: 0 };
-  if (source.includes(UNTIL_FIRST_ONE_LITERAL)) return { source, replaced: 0 };
-  const at = source.indexOf(UNTIL_FIRST_PUBLISHED);
-  if (at < 0 || source.indexOf(UNTIL_FIRST_PUBLISHED, at + 1) >= 0)
-    throw new Error("untilFirst is not the text the rewrite knows");
-  const out = source.slice(0, at) + UNTIL_FIRST_ONE_LITERAL + source.slice(at + UNTIL_FIRST_PUBLISHED.length);
-  return { source: out, replaced: 1 };
+  const marker = "export async function untilFirst(";
+  return replaceExact(source, marker, UNTIL_FIRST_PUBLISHED, UNTIL_FIRST_ONE_LITERAL, "untilFirst");
+}
+
+/** The JSON serialiser's call as connect 2.3.0 makes it (createJsonSerialization, serialize). */
+export const JSON_WRITER_PUBLISHED = `                const json = toJsonString(desc, data, o);`;
+
+/** The same call, through the options' own writer when they carry one. */
+export const JSON_WRITER_OPTION = `                // The options' own JSON writer when they carry one (rewritten by scripts/rewrite-connect.mjs).
+                const json = o.toJsonString !== undefined ? o.toJsonString(desc, data, o) : toJsonString(desc, data, o);`;
+
+/** Step 4 for the file that defines the JSON serialisation; other files pass through. Throws on unknown text. */
+export function jsonWriterOption(source) {
+  const marker = "export function createJsonSerialization(";
+  return replaceExact(source, marker, JSON_WRITER_PUBLISHED, JSON_WRITER_OPTION, "the JSON serialiser");
 }
 
 async function main() {
@@ -362,11 +399,13 @@ async function main() {
     try {
       const { source: native, rewritten } = rewrite(source, ts);
       const { source: hoistedSource, hoisted } = hoistFactoryGenerators(native, ts);
-      const { source: out, replaced } = untilFirstInOneLiteral(hoistedSource);
+      const { source: oneLiteral, replaced } = untilFirstInOneLiteral(hoistedSource);
+      const { source: out, replaced: writer } = jsonWriterOption(oneLiteral);
       if (out !== source) writeFileSync(path, out);
       console.log(
         `rewrite-connect: ${name}: ${rewritten} made native, ${hoisted} moved to module level` +
-          (replaced ? ", untilFirst in one literal" : ""),
+          (replaced ? ", untilFirst in one literal" : "") +
+          (writer ? ", JSON writer option" : ""),
       );
     } catch (err) {
       console.error(`rewrite-connect: ${name}: ${err.message}; left as published`);

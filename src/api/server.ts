@@ -38,6 +38,7 @@ import { SPEC_GRPC_MESSAGE_RESPONSES } from "./grpc-message.js";
 import { grpcServerStreamRouter, type StreamRoute } from "./grpc-server-streams.js";
 import { withCallInterceptor } from "./interceptors.js";
 import { guardRoutes } from "./protocol-edge.js";
+import { type JsonWriterOptions, toJsonStringWithCache } from "./wire-cache.js";
 
 export interface RunningServer {
   /** The bound address, e.g. 127.0.0.1:8080 (port resolved when 0 was asked). */
@@ -129,6 +130,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
 }
 
+/**
+ * connect's JSON options: protobuf-es's defaults, and the writer that puts a record's or event's JSON text,
+ * made once, into every response that carries it (src/api/wire-cache.ts; connect calls it through the option
+ * scripts/rewrite-connect.mjs adds, and serialises with protobuf-es alone where that step has not run).
+ */
+const JSON_OPTIONS: JsonWriterOptions & { toJsonString: typeof toJsonStringWithCache } = {
+  toJsonString: toJsonStringWithCache,
+};
+
 /** The Node handler for RPCs: connect-node's adapter over guarded routes; plain HTTP routes next. */
 function rpcHandler(options: ServeOptions, interceptors: Interceptor[]): NodeHandler {
   const httpRoutes = options.httpRoutes ?? [];
@@ -137,6 +147,7 @@ function rpcHandler(options: ServeOptions, interceptors: Interceptor[]): NodeHan
     routes: guardRoutes(options.routes, { acceptCompression: ACCEPT_COMPRESSION, readMaxBytes }),
     readMaxBytes,
     acceptCompression: ACCEPT_COMPRESSION,
+    jsonOptions: JSON_OPTIONS,
     interceptors,
     contextValues: peerContextValues,
     // Unknown methods answer UNIMPLEMENTED (see answerUnknownMethod), not a bare 404.

@@ -28,9 +28,23 @@
  * bytes as protobuf-es unknown fields with the real field number, which
  * toBinary writes verbatim after the known fields; field order does not
  * matter on the wire, so every client decodes them as the ordinary field.
- * JSON cannot carry bytes: JSON responses get the cached message instead.
+ * JSON responses get the cached message, and connect serialises them
+ * through toJsonStringWithCache (the server's `jsonOptions.toJsonString`,
+ * an option scripts/rewrite-connect.mjs adds to connect): a cached message
+ * in a top-level field of the response is written as its JSON text, made
+ * once, and the result is the text protobuf-es's toJsonString gives.
  */
-import { create, type DescMessage, type Message, toBinary, type UnknownField } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescField,
+  type DescMessage,
+  type JsonWriteOptions,
+  type Message,
+  toBinary,
+  toJson,
+  toJsonString,
+  type UnknownField,
+} from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
@@ -67,6 +81,7 @@ function formsOf(record: ComponentRecord): RecordForms {
   if (forms === undefined) {
     forms = { message: componentToWire(record) };
     records.set(record, forms);
+    shareJson(forms.message);
   }
   return forms;
 }
@@ -111,6 +126,7 @@ function wireEvent(event: WatchEvent): WireEvent {
   if (wire === undefined) {
     wire = eventToWire(event);
     wireEvents.set(event, wire);
+    shareJson(wire);
   }
   return wire;
 }
@@ -202,6 +218,106 @@ function buildWatchResponses(batch: WatchBatch): WatchEventsResponse[] {
   }
   responses.push(respond(batch.revision));
   return responses;
+}
+
+// ---------------------------------------------------------------- JSON text (Connect and gRPC-Web with JSON)
+
+/** The JSON write options connect passes (its JSON options, with toJsonString among them). */
+export type JsonWriterOptions = Partial<JsonWriteOptions> & { prettySpaces?: number };
+
+/**
+ * Messages this module shares between responses, each with its JSON text once a response has needed it. An
+ * entry goes with its message (the record's forms, the event).
+ */
+const jsonTexts = new WeakMap<Message, string | undefined>();
+
+/**
+ * The options the texts were written with. The server gives connect one set (src/api/server.ts); a call
+ * with any other writes its messages afresh.
+ */
+let textOptions: JsonWriterOptions | undefined;
+
+function shareJson(message: Message): void {
+  jsonTexts.set(message, undefined);
+}
+
+function sameWriteOptions(a: JsonWriterOptions, b: JsonWriterOptions): boolean {
+  return (
+    a.alwaysEmitImplicit === b.alwaysEmitImplicit &&
+    a.enumAsInteger === b.enumAsInteger &&
+    a.useProtoFieldName === b.useProtoFieldName &&
+    a.registry === b.registry
+  );
+}
+
+/** A message's JSON text: the shared one (made on first use) or, for any other message, written now. */
+function jsonText(desc: DescMessage, message: Message, options: JsonWriterOptions, cache: boolean): string {
+  if (!cache || !jsonTexts.has(message)) return toJsonString(desc, message, options);
+  let text = jsonTexts.get(message);
+  if (text === undefined) {
+    text = toJsonString(desc, message, options);
+    jsonTexts.set(message, text);
+  }
+  return text;
+}
+
+/** A message's fields that can hold shared messages (top-level message and repeated message fields), by number. */
+const messageFields = new WeakMap<DescMessage, { all: DescField[]; spliced: DescField[] }>();
+
+function fieldsOf(desc: DescMessage) {
+  let fields = messageFields.get(desc);
+  if (fields === undefined) {
+    const all = desc.fields.concat().sort((a, b) => a.number - b.number);
+    const spliced = all.filter(
+      (f) =>
+        f.oneof === undefined && (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")),
+    );
+    fields = { all, spliced };
+    messageFields.set(desc, fields);
+  }
+  return fields;
+}
+
+/**
+ * protobuf-es's toJsonString, with each shared message in a top-level field written as its JSON text, made
+ * once: a Connect list page of 50 components then costs one toJson of the page's other fields and a join,
+ * not 50 conversions. The text is the one toJsonString gives (the same keys in the same order: fields by
+ * number, then extensions); test/api/wire-cache.test.ts compares them.
+ */
+export function toJsonStringWithCache(desc: DescMessage, message: Message, options: JsonWriterOptions = {}): string {
+  const { all, spliced } = fieldsOf(desc);
+  const fields = message as unknown as Record<string, unknown>;
+  const shared = (value: unknown) => jsonTexts.has(value as Message);
+  const holdsShared = spliced.some((f) => {
+    const value = fields[f.localName];
+    return Array.isArray(value) ? value.some(shared) : shared(value);
+  });
+  if (!holdsShared || (options.prettySpaces ?? 0) !== 0) return toJsonString(desc, message, options);
+  textOptions ??= options;
+  const cache = sameWriteOptions(textOptions, options);
+  // The other fields as toJson writes them; the spliced ones emptied (a list as [] keeps alwaysEmitImplicit's []).
+  const rest: Record<string, unknown> = { ...fields };
+  for (const f of spliced) rest[f.localName] = f.fieldKind === "list" ? [] : undefined;
+  const json = toJson(desc, rest as unknown as Message, options) as Record<string, unknown>;
+  const parts: string[] = [];
+  const written = new Set<string>();
+  for (const f of all) {
+    const key = options.useProtoFieldName ? f.name : f.jsonName;
+    written.add(key);
+    const value = fields[f.localName];
+    let text: string | undefined;
+    if (spliced.includes(f) && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+      const element = f.message!;
+      text = Array.isArray(value)
+        ? `[${value.map((m: Message) => jsonText(element, m, options, cache)).join(",")}]`
+        : jsonText(element, value as Message, options, cache);
+    } else if (key in json) text = JSON.stringify(json[key]);
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  }
+  // Extensions (with a registry), after the fields as toJson writes them.
+  for (const key of Object.keys(json))
+    if (!written.has(key)) parts.push(`${JSON.stringify(key)}:${JSON.stringify(json[key])}`);
+  return `{${parts.join(",")}}`;
 }
 
 // ---------------------------------------------------------------- gRPC frames (the raw stream path)

@@ -1,8 +1,9 @@
 /**
  * scripts/rewrite-connect.mjs (the postinstall step): connect-es's
  * server-path async generators are native and made once per module, its
- * untilFirst builds its iterator in one literal, the rewrite keeps what the
- * published code did, and it refuses shapes it does not know. Two tests
+ * untilFirst builds its iterator in one literal, its JSON serialisation
+ * takes the writer the options give, the rewrite keeps what the published
+ * code did, and it refuses shapes it does not know. Two tests
  * show why it exists: child processes run the code before and after under
  * --trace-gc-nvp, and the code before keeps a large share of each call
  * alive through young collections.
@@ -13,14 +14,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { pipe, transformSplitEnvelope } from "@connectrpc/connect/protocol";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { createMethodSerializationLookup, pipe, transformSplitEnvelope } from "@connectrpc/connect/protocol";
 import ts from "typescript";
 import { afterAll, describe, expect, test } from "vitest";
+import { CatalogService, GetComponentResponseSchema } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import {
   CONNECT_VERSION,
   connectDir,
   FILES,
   hoistFactoryGenerators,
+  JSON_WRITER_OPTION,
+  JSON_WRITER_PUBLISHED,
+  jsonWriterOption,
   rewrite,
   UNTIL_FIRST_ONE_LITERAL,
   UNTIL_FIRST_PUBLISHED,
@@ -238,6 +244,40 @@ describe("connect-es rewritten so finished calls die young (scripts/rewrite-conn
     );
     expect(() => untilFirstInOneLiteral(changed)).toThrow(/untilFirst is not the text the rewrite knows/);
     expect(untilFirstInOneLiteral("export const x = 1;\n")).toEqual({ source: "export const x = 1;\n", replaced: 0 });
+  });
+
+  test("the installed JSON serialisation writes with the options' toJsonString, and protobuf-es's without", () => {
+    const file = join(connectDir(), "dist/esm/protocol/serialization.js");
+    const installed = readFileSync(file, "utf8");
+    expect(installed).toContain(JSON_WRITER_OPTION);
+    expect(installed).not.toContain(JSON_WRITER_PUBLISHED);
+    expect(jsonWriterOption(installed)).toEqual({ source: installed, replaced: 0 });
+    const published = installed.replace(JSON_WRITER_OPTION, JSON_WRITER_PUBLISHED);
+    expect(jsonWriterOption(published)).toEqual({ source: installed, replaced: 1 });
+
+    // Through connect's own lookup, as its handlers make it (JSON output serialisation of one method).
+    const method = CatalogService.method.getComponent;
+    const message = create(GetComponentResponseSchema, { revision: 1n });
+    const calls: unknown[] = [];
+    const toJsonString = (desc: DescMessage, data: unknown, options: object) => {
+      calls.push([desc, data, Object.keys(options).sort()]);
+      return '"written by the option"';
+    };
+    const limits = { readMaxBytes: 1 << 20, writeMaxBytes: 1 << 20 };
+    const withWriter = createMethodSerializationLookup(method, {}, { toJsonString } as never, limits).getO(false);
+    expect(new TextDecoder().decode(withWriter.serialize(message))).toBe('"written by the option"');
+    expect(calls).toEqual([[GetComponentResponseSchema, message, ["ignoreUnknownFields", "toJsonString"]]]);
+    const plain = createMethodSerializationLookup(method, {}, {}, limits).getO(false);
+    expect(new TextDecoder().decode(plain.serialize(message))).toBe('{"revision":"1"}');
+  });
+
+  test("a JSON serialiser the rewrite does not know is refused", () => {
+    const installed = readFileSync(join(connectDir(), "dist/esm/protocol/serialization.js"), "utf8");
+    const changed = installed
+      .replace(JSON_WRITER_OPTION, JSON_WRITER_PUBLISHED)
+      .replace(JSON_WRITER_PUBLISHED, JSON_WRITER_PUBLISHED.replace("const json", "let json"));
+    expect(() => jsonWriterOption(changed)).toThrow(/the JSON serialiser is not the text the rewrite knows/);
+    expect(jsonWriterOption("export const x = 1;\n")).toEqual({ source: "export const x = 1;\n", replaced: 0 });
   });
 
   test("a lowered generator of an unknown shape is refused, not half rewritten", () => {

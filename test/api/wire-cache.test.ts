@@ -9,19 +9,31 @@
  * records are deeply frozen and replaced, never changed, by a write; the
  * event feed hands every synced watcher the same event object.
  */
-import { create, equals } from "@bufbuild/protobuf";
+import { create, equals, toJsonString } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import {
+  CatalogService,
+  GetComponentResponseSchema,
+  ListComponentsResponseSchema,
+  WatchEventsResponseSchema,
+} from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { draftFromWire } from "../../src/api/convert.js";
-import { storedComponentToWire } from "../../src/api/wire-cache.js";
+import {
+  type JsonWriterOptions,
+  storedComponentToWire,
+  toJsonStringWithCache,
+  watchResponseWithMessages,
+} from "../../src/api/wire-cache.js";
 import { Manager } from "../../src/catalog/manager.js";
 import { EventFeed, type WatchEvent } from "../../src/catalog/watch.js";
 import { silentLogger } from "../../src/logging/index.js";
 import { openStore } from "../../src/storage/factory.js";
+import { deepFreeze } from "../../src/storage/inprocess/freeze.js";
+import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import {
   type CatalogClient,
@@ -210,12 +222,109 @@ test("records handed out unfrozen (the remote stores' fresh objects) are convert
   expect(storedComponentToWire(fresh)).not.toBe(storedComponentToWire(fresh));
 });
 
+describe("JSON text of shared messages (toJsonStringWithCache, connect's JSON writer in the server)", () => {
+  const shared = [1, 2, 3].map((i) => storedComponentToWire(deepFreeze(sampleRecord(`json-${i}`))));
+  const optionSets: JsonWriterOptions[] = [
+    {},
+    { alwaysEmitImplicit: true },
+    { useProtoFieldName: true },
+    { enumAsInteger: true, alwaysEmitImplicit: true },
+  ];
+
+  test.each(optionSets)("is the text protobuf-es's toJsonString gives, with options %o", (options) => {
+    const page = (components: typeof shared) =>
+      create(ListComponentsResponseSchema, {
+        components,
+        nextPageToken: "next",
+        revision: 42n,
+        warnings: [{ kind: 1, message: "deprecated", name: "json-1", version: "1.0.0" }],
+      });
+    const unshared = storedComponentToWire(sampleRecord("json-unshared"));
+    const responses = [
+      [ListComponentsResponseSchema, page(shared)],
+      [ListComponentsResponseSchema, page([shared[0]!, unshared, shared[1]!])],
+      [ListComponentsResponseSchema, page([])],
+      [GetComponentResponseSchema, create(GetComponentResponseSchema, { component: shared[2], revision: 7n })],
+      [GetComponentResponseSchema, create(GetComponentResponseSchema, { deprecated: true })],
+    ] as const;
+    for (let read = 0; read < 2; read++) {
+      for (const [schema, message] of responses) {
+        expect(toJsonStringWithCache(schema, message, options)).toBe(toJsonString(schema, message, options));
+      }
+    }
+  });
+
+  test("events of a watch batch are written as their JSON text too", async () => {
+    const config = testConfig((c) => {
+      c.storage.type = "memory";
+    });
+    const store = await openStore(config.storage, config.cache, silentLogger);
+    try {
+      const manager = new Manager(store, steppingClock(), silentLogger);
+      await manager.publish(draftOf("json-event", "1.0.0"), { actor: "test" });
+      await manager.publish(draftOf("json-event", "1.1.0"), { actor: "test" });
+      const events = await store.readEvents(0, 100);
+      const response = watchResponseWithMessages({ events, revision: events.at(-1)!.revision, progress: false });
+      expect(response.events.length).toBeGreaterThanOrEqual(2);
+      for (let read = 0; read < 2; read++)
+        expect(toJsonStringWithCache(WatchEventsResponseSchema, response)).toBe(
+          toJsonString(WatchEventsResponseSchema, response),
+        );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a shared message's text is made once and reused; other options write it afresh", () => {
+    const component = storedComponentToWire(deepFreeze(sampleRecord("json-once")));
+    const page = create(ListComponentsResponseSchema, { components: [component], revision: 1n });
+    const first = toJsonStringWithCache(ListComponentsResponseSchema, page, {});
+    // Never done outside a test: shared messages are not changed. Here it shows which text is written.
+    const description = component.description;
+    component.description = "changed after the text was made";
+    try {
+      expect(toJsonStringWithCache(ListComponentsResponseSchema, page, {})).toBe(first);
+      expect(toJsonStringWithCache(ListComponentsResponseSchema, page, { alwaysEmitImplicit: true })).toContain(
+        "changed after the text was made",
+      );
+    } finally {
+      component.description = description;
+    }
+  });
+});
+
+test("the server's Connect JSON answers carry a stored record's JSON text, made on its first JSON answer", async () => {
+  const store = new MemoryCatalogStore();
+  const harness = await startHarness(undefined, { store });
+  try {
+    const name = uniqueName("json-text");
+    await harness.grpc.createComponent({
+      component: sampleComponent({ name, version: "1.0.0", description: "first" }),
+    });
+    const first = await harness.connectJson.getComponent({ name, version: "1.0.0" });
+    expect(first.component?.description).toBe("first");
+    const shared = storedComponentToWire((await store.getVersion(name, "1.0.0"))!);
+    // Never done outside a test: shared messages are not changed. Here it shows which text connect writes.
+    shared.description = "changed in the shared message";
+    try {
+      const again = await harness.connectJson.getComponent({ name, version: "1.0.0" });
+      expect(again.component?.description).toBe("first");
+      const page = await harness.connectJson.listComponents({ pageSize: 5 });
+      expect(page.components.map((c) => c.description)).toEqual(["first"]);
+    } finally {
+      shared.description = "first";
+    }
+  } finally {
+    await harness.close();
+  }
+});
+
 function draftOf(name: string, version: string) {
   return draftFromWire(create(ComponentSchema, sampleComponent({ name, version })));
 }
 
-function sampleRecord() {
-  const draft = draftOf("unfrozen", "1.0.0");
+function sampleRecord(name = "unfrozen") {
+  const draft = draftOf(name, "1.0.0");
   return {
     ...draft,
     deprecation: { deprecated: false, message: "" },
