@@ -6,8 +6,8 @@
  *
  * Servers (bench/hybrid/server-process.ts, each its own process pinned to
  * core 0 with `taskset -c 0`): "memory" and "redis-replica", both seeded
- * with the bench/unary catalog. The load generator (bench/unary's, Connect-ES
- * gRPC) is another process on core 1. Two modes:
+ * with the bench/unary catalog. The load generator (bench/unary's: gRPC over
+ * node:http2, answers not decoded) is another process on core 1. Two modes:
  *   steady  no writes: after the priming pass the Manager's per-revision
  *           resolution cache answers most reads on both servers;
  *   churn   a write every --churn-ms on both servers empties that cache, so
@@ -161,7 +161,8 @@ async function runMode(mode: string, load: NodeLoadGenerator, redis: Redis): Pro
 async function main(): Promise<void> {
   console.log(
     `bench/hybrid: GetComponent (exact version) on ${components} components x 10 versions, gRPC; servers pinned to ` +
-      `core ${SERVER_CORE}, load generator (Connect-ES) on core ${LOAD_CORE}; ${rounds} alternating rounds of ` +
+      `core ${SERVER_CORE}, load generator (node:http2, answers not decoded) on core ${LOAD_CORE}; ` +
+      `${rounds} alternating rounds of ` +
       `${args["duration-ms"]} ms after ${args["warmup-ms"]} ms warm-up, concurrency ${args.concurrency}; ` +
       `Redis at ${new URL(redisUrl).host}; churn mode writes every ${args["churn-ms"]} ms`,
   );

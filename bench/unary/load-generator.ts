@@ -6,26 +6,33 @@
  * server's CPU time over the measured window (/proc/<pid>/stat,
  * utime + stime, read just before and just after it).
  *
- * Clients: gRPC over HTTP/2 with Connect-ES (one session; bench/unary uses
- * ghz for gRPC when it is installed), and the Connect protocol with JSON over
- * HTTP/1.1 as node:http requests (keep-alive sockets, one per call in flight)
- * that send what connect-es sends (body, content type, protocol version,
- * `Accept-Encoding: gzip, br` unless told otherwise) and read the answer's
- * status and bytes without decoding them. A Connect-ES client decodes every
- * answer into messages (gunzip, JSON.parse, fromJson): on list pages that
- * cost more than the server's answer, so its core, not the server's, set the
- * rate (load generator's core 94-99% busy, server's 67-79%). Each job's
+ * Clients send what the protocol's clients send and read each answer's
+ * status and bytes without decoding them:
+ *   - gRPC: node:http2 streams on one session (like ghz's one connection),
+ *     the request framed as gRPC frames it, the answer's grpc-status read
+ *     from its trailers; receive windows as in STREAM_WINDOW below;
+ *   - Connect: JSON over HTTP/1.1 as node:http requests (keep-alive
+ *     sockets, one per call in flight) with connect-es's body, content
+ *     type, protocol version and `Accept-Encoding: gzip, br` (unless told
+ *     otherwise).
+ * Why not a decoding client: Connect-ES (and ghz, with its dynamic
+ * messages) decode every answer, and on list pages that cost more than the
+ * server's answer, so the client's core, not the server's, set the rate
+ * (Connect: load generator's core 94-99% busy, server's 67-79%). Each job's
  * first answer is decoded and checked against the request.
  */
-import { Agent, request } from "node:http";
+import { Agent, type IncomingHttpHeaders, request } from "node:http";
+import { type ClientHttp2Session, connect } from "node:http2";
 import { performance } from "node:perf_hooks";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { fromJsonString } from "@bufbuild/protobuf";
-import { type Client, createClient } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { create, fromBinary, fromJsonString, toBinary } from "@bufbuild/protobuf";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
-  CatalogService,
+  GetComponentRequestSchema,
+  type GetComponentResponse,
   GetComponentResponseSchema,
+  ListComponentsRequestSchema,
+  type ListComponentsResponse,
   ListComponentsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { CONSTRAINT, componentName, EXACT_VERSION, FILTER_PROVIDER } from "./catalog-data.js";
@@ -75,7 +82,6 @@ export interface LoadResult {
   firstError?: string;
 }
 
-type CatalogClient = Client<typeof CatalogService>;
 type Call = () => Promise<unknown>;
 
 /** One call's request: the method and its request message as a plain object (JSON and Connect-ES alike). */
@@ -102,18 +108,74 @@ function requestsFor(scenario: Scenario, components: number): () => CallRequest 
   }
 }
 
-const grpcClients = new Map<string, CatalogClient>();
+/**
+ * The client's HTTP/2 receive windows: 1 MiB per stream (grpc-java's default), 16 MiB for the connection (the
+ * ceiling of grpc-go's BDP estimate). With Node's 64 KiB default, 32 list pages of ~150 KB in flight share one
+ * 64 KiB connection window, and the server's core idled (35-59% busy) waiting for window updates.
+ */
+const STREAM_WINDOW = 1 << 20;
+const CONNECTION_WINDOW = 16 << 20;
+const grpcSessions = new Map<string, ClientHttp2Session>();
+
+function grpcSession(url: string): ClientHttp2Session {
+  let session = grpcSessions.get(url);
+  if (session === undefined || session.closed || session.destroyed) {
+    const opened = connect(url, { settings: { initialWindowSize: STREAM_WINDOW } });
+    opened.on("connect", () => opened.setLocalWindowSize(CONNECTION_WINDOW));
+    // Errors reach the calls on it; a session that closes is replaced on the next call.
+    opened.on("error", () => {});
+    grpcSessions.set(url, opened);
+    session = opened;
+  }
+  return session;
+}
+
+/** A unary gRPC call over one HTTP/2 session: resolves with the response message's bytes (no prefix). */
+function grpcPost(url: string, method: string, request: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const stream = grpcSession(url).request({
+      ":method": "POST",
+      ":path": `/nestor.catalog.v1.CatalogService/${method}`,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    const chunks: Buffer[] = [];
+    let status: string | undefined;
+    let message = "";
+    const read = (headers: IncomingHttpHeaders) => {
+      if (headers["grpc-status"] !== undefined) status = String(headers["grpc-status"]);
+      if (headers["grpc-message"] !== undefined) message = decodeURIComponent(String(headers["grpc-message"]));
+    };
+    stream.on("response", read);
+    stream.on("trailers", read);
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("error", reject);
+    stream.on("close", () => {
+      if (status === "0") resolve(Buffer.concat(chunks).subarray(5));
+      else reject(new Error(`${method}: grpc-status ${status ?? "missing"} ${message}`.trim()));
+    });
+    stream.end(encodeEnvelope(0, request));
+  });
+}
 
 function grpcCall(url: string, next: () => CallRequest): Call {
-  let client = grpcClients.get(url);
-  if (!client) {
-    const transport = createGrpcTransport({ baseUrl: url, sessionManager: new Http2SessionManager(url) });
-    client = createClient(CatalogService, transport);
-    grpcClients.set(url, client);
-  }
-  return () => {
+  let checked = false;
+  return async () => {
     const r = next();
-    return r.method === "GetComponent" ? client.getComponent(r.input) : client.listComponents(r.input);
+    const request =
+      r.method === "GetComponent"
+        ? toBinary(GetComponentRequestSchema, create(GetComponentRequestSchema, r.input))
+        : toBinary(ListComponentsRequestSchema, create(ListComponentsRequestSchema, r.input));
+    const answer = await grpcPost(url, r.method, request);
+    if (!checked) {
+      checked = true;
+      checkAnswer(
+        r,
+        r.method === "GetComponent"
+          ? fromBinary(GetComponentResponseSchema, answer)
+          : fromBinary(ListComponentsResponseSchema, answer),
+      );
+    }
   };
 }
 
@@ -164,15 +226,12 @@ function connectPost(
  * provider (the bare server answers every call with the same pre-built component and page, so names are not
  * compared). Any mismatch is the job's error.
  */
-function checkConnectAnswer(r: CallRequest, encoding: string | undefined, body: Buffer): void {
-  const text = (
-    encoding === "gzip" ? gunzipSync(body) : encoding === "br" ? brotliDecompressSync(body) : body
-  ).toString("utf8");
+function checkAnswer(r: CallRequest, answer: GetComponentResponse | ListComponentsResponse): void {
   if (r.method === "GetComponent") {
-    if (!fromJsonString(GetComponentResponseSchema, text).component?.name)
+    if (!(answer as GetComponentResponse).component?.name)
       throw new Error(`GetComponent ${r.input.name} answered no component`);
   } else {
-    const { components } = fromJsonString(ListComponentsResponseSchema, text);
+    const { components } = answer as ListComponentsResponse;
     const off = components.find((c) => c.provider !== r.input.filter.provider);
     if (components.length !== r.input.pageSize || off !== undefined)
       throw new Error(
@@ -180,6 +239,15 @@ function checkConnectAnswer(r: CallRequest, encoding: string | undefined, body: 
           `${components.length} components${off ? `, one of provider ${off.provider}` : ""}`,
       );
   }
+}
+
+function decodeConnectAnswer(r: CallRequest, encoding: string | undefined, body: Buffer) {
+  const text = (
+    encoding === "gzip" ? gunzipSync(body) : encoding === "br" ? brotliDecompressSync(body) : body
+  ).toString("utf8");
+  return r.method === "GetComponent"
+    ? fromJsonString(GetComponentResponseSchema, text)
+    : fromJsonString(ListComponentsResponseSchema, text);
 }
 
 function connectCall(url: string, next: () => CallRequest, gzip: boolean): Call {
@@ -192,7 +260,7 @@ function connectCall(url: string, next: () => CallRequest, gzip: boolean): Call 
       throw new Error(`${r.method}: HTTP ${answer.status}: ${answer.body.toString("utf8").slice(0, 300)}`);
     if (!checked) {
       checked = true;
-      checkConnectAnswer(r, answer.encoding, answer.body);
+      checkAnswer(r, decodeConnectAnswer(r, answer.encoding, answer.body));
     }
   };
 }

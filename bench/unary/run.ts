@@ -6,7 +6,9 @@
  *   bare      bench/unary/bare-server.ts: same transport, pre-built responses
  *   memory    the real server (src/app.ts) on a pre-seeded memory store
  *   embedded  the real server on the embedded store, opened from a log on disk
- * The load generator is another process pinned to core 1. Rounds alternate
+ * The load generator is another process pinned to core 1 (bench/unary/load-generator.ts:
+ * raw HTTP/2 and HTTP/1.1 calls that do not decode answers, so that the server's core, not the client's, sets
+ * the rate; the table shows both cores' busy shares). Rounds alternate
  * bare, memory, embedded, bare, ... (>= 3 each); medians are reported, and
  * each ratio is the median of per-round ratios to the bare run of that round.
  * Also: the embedded server's cold start on the catalog (spawn -> first answer).
@@ -29,6 +31,8 @@
  *     [--catalog-node-flags="--max-semi-space-size=32"]  Node/V8 flags for the catalog servers only
  *     [--bare-node-flags="--external-memory-accounted-in-global-limit"]  and for the bare server only (the
  *                             catalog sets that one itself: src/heap-tuning.ts)
+ *     [--grpc-client ghz]     gRPC load from ghz instead (go install github.com/bojand/ghz/cmd/ghz@v0.120.0), as a
+ *                             cross-check: it decodes every answer, and on list pages its core is the limit
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
@@ -62,8 +66,8 @@ const { values: args } = parseArgs({
     scenarios: { type: "string", default: "get-exact,get-latest,get-constraint,list-filtered" },
     protocols: { type: "string", default: "grpc,connect" },
     servers: { type: "string", default: "bare,memory,embedded" },
-    /** gRPC load from "ghz" (when installed) or the "node" generator; Connect always uses the node one. */
-    "grpc-client": { type: "string", default: "ghz" },
+    /** gRPC load from the "node" generator (raw HTTP/2) or "ghz" (a cross-check); Connect always uses node. */
+    "grpc-client": { type: "string", default: "node" },
     summary: { type: "string" },
     /** Write a V8 CPU profile of every server (node --cpu-prof) into this directory. */
     "profile-dir": { type: "string" },
@@ -143,7 +147,7 @@ async function stopServer(server: ServerProcess): Promise<void> {
   await exited;
 }
 
-/** gRPC load from ghz when installed, else (and for Connect) the node generator. */
+/** gRPC load from ghz when asked for and installed, else (and for Connect) the node generator. */
 class LoadGenerator {
   private readonly node = new NodeLoadGenerator(LOAD_CORE);
 
@@ -185,15 +189,17 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const load = new LoadGenerator();
   try {
-    const grpcLoad = ghz ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)` : "Connect-ES gRPC client (node)";
+    const grpcLoad = ghz
+      ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)`
+      : "node:http2, one session, answers not decoded";
     console.log(
       `bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
         `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
         `${rounds} alternating rounds, concurrency ${args.concurrency}, ` +
         `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
-        `gRPC load: ${grpcLoad}; Connect load: Connect-ES, JSON over HTTP/1.1 (node` +
-        `${args["no-connect-gzip"] ? ", accepting no gzip" : ""}); ` +
+        `gRPC load: ${grpcLoad}; Connect load: node:http, JSON over HTTP/1.1, answers not decoded` +
+        `${args["no-connect-gzip"] ? ", accepting no gzip" : ""}; ` +
         `catalog servers ${args.compiled ? "compiled (dist/)" : "transpiled by tsx"}` +
         `${args["catalog-node-flags"] ? ` with ${args["catalog-node-flags"]}` : ""}` +
         `${args["bare-node-flags"] ? `; bare server with ${args["bare-node-flags"]}` : ""}`,
