@@ -110,8 +110,9 @@ function requestsFor(scenario: Scenario, components: number): () => CallRequest 
 
 /**
  * The client's HTTP/2 receive windows: 1 MiB per stream (grpc-java's default), 16 MiB for the connection (the
- * ceiling of grpc-go's BDP estimate). With Node's 64 KiB default, 32 list pages of ~150 KB in flight share one
- * 64 KiB connection window, and the server's core idled (35-59% busy) waiting for window updates.
+ * ceiling of grpc-go's BDP estimate), so flow control does not hold the server back. With Node's 64 KiB
+ * defaults (one round, quiet): the catalog's gRPC list pages 1,073/s with its core 77% busy, against
+ * 1,420/s and 83%; the bare server's 552/s against 567/s.
  */
 const STREAM_WINDOW = 1 << 20;
 const CONNECTION_WINDOW = 16 << 20;
