@@ -5,7 +5,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
-# The postinstall step --ignore-scripts skipped: connect-es's async generators made native.
+# The postinstall step --ignore-scripts skipped: connect-es's server path rewritten (young-generation
+# garbage, the JSON writer option the server's record JSON cache needs; see the script's header).
 COPY scripts/rewrite-connect.mjs ./scripts/
 RUN node scripts/rewrite-connect.mjs
 COPY tsconfig.json tsconfig.build.json ./

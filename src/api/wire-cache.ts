@@ -15,7 +15,8 @@
  *     replaces it with a new object: its identity fixes its content, so a
  *     form cached by it is never stale. Unfrozen records (the remote stores
  *     build fresh objects per read, which would never hit) are converted per
- *     call and never cached;
+ *     call and never cached; the Manager's resolution cache freezes the ones
+ *     it keeps, which then hit;
  *   - the event feed hands every watcher it serves from its ring (live and
  *     recent events) the same CatalogEvent object for a revision and never
  *     changes it, so forms cached by it are shared by every stream and let

@@ -29,6 +29,17 @@ describe("ResolutionCache", () => {
     expect(cache.get("db", "latest", 6)).toBeUndefined();
   });
 
+  test("keeps a store's fresh record deeply frozen, and hands the same object out on every hit", () => {
+    const cache = new ResolutionCache();
+    const fresh = { name: "db", version: "1.0.0", inputs: [{ name: "size", validation: { enum: ["s"] } }] };
+    cache.set("db", "latest", 5, fresh as unknown as ComponentRecord);
+    const hit = cache.get("db", "latest", 5);
+    expect(hit).toBe(fresh);
+    expect(Object.isFrozen(fresh)).toBe(true);
+    expect(Object.isFrozen(fresh.inputs[0]!.validation.enum)).toBe(true);
+    expect(cache.get("db", "latest", 5)).toBe(hit);
+  });
+
   test("holds at most two generations of entries", () => {
     const cache = new ResolutionCache(10);
     for (let i = 0; i < 100; i++) cache.set(`c${i}`, "latest", 1, record("1.0.0"));

@@ -18,11 +18,20 @@
  * rare next to reads (which is why processors poll Get), so the simple rule
  * costs little; a write-heavy burst just runs uncached until it ends.
  *
+ * Records are kept deeply frozen: a store that hands out fresh objects per
+ * read (the remote stores and replicas) has its cached answers frozen here,
+ * so every hit returns the same frozen object and the API's wire caches
+ * (src/api/wire-cache.ts, keyed by frozen records) serve them too. Without
+ * it, GetComponent from a Redis replica converted and encoded its record on
+ * every call: 0.75x the memory store's requests/s in bench/hybrid's steady
+ * mode.
+ *
  * Memory: two generations of at most `maxEntries` (name, selector) entries
  * each; the older one is dropped when the younger fills, and an entry read
  * from it moves to the younger, so what is read often stays.
  */
 import { parseSelector } from "../semver/index.js";
+import { deepFreeze } from "../storage/core/freeze.js";
 import type { ComponentRecord } from "../storage/records.js";
 
 export class ResolutionCache {
@@ -53,7 +62,7 @@ export class ResolutionCache {
     }
     // A resolution computed at an older revision than the newest seen may be stale: not kept.
     if (revision < this.revision) return;
-    this.put(name, selector, record);
+    this.put(name, selector, deepFreeze(record));
   }
 
   get size(): number {

@@ -19,7 +19,9 @@
  *     frozen and stands for that content for as long as anyone holds it: a
  *     write that changes a version replaces its record with a new object. A
  *     store may instead hand out fresh, unfrozen objects per read (the remote
- *     stores do); those are never cached by identity.
+ *     stores do); those are cached by identity only once the Manager's
+ *     resolution cache (src/catalog/resolution-cache.ts) has frozen and kept
+ *     one.
  *   - The event feed (src/catalog/watch.ts) hands every watcher it serves
  *     from its ring (synced: live events, recent ones) the same CatalogEvent
  *     object for a revision, the one it read from the log, and never changes

@@ -31,8 +31,8 @@ import {
 import { Manager } from "../../src/catalog/manager.js";
 import { EventFeed, type WatchEvent } from "../../src/catalog/watch.js";
 import { silentLogger } from "../../src/logging/index.js";
+import { deepFreeze } from "../../src/storage/core/freeze.js";
 import { openStore } from "../../src/storage/factory.js";
-import { deepFreeze } from "../../src/storage/inprocess/freeze.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import {

@@ -11,6 +11,7 @@ import {
   versionExists,
   versionNotFound,
 } from "../core/errors.js";
+import { frozenCopy } from "../core/freeze.js";
 import { updateEvent } from "../core/patch.js";
 import { consumerRecordOf, policyRecordOf } from "../core/registry.js";
 import type {
@@ -24,7 +25,6 @@ import type {
   PolicyEvent,
   WriteMeta,
 } from "../records.js";
-import { frozenCopy } from "./freeze.js";
 import type { CatalogState, VersionSlot } from "./state.js";
 
 /** A slot's record, decoded (the store's RecordDecoder). */

@@ -15,6 +15,8 @@
  * same frozen record for a blob while it stays cached, so callers that key
  * caches by record identity (src/api/wire-cache.ts) keep hitting.
  */
+
+import { deepFreeze } from "../core/freeze.js";
 import type {
   ComponentRecord,
   DeploymentSpec,
@@ -27,7 +29,6 @@ import type {
   ValidationRules,
   ValueType,
 } from "../records.js";
-import { deepFreeze } from "./freeze.js";
 
 type Positional = JsonValue[];
 

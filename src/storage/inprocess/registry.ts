@@ -5,9 +5,10 @@
  * are kept deep-frozen (the objects live writes' events carry), so they are
  * handed out without copying.
  */
+
+import { deepFreeze } from "../core/freeze.js";
 import { sortConsumers } from "../core/registry.js";
 import type { ConsumerQuery, ConsumerRecord, PolicyRecord } from "../records.js";
-import { deepFreeze } from "./freeze.js";
 
 export class RegistryState {
   private readonly policyByName = new Map<string, PolicyRecord>();

@@ -11,6 +11,7 @@ import type { Logger } from "../../logging/index.js";
 import { CommitNotifier } from "../core/commit-notifier.js";
 import { storeClosed } from "../core/errors.js";
 import { matchesFilterFields } from "../core/filter.js";
+import { deepFreeze } from "../core/freeze.js";
 import { abortReason, Mutex, type Release } from "../core/mutex.js";
 import { revisionNotReached } from "../core/read-at.js";
 import { rankedPage, type SearchDocument, searchDocument } from "../core/search.js";
@@ -41,7 +42,6 @@ import type {
   SearchQuery,
 } from "../store.js";
 import type { LoggedEvent } from "./event-log.js";
-import { deepFreeze } from "./freeze.js";
 import { listComponents } from "./list.js";
 import {
   type Decode,
