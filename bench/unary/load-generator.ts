@@ -89,6 +89,13 @@ type CallRequest =
   | { method: "GetComponent"; input: { name: string; version: string } }
   | { method: "ListComponents"; input: { filter: { provider: string }; pageSize: number } };
 
+/** Each method's request and response types. */
+const SCHEMAS = {
+  GetComponent: { request: GetComponentRequestSchema, response: GetComponentResponseSchema },
+  ListComponents: { request: ListComponentsRequestSchema, response: ListComponentsResponseSchema },
+} as const;
+type Answer = GetComponentResponse | ListComponentsResponse;
+
 /** The scenario's requests, one per call: a different component each time (a stride through the catalog). */
 function requestsFor(scenario: Scenario, components: number): () => CallRequest {
   let next = 0;
@@ -163,19 +170,11 @@ function grpcCall(url: string, next: () => CallRequest): Call {
   let checked = false;
   return async () => {
     const r = next();
-    const request =
-      r.method === "GetComponent"
-        ? toBinary(GetComponentRequestSchema, create(GetComponentRequestSchema, r.input))
-        : toBinary(ListComponentsRequestSchema, create(ListComponentsRequestSchema, r.input));
-    const answer = await grpcPost(url, r.method, request);
+    const { request, response } = SCHEMAS[r.method];
+    const answer = await grpcPost(url, r.method, toBinary(request, create(request, r.input as never)));
     if (!checked) {
       checked = true;
-      checkAnswer(
-        r,
-        r.method === "GetComponent"
-          ? fromBinary(GetComponentResponseSchema, answer)
-          : fromBinary(ListComponentsResponseSchema, answer),
-      );
+      checkAnswer(r, fromBinary(response, answer) as Answer);
     }
   };
 }
@@ -227,7 +226,7 @@ function connectPost(
  * provider (the bare server answers every call with the same pre-built component and page, so names are not
  * compared). Any mismatch is the job's error.
  */
-function checkAnswer(r: CallRequest, answer: GetComponentResponse | ListComponentsResponse): void {
+function checkAnswer(r: CallRequest, answer: Answer): void {
   if (r.method === "GetComponent") {
     if (!(answer as GetComponentResponse).component?.name)
       throw new Error(`GetComponent ${r.input.name} answered no component`);
@@ -242,13 +241,11 @@ function checkAnswer(r: CallRequest, answer: GetComponentResponse | ListComponen
   }
 }
 
-function decodeConnectAnswer(r: CallRequest, encoding: string | undefined, body: Buffer) {
+function decodeConnectAnswer(r: CallRequest, encoding: string | undefined, body: Buffer): Answer {
   const text = (
     encoding === "gzip" ? gunzipSync(body) : encoding === "br" ? brotliDecompressSync(body) : body
   ).toString("utf8");
-  return r.method === "GetComponent"
-    ? fromJsonString(GetComponentResponseSchema, text)
-    : fromJsonString(ListComponentsResponseSchema, text);
+  return fromJsonString(SCHEMAS[r.method].response, text) as Answer;
 }
 
 function connectCall(url: string, next: () => CallRequest, gzip: boolean): Call {
