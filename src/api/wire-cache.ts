@@ -262,21 +262,38 @@ function jsonText(desc: DescMessage, message: Message, options: JsonWriterOption
   return text;
 }
 
-/** A message's fields that can hold shared messages (top-level message and repeated message fields), by number. */
-const messageFields = new WeakMap<DescMessage, { all: DescField[]; spliced: DescField[] }>();
+/** A message type's fields by number, each marked when it can hold shared messages (message or repeated message). */
+interface FieldPlan {
+  fields: { field: DescField; spliced: boolean }[];
+  anySpliced: DescField[];
+  /** Every field's key under each naming, to tell extensions' keys from fields' in toJson's output. */
+  jsonNames: Set<string>;
+  protoNames: Set<string>;
+}
 
-function fieldsOf(desc: DescMessage) {
-  let fields = messageFields.get(desc);
-  if (fields === undefined) {
-    const all = desc.fields.concat().sort((a, b) => a.number - b.number);
-    const spliced = all.filter(
-      (f) =>
-        f.oneof === undefined && (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")),
-    );
-    fields = { all, spliced };
-    messageFields.set(desc, fields);
+const fieldPlans = new WeakMap<DescMessage, FieldPlan>();
+
+function planOf(desc: DescMessage): FieldPlan {
+  let plan = fieldPlans.get(desc);
+  if (plan === undefined) {
+    const fields = desc.fields
+      .concat()
+      .sort((a, b) => a.number - b.number)
+      .map((field) => ({
+        field,
+        spliced:
+          field.oneof === undefined &&
+          (field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")),
+      }));
+    plan = {
+      fields,
+      anySpliced: fields.filter((f) => f.spliced).map((f) => f.field),
+      jsonNames: new Set(fields.map((f) => f.field.jsonName)),
+      protoNames: new Set(fields.map((f) => f.field.name)),
+    };
+    fieldPlans.set(desc, plan);
   }
-  return fields;
+  return plan;
 }
 
 /**
@@ -286,29 +303,27 @@ function fieldsOf(desc: DescMessage) {
  * number, then extensions); test/api/wire-cache.test.ts compares them.
  */
 export function toJsonStringWithCache(desc: DescMessage, message: Message, options: JsonWriterOptions = {}): string {
-  const { all, spliced } = fieldsOf(desc);
-  const fields = message as unknown as Record<string, unknown>;
+  const plan = planOf(desc);
+  const values = message as unknown as Record<string, unknown>;
   const shared = (value: unknown) => jsonTexts.has(value as Message);
-  const holdsShared = spliced.some((f) => {
-    const value = fields[f.localName];
+  const holdsShared = plan.anySpliced.some((f) => {
+    const value = values[f.localName];
     return Array.isArray(value) ? value.some(shared) : shared(value);
   });
   if (!holdsShared || (options.prettySpaces ?? 0) !== 0) return toJsonString(desc, message, options);
   textOptions ??= options;
   const cache = sameWriteOptions(textOptions, options);
   // The other fields as toJson writes them; the spliced ones emptied (a list as [] keeps alwaysEmitImplicit's []).
-  const rest: Record<string, unknown> = { ...fields };
-  for (const f of spliced) rest[f.localName] = f.fieldKind === "list" ? [] : undefined;
+  const rest: Record<string, unknown> = { ...values };
+  for (const f of plan.anySpliced) rest[f.localName] = f.fieldKind === "list" ? [] : undefined;
   const json = toJson(desc, rest as unknown as Message, options) as Record<string, unknown>;
   const parts: string[] = [];
-  const written = new Set<string>();
-  for (const f of all) {
-    const key = options.useProtoFieldName ? f.name : f.jsonName;
-    written.add(key);
-    const value = fields[f.localName];
+  for (const { field, spliced } of plan.fields) {
+    const key = options.useProtoFieldName ? field.name : field.jsonName;
+    const value = values[field.localName];
     let text: string | undefined;
-    if (spliced.includes(f) && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
-      const element = f.message!;
+    if (spliced && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+      const element = field.message!;
       text = Array.isArray(value)
         ? `[${value.map((m: Message) => jsonText(element, m, options, cache)).join(",")}]`
         : jsonText(element, value as Message, options, cache);
@@ -316,8 +331,9 @@ export function toJsonStringWithCache(desc: DescMessage, message: Message, optio
     if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
   }
   // Extensions (with a registry), after the fields as toJson writes them.
+  const fieldKeys = options.useProtoFieldName ? plan.protoNames : plan.jsonNames;
   for (const key of Object.keys(json))
-    if (!written.has(key)) parts.push(`${JSON.stringify(key)}:${JSON.stringify(json[key])}`);
+    if (!fieldKeys.has(key)) parts.push(`${JSON.stringify(key)}:${JSON.stringify(json[key])}`);
   return `{${parts.join(",")}}`;
 }
 
