@@ -2,7 +2,7 @@
  * CatalogService handlers: decode the request, call the Manager or the event
  * feed, encode the response. No business rules and no storage here.
  */
-import { create, type UnknownField } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   type CatalogService,
@@ -13,6 +13,7 @@ import {
   ListComponentsResponseSchema,
   ListComponentVersionsResponseSchema,
   SearchComponentsResponseSchema,
+  SearchResultSchema,
   UpdateComponentResponseSchema,
   type ComponentFilter as WireComponentFilter,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
@@ -27,17 +28,7 @@ import { MODE_TO_WIRE, policyToWire } from "./convert-registry.js";
 import { warningsToWire } from "./convert-warnings.js";
 import { registryHandlers } from "./registry-handlers.js";
 import { watchBatches } from "./watch-request.js";
-import {
-  respondsInBinary,
-  storedComponentAsField,
-  storedComponentToWire,
-  watchResponsesPreEncoded,
-  watchResponseWithMessages,
-} from "./wire-cache.js";
-
-/** Field numbers of the Component fields that reads fill with pre-encoded bytes. */
-const GET_COMPONENT_FIELD = GetComponentResponseSchema.field.component.number;
-const LIST_COMPONENTS_FIELD = ListComponentsResponseSchema.field.components.number;
+import { answerFormOf, setStoredComponents, watchResponses } from "./wire-cache.js";
 
 export interface CatalogServiceDeps {
   manager: Manager;
@@ -85,12 +76,9 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         deprecated: result.component.deprecation.deprecated,
         warnings: warningsToWire(result.warnings),
       });
-      // Binary responses carry the Component encoded once per stored record (see wire-cache.ts).
-      const encoded = respondsInBinary(context.requestHeader.get("content-type"))
-        ? storedComponentAsField(result.component, GET_COMPONENT_FIELD)
-        : undefined;
-      if (encoded) response.$unknown = [encoded];
-      else response.component = storedComponentToWire(result.component);
+      // The Component's wire form made once per stored record (see wire-cache.ts).
+      const field = GetComponentResponseSchema.field.component;
+      setStoredComponents(response, field, [result.component], answerFormOf(context));
       return response;
     },
 
@@ -144,14 +132,7 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         revision: BigInt(page.revision),
         warnings: warningsToWire(page.warnings),
       });
-      // Binary responses carry each Component encoded once per stored record, in page order
-      // (repeated elements may arrive as separate fields); a page with any uncacheable record is built as messages.
-      const encoded = respondsInBinary(context.requestHeader.get("content-type"))
-        ? page.items.map((item) => storedComponentAsField(item, LIST_COMPONENTS_FIELD))
-        : [];
-      if (encoded.length > 0 && encoded.every((field) => field !== undefined))
-        response.$unknown = encoded as UnknownField[];
-      else response.components = page.items.map(storedComponentToWire);
+      setStoredComponents(response, ListComponentsResponseSchema.field.components, page.items, answerFormOf(context));
       return response;
     },
 
@@ -165,8 +146,14 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         },
         readOptions(request, context),
       );
+      const form = answerFormOf(context);
+      const results = page.items.map((hit) => {
+        const result = create(SearchResultSchema, { score: hit.score });
+        setStoredComponents(result, SearchResultSchema.field.component, [hit.component], form);
+        return result;
+      });
       return create(SearchComponentsResponseSchema, {
-        results: page.items.map((hit) => ({ component: storedComponentToWire(hit.component), score: hit.score })),
+        results,
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
         warnings: warningsToWire(page.warnings),
@@ -179,12 +166,14 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
         { pageSize: request.pageSize, pageToken: request.pageToken },
         readOptions(request, context),
       );
-      return create(ListComponentVersionsResponseSchema, {
-        components: page.items.map(storedComponentToWire),
+      const response = create(ListComponentVersionsResponseSchema, {
         nextPageToken: page.nextPageToken,
         revision: BigInt(page.revision),
         warnings: warningsToWire(page.warnings),
       });
+      const field = ListComponentVersionsResponseSchema.field.components;
+      setStoredComponents(response, field, page.items, answerFormOf(context));
+      return response;
     },
 
     async compareComponentVersions(request, context) {
@@ -207,14 +196,10 @@ export function catalogServiceHandlers({ manager, feed }: CatalogServiceDeps): S
 
     async *watchEvents(request, context) {
       const batches = watchBatches(feed, request, context.signal);
-      const json = /[+/]json\s*(;|$)/i.test(context.requestHeader.get("content-type") ?? "");
+      const form = answerFormOf(context);
       for await (const batch of batches) {
-        if (json) {
-          yield watchResponseWithMessages(batch);
-          continue;
-        }
         // Almost always one response; no generator is kept suspended across the idle wait.
-        for (const response of watchResponsesPreEncoded(batch)) yield response;
+        for (const response of watchResponses(batch, form)) yield response;
       }
       // The feed ends quietly when the call's signal aborts; the call must still end with the
       // reason (DEADLINE_EXCEEDED, CANCELED), never with OK as if the stream were complete.

@@ -33,16 +33,13 @@
  */
 import type * as http from "node:http";
 import * as http2 from "node:http2";
-import { toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/src/google/rpc/error_details_pb.js";
 import { CatalogService, type WatchEventsRequest } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { EventsCompactedError, type WatchBatch, type WatchEvent, type WatchFeed } from "../catalog/watch.js";
 import type { Logger } from "../logging/index.js";
 import { peerContextValues } from "./auth/index.js";
-import { eventToWire } from "./convert.js";
 import type { HttpRoute, NodeRequest, NodeResponse } from "./server.js";
 import {
   callServerStream,
@@ -53,6 +50,7 @@ import {
 } from "./server-stream-call.js";
 import { decodeEventStreamRequest, LAST_EVENT_ID } from "./sse-request.js";
 import { watchBatches } from "./watch-request.js";
+import { eventJsonText } from "./wire-cache.js";
 
 export const EVENTS_PATH = "/v1/events";
 
@@ -185,9 +183,9 @@ async function writeBatches(
 // ---------------------------------------------------------------- framing
 
 /**
- * Each event's message is built once and shared by every stream that sends
- * it: the feed hands every watcher the same CatalogEvent objects, so the
- * frame is cached by that object and let go with it.
+ * Each event's frame is built once, from its JSON text (src/api/wire-cache.ts, shared with Connect's JSON
+ * answers), and shared by every stream that sends it: the feed hands every watcher the same CatalogEvent
+ * objects, so the frame is cached by that object and let go with it.
  */
 const eventFrames = new WeakMap<WatchEvent, Buffer>();
 
@@ -195,7 +193,7 @@ function eventFrame(event: WatchEvent): Buffer {
   let frame = eventFrames.get(event);
   if (frame === undefined) {
     // Connect JSON is one line: JSON.stringify escapes every line break inside strings.
-    const data = toJsonString(EventSchema, eventToWire(event));
+    const data = eventJsonText(event);
     frame = Buffer.from(`id: ${event.revision}\nevent: ${event.type}\ndata: ${data}\n\n`);
     eventFrames.set(event, frame);
   }
@@ -221,7 +219,7 @@ function writeBatch(res: http.ServerResponse, batch: WatchBatch): boolean {
 }
 
 function eventFrameWithoutId(event: WatchEvent): string {
-  return `event: ${event.type}\ndata: ${toJsonString(EventSchema, eventToWire(event))}\n\n`;
+  return `event: ${event.type}\ndata: ${eventJsonText(event)}\n\n`;
 }
 
 function progressFrame(revision: number): string {

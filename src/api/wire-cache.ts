@@ -1,7 +1,7 @@
 /**
- * The API's speed caches, all in one place: wire forms (protobuf-es
- * messages, encoded bytes, framed gRPC messages) made once per stored object
- * and shared by every response that carries it.
+ * The API's speed caches, all in one place: wire forms (encoded bytes, JSON
+ * text, framed gRPC messages) made once per stored object and shared by
+ * every response that carries it.
  *
  * Why: converting and encoding the same record or event again for every
  * call and every stream was the largest cost above the RPC framework
@@ -25,15 +25,12 @@
  *   - nothing downstream mutates a response message or a cached form (the
  *     adapters only serialise them).
  *
- * Binary responses (gRPC, gRPC-Web, Connect with protobuf) carry cached
- * bytes as protobuf-es unknown fields with the real field number, which
- * toBinary writes verbatim after the known fields; field order does not
- * matter on the wire, so every client decodes them as the ordinary field.
- * JSON responses get the cached message, and connect serialises them
- * through toJsonStringWithCache (the server's `jsonOptions.toJsonString`,
- * an option scripts/rewrite-connect.mjs adds to connect): a cached message
- * in a top-level field of the response is written as its JSON text, made
- * once, and the result is the text protobuf-es's toJsonString gives.
+ *   - the JSON writer is connect's only reader of a "json" response: the
+ *     shared forms such a response carries in place of messages are written
+ *     by toJsonStringWithCache and by nothing else (the interceptors pass
+ *     messages through unread).
+ *
+ * How each response carries them depends on its encoding: see AnswerForm.
  */
 import {
   create,
@@ -47,109 +44,198 @@ import {
   type UnknownField,
 } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { createMethodSerializationLookup, encodeEnvelope } from "@connectrpc/connect/protocol";
 import {
+  CatalogService,
+  GetComponentResponseSchema,
   type WatchEventsResponse,
   WatchEventsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { ComponentSchema, type Component as WireComponent } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
-import { EventSchema, type Event as WireEvent } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
+import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
+import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { TwoGenerationMap } from "../catalog/two-generation-map.js";
 import type { WatchBatch, WatchEvent } from "../catalog/watch.js";
 import type { ComponentRecord } from "../storage/records.js";
 import { componentToWire, eventToWire } from "./convert.js";
 
-/** The bytes of an encoded message as an unknown length-delimited field: the length prefix, then the bytes. */
-function asField(no: number, encoded: Uint8Array): UnknownField {
-  return { no, wireType: WireType.LengthDelimited, data: new BinaryWriter().bytes(encoded).finish() };
+// ---------------------------------------------------------------- shared forms
+
+/** How a kind of stored object becomes its wire message. */
+interface WireKind<S> {
+  desc: DescMessage;
+  toWire(source: S): Message;
+}
+
+const COMPONENT: WireKind<ComponentRecord> = { desc: ComponentSchema, toWire: componentToWire };
+const EVENT: WireKind<WatchEvent> = { desc: EventSchema, toWire: eventToWire };
+
+/**
+ * A stored object's wire forms, each made on its first use and shared by every response that carries the
+ * object: its encoding and its JSON text. The protobuf-es message they are made from is let go: a
+ * Component's is a tree of some hundred objects, and 20,000 cached ones doubled the time of every full
+ * collection (docs/performance.md, "List pages after the get scenarios"). Only answers that must carry
+ * messages ("messages", see AnswerForm) keep it.
+ */
+class SharedForms<S = unknown> {
+  /** The encoding as a length-delimited field body: the length prefix, then the bytes. */
+  private body?: Uint8Array;
+  /** The JSON text, under the options the texts are written with (textOptions). */
+  private text?: string;
+  private message?: Message;
+
+  constructor(
+    private readonly kind: WireKind<S>,
+    private readonly source: S,
+  ) {}
+
+  /** The message, kept: for answers serialised by something other than toJsonStringWithCache. */
+  wire(): Message {
+    this.message ??= this.kind.toWire(this.source);
+    return this.message;
+  }
+
+  /** The encoding as an unknown field numbered `no` (a field of the object's type, or one element of a list). */
+  field(no: number): UnknownField {
+    this.body ??= new BinaryWriter().bytes(toBinary(this.kind.desc, this.converted())).finish();
+    return { no, wireType: WireType.LengthDelimited, data: this.body };
+  }
+
+  /** The JSON text: the shared one, made on first use, or written now under options it was not made with. */
+  json(options: JsonWriterOptions): string {
+    textOptions ??= options;
+    if (!sameWriteOptions(textOptions, options)) return toJsonString(this.kind.desc, this.converted(), options);
+    this.text ??= toJsonString(this.kind.desc, this.converted(), options);
+    return this.text;
+  }
+
+  private converted(): Message {
+    return this.message ?? this.kind.toWire(this.source);
+  }
+}
+
+/**
+ * How a response is serialised, read from its request:
+ *   - "binary": gRPC, gRPC-Web and Connect with protobuf. Responses carry each stored object's encoding as
+ *     an unknown field with the real field number; toBinary writes it after the known fields, and field
+ *     order does not matter on the wire, so every client decodes it as the ordinary field.
+ *   - "json": the same protocols with JSON, where connect writes JSON through toJsonStringWithCache (the
+ *     server's `jsonOptions.toJsonString`, an option scripts/rewrite-connect.mjs adds to connect).
+ *     Responses carry each stored object's SharedForms in place of its message, written as its JSON text.
+ *   - "messages": anything else (connect without that option, an encoding not named here): responses
+ *     carry real messages, which any serialiser writes.
+ */
+export type AnswerForm = "binary" | "json" | "messages";
+
+const BINARY_CONTENT_TYPE = /^application\/(grpc|grpc\+proto|grpc-web|grpc-web\+proto|proto|connect\+proto)\s*(;|$)/i;
+const JSON_CONTENT_TYPE = /^application\/(grpc\+json|grpc-web\+json|json|connect\+json)\s*(;|$)/i;
+
+/** The request's method, headers and URL (a Connect GET names its encoding in the query). */
+export interface AnswerRequest {
+  requestMethod: string;
+  requestHeader: Headers;
+  url: string;
+}
+
+export function answerFormOf(request: AnswerRequest): AnswerForm {
+  const type =
+    request.requestMethod === "GET"
+      ? `application/${new URLSearchParams(request.url.split("?")[1] ?? "").get("encoding") ?? ""}`
+      : (request.requestHeader.get("content-type") ?? "");
+  if (BINARY_CONTENT_TYPE.test(type)) return "binary";
+  return JSON_CONTENT_TYPE.test(type) && jsonWriterInstalled() ? "json" : "messages";
+}
+
+let writerInstalled: boolean | undefined;
+
+/**
+ * Whether connect serialises JSON through the options' toJsonString (scripts/rewrite-connect.mjs; an install
+ * without dev dependencies does not run it). Asked of connect's own serialisation lookup, once.
+ */
+function jsonWriterInstalled(): boolean {
+  if (writerInstalled === undefined) {
+    let called = false;
+    const probe = () => {
+      called = true;
+      return "{}";
+    };
+    const limits = { readMaxBytes: 1024, writeMaxBytes: 1024 };
+    const options = { toJsonString: probe } as Partial<JsonWriteOptions>;
+    createMethodSerializationLookup(CatalogService.method.getComponent, undefined, options, limits)
+      .getO(false)
+      .serialize(create(GetComponentResponseSchema));
+    writerInstalled = called;
+  }
+  return writerInstalled;
 }
 
 // ---------------------------------------------------------------- stored records (GetComponent, List, Search)
 
-/** Two generations of at most this many records: ~3 KB per typical Component for the message, as much for bytes. */
+/** Two generations of at most this many records: ~3 KB per typical Component for its bytes, as much for its text. */
 const MAX_RECORDS = 10_000;
 
-interface RecordForms {
-  message: WireComponent;
-  /** The message's encoding as a length-delimited field body, made on first binary use. */
-  bytes?: Uint8Array;
-}
+const records = new TwoGenerationMap<ComponentRecord, SharedForms<ComponentRecord>>(MAX_RECORDS);
 
-const records = new TwoGenerationMap<ComponentRecord, RecordForms>(MAX_RECORDS);
-
-function formsOf(record: ComponentRecord): RecordForms {
+function formsOf(record: ComponentRecord): SharedForms<ComponentRecord> {
   let forms = records.get(record);
   if (forms === undefined) {
-    forms = { message: componentToWire(record) };
+    forms = new SharedForms(COMPONENT, record);
     records.set(record, forms);
-    shareJson(forms.message);
   }
   return forms;
 }
 
-/** The wire Component of a stored record (shared when cached: never mutate it). */
-export function storedComponentToWire(record: ComponentRecord): WireComponent {
-  return Object.isFrozen(record) ? formsOf(record).message : componentToWire(record);
-}
-
 /**
- * The record encoded as field `fieldNumber` (a Component field or one
- * element of a repeated one), or undefined when the record is not cacheable
- * and the caller should set the message field instead.
+ * Puts stored records into a response's Component field (one record) or repeated Component field (a page,
+ * in order), in the answer's form. Records handed out unfrozen (the remote stores build fresh objects per
+ * read, which would never hit) are converted per call and never cached; a binary page with any of them is
+ * built as messages, so its elements stay in order.
  */
-export function storedComponentAsField(record: ComponentRecord, fieldNumber: number): UnknownField | undefined {
-  if (!Object.isFrozen(record)) return undefined;
-  const forms = formsOf(record);
-  forms.bytes ??= asField(fieldNumber, toBinary(ComponentSchema, forms.message)).data;
-  return { no: fieldNumber, wireType: WireType.LengthDelimited, data: forms.bytes };
-}
-
-const BINARY_CONTENT_TYPE = /^application\/(grpc|grpc\+proto|grpc-web|grpc-web\+proto|proto)\s*(;|$)/i;
-
-/**
- * Whether a response with this request content type is serialised as
- * protobuf binary. Only positively known binary types count: anything else
- * (JSON, a Connect GET that names its encoding in the query) gets messages.
- */
-export function respondsInBinary(requestContentType: string | null): boolean {
-  return BINARY_CONTENT_TYPE.test(requestContentType ?? "");
+export function setStoredComponents(
+  response: Message,
+  field: DescField,
+  stored: readonly ComponentRecord[],
+  form: AnswerForm,
+): void {
+  const cacheable = stored.every((record) => Object.isFrozen(record));
+  if (form === "binary" && cacheable && stored.length > 0) {
+    response.$unknown = [...(response.$unknown ?? []), ...stored.map((record) => formsOf(record).field(field.number))];
+    return;
+  }
+  const values = stored.map((record) => {
+    if (!Object.isFrozen(record)) return componentToWire(record);
+    return form === "json" ? formsOf(record) : formsOf(record).wire();
+  });
+  (response as unknown as Record<string, unknown>)[field.localName] = field.fieldKind === "list" ? values : values[0];
 }
 
 // ---------------------------------------------------------------- events (WatchEvents)
 
-const wireEvents = new WeakMap<WatchEvent, WireEvent>();
-const encodedEvents = new WeakMap<WatchEvent, UnknownField>();
+const events = new WeakMap<WatchEvent, SharedForms<WatchEvent>>();
 /** Responses are split below this size so no client hits its receive limit (4 MiB in most gRPC libraries). */
 const MAX_RESPONSE_EVENT_BYTES = 1024 * 1024;
+const EVENTS_FIELD = WatchEventsResponseSchema.field.events.number;
 
-function wireEvent(event: WatchEvent): WireEvent {
-  let wire = wireEvents.get(event);
-  if (wire === undefined) {
-    wire = eventToWire(event);
-    wireEvents.set(event, wire);
-    shareJson(wire);
+function eventFormsOf(event: WatchEvent): SharedForms<WatchEvent> {
+  let forms = events.get(event);
+  if (forms === undefined) {
+    forms = new SharedForms(EVENT, event);
+    events.set(event, forms);
   }
-  return wire;
+  return forms;
 }
 
-function encodedEvent(event: WatchEvent): UnknownField {
-  let field = encodedEvents.get(event);
-  if (field === undefined) {
-    // A binary-only event keeps no converted message: only JSON streams need one.
-    const wire = wireEvents.get(event) ?? eventToWire(event);
-    field = asField(WatchEventsResponseSchema.field.events.number, toBinary(EventSchema, wire));
-    encodedEvents.set(event, field);
-  }
-  return field;
+/** An event's Connect JSON text (protobuf-es's default options), made once: Server-Sent Events carry it. */
+export function eventJsonText(event: WatchEvent): string {
+  return eventFormsOf(event).json({});
 }
 
-/** The JSON-bound response for a batch: converted events, shared by every stream, encoded per stream. */
-export function watchResponseWithMessages(batch: WatchBatch): WatchEventsResponse {
-  return create(WatchEventsResponseSchema, {
-    events: batch.events.map(wireEvent),
-    revision: BigInt(batch.revision),
-    progress: batch.progress,
-  });
+/** The responses for a batch in the answer's form (almost always one), each event converted once for every stream. */
+export function watchResponses(batch: WatchBatch, form: AnswerForm): WatchEventsResponse[] {
+  if (form === "binary") return watchResponsesPreEncoded(batch);
+  const response = create(WatchEventsResponseSchema, { revision: BigInt(batch.revision), progress: batch.progress });
+  const values = batch.events.map((event) => (form === "json" ? eventFormsOf(event) : eventFormsOf(event).wire()));
+  (response as unknown as { events: unknown[] }).events = values;
+  return [response];
 }
 
 /**
@@ -164,8 +250,8 @@ export function watchResponseWithMessages(batch: WatchBatch): WatchEventsRespons
  */
 const sharedResponses = new WeakMap<WatchEvent, Map<number, WatchEventsResponse[]>>();
 
-/** The binary-bound responses for a batch (almost always one), each event encoded once for every stream. */
-export function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
+/** The binary responses for a batch (almost always one), each event encoded once for every stream. */
+function watchResponsesPreEncoded(batch: WatchBatch): WatchEventsResponse[] {
   const first = batch.events[0];
   const last = batch.events[batch.events.length - 1];
   const everyRevision =
@@ -204,7 +290,7 @@ function buildWatchResponses(batch: WatchBatch): WatchEventsResponse[] {
     return response;
   };
   for (const [index, event] of batch.events.entries()) {
-    const field = encodedEvent(event);
+    const field = eventFormsOf(event).field(EVENTS_FIELD);
     // Never between events of one revision (an event and the resolution change it caused): a resume from
     // the first response's revision would skip the rest of that revision.
     const previous = batch.events[index - 1];
@@ -227,20 +313,10 @@ function buildWatchResponses(batch: WatchBatch): WatchEventsResponse[] {
 export type JsonWriterOptions = Partial<JsonWriteOptions> & { prettySpaces?: number };
 
 /**
- * Messages this module shares between responses, each with its JSON text once a response has needed it. An
- * entry goes with its message (the record's forms, the event).
- */
-const jsonTexts = new WeakMap<Message, string | undefined>();
-
-/**
  * The options the texts were written with. The server gives connect one set (src/api/server.ts); a call
- * with any other writes its messages afresh.
+ * with any other writes its objects afresh.
  */
 let textOptions: JsonWriterOptions | undefined;
-
-function shareJson(message: Message): void {
-  jsonTexts.set(message, undefined);
-}
 
 function sameWriteOptions(a: JsonWriterOptions, b: JsonWriterOptions): boolean {
   return (
@@ -251,18 +327,7 @@ function sameWriteOptions(a: JsonWriterOptions, b: JsonWriterOptions): boolean {
   );
 }
 
-/** A message's JSON text: the shared one (made on first use) or, for any other message, written now. */
-function jsonText(desc: DescMessage, message: Message, options: JsonWriterOptions, cache: boolean): string {
-  if (!cache || !jsonTexts.has(message)) return toJsonString(desc, message, options);
-  let text = jsonTexts.get(message);
-  if (text === undefined) {
-    text = toJsonString(desc, message, options);
-    jsonTexts.set(message, text);
-  }
-  return text;
-}
-
-/** A message type's fields by number, each marked when it can hold shared messages (message or repeated message). */
+/** A message type's fields by number, each marked when it can hold shared forms (message or repeated message). */
 interface FieldPlan {
   fields: { field: DescField; spliced: boolean }[];
   anySpliced: DescField[];
@@ -296,23 +361,38 @@ function planOf(desc: DescMessage): FieldPlan {
   return plan;
 }
 
+/** How deep shared forms are looked for: the response's fields, and the fields of messages in them (Search). */
+const SHARED_DEPTH = 2;
+
+function holdsShared(desc: DescMessage, message: Message, depth: number): boolean {
+  const values = message as unknown as Record<string, unknown>;
+  return planOf(desc).anySpliced.some((f) => {
+    const value = values[f.localName];
+    const holds = (element: unknown) =>
+      element instanceof SharedForms ||
+      (depth > 1 && element !== undefined && holdsShared(f.message!, element as Message, depth - 1));
+    return Array.isArray(value) ? value.some(holds) : holds(value);
+  });
+}
+
 /**
- * protobuf-es's toJsonString, with each shared message in a top-level field written as its JSON text, made
- * once: a Connect list page of 50 components then costs one toJson of the page's other fields and a join,
- * not 50 conversions. The text is the one toJsonString gives (the same keys in the same order: fields by
- * number, then extensions); test/api/wire-cache.test.ts compares them.
+ * protobuf-es's toJsonString for responses that carry shared forms (see AnswerForm), each written as its
+ * JSON text, made once: a Connect list page of 50 components then costs one toJson of the page's other
+ * fields and a join, not 50 conversions. The text is the one toJsonString gives for the same response with
+ * messages (the same keys in the same order: fields by number, then extensions); test/api/wire-cache.test.ts
+ * compares them. Responses without shared forms go to toJsonString.
  */
 export function toJsonStringWithCache(desc: DescMessage, message: Message, options: JsonWriterOptions = {}): string {
+  if (!holdsShared(desc, message, SHARED_DEPTH)) return toJsonString(desc, message, options);
+  const spaces = options.prettySpaces ?? 0;
+  if (spaces === 0) return writeJson(desc, message, options, SHARED_DEPTH);
+  const text = writeJson(desc, message, { ...options, prettySpaces: 0 }, SHARED_DEPTH);
+  return JSON.stringify(JSON.parse(text), null, spaces);
+}
+
+function writeJson(desc: DescMessage, message: Message, options: JsonWriterOptions, depth: number): string {
   const plan = planOf(desc);
   const values = message as unknown as Record<string, unknown>;
-  const shared = (value: unknown) => jsonTexts.has(value as Message);
-  const holdsShared = plan.anySpliced.some((f) => {
-    const value = values[f.localName];
-    return Array.isArray(value) ? value.some(shared) : shared(value);
-  });
-  if (!holdsShared || (options.prettySpaces ?? 0) !== 0) return toJsonString(desc, message, options);
-  textOptions ??= options;
-  const cache = sameWriteOptions(textOptions, options);
   // The other fields as toJson writes them; the spliced ones emptied (a list as [] keeps alwaysEmitImplicit's []).
   const rest: Record<string, unknown> = { ...values };
   for (const f of plan.anySpliced) rest[f.localName] = f.fieldKind === "list" ? [] : undefined;
@@ -324,9 +404,13 @@ export function toJsonStringWithCache(desc: DescMessage, message: Message, optio
     let text: string | undefined;
     if (spliced && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
       const element = field.message!;
-      text = Array.isArray(value)
-        ? `[${value.map((m: Message) => jsonText(element, m, options, cache)).join(",")}]`
-        : jsonText(element, value as Message, options, cache);
+      const write = (m: unknown): string => {
+        if (m instanceof SharedForms) return m.json(options);
+        if (depth > 1 && holdsShared(element, m as Message, depth - 1))
+          return writeJson(element, m as Message, options, depth - 1);
+        return toJsonString(element, m as Message, options);
+      };
+      text = Array.isArray(value) ? `[${value.map(write).join(",")}]` : write(value);
     } else if (key in json) text = JSON.stringify(json[key]);
     if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
   }

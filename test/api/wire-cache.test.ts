@@ -9,24 +9,29 @@
  * records are deeply frozen and replaced, never changed, by a write; the
  * event feed hands every synced watcher the same event object.
  */
-import { create, equals, toJsonString } from "@bufbuild/protobuf";
+import { create, type DescMessage, equals, isMessage, type Message, toJsonString } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   CatalogService,
   GetComponentResponseSchema,
   ListComponentsResponseSchema,
+  SearchComponentsResponseSchema,
+  SearchResultSchema,
   WatchEventsResponseSchema,
 } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { ComponentSchema } from "../../gen/ts/src/nestor/catalog/v1/component_pb.js";
 import { EventSchema } from "../../gen/ts/src/nestor/catalog/v1/events_pb.js";
 import { draftFromWire } from "../../src/api/convert.js";
 import {
+  type AnswerForm,
+  answerFormOf,
+  eventJsonText,
   type JsonWriterOptions,
-  storedComponentToWire,
+  setStoredComponents,
   toJsonStringWithCache,
-  watchResponseWithMessages,
+  watchResponses,
 } from "../../src/api/wire-cache.js";
 import { Manager } from "../../src/catalog/manager.js";
 import { EventFeed, type WatchEvent } from "../../src/catalog/watch.js";
@@ -34,6 +39,7 @@ import { silentLogger } from "../../src/logging/index.js";
 import { deepFreeze } from "../../src/storage/core/freeze.js";
 import { openStore } from "../../src/storage/factory.js";
 import { MemoryCatalogStore } from "../../src/storage/memory/catalog.js";
+import type { ComponentRecord } from "../../src/storage/records.js";
 import type { CatalogStore } from "../../src/storage/store.js";
 import {
   type CatalogClient,
@@ -48,6 +54,9 @@ import {
 
 let h: Harness;
 let connectBinary: CatalogClient;
+/** Connect's GET (the read methods have no side effects) with JSON, and gRPC-Web with JSON. */
+let connectGet: CatalogClient;
+let grpcWebJson: CatalogClient;
 const provider = `p${uniqueName("x").replace(/-/g, "")}`.slice(0, 20);
 const names = [uniqueName("enc-a"), uniqueName("enc-b"), uniqueName("enc-c")];
 
@@ -56,6 +65,14 @@ beforeAll(async () => {
   connectBinary = createClient(
     CatalogService,
     createConnectTransport({ baseUrl: h.server.url, httpVersion: "1.1", useBinaryFormat: true }),
+  );
+  connectGet = createClient(
+    CatalogService,
+    createConnectTransport({ baseUrl: h.server.url, httpVersion: "1.1", useBinaryFormat: false, useHttpGet: true }),
+  );
+  grpcWebJson = createClient(
+    CatalogService,
+    createGrpcWebTransport({ baseUrl: h.server.url, httpVersion: "1.1", useBinaryFormat: false }),
   );
   for (const name of names) {
     for (const version of ["1.0.0", "1.1.0"]) {
@@ -71,10 +88,12 @@ test("GetComponent decodes to the same Component over every protocol, on first a
     const viaGrpc = await h.grpc.getComponent({ name, version: "latest" });
     const viaBinary = await connectBinary.getComponent({ name, version: "latest" });
     const viaJson = await h.connectJson.getComponent({ name, version: "latest" });
+    const viaGet = await connectGet.getComponent({ name, version: "latest" });
+    const viaGrpcWebJson = await grpcWebJson.getComponent({ name, version: "latest" });
     expect(viaGrpc.component?.version).toBe("1.1.0");
     expect(viaGrpc.$unknown ?? []).toEqual([]);
-    expect(equals(ComponentSchema, viaGrpc.component!, viaBinary.component!)).toBe(true);
-    expect(equals(ComponentSchema, viaGrpc.component!, viaJson.component!)).toBe(true);
+    for (const other of [viaBinary, viaJson, viaGet, viaGrpcWebJson])
+      expect(equals(ComponentSchema, viaGrpc.component!, other.component!)).toBe(true);
     expect(viaGrpc.revision).toBe(viaJson.revision);
     const viaGrpcJs = await h.grpcjs.call<{ component: { name: string; version: string; inputs: unknown[] } }>(
       "GetComponent",
@@ -88,12 +107,14 @@ test("GetComponent decodes to the same Component over every protocol, on first a
 test("ListComponents pages decode to the same Components in the same order over every protocol", async () => {
   const request = { filter: { provider }, allVersions: true, pageSize: 10 };
   const viaGrpc = await h.grpc.listComponents(request);
-  const viaJson = await h.connectJson.listComponents(request);
-  expect(viaGrpc.components.map((c) => `${c.name}@${c.version}`)).toEqual(
-    viaJson.components.map((c) => `${c.name}@${c.version}`),
-  );
   expect(viaGrpc.components).toHaveLength(6);
-  viaGrpc.components.forEach((c, i) => expect(equals(ComponentSchema, c, viaJson.components[i]!)).toBe(true));
+  for (const client of [h.connectJson, connectGet, grpcWebJson]) {
+    const viaJson = await client.listComponents(request);
+    expect(viaGrpc.components.map((c) => `${c.name}@${c.version}`)).toEqual(
+      viaJson.components.map((c) => `${c.name}@${c.version}`),
+    );
+    viaGrpc.components.forEach((c, i) => expect(equals(ComponentSchema, c, viaJson.components[i]!)).toBe(true));
+  }
   const viaGrpcJs = await h.grpcjs.call<{ components: { name: string; version: string }[] }>("ListComponents", {
     filter: { provider },
     all_versions: true,
@@ -106,23 +127,19 @@ test("ListComponents pages decode to the same Components in the same order over 
 
 test("SearchComponents, ListComponentVersions and WatchEvents replay: equal messages in binary and JSON", async () => {
   const search = { query: names[0]!, pageSize: 10 };
-  const [searchBinary, searchJson] = [
-    await h.grpc.searchComponents(search),
-    await h.connectJson.searchComponents(search),
-  ];
+  const searchBinary = await h.grpc.searchComponents(search);
   expect(searchBinary.results.length).toBeGreaterThan(0);
-  searchBinary.results.forEach((r, i) =>
-    expect(equals(ComponentSchema, r.component!, searchJson.results[i]!.component!)).toBe(true),
-  );
   const versions = { name: names[1]! };
-  const [versionsBinary, versionsJson] = [
-    await h.grpc.listComponentVersions(versions),
-    await h.connectJson.listComponentVersions(versions),
-  ];
+  const versionsBinary = await h.grpc.listComponentVersions(versions);
   expect(versionsBinary.components).toHaveLength(2);
-  versionsBinary.components.forEach((c, i) =>
-    expect(equals(ComponentSchema, c, versionsJson.components[i]!)).toBe(true),
-  );
+  for (const client of [h.connectJson, connectGet, grpcWebJson]) {
+    const searchJson = await client.searchComponents(search);
+    expect(equals(SearchComponentsResponseSchema, searchBinary, searchJson)).toBe(true);
+    const versionsJson = await client.listComponentVersions(versions);
+    versionsBinary.components.forEach((c, i) =>
+      expect(equals(ComponentSchema, c, versionsJson.components[i]!)).toBe(true),
+    );
+  }
 
   const replay = async (client: CatalogClient) => {
     const events = [];
@@ -133,16 +150,12 @@ test("SearchComponents, ListComponentVersions and WatchEvents replay: equal mess
     return events;
   };
   for (let round = 0; round < 2; round++) {
-    const [binary, json, connectBinaryEvents] = [
-      await replay(h.grpc),
-      await replay(h.connectJson),
-      await replay(connectBinary),
-    ];
+    const binary = await replay(h.grpc);
     expect(binary.length).toBeGreaterThanOrEqual(names.length * 2);
-    binary.forEach((event, i) => {
-      expect(equals(EventSchema, event, json[i]!)).toBe(true);
-      expect(equals(EventSchema, event, connectBinaryEvents[i]!)).toBe(true);
-    });
+    for (const client of [h.connectJson, connectBinary, grpcWebJson]) {
+      const other = await replay(client);
+      binary.forEach((event, i) => expect(equals(EventSchema, event, other[i]!)).toBe(true));
+    }
   }
 });
 
@@ -176,8 +189,8 @@ describe.each(["memory", "embedded"] as const)("the identity invariants of the %
     });
     for (const record of listed.items) expectDeeplyFrozen(record);
     const snapshot = JSON.stringify(before);
-    const wire = storedComponentToWire(before!);
-    expect(storedComponentToWire(before!)).toBe(wire);
+    const first = getAnswer(before!, "json");
+    expect(getAnswer(before!, "json").component).toBe(first.component);
 
     await manager.update(
       {
@@ -195,7 +208,7 @@ describe.each(["memory", "embedded"] as const)("the identity invariants of the %
     expect(after).not.toBe(before);
     expect(after?.description).toBe("changed");
     expect(JSON.stringify(before)).toBe(snapshot);
-    expect(storedComponentToWire(after!).description).toBe("changed");
+    expect(jsonOf(GetComponentResponseSchema, getAnswer(after!, "json"))).toContain('"description":"changed"');
   });
 
   test("events read from the log are deeply frozen; the feed hands every synced watcher the same object", async () => {
@@ -219,42 +232,105 @@ describe.each(["memory", "embedded"] as const)("the identity invariants of the %
 test("records handed out unfrozen (the remote stores' fresh objects) are converted per call, never cached", () => {
   const fresh = sampleRecord();
   expect(Object.isFrozen(fresh)).toBe(false);
-  expect(storedComponentToWire(fresh)).not.toBe(storedComponentToWire(fresh));
+  for (const form of ["binary", "json", "messages"] as const) {
+    const [first, second] = [getAnswer(fresh, form), getAnswer(fresh, form)];
+    expect(first.$unknown ?? []).toEqual([]);
+    expect(isMessage(first.component, ComponentSchema)).toBe(true);
+    expect(first.component).not.toBe(second.component);
+  }
 });
 
-describe("JSON text of shared messages (toJsonStringWithCache, connect's JSON writer in the server)", () => {
-  const shared = [1, 2, 3].map((i) => storedComponentToWire(deepFreeze(sampleRecord(`json-${i}`))));
+test("a frozen record's answers carry its shared forms: bytes, the JSON text's holder, a kept message", () => {
+  const record = deepFreeze(sampleRecord("forms"));
+  const binary = [getAnswer(record, "binary"), getAnswer(record, "binary")];
+  expect(binary[0]!.component).toBeUndefined();
+  expect(binary[0]!.$unknown).toHaveLength(1);
+  expect(binary[1]!.$unknown![0]!.data).toBe(binary[0]!.$unknown![0]!.data);
+  const json = getAnswer(record, "json");
+  // No message is kept for JSON answers: the holder is written by toJsonStringWithCache only.
+  expect(isMessage(json.component)).toBe(false);
+  const messages = [getAnswer(record, "messages"), getAnswer(record, "messages")];
+  expect(isMessage(messages[0]!.component, ComponentSchema)).toBe(true);
+  expect(messages[1]!.component).toBe(messages[0]!.component);
+});
+
+describe("answerFormOf reads the response's encoding from the request", () => {
+  const request = (method: string, contentType: string | undefined, url = "http://h/nestor.catalog.v1.X/Get") => ({
+    requestMethod: method,
+    requestHeader: new Headers(contentType === undefined ? {} : { "content-type": contentType }),
+    url,
+  });
+  test.each([
+    ["POST", "application/grpc", "binary"],
+    ["POST", "application/grpc+proto", "binary"],
+    ["POST", "application/grpc-web+proto", "binary"],
+    ["POST", "application/proto", "binary"],
+    ["POST", "application/connect+proto", "binary"],
+    ["POST", "application/grpc+json", "json"],
+    ["POST", "application/grpc-web+json", "json"],
+    ["POST", "application/json; charset=utf-8", "json"],
+    ["POST", "application/connect+json", "json"],
+    ["POST", "application/grpc+thrift", "messages"],
+    ["POST", undefined, "messages"],
+  ] as const)("%s with content type %s: %s", (method, contentType, form) => {
+    expect(answerFormOf(request(method, contentType))).toBe(form);
+  });
+  test("a Connect GET names its encoding in the query", () => {
+    const get = (query: string) => answerFormOf(request("GET", undefined, `http://h/nestor.catalog.v1.X/Get?${query}`));
+    expect(get("connect=v1&encoding=json&message=%7B%7D")).toBe("json");
+    expect(get("connect=v1&encoding=proto&base64=1&message=")).toBe("binary");
+    expect(get("connect=v1&message=%7B%7D")).toBe("messages");
+  });
+});
+
+describe("JSON text of shared forms (toJsonStringWithCache, connect's JSON writer in the server)", () => {
+  const shared = [1, 2, 3].map((i) => deepFreeze(sampleRecord(`json-${i}`)));
+  const unshared = sampleRecord("json-unshared");
   const optionSets: JsonWriterOptions[] = [
     {},
     { alwaysEmitImplicit: true },
     { useProtoFieldName: true },
     { enumAsInteger: true, alwaysEmitImplicit: true },
+    { prettySpaces: 2 },
   ];
+  const page = (records: ComponentRecord[], form: AnswerForm) => {
+    const response = create(ListComponentsResponseSchema, {
+      nextPageToken: "next",
+      revision: 42n,
+      warnings: [{ kind: 1, message: "deprecated", name: "json-1", version: "1.0.0" }],
+    });
+    setStoredComponents(response, ListComponentsResponseSchema.field.components, records, form);
+    return response;
+  };
+  const search = (records: ComponentRecord[], form: AnswerForm) => {
+    const results = records.map((record, i) => {
+      const result = create(SearchResultSchema, { score: 1 / (i + 3) });
+      setStoredComponents(result, SearchResultSchema.field.component, [record], form);
+      return result;
+    });
+    return create(SearchComponentsResponseSchema, { results, nextPageToken: "n", revision: 9n });
+  };
 
-  test.each(optionSets)("is the text protobuf-es's toJsonString gives, with options %o", (options) => {
-    const page = (components: typeof shared) =>
-      create(ListComponentsResponseSchema, {
-        components,
-        nextPageToken: "next",
-        revision: 42n,
-        warnings: [{ kind: 1, message: "deprecated", name: "json-1", version: "1.0.0" }],
-      });
-    const unshared = storedComponentToWire(sampleRecord("json-unshared"));
+  test.each(optionSets)("is the text protobuf-es's toJsonString gives for messages, with options %o", (options) => {
     const responses = [
-      [ListComponentsResponseSchema, page(shared)],
-      [ListComponentsResponseSchema, page([shared[0]!, unshared, shared[1]!])],
-      [ListComponentsResponseSchema, page([])],
-      [GetComponentResponseSchema, create(GetComponentResponseSchema, { component: shared[2], revision: 7n })],
-      [GetComponentResponseSchema, create(GetComponentResponseSchema, { deprecated: true })],
+      [ListComponentsResponseSchema, (form: AnswerForm) => page(shared, form)],
+      [ListComponentsResponseSchema, (form: AnswerForm) => page([shared[0]!, unshared, shared[1]!], form)],
+      [ListComponentsResponseSchema, (form: AnswerForm) => page([], form)],
+      [GetComponentResponseSchema, (form: AnswerForm) => getAnswer(shared[2]!, form)],
+      [GetComponentResponseSchema, () => create(GetComponentResponseSchema, { deprecated: true })],
+      [SearchComponentsResponseSchema, (form: AnswerForm) => search([shared[1]!, unshared], form)],
     ] as const;
     for (let read = 0; read < 2; read++) {
-      for (const [schema, message] of responses) {
-        expect(toJsonStringWithCache(schema, message, options)).toBe(toJsonString(schema, message, options));
+      for (const [schema, answer] of responses) {
+        const desc = schema as DescMessage;
+        expect(toJsonStringWithCache(desc, answer("json"), options)).toBe(
+          toJsonString(desc, answer("messages"), options),
+        );
       }
     }
   });
 
-  test("events of a watch batch are written as their JSON text too", async () => {
+  test("a watch batch's events are written as their JSON text, the text Server-Sent Events carry", async () => {
     const config = testConfig((c) => {
       c.storage.type = "memory";
     });
@@ -264,60 +340,84 @@ describe("JSON text of shared messages (toJsonStringWithCache, connect's JSON wr
       await manager.publish(draftOf("json-event", "1.0.0"), { actor: "test" });
       await manager.publish(draftOf("json-event", "1.1.0"), { actor: "test" });
       const events = await store.readEvents(0, 100);
-      const response = watchResponseWithMessages({ events, revision: events.at(-1)!.revision, progress: false });
-      expect(response.events.length).toBeGreaterThanOrEqual(2);
+      const batch = { events, revision: events.at(-1)!.revision, progress: false };
+      const [json] = watchResponses(batch, "json");
+      const [messages] = watchResponses(batch, "messages");
+      expect(messages!.events.length).toBeGreaterThanOrEqual(2);
       for (let read = 0; read < 2; read++)
-        expect(toJsonStringWithCache(WatchEventsResponseSchema, response)).toBe(
-          toJsonString(WatchEventsResponseSchema, response),
+        expect(toJsonStringWithCache(WatchEventsResponseSchema, json!)).toBe(
+          toJsonString(WatchEventsResponseSchema, messages!),
         );
+      events.forEach((event, i) => expect(eventJsonText(event)).toBe(toJsonString(EventSchema, messages!.events[i]!)));
     } finally {
       await store.close();
     }
   });
 
-  test("a shared message's text is made once and reused; other options write it afresh", () => {
-    const component = storedComponentToWire(deepFreeze(sampleRecord("json-once")));
-    const page = create(ListComponentsResponseSchema, { components: [component], revision: 1n });
-    const first = toJsonStringWithCache(ListComponentsResponseSchema, page, {});
-    // Never done outside a test: shared messages are not changed. Here it shows which text is written.
-    const description = component.description;
-    component.description = "changed after the text was made";
-    try {
-      expect(toJsonStringWithCache(ListComponentsResponseSchema, page, {})).toBe(first);
-      expect(toJsonStringWithCache(ListComponentsResponseSchema, page, { alwaysEmitImplicit: true })).toContain(
-        "changed after the text was made",
-      );
-    } finally {
-      component.description = description;
-    }
+  test("a record's text is made once and reused; other options write it afresh", () => {
+    // Frozen on top only, so the test can change what a fresh conversion would give; stores freeze deeply.
+    const labels: Record<string, string> = { team: "first" };
+    const record = Object.freeze({ ...sampleRecord("json-once"), labels });
+    const first = jsonOf(GetComponentResponseSchema, getAnswer(record, "json"));
+    expect(first).toContain('"team":"first"');
+    labels.team = "changed after the text was made";
+    expect(jsonOf(GetComponentResponseSchema, getAnswer(record, "json"))).toBe(first);
+    expect(jsonOf(GetComponentResponseSchema, getAnswer(record, "json"), { alwaysEmitImplicit: true })).toContain(
+      '"team":"changed after the text was made"',
+    );
   });
 });
 
-test("the server's Connect JSON answers carry a stored record's JSON text, made on its first JSON answer", async () => {
-  const store = new MemoryCatalogStore();
+/** A store that hands out the same top-frozen record for a version, with labels a test can change. */
+class ChangeableLabelsStore extends MemoryCatalogStore {
+  readonly handedOut = new Map<string, ComponentRecord & { labels: Record<string, string> }>();
+  override async getVersion(name: string, version: string): Promise<ComponentRecord | undefined> {
+    const record = await super.getVersion(name, version);
+    if (record === undefined) return undefined;
+    const key = `${name}@${version}`;
+    if (!this.handedOut.has(key)) this.handedOut.set(key, Object.freeze({ ...record, labels: { ...record.labels } }));
+    return this.handedOut.get(key);
+  }
+}
+
+test("the server's JSON answers carry a stored record's JSON text, made on its first JSON answer", async () => {
+  const store = new ChangeableLabelsStore();
   const harness = await startHarness(undefined, { store });
+  const grpcWeb = createClient(
+    CatalogService,
+    createGrpcWebTransport({ baseUrl: harness.server.url, httpVersion: "1.1", useBinaryFormat: false }),
+  );
   try {
     const name = uniqueName("json-text");
     await harness.grpc.createComponent({
-      component: sampleComponent({ name, version: "1.0.0", description: "first" }),
+      component: sampleComponent({ name, version: "1.0.0", labels: { team: "first" } }),
     });
     const first = await harness.connectJson.getComponent({ name, version: "1.0.0" });
-    expect(first.component?.description).toBe("first");
-    const shared = storedComponentToWire((await store.getVersion(name, "1.0.0"))!);
-    // Never done outside a test: shared messages are not changed. Here it shows which text connect writes.
-    shared.description = "changed in the shared message";
-    try {
-      const again = await harness.connectJson.getComponent({ name, version: "1.0.0" });
-      expect(again.component?.description).toBe("first");
-      const page = await harness.connectJson.listComponents({ pageSize: 5 });
-      expect(page.components.map((c) => c.description)).toEqual(["first"]);
-    } finally {
-      shared.description = "first";
+    expect(first.component?.labels).toEqual({ team: "first" });
+    store.handedOut.get(`${name}@1.0.0`)!.labels.team = "changed";
+    for (const client of [harness.connectJson, grpcWeb]) {
+      const again = await client.getComponent({ name, version: "1.0.0" });
+      expect(again.component?.labels).toEqual({ team: "first" });
     }
+    // The binary form is made on its first binary answer, from the record as it is then.
+    expect((await harness.grpc.getComponent({ name, version: "1.0.0" })).component?.labels).toEqual({
+      team: "changed",
+    });
   } finally {
     await harness.close();
   }
 });
+
+/** A GetComponent answer for the record, in the given form. */
+function getAnswer(record: ComponentRecord, form: AnswerForm) {
+  const response = create(GetComponentResponseSchema, { revision: 7n });
+  setStoredComponents(response, GetComponentResponseSchema.field.component, [record], form);
+  return response;
+}
+
+function jsonOf(desc: DescMessage, message: Message, options: JsonWriterOptions = {}): string {
+  return toJsonStringWithCache(desc, message, options);
+}
 
 function draftOf(name: string, version: string) {
   return draftFromWire(create(ComponentSchema, sampleComponent({ name, version })));
