@@ -11,9 +11,6 @@
  * the rate; the table shows both cores' busy shares). Rounds alternate
  * bare, memory, embedded, bare, ... (>= 3 each); medians are reported, and
  * each ratio is the median of per-round ratios to the bare run of that round.
- * Each server runs alone: the others are stopped (SIGSTOP) while it is
- * primed or measured, and every server runs with --no-memory-reducer
- * (pinned.ts, runAlone, says why and what was measured without it).
  * Also: the embedded server's cold start on the catalog (spawn -> first answer).
  *
  * Before the rounds of each scenario and protocol every server is primed:
@@ -36,7 +33,6 @@
  *                             catalog sets that one itself: src/heap-tuning.ts)
  *     [--grpc-client ghz]     gRPC load from ghz instead (go install github.com/bojand/ghz/cmd/ghz@v0.120.0), as a
  *                             cross-check: it decodes every answer, and on list pages its core is the limit
- *     [--shared-core]         idle servers keep running during other servers' rounds, with V8's memory reducer
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
@@ -56,7 +52,7 @@ import { ensureBuilt } from "./build.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
-import { ALONE_NODE_FLAGS, continueServer, NodeLoadGenerator, runAlone, spawnPinned } from "./pinned.js";
+import { NodeLoadGenerator, spawnPinned } from "./pinned.js";
 import { fmt, loadAverage, median, percent, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -81,7 +77,6 @@ const { values: args } = parseArgs({
     cold: { type: "boolean", default: false },
     "fixed-load": { type: "string", default: "0.7" },
     "no-connect-gzip": { type: "boolean", default: false },
-    "shared-core": { type: "boolean", default: false },
     /** Extra Node/V8 flags for the catalog servers (not the bare one), space-separated, e.g. "--trace-gc". */
     "catalog-node-flags": { type: "string", default: "" },
     /** Extra Node/V8 flags for the bare server only. */
@@ -109,9 +104,8 @@ interface ServerProcess {
 function spawnHere(core: string, script: string, scriptArgs: string[], profile = false): ChildProcess {
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
   const extra = args[scriptArgs[0] === "bare" ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
-  const alone = args["shared-core"] ? [] : ALONE_NODE_FLAGS;
   return spawnPinned(core, join(here, script), scriptArgs, {
-    nodeFlags: [...prof, ...alone, ...extra],
+    nodeFlags: [...prof, ...extra],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },
   });
 }
@@ -149,26 +143,15 @@ async function timeToServing(dataDir: string): Promise<{ spawnToListeningMs: num
 
 async function stopServer(server: ServerProcess): Promise<void> {
   const exited = new Promise((resolve) => server.child.once("exit", resolve));
-  continueServer(server.pid);
   server.child.kill("SIGTERM");
   await exited;
 }
 
-/**
- * gRPC load from ghz when asked for and installed, else (and for Connect) the node generator; the job's
- * server alone on its core (runAlone) unless --shared-core.
- */
+/** gRPC load from ghz when asked for and installed, else (and for Connect) the node generator. */
 class LoadGenerator {
   private readonly node = new NodeLoadGenerator(LOAD_CORE);
 
-  constructor(private readonly servers: readonly ServerProcess[]) {}
-
   run(job: LoadJob): Promise<LoadResult> {
-    if (!args["shared-core"])
-      runAlone(
-        this.servers.map((s) => s.pid),
-        job.serverPid,
-      );
     if (ghz && job.protocol === "grpc") return runGhzJob(ghz, job);
     return this.node.run(job);
   }
@@ -204,18 +187,15 @@ async function main(): Promise<void> {
   if (args.compiled) ensureBuilt();
   const dataDir = await mkdtemp(join(tmpdir(), "nestor-bench-unary-"));
   const servers: ServerProcess[] = [];
-  const load = new LoadGenerator(servers);
+  const load = new LoadGenerator();
   try {
     const grpcLoad = ghz
       ? `ghz ${GHZ_VERSION} (${ghz}, --cpus 1, one connection)`
       : "node:http2, one session, answers not decoded";
-    const sharing = args["shared-core"] ? "idle servers running" : "each server alone (others stopped)";
     console.log(
       `bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
         `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
-        `${rounds} alternating rounds, ` +
-        `${sharing}${args["shared-core"] ? "" : ", --no-memory-reducer"}, ` +
-        `concurrency ${args.concurrency}, ` +
+        `${rounds} alternating rounds, concurrency ${args.concurrency}, ` +
         `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
         `gRPC load: ${grpcLoad}; Connect load: node:http, JSON over HTTP/1.1, answers not decoded` +
