@@ -31,7 +31,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import type { LoadJob, LoadResult } from "../unary/load-generator.js";
-import { NodeLoadGenerator, spawnPinned } from "../unary/pinned.js";
+import { NodeLoadGenerator, SERVER_NODE_FLAGS, spawnPinned } from "../unary/pinned.js";
 import { fmt, median, ratio, table } from "../unary/stats.js";
 import { dropRedisPrefix } from "./redis-keys.js";
 
@@ -66,12 +66,12 @@ interface Server {
 
 async function startServer(kind: string, churnMs: number, keyPrefix: string): Promise<Server> {
   const extra = kind === "redis-replica" ? [redisUrl, keyPrefix] : [];
-  const child = spawnPinned(SERVER_CORE, join(here, "server-process.ts"), [
-    kind,
-    String(components),
-    String(churnMs),
-    ...extra,
-  ]);
+  const child = spawnPinned(
+    SERVER_CORE,
+    join(here, "server-process.ts"),
+    [kind, String(components), String(churnMs), ...extra],
+    { nodeFlags: SERVER_NODE_FLAGS },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));

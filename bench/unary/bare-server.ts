@@ -61,6 +61,8 @@ export async function startBareServer(port = 0, host = "127.0.0.1"): Promise<{ u
   const h1 = http.createServer(handler);
   h1.keepAliveTimeout = 65_000;
   const outer = net.createServer((socket) => {
+    // As src/api/server.ts does: without it, Nagle's algorithm holds small writes back for ACKs.
+    socket.setNoDelay(true);
     sniffProtocol(socket, (isHttp2) => (isHttp2 ? h2 : h1).emit("connection", socket));
   });
   await new Promise<void>((resolve) => outer.listen(port, host, resolve));

@@ -21,8 +21,9 @@
  * (Connect: load generator's core 94-99% busy, server's 67-79%). Each job's
  * first answer is decoded and checked against the request.
  */
-import { Agent, type IncomingHttpHeaders, request } from "node:http";
+import { Agent, type AgentOptions, type IncomingHttpHeaders, request } from "node:http";
 import { type ClientHttp2Session, connect } from "node:http2";
+import { connect as connectTcp } from "node:net";
 import { performance } from "node:perf_hooks";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { create, fromBinary, fromJsonString, toBinary } from "@bufbuild/protobuf";
@@ -128,7 +129,12 @@ const grpcSessions = new Map<string, ClientHttp2Session>();
 function grpcSession(url: string): ClientHttp2Session {
   let session = grpcSessions.get(url);
   if (session === undefined || session.closed || session.destroyed) {
-    const opened = connect(url, { settings: { initialWindowSize: STREAM_WINDOW } });
+    // TCP_NODELAY, as gRPC clients set it (grpc-go, grpc-java): Nagle's algorithm would hold small frames back.
+    const opened = connect(url, {
+      settings: { initialWindowSize: STREAM_WINDOW },
+      createConnection: (authority: URL) =>
+        connectTcp({ host: authority.hostname, port: Number(authority.port), noDelay: true }),
+    });
     opened.on("connect", () => opened.setLocalWindowSize(CONNECTION_WINDOW));
     // Errors reach the calls on it; a session that closes is replaced on the next call.
     opened.on("error", () => {});
@@ -179,7 +185,8 @@ function grpcCall(url: string, next: () => CallRequest): Call {
   };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+// noDelay reaches net.connect (TCP_NODELAY on each socket); Node's AgentOptions type does not list it.
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, noDelay: true } as AgentOptions);
 
 /** A Connect unary call with JSON over HTTP/1.1: resolves with the status and the body as sent (maybe gzip). */
 function connectPost(

@@ -35,6 +35,14 @@ export function spawnPinned(
   });
 }
 
+/**
+ * Node flags for every benchmark server, bare and catalog alike: no V8 memory reducer. Servers that take turns on
+ * one core sit idle between their rounds, and the reducer then runs a full collection to shrink the heap; in a
+ * catalog server (250 MB live) that took the core for 400-630 ms (pause and marking, `--trace-gc`) and landed in
+ * other servers' rounds. A loaded server is never idle, so in production the reducer does not run there.
+ */
+export const SERVER_NODE_FLAGS = ["--no-memory-reducer"] as const;
+
 /** The Connect-ES load generator in its own process on `core`. */
 export class NodeLoadGenerator {
   private readonly child: ChildProcess;

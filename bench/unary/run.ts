@@ -11,6 +11,7 @@
  * the rate; the table shows both cores' busy shares). Rounds alternate
  * bare, memory, embedded, bare, ... (>= 3 each); medians are reported, and
  * each ratio is the median of per-round ratios to the bare run of that round.
+ * Every server runs with SERVER_NODE_FLAGS (pinned.ts says why).
  * Also: the embedded server's cold start on the catalog (spawn -> first answer).
  *
  * Before the rounds of each scenario and protocol every server is primed:
@@ -52,7 +53,7 @@ import { ensureBuilt } from "./build.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
-import { NodeLoadGenerator, spawnPinned } from "./pinned.js";
+import { NodeLoadGenerator, SERVER_NODE_FLAGS, spawnPinned } from "./pinned.js";
 import { fmt, loadAverage, median, percent, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -105,7 +106,7 @@ function spawnHere(core: string, script: string, scriptArgs: string[], profile =
   const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
   const extra = args[scriptArgs[0] === "bare" ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
   return spawnPinned(core, join(here, script), scriptArgs, {
-    nodeFlags: [...prof, ...extra],
+    nodeFlags: [...prof, ...SERVER_NODE_FLAGS, ...extra],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },
   });
 }
