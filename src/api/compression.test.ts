@@ -6,7 +6,7 @@ import { ACCEPT_COMPRESSION } from "./compression.js";
 const gzip = ACCEPT_COMPRESSION.find((compression) => compression.name === "gzip")!;
 
 describe("gzip response compression", () => {
-  it.each([0, 1, 2_500, 64 * 1024, 64 * 1024 + 1, 300_000])("round-trips %i bytes", async (size) => {
+  it.each([0, 1, 2_500, 150_000, 256 * 1024, 256 * 1024 + 1, 300_000])("round-trips %i bytes", async (size) => {
     const bytes = new Uint8Array(size).map((_, i) => (i * 7919) % 251);
     const compressed = await gzip.compress(bytes);
     expect(compressed).toBeInstanceOf(Uint8Array);
@@ -45,16 +45,19 @@ describe("gzip response compression", () => {
     },
   );
 
-  it("compresses a small message inline: its promise is already settled", async () => {
-    let settled = false;
-    const pending = gzip.compress(new Uint8Array(2_500)).then(() => {
-      settled = true;
-    });
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(settled).toBe(true);
-    await pending;
-  });
+  it.each([2_500, 150_000])(
+    "compresses a %i-byte message inline (a Component, a list page of 50): its promise is already settled",
+    async (size) => {
+      let settled = false;
+      const pending = gzip.compress(new Uint8Array(size)).then(() => {
+        settled = true;
+      });
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(settled).toBe(true);
+      await pending;
+    },
+  );
 
   it("leaves a large message to the asynchronous stream: its promise settles only after I/O", async () => {
     let settled = false;
