@@ -9,7 +9,7 @@ import { rmSync } from "node:fs";
 import { promisify } from "node:util";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Health } from "../../gen/ts/src/grpc/health/v1/health_pb.js";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
 import { generateApiKey, hashApiKey } from "../../src/api/auth/index.js";
@@ -98,13 +98,16 @@ describe("metrics on the admin listener", () => {
     expect(sampleValue(text, "grpc_server_handling_seconds_count", get)).toBe(6);
     const create = { ...get, grpc_method: "CreateComponent" };
     expect(sampleValue(text, "grpc_server_handled_total", { ...create, grpc_code: "OK" })).toBe(3);
-    // Every write so far is an insert (three here, the rest from the Git sync at start): one revision each.
-    const revision = (await server.store.revisionBounds()).current;
-    expect(sampleValue(text, "nestor_catalog_revision", {})).toBe(revision);
+    // Every write so far is an insert (three here, the rest from the Git sync at start): one revision each. The
+    // gauge is the event feed's head, which follows the store's commits (and the sync may still be writing).
+    await vi.waitFor(async () => {
+      const revision = (await server.store.revisionBounds()).current;
+      const settled = await scrape();
+      expect(sampleValue(settled, "nestor_catalog_revision", {})).toBe(revision);
+      const inserts = { backend: "memory", operation: "insertVersion" };
+      expect(sampleValue(settled, "nestor_store_operation_seconds_count", inserts)).toBe(revision);
+    });
     expect(sampleValue(text, "nestor_health_serving", { service: "nestor.catalog.v1.CatalogService/writes" })).toBe(1);
-    expect(
-      sampleValue(text, "nestor_store_operation_seconds_count", { backend: "memory", operation: "insertVersion" }),
-    ).toBe(revision);
   });
 
   it("counts a server stream's messages and records its code when it ends, with no latency histogram", async () => {
