@@ -175,14 +175,21 @@ const MAX_RECORDS = 10_000;
 
 const records = new TwoGenerationMap<ComponentRecord, SharedForms<ComponentRecord>>(MAX_RECORDS);
 
-function formsOf(record: ComponentRecord): SharedForms<ComponentRecord> {
-  let forms = records.get(record);
+/** The map's forms for `source`, made and kept on first use. */
+function formsIn<T extends object>(
+  map: { get(key: T): SharedForms<T> | undefined; set(key: T, value: SharedForms<T>): unknown },
+  kind: WireKind<T>,
+  source: T,
+): SharedForms<T> {
+  let forms = map.get(source);
   if (forms === undefined) {
-    forms = new SharedForms(COMPONENT, record);
-    records.set(record, forms);
+    forms = new SharedForms(kind, source);
+    map.set(source, forms);
   }
   return forms;
 }
+
+const formsOf = (record: ComponentRecord) => formsIn(records, COMPONENT, record);
 
 /**
  * Puts stored records into a response's Component field (one record) or repeated Component field (a page,
@@ -215,14 +222,7 @@ const events = new WeakMap<WatchEvent, SharedForms<WatchEvent>>();
 const MAX_RESPONSE_EVENT_BYTES = 1024 * 1024;
 const EVENTS_FIELD = WatchEventsResponseSchema.field.events.number;
 
-function eventFormsOf(event: WatchEvent): SharedForms<WatchEvent> {
-  let forms = events.get(event);
-  if (forms === undefined) {
-    forms = new SharedForms(EVENT, event);
-    events.set(event, forms);
-  }
-  return forms;
-}
+const eventFormsOf = (event: WatchEvent) => formsIn(events, EVENT, event);
 
 /** An event's Connect JSON text (protobuf-es's default options), made once: Server-Sent Events carry it. */
 export function eventJsonText(event: WatchEvent): string {
