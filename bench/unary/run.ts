@@ -37,6 +37,10 @@
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
+ *     [--fixed-load-ms 6000]  the length of each of those rounds. A round's p99 is set by its few longest
+ *                             pauses (each server's scavenges, every ~330 ms at 70% load): in rounds of 2 s
+ *                             (some 5,000 gRPC gets, the slowest 50 of them one or two pauses) one run's gRPC
+ *                             get cells ranged 0.44-1.32x of the bare server at 0.89-1.03x of its CPU per call
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -77,6 +81,7 @@ const { values: args } = parseArgs({
     /** Skip the priming pass: round 1 then includes each record's first read. */
     cold: { type: "boolean", default: false },
     "fixed-load": { type: "string", default: "0.7" },
+    "fixed-load-ms": { type: "string", default: "6000" },
     "no-connect-gzip": { type: "boolean", default: false },
     /** Extra Node/V8 flags for the catalog servers (not the bare one), space-separated, e.g. "--trace-gc". */
     "catalog-node-flags": { type: "string", default: "" },
@@ -197,7 +202,8 @@ async function main(): Promise<void> {
       `bench/unary: ${components} components x ${VERSIONS.length} versions; servers pinned to core ${SERVER_CORE} ` +
         `(taskset -c ${SERVER_CORE}), load generator pinned to core ${LOAD_CORE} (taskset -c ${LOAD_CORE}); ` +
         `${rounds} alternating rounds, concurrency ${args.concurrency}, ` +
-        `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up` +
+        `${args["duration-ms"]} ms per round after ${args["warmup-ms"]} ms warm-up, ` +
+        `rounds at ${args["fixed-load"]} of the bare server's rate ${args["fixed-load-ms"]} ms each` +
         `${args.cold ? " (no priming)" : ", each server primed with one read of every component per scenario"}; ` +
         `gRPC load: ${grpcLoad}; Connect load: node:http, JSON over HTTP/1.1, answers not decoded` +
         `${args["no-connect-gzip"] ? ", accepting no gzip" : ""}; ` +
@@ -368,7 +374,7 @@ async function fixedLoadRounds(
   const rps = fraction * median(bare.map((r) => r.rps));
   for (let round = 0; round < rounds; round++) {
     for (const server of servers) {
-      const result = await load.run({ ...job(server), rps });
+      const result = await load.run({ ...job(server), rps, durationMs: Number(args["fixed-load-ms"]) });
       if (result.errors > 0) console.warn(`${server.kind} at ${fmt(rps)} req/s: ${result.errors} errors`);
       results.set(server.kind, [...(results.get(server.kind) ?? []), result]);
     }
