@@ -19,8 +19,8 @@
  * 2.2 ms with it, against the bare server's 60-90 ms; full collections
  * over the run 10 -> 3. Memory: external garbage may now grow with the
  * heap's limit (live heap times V8's growing factor) before it is
- * collected, tens of MB at this size, against the 64 MiB it could reach
- * before.
+ * collected, tens of MB at this size, where V8's fixed trigger allows
+ * 64 MiB.
  *
  * V8 reads the flag whenever it checks its limits, so setting it at run
  * time (not only on the command line) takes effect; it is off by default

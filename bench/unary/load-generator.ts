@@ -59,6 +59,8 @@ export interface LoadJob {
    * the server answers.
    */
   rps?: number;
+  /** Answer with every measured call's latency too (the fixed-load rounds pool them per server). */
+  keepLatencies?: boolean;
   /** Connect only: whether the client accepts gzip responses (true, connect-es's default, unless set false). */
   connectGzip?: boolean;
   /**
@@ -80,6 +82,8 @@ export interface LoadResult {
    * server, set the rate.
    */
   loadCoreBusy: number;
+  /** With keepLatencies: each measured call's latency in ms, in completion order. */
+  latenciesMs?: number[];
   firstError?: string;
 }
 
@@ -347,6 +351,7 @@ export async function runJob(job: LoadJob): Promise<LoadResult> {
     p99Ms: summary.p99Ms,
     cpuUsPerRequest: summary.ops > 0 ? (cpuAfter - cpuBefore) / summary.ops : Number.NaN,
     loadCoreBusy,
+    ...(job.keepLatencies ? { latenciesMs: latencies } : {}),
     ...(firstError ? { firstError } : {}),
   };
 }

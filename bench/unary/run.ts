@@ -58,7 +58,7 @@ import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./cata
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
 import { NodeLoadGenerator, SERVER_NODE_FLAGS, spawnPinned } from "./pinned.js";
-import { fmt, loadAverage, median, percent, ratio, table } from "./stats.js";
+import { fmt, loadAverage, median, percent, percentile, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const { values: args } = parseArgs({
@@ -182,10 +182,15 @@ export interface UnaryRow {
   /** At full speed: the share of the time the server's core and the load generator's core were busy. */
   serverBusy: number;
   loadBusy: number;
-  /** p99 at the fixed offered load (--fixed-load times the bare server's requests/s), and its ratio to bare's. */
+  /**
+   * p99 at the fixed offered load (--fixed-load times the bare server's requests/s): of every call in the
+   * server's fixed-load rounds together, and its ratio to the bare server's, taken the same way; and the median
+   * of per-round ratios (from the generator's own p99 per round) beside it.
+   */
   fixedLoadRps: number;
   fixedP99Ms: number;
   fixedP99Ratio: number;
+  fixedP99RoundRatio: number;
   errors: number;
 }
 
@@ -289,8 +294,9 @@ async function main(): Promise<void> {
             serverBusy: median(results.map((r) => (r.cpuUsPerRequest * r.rps) / 1e6)),
             loadBusy: median(results.map((r) => r.loadCoreBusy)),
             fixedLoadRps: fixed.rps,
-            fixedP99Ms: median(atFixed.map((r) => r.p99Ms)),
-            fixedP99Ratio: median(atFixed.map((r, i) => r.p99Ms / (bareFixed[i]?.p99Ms ?? Number.NaN))),
+            fixedP99Ms: pooledP99(atFixed),
+            fixedP99Ratio: pooledP99(atFixed) / pooledP99(bareFixed),
+            fixedP99RoundRatio: median(atFixed.map((r, i) => r.p99Ms / (bareFixed[i]?.p99Ms ?? Number.NaN))),
             errors: [...results, ...atFixed].reduce((n, r) => n + r.errors, 0),
           });
         }
@@ -303,7 +309,8 @@ async function main(): Promise<void> {
                   `${scenario} ${protocol} ${r.server}: ${fmt(r.rps)} req/s (${ratio(r.rpsRatio)}), ` +
                   `cpu ${fmt(r.cpuUsPerRequest, 1)} us (${ratio(r.cpuRatio)}), ` +
                   `busy: server ${percent(r.serverBusy)}, load generator ${percent(r.loadBusy)}, ` +
-                  `p99 at ${fmt(r.fixedLoadRps)} req/s offered ${fmt(r.fixedP99Ms, 2)} ms (${ratio(r.fixedP99Ratio)})`,
+                  `p99 at ${fmt(r.fixedLoadRps)} req/s offered ${fmt(r.fixedP99Ms, 2)} ms ` +
+                  `(${ratio(r.fixedP99Ratio)}; median of rounds ${ratio(r.fixedP99RoundRatio)})`,
               )
               .join("\n"),
         );
@@ -329,6 +336,7 @@ async function main(): Promise<void> {
           "offered req/s",
           "p99 ms at offered",
           "x bare",
+          "rounds x bare",
         ],
         rows.map((r) => [
           r.scenario,
@@ -347,6 +355,7 @@ async function main(): Promise<void> {
           fmt(r.fixedLoadRps),
           fmt(r.fixedP99Ms, 2),
           ratio(r.fixedP99Ratio),
+          ratio(r.fixedP99RoundRatio),
         ]),
       ),
     );
@@ -374,12 +383,27 @@ async function fixedLoadRounds(
   const rps = fraction * median(bare.map((r) => r.rps));
   for (let round = 0; round < rounds; round++) {
     for (const server of servers) {
-      const result = await load.run({ ...job(server), rps, durationMs: Number(args["fixed-load-ms"]) });
+      const result = await load.run({
+        ...job(server),
+        rps,
+        durationMs: Number(args["fixed-load-ms"]),
+        keepLatencies: true,
+      });
       if (result.errors > 0) console.warn(`${server.kind} at ${fmt(rps)} req/s: ${result.errors} errors`);
       results.set(server.kind, [...(results.get(server.kind) ?? []), result]);
     }
   }
   return { rps, results };
+}
+
+/**
+ * The p99 of every call in a server's rounds together. The rounds alternate servers, so drift on the machine
+ * falls on all of them alike; a round's own p99 is one or two pauses, and a ratio of two of those mostly noise.
+ * NaN when the generator kept no latencies (ghz).
+ */
+function pooledP99(results: readonly LoadResult[]): number {
+  if (results.length === 0 || results.some((r) => r.latenciesMs === undefined)) return Number.NaN;
+  return percentile(Float64Array.from(results.flatMap((r) => r.latenciesMs!)).sort(), 99);
 }
 
 await main();
