@@ -8,6 +8,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 port="${NESTOR_MOTO_WATCH_PORT:-5006}"
+# The moto this script starts is stopped when it ends (it keeps a core busy for a while after a run); one that
+# already answered before is someone else's and stays.
+if ! curl --silent --output /dev/null --max-time 2 "http://127.0.0.1:${port}/"; then
+  trap 'kill "$(cat "/tmp/nestor-moto-${port}.pid")" 2>/dev/null || true' EXIT
+fi
 endpoint="$(NESTOR_MOTO_PORT="$port" bash scripts/services/moto.sh)"
 
 NESTOR_TEST_DYNAMODB_ENDPOINT="$endpoint" \
