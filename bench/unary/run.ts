@@ -273,10 +273,12 @@ async function main(): Promise<void> {
         }
         const bare = perServer.get("bare");
         const fixed = await fixedLoadRounds(servers, job, bare, load);
+        const bareFixed = fixed.results.get("bare") ?? [];
+        const bareFixedP99 = pooledP99(bareFixed);
         for (const server of servers) {
           const results = perServer.get(server.kind)!;
           const atFixed = fixed.results.get(server.kind) ?? [];
-          const bareFixed = fixed.results.get("bare") ?? [];
+          const fixedP99Ms = pooledP99(atFixed);
           const roundRatio = (pick: (r: LoadResult) => number) =>
             bare ? median(results.map((r, i) => pick(r) / pick(bare[i]!))) : Number.NaN;
           rows.push({
@@ -294,8 +296,8 @@ async function main(): Promise<void> {
             serverBusy: median(results.map((r) => (r.cpuUsPerRequest * r.rps) / 1e6)),
             loadBusy: median(results.map((r) => r.loadCoreBusy)),
             fixedLoadRps: fixed.rps,
-            fixedP99Ms: pooledP99(atFixed),
-            fixedP99Ratio: pooledP99(atFixed) / pooledP99(bareFixed),
+            fixedP99Ms,
+            fixedP99Ratio: fixedP99Ms / bareFixedP99,
             fixedP99RoundRatio: median(atFixed.map((r, i) => r.p99Ms / (bareFixed[i]?.p99Ms ?? Number.NaN))),
             errors: [...results, ...atFixed].reduce((n, r) => n + r.errors, 0),
           });
