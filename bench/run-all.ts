@@ -54,7 +54,7 @@ run(
   "bench/unary/run.ts",
   quick
     ? ["--components", "500", "--rounds", "1", "--duration-ms", "800", "--fixed-load-ms", "800", "--summary", unaryFile]
-    : ["--summary", unaryFile],
+    : ["--compiled", "--rounds", "5", "--duration-ms", "2000", "--warmup-ms", "500", "--summary", unaryFile],
 );
 run(
   "bench/storage/run.ts",

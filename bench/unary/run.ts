@@ -37,10 +37,13 @@
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare
  *                             server's median requests/s (offered load, open loop), for each server's p99 at
  *                             that load (0: skip)
- *     [--fixed-load-ms 6000]  the length of each of those rounds. A round's p99 is set by its few longest
- *                             pauses (each server's scavenges, every ~330 ms at 70% load): in rounds of 2 s
- *                             (some 5,000 gRPC gets, the slowest 50 of them one or two pauses) one run's gRPC
- *                             get cells ranged 0.44-1.32x of the bare server at 0.89-1.03x of its CPU per call
+ *     [--fixed-load-ms 20000] the length of each of those rounds; a server's p99 is that of all its rounds'
+ *                             calls together (100 s of calls at the defaults). A full collection of the
+ *                             catalog's heap comes about once in 90 s of 2,500 gRPC gets/s and stalls its core
+ *                             for 200-500 ms; in 30 s of calls such a stall sets the p99 when it falls inside and
+ *                             is missing when it does not. 100 s hold about one of the catalog's collection
+ *                             cycles and some thirty of the bare server's (docs/performance.md, "Full
+ *                             collections")
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -81,7 +84,7 @@ const { values: args } = parseArgs({
     /** Skip the priming pass: round 1 then includes each record's first read. */
     cold: { type: "boolean", default: false },
     "fixed-load": { type: "string", default: "0.7" },
-    "fixed-load-ms": { type: "string", default: "6000" },
+    "fixed-load-ms": { type: "string", default: "20000" },
     "no-connect-gzip": { type: "boolean", default: false },
     /** Extra Node/V8 flags for the catalog servers (not the bare one), space-separated, e.g. "--trace-gc". */
     "catalog-node-flags": { type: "string", default: "" },
