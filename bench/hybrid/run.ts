@@ -21,17 +21,21 @@
  *   npx tsx bench/hybrid/run.ts [--components 10000] [--rounds 3] [--duration-ms 2500]
  *     [--warmup-ms 500] [--concurrency 32] [--churn-ms 20] [--modes steady,churn] [--summary file.json]
  */
-import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import type { LoadJob, LoadResult } from "../unary/load-generator.js";
-import { NodeLoadGenerator, SERVER_NODE_FLAGS, spawnPinned } from "../unary/pinned.js";
+import {
+  NodeLoadGenerator,
+  type PinnedServer,
+  SERVER_NODE_FLAGS,
+  startPinnedServer,
+  stopPinnedServer,
+} from "../unary/pinned.js";
 import { fmt, median, ratio, table } from "../unary/stats.js";
 import { dropRedisPrefix } from "./redis-keys.js";
 
@@ -57,33 +61,10 @@ const redisUrl = args["redis-url"]!;
 /** Calls of the counting pass (Redis scripts per request). */
 const COUNTED = 2_000;
 
-interface Server {
-  kind: string;
-  url: string;
-  pid: number;
-  child: ChildProcess;
-}
-
-async function startServer(kind: string, churnMs: number, keyPrefix: string): Promise<Server> {
+function startServer(kind: string, churnMs: number, keyPrefix: string): Promise<PinnedServer> {
   const extra = kind === "redis-replica" ? [redisUrl, keyPrefix] : [];
-  const child = spawnPinned(
-    SERVER_CORE,
-    join(here, "server-process.ts"),
-    [kind, String(components), String(churnMs), ...extra],
-    { nodeFlags: SERVER_NODE_FLAGS },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
-  return { kind, url, pid, child };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once("exit", resolve));
-  server.child.kill("SIGTERM");
-  await exited;
+  const args = [kind, String(components), String(churnMs), ...extra];
+  return startPinnedServer(kind, SERVER_CORE, join(here, "server-process.ts"), args, { nodeFlags: SERVER_NODE_FLAGS });
 }
 
 /** EVALSHA calls Redis has served so far (INFO commandstats). */
@@ -112,7 +93,7 @@ async function runMode(mode: string, load: NodeLoadGenerator, redis: Redis): Pro
     await startServer("redis-replica", churnMs, keyPrefix),
   ];
   try {
-    const job = (server: Server): LoadJob => ({
+    const job = (server: PinnedServer): LoadJob => ({
       url: server.url,
       serverPid: server.pid,
       loadCore: LOAD_CORE,
@@ -153,7 +134,7 @@ async function runMode(mode: string, load: NodeLoadGenerator, redis: Redis): Pro
       };
     });
   } finally {
-    for (const server of servers) await stopServer(server);
+    for (const server of servers) await stopPinnedServer(server);
     await dropRedisPrefix(redisUrl, keyPrefix);
   }
 }

@@ -18,12 +18,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeEmbeddedLog } from "./catalog-data.js";
 import type { LoadJob, Protocol, Scenario } from "./load-generator.js";
-import { NodeLoadGenerator, SERVER_NODE_FLAGS, spawnPinned } from "./pinned.js";
+import { NodeLoadGenerator, SERVER_NODE_FLAGS, startPinnedServer, stopPinnedServer } from "./pinned.js";
 import { fmt, loadAverage, percentile } from "./stats.js";
 
 const { values: args } = parseArgs({
@@ -68,19 +67,19 @@ async function main(): Promise<void> {
   const arg = args.server === "embedded" ? dataDir : String(components);
   const script = fileURLToPath(new URL("./server-process.ts", import.meta.url));
   const nodeFlags = [...SERVER_NODE_FLAGS, "--trace-gc-nvp", ...args["node-flags"]!.split(" ").filter(Boolean)];
-  const child = spawnPinned("0", script, [args.server!, arg], { nodeFlags, env: { BENCH_COMPILED: "1" } });
   const started = performance.now();
   const collections: string[] = [];
   let windowStart = Number.POSITIVE_INFINITY;
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (text) => {
-      if (text.startsWith("{")) resolve(text);
-      const at = (performance.now() - started) / 1000;
-      if (/ gc=(mc|ms) /.test(text) && at >= windowStart) collections.push(`${fmt(at, 1)} s ${describe(text)}`);
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  const onLine = (text: string) => {
+    const at = (performance.now() - started) / 1000;
+    if (/ gc=(mc|ms) /.test(text) && at >= windowStart) collections.push(`${fmt(at, 1)} s ${describe(text)}`);
+  };
+  const server = await startPinnedServer(args.server!, "0", script, [args.server!, arg], {
+    nodeFlags,
+    env: { BENCH_COMPILED: "1" },
+    onLine,
   });
-  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+  const { url, pid } = server;
   const load = new NodeLoadGenerator("1");
   try {
     const job: LoadJob = {
@@ -124,7 +123,7 @@ async function main(): Promise<void> {
     console.log(`after: ${loadAverage()}`);
   } finally {
     load.close();
-    child.kill("SIGTERM");
+    await stopPinnedServer(server);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

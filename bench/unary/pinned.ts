@@ -4,6 +4,7 @@
  * process driven over IPC. Shared by bench/unary and bench/hybrid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { LoadJob, LoadResult } from "./load-generator.js";
 
@@ -33,6 +34,49 @@ export function spawnPinned(
     stdio,
     env: { ...process.env, NODE_ENV: "production", ...options.env },
   });
+}
+
+/** A benchmark server process (bench/unary or bench/hybrid server-process.ts) that has printed its ready line. */
+export interface PinnedServer {
+  kind: string;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+}
+
+/**
+ * Spawns a server script with spawnPinned and waits for its ready line, the first stdout line that is a JSON
+ * object ({url, pid}). Every other line it prints (--trace-gc and the like) goes to `onLine`, by default to
+ * stderr with the server's kind.
+ */
+export async function startPinnedServer(
+  kind: string,
+  core: string,
+  script: string,
+  args: readonly string[],
+  options: PinnedOptions & { onLine?: (text: string) => void } = {},
+): Promise<PinnedServer> {
+  const child = spawnPinned(core, script, args, options);
+  const onLine = options.onLine ?? ((text: string) => process.stderr.write(`[${kind}] ${text}\n`));
+  const line = await new Promise<string>((resolve, reject) => {
+    let ready = false;
+    createInterface({ input: child.stdout! }).on("line", (text) => {
+      if (!ready && text.startsWith("{")) {
+        ready = true;
+        resolve(text);
+      } else onLine(text);
+    });
+    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+  return { kind, url, pid, child };
+}
+
+/** SIGTERM, and wait for the process to exit. */
+export async function stopPinnedServer(server: PinnedServer): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once("exit", resolve));
+  server.child.kill("SIGTERM");
+  await exited;
 }
 
 /**

@@ -45,12 +45,10 @@
  *                             cycles and some thirty of the bare server's (docs/performance.md, "Full
  *                             collections")
  */
-import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
@@ -60,7 +58,13 @@ import { ensureBuilt } from "./build.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
-import { NodeLoadGenerator, SERVER_NODE_FLAGS, spawnPinned } from "./pinned.js";
+import {
+  NodeLoadGenerator,
+  type PinnedServer,
+  SERVER_NODE_FLAGS,
+  startPinnedServer,
+  stopPinnedServer,
+} from "./pinned.js";
 import { fmt, loadAverage, median, percent, percentile, ratio, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -101,40 +105,20 @@ const SERVER_CORE = "0";
 const LOAD_CORE = cpus().length > 1 ? "1" : "0";
 const ghz = args["grpc-client"] === "ghz" ? findGhz() : undefined;
 
-interface ServerProcess {
-  kind: string;
-  url: string;
-  pid: number;
-  child: ChildProcess;
+interface ServerProcess extends PinnedServer {
   spawnToReadyMs: number;
 }
 
-/** A benchmark server or helper from this folder, pinned to `core` (with --cpu-prof when asked). */
-function spawnHere(core: string, script: string, scriptArgs: string[], profile = false): ChildProcess {
-  const prof = profile && args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
-  const extra = args[scriptArgs[0] === "bare" ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
-  return spawnPinned(core, join(here, script), scriptArgs, {
+/** A benchmark server from this folder, pinned to the server core (with --cpu-prof when asked). */
+async function startServer(kind: string, arg: string): Promise<ServerProcess> {
+  const started = performance.now();
+  const prof = args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
+  const extra = args[kind === "bare" ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
+  const server = await startPinnedServer(kind, SERVER_CORE, join(here, "server-process.ts"), [kind, arg], {
     nodeFlags: [...prof, ...SERVER_NODE_FLAGS, ...extra],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },
   });
-}
-
-async function startServer(kind: string, arg: string): Promise<ServerProcess> {
-  const started = performance.now();
-  const child = spawnHere(SERVER_CORE, "server-process.ts", [kind, arg], true);
-  const line = await new Promise<string>((resolve, reject) => {
-    // The ready line is the first JSON one; anything else a server prints (--trace-gc) goes to stderr with its kind.
-    let ready = false;
-    createInterface({ input: child.stdout! }).on("line", (text) => {
-      if (!ready && text.startsWith("{")) {
-        ready = true;
-        resolve(text);
-      } else process.stderr.write(`[${kind}] ${text}\n`);
-    });
-    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-  const { url, pid } = JSON.parse(line) as { url: string; pid: number };
-  return { kind, url, pid, child, spawnToReadyMs: performance.now() - started };
+  return { ...server, spawnToReadyMs: performance.now() - started };
 }
 
 /** Spawn -> first successful GetComponent, for the embedded cold start. */
@@ -146,14 +130,8 @@ async function timeToServing(dataDir: string): Promise<{ spawnToListeningMs: num
   await client.getComponent({ name: componentName(components - 1), version: EXACT_VERSION });
   const firstAnswer = performance.now() - started;
   sessions.abort();
-  await stopServer(server);
+  await stopPinnedServer(server);
   return { spawnToListeningMs: Math.round(server.spawnToReadyMs), spawnToFirstAnswerMs: Math.round(firstAnswer) };
-}
-
-async function stopServer(server: ServerProcess): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once("exit", resolve));
-  server.child.kill("SIGTERM");
-  await exited;
 }
 
 /** gRPC load from ghz when asked for and installed, else (and for Connect) the node generator. */
@@ -367,7 +345,7 @@ async function main(): Promise<void> {
     if (args.summary) await writeFile(args.summary, JSON.stringify({ rows, coldStart, components }, null, 2));
   } finally {
     load.close();
-    for (const server of servers) await stopServer(server);
+    for (const server of servers) await stopPinnedServer(server);
     await rm(dataDir, { recursive: true, force: true });
   }
 }
