@@ -18,7 +18,7 @@ import { EventLogArrays, type LoggedEvent } from "./event-log.js";
 import { KeysetIndex } from "./keyset-index.js";
 import { encodeRecord } from "./record-codec.js";
 import { RegistryState } from "./registry.js";
-import { Interner, slotOf, type VersionSlot } from "./slot.js";
+import { Interner, type SlotFields, slotOf, type VersionSlot } from "./slot.js";
 import { SortedArray } from "./sorted-array.js";
 
 export type { VersionSlot } from "./slot.js";
@@ -160,7 +160,7 @@ export class CatalogState {
 
   restoreSlot(stored: SnapshotSlot): void {
     const entry = this.entryFor(stored.name);
-    entry.sorted.push(this.internSlot(stored, entry.name));
+    entry.sorted.push(this.strings.slot(entry.name, stored));
     if (!this.snapshotSorted) this.unsorted.add(entry);
   }
 
@@ -218,24 +218,6 @@ export class CatalogState {
       if (!this.bulkLoading) this.names.insert(name);
     }
     return entry;
-  }
-
-  private internSlot(stored: SnapshotSlot, name: string): VersionSlot {
-    const key = versionKey(stored.version);
-    return {
-      name,
-      version: stored.version,
-      key: key === stored.version ? stored.version : key,
-      updateMs: stored.updateMs,
-      updateRevision: stored.updateRevision,
-      deprecated: stored.deprecated,
-      yanked: stored.yanked,
-      provider: this.strings.intern(stored.provider),
-      category: this.strings.intern(stored.category),
-      engine: this.strings.intern(stored.engine),
-      labels: this.strings.labels(stored.labels),
-      blob: stored.blob,
-    };
   }
 
   /** The registry change of a policy or consumer event; the form the log keeps for it. */
@@ -316,20 +298,8 @@ export class CatalogState {
   }
 }
 
-/** A version as a snapshot stores it (embedded/snapshot.ts): the slot's fields without the interning. */
-export interface SnapshotSlot {
-  name: string;
-  version: string;
-  updateMs: number;
-  updateRevision: number;
-  deprecated: boolean;
-  yanked: boolean;
-  provider: string;
-  category: string;
-  engine: string;
-  labels: Record<string, string>;
-  blob: string;
-}
+/** A version as a snapshot stores it (embedded/snapshot.ts): the slot's fields before sharing, and its name. */
+export type SnapshotSlot = SlotFields & { readonly name: string };
 
 /**
  * A name's "latest" from its SemVer-descending versions (the store keeps
