@@ -10,7 +10,8 @@
  * SERVER_NODE_FLAGS, the load generator to core 1; the server is primed with one read of every component, then
  * runs the load for --seconds after 1 s of warm-up. Prints the p50/p99/p99.9/max of every call, one line per
  * full collection inside the window (its pause, the pause's largest parts, the main thread's incremental
- * marking, the helper threads' marking time, the heap before and after), and each second of the window in
+ * marking, the helper threads' marking time, the heap before and after), the scavenges' pauses and the bytes they
+ * promoted to the old generation (what brings the next full collection), and each second of the window in
  * which calls were slower than the p99 (how many, the slowest). A second's worth of calls is counted by
  * completion order, so those seconds line up with the collections' times only roughly.
  */
@@ -56,7 +57,7 @@ function describe(nvp: string): string {
   const values = new Map(nvp.split(" ").map((field) => field.split("=") as [string, string]));
   return FIELDS.map((key) => {
     const value = Number(values.get(key));
-    return key.endsWith("_size") ? `${key}=${fmt(value / 1e6)} MB` : `${key}=${fmt(value, 1)}`;
+    return key.includes("_size_") ? `${key}=${fmt(value / 1e6)} MB` : `${key}=${fmt(value, 1)}`;
   }).join(" ");
 }
 
@@ -69,10 +70,17 @@ async function main(): Promise<void> {
   const nodeFlags = [...SERVER_NODE_FLAGS, "--trace-gc-nvp", ...args["node-flags"]!.split(" ").filter(Boolean)];
   const started = performance.now();
   const collections: string[] = [];
+  const scavenges = { count: 0, promoted: 0, pauseMs: 0 };
   let windowStart = Number.POSITIVE_INFINITY;
   const onLine = (text: string) => {
     const at = (performance.now() - started) / 1000;
-    if (/ gc=(mc|ms) /.test(text) && at >= windowStart) collections.push(`${fmt(at, 1)} s ${describe(text)}`);
+    if (at < windowStart) return;
+    if (/ gc=(mc|ms) /.test(text)) collections.push(`${fmt(at, 1)} s ${describe(text)}`);
+    if (/ gc=s /.test(text)) {
+      scavenges.count++;
+      scavenges.promoted += Number(/ promoted=(\d+)/.exec(text)?.[1] ?? 0);
+      scavenges.pauseMs += Number(/ pause=([\d.]+)/.exec(text)?.[1] ?? 0);
+    }
   };
   const server = await startPinnedServer(args.server!, "0", script, [args.server!, arg], {
     nodeFlags,
@@ -109,6 +117,10 @@ async function main(): Promise<void> {
     );
     console.log(`full collections (seconds from spawn; the window began ${fmt(windowStart + 1, 1)} s after it):`);
     for (const collection of collections) console.log(`  ${collection}`);
+    console.log(
+      `scavenges: ${scavenges.count}, ${fmt(scavenges.pauseMs)} ms of pauses, ` +
+        `${fmt(scavenges.promoted / 1e6, 1)} MB promoted (${fmt(scavenges.promoted / sorted.length)} bytes per call)`,
+    );
     const slow = new Map<number, { calls: number; maxMs: number }>();
     latencies.forEach((ms, i) => {
       if (ms <= p99) return;
