@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import { writeEmbeddedLog } from "./catalog-data.js";
 import type { LoadJob, Protocol, Scenario } from "./load-generator.js";
 import { NodeLoadGenerator, SERVER_NODE_FLAGS, startPinnedServer, stopPinnedServer } from "./pinned.js";
-import { fmt, loadAverage, percentile } from "./stats.js";
+import { fmt, loadAverage, percentile, runtime } from "./stats.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +62,7 @@ function describe(nvp: string): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`before: ${loadAverage(1.5)}`);
+  console.log(`before: ${loadAverage(1.5)}; ${runtime()}`);
   const dataDir = await mkdtemp(join(tmpdir(), "nestor-full-collections-"));
   if (args.server === "embedded") await writeEmbeddedLog(dataDir, components);
   const arg = args.server === "embedded" ? dataDir : String(components);

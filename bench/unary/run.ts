@@ -65,7 +65,7 @@ import {
   startPinnedServer,
   stopPinnedServer,
 } from "./pinned.js";
-import { fmt, loadAverage, median, percent, percentile, ratio, table } from "./stats.js";
+import { fmt, loadAverage, median, percent, percentile, ratio, runtime, table } from "./stats.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const { values: args } = parseArgs({
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
         `${args["catalog-node-flags"] ? ` with ${args["catalog-node-flags"]}` : ""}` +
         `${args["bare-node-flags"] ? `; bare server with ${args["bare-node-flags"]}` : ""}`,
     );
-    console.log(`before the bench: ${loadAverage(1.5)}`);
+    console.log(`before the bench: ${loadAverage(1.5)}; ${runtime()}`);
     let coldStart: Awaited<ReturnType<typeof timeToServing>> | undefined;
     if (serverKinds.includes("embedded")) {
       const t = performance.now();

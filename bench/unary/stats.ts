@@ -87,6 +87,17 @@ export function busyShare(before: { busy: number; total: number }, after: { busy
  * work is running and the ratios will be compressed. (During a run the bench's own server and load
  * generator keep both cores busy, a load of about 2 by themselves.)
  */
+/**
+ * The Node and V8 the bench and its servers run on (the servers are spawned with this process's `node`). Under an
+ * older Node than production's the catalog skips its V8 heap setting (src/heap-tuning.ts) and collects differently:
+ * run the bench from a shell that took `eval "$(bash scripts/tools/ensure-node.sh --export)"`.
+ */
+export function runtime(productionMajor = 24): string {
+  const major = Number(process.versions.node.split(".")[0]);
+  const warning = major < productionMajor ? ` (WARNING: production runs Node ${productionMajor})` : "";
+  return `Node ${process.version}, V8 ${process.versions.v8}${warning}`;
+}
+
 export function loadAverage(quietAbove?: number): string {
   const [one, five, fifteen] = loadavg().map((n) => n.toFixed(2));
   const warning =
