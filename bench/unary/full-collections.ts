@@ -53,11 +53,15 @@ const FIELDS = [
   "end_object_size",
 ] as const;
 
-function describe(nvp: string): string {
-  const values = new Map(nvp.split(" ").map((field) => field.split("=") as [string, string]));
+/** A `--trace-gc-nvp` line's name=value fields. */
+function nvpFields(line: string): Map<string, string> {
+  return new Map(line.split(" ").map((field) => field.split("=") as [string, string]));
+}
+
+function describe(values: Map<string, string>): string {
   return FIELDS.map((key) => {
     const value = Number(values.get(key));
-    return key.includes("_size_") ? `${key}=${fmt(value / 1e6)} MB` : `${key}=${fmt(value, 1)}`;
+    return key.endsWith("_size") ? `${key}=${fmt(value / 1e6)} MB` : `${key}=${fmt(value, 1)}`;
   }).join(" ");
 }
 
@@ -75,11 +79,13 @@ async function main(): Promise<void> {
   const onLine = (text: string) => {
     const at = (performance.now() - started) / 1000;
     if (at < windowStart) return;
-    if (/ gc=(mc|ms) /.test(text)) collections.push(`${fmt(at, 1)} s ${describe(text)}`);
-    if (/ gc=s /.test(text)) {
+    const fields = nvpFields(text);
+    const kind = fields.get("gc");
+    if (kind === "mc" || kind === "ms") collections.push(`${fmt(at, 1)} s ${describe(fields)}`);
+    if (kind === "s") {
       scavenges.count++;
-      scavenges.promoted += Number(/ promoted=(\d+)/.exec(text)?.[1] ?? 0);
-      scavenges.pauseMs += Number(/ pause=([\d.]+)/.exec(text)?.[1] ?? 0);
+      scavenges.promoted += Number(fields.get("promoted") ?? 0);
+      scavenges.pauseMs += Number(fields.get("pause") ?? 0);
     }
   };
   const server = await startPinnedServer(args.server!, "0", script, [args.server!, arg], {
