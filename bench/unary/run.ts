@@ -31,7 +31,7 @@
  *                             by default, and both servers then gzip JSON over 1 KiB)
  *     [--catalog-node-flags="--max-semi-space-size=32"]  Node/V8 flags for the catalog servers only
  *     [--bare-node-flags="--external-memory-accounted-in-global-limit"]  and for the bare server only (the
- *                             catalog sets that one and --no-allocation-site-pretenuring itself: src/heap-tuning.ts)
+ *                             catalog sets that one itself: src/heap-tuning.ts)
  *     [--grpc-client ghz]     gRPC load from ghz instead (go install github.com/bojand/ghz/cmd/ghz@v0.120.0), as a
  *                             cross-check: it decodes every answer, and on list pages its core is the limit
  *     [--fixed-load 0.7]      after the rounds at full speed, the same rounds at this fraction of the bare

@@ -89,7 +89,7 @@ export function busyShare(before: { busy: number; total: number }, after: { busy
  */
 /**
  * The Node and V8 the bench and its servers run on (the servers are spawned with this process's `node`). Under an
- * older Node than production's the catalog skips its V8 heap settings (src/heap-tuning.ts) and collects differently:
+ * older Node than production's the catalog skips its V8 heap setting (src/heap-tuning.ts) and collects differently:
  * run the bench from a shell that took `eval "$(bash scripts/tools/ensure-node.sh --export)"`.
  */
 export function runtime(productionMajor = 24): string {
