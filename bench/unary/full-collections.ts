@@ -11,9 +11,10 @@
  * runs the load for --seconds after 1 s of warm-up. Prints the p50/p99/p99.9/max of every call, one line per
  * full collection inside the window (its pause, the pause's largest parts, the main thread's incremental
  * marking, the helper threads' marking time, the heap before and after), the scavenges' pauses and the bytes they
- * promoted to the old generation (what brings the next full collection), and each second of the window in
- * which calls were slower than the p99 (how many, the slowest). A second's worth of calls is counted by
- * completion order, so those seconds line up with the collections' times only roughly.
+ * promoted to the old generation (what brings the next full collection), how fast the heap grew from the first
+ * scavenge in the window to the last (the heap after each; a full collection in between blurs it), and each
+ * second of the window in which calls were slower than the p99 (how many, the slowest). A second's worth of calls
+ * is counted by completion order, so those seconds line up with the collections' times only roughly.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const collections: string[] = [];
   const scavenges = { count: 0, promoted: 0, pauseMs: 0 };
+  /** Seconds from spawn and heap bytes after it, of the first and the last scavenge in the window. */
+  let firstScavenge: { at: number; bytes: number } | undefined;
+  let lastScavenge: { at: number; bytes: number } | undefined;
   let windowStart = Number.POSITIVE_INFINITY;
   const onLine = (text: string) => {
     const at = (performance.now() - started) / 1000;
@@ -86,6 +90,8 @@ async function main(): Promise<void> {
       scavenges.count++;
       scavenges.promoted += Number(fields.get("promoted") ?? 0);
       scavenges.pauseMs += Number(fields.get("pause") ?? 0);
+      lastScavenge = { at, bytes: Number(fields.get("end_object_size")) };
+      firstScavenge ??= lastScavenge;
     }
   };
   const server = await startPinnedServer(args.server!, "0", script, [args.server!, arg], {
@@ -127,6 +133,14 @@ async function main(): Promise<void> {
       `scavenges: ${scavenges.count}, ${fmt(scavenges.pauseMs)} ms of pauses, ` +
         `${fmt(scavenges.promoted / 1e6, 1)} MB promoted (${fmt(scavenges.promoted / sorted.length)} bytes per call)`,
     );
+    if (firstScavenge && lastScavenge && lastScavenge !== firstScavenge) {
+      const { at: from, bytes: before } = firstScavenge;
+      const { at: to, bytes: after } = lastScavenge;
+      console.log(
+        `heap after scavenges: ${fmt(before / 1e6, 1)} MB at ${fmt(from, 1)} s, ${fmt(after / 1e6, 1)} MB at ` +
+          `${fmt(to, 1)} s: ${fmt((after - before) / 1e6 / (to - from), 2)} MB/s`,
+      );
+    }
     const slow = new Map<number, { calls: number; maxMs: number }>();
     latencies.forEach((ms, i) => {
       if (ms <= p99) return;
