@@ -82,12 +82,6 @@ export function busyShare(before: { busy: number; total: number }, after: { busy
 }
 
 /**
- * The 1, 5 and 15 minute load averages. With `quietAbove`, a warning when the 1-minute figure is higher:
- * for the reading taken before a bench starts its own processes, when anything above that means other
- * work is running and the ratios will be compressed. (During a run the bench's own server and load
- * generator keep both cores busy, a load of about 2 by themselves.)
- */
-/**
  * The Node and V8 the bench and its servers run on (the servers are spawned with this process's `node`). Under an
  * older Node than production's the catalog skips its V8 heap setting (src/heap-tuning.ts) and collects differently:
  * run the bench from a shell that took `eval "$(bash scripts/tools/ensure-node.sh --export)"`.
@@ -98,6 +92,12 @@ export function runtime(productionMajor = 24): string {
   return `Node ${process.version}, V8 ${process.versions.v8}${warning}`;
 }
 
+/**
+ * The 1, 5 and 15 minute load averages. With `quietAbove`, a warning when the 1-minute figure is higher:
+ * for the reading taken before a bench starts its own processes, when anything above that means other
+ * work is running and the ratios will be compressed. (During a run the bench's own server and load
+ * generator keep both cores busy, a load of about 2 by themselves.)
+ */
 export function loadAverage(quietAbove?: number): string {
   const [one, five, fifteen] = loadavg().map((n) => n.toFixed(2));
   const warning =
