@@ -6,6 +6,8 @@
  *   bare      bench/unary/bare-server.ts: same transport, pre-built responses
  *   memory    the real server (src/app.ts) on a pre-seeded memory store
  *   embedded  the real server on the embedded store, opened from a log on disk
+ *   control   a second bare server, not in the default list: its ratios to the bare server are the run's own
+ *             noise, what two identical servers differ by (`--servers bare,control,memory,embedded`)
  * The load generator is another process pinned to core 1 (bench/unary/load-generator.ts:
  * raw HTTP/2 and HTTP/1.1 calls that do not decode answers, so that the server's core, not the client's, sets
  * the rate; the table shows both cores' busy shares). Rounds alternate
@@ -113,7 +115,8 @@ interface ServerProcess extends PinnedServer {
 async function startServer(kind: string, arg: string): Promise<ServerProcess> {
   const started = performance.now();
   const prof = args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
-  const extra = args[kind === "bare" ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
+  const bareKind = kind === "bare" || kind === "control";
+  const extra = args[bareKind ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
   const server = await startPinnedServer(kind, SERVER_CORE, join(here, "server-process.ts"), [kind, arg], {
     nodeFlags: [...prof, ...SERVER_NODE_FLAGS, ...extra],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },

@@ -3,13 +3,14 @@
  * core with taskset). Prints one JSON line {url, pid, readyMs} on stdout
  * once it serves, then runs until SIGTERM.
  *
- *   node --import tsx bench/unary/server-process.ts bare
+ *   node --import tsx bench/unary/server-process.ts bare | control
  *   node --import tsx bench/unary/server-process.ts memory <components>
  *   node --import tsx bench/unary/server-process.ts embedded <dataDir>
  *
  * With BENCH_COMPILED=1 the catalog server's modules come from dist/ (what
  * `npm run build` emits and production runs) instead of being transpiled
- * by tsx; the bare server is this file's own few lines either way.
+ * by tsx; the bare server is this file's own few lines either way. A
+ * "control" server is a second bare one (bench/unary/run.ts says why).
  */
 import { performance } from "node:perf_hooks";
 import type * as App from "../../src/app.js";
@@ -30,7 +31,7 @@ const { openEmbeddedStore } = (await import(`${root}/storage/embedded/catalog.js
 const { MemoryCatalogStore } = (await import(`${root}/storage/memory/catalog.js`)) as typeof Memory;
 
 async function main(): Promise<void> {
-  if (kind === "bare") {
+  if (kind === "bare" || kind === "control") {
     const server = await startBareServer();
     ready(server.url);
     process.once("SIGTERM", () => {
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   } else if (kind === "embedded" && arg) {
     store = await openEmbeddedStore({ dataDir: arg, fsync: true }, logger);
   } else {
-    throw new Error(`usage: server-process.ts bare | memory <components> | embedded <dataDir>`);
+    throw new Error(`usage: server-process.ts bare | control | memory <components> | embedded <dataDir>`);
   }
   const config = structuredClone(DEFAULT_CONFIG);
   config.server.port = 0;
