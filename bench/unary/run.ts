@@ -56,6 +56,7 @@ import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
+import { isBareKind } from "./bare-server.js";
 import { ensureBuilt } from "./build.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
@@ -115,8 +116,7 @@ interface ServerProcess extends PinnedServer {
 async function startServer(kind: string, arg: string): Promise<ServerProcess> {
   const started = performance.now();
   const prof = args["profile-dir"] ? ["--cpu-prof", "--cpu-prof-dir", args["profile-dir"]] : [];
-  const bareKind = kind === "bare" || kind === "control";
-  const extra = args[bareKind ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
+  const extra = args[isBareKind(kind) ? "bare-node-flags" : "catalog-node-flags"]!.split(" ").filter(Boolean);
   const server = await startPinnedServer(kind, SERVER_CORE, join(here, "server-process.ts"), [kind, arg], {
     nodeFlags: [...prof, ...SERVER_NODE_FLAGS, ...extra],
     env: { BENCH_COMPILED: args.compiled ? "1" : "0" },

@@ -19,7 +19,7 @@ import type * as Logging from "../../src/logging/index.js";
 import type * as Embedded from "../../src/storage/embedded/catalog.js";
 import type * as Memory from "../../src/storage/memory/catalog.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { startBareServer } from "./bare-server.js";
+import { isBareKind, startBareServer } from "./bare-server.js";
 import { seedThroughStore } from "./catalog-data.js";
 
 const [kind, arg] = process.argv.slice(2);
@@ -31,7 +31,7 @@ const { openEmbeddedStore } = (await import(`${root}/storage/embedded/catalog.js
 const { MemoryCatalogStore } = (await import(`${root}/storage/memory/catalog.js`)) as typeof Memory;
 
 async function main(): Promise<void> {
-  if (kind === "bare" || kind === "control") {
+  if (isBareKind(kind ?? "")) {
     const server = await startBareServer();
     ready(server.url);
     process.once("SIGTERM", () => {
