@@ -39,14 +39,6 @@ export function storedRecord(index: number, version: string): ComponentRecord {
   };
 }
 
-/**
- * The bench's names for a bare server process: "bare", the baseline every ratio is taken to, and "control", a
- * second one whose ratios to the first are the run's own noise.
- */
-export function isBareKind(kind: string): boolean {
-  return kind === "bare" || kind === "control";
-}
-
 export async function startBareServer(port = 0, host = "127.0.0.1"): Promise<{ url: string; close(): void }> {
   const revision = 100_000n;
   const getResponse = create(GetComponentResponseSchema, {

@@ -8,6 +8,14 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { LoadJob, LoadResult } from "./load-generator.js";
 
+/**
+ * The bench's names for a bare server process: "bare", the baseline every ratio is taken to, and "control", a
+ * second one whose ratios to the first are the run's own noise.
+ */
+export function isBareKind(kind: string): boolean {
+  return kind === "bare" || kind === "control";
+}
+
 export interface PinnedOptions {
   /** An IPC channel to the child (the load generator's). */
   ipc?: boolean;

@@ -56,12 +56,12 @@ import { parseArgs } from "node:util";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { CatalogService } from "../../gen/ts/src/nestor/catalog/v1/catalog_service_pb.js";
-import { isBareKind } from "./bare-server.js";
 import { ensureBuilt } from "./build.js";
 import { componentName, EXACT_VERSION, VERSIONS, writeEmbeddedLog } from "./catalog-data.js";
 import { findGhz, GHZ_VERSION, runGhzJob } from "./ghz.js";
 import type { LoadJob, LoadResult, Protocol, Scenario } from "./load-generator.js";
 import {
+  isBareKind,
   NodeLoadGenerator,
   type PinnedServer,
   SERVER_NODE_FLAGS,

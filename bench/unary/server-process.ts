@@ -19,8 +19,9 @@ import type * as Logging from "../../src/logging/index.js";
 import type * as Embedded from "../../src/storage/embedded/catalog.js";
 import type * as Memory from "../../src/storage/memory/catalog.js";
 import type { CatalogStore } from "../../src/storage/store.js";
-import { isBareKind, startBareServer } from "./bare-server.js";
+import { startBareServer } from "./bare-server.js";
 import { seedThroughStore } from "./catalog-data.js";
+import { isBareKind } from "./pinned.js";
 
 const [kind, arg] = process.argv.slice(2);
 const root = process.env.BENCH_COMPILED === "1" ? "../../dist/src" : "../../src";
